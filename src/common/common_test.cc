@@ -1,0 +1,125 @@
+#include <gtest/gtest.h>
+
+#include "common/duration.h"
+#include "common/encoding.h"
+#include "common/json.h"
+#include "common/secure_bytes.h"
+#include "common/status.h"
+#include "common/uuid.h"
+
+namespace arca {
+namespace {
+
+TEST(Status, KindsMapToHttpStatus) {
+  struct Case { ErrorKind kind; int status; } cases[] = {
+      {ErrorKind::kInvalidRequest, 400}, {ErrorKind::kPermissionDenied, 403},
+      {ErrorKind::kNotFound, 404},       {ErrorKind::kUnsupportedOperation, 405},
+      {ErrorKind::kPreconditionFailed, 412}, {ErrorKind::kPayloadTooLarge, 413},
+      {ErrorKind::kUnsupportedMediaType, 415}, {ErrorKind::kRateLimited, 429},
+      {ErrorKind::kInternal, 500},       {ErrorKind::kSealed, 503},
+  };
+  for (const auto& c : cases) EXPECT_EQ(HttpStatusFor(c.kind), c.status);
+}
+
+Result<int> Half(int x) {
+  if (x % 2) return InvalidRequest("odd");
+  return x / 2;
+}
+Result<int> Quarter(int x) {
+  ARCA_ASSIGN_OR_RETURN(int h, Half(x));
+  return Half(h);
+}
+
+TEST(Status, AssignOrReturnPropagates) {
+  EXPECT_EQ(*Quarter(8), 2);
+  auto r = Quarter(6);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message(), "odd");
+  EXPECT_EQ(r.error().WithContext("ctx").message(), "ctx: odd");
+}
+
+TEST(Duration, ParsesVaultForms) {
+  struct Case { const char* in; int64_t secs; } cases[] = {
+      {"30s", 30}, {"1h30m", 5400}, {"768h", 2764800}, {"3600", 3600}, {"", 0},
+      {"1.5h", 5400}, {"500ms", 0}, {"2d", 172800}, {"1m1s", 61}, {" 10s ", 10},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseDuration(c.in);
+    ASSERT_TRUE(r) << c.in;
+    EXPECT_EQ(r->count(), c.secs) << c.in;
+  }
+}
+
+TEST(Duration, RejectsBadInput) {
+  for (const char* in : {"-5s", "abc", "10x", "h", "1..5s", "5 s", "99999999999999999999"}) {
+    auto r = ParseDuration(in);
+    EXPECT_FALSE(r) << in;
+    if (!r) EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidRequest);
+  }
+}
+
+TEST(Duration, Formats) {
+  EXPECT_EQ(FormatGoDuration(Seconds(2764800)), "768h0m0s");
+  EXPECT_EQ(FormatGoDuration(Seconds(90)), "1m30s");
+  EXPECT_EQ(FormatGoDuration(Seconds(0)), "0s");
+  EXPECT_EQ(FormatShortDuration(Seconds(5400)), "1h30m");
+}
+
+TEST(Encoding, Base64RoundTripAndVectors) {
+  // RFC 4648 test vectors.
+  const char* plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+  const char* enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(Base64Encode(plain[i]), enc[i]);
+    EXPECT_EQ(*Base64Decode(enc[i]), plain[i]);
+  }
+  std::string bin("\x00\xff\xfe\x01", 4);
+  EXPECT_EQ(*Base64UrlDecode(Base64UrlEncode(bin)), bin);
+  EXPECT_FALSE(Base64Decode("Zm9v!"));
+  EXPECT_FALSE(Base64Decode("Z"));
+  EXPECT_FALSE(Base64Decode("Zh=="));  // non-canonical trailing bits
+}
+
+TEST(Encoding, Hex) {
+  EXPECT_EQ(HexEncode(std::string("\x00\xab", 2)), "00ab");
+  EXPECT_EQ(*HexDecode("00AB"), std::string("\x00\xab", 2));
+  EXPECT_FALSE(HexDecode("abc"));
+  EXPECT_FALSE(HexDecode("zz"));
+}
+
+TEST(Uuid, ShapeAndUniqueness) {
+  auto a = GenerateUuid(), b = GenerateUuid();
+  EXPECT_TRUE(IsUuid(a));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a[14], '4');
+  EXPECT_FALSE(IsUuid("not-a-uuid"));
+}
+
+TEST(SecureBytes, MoveLeavesSourceEmpty) {
+  SecureBytes a = SecureBytes::FromString("secret");
+  SecureBytes b = std::move(a);
+  EXPECT_EQ(b.view(), "secret");
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move)
+  SecureBytes c = b.Clone();
+  c.resize(64);
+  EXPECT_EQ(c.size(), 64u);
+  EXPECT_EQ(c.view().substr(0, 6), "secret");
+}
+
+TEST(Json, FieldReaders) {
+  auto o = ParseJsonObject(R"({"s":"x","i":5,"is":"7","b":true,"bs":"false","n":null})");
+  ASSERT_TRUE(o);
+  EXPECT_EQ(**GetStringField(*o, "s"), "x");
+  EXPECT_FALSE(GetStringField(*o, "i"));
+  EXPECT_EQ(**GetIntField(*o, "i"), 5);
+  EXPECT_EQ(**GetIntField(*o, "is"), 7);
+  EXPECT_TRUE(**GetBoolField(*o, "b"));
+  EXPECT_FALSE(**GetBoolField(*o, "bs"));
+  EXPECT_FALSE(GetIntField(*o, "missing")->has_value());
+  EXPECT_FALSE(GetIntField(*o, "n")->has_value());
+  EXPECT_FALSE(ParseJsonObject("{bad"));
+  EXPECT_FALSE(ParseJsonObject("[1]"));
+}
+
+}  // namespace
+}  // namespace arca

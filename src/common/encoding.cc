@@ -1,0 +1,109 @@
+#include "common/encoding.h"
+
+#include <array>
+
+namespace arca {
+namespace {
+
+constexpr char kStd[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string Encode(std::string_view in, const char* alphabet, bool pad) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  const auto* p = reinterpret_cast<const uint8_t*>(in.data());
+  for (; i + 3 <= in.size(); i += 3) {
+    uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    out.push_back(alphabet[(v >> 6) & 63]);
+    out.push_back(alphabet[v & 63]);
+  }
+  size_t rest = in.size() - i;
+  if (rest == 1) {
+    uint32_t v = p[i] << 16;
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    if (pad) out += "==";
+  } else if (rest == 2) {
+    uint32_t v = (p[i] << 16) | (p[i + 1] << 8);
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    out.push_back(alphabet[(v >> 6) & 63]);
+    if (pad) out += "=";
+  }
+  return out;
+}
+
+Result<std::string> Decode(std::string_view in, const char* alphabet) {
+  std::array<int8_t, 256> table;
+  table.fill(-1);
+  for (int i = 0; i < 64; ++i) table[static_cast<uint8_t>(alphabet[i])] = static_cast<int8_t>(i);
+  // Strip padding (at most two '=').
+  size_t len = in.size();
+  size_t pads = 0;
+  while (len > 0 && in[len - 1] == '=' && pads < 2) {
+    --len;
+    ++pads;
+  }
+  if (pads > 0 && (len + pads) % 4 != 0) return InvalidRequest("invalid base64: bad padding");
+  if (len % 4 == 1) return InvalidRequest("invalid base64: bad length");
+  std::string out;
+  out.reserve(len * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < len; ++i) {
+    int8_t v = table[static_cast<uint8_t>(in[i])];
+    if (v < 0) return InvalidRequest("invalid base64: illegal character");
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  // Leftover bits must be zero for a canonical encoding.
+  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
+    return InvalidRequest("invalid base64: non-zero trailing bits");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kStd, true); }
+Result<std::string> Base64Decode(std::string_view text) { return Decode(text, kStd); }
+std::string Base64UrlEncode(std::string_view bytes, bool pad) { return Encode(bytes, kUrl, pad); }
+Result<std::string> Base64UrlDecode(std::string_view text) { return Decode(text, kUrl); }
+
+std::string HexEncode(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+Result<std::string> HexDecode(std::string_view text) {
+  if (text.size() % 2 != 0) return InvalidRequest("invalid hex: odd length");
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (size_t i = 0; i < text.size(); i += 2) {
+    int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+    if (hi < 0 || lo < 0) return InvalidRequest("invalid hex: illegal character");
+    out.push_back(static_cast<char>((hi << 4) | lo));
+  }
+  return out;
+}
+
+}  // namespace arca
