@@ -1,0 +1,89 @@
+// logical::Backend: a mounted secrets engine, auth method or the system backend.
+//
+// The core routes a request to the backend of the longest matching mount, with `req.path`
+// relative to the mount and `req.storage` the mount's own storage view. Backends are
+// synchronous and must be safe for concurrent HandleRequest calls.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "logical/request.h"
+#include "logical/response.h"
+#include "logical/storage.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace arca::logical {
+
+// Paths with special treatment, relative to the mount. An entry ending in '*' is a prefix.
+struct SpecialPaths {
+  std::vector<std::string> root;             // need sudo (root token until policies exist)
+  std::vector<std::string> unauthenticated;  // no token needed
+};
+
+// Result of an existence check: whether the backend implements one for the path, and whether
+// the target exists (exists -> update capability, otherwise create).
+struct ExistenceCheck {
+  bool supported = false;
+  bool exists = false;
+};
+
+// What the core lets a backend know about its mount and the system.
+class SystemView {
+ public:
+  virtual ~SystemView() = default;
+  virtual std::chrono::seconds DefaultLeaseTtl() const = 0;
+  virtual std::chrono::seconds MaxLeaseTtl() const = 0;
+};
+
+enum class BackendKind { kLogical, kCredential };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Handles one request. Errors: InvalidRequest (400), NotFound (404: unknown path),
+  // Unsupported (405: the path lacks the operation), Internal (500).
+  virtual Result<Response> HandleRequest(Request& req) = 0;
+
+  // Decides create vs update for POST/PUT. Called before HandleRequest for write operations.
+  virtual Result<ExistenceCheck> HandleExistenceCheck(Request& req) { return ExistenceCheck{}; }
+
+  virtual const SpecialPaths& GetSpecialPaths() const {
+    static const SpecialPaths kNone;
+    return kNone;
+  }
+
+  // A key of this backend's storage changed underneath it (HA standby, replication).
+  virtual void InvalidateKey(std::string_view key) {}
+  // The mount is being removed or the core sealed.
+  virtual void Cleanup() {}
+
+  virtual std::string_view Type() const = 0;
+  virtual BackendKind Kind() const { return BackendKind::kLogical; }
+};
+
+struct BackendConfig {
+  Storage* storage = nullptr;        // the mount's view; outlives the backend
+  const SystemView* system = nullptr;
+  std::string backend_uuid;
+  std::string mount_path;            // "secret/"
+  std::map<std::string, std::string> options;  // mount options, e.g. {"version": "2"}
+  std::shared_ptr<spdlog::logger> logger;
+};
+
+using Factory = std::function<Result<std::unique_ptr<Backend>>(const BackendConfig&)>;
+
+// Matches a path against SpecialPaths-style patterns (exact, or prefix when ending in '*').
+bool PathMatchesAny(std::string_view path, const std::vector<std::string>& patterns);
+
+}  // namespace arca::logical

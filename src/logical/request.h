@@ -1,0 +1,62 @@
+// logical::Request: one API request as the core and backends see it, independent of HTTP.
+//
+// The HTTP layer fills the transport fields; the core fills the token fields after token lookup
+// and the routing fields (mount_point, path relative to the mount, storage) before handing the
+// request to a backend.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/json.h"
+
+namespace arca::logical {
+
+class Storage;
+
+enum class Operation {
+  kRead,    // GET
+  kCreate,  // POST/PUT when the existence check says the entry does not exist
+  kUpdate,  // POST/PUT
+  kPatch,   // PATCH (merge patch)
+  kDelete,  // DELETE
+  kList,    // LIST or GET ?list=true
+  kScan,    // SCAN or GET ?scan=true (recursive list)
+  kHelp,    // ?help=1
+  kRevoke,  // lease revocation callback
+  kRenew,   // lease renewal callback
+};
+
+std::string_view OperationName(Operation op);  // "read", "create", ...
+
+struct Request {
+  // --- transport (set by the HTTP layer or a test) ---
+  std::string id;             // request UUID
+  Operation operation = Operation::kRead;
+  std::string path;           // full API path without "/v1/", e.g. "secret/foo"; after routing,
+                              // relative to the mount ("foo")
+  json::object data;          // body (JSON or form) merged with query parameters for GET/DELETE
+  std::string client_token;   // X-Vault-Token or Authorization: Bearer
+  std::string remote_addr;    // client IP (no port)
+  std::map<std::string, std::vector<std::string>> headers;  // lower-cased names
+  std::string content_type;
+  std::chrono::seconds wrap_ttl{0};   // X-Vault-Wrap-TTL, 0 = not wrapped
+  bool unauthenticated_ok = false;    // not used by HTTP; set by core for special paths
+
+  // --- set by the core ---
+  std::string mount_point;    // e.g. "secret/" or "auth/token/"
+  std::string mount_type;     // e.g. "kv"
+  std::string mount_accessor;
+  std::string original_path;  // the full path as received
+  Storage* storage = nullptr; // the mount's storage view
+  std::string client_token_accessor;
+  std::vector<std::string> policies;
+  std::string display_name;
+  std::string entity_id;
+  bool is_root_token = false;
+};
+
+}  // namespace arca::logical

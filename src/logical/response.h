@@ -1,0 +1,89 @@
+// logical::Response: what a backend answers. The HTTP layer turns it into Vault's envelope
+// ({request_id, lease_id, renewable, lease_duration, data, wrap_info, warnings, auth,
+// mount_type}); a Raw response bypasses the envelope (CRLs, metrics, CA certificates).
+//
+// Errors are not responses: a handler returns Result<Response> and an Error maps to
+// {"errors":[...]} with the status of its kind.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/json.h"
+
+namespace arca::logical {
+
+// A leased secret (dynamic credentials). lease_id is assigned by the core.
+struct Secret {
+  std::string lease_id;
+  std::chrono::seconds ttl{0};
+  std::chrono::seconds max_ttl{0};
+  bool renewable = true;
+  json::object internal_data;  // kept by the lease, given back on renew/revoke; never returned
+};
+
+// Authentication result: a token was (or is to be) created.
+struct Auth {
+  std::string client_token;
+  std::string accessor;
+  std::vector<std::string> policies;
+  std::vector<std::string> token_policies;
+  std::vector<std::string> identity_policies;
+  std::map<std::string, std::string> metadata;
+  std::chrono::seconds lease_duration{0};
+  bool renewable = false;
+  std::string entity_id;
+  std::string token_type = "service";
+  bool orphan = false;
+  int num_uses = 0;
+  std::string display_name;
+};
+
+struct WrapInfo {
+  std::string token;
+  std::string accessor;
+  std::chrono::seconds ttl{0};
+  std::string creation_time;  // RFC 3339 with nanoseconds
+  std::string creation_path;
+  std::string wrapped_accessor;
+};
+
+struct RawBody {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+struct Response {
+  json::object data;
+  std::optional<Secret> secret;
+  std::optional<Auth> auth;
+  std::optional<WrapInfo> wrap_info;
+  std::vector<std::string> warnings;
+  std::optional<RawBody> raw;                  // bypass the envelope
+  std::map<std::string, std::string> headers;  // extra response headers
+  // HTTP status override (0 = default: 200 with content, 204 without). Used by sys/health.
+  int status_code = 0;
+  // Copy the keys of `data` to the top level of the JSON object too (Vault's quirk for
+  // sys/mounts, sys/auth, sys/policy, ...).
+  bool data_at_top_level = false;
+  // A LIST response with no keys: answered 404 {"errors":[]} as Vault does.
+  bool empty_list = false;
+
+  bool HasContent() const {
+    return !data.empty() || secret || auth || wrap_info || !warnings.empty() || raw;
+  }
+
+  static Response WithData(json::object d) {
+    Response r;
+    r.data = std::move(d);
+    return r;
+  }
+  // {"keys": [...]}; an empty list sets empty_list.
+  static Response ListResponse(const std::vector<std::string>& keys);
+};
+
+}  // namespace arca::logical
