@@ -23,6 +23,9 @@ struct Secret {
   std::chrono::seconds max_ttl{0};
   bool renewable = true;
   json::object internal_data;  // kept by the lease, given back on renew/revoke; never returned
+  // false for secrets that only carry a refresh interval (KV): no lease is registered and
+  // lease_id stays empty, but lease_duration is reported.
+  bool register_lease = true;
 };
 
 // Authentication result: a token was (or is to be) created.
