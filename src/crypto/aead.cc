@@ -1,0 +1,144 @@
+#include "crypto/aead.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+#include "common/secure_bytes.h"
+#include "crypto/openssl_util.h"
+#include "crypto/random.h"
+
+namespace arca::crypto {
+
+namespace {
+
+constexpr char kAuthFailed[] = "message authentication failed";
+// EVP update calls take an int length; feed larger inputs in pieces.
+constexpr size_t kMaxChunk = size_t{1} << 30;
+
+// AES-GCM ciphers fetched once per process and never freed.
+const EVP_CIPHER* GcmCipher(size_t key_size) {
+  static EVP_CIPHER* aes128 = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
+  static EVP_CIPHER* aes192 = EVP_CIPHER_fetch(nullptr, "AES-192-GCM", nullptr);
+  static EVP_CIPHER* aes256 = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  switch (key_size) {
+    case 16:
+      return aes128;
+    case 24:
+      return aes192;
+    case 32:
+      return aes256;
+    default:
+      return nullptr;
+  }
+}
+
+Result<const EVP_CIPHER*> CipherForKey(std::span<const uint8_t> key) {
+  if (key.size() != 16 && key.size() != 24 && key.size() != 32) {
+    return InvalidRequest("AES-GCM key must be 16, 24 or 32 bytes");
+  }
+  const EVP_CIPHER* cipher = GcmCipher(key.size());
+  if (cipher == nullptr)
+    return Internal("AES-GCM is not available: " + internal::DrainOpenSslErrors());
+  return cipher;
+}
+
+const unsigned char* Bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+// Runs `in` through an initialised GCM context (encrypting or decrypting) into `out`, which has
+// room for in.size() bytes. Returns false on an OpenSSL failure.
+bool UpdateAll(EVP_CIPHER_CTX* ctx, bool encrypt, std::string_view in, unsigned char* out) {
+  size_t done = 0;
+  while (done < in.size()) {
+    const size_t chunk = std::min(in.size() - done, kMaxChunk);
+    int written = 0;
+    const int ok = encrypt ? EVP_EncryptUpdate(ctx, out + done, &written, Bytes(in) + done,
+                                               static_cast<int>(chunk))
+                           : EVP_DecryptUpdate(ctx, out + done, &written, Bytes(in) + done,
+                                               static_cast<int>(chunk));
+    if (ok != 1 || static_cast<size_t>(written) != chunk) return false;
+    done += chunk;
+  }
+  return true;
+}
+
+// Feeds additional authenticated data (output pointer null).
+bool AddAad(EVP_CIPHER_CTX* ctx, bool encrypt, std::string_view aad) {
+  size_t done = 0;
+  while (done < aad.size()) {
+    const size_t chunk = std::min(aad.size() - done, kMaxChunk);
+    int written = 0;
+    const int ok =
+        encrypt
+            ? EVP_EncryptUpdate(ctx, nullptr, &written, Bytes(aad) + done, static_cast<int>(chunk))
+            : EVP_DecryptUpdate(ctx, nullptr, &written, Bytes(aad) + done, static_cast<int>(chunk));
+    if (ok != 1) return false;
+    done += chunk;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> AesGcmSealWithNonce(std::span<const uint8_t> key, std::string_view nonce12,
+                                        std::string_view plaintext, std::string_view aad) {
+  ARCA_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, CipherForKey(key));
+  if (nonce12.size() != kGcmNonceSize) {
+    return InvalidRequest("AES-GCM nonce must be 12 bytes");
+  }
+  std::string out(kGcmOverhead + plaintext.size(), '\0');
+  std::copy(nonce12.begin(), nonce12.end(), out.begin());
+  auto* ct = reinterpret_cast<unsigned char*>(out.data()) + kGcmNonceSize;
+  auto* tag = ct + plaintext.size();
+
+  internal::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  int final_len = 0;
+  // The default IV length of GCM in OpenSSL is 12 bytes, so no SET_IVLEN is needed.
+  if (!ctx || EVP_EncryptInit_ex2(ctx.get(), cipher, key.data(), Bytes(nonce12), nullptr) != 1 ||
+      !AddAad(ctx.get(), true, aad) || !UpdateAll(ctx.get(), true, plaintext, ct) ||
+      EVP_EncryptFinal_ex(ctx.get(), tag, &final_len) != 1 || final_len != 0 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize, tag) != 1) {
+    return Internal("AES-GCM encryption failed: " + internal::DrainOpenSslErrors());
+  }
+  return out;
+}
+
+Result<std::string> AesGcmSeal(std::span<const uint8_t> key, std::string_view plaintext,
+                               std::string_view aad) {
+  char nonce[kGcmNonceSize];
+  ARCA_RETURN_IF_ERROR(RandomBytes({reinterpret_cast<uint8_t*>(nonce), sizeof(nonce)}));
+  return AesGcmSealWithNonce(key, {nonce, sizeof(nonce)}, plaintext, aad);
+}
+
+Result<std::string> AesGcmOpen(std::span<const uint8_t> key, std::string_view sealed,
+                               std::string_view aad) {
+  ARCA_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, CipherForKey(key));
+  if (sealed.size() < kGcmOverhead) return InvalidRequest(kAuthFailed);
+  const std::string_view nonce = sealed.substr(0, kGcmNonceSize);
+  const std::string_view ct = sealed.substr(kGcmNonceSize, sealed.size() - kGcmOverhead);
+  // SET_TAG takes a non-const pointer; copy the tag rather than cast constness away.
+  unsigned char tag[kGcmTagSize];
+  std::copy_n(sealed.end() - kGcmTagSize, kGcmTagSize, tag);
+
+  std::string plaintext(ct.size(), '\0');
+  auto* pt = reinterpret_cast<unsigned char*>(plaintext.data());
+  internal::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  if (!ctx || EVP_DecryptInit_ex2(ctx.get(), cipher, key.data(), Bytes(nonce), nullptr) != 1 ||
+      !AddAad(ctx.get(), false, aad) || !UpdateAll(ctx.get(), false, ct, pt) ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag) != 1) {
+    SecureWipe(plaintext);
+    return Internal("AES-GCM decryption failed: " + internal::DrainOpenSslErrors());
+  }
+  int final_len = 0;
+  if (EVP_DecryptFinal_ex(ctx.get(), pt + ct.size(), &final_len) != 1 || final_len != 0) {
+    SecureWipe(plaintext);
+    internal::DrainOpenSslErrors();  // leave no stale entries in this thread's error queue
+    return InvalidRequest(kAuthFailed);
+  }
+  return plaintext;
+}
+
+}  // namespace arca::crypto
