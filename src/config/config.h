@@ -87,6 +87,8 @@ Result<Config> Parse(std::string_view text, std::string_view filename);
 // scalars of later files win, listeners are appended, a later storage / ha_storage / seal stanza
 // replaces an earlier one, telemetry keys merge. A directory without such files is an error.
 Result<Config> LoadPath(const std::string& path);
+// Several paths (repeated `-config` flags), merged in order by the same rules.
+Result<Config> LoadPaths(const std::vector<std::string>& paths);
 
 // Applies one parsed document on top of `config` by the merge rules above (Parse and LoadPath
 // are built on it). On error, `config` may be partly updated.

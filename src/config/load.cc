@@ -51,13 +51,12 @@ Status ApplyFile(const fs::path& path, Config* config) {
   return ApplyDocument(*root, config);
 }
 
-Result<Config> LoadPathImpl(const std::string& path) {
+Status ApplyPath(const std::string& path, Config& config) {
   std::error_code ec;
   fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st)) {
     return InvalidRequest("config path \"" + path + "\" does not exist");
   }
-  Config config;
   if (!fs::is_directory(st)) {
     ARCA_RETURN_IF_ERROR(ApplyFile(path, &config));
   } else {
@@ -74,18 +73,24 @@ Result<Config> LoadPathImpl(const std::string& path) {
               [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
     for (const fs::path& f : files) ARCA_RETURN_IF_ERROR(ApplyFile(f, &config));
   }
-  ARCA_RETURN_IF_ERROR(Validate(config));
-  return config;
+  return OkStatus();
 }
 
 }  // namespace
 
-Result<Config> LoadPath(const std::string& path) {
-  try {
-    return LoadPathImpl(path);
-  } catch (const std::exception& e) {  // filesystem or allocation failures stay inside
-    return InvalidRequest("cannot load config \"" + path + "\": " + e.what());
+Result<Config> LoadPaths(const std::vector<std::string>& paths) {
+  Config config;
+  for (const auto& path : paths) {
+    try {
+      ARCA_RETURN_IF_ERROR(ApplyPath(path, config));
+    } catch (const std::exception& e) {  // filesystem or allocation failures stay inside
+      return InvalidRequest("cannot load config \"" + path + "\": " + e.what());
+    }
   }
+  ARCA_RETURN_IF_ERROR(Validate(config));
+  return config;
 }
+
+Result<Config> LoadPath(const std::string& path) { return LoadPaths({path}); }
 
 }  // namespace arca::config
