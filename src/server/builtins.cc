@@ -1,0 +1,28 @@
+#include "server/builtins.h"
+
+#include "engines/kv/kv.h"
+
+namespace arca::server {
+
+const std::map<std::string, storage::Factory>& StorageBackends() {
+  static const std::map<std::string, storage::Factory> kTable = {
+      {"inmem", storage::NewInmemBackend},
+      {"file", [](const storage::BackendConfig& c) { return storage::NewLmdbBackend(c, "file"); }},
+      {"lmdb", [](const storage::BackendConfig& c) { return storage::NewLmdbBackend(c, "lmdb"); }},
+  };
+  return kTable;
+}
+
+const std::map<std::string, logical::Factory>& SecretEngines() {
+  static const std::map<std::string, logical::Factory> kTable = {
+      {"kv", engines::kv::NewKvBackend},
+  };
+  return kTable;
+}
+
+const std::map<std::string, logical::Factory>& AuthMethods() {
+  static const std::map<std::string, logical::Factory> kTable = {};
+  return kTable;
+}
+
+}  // namespace arca::server

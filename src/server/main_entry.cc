@@ -1,0 +1,17 @@
+// The `arca` binary: server, CLI and (later) agent in one.
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+#include "server/server.h"
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::function<int(std::vector<std::string>)>> extra = {
+      {"server", [](std::vector<std::string> args) {
+         return arca::server::RunServerCommand(args);
+       }},
+  };
+  return arca::cli::Run(argc, argv, extra);
+}

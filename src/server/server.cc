@@ -1,0 +1,263 @@
+#include "server/server.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "api/token_helper.h"
+#include "common/log.h"
+#include "common/status.h"
+#include "config/config.h"
+#include "core/core.h"
+#include "http/handler.h"
+#include "http/server.h"
+#include "server/builtins.h"
+
+namespace arca::server {
+namespace {
+
+class CoreHandler : public http::Handler {
+ public:
+  explicit CoreHandler(core::Core& core) : core_(core) {}
+  Result<logical::Response> Handle(logical::Request& req) override {
+    return core_.HandleRequest(req);
+  }
+
+ private:
+  core::Core& core_;
+};
+
+struct ServerFlags {
+  std::vector<std::string> config_paths;
+  bool dev = false;
+  std::string dev_root_token_id;
+  std::string dev_listen_address = "127.0.0.1:8200";
+  std::string log_level;
+  std::string log_format;
+};
+
+void PrintUsage() {
+  std::cerr << "Usage: arca server [options]\n\n"
+               "  -config=<path>              Path to a configuration file or directory (repeatable).\n"
+               "  -dev                        Development mode: in-memory, unsealed, root token printed.\n"
+               "  -dev-root-token-id=<id>     Root token to use in dev mode.\n"
+               "  -dev-listen-address=<addr>  Dev mode listen address (default 127.0.0.1:8200).\n"
+               "  -log-level=<level>          trace, debug, info, warn, error.\n"
+               "  -log-format=<format>        standard or json.\n";
+}
+
+Result<ServerFlags> ParseFlags(const std::vector<std::string>& args) {
+  ServerFlags f;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i];
+    if (a.rfind("--", 0) == 0) a = a.substr(1);
+    if (a.empty() || a[0] != '-') return InvalidRequest("unexpected argument \"" + a + "\"");
+    std::string name = a.substr(1), value;
+    bool has_value = false;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    auto take = [&]() -> Result<std::string> {
+      if (has_value) return value;
+      if (i + 1 >= args.size()) return InvalidRequest("flag needs an argument: -" + name);
+      return args[++i];
+    };
+    if (name == "dev") {
+      f.dev = !has_value || value == "true" || value == "1";
+    } else if (name == "config") {
+      ARCA_ASSIGN_OR_RETURN(std::string v, take());
+      f.config_paths.push_back(v);
+    } else if (name == "dev-root-token-id") {
+      ARCA_ASSIGN_OR_RETURN(f.dev_root_token_id, take());
+    } else if (name == "dev-listen-address") {
+      ARCA_ASSIGN_OR_RETURN(f.dev_listen_address, take());
+    } else if (name == "log-level") {
+      ARCA_ASSIGN_OR_RETURN(f.log_level, take());
+    } else if (name == "log-format") {
+      ARCA_ASSIGN_OR_RETURN(f.log_format, take());
+    } else if (name == "h" || name == "help") {
+      PrintUsage();
+      return InvalidRequest("");
+    } else {
+      return InvalidRequest("flag provided but not defined: -" + name);
+    }
+  }
+  if (!f.dev && f.config_paths.empty()) {
+    return InvalidRequest("no configuration files found: use -config=<path> or -dev");
+  }
+  return f;
+}
+
+http::ListenerOptions ToListenerOptions(const config::ListenerConfig& l) {
+  http::ListenerOptions o;
+  o.address = l.address;
+  o.tls_disable = l.tls_disable;
+  o.tls_cert_file = l.tls_cert_file;
+  o.tls_key_file = l.tls_key_file;
+  o.tls_client_ca_file = l.tls_client_ca_file;
+  o.tls_min_version = l.tls_min_version;
+  o.tls_require_and_verify_client_cert = l.tls_require_and_verify_client_cert;
+  o.tls_disable_client_certs = l.tls_disable_client_certs;
+  o.max_request_size = l.max_request_size;
+  o.max_request_duration = l.max_request_duration;
+  o.http_read_timeout = l.http_read_timeout;
+  o.http_idle_timeout = l.http_idle_timeout;
+  o.x_forwarded_for_authorized_addrs = l.x_forwarded_for_authorized_addrs;
+  return o;
+}
+
+std::string ListenerUrl(const http::ListenerOptions& l, uint16_t port) {
+  std::string host = l.address.substr(0, l.address.rfind(':'));
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  return std::string(l.tls_disable ? "http" : "https") + "://" + host + ":" + std::to_string(port);
+}
+
+int Fail(const std::string& msg) {
+  std::cerr << "Error: " << msg << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int RunServerCommand(const std::vector<std::string>& args) {
+  auto flags = ParseFlags(args);
+  if (!flags) {
+    if (flags.error().message().empty()) return 1;
+    return Fail(flags.error().message());
+  }
+
+  config::Config cfg;
+  if (flags->dev) {
+    cfg.storage = config::StorageConfig{"inmem", {}, 0};
+    config::ListenerConfig l;
+    l.address = flags->dev_listen_address;
+    l.tls_disable = true;
+    cfg.listeners.push_back(l);
+    cfg.disable_mlock = true;
+    cfg.log_level = "info";
+  }
+  if (!flags->config_paths.empty()) {
+    auto loaded = config::LoadPaths(flags->config_paths);
+    if (!loaded) return Fail(loaded.error().message());
+    if (flags->dev) {
+      // Dev mode keeps its own storage and listener unless the files set them.
+      if (!loaded->storage) loaded->storage = cfg.storage;
+      if (loaded->listeners.empty()) loaded->listeners = cfg.listeners;
+      loaded->disable_mlock = true;
+    }
+    cfg = std::move(*loaded);
+  }
+  if (!flags->log_level.empty()) cfg.log_level = flags->log_level;
+  if (!flags->log_format.empty()) cfg.log_format = flags->log_format;
+  if (auto s = log::Init(cfg.log_level, cfg.log_format); !s) return Fail(s.error().message());
+  for (const auto& w : cfg.warnings) spdlog::warn("config: {}", w);
+
+  if (!cfg.storage) return Fail("a storage backend must be specified (storage \"file\" { path = ... })");
+  if (cfg.seal && cfg.seal->type != "shamir") {
+    return Fail("seal \"" + cfg.seal->type + "\" is not supported yet; only the Shamir seal is");
+  }
+  if (cfg.ha_storage) return Fail("ha_storage is not supported yet");
+  if (!cfg.pid_file.empty()) {
+    std::ofstream pid(cfg.pid_file, std::ios::trunc);
+    if (!pid) return Fail("cannot write pid_file " + cfg.pid_file);
+    pid << getpid() << "\n";
+  }
+  if (cfg.listeners.empty()) return Fail("at least one listener must be specified");
+  auto factory = StorageBackends().find(cfg.storage->type);
+  if (factory == StorageBackends().end()) {
+    return Fail("unknown storage type \"" + cfg.storage->type + "\"");
+  }
+  auto physical = factory->second(cfg.storage->options);
+  if (!physical) return Fail("storage: " + physical.error().message());
+
+  if (!cfg.disable_mlock) {
+    if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+      return Fail(std::string("failed to lock memory: ") + std::strerror(errno) +
+                  "\n\nThis usually means that the mlock syscall is not available or the process "
+                  "lacks the permission (CAP_IPC_LOCK). Set disable_mlock = true to run without "
+                  "memory locking (secrets may then reach swap).");
+    }
+  }
+
+  core::CoreConfig core_cfg;
+  core_cfg.physical = std::move(*physical);
+  core_cfg.secret_engines = SecretEngines();
+  core_cfg.auth_methods = AuthMethods();
+  core_cfg.ttls.default_lease_ttl = cfg.default_lease_ttl;
+  core_cfg.ttls.max_lease_ttl = cfg.max_lease_ttl;
+  core_cfg.cluster_name = cfg.cluster_name;
+  core_cfg.api_addr = cfg.api_addr;
+  core_cfg.dev_mode = flags->dev;
+  std::string storage_type = cfg.storage->type;
+  core::Core core(std::move(core_cfg));
+
+  CoreHandler handler(core);
+  http::ServerOptions sopts;
+  unsigned hw = std::thread::hardware_concurrency();
+  sopts.io_threads = hw ? static_cast<int>(hw) : 2;
+  sopts.worker_threads = sopts.io_threads * 2;
+  http::Server server(handler, sopts);
+  std::vector<http::ListenerOptions> listeners;
+  for (const auto& l : cfg.listeners) {
+    listeners.push_back(ToListenerOptions(l));
+    if (auto s = server.AddListener(listeners.back()); !s) {
+      return Fail("listener " + l.address + ": " + s.error().message());
+    }
+  }
+  auto ports = server.BoundPorts();
+  std::string api_url = ListenerUrl(listeners[0], ports[0]);
+
+  std::string root_token, unseal_key;
+  if (flags->dev) {
+    auto init = core.Initialize({1, 1, flags->dev_root_token_id});
+    if (!init) return Fail("dev init: " + init.error().message());
+    if (auto s = core.UnsealWithKeys(init->keys_hex); !s) return Fail("dev unseal: " + s.error().message());
+    root_token = init->root_token;
+    unseal_key = init->keys_base64[0];
+    core::MountEntry kv;
+    kv.path = "secret/";
+    kv.type = "kv";
+    kv.description = "key/value secret storage";
+    if (auto s = core.EnableMount(kv); !s) return Fail("dev mount secret/: " + s.error().message());
+    (void)api::WriteTokenHelper(root_token);
+  }
+
+  std::cout << "==> Arca server configuration:\n\n"
+            << "             Api Address: " << (cfg.api_addr.empty() ? api_url : cfg.api_addr) << "\n"
+            << "               Cgo: disabled\n"
+            << "         Listener 1: tcp (addr: \"" << listeners[0].address << "\", tls: \""
+            << (listeners[0].tls_disable ? "disabled" : "enabled") << "\")\n"
+            << "           Log Level: " << cfg.log_level << "\n"
+            << "               Mlock: supported: true, enabled: " << (cfg.disable_mlock ? "false" : "true") << "\n"
+            << "             Storage: " << storage_type << "\n"
+            << "             Version: Arca v" << ARCA_VERSION << "\n\n";
+  if (flags->dev) {
+    std::cout
+        << "WARNING! dev mode is enabled! In this mode, Arca runs entirely in-memory\n"
+           "and starts unsealed with a single unseal key. The root token is already\n"
+           "authenticated to the CLI, so you can immediately begin using Arca.\n\n"
+           "You may need to set the following environment variables:\n\n"
+        << "    $ export VAULT_ADDR='" << api_url << "'\n"
+        << "    $ export ARCA_ADDR='" << api_url << "'\n\n"
+        << "The unseal key and root token are displayed below in case you want to\n"
+           "seal/unseal Arca or re-authenticate.\n\n"
+        << "Unseal Key: " << unseal_key << "\n"
+        << "Root Token: " << root_token << "\n\n"
+        << "Development mode should NOT be used in production installations!\n\n";
+  }
+  std::cout << "==> Arca server started! Log data will stream in below:\n" << std::endl;
+
+  server.Start();
+  server.WaitForShutdownSignal();
+  spdlog::info("server: shutting down");
+  return 0;
+}
+
+}  // namespace arca::server

@@ -1,0 +1,129 @@
+// End to end: `arca server -dev`, then the CLI against it.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+
+#include "common/json.h"
+#include "integration/harness.h"
+
+namespace arca::testing {
+namespace {
+
+class DevMode : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    port_ = FreePort();
+    server_ = new ServerProcess({"-dev", "-dev-root-token-id=dev-root",
+                                 "-dev-listen-address=127.0.0.1:" + std::to_string(port_)},
+                                port_);
+    ASSERT_TRUE(server_->running()) << server_->Log();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  std::map<std::string, std::string> Env(bool vault_names = false) const {
+    std::string addr = "http://127.0.0.1:" + std::to_string(port_);
+    if (vault_names) return {{"VAULT_ADDR", addr}, {"VAULT_TOKEN", "dev-root"}};
+    return {{"ARCA_ADDR", addr}, {"ARCA_TOKEN", "dev-root"}};
+  }
+  static int port_;
+  static ServerProcess* server_;
+};
+int DevMode::port_ = 0;
+ServerProcess* DevMode::server_ = nullptr;
+
+TEST_F(DevMode, BannerShowsRootTokenAndExports) {
+  std::string log = server_->Log();
+  EXPECT_NE(log.find("Root Token: dev-root"), std::string::npos) << log;
+  EXPECT_NE(log.find("Unseal Key: "), std::string::npos);
+  EXPECT_NE(log.find("export VAULT_ADDR='http://127.0.0.1:" + std::to_string(port_) + "'"),
+            std::string::npos);
+}
+
+TEST_F(DevMode, StatusReportsUnsealed) {
+  auto r = RunCli({"status"}, Env());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Sealed"), std::string::npos);
+  EXPECT_NE(r.out.find("false"), std::string::npos);
+  EXPECT_NE(r.out.find("inmem"), std::string::npos);
+}
+
+TEST_F(DevMode, KvPutGetListDeleteWithVaultEnvironment) {
+  auto put = RunCli({"kv", "put", "secret/app/db", "user=admin", "password=s3cr3t"}, Env(true));
+  ASSERT_EQ(put.exit_code, 0) << put.out << put.err;
+  auto get = RunCli({"kv", "get", "secret/app/db"}, Env(true));
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_NE(get.out.find("password"), std::string::npos);
+  EXPECT_NE(get.out.find("s3cr3t"), std::string::npos);
+  auto field = RunCli({"kv", "get", "-field=user", "secret/app/db"}, Env());
+  ASSERT_EQ(field.exit_code, 0) << field.err;
+  EXPECT_EQ(field.out, "admin");
+  auto json_out = RunCli({"read", "-format=json", "secret/app/db"}, Env());
+  ASSERT_EQ(json_out.exit_code, 0) << json_out.err;
+  auto parsed = ParseJsonObject(json_out.out);
+  ASSERT_TRUE(parsed) << json_out.out;
+  EXPECT_EQ((*parsed)["data"].as_object()["password"].as_string(), "s3cr3t");
+  auto list = RunCli({"kv", "list", "secret/app"}, Env());
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("db"), std::string::npos);
+  auto del = RunCli({"kv", "delete", "secret/app/db"}, Env());
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  auto missing = RunCli({"kv", "get", "secret/app/db"}, Env());
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+}
+
+TEST_F(DevMode, WriteReadFromFileAndStdin) {
+  TempDir dir;
+  {
+    std::ofstream f(dir.File("cert.pem"));
+    f << "-----BEGIN-----\nabc\n";
+  }
+  auto w = RunCli({"write", "secret/files", "cert=@" + dir.File("cert.pem")}, Env());
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  auto r = RunCli({"read", "-field=cert", "secret/files"}, Env());
+  EXPECT_EQ(r.out, "-----BEGIN-----\nabc\n");
+  auto s = RunCli({"write", "secret/stdin", "-"}, Env(), R"({"k":"from-stdin"})");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_EQ(RunCli({"read", "-field=k", "secret/stdin"}, Env()).out, "from-stdin");
+}
+
+TEST_F(DevMode, SecretsEnableListTuneDisable) {
+  auto en = RunCli({"secrets", "enable", "-path=team", "-description=team secrets", "kv"}, Env());
+  ASSERT_EQ(en.exit_code, 0) << en.err;
+  EXPECT_NE(en.out.find("Success! Enabled the kv secrets engine at: team/"), std::string::npos) << en.out;
+  auto list = RunCli({"secrets", "list"}, Env());
+  EXPECT_NE(list.out.find("team/"), std::string::npos);
+  EXPECT_NE(list.out.find("secret/"), std::string::npos);
+  auto tune = RunCli({"secrets", "tune", "-default-lease-ttl=1h", "team/"}, Env());
+  EXPECT_EQ(tune.exit_code, 0) << tune.err;
+  auto read = RunCli({"read", "-format=json", "sys/mounts/team/tune"}, Env());
+  auto parsed = ParseJsonObject(read.out);
+  ASSERT_TRUE(parsed) << read.out << read.err;
+  EXPECT_EQ((*parsed)["data"].as_object()["default_lease_ttl"].as_int64(), 3600);
+  auto dup = RunCli({"secrets", "enable", "-path=team", "kv"}, Env());
+  EXPECT_EQ(dup.exit_code, 2);
+  EXPECT_NE(dup.err.find("path is already in use"), std::string::npos) << dup.err;
+  auto dis = RunCli({"secrets", "disable", "team"}, Env());
+  EXPECT_EQ(dis.exit_code, 0) << dis.err;
+}
+
+TEST_F(DevMode, ErrorsAndExitCodes) {
+  auto no_token = RunCli({"read", "secret/x"}, {{"ARCA_ADDR", Env()["ARCA_ADDR"]}});
+  EXPECT_EQ(no_token.exit_code, 2);
+  EXPECT_NE(no_token.err.find("permission denied"), std::string::npos) << no_token.err;
+  auto usage = RunCli({"kv", "put"}, Env());
+  EXPECT_EQ(usage.exit_code, 1);
+  auto refused = RunCli({"status"}, {{"ARCA_ADDR", "http://127.0.0.1:1"}});
+  EXPECT_NE(refused.exit_code, 0);
+  auto version = RunCli({"version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("Arca v"), std::string::npos);
+  auto help = RunCli({"path-help", "sys/mounts"}, Env());
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_FALSE(help.out.empty());
+}
+
+}  // namespace
+}  // namespace arca::testing

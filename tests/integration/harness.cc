@@ -1,0 +1,279 @@
+#include "integration/harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace arca::testing {
+
+std::string ArcaBinary() {
+#ifdef ARCA_BINARY
+  return ARCA_BINARY;
+#else
+  return "./arca";
+#endif
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/arca-test-XXXXXX";
+  path_ = mkdtemp(tmpl);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+namespace {
+
+int Connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+HttpResult RawHttp(int port, const std::string& method, const std::string& target,
+                   const std::string& body, const std::map<std::string, std::string>& headers) {
+  HttpResult res;
+  int fd = Connect(port);
+  if (fd < 0) return res;
+  std::ostringstream req;
+  req << method << " " << target << " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [k, v] : headers) req << k << ": " << v << "\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    req << "Content-Length: " << body.size() << "\r\n";
+  }
+  req << "\r\n" << body;
+  std::string data = req.str();
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may answer early (413) and close
+    off += static_cast<size_t>(n);
+  }
+  std::string in;
+  char buf[65536];
+  while (true) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 30000) <= 0) break;
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    in.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  size_t end = in.find("\r\n\r\n");
+  if (end == std::string::npos) return res;
+  std::istringstream head(in.substr(0, end));
+  std::string line;
+  std::getline(head, line);
+  if (line.size() > 12) res.status = std::atoi(line.substr(9, 3).c_str());
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string v = line.substr(colon + 1);
+    while (!v.empty() && v.front() == ' ') v.erase(v.begin());
+    res.headers[Lower(line.substr(0, colon))] = v;
+  }
+  std::string rest = in.substr(end + 4);
+  if (Lower(res.headers["transfer-encoding"]) == "chunked") {
+    std::string decoded;
+    size_t pos = 0;
+    while (pos < rest.size()) {
+      size_t nl = rest.find("\r\n", pos);
+      if (nl == std::string::npos) break;
+      size_t len = std::strtoul(rest.substr(pos, nl - pos).c_str(), nullptr, 16);
+      if (len == 0) break;
+      decoded += rest.substr(nl + 2, len);
+      pos = nl + 2 + len + 2;
+    }
+    res.body = decoded;
+  } else {
+    res.body = rest;
+  }
+  return res;
+}
+
+namespace {
+
+std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& extra,
+                                          const std::string& home) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string s(*e);
+    if (s.rfind("ARCA_", 0) == 0 || s.rfind("VAULT_", 0) == 0 || s.rfind("HOME=", 0) == 0) continue;
+    env.push_back(s);
+  }
+  env.push_back("HOME=" + home);
+  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+  return env;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+std::string ReadAll(int fd) {
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+CliResult RunCli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                 const std::string& stdin_data) {
+  static TempDir home;
+  std::vector<std::string> argv{ArcaBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> envv = ChildEnvironment(env, home.path());
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) return {};
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
+    posix_spawn_file_actions_addclose(&fa, fd);
+  }
+  auto cargv = CStrings(argv);
+  auto cenv = CStrings(envv);
+  pid_t pid;
+  int rc = posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&fa);
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  CliResult res;
+  if (rc != 0) {
+    close(in_pipe[1]);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    res.err = "spawn failed";
+    return res;
+  }
+  std::thread writer([&] {
+    if (!stdin_data.empty()) {
+      (void)!write(in_pipe[1], stdin_data.data(), stdin_data.size());
+    }
+    close(in_pipe[1]);
+  });
+  std::string err;
+  std::thread err_reader([&] { err = ReadAll(err_pipe[0]); });
+  res.out = ReadAll(out_pipe[0]);
+  err_reader.join();
+  writer.join();
+  close(out_pipe[0]);
+  close(err_pipe[0]);
+  res.err = err;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return res;
+}
+
+ServerProcess::ServerProcess(const std::vector<std::string>& args, int port,
+                             std::chrono::seconds timeout) {
+  log_path_ = dir_.File("server.log");
+  std::vector<std::string> argv{ArcaBinary(), "server"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> envv = ChildEnvironment({}, dir_.path());
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  auto cargv = CStrings(argv);
+  auto cenv = CStrings(envv);
+  pid_t pid;
+  if (posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data()) != 0) {
+    posix_spawn_file_actions_destroy(&fa);
+    return;
+  }
+  posix_spawn_file_actions_destroy(&fa);
+  pid_ = pid;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int fd = Connect(port);
+    if (fd >= 0) {
+      close(fd);
+      return;
+    }
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  Stop(SIGKILL);
+}
+
+int ServerProcess::Stop(int sig) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, sig);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+ServerProcess::~ServerProcess() { Stop(SIGKILL); }
+
+std::string ServerProcess::Log() const {
+  std::ifstream f(log_path_);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace arca::testing

@@ -1,0 +1,145 @@
+// Bad input over HTTP against a real dev server: each answered with the right status and a
+// clear message, and nothing changed.
+#include <gtest/gtest.h>
+
+#include "common/json.h"
+#include "integration/harness.h"
+
+namespace arca::testing {
+namespace {
+
+class HttpBadInput : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    port_ = FreePort();
+    server_ = new ServerProcess({"-dev", "-dev-root-token-id=root",
+                                 "-dev-listen-address=127.0.0.1:" + std::to_string(port_)},
+                                port_);
+    ASSERT_TRUE(server_->running()) << server_->Log();
+    auto r = Req("POST", "/v1/secret/keep", R"({"v":"original"})");
+    ASSERT_EQ(r.status, 204) << r.body;
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  static HttpResult Req(const std::string& method, const std::string& target,
+                        const std::string& body = "",
+                        std::map<std::string, std::string> headers = {{"X-Vault-Token", "root"}}) {
+    return RawHttp(port_, method, target, body, headers);
+  }
+  static void ExpectUnchanged() {
+    auto r = Req("GET", "/v1/secret/keep");
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto o = ParseJsonObject(r.body);
+    ASSERT_TRUE(o);
+    EXPECT_EQ((*o)["data"].as_object()["v"].as_string(), "original");
+  }
+  static std::vector<std::string> Errors(const HttpResult& r) {
+    std::vector<std::string> out;
+    auto o = ParseJsonObject(r.body);
+    if (!o || !o->contains("errors")) return out;
+    for (const auto& e : (*o)["errors"].as_array()) out.emplace_back(e.as_string());
+    return out;
+  }
+  static int port_;
+  static ServerProcess* server_;
+};
+int HttpBadInput::port_ = 0;
+ServerProcess* HttpBadInput::server_ = nullptr;
+
+TEST_F(HttpBadInput, EnvelopeAndHeaders) {
+  auto r = Req("GET", "/v1/secret/keep");
+  EXPECT_EQ(r.headers["cache-control"], "no-store");
+  EXPECT_NE(r.headers["content-type"].find("application/json"), std::string::npos);
+  auto o = *ParseJsonObject(r.body);
+  for (const char* k : {"request_id", "lease_id", "renewable", "lease_duration", "data",
+                        "wrap_info", "warnings", "auth", "mount_type"}) {
+    EXPECT_TRUE(o.contains(k)) << k;
+  }
+  EXPECT_EQ(o["request_id"].as_string().size(), 36u);
+  EXPECT_EQ(o["mount_type"].as_string(), "kv");
+  // Bearer works as well as X-Vault-Token.
+  EXPECT_EQ(Req("GET", "/v1/secret/keep", "", {{"Authorization", "Bearer root"}}).status, 200);
+  // LIST verb and ?list=true.
+  EXPECT_EQ(Req("LIST", "/v1/secret/").status, 200);
+  EXPECT_EQ(Req("GET", "/v1/secret/?list=true").status, 200);
+  auto empty = Req("LIST", "/v1/secret/nothing-here/");
+  EXPECT_EQ(empty.status, 404);
+  EXPECT_EQ(empty.body.find("errors") != std::string::npos, true);
+  // HEAD sys/health: status, no body.
+  auto head = Req("HEAD", "/v1/sys/health");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+}
+
+TEST_F(HttpBadInput, MalformedJson) {
+  for (const char* body : {"{bad json", "[1,2,3]", "\"string\"", "{\"v\":", "null"}) {
+    auto r = Req("POST", "/v1/secret/keep", body);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+    auto errs = Errors(r);
+    ASSERT_FALSE(errs.empty()) << r.body;
+  }
+  ExpectUnchanged();
+}
+
+TEST_F(HttpBadInput, WrongFieldTypes) {
+  auto r = Req("POST", "/v1/sys/mounts/x", R"({"type": 12})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = Req("POST", "/v1/sys/mounts/x", R"({"type": "kv", "config": "nope"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = Req("POST", "/v1/sys/init", R"({"secret_shares": "many", "secret_threshold": 1})");
+  EXPECT_EQ(r.status, 400) << r.body;  // already initialized or bad type: a 400 either way
+  r = Req("GET", "/v1/sys/health?activecode=abc");
+  EXPECT_EQ(r.status, 400) << r.body;
+  auto mounts = Req("GET", "/v1/sys/mounts");
+  EXPECT_EQ(mounts.body.find("\"x/\""), std::string::npos);
+}
+
+TEST_F(HttpBadInput, UnknownMountsAndPaths) {
+  auto r = Req("GET", "/v1/nope/thing");
+  EXPECT_EQ(r.status, 404) << r.body;
+  ASSERT_FALSE(Errors(r).empty());
+  EXPECT_NE(Errors(r)[0].find("no handler for route"), std::string::npos);
+  EXPECT_EQ(Req("GET", "/v1/sys/no-such-endpoint").status, 404);
+  EXPECT_EQ(Req("GET", "/not-api").status, 404);
+}
+
+TEST_F(HttpBadInput, TraversalIsRejected) {
+  for (const char* target : {"/v1/secret/../sys/mounts", "/v1/secret/%2e%2e/sys/mounts",
+                             "/v1/secret/%2E%2E/keep", "/v1/secret/./keep",
+                             "/v1/secret/a/..", "/v1/secret/%2e%2e%2fsys"}) {
+    auto r = Req("GET", target);
+    EXPECT_EQ(r.status, 400) << target << " -> " << r.body;
+    r = Req("POST", target, R"({"v":"evil"})");
+    EXPECT_EQ(r.status, 400) << target << " -> " << r.body;
+  }
+  ExpectUnchanged();
+}
+
+TEST_F(HttpBadInput, OversizeBody) {
+  std::string big = "{\"v\":\"" + std::string(33 * 1024 * 1024, 'a') + "\"}";
+  auto r = Req("POST", "/v1/secret/keep", big);
+  EXPECT_EQ(r.status, 413) << r.body.substr(0, 200);
+  ExpectUnchanged();
+}
+
+TEST_F(HttpBadInput, UnsupportedVerbsAndOperations) {
+  EXPECT_EQ(Req("BREW", "/v1/secret/keep").status, 405);
+  auto patch = Req("PATCH", "/v1/secret/keep", R"({"v":"p"})", {{"X-Vault-Token", "root"}, {"Content-Type", "application/json"}});
+  EXPECT_EQ(patch.status, 415) << patch.body;
+  EXPECT_EQ(Req("DELETE", "/v1/sys/mounts").status, 405);
+  ExpectUnchanged();
+}
+
+TEST_F(HttpBadInput, TokensAndWrapTtl) {
+  EXPECT_EQ(Req("GET", "/v1/secret/keep", "", {}).status, 403);
+  EXPECT_EQ(Req("GET", "/v1/secret/keep", "", {{"X-Vault-Token", "wrong"}}).status, 403);
+  EXPECT_EQ(Req("POST", "/v1/secret/keep", R"({"v":"x"})", {{"X-Vault-Token", "wrong"}}).status, 403);
+  auto w = Req("GET", "/v1/secret/keep", "", {{"X-Vault-Token", "root"}, {"X-Vault-Wrap-TTL", "soon"}});
+  EXPECT_EQ(w.status, 400) << w.body;
+  ExpectUnchanged();
+}
+
+}  // namespace
+}  // namespace arca::testing
