@@ -1,0 +1,151 @@
+#include "core/barrier/barrier.h"
+
+#include <mutex>
+
+#include "crypto/aead.h"
+
+namespace arca::core {
+namespace {
+
+constexpr uint8_t kVersionAadPath = 2;
+constexpr size_t kHeaderSize = 5;  // term (4, big endian) + version (1)
+
+std::string Header(uint32_t term) {
+  std::string h(kHeaderSize, '\0');
+  h[0] = static_cast<char>(term >> 24);
+  h[1] = static_cast<char>(term >> 16);
+  h[2] = static_cast<char>(term >> 8);
+  h[3] = static_cast<char>(term);
+  h[4] = static_cast<char>(kVersionAadPath);
+  return h;
+}
+
+}  // namespace
+
+Result<bool> Barrier::Initialized() {
+  ARCA_ASSIGN_OR_RETURN(auto v, physical_.Get(kKeyringPath));
+  return v.has_value();
+}
+
+Status Barrier::PersistKeyring(const Keyring& keyring, const SecureBytes& root_key) {
+  std::string plain = keyring.Serialize();
+  // Term 0 marks "encrypted with the root key".
+  auto sealed = crypto::AesGcmSeal(root_key.span(), plain, kKeyringPath);
+  SecureWipe(plain);
+  if (!sealed) return std::unexpected(sealed.error());
+  return physical_.Put(kKeyringPath, Header(0) + *sealed);
+}
+
+Status Barrier::Initialize(const SecureBytes& root_key) {
+  if (root_key.size() != 32) return InvalidRequest("root key must be 32 bytes");
+  Keyring keyring = Keyring::Generate();
+  return PersistKeyring(keyring, root_key);
+}
+
+Status Barrier::Unseal(const SecureBytes& root_key) {
+  ARCA_ASSIGN_OR_RETURN(auto raw, physical_.Get(kKeyringPath));
+  if (!raw) return Unavailable("Vault is not initialized");
+  if (raw->size() < kHeaderSize || (*raw)[4] != kVersionAadPath) {
+    return Internal("keyring entry is corrupt");
+  }
+  auto plain = crypto::AesGcmOpen(root_key.span(), std::string_view(*raw).substr(kHeaderSize),
+                                  kKeyringPath);
+  if (!plain) return InvalidRequest("invalid key: the keyring does not decrypt with it");
+  auto keyring = Keyring::Deserialize(*plain);
+  SecureWipe(*plain);
+  if (!keyring) return std::unexpected(keyring.error());
+  std::unique_lock lock(mu_);
+  keyring_ = std::move(*keyring);
+  root_key_ = root_key.Clone();
+  return OkStatus();
+}
+
+void Barrier::Seal() {
+  std::unique_lock lock(mu_);
+  keyring_.reset();
+  root_key_ = SecureBytes();
+}
+
+bool Barrier::Sealed() const {
+  std::shared_lock lock(mu_);
+  return !keyring_.has_value();
+}
+
+Result<uint32_t> Barrier::Rotate() {
+  std::unique_lock lock(mu_);
+  if (!keyring_) return ::arca::Sealed();
+  // Persist a copy first so that a failed write leaves the in-memory keyring unchanged.
+  ARCA_ASSIGN_OR_RETURN(Keyring next, Keyring::Deserialize(keyring_->Serialize()));
+  uint32_t term = next.Rotate().term;
+  ARCA_RETURN_IF_ERROR(PersistKeyring(next, root_key_));
+  keyring_ = std::move(next);
+  return term;
+}
+
+Result<KeyStatus> Barrier::GetKeyStatus() const {
+  std::shared_lock lock(mu_);
+  if (!keyring_) return ::arca::Sealed();
+  const BarrierKey* active = keyring_->Active();
+  return KeyStatus{active->term, active->install_time, encryptions_.load()};
+}
+
+Result<std::string> Barrier::Encrypt(const BarrierKey& key, std::string_view path,
+                                     std::string_view plaintext) const {
+  ARCA_ASSIGN_OR_RETURN(std::string body, crypto::AesGcmSeal(key.value.span(), plaintext, path));
+  encryptions_.fetch_add(1, std::memory_order_relaxed);
+  return Header(key.term) + body;
+}
+
+Result<std::string> Barrier::Decrypt(std::string_view path, std::string_view ciphertext) const {
+  if (ciphertext.size() < kHeaderSize) return Internal("barrier entry at \"" + std::string(path) + "\" is truncated");
+  auto b = reinterpret_cast<const uint8_t*>(ciphertext.data());
+  uint32_t term = (uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) | (uint32_t(b[2]) << 8) | b[3];
+  if (b[4] != kVersionAadPath) return Internal("barrier entry has an unknown version");
+  const BarrierKey* key = keyring_->Term(term);
+  if (!key) return Internal("barrier entry uses unknown key term " + std::to_string(term));
+  auto plain = crypto::AesGcmOpen(key->value.span(), ciphertext.substr(kHeaderSize), path);
+  if (!plain) {
+    return Internal("barrier entry at \"" + std::string(path) +
+                    "\" failed authentication (tampered or moved)");
+  }
+  return plain;
+}
+
+Result<std::optional<std::string>> Barrier::Get(std::string_view key) {
+  std::shared_lock lock(mu_);
+  if (!keyring_) return ::arca::Sealed();
+  ARCA_ASSIGN_OR_RETURN(auto raw, physical_.Get(key));
+  if (!raw) return std::optional<std::string>();
+  ARCA_ASSIGN_OR_RETURN(std::string plain, Decrypt(key, *raw));
+  return std::optional<std::string>(std::move(plain));
+}
+
+Status Barrier::Put(std::string_view key, std::string_view value) {
+  std::string ciphertext;
+  {
+    std::shared_lock lock(mu_);
+    if (!keyring_) return ::arca::Sealed();
+    if (key == kKeyringPath) return InvalidRequest("cannot write the keyring through the barrier");
+    ARCA_ASSIGN_OR_RETURN(ciphertext, Encrypt(*keyring_->Active(), key, value));
+  }
+  return physical_.Put(key, ciphertext);
+}
+
+Status Barrier::Delete(std::string_view key) {
+  {
+    std::shared_lock lock(mu_);
+    if (!keyring_) return ::arca::Sealed();
+  }
+  if (key == kKeyringPath) return InvalidRequest("cannot delete the keyring through the barrier");
+  return physical_.Delete(key);
+}
+
+Result<std::vector<std::string>> Barrier::List(std::string_view prefix) {
+  {
+    std::shared_lock lock(mu_);
+    if (!keyring_) return ::arca::Sealed();
+  }
+  return physical_.List(prefix);
+}
+
+}  // namespace arca::core

@@ -1,0 +1,98 @@
+#include "core/barrier/barrier.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/random.h"
+#include "storage/backend.h"
+
+namespace arca::core {
+namespace {
+
+class BarrierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    physical_ = *storage::NewInmemBackend({});
+    barrier_ = std::make_unique<Barrier>(*physical_);
+    root_ = crypto::RandomKey(32);
+    ASSERT_TRUE(barrier_->Initialize(root_));
+    ASSERT_TRUE(barrier_->Unseal(root_));
+  }
+  std::unique_ptr<storage::Backend> physical_;
+  std::unique_ptr<Barrier> barrier_;
+  SecureBytes root_;
+};
+
+TEST_F(BarrierTest, RoundTripAndCiphertextAtRest) {
+  ASSERT_TRUE(barrier_->Put("logical/abc/secret", "hunter2"));
+  auto v = barrier_->Get("logical/abc/secret");
+  ASSERT_TRUE(v && *v);
+  EXPECT_EQ(**v, "hunter2");
+  auto raw = physical_->Get("logical/abc/secret");
+  ASSERT_TRUE(raw && *raw);
+  EXPECT_EQ((*raw)->find("hunter2"), std::string::npos);
+  EXPECT_FALSE(*barrier_->Get("missing"));
+}
+
+TEST_F(BarrierTest, TamperedEntryIsAnErrorNotGarbage) {
+  ASSERT_TRUE(barrier_->Put("a", "value"));
+  std::string raw = **physical_->Get("a");
+  for (size_t i = 0; i < raw.size(); i += 3) {
+    std::string bad = raw;
+    bad[i] ^= 0x01;
+    ASSERT_TRUE(physical_->Put("a", bad));
+    auto v = barrier_->Get("a");
+    EXPECT_FALSE(v) << "byte " << i;
+  }
+  ASSERT_TRUE(physical_->Put("a", raw.substr(0, 3)));
+  EXPECT_FALSE(barrier_->Get("a"));
+}
+
+TEST_F(BarrierTest, MovedEntryFailsAuthentication) {
+  ASSERT_TRUE(barrier_->Put("logical/x/key", "value"));
+  ASSERT_TRUE(physical_->Put("logical/y/key", **physical_->Get("logical/x/key")));
+  auto v = barrier_->Get("logical/y/key");
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().kind(), ErrorKind::kInternal);
+}
+
+TEST_F(BarrierTest, SealedRefusesEverything) {
+  barrier_->Seal();
+  EXPECT_TRUE(barrier_->Sealed());
+  EXPECT_EQ(barrier_->Get("a").error().kind(), ErrorKind::kSealed);
+  EXPECT_EQ(barrier_->Put("a", "b").error().kind(), ErrorKind::kSealed);
+  EXPECT_EQ(barrier_->List("").error().kind(), ErrorKind::kSealed);
+  EXPECT_EQ(barrier_->Delete("a").error().kind(), ErrorKind::kSealed);
+}
+
+TEST_F(BarrierTest, WrongRootKeyDoesNotUnseal) {
+  barrier_->Seal();
+  auto s = barrier_->Unseal(crypto::RandomKey(32));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind(), ErrorKind::kInvalidRequest);
+  EXPECT_TRUE(barrier_->Sealed());
+}
+
+TEST_F(BarrierTest, RotationKeepsOldEntriesReadable) {
+  ASSERT_TRUE(barrier_->Put("old", "v1"));
+  auto term = barrier_->Rotate();
+  ASSERT_TRUE(term);
+  EXPECT_EQ(*term, 2u);
+  ASSERT_TRUE(barrier_->Put("new", "v2"));
+  EXPECT_EQ(barrier_->GetKeyStatus()->term, 2u);
+  // After a reseal the rotated keyring is loaded from storage.
+  barrier_->Seal();
+  ASSERT_TRUE(barrier_->Unseal(root_));
+  EXPECT_EQ(**barrier_->Get("old"), "v1");
+  EXPECT_EQ(**barrier_->Get("new"), "v2");
+  EXPECT_EQ(barrier_->GetKeyStatus()->term, 2u);
+  std::string raw_new = **physical_->Get("new");
+  EXPECT_EQ(raw_new[3], 2);  // term in the header
+}
+
+TEST_F(BarrierTest, KeyringCannotBeOverwrittenThroughTheBarrier) {
+  EXPECT_FALSE(barrier_->Put(kKeyringPath, "x"));
+  EXPECT_FALSE(barrier_->Delete(kKeyringPath));
+}
+
+}  // namespace
+}  // namespace arca::core

@@ -1,0 +1,91 @@
+#include "core/barrier/keyring.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "common/encoding.h"
+#include "common/json.h"
+#include "crypto/random.h"
+
+namespace arca::core {
+
+std::string NowRfc3339() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now - secs).count();
+  std::time_t t = std::chrono::system_clock::to_time_t(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(nanos));
+  return buf;
+}
+
+Keyring Keyring::Generate() {
+  Keyring k;
+  BarrierKey key{1, crypto::RandomKey(32), NowRfc3339()};
+  k.keys_.emplace(1, std::move(key));
+  k.active_term_ = 1;
+  return k;
+}
+
+const BarrierKey* Keyring::Active() const { return Term(active_term_); }
+
+const BarrierKey* Keyring::Term(uint32_t term) const {
+  auto it = keys_.find(term);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+const BarrierKey& Keyring::Rotate() {
+  uint32_t term = active_term_ + 1;
+  auto [it, _] = keys_.emplace(term, BarrierKey{term, crypto::RandomKey(32), NowRfc3339()});
+  active_term_ = term;
+  return it->second;
+}
+
+std::string Keyring::Serialize() const {
+  json::object root;
+  root["version"] = 1;
+  root["active_term"] = active_term_;
+  json::array keys;
+  for (const auto& [term, key] : keys_) {
+    json::object k;
+    k["term"] = term;
+    k["value"] = Base64Encode(key.value.view());
+    k["install_time"] = key.install_time;
+    keys.push_back(std::move(k));
+  }
+  root["keys"] = std::move(keys);
+  return json::serialize(root);
+}
+
+Result<Keyring> Keyring::Deserialize(std::string_view text) {
+  auto parsed = ParseJsonObject(text);
+  if (!parsed) return Internal("keyring is corrupt: not a JSON object");
+  const json::object& root = *parsed;
+  Keyring k;
+  try {
+    if (root.at("version").to_number<int64_t>() != 1) return Internal("keyring: unknown version");
+    k.active_term_ = root.at("active_term").to_number<uint32_t>();
+    for (const auto& v : root.at("keys").as_array()) {
+      const auto& o = v.as_object();
+      BarrierKey key;
+      key.term = o.at("term").to_number<uint32_t>();
+      auto raw = Base64Decode(o.at("value").as_string());
+      if (!raw || raw->size() != 32) return Internal("keyring: bad key value");
+      key.value = SecureBytes::FromString(*raw);
+      SecureWipe(*raw);
+      key.install_time = std::string(o.at("install_time").as_string());
+      k.keys_.emplace(key.term, std::move(key));
+    }
+  } catch (const std::exception& e) {
+    return Internal(std::string("keyring is corrupt: ") + e.what());
+  }
+  if (!k.Active()) return Internal("keyring: active term missing");
+  return k;
+}
+
+}  // namespace arca::core

@@ -1,0 +1,229 @@
+#include "core/core.h"
+
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+#include "common/encoding.h"
+#include "common/log.h"
+#include "common/uuid.h"
+#include "core/barrier/barrier.h"
+#include "core/seal/shamir_seal.h"
+#include "core/sys/system_backend.h"
+#include "core/token/token_backend.h"
+#include "core/token/token_store.h"
+#include "crypto/random.h"
+
+namespace arca::core {
+namespace {
+
+constexpr std::string_view kClusterInfoPath = "core/cluster/local/info";
+
+}  // namespace
+
+Core::Core(CoreConfig config) : config_(std::move(config)) {
+  barrier_ = std::make_unique<Barrier>(*config_.physical);
+  token_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/token/");
+  tokens_ = std::make_unique<TokenStore>(*token_view_);
+  sys_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/");
+  system_backend_ = NewSystemBackend(*this);
+}
+
+Core::~Core() {
+  std::unique_lock lock(state_mu_);
+  if (!sealed_) PreSeal();
+}
+
+std::string Core::storage_type() const { return std::string(config_.physical->Type()); }
+
+bool Core::Sealed() const {
+  std::shared_lock lock(state_mu_);
+  return sealed_;
+}
+
+Result<bool> Core::Initialized() {
+  std::lock_guard lock(unseal_mu_);
+  if (seal_config_) return true;
+  ARCA_ASSIGN_OR_RETURN(auto cfg, ReadSealConfig(*config_.physical));
+  if (cfg) seal_config_ = *cfg;
+  return cfg.has_value();
+}
+
+Result<InitResult> Core::Initialize(const InitParams& params) {
+  std::unique_lock state(state_mu_);
+  ARCA_ASSIGN_OR_RETURN(bool initialized, Initialized());
+  if (initialized) return InvalidRequest("Vault is already initialized");
+  ARCA_RETURN_IF_ERROR(ValidateShamirParams(params.secret_shares, params.secret_threshold));
+
+  SecureBytes root_key = crypto::RandomKey(32);
+  ARCA_RETURN_IF_ERROR(barrier_->Initialize(root_key));
+  // Set up the token store and the root token with the barrier open, then close it again.
+  ARCA_RETURN_IF_ERROR(barrier_->Unseal(root_key));
+  InitResult result;
+  auto setup = [&]() -> Status {
+    ARCA_RETURN_IF_ERROR(tokens_->Setup());
+    ARCA_ASSIGN_OR_RETURN(result.root_token, tokens_->CreateRootToken(params.root_token_id));
+    return OkStatus();
+  };
+  Status s = setup();
+  tokens_->Reset();
+  barrier_->Seal();
+  if (!s) return std::unexpected(s.error());
+
+  SealConfig cfg;
+  cfg.secret_shares = params.secret_shares;
+  cfg.secret_threshold = params.secret_threshold;
+  // The seal configuration is written last: its presence is what "initialized" means.
+  ARCA_ASSIGN_OR_RETURN(auto shares, CreateShamirSeal(*config_.physical, root_key, cfg));
+  {
+    std::lock_guard lock(unseal_mu_);
+    seal_config_ = cfg;
+  }
+  for (const auto& share : shares) {
+    result.keys_hex.push_back(HexEncode(share.view()));
+    result.keys_base64.push_back(Base64Encode(share.view()));
+  }
+  spdlog::info("core: initialized with {} key shares and a key threshold of {}",
+               cfg.secret_shares, cfg.secret_threshold);
+  return result;
+}
+
+Result<SealStatus> Core::GetSealStatus() {
+  ARCA_ASSIGN_OR_RETURN(bool initialized, Initialized());
+  SealStatus st;
+  st.initialized = initialized;
+  st.storage_type = storage_type();
+  {
+    std::shared_lock lock(state_mu_);
+    st.sealed = sealed_;
+    if (!sealed_) {
+      st.cluster_name = cluster_name_;
+      st.cluster_id = cluster_id_;
+    }
+  }
+  std::lock_guard lock(unseal_mu_);
+  if (seal_config_) {
+    st.shares = seal_config_->secret_shares;
+    st.threshold = seal_config_->secret_threshold;
+  }
+  st.progress = static_cast<int>(unseal_keys_.size());
+  st.nonce = unseal_nonce_;
+  return st;
+}
+
+Result<SealStatus> Core::ResetUnsealProgress() {
+  {
+    std::lock_guard lock(unseal_mu_);
+    unseal_keys_.clear();
+    unseal_nonce_.clear();
+  }
+  return GetSealStatus();
+}
+
+Result<SealStatus> Core::SubmitUnsealKey(std::string_view key_text) {
+  ARCA_ASSIGN_OR_RETURN(bool initialized, Initialized());
+  if (!initialized) return InvalidRequest("Vault is not initialized");
+  if (!Sealed()) return GetSealStatus();
+  ARCA_ASSIGN_OR_RETURN(SecureBytes key, DecodeUnsealKey(key_text));
+
+  SecureBytes root_key;
+  {
+    std::lock_guard lock(unseal_mu_);
+    const SealConfig& cfg = *seal_config_;
+    size_t want = cfg.secret_shares == 1 ? 32 : 33;
+    if (key.size() != want) {
+      return InvalidRequest("invalid key: expected " + std::to_string(want) + " bytes, got " +
+                            std::to_string(key.size()));
+    }
+    for (const auto& k : unseal_keys_) {
+      if (k.view() == key.view()) {
+        // The same key twice does not advance progress.
+        goto status;
+      }
+    }
+    unseal_keys_.push_back(std::move(key));
+    if (unseal_nonce_.empty()) unseal_nonce_ = GenerateUuid();
+    if (static_cast<int>(unseal_keys_.size()) < cfg.secret_threshold) goto status;
+    {
+      auto recovered = RecoverRootKey(*config_.physical, cfg, unseal_keys_);
+      unseal_keys_.clear();
+      unseal_nonce_.clear();
+      if (!recovered) return std::unexpected(recovered.error());
+      root_key = std::move(*recovered);
+    }
+  }
+  {
+    std::unique_lock state(state_mu_);
+    if (sealed_) {
+      ARCA_RETURN_IF_ERROR(barrier_->Unseal(root_key));
+      Status s = PostUnseal();
+      if (!s) {
+        PreSeal();
+        return std::unexpected(s.error());
+      }
+      sealed_ = false;
+      spdlog::info("core: vault is unsealed");
+    }
+  }
+status:
+  return GetSealStatus();
+}
+
+Status Core::UnsealWithKeys(const std::vector<std::string>& keys) {
+  for (const auto& k : keys) {
+    ARCA_ASSIGN_OR_RETURN(SealStatus st, SubmitUnsealKey(k));
+    if (!st.sealed) return OkStatus();
+  }
+  return InvalidRequest("not enough unseal keys");
+}
+
+Status Core::Seal() {
+  std::unique_lock state(state_mu_);
+  if (sealed_) return OkStatus();
+  PreSeal();
+  spdlog::info("core: vault is sealed");
+  return OkStatus();
+}
+
+void Core::PreSeal() {
+  router_.Clear();
+  {
+    std::lock_guard lock(mounts_mu_);
+    mounts_.clear();
+    auth_mounts_.clear();
+  }
+  tokens_->Reset();
+  barrier_->Seal();
+  sealed_ = true;
+}
+
+Status Core::PostUnseal() {
+  ARCA_RETURN_IF_ERROR(tokens_->Setup());
+  ARCA_RETURN_IF_ERROR(SetupClusterInfo());
+  ARCA_RETURN_IF_ERROR(LoadMounts(false));
+  ARCA_RETURN_IF_ERROR(LoadMounts(true));
+  return OkStatus();
+}
+
+Status Core::SetupClusterInfo() {
+  ARCA_ASSIGN_OR_RETURN(auto info, logical::GetJson(*barrier_, kClusterInfoPath));
+  if (info && info->is_object()) {
+    auto name = GetStringField(info->as_object(), "name");
+    auto id = GetStringField(info->as_object(), "id");
+    if (name && *name && id && *id) {
+      cluster_name_ = **name;
+      cluster_id_ = **id;
+      return OkStatus();
+    }
+  }
+  cluster_name_ = config_.cluster_name.empty()
+                      ? "vault-cluster-" + HexEncode(crypto::RandomBytesString(4))
+                      : config_.cluster_name;
+  cluster_id_ = GenerateUuid();
+  json::object o;
+  o["name"] = cluster_name_;
+  o["id"] = cluster_id_;
+  return logical::PutJson(*barrier_, kClusterInfoPath, o);
+}
+
+}  // namespace arca::core

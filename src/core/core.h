@@ -1,0 +1,143 @@
+// Core: the state machine (uninitialized -> sealed -> unsealed) and the request pipeline.
+//
+// HandleRequest runs every API request through small stages: lifecycle paths that work while
+// sealed (sys/init, sys/seal-status, sys/unseal, sys/health, sys/leader), the sealed check,
+// routing (longest mount prefix), authentication (token lookup unless the backend lists the path
+// as unauthenticated), authorization, the create/update existence check, and the backend.
+//
+// Thread-safety: all public methods are safe for concurrent use.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "common/secure_bytes.h"
+#include "common/status.h"
+#include "core/router/mount_table.h"
+#include "core/router/router.h"
+#include "core/seal/shamir_seal.h"
+#include "logical/backend.h"
+#include "storage/backend.h"
+
+namespace arca::core {
+
+class Barrier;
+class TokenStore;
+
+struct CoreConfig {
+  std::unique_ptr<storage::Backend> physical;
+  std::map<std::string, logical::Factory> secret_engines;  // "kv" -> factory
+  std::map<std::string, logical::Factory> auth_methods;
+  SystemTtls ttls;
+  std::string cluster_name;  // empty = generated at first unseal
+  std::string api_addr;
+  bool dev_mode = false;
+};
+
+struct InitParams {
+  int secret_shares = 0;
+  int secret_threshold = 0;
+  std::string root_token_id;  // dev mode only; empty = random
+};
+
+struct InitResult {
+  std::vector<std::string> keys_hex;
+  std::vector<std::string> keys_base64;
+  std::string root_token;
+};
+
+struct SealStatus {
+  std::string type = "shamir";
+  bool initialized = false;
+  bool sealed = true;
+  int threshold = 0;
+  int shares = 0;
+  int progress = 0;
+  std::string nonce;
+  std::string cluster_name;
+  std::string cluster_id;
+  std::string storage_type;
+};
+
+class Core {
+ public:
+  explicit Core(CoreConfig config);
+  ~Core();
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  // The request pipeline. `req.path` is the full API path ("secret/foo"); on return, the
+  // request's routing fields (mount_type, mount_point, ...) are filled in.
+  Result<logical::Response> HandleRequest(logical::Request& req);
+
+  // --- lifecycle ---
+  Result<bool> Initialized();
+  // Errors: InvalidRequest when already initialized or the share counts are invalid.
+  Result<InitResult> Initialize(const InitParams& params);
+  Result<SealStatus> GetSealStatus();
+  // Adds one unseal key; unseals when the threshold is reached. A wrong set of keys resets the
+  // progress and is an InvalidRequest.
+  Result<SealStatus> SubmitUnsealKey(std::string_view key_text);
+  Result<SealStatus> ResetUnsealProgress();
+  // Unseals directly with a complete set of keys (dev mode, tests).
+  Status UnsealWithKeys(const std::vector<std::string>& keys);
+  Status Seal();
+  bool Sealed() const;
+
+  // --- used by the system backend ---
+  Router& router() { return router_; }
+  Barrier& barrier() { return *barrier_; }
+  TokenStore& tokens() { return *tokens_; }
+  const CoreConfig& config() const { return config_; }
+  std::string storage_type() const;
+  // Mount management (sys/mounts, sys/auth). Paths are normalized to end in '/'.
+  Status EnableMount(MountEntry entry);
+  Status DisableMount(std::string_view path, bool is_auth);
+  Status TuneMount(std::string_view router_path, const MountEntry& updated);
+  bool IsKnownType(std::string_view type, bool is_auth) const;
+
+ private:
+  Status PostUnseal();           // REQUIRES: state_mu_ held exclusively
+  void PreSeal();                // REQUIRES: state_mu_ held exclusively
+  Status LoadMounts(bool is_auth);
+  Status PersistMounts(bool is_auth);  // REQUIRES: mounts_mu_ held
+  Result<std::shared_ptr<MountRoute>> BuildRoute(MountEntry entry);
+  Status SetupClusterInfo();
+  Result<logical::Response> HandleLifecycle(logical::Request& req, bool* handled);
+  Result<logical::Response> HandleSealRequest(logical::Request& req);
+  Status Authenticate(logical::Request& req, const logical::Backend& backend,
+                      std::string_view relative_path);
+
+  CoreConfig config_;
+  std::unique_ptr<Barrier> barrier_;
+  std::unique_ptr<logical::PrefixedStorage> token_view_;
+  std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<logical::PrefixedStorage> sys_view_;
+  std::shared_ptr<logical::Backend> system_backend_;
+  Router router_;
+
+  // Held shared by every request, exclusively by seal/unseal.
+  mutable std::shared_mutex state_mu_;
+  bool sealed_ = true;  // guarded by state_mu_
+
+  // Unseal progress; guarded by unseal_mu_.
+  std::mutex unseal_mu_;
+  std::vector<SecureBytes> unseal_keys_;
+  std::string unseal_nonce_;
+  std::optional<SealConfig> seal_config_;  // cached once read
+
+  // Serialises mount table changes; guarded tables mirror what is persisted.
+  std::mutex mounts_mu_;
+  std::vector<MountEntry> mounts_;       // guarded by mounts_mu_
+  std::vector<MountEntry> auth_mounts_;  // guarded by mounts_mu_
+
+  std::string cluster_name_;  // set at unseal
+  std::string cluster_id_;
+};
+
+}  // namespace arca::core

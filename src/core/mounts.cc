@@ -1,0 +1,201 @@
+// Mount table management: default mounts, loading at unseal, enable/disable/tune.
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+#include "common/log.h"
+#include "common/uuid.h"
+#include "core/barrier/barrier.h"
+#include "core/core.h"
+#include "core/token/token_backend.h"
+
+namespace arca::core {
+namespace {
+
+MountEntry DefaultEntry(bool is_auth, std::string path, std::string type, std::string desc) {
+  MountEntry e;
+  e.is_auth = is_auth;
+  e.path = std::move(path);
+  e.type = std::move(type);
+  e.description = std::move(desc);
+  e.uuid = GenerateUuid();
+  e.accessor = NewAccessor(e.type == "token" ? "auth_token" : e.type);
+  return e;
+}
+
+// Mount points that users may not take or remove.
+bool IsProtectedPath(std::string_view router_path) {
+  return router_path == "sys/" || router_path == "auth/token/" || router_path == "auth/" ||
+         router_path.starts_with("sys/") || router_path.starts_with("auth/token/");
+}
+
+}  // namespace
+
+bool Core::IsKnownType(std::string_view type, bool is_auth) const {
+  const auto& table = is_auth ? config_.auth_methods : config_.secret_engines;
+  return table.find(std::string(type)) != table.end();
+}
+
+Result<std::shared_ptr<MountRoute>> Core::BuildRoute(MountEntry entry) {
+  auto route = std::make_shared<MountRoute>(entry, config_.ttls, *barrier_);
+  std::shared_ptr<logical::Backend> backend;
+  if (entry.type == "system") {
+    backend = system_backend_;
+  } else if (entry.type == "token") {
+    backend = NewTokenBackend(*tokens_);
+  } else {
+    const auto& table = entry.is_auth ? config_.auth_methods : config_.secret_engines;
+    auto it = table.find(entry.type);
+    if (it == table.end()) {
+      return InvalidRequest("plugin not found in the catalog: " + entry.type);
+    }
+    logical::BackendConfig cfg;
+    cfg.storage = &route->view();
+    cfg.system = route.get();
+    cfg.backend_uuid = entry.uuid;
+    cfg.mount_path = entry.RouterPath();
+    cfg.options = entry.options;
+    cfg.logger = log::GetLogger(entry.type);
+    ARCA_ASSIGN_OR_RETURN(auto b, it->second(cfg));
+    backend = std::move(b);
+  }
+  route->SetBackend(std::move(backend));
+  return route;
+}
+
+Status Core::LoadMounts(bool is_auth) {
+  std::lock_guard lock(mounts_mu_);
+  std::string_view path = is_auth ? kAuthTablePath : kMountTablePath;
+  ARCA_ASSIGN_OR_RETURN(auto raw, barrier_->Get(path));
+  std::vector<MountEntry> entries;
+  if (raw) {
+    ARCA_ASSIGN_OR_RETURN(entries, ParseMountTable(*raw, is_auth));
+  } else {
+    if (is_auth) {
+      entries.push_back(DefaultEntry(true, "token/", "token", "token based credentials"));
+    } else {
+      entries.push_back(DefaultEntry(false, "sys/", "system", "system endpoints used for control, policy and debugging"));
+    }
+  }
+  std::vector<MountEntry>& table = is_auth ? auth_mounts_ : mounts_;
+  table.clear();
+  for (auto& e : entries) {
+    auto route = BuildRoute(e);
+    if (!route) {
+      spdlog::error("core: cannot mount {} ({}): {}", e.RouterPath(), e.type,
+                    route.error().message());
+      table.push_back(e);  // keep it in the table: its data stays until unmounted
+      continue;
+    }
+    ARCA_RETURN_IF_ERROR(router_.Mount(*route));
+    table.push_back(e);
+  }
+  if (!raw) ARCA_RETURN_IF_ERROR(PersistMounts(is_auth));
+  return OkStatus();
+}
+
+Status Core::PersistMounts(bool is_auth) {
+  const auto& table = is_auth ? auth_mounts_ : mounts_;
+  return barrier_->Put(is_auth ? kAuthTablePath : kMountTablePath, SerializeMountTable(table));
+}
+
+Status Core::EnableMount(MountEntry entry) {
+  if (entry.path.empty()) return InvalidRequest("path cannot be empty");
+  if (entry.path.back() != '/') entry.path.push_back('/');
+  if (entry.path.front() == '/') return InvalidRequest("path must not start with '/'");
+  if (entry.type.empty()) return InvalidRequest("type cannot be empty");
+  std::string router_path = entry.RouterPath();
+  if (!entry.is_auth && router_path.starts_with("auth/")) {
+    return InvalidRequest("cannot mount under auth/: use sys/auth to enable an auth method");
+  }
+  if (IsProtectedPath(router_path) || entry.type == "system" || entry.type == "token") {
+    return InvalidRequest("cannot mount \"" + router_path + "\" of type \"" + entry.type +
+                          "\": the path or type is reserved");
+  }
+  if (!IsKnownType(entry.type, entry.is_auth)) {
+    return InvalidRequest("plugin not found in the catalog: " + entry.type);
+  }
+  if (entry.config.default_lease_ttl.count() > 0 && entry.config.max_lease_ttl.count() > 0 &&
+      entry.config.default_lease_ttl > entry.config.max_lease_ttl) {
+    return InvalidRequest("default lease TTL cannot be greater than max lease TTL");
+  }
+  std::lock_guard lock(mounts_mu_);
+  if (auto existing = router_.Conflict(router_path)) {
+    return InvalidRequest("path is already in use at " + existing->router_path());
+  }
+  entry.uuid = GenerateUuid();
+  entry.accessor = NewAccessor(entry.is_auth ? "auth_" + entry.type : entry.type);
+  ARCA_ASSIGN_OR_RETURN(auto route, BuildRoute(entry));
+  auto& table = entry.is_auth ? auth_mounts_ : mounts_;
+  table.push_back(entry);
+  Status s = PersistMounts(entry.is_auth);
+  if (!s) {
+    table.pop_back();
+    return s;
+  }
+  ARCA_RETURN_IF_ERROR(router_.Mount(std::move(route)));
+  spdlog::info("core: successful mount: path={} type={}", router_path, entry.type);
+  return OkStatus();
+}
+
+Status Core::DisableMount(std::string_view path, bool is_auth) {
+  std::string p(path);
+  if (p.empty()) return InvalidRequest("path cannot be empty");
+  if (p.back() != '/') p.push_back('/');
+  std::string router_path = is_auth ? "auth/" + p : p;
+  if (IsProtectedPath(router_path) || router_path == "cubbyhole/" || router_path == "identity/") {
+    return InvalidRequest("cannot unmount \"" + router_path + "\"");
+  }
+  std::lock_guard lock(mounts_mu_);
+  auto& table = is_auth ? auth_mounts_ : mounts_;
+  auto it = std::find_if(table.begin(), table.end(),
+                         [&](const MountEntry& e) { return e.path == p; });
+  if (it == table.end()) return OkStatus();  // Vault: disabling a missing mount succeeds
+  MountEntry removed = *it;
+  table.erase(it);
+  Status s = PersistMounts(is_auth);
+  if (!s) {
+    table.push_back(removed);
+    return s;
+  }
+  router_.Unmount(router_path);
+  // Remove the mount's data.
+  std::string prefix = removed.StoragePrefix();
+  std::vector<std::string> stack{""};
+  while (!stack.empty()) {
+    std::string dir = stack.back();
+    stack.pop_back();
+    auto keys = barrier_->List(prefix + dir);
+    if (!keys) break;
+    for (const auto& k : *keys) {
+      if (!k.empty() && k.back() == '/') {
+        stack.push_back(dir + k);
+      } else {
+        (void)barrier_->Delete(prefix + dir + k);
+      }
+    }
+  }
+  spdlog::info("core: successfully unmounted: path={}", router_path);
+  return OkStatus();
+}
+
+Status Core::TuneMount(std::string_view router_path, const MountEntry& updated) {
+  std::lock_guard lock(mounts_mu_);
+  auto route = router_.Find(router_path);
+  if (!route) return InvalidRequest("no mount at \"" + std::string(router_path) + "\"");
+  auto& table = updated.is_auth ? auth_mounts_ : mounts_;
+  auto it = std::find_if(table.begin(), table.end(),
+                         [&](const MountEntry& e) { return e.uuid == updated.uuid; });
+  if (it == table.end()) return Internal("mount table out of sync");
+  MountEntry previous = *it;
+  *it = updated;
+  Status s = PersistMounts(updated.is_auth);
+  if (!s) {
+    *it = previous;
+    return s;
+  }
+  route->SetEntry(updated);
+  return OkStatus();
+}
+
+}  // namespace arca::core

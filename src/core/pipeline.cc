@@ -1,0 +1,103 @@
+// The request pipeline: lifecycle paths, sealed check, routing, authentication, authorization,
+// existence check, backend.
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+#include "core/barrier/barrier.h"
+#include "core/core.h"
+#include "core/token/token_store.h"
+
+namespace arca::core {
+namespace {
+
+// sys/ paths answered whether sealed or not, without a token.
+bool IsLifecyclePath(std::string_view path) {
+  return path == "sys/init" || path == "sys/seal-status" || path == "sys/unseal" ||
+         path == "sys/health" || path == "sys/leader";
+}
+
+}  // namespace
+
+Result<logical::Response> Core::HandleRequest(logical::Request& req) {
+  if (req.original_path.empty()) req.original_path = req.path;
+
+  if (IsLifecyclePath(req.path)) {
+    req.mount_point = "sys/";
+    req.mount_type = "system";
+    req.path = req.path.substr(4);
+    req.storage = sys_view_.get();
+    return system_backend_->HandleRequest(req);
+  }
+  if (req.path == "sys/seal") return HandleSealRequest(req);
+
+  std::shared_lock state(state_mu_);
+  if (sealed_) return ::arca::Sealed();
+
+  auto match = router_.Route(req.path);
+  if (!match) {
+    return NotFound("no handler for route \"" + req.original_path +
+                    "\". route entry not found.");
+  }
+  MountRoute& route = *match->route;
+  logical::Backend* backend = route.backend();
+  if (!backend) return Internal("mount has no backend");
+
+  ARCA_RETURN_IF_ERROR(Authenticate(req, *backend, match->relative_path));
+
+  req.mount_point = route.router_path();
+  req.mount_type = route.type();
+  req.mount_accessor = route.accessor();
+  req.path = std::move(match->relative_path);
+  req.storage = &route.view();
+
+  if (req.operation == logical::Operation::kUpdate) {
+    ARCA_ASSIGN_OR_RETURN(logical::ExistenceCheck check, backend->HandleExistenceCheck(req));
+    if (check.supported && !check.exists) req.operation = logical::Operation::kCreate;
+  }
+  return backend->HandleRequest(req);
+}
+
+Status Core::Authenticate(logical::Request& req, const logical::Backend& backend,
+                          std::string_view relative_path) {
+  const logical::SpecialPaths& special = backend.GetSpecialPaths();
+  if (logical::PathMatchesAny(relative_path, special.unauthenticated)) {
+    req.unauthenticated_ok = true;
+    // A token, when given, is still resolved so that handlers may use it.
+    if (req.client_token.empty()) return OkStatus();
+  }
+  if (req.client_token.empty()) return PermissionDenied();
+  ARCA_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
+  if (!entry) {
+    if (req.unauthenticated_ok) return OkStatus();
+    return PermissionDenied();
+  }
+  req.client_token_accessor = entry->accessor;
+  req.policies = entry->policies;
+  req.display_name = entry->display_name;
+  req.entity_id = entry->entity_id;
+  req.is_root_token = entry->IsRoot();
+  if (req.unauthenticated_ok) return OkStatus();
+
+  // Authorization. ACL policies arrive with the policy engine; until then only root tokens exist
+  // and everything else is denied (default deny). Root-protected paths need the root token.
+  if (!req.is_root_token) return PermissionDenied();
+  return OkStatus();
+}
+
+Result<logical::Response> Core::HandleSealRequest(logical::Request& req) {
+  if (req.operation != logical::Operation::kUpdate) return Unsupported();
+  {
+    std::shared_lock state(state_mu_);
+    if (sealed_) return ::arca::Sealed();
+    if (req.client_token.empty()) return PermissionDenied();
+    ARCA_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
+    if (!entry || !entry->IsRoot()) return PermissionDenied();
+  }
+  req.mount_point = "sys/";
+  req.mount_type = "system";
+  ARCA_RETURN_IF_ERROR(Seal());
+  return logical::Response{};
+}
+
+}  // namespace arca::core

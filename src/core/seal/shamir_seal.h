@@ -1,0 +1,50 @@
+// The Shamir seal: the root key is stored encrypted under a key-encryption key (KEK), and the
+// KEK is split into unseal key shares (Shamir over GF(256)). With a single share, the share is
+// the KEK itself. Neither entry goes through the barrier (it cannot: they are what opens it);
+// both are AES-256-GCM protected or public. Formats: docs/formats/seal.md.
+//
+//   core/seal-config      plaintext JSON: {"type":"shamir","secret_shares":N,"secret_threshold":T,...}
+//   core/shamir-root-key  header(term 0, version 2) + AES-GCM(KEK, root key, aad = path)
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/secure_bytes.h"
+#include "common/status.h"
+#include "storage/backend.h"
+
+namespace arca::core {
+
+inline constexpr std::string_view kSealConfigPath = "core/seal-config";
+inline constexpr std::string_view kShamirRootKeyPath = "core/shamir-root-key";
+
+struct SealConfig {
+  std::string type = "shamir";
+  int secret_shares = 0;
+  int secret_threshold = 0;
+  std::string ToJson() const;
+  static Result<SealConfig> FromJson(std::string_view text);
+};
+
+// Validates share/threshold counts the way Vault does (400s with Vault's messages).
+Status ValidateShamirParams(int shares, int threshold);
+
+Result<std::optional<SealConfig>> ReadSealConfig(storage::Backend& physical);
+
+// Creates the seal: stores the seal config and the root key wrapped by a fresh KEK; returns
+// the unseal key shares.
+Result<std::vector<SecureBytes>> CreateShamirSeal(storage::Backend& physical,
+                                                  const SecureBytes& root_key,
+                                                  const SealConfig& config);
+
+// Combines the shares (exactly `threshold` of them) and unwraps the root key. Wrong shares give
+// InvalidRequest.
+Result<SecureBytes> RecoverRootKey(storage::Backend& physical, const SealConfig& config,
+                                   const std::vector<SecureBytes>& shares);
+
+// Unseal keys are given as hex or base64 text.
+Result<SecureBytes> DecodeUnsealKey(std::string_view text);
+
+}  // namespace arca::core

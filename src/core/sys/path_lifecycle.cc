@@ -1,0 +1,203 @@
+// sys/init, sys/seal-status, sys/unseal, sys/health, sys/leader.
+#include <chrono>
+#include <ctime>
+
+#include "core/sys/paths.h"
+
+namespace arca::core::sys {
+namespace {
+
+using logical::Operation;
+using logical::Request;
+using logical::Response;
+namespace fw = logical::framework;
+
+fw::FieldSchema Field(fw::FieldType t, std::string desc, json::value def = nullptr) {
+  fw::FieldSchema s;
+  s.type = t;
+  s.description = std::move(desc);
+  s.default_value = std::move(def);
+  return s;
+}
+
+
+}  // namespace
+
+json::object SealStatusJson(const SealStatus& st) {
+  json::object d;
+  d["type"] = st.type;
+  d["initialized"] = st.initialized;
+  d["sealed"] = st.sealed;
+  d["t"] = st.threshold;
+  d["n"] = st.shares;
+  d["progress"] = st.progress;
+  d["nonce"] = st.nonce;
+  d["version"] = ARCA_VERSION;
+  d["build_date"] = "";
+  d["migration"] = false;
+  if (!st.sealed) {
+    d["cluster_name"] = st.cluster_name;
+    d["cluster_id"] = st.cluster_id;
+  }
+  d["recovery_seal"] = false;
+  d["storage_type"] = st.storage_type;
+  return d;
+}
+
+std::vector<fw::Path> LifecyclePaths(Core& core) {
+  std::vector<fw::Path> paths;
+
+  fw::Path init;
+  init.pattern = "init";
+  init.help_synopsis = "Initializes or returns the initialization status of Arca.";
+  init.fields["secret_shares"] = Field(fw::FieldType::kInt, "Number of key shares to split the root key into.");
+  init.fields["secret_threshold"] = Field(fw::FieldType::kInt, "Number of key shares required to reconstruct the root key.");
+  init.fields["pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "PGP keys to encrypt the key shares with (not supported).");
+  init.fields["root_token_pgp_key"] = Field(fw::FieldType::kString, "PGP key to encrypt the root token with (not supported).");
+  init.fields["recovery_shares"] = Field(fw::FieldType::kInt, "Recovery key shares (auto-unseal only).");
+  init.fields["recovery_threshold"] = Field(fw::FieldType::kInt, "Recovery key threshold (auto-unseal only).");
+  init.fields["recovery_pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "Recovery key PGP keys (auto-unseal only).");
+  init.fields["stored_shares"] = Field(fw::FieldType::kInt, "Deprecated; must equal secret_shares for auto-unseal.");
+  init.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
+    ARCA_ASSIGN_OR_RETURN(bool initialized, core.Initialized());
+    json::object d;
+    d["initialized"] = initialized;
+    return Response::WithData(std::move(d));
+  }, "Returns the initialization status."};
+  init.operations[Operation::kUpdate] = {[&core](Request&, fw::FieldData& d) -> Result<Response> {
+    if (!d.GetStringSlice("pgp_keys").empty() || !d.GetString("root_token_pgp_key").empty()) {
+      return InvalidRequest("PGP-encrypted unseal keys and root tokens are not supported");
+    }
+    if (d.GetInt("recovery_shares") != 0 || d.GetInt("recovery_threshold") != 0) {
+      return InvalidRequest("parameters recovery_shares,recovery_threshold not applicable to seal type shamir");
+    }
+    if (!d.Has("secret_shares") || !d.Has("secret_threshold")) {
+      return InvalidRequest("secret_shares and secret_threshold are required");
+    }
+    InitParams p;
+    p.secret_shares = static_cast<int>(d.GetInt("secret_shares"));
+    p.secret_threshold = static_cast<int>(d.GetInt("secret_threshold"));
+    ARCA_ASSIGN_OR_RETURN(InitResult r, core.Initialize(p));
+    json::object out;
+    json::array hex, b64;
+    for (auto& k : r.keys_hex) hex.emplace_back(k);
+    for (auto& k : r.keys_base64) b64.emplace_back(k);
+    out["keys"] = std::move(hex);
+    out["keys_base64"] = std::move(b64);
+    out["root_token"] = r.root_token;
+    Response resp;
+    // sys/init answers a bare object, not the envelope.
+    resp.raw = logical::RawBody{200, "application/json", json::serialize(out)};
+    return resp;
+  }, "Initializes Arca."};
+  paths.push_back(std::move(init));
+
+  fw::Path status;
+  status.pattern = "seal-status";
+  status.help_synopsis = "Returns the seal status of Arca.";
+  status.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
+    ARCA_ASSIGN_OR_RETURN(SealStatus st, core.GetSealStatus());
+    Response resp;
+    resp.raw = logical::RawBody{200, "application/json", json::serialize(SealStatusJson(st))};
+    return resp;
+  }, "Seal status."};
+  paths.push_back(std::move(status));
+
+  fw::Path unseal;
+  unseal.pattern = "unseal";
+  unseal.help_synopsis = "Unseals Arca with one key share.";
+  unseal.fields["key"] = Field(fw::FieldType::kString, "One unseal key share (hex or base64).");
+  unseal.fields["reset"] = Field(fw::FieldType::kBool, "Discard the progress of the current unseal attempt.");
+  unseal.fields["migrate"] = Field(fw::FieldType::kBool, "Seal migration (not supported).");
+  unseal.operations[Operation::kUpdate] = {[&core](Request&, fw::FieldData& d) -> Result<Response> {
+    ARCA_ASSIGN_OR_RETURN(bool initialized, core.Initialized());
+    if (!initialized) return InvalidRequest("Vault is not initialized");
+    SealStatus st;
+    if (d.GetBool("reset")) {
+      ARCA_ASSIGN_OR_RETURN(st, core.ResetUnsealProgress());
+    } else {
+      std::string key = d.GetString("key");
+      if (key.empty()) return InvalidRequest("'key' must be specified in request body as JSON, or 'reset' set to true");
+      ARCA_ASSIGN_OR_RETURN(st, core.SubmitUnsealKey(key));
+    }
+    Response resp;
+    resp.raw = logical::RawBody{200, "application/json", json::serialize(SealStatusJson(st))};
+    return resp;
+  }, "Submit an unseal key."};
+  paths.push_back(std::move(unseal));
+
+  fw::Path health;
+  health.pattern = "health";
+  health.help_synopsis = "Returns the health status of Arca.";
+  health.fields["standbyok"] = Field(fw::FieldType::kBool, "Answer activecode from a standby.", false);
+  health.fields["perfstandbyok"] = Field(fw::FieldType::kBool, "Answer activecode from a performance standby.", false);
+  health.fields["activecode"] = Field(fw::FieldType::kInt, "Status code when active.", 200);
+  health.fields["standbycode"] = Field(fw::FieldType::kInt, "Status code when standby.", 429);
+  health.fields["drsecondarycode"] = Field(fw::FieldType::kInt, "Status code for a DR secondary.", 472);
+  health.fields["performancestandbycode"] = Field(fw::FieldType::kInt, "Status code for a performance standby.", 473);
+  health.fields["haunhealthycode"] = Field(fw::FieldType::kInt, "Status code when HA is unhealthy.", 474);
+  health.fields["removedcode"] = Field(fw::FieldType::kInt, "Status code for a removed node.", 530);
+  health.fields["sealedcode"] = Field(fw::FieldType::kInt, "Status code when sealed.", 503);
+  health.fields["uninitcode"] = Field(fw::FieldType::kInt, "Status code when not initialized.", 501);
+  health.operations[Operation::kRead] = {[&core](Request&, fw::FieldData& d) -> Result<Response> {
+    for (const char* f : {"activecode", "standbycode", "drsecondarycode", "performancestandbycode",
+                          "haunhealthycode", "removedcode", "sealedcode", "uninitcode"}) {
+      int64_t code = d.GetInt(f);
+      if (code < 100 || code > 599) {
+        return InvalidRequest(std::string("invalid status code for ") + f + ": " + std::to_string(code));
+      }
+    }
+    ARCA_ASSIGN_OR_RETURN(SealStatus st, core.GetSealStatus());
+    json::object b;
+    b["initialized"] = st.initialized;
+    b["sealed"] = st.sealed;
+    b["standby"] = false;
+    b["performance_standby"] = false;
+    b["replication_performance_mode"] = "disabled";
+    b["replication_dr_mode"] = "disabled";
+    b["server_time_utc"] = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
+    b["version"] = ARCA_VERSION;
+    b["enterprise"] = false;
+    b["echo_duration_ms"] = 0;
+    b["clock_skew_ms"] = 0;
+    b["replication_primary_canary_age_ms"] = 0;
+    b["removed_from_cluster"] = false;
+    if (!st.sealed) {
+      b["cluster_name"] = st.cluster_name;
+      b["cluster_id"] = st.cluster_id;
+    }
+    int code;
+    if (!st.initialized) code = static_cast<int>(d.GetInt("uninitcode"));
+    else if (st.sealed) code = static_cast<int>(d.GetInt("sealedcode"));
+    else code = static_cast<int>(d.GetInt("activecode"));
+    Response resp;
+    resp.raw = logical::RawBody{code, "application/json", json::serialize(b)};
+    return resp;
+  }, "Health status."};
+  paths.push_back(std::move(health));
+
+  fw::Path leader;
+  leader.pattern = "leader";
+  leader.help_synopsis = "Returns the high availability status and current leader of Arca.";
+  leader.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
+    if (core.Sealed()) return ::arca::Sealed();
+    json::object d;
+    d["ha_enabled"] = false;
+    d["is_self"] = false;
+    d["active_time"] = "0001-01-01T00:00:00Z";
+    d["leader_address"] = "";
+    d["leader_cluster_address"] = "";
+    d["performance_standby"] = false;
+    d["performance_standby_last_remote_wal"] = 0;
+    d["raft_committed_index"] = 0;
+    d["raft_applied_index"] = 0;
+    Response resp;
+    resp.raw = logical::RawBody{200, "application/json", json::serialize(d)};
+    return resp;
+  }, "Leader status."};
+  paths.push_back(std::move(leader));
+  return paths;
+}
+
+}  // namespace arca::core::sys

@@ -1,0 +1,346 @@
+// sys/mounts, sys/auth (list, enable, read, disable, tune), sys/internal/ui/mounts.
+#include "core/sys/paths.h"
+
+#include "common/duration.h"
+
+namespace arca::core::sys {
+namespace {
+
+using logical::Operation;
+using logical::Request;
+using logical::Response;
+namespace fw = logical::framework;
+
+fw::FieldSchema Field(fw::FieldType t, std::string desc) {
+  fw::FieldSchema s;
+  s.type = t;
+  s.description = std::move(desc);
+  return s;
+}
+
+// A TTL given as a duration string, a number of seconds, or "system" (= 0, the default).
+Result<std::chrono::seconds> ParseTtlValue(const json::value& v, std::string_view name) {
+  if (v.is_int64()) {
+    if (v.as_int64() < 0) return InvalidRequest(std::string(name) + " must not be negative");
+    return std::chrono::seconds(v.as_int64());
+  }
+  if (v.is_uint64()) return std::chrono::seconds(static_cast<int64_t>(v.as_uint64()));
+  if (v.is_string()) {
+    std::string_view s = v.as_string();
+    if (s == "system" || s.empty()) return std::chrono::seconds(0);
+    auto d = ParseDuration(s);
+    if (!d) return InvalidRequest("invalid " + std::string(name) + ": " + d.error().message());
+    return *d;
+  }
+  return InvalidRequest(std::string(name) + " must be a duration string or a number of seconds");
+}
+
+Result<std::vector<std::string>> StringList(const json::value& v, std::string_view name) {
+  std::vector<std::string> out;
+  if (v.is_string()) {
+    std::string_view s = v.as_string();
+    size_t start = 0;
+    while (start <= s.size() && !s.empty()) {
+      size_t comma = s.find(',', start);
+      std::string_view part = s.substr(start, comma == std::string_view::npos ? s.npos : comma - start);
+      if (!part.empty()) out.emplace_back(part);
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+    return out;
+  }
+  if (!v.is_array()) return InvalidRequest(std::string(name) + " must be a list of strings");
+  for (const auto& e : v.as_array()) {
+    if (!e.is_string()) return InvalidRequest(std::string(name) + " must be a list of strings");
+    out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+// Applies the keys of a mount "config" object (enable) or a tune request to `c`.
+Status ApplyConfig(const json::object& in, MountConfig& c, bool is_auth) {
+  for (const auto& kv : in) {
+    std::string_view k = kv.key();
+    const json::value& v = kv.value();
+    if (k == "default_lease_ttl") {
+      ARCA_ASSIGN_OR_RETURN(c.default_lease_ttl, ParseTtlValue(v, k));
+    } else if (k == "max_lease_ttl") {
+      ARCA_ASSIGN_OR_RETURN(c.max_lease_ttl, ParseTtlValue(v, k));
+    } else if (k == "force_no_cache") {
+      if (!v.is_bool()) return InvalidRequest("force_no_cache must be a boolean");
+      c.force_no_cache = v.as_bool();
+    } else if (k == "listing_visibility") {
+      if (!v.is_string()) return InvalidRequest("listing_visibility must be a string");
+      std::string_view lv = v.as_string();
+      if (lv != "" && lv != "unauth" && lv != "hidden") {
+        return InvalidRequest("invalid listing_visibility " + std::string(lv));
+      }
+      c.listing_visibility = std::string(lv);
+    } else if (k == "audit_non_hmac_request_keys") {
+      ARCA_ASSIGN_OR_RETURN(c.audit_non_hmac_request_keys, StringList(v, k));
+    } else if (k == "audit_non_hmac_response_keys") {
+      ARCA_ASSIGN_OR_RETURN(c.audit_non_hmac_response_keys, StringList(v, k));
+    } else if (k == "passthrough_request_headers") {
+      ARCA_ASSIGN_OR_RETURN(c.passthrough_request_headers, StringList(v, k));
+    } else if (k == "allowed_response_headers") {
+      ARCA_ASSIGN_OR_RETURN(c.allowed_response_headers, StringList(v, k));
+    } else if (k == "token_type" && is_auth) {
+      if (!v.is_string()) return InvalidRequest("token_type must be a string");
+      std::string_view t = v.as_string();
+      if (t != "default-service" && t != "default-batch" && t != "service" && t != "batch") {
+        return InvalidRequest("invalid value for \"token_type\": " + std::string(t));
+      }
+      c.token_type = std::string(t);
+    } else if (k == "plugin_version" || k == "description" || k == "options" ||
+               k == "user_lockout_config" || k == "delegated_auth_accessors" ||
+               k == "plugin_name") {
+      // handled elsewhere or accepted without effect
+    } else {
+      return InvalidRequest("unknown mount configuration key \"" + std::string(k) + "\"");
+    }
+  }
+  if (c.default_lease_ttl.count() > 0 && c.max_lease_ttl.count() > 0 &&
+      c.default_lease_ttl > c.max_lease_ttl) {
+    return InvalidRequest("default lease TTL cannot be greater than max lease TTL");
+  }
+  return OkStatus();
+}
+
+Result<std::map<std::string, std::string>> ParseOptions(const json::object& o) {
+  std::map<std::string, std::string> out;
+  for (const auto& kv : o) {
+    const auto& v = kv.value();
+    if (v.is_string()) out[std::string(kv.key())] = std::string(v.as_string());
+    else if (v.is_int64()) out[std::string(kv.key())] = std::to_string(v.as_int64());
+    else if (v.is_bool()) out[std::string(kv.key())] = v.as_bool() ? "true" : "false";
+    else return InvalidRequest("options values must be strings");
+  }
+  return out;
+}
+
+json::object TuneJson(const MountEntry& e, const MountRoute& r) {
+  json::object d;
+  d["description"] = e.description;
+  d["default_lease_ttl"] = r.DefaultLeaseTtl().count();
+  d["max_lease_ttl"] = r.MaxLeaseTtl().count();
+  d["force_no_cache"] = e.config.force_no_cache;
+  if (!e.config.listing_visibility.empty()) d["listing_visibility"] = e.config.listing_visibility;
+  if (e.is_auth) d["token_type"] = e.config.token_type.empty() ? "default-service" : e.config.token_type;
+  if (!e.options.empty()) {
+    json::object o;
+    for (const auto& [k, v] : e.options) o[k] = v;
+    d["options"] = std::move(o);
+  }
+  return d;
+}
+
+std::string NormalizeMountPath(std::string p) {
+  while (!p.empty() && p.front() == '/') p.erase(p.begin());
+  if (!p.empty() && p.back() != '/') p.push_back('/');
+  return p;
+}
+
+// The paths for one table: sys/mounts (is_auth=false) or sys/auth (is_auth=true).
+void AddTablePaths(Core& core, bool is_auth, std::vector<fw::Path>& paths) {
+  const std::string base = is_auth ? "auth" : "mounts";
+
+  fw::Path list;
+  list.pattern = base;
+  list.help_synopsis = is_auth ? "List the currently enabled credential backends."
+                               : "List the currently mounted backends.";
+  list.operations[Operation::kRead] = {[&core, is_auth](Request&, fw::FieldData&) -> Result<Response> {
+    json::object d;
+    for (const auto& r : core.router().All()) {
+      MountEntry e = r->entry();
+      if (e.is_auth != is_auth) continue;
+      d[e.path] = e.ToApiJson();
+    }
+    Response resp = Response::WithData(std::move(d));
+    resp.data_at_top_level = true;
+    return resp;
+  }, "List mounts."};
+  paths.push_back(std::move(list));
+
+  fw::Path tune;
+  tune.pattern = base + "/(?<path>.+?)/tune";
+  tune.help_synopsis = "Tune backend configuration parameters for this mount.";
+  tune.fields["path"] = Field(fw::FieldType::kString, "The path of the mount.");
+  for (const char* f : {"default_lease_ttl", "max_lease_ttl", "description", "options",
+                        "listing_visibility", "force_no_cache", "audit_non_hmac_request_keys",
+                        "audit_non_hmac_response_keys", "passthrough_request_headers",
+                        "allowed_response_headers", "token_type", "plugin_version",
+                        "user_lockout_config"}) {
+    tune.fields[f] = Field(fw::FieldType::kString, "See Vault's sys/mounts tune documentation.");
+  }
+  // Tune fields are validated by ApplyConfig from the raw body (they mix types).
+  for (auto& [name, schema] : tune.fields) {
+    if (name != "path" && name != "description") schema.type = fw::FieldType::kString;
+  }
+  auto find_route = [&core, is_auth](const std::string& raw) -> Result<std::shared_ptr<MountRoute>> {
+    std::string p = NormalizeMountPath(raw);
+    std::string router_path = is_auth ? "auth/" + p : p;
+    auto r = core.router().Find(router_path);
+    if (!r) return InvalidRequest("cannot fetch sysview for path \"" + router_path + "\"");
+    return r;
+  };
+  tune.operations[Operation::kRead] = {[find_route](Request&, fw::FieldData& d) -> Result<Response> {
+    ARCA_ASSIGN_OR_RETURN(auto r, find_route(d.GetString("path")));
+    Response resp = Response::WithData(TuneJson(r->entry(), *r));
+    resp.data_at_top_level = true;
+    return resp;
+  }, "Read tuning parameters."};
+  tune.operations[Operation::kUpdate] = {[&core, find_route, is_auth](Request& req, fw::FieldData& d) -> Result<Response> {
+    ARCA_ASSIGN_OR_RETURN(auto r, find_route(d.GetString("path")));
+    MountEntry e = r->entry();
+    json::object body = req.data;
+    body.erase("path");
+    ARCA_RETURN_IF_ERROR(ApplyConfig(body, e.config, is_auth));
+    if (auto it = body.find("description"); it != body.end()) {
+      if (!it->value().is_string()) return InvalidRequest("description must be a string");
+      e.description = std::string(it->value().as_string());
+    }
+    if (auto it = body.find("options"); it != body.end() && !it->value().is_null()) {
+      if (!it->value().is_object()) return InvalidRequest("options must be an object");
+      ARCA_ASSIGN_OR_RETURN(auto opts, ParseOptions(it->value().as_object()));
+      for (auto& [k, v] : opts) {
+        if (k == "version" && e.type == "kv") {
+          auto cur = e.options.count("version") ? e.options["version"] : "1";
+          if (v != cur) {
+            return InvalidRequest("changing the KV version of a mount is not supported yet");
+          }
+        }
+        e.options[k] = v;
+      }
+    }
+    ARCA_RETURN_IF_ERROR(core.TuneMount(r->router_path(), e));
+    return Response{};
+  }, "Tune the mount."};
+  paths.push_back(std::move(tune));
+
+  fw::Path one;
+  one.pattern = base + "/(?<path>.+)";
+  one.help_synopsis = is_auth ? "Enable a new credential backend with a name."
+                              : "Mount a new backend at a new path.";
+  one.fields["path"] = Field(fw::FieldType::kString, "The path to mount to.");
+  one.fields["type"] = Field(fw::FieldType::kString, "The type of the backend.");
+  one.fields["description"] = Field(fw::FieldType::kString, "User-friendly description for this mount.");
+  one.fields["config"] = Field(fw::FieldType::kMap, "Configuration for this mount, such as default_lease_ttl and max_lease_ttl.");
+  one.fields["options"] = Field(fw::FieldType::kMap, "The options to pass into the backend, such as version=2.");
+  one.fields["local"] = Field(fw::FieldType::kBool, "Mark the mount as local (not replicated).");
+  one.fields["seal_wrap"] = Field(fw::FieldType::kBool, "Whether to turn on seal wrapping for the mount.");
+  one.fields["external_entropy_access"] = Field(fw::FieldType::kBool, "Whether to give the mount access to external entropy.");
+  one.fields["plugin_name"] = Field(fw::FieldType::kString, "Name of the plugin (deprecated alias of type).");
+  one.fields["plugin_version"] = Field(fw::FieldType::kString, "The semantic version of the plugin to use.");
+  one.operations[Operation::kRead] = {[&core, is_auth](Request&, fw::FieldData& d) -> Result<Response> {
+    std::string p = NormalizeMountPath(d.GetString("path"));
+    auto r = core.router().Find(is_auth ? "auth/" + p : p);
+    if (!r) return InvalidRequest("No " + std::string(is_auth ? "auth" : "secret") + " engine mount at " + p);
+    Response resp = Response::WithData(r->entry().ToApiJson());
+    resp.data_at_top_level = true;
+    return resp;
+  }, "Read the mount."};
+  auto enable = [&core, is_auth](Request&, fw::FieldData& d) -> Result<Response> {
+    MountEntry e;
+    e.is_auth = is_auth;
+    e.path = NormalizeMountPath(d.GetString("path"));
+    e.type = d.GetString("type");
+    if (e.type.empty()) e.type = d.GetString("plugin_name");
+    if (e.type.empty()) return InvalidRequest("backend type must be specified as a string");
+    e.description = d.GetString("description");
+    ARCA_RETURN_IF_ERROR(ApplyConfig(d.GetMap("config"), e.config, is_auth));
+    ARCA_ASSIGN_OR_RETURN(e.options, ParseOptions(d.GetMap("options")));
+    if (!is_auth && e.type == "kv-v2") {
+      e.type = "kv";
+      e.options["version"] = "2";
+    }
+    if (!is_auth && e.type == "kv" && e.options.count("version")) {
+      const std::string& v = e.options["version"];
+      if (v != "1" && v != "2") return InvalidRequest("invalid KV version \"" + v + "\": must be 1 or 2");
+    }
+    e.local = d.GetBool("local");
+    e.seal_wrap = d.GetBool("seal_wrap");
+    e.external_entropy_access = d.GetBool("external_entropy_access");
+    e.plugin_version = d.GetString("plugin_version");
+    ARCA_RETURN_IF_ERROR(core.EnableMount(std::move(e)));
+    return Response{};
+  };
+  one.operations[Operation::kUpdate] = {enable, "Enable a mount."};
+  one.operations[Operation::kDelete] = {[&core, is_auth](Request&, fw::FieldData& d) -> Result<Response> {
+    ARCA_RETURN_IF_ERROR(core.DisableMount(NormalizeMountPath(d.GetString("path")), is_auth));
+    return Response{};
+  }, "Disable the mount."};
+  paths.push_back(std::move(one));
+}
+
+}  // namespace
+
+std::vector<fw::Path> MountPaths(Core& core) {
+  std::vector<fw::Path> paths;
+  AddTablePaths(core, false, paths);
+  AddTablePaths(core, true, paths);
+
+  auto mount_info = [](const MountEntry& e) {
+    json::object m;
+    m["type"] = e.type;
+    m["description"] = e.description;
+    m["accessor"] = e.accessor;
+    m["uuid"] = e.uuid;
+    m["local"] = e.local;
+    m["seal_wrap"] = e.seal_wrap;
+    m["external_entropy_access"] = e.external_entropy_access;
+    if (e.options.empty()) {
+      m["options"] = nullptr;
+    } else {
+      json::object o;
+      for (const auto& [k, v] : e.options) o[k] = v;
+      m["options"] = std::move(o);
+    }
+    json::object cfg;
+    cfg["default_lease_ttl"] = e.config.default_lease_ttl.count();
+    cfg["max_lease_ttl"] = e.config.max_lease_ttl.count();
+    cfg["force_no_cache"] = e.config.force_no_cache;
+    m["config"] = std::move(cfg);
+    m["plugin_version"] = e.plugin_version;
+    m["running_plugin_version"] = std::string("v") + ARCA_VERSION + "+builtin.arca";
+    return m;
+  };
+
+  fw::Path ui;
+  ui.pattern = "internal/ui/mounts";
+  ui.help_synopsis = "Information about mounts visible to the caller, for the UI and CLI.";
+  ui.operations[Operation::kRead] = {[&core, mount_info](Request& req, fw::FieldData&) -> Result<Response> {
+    bool authed = !req.client_token_accessor.empty();
+    json::object secret, auth;
+    for (const auto& r : core.router().All()) {
+      MountEntry e = r->entry();
+      if (!authed && e.config.listing_visibility != "unauth") continue;
+      (e.is_auth ? auth : secret)[e.path] = mount_info(e);
+    }
+    json::object d;
+    d["secret"] = std::move(secret);
+    d["auth"] = std::move(auth);
+    return Response::WithData(std::move(d));
+  }, "List visible mounts."};
+  paths.push_back(std::move(ui));
+
+  fw::Path ui_one;
+  ui_one.pattern = "internal/ui/mounts/(?<path>.+)";
+  ui_one.help_synopsis = "Information about the mount that serves a path.";
+  ui_one.fields["path"] = Field(fw::FieldType::kString, "A path served by the mount.");
+  ui_one.operations[Operation::kRead] = {[&core, mount_info](Request& req, fw::FieldData& d) -> Result<Response> {
+    if (req.client_token_accessor.empty()) return PermissionDenied();
+    std::string p = d.GetString("path");
+    auto match = core.router().Route(p);
+    if (!match) {
+      return InvalidRequest("preflight capability check returned 403, please ensure client's policies grant access to path \"" + p + "/\"");
+    }
+    MountEntry e = match->route->entry();
+    json::object m = mount_info(e);
+    m["path"] = e.RouterPath();
+    return Response::WithData(std::move(m));
+  }, "Read the mount of a path."};
+  paths.push_back(std::move(ui_one));
+  return paths;
+}
+
+}  // namespace arca::core::sys

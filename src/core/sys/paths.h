@@ -1,0 +1,19 @@
+// Private to core/sys: the path families of the system backend.
+#pragma once
+
+#include <vector>
+
+#include "common/json.h"
+#include "core/core.h"
+#include "logical/framework/backend.h"
+
+namespace arca::core::sys {
+
+std::vector<logical::framework::Path> LifecyclePaths(Core& core);
+std::vector<logical::framework::Path> MountPaths(Core& core);
+std::vector<logical::framework::Path> KeyPaths(Core& core);
+
+// The seal-status JSON shape (shared by sys/seal-status and sys/unseal).
+json::object SealStatusJson(const SealStatus& st);
+
+}  // namespace arca::core::sys

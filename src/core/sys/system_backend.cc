@@ -1,0 +1,22 @@
+#include "core/sys/system_backend.h"
+
+#include "core/sys/paths.h"
+
+namespace arca::core {
+
+std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
+  logical::framework::FrameworkBackend::Options opts;
+  opts.type = "system";
+  opts.help = "The system backend is built in to Arca and cannot be remounted or unmounted. It "
+              "contains the paths used to configure Arca itself.";
+  for (auto* family : {&sys::LifecyclePaths, &sys::MountPaths, &sys::KeyPaths}) {
+    for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
+  }
+  opts.special_paths.unauthenticated = {"init", "seal-status", "unseal", "health", "leader",
+                                        "internal/ui/mounts", "internal/ui/mounts/*"};
+  opts.special_paths.root = {"auth/*", "rotate", "seal", "step-down", "raw/*", "audit",
+                             "audit/*", "remount"};
+  return std::make_shared<logical::framework::FrameworkBackend>(std::move(opts));
+}
+
+}  // namespace arca::core

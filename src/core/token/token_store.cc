@@ -1,0 +1,184 @@
+#include "core/token/token_store.h"
+
+#include <mutex>
+
+#include "common/encoding.h"
+#include "crypto/hmac.h"
+#include "crypto/random.h"
+
+namespace arca::core {
+namespace {
+
+constexpr char kBase62[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+std::string RandomBase62(size_t n) {
+  std::string out;
+  out.reserve(n);
+  while (out.size() < n) {
+    std::string bytes = crypto::RandomBytesString(n * 2);
+    for (unsigned char c : bytes) {
+      if (c >= 248) continue;  // rejection sampling keeps the distribution uniform
+      out.push_back(kBase62[c % 62]);
+      if (out.size() == n) break;
+    }
+  }
+  return out;
+}
+
+json::array ToArray(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+}  // namespace
+
+bool TokenEntry::IsRoot() const {
+  for (const auto& p : policies) {
+    if (p == "root") return true;
+  }
+  return false;
+}
+
+json::object TokenEntry::ToStorageJson() const {
+  json::object o;
+  o["id_hash"] = id_hash;
+  o["accessor"] = accessor;
+  o["policies"] = ToArray(policies);
+  o["path"] = path;
+  json::object m;
+  for (const auto& [k, v] : meta) m[k] = v;
+  o["meta"] = std::move(m);
+  o["display_name"] = display_name;
+  o["num_uses"] = num_uses;
+  o["creation_time"] = creation_time;
+  o["ttl"] = ttl.count();
+  o["explicit_max_ttl"] = explicit_max_ttl.count();
+  o["period"] = period.count();
+  o["orphan"] = orphan;
+  o["type"] = type;
+  o["entity_id"] = entity_id;
+  return o;
+}
+
+Result<TokenEntry> TokenEntry::FromStorageJson(const json::object& o) {
+  TokenEntry e;
+  try {
+    e.id_hash = std::string(o.at("id_hash").as_string());
+    e.accessor = std::string(o.at("accessor").as_string());
+    for (const auto& p : o.at("policies").as_array()) e.policies.emplace_back(p.as_string());
+    e.path = std::string(o.at("path").as_string());
+    for (const auto& kv : o.at("meta").as_object()) {
+      e.meta[std::string(kv.key())] = std::string(kv.value().as_string());
+    }
+    e.display_name = std::string(o.at("display_name").as_string());
+    e.num_uses = o.at("num_uses").to_number<int64_t>();
+    e.creation_time = o.at("creation_time").to_number<int64_t>();
+    e.ttl = std::chrono::seconds(o.at("ttl").to_number<int64_t>());
+    e.explicit_max_ttl = std::chrono::seconds(o.at("explicit_max_ttl").to_number<int64_t>());
+    e.period = std::chrono::seconds(o.at("period").to_number<int64_t>());
+    e.orphan = o.at("orphan").as_bool();
+    e.type = std::string(o.at("type").as_string());
+    e.entity_id = std::string(o.at("entity_id").as_string());
+  } catch (const std::exception& ex) {
+    return Internal(std::string("token entry is corrupt: ") + ex.what());
+  }
+  return e;
+}
+
+std::string TokenStore::GenerateToken() { return "hvs." + RandomBase62(36); }
+
+Status TokenStore::Setup() {
+  ARCA_ASSIGN_OR_RETURN(auto raw, view_.Get("salt"));
+  SecureBytes salt;
+  if (raw) {
+    auto decoded = Base64Decode(*raw);
+    if (!decoded || decoded->size() != 32) return Internal("token store salt is corrupt");
+    salt = SecureBytes::FromString(*decoded);
+    SecureWipe(*decoded);
+  } else {
+    salt = crypto::RandomKey(32);
+    ARCA_RETURN_IF_ERROR(view_.Put("salt", Base64Encode(salt.view())));
+  }
+  std::unique_lock lock(mu_);
+  salt_ = std::move(salt);
+  cache_.clear();
+  return OkStatus();
+}
+
+void TokenStore::Reset() {
+  std::unique_lock lock(mu_);
+  salt_ = SecureBytes();
+  cache_.clear();
+}
+
+std::string TokenStore::Hash(std::string_view value) const {
+  return HexEncode(crypto::HmacSha256(salt_.span(), value));
+}
+
+Status TokenStore::Store(const TokenEntry& e) {
+  ARCA_RETURN_IF_ERROR(logical::PutJson(view_, "id/" + e.id_hash, e.ToStorageJson()));
+  std::string acc_hash;
+  {
+    std::shared_lock lock(mu_);
+    acc_hash = Hash(e.accessor);
+  }
+  return view_.Put("accessor/" + acc_hash, e.id_hash);
+}
+
+Result<std::string> TokenStore::CreateRootToken(std::string id) {
+  if (id.empty()) id = GenerateToken();
+  TokenEntry e;
+  {
+    std::shared_lock lock(mu_);
+    if (salt_.empty()) return Internal("token store is not set up");
+    e.id_hash = Hash(id);
+  }
+  e.accessor = RandomBase62(24);
+  e.policies = {"root"};
+  e.path = "auth/token/root";
+  e.display_name = "root";
+  e.creation_time = std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  e.orphan = true;
+  ARCA_RETURN_IF_ERROR(Store(e));
+  std::unique_lock lock(mu_);
+  cache_[e.id_hash] = e;
+  return id;
+}
+
+Result<std::optional<TokenEntry>> TokenStore::Lookup(std::string_view token) {
+  std::string hash;
+  {
+    std::shared_lock lock(mu_);
+    if (salt_.empty()) return Sealed();
+    hash = Hash(token);
+    auto it = cache_.find(hash);
+    if (it != cache_.end()) return std::optional<TokenEntry>(it->second);
+  }
+  ARCA_ASSIGN_OR_RETURN(auto v, logical::GetJson(view_, "id/" + hash));
+  if (!v) return std::optional<TokenEntry>();
+  if (!v->is_object()) return Internal("token entry is corrupt");
+  ARCA_ASSIGN_OR_RETURN(TokenEntry e, TokenEntry::FromStorageJson(v->as_object()));
+  std::unique_lock lock(mu_);
+  cache_[hash] = e;
+  return std::optional<TokenEntry>(std::move(e));
+}
+
+Result<std::optional<TokenEntry>> TokenStore::LookupByAccessor(std::string_view accessor) {
+  std::string acc_hash;
+  {
+    std::shared_lock lock(mu_);
+    if (salt_.empty()) return Sealed();
+    acc_hash = Hash(accessor);
+  }
+  ARCA_ASSIGN_OR_RETURN(auto id_hash, view_.Get("accessor/" + acc_hash));
+  if (!id_hash) return std::optional<TokenEntry>();
+  ARCA_ASSIGN_OR_RETURN(auto v, logical::GetJson(view_, "id/" + *id_hash));
+  if (!v || !v->is_object()) return std::optional<TokenEntry>();
+  ARCA_ASSIGN_OR_RETURN(TokenEntry e, TokenEntry::FromStorageJson(v->as_object()));
+  return std::optional<TokenEntry>(std::move(e));
+}
+
+}  // namespace arca::core

@@ -1,0 +1,76 @@
+// TokenStore: token entries, stored by salted hash (never in clear) in the barrier view
+// "sys/token/", with an accessor index. This issue needs only root tokens and lookups; the full
+// token store (create, renew, revoke, roles, TTLs) builds on the same storage layout.
+//
+//   sys/token/salt                  random 32-byte salt (base64)
+//   sys/token/id/<hash>             JSON TokenEntry (without the token itself)
+//   sys/token/accessor/<hash>       the id hash the accessor belongs to
+//
+// Thread-safety: safe for concurrent use; entries are cached in memory after first lookup.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/json.h"
+#include "common/secure_bytes.h"
+#include "common/status.h"
+#include "logical/storage.h"
+
+namespace arca::core {
+
+struct TokenEntry {
+  std::string id_hash;
+  std::string accessor;
+  std::vector<std::string> policies;
+  std::string path;  // creation path, e.g. "auth/token/root"
+  std::map<std::string, std::string> meta;
+  std::string display_name;
+  int64_t num_uses = 0;
+  int64_t creation_time = 0;  // unix seconds
+  std::chrono::seconds ttl{0};
+  std::chrono::seconds explicit_max_ttl{0};
+  std::chrono::seconds period{0};
+  bool orphan = false;
+  std::string type = "service";
+  std::string entity_id;
+
+  bool IsRoot() const;
+  json::object ToStorageJson() const;
+  static Result<TokenEntry> FromStorageJson(const json::object& o);
+};
+
+class TokenStore {
+ public:
+  // `view` is the barrier view for "sys/token/"; it must outlive the store.
+  explicit TokenStore(logical::Storage& view) : view_(view) {}
+
+  // Loads the salt, creating it on first use. Must be called after unseal, before lookups.
+  Status Setup();
+  // Creates a root token (policies ["root"]); `id` empty = generate. Returns the token.
+  Result<std::string> CreateRootToken(std::string id = "");
+  // The entry of `token`, or nullopt when unknown.
+  Result<std::optional<TokenEntry>> Lookup(std::string_view token);
+  Result<std::optional<TokenEntry>> LookupByAccessor(std::string_view accessor);
+  // Forgets cached entries (seal).
+  void Reset();
+
+  // "hvs." followed by 36 base62 characters (over 192 random bits).
+  static std::string GenerateToken();
+
+ private:
+  std::string Hash(std::string_view value) const;  // hex HMAC-SHA256 under the salt
+  Status Store(const TokenEntry& e);
+
+  logical::Storage& view_;
+  mutable std::shared_mutex mu_;
+  SecureBytes salt_;                                     // guarded by mu_
+  std::unordered_map<std::string, TokenEntry> cache_;    // id hash -> entry; guarded by mu_
+};
+
+}  // namespace arca::core
