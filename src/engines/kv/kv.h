@@ -1,0 +1,36 @@
+// The KV secrets engine (type "kv").
+//
+// Version 1 (the default) is Vault's pass-through store: every path under the mount holds one
+// JSON object, written whole (a write replaces the entry) and read back with a non-leased
+// Secret whose TTL is the entry's "ttl" (or legacy "lease") key when it parses as a duration,
+// else the mount's default lease TTL (768h without a SystemView). Vault reports it as
+// lease_duration (the CLI prints refresh_interval).
+//
+//   GET    <path>     data = the stored object; missing -> 404 {"errors":[]}
+//   POST   <path>     body = the new object; empty body -> 400 "missing data fields"; 204
+//   DELETE <path>     204 (absent entries too)
+//   LIST   <path>/    {"keys": [...]} one level, folders end in '/'; nothing -> 404
+//   other operations  405
+//
+// Storage: req.storage when set, else BackendConfig::storage. Entries are stored at the request
+// path as JSON text.
+//
+// Thread-safety: the backends are immutable; concurrent requests are safe (writes to one key
+// race as in Vault: the last one wins).
+#pragma once
+
+#include <memory>
+
+#include "common/status.h"
+#include "logical/backend.h"
+
+namespace arca::engines::kv {
+
+// The KV version 1 backend. Fails only on a framework setup error (Internal).
+Result<std::unique_ptr<logical::Backend>> NewKvV1Backend(const logical::BackendConfig& config);
+
+// The factory registered for type "kv": options["version"] "" or "1" -> version 1; "2" ->
+// Unsupported("kv version 2 not implemented yet"); anything else -> InvalidRequest.
+Result<std::unique_ptr<logical::Backend>> NewKvBackend(const logical::BackendConfig& config);
+
+}  // namespace arca::engines::kv

@@ -1,0 +1,170 @@
+#include "logical/framework/framework_backend.h"
+
+#include <algorithm>
+#include <boost/regex.hpp>
+#include <exception>
+
+#include "common/log.h"
+#include "logical/framework/help.h"
+
+namespace arca::logical::framework {
+
+struct FrameworkBackend::Compiled {
+  boost::regex re;
+  std::vector<std::string> captures;
+  bool ok = false;
+};
+
+namespace {
+
+Result<FieldData> MakeFieldData(const Path& path, json::object raw) {
+  if (path.fields.empty()) return FieldData::Unchecked(std::move(raw));
+  return FieldData::Create(path.fields, std::move(raw));
+}
+
+// Runs a callback, turning a stray exception into an Internal error so that none crosses the
+// backend boundary.
+template <typename T, typename F>
+Result<T> Guarded(std::string_view what, F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return Internal(std::string(what) + " failed: " + e.what());
+  } catch (...) {
+    return Internal(std::string(what) + " failed");
+  }
+}
+
+std::string IgnoredWarning(const json::object& data, const FieldMap& fields) {
+  std::vector<std::string> ignored;
+  for (const auto& kv : data) {
+    if (!fields.contains(std::string(kv.key()))) ignored.emplace_back(kv.key());
+  }
+  if (ignored.empty()) return {};
+  std::sort(ignored.begin(), ignored.end());
+  std::string list;
+  for (const auto& k : ignored) list += (list.empty() ? "" : " ") + k;
+  return "Endpoint ignored these unrecognized parameters: [" + list + "]";
+}
+
+}  // namespace
+
+FrameworkBackend::FrameworkBackend(Options options) : options_(std::move(options)) {
+  auto fail = [this](std::string msg) {
+    if (init_status_) init_status_ = Internal(std::move(msg));
+  };
+  for (const Path& p : options_.paths) {
+    auto c = std::make_unique<Compiled>();
+    c->captures = CaptureNames(p.pattern);
+    try {
+      c->re.assign(NormalizePattern(p.pattern), boost::regex::perl);
+      c->ok = true;
+    } catch (const std::exception& e) {
+      fail("backend " + options_.type + ": invalid path pattern \"" + p.pattern +
+           "\": " + e.what());
+    }
+    for (const auto& [name, field] : p.fields) {
+      if (field.default_value.is_null()) continue;
+      if (auto v = ConvertValue(field.type, field.default_value); !v) {
+        fail("backend " + options_.type + ": invalid default for field \"" + name + "\" of \"" +
+             p.pattern + "\": " + v.error().message());
+      }
+    }
+    compiled_.push_back(std::move(c));
+  }
+}
+
+FrameworkBackend::~FrameworkBackend() = default;
+
+Result<std::unique_ptr<FrameworkBackend>> FrameworkBackend::Create(Options options) {
+  auto b = std::make_unique<FrameworkBackend>(std::move(options));
+  if (!b->InitStatus()) return std::unexpected(b->InitStatus().error());
+  return b;
+}
+
+const Path* FrameworkBackend::Route(const Request& req, json::object* fields) const {
+  for (size_t i = 0; i < compiled_.size(); ++i) {
+    const Compiled& c = *compiled_[i];
+    if (!c.ok) continue;
+    boost::smatch m;
+    bool matched = false;
+    try {
+      matched = boost::regex_match(req.path, m, c.re);
+    } catch (const std::exception& e) {  // pathological pattern/input: treat as no match
+      spdlog::warn("path pattern \"{}\" failed on a request: {}", options_.paths[i].pattern,
+                   e.what());
+    }
+    if (!matched) continue;
+    *fields = req.data;
+    for (const auto& name : c.captures) {
+      const auto& sub = m[name];
+      if (sub.matched) (*fields)[name] = sub.str();
+    }
+    return &options_.paths[i];
+  }
+  return nullptr;
+}
+
+Result<Response> FrameworkBackend::Help(const Request& req, const Path* path) const {
+  Response resp;
+  std::vector<const Path*> doc_paths;
+  if (path != nullptr) {
+    resp.data["help"] = PathHelpMarkdown(*path, req.path);
+    doc_paths.push_back(path);
+  } else {
+    resp.data["help"] = BackendHelpMarkdown(options_.help, options_.paths);
+    for (const Path& p : options_.paths) doc_paths.push_back(&p);
+  }
+  resp.data["openapi"] = OpenApiDocument(doc_paths, req.mount_point);
+  return resp;
+}
+
+Result<Response> FrameworkBackend::HandleRequest(Request& req) {
+  if (!init_status_) return std::unexpected(init_status_.error());
+  if (req.operation == Operation::kHelp && req.path.empty()) return Help(req, nullptr);
+
+  json::object raw;
+  const Path* path = Route(req, &raw);
+  if (path == nullptr) return NotFound("unsupported path");
+  if (req.operation == Operation::kHelp) return Help(req, path);
+
+  auto op = path->operations.find(req.operation);
+  if (op == path->operations.end() && req.operation == Operation::kCreate) {
+    op = path->operations.find(Operation::kUpdate);
+  }
+  if (op == path->operations.end() || !op->second.handler) {
+    return Unsupported("unsupported operation");
+  }
+
+  ARCA_ASSIGN_OR_RETURN(FieldData fd, MakeFieldData(*path, std::move(raw)));
+  const Handler& handler = op->second.handler;
+  auto resp = Guarded<Response>("request handler", [&] { return handler(req, fd); });
+  if (resp && !path->fields.empty() && !path->takes_arbitrary_input) {
+    if (std::string w = IgnoredWarning(req.data, path->fields); !w.empty()) {
+      resp->warnings.push_back(std::move(w));
+    }
+  }
+  return resp;
+}
+
+Result<ExistenceCheck> FrameworkBackend::HandleExistenceCheck(Request& req) {
+  if (!init_status_) return std::unexpected(init_status_.error());
+  json::object raw;
+  const Path* path = Route(req, &raw);
+  if (path == nullptr) return NotFound("unsupported path");
+  if (!path->existence_check) return ExistenceCheck{};
+  ARCA_ASSIGN_OR_RETURN(FieldData fd, MakeFieldData(*path, std::move(raw)));
+  ARCA_ASSIGN_OR_RETURN(bool exists, Guarded<bool>("existence check",
+                                                   [&] { return path->existence_check(req, fd); }));
+  return ExistenceCheck{.supported = true, .exists = exists};
+}
+
+void FrameworkBackend::InvalidateKey(std::string_view key) {
+  if (options_.invalidate) options_.invalidate(key);
+}
+
+void FrameworkBackend::Cleanup() {
+  if (options_.clean) options_.clean();
+}
+
+}  // namespace arca::logical::framework

@@ -1,0 +1,97 @@
+#include "logical/framework/path.h"
+
+namespace arca::logical::framework {
+
+std::string GenericNameRegex(std::string_view name) {
+  return "(?<" + std::string(name) + ">\\w(([\\w.-]+)?\\w)?)";
+}
+
+std::string OptionalParamRegex(std::string_view name) {
+  return "(/(?<" + std::string(name) + ">.+))?";
+}
+
+std::string MatchAllRegex(std::string_view name) { return "(?<" + std::string(name) + ">.*)"; }
+
+std::vector<std::string> CaptureNames(std::string_view pattern) {
+  std::vector<std::string> names;
+  bool in_class = false;  // inside [...], where '(' is literal
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\') {
+      ++i;  // skip the escaped character
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;  // "[]...]"
+      continue;
+    }
+    if (c != '(' || pattern.substr(i + 1, 1) != "?") continue;
+    std::string_view rest = pattern.substr(i + 2);
+    char close;
+    if (rest.starts_with("P<")) {
+      rest.remove_prefix(2);
+      close = '>';
+    } else if (rest.starts_with("<") && !rest.starts_with("<=") && !rest.starts_with("<!")) {
+      rest.remove_prefix(1);
+      close = '>';
+    } else if (rest.starts_with("'")) {
+      rest.remove_prefix(1);
+      close = '\'';
+    } else {
+      continue;
+    }
+    size_t end = rest.find(close);
+    if (end == std::string_view::npos || end == 0) continue;
+    names.emplace_back(rest.substr(0, end));
+  }
+  return names;
+}
+
+std::string NormalizePattern(std::string_view pattern) {
+  std::string out;
+  out.reserve(pattern.size());
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      char e = pattern[i + 1];
+      out += c;
+      out += e;
+      ++i;
+      // Go/RE2 read "[\w-.]" as \w, '-' and '.'; Boost rejects the range: escape the '-'.
+      bool class_escape = e == 'w' || e == 'W' || e == 'd' || e == 'D' || e == 's' || e == 'S';
+      if (in_class && class_escape && i + 1 < pattern.size() && pattern[i + 1] == '-' &&
+          i + 2 < pattern.size() && pattern[i + 2] != ']') {
+        out += "\\-";
+        ++i;
+      }
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      out += c;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      out += c;
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') out += pattern[++i];
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];
+      continue;
+    }
+    if (c == '(' && pattern.substr(i, 4) == "(?P<") {  // Go's named group syntax
+      out += "(?<";
+      i += 3;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace arca::logical::framework

@@ -1,0 +1,77 @@
+// Tests of src/logical/*.cc: Response helpers, PathMatchesAny, the storage views.
+#include <gtest/gtest.h>
+
+#include "logical/backend.h"
+#include "logical/response.h"
+#include "logical/storage.h"
+
+namespace arca::logical {
+namespace {
+
+TEST(OperationNameTest, Names) {
+  EXPECT_EQ(OperationName(Operation::kRead), "read");
+  EXPECT_EQ(OperationName(Operation::kCreate), "create");
+  EXPECT_EQ(OperationName(Operation::kList), "list");
+  EXPECT_EQ(OperationName(Operation::kHelp), "help");
+}
+
+TEST(ResponseTest, ListResponse) {
+  Response r = Response::ListResponse({"a", "b/"});
+  EXPECT_FALSE(r.empty_list);
+  EXPECT_EQ(r.data.at("keys"), json::array({"a", "b/"}));
+  EXPECT_TRUE(r.HasContent());
+  Response empty = Response::ListResponse({});
+  EXPECT_TRUE(empty.empty_list);
+  EXPECT_FALSE(Response{}.HasContent());
+}
+
+TEST(PathMatchesAnyTest, ExactAndPrefix) {
+  std::vector<std::string> patterns = {"login", "certs/*", ""};
+  EXPECT_TRUE(PathMatchesAny("login", patterns));
+  EXPECT_FALSE(PathMatchesAny("login/x", patterns));
+  EXPECT_TRUE(PathMatchesAny("certs/", patterns));
+  EXPECT_TRUE(PathMatchesAny("certs/a/b", patterns));
+  EXPECT_FALSE(PathMatchesAny("cert", patterns));
+  EXPECT_FALSE(PathMatchesAny("other", patterns));  // "" never matches a non-empty path
+}
+
+TEST(InmemStorageTest, CrudAndList) {
+  InmemStorage s;
+  ASSERT_TRUE(s.Put("a", "1").has_value());
+  ASSERT_TRUE(s.Put("dir/b", "2").has_value());
+  ASSERT_TRUE(s.Put("dir/sub/c", "3").has_value());
+  EXPECT_EQ(s.Get("a").value(), std::optional<std::string>("1"));
+  EXPECT_EQ(s.Get("missing").value(), std::nullopt);
+  EXPECT_EQ(s.List("").value(), (std::vector<std::string>{"a", "dir/"}));
+  EXPECT_EQ(s.List("dir/").value(), (std::vector<std::string>{"b", "sub/"}));
+  EXPECT_TRUE(s.List("nope/").value().empty());
+  ASSERT_TRUE(s.Delete("a").has_value());
+  ASSERT_TRUE(s.Delete("a").has_value());  // absent: still fine
+  EXPECT_EQ(s.size(), 2u);
+}
+
+TEST(PrefixedStorageTest, PrefixesKeys) {
+  InmemStorage inner;
+  PrefixedStorage view(inner, "logical/x/");
+  ASSERT_TRUE(view.Put("k", "v").has_value());
+  EXPECT_EQ(inner.Get("logical/x/k").value(), std::optional<std::string>("v"));
+  EXPECT_EQ(view.List("").value(), std::vector<std::string>{"k"});
+  ASSERT_TRUE(view.Delete("k").has_value());
+  EXPECT_EQ(inner.size(), 0u);
+}
+
+TEST(JsonStorageTest, RoundTripAndCorruption) {
+  InmemStorage s;
+  ASSERT_TRUE(PutJson(s, "j", json::object{{"a", 1}}).has_value());
+  auto v = GetJson(s, "j");
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ((*v)->at("a"), 1);
+  EXPECT_FALSE(GetJson(s, "absent").value().has_value());
+  ASSERT_TRUE(s.Put("bad", "{not json").has_value());
+  auto bad = GetJson(s, "bad");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().kind(), ErrorKind::kInternal);
+}
+
+}  // namespace
+}  // namespace arca::logical
