@@ -27,9 +27,9 @@ std::vector<fw::Path> KeyPaths(Core& core) {
   status.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
     ARCA_ASSIGN_OR_RETURN(KeyStatus ks, core.barrier().GetKeyStatus());
     json::object d;
-    d["term"] = ks.term;
+    d["term"] = static_cast<int64_t>(ks.term);
     d["install_time"] = ks.install_time;
-    d["encryptions"] = ks.encryptions;
+    d["encryptions"] = static_cast<int64_t>(ks.encryptions);
     Response resp = Response::WithData(std::move(d));
     resp.data_at_top_level = true;
     return resp;

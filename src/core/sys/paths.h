@@ -5,7 +5,7 @@
 
 #include "common/json.h"
 #include "core/core.h"
-#include "logical/framework/backend.h"
+#include "logical/framework/framework_backend.h"
 
 namespace arca::core::sys {
 

@@ -3,7 +3,7 @@
 #include <ctime>
 
 #include "core/token/token_store.h"
-#include "logical/framework/backend.h"
+#include "logical/framework/framework_backend.h"
 
 namespace arca::core {
 namespace {
