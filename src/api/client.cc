@@ -1,0 +1,378 @@
+#include "api/client.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+#include <cctype>
+#include <filesystem>
+
+namespace arca::api {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+constexpr size_t kMaxResponseBody = 256u << 20;
+
+// Runs one asynchronous operation to completion on `ioc` and returns its error code.
+template <typename Initiate>
+error_code RunIo(net::io_context& ioc, Initiate&& initiate) {
+  error_code result = net::error::would_block;
+  initiate([&result](error_code ec, auto&&...) { result = ec; });
+  ioc.restart();
+  ioc.run();
+  return result;
+}
+
+// "Get", "Put": how Go's net/http names methods in transport errors.
+std::string GoMethod(std::string_view m) {
+  std::string out(m);
+  for (size_t i = 1; i < out.size(); ++i) out[i] = static_cast<char>(std::tolower(out[i]));
+  return out;
+}
+
+std::string LowerFirst(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+bool IsUnreserved(unsigned char c) {
+  return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+std::string PercentEncode(std::string_view s, std::string_view keep, bool space_as_plus) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (IsUnreserved(c) || keep.find(static_cast<char>(c)) != std::string_view::npos) {
+      out += static_cast<char>(c);
+    } else if (c == ' ' && space_as_plus) {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string EncodeQuery(QueryParams q) {
+  // Go's url.Values.Encode sorts by key.
+  std::stable_sort(q.begin(), q.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string out;
+  for (const auto& [k, v] : q) {
+    if (!out.empty()) out += '&';
+    out += PercentEncode(k, "", true) + "=" + PercentEncode(v, "", true);
+  }
+  return out;
+}
+
+bool IsStaleConnectionError(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == ssl::error::stream_truncated || ec == http::error::partial_message;
+}
+
+struct Target {
+  std::string scheme;
+  std::string host;       // for DNS, SNI and verification (no brackets)
+  std::string host_port;  // "host:port" as Go prints it
+  std::string port;
+  std::string base;       // "http://host:port" as written in the address (no trailing '/')
+  std::string base_path;  // address path without trailing '/'
+};
+
+Result<Target> ParseAddress(std::string_view address) {
+  auto u = boost::urls::parse_uri(address);
+  if (!u)
+    return InvalidRequest("invalid address \"" + std::string(address) +
+                          "\": " + u.error().message());
+  Target t;
+  t.scheme = std::string(u->scheme());
+  for (auto& c : t.scheme) c = static_cast<char>(std::tolower(c));
+  if (t.scheme != "http" && t.scheme != "https") {
+    return InvalidRequest("unsupported protocol scheme \"" + t.scheme + "\" in address " +
+                          std::string(address));
+  }
+  t.host = std::string(u->host_address());
+  if (t.host.empty()) return InvalidRequest("no host in address \"" + std::string(address) + "\"");
+  t.port = u->has_port() ? std::string(u->port()) : (t.scheme == "https" ? "443" : "80");
+  std::string printable_host = std::string(u->encoded_host_and_port());
+  t.host_port = u->has_port() ? printable_host : printable_host + ":" + t.port;
+  t.base_path = std::string(u->encoded_path());
+  while (!t.base_path.empty() && t.base_path.back() == '/') t.base_path.pop_back();
+  t.base = t.scheme + "://" + printable_host;
+  return t;
+}
+
+}  // namespace
+
+struct Client::Impl {
+  Result<Target> target = InvalidRequest("no address");
+  net::io_context ioc;
+  std::unique_ptr<ssl::context> ssl_ctx;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+
+  bool connected() const { return plain || tls; }
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  void Close() {
+    if (connected()) {
+      error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      lowest().socket().close(ignored);
+    }
+    tls.reset();
+    plain.reset();
+    buffer.clear();
+  }
+
+  Status MakeSslContext(const ClientConfig& c) {
+    if (ssl_ctx) return OkStatus();
+    try {
+      auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+      ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+      if (!c.ca_cert.empty()) {
+        if (std::filesystem::is_directory(c.ca_cert)) {
+          ctx->add_verify_path(c.ca_cert);
+        } else {
+          ctx->load_verify_file(c.ca_cert);
+        }
+      } else {
+        ctx->set_default_verify_paths();
+      }
+      if (!c.client_cert.empty()) ctx->use_certificate_chain_file(c.client_cert);
+      if (!c.client_key.empty()) ctx->use_private_key_file(c.client_key, ssl::context::pem);
+      ctx->set_verify_mode(c.tls_skip_verify ? ssl::verify_none : ssl::verify_peer);
+      ssl_ctx = std::move(ctx);
+      return OkStatus();
+    } catch (const boost::system::system_error& e) {
+      return InvalidRequest("error configuring TLS (ca_cert \"" + c.ca_cert + "\", client_cert \"" +
+                            c.client_cert + "\"): " + e.code().message());
+    }
+  }
+
+  // Opens the connection; on failure returns Go's "dial tcp ..." / "tls: ..." text.
+  std::optional<std::string> Connect(const ClientConfig& c) {
+    const Target& t = *target;
+    tcp::resolver resolver(ioc);
+    tcp::resolver::results_type endpoints;
+    error_code ec = RunIo(ioc, [&](auto handler) {
+      resolver.async_resolve(t.host, t.port, [&, handler](error_code e, auto results) mutable {
+        endpoints = results;
+        handler(e);
+      });
+    });
+    if (ec) return "dial tcp: lookup " + t.host + ": no such host";
+    auto stream = std::make_unique<beast::tcp_stream>(ioc);
+    stream->expires_after(c.timeout);
+    ec = RunIo(ioc, [&](auto handler) { stream->async_connect(endpoints, handler); });
+    if (ec == beast::error::timeout) return "dial tcp " + t.host_port + ": i/o timeout";
+    if (ec) return "dial tcp " + t.host_port + ": connect: " + LowerFirst(ec.message());
+    stream->socket().set_option(tcp::no_delay(true), ec);
+    if (t.scheme == "http") {
+      plain = std::move(stream);
+      return std::nullopt;
+    }
+    auto s = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *ssl_ctx);
+    const std::string& server_name = c.tls_server_name.empty() ? t.host : c.tls_server_name;
+    error_code addr_ec;
+    net::ip::make_address(server_name, addr_ec);
+    if (addr_ec) SSL_set_tlsext_host_name(s->native_handle(), server_name.c_str());
+    if (!c.tls_skip_verify) s->set_verify_callback(ssl::host_name_verification(server_name));
+    beast::get_lowest_layer(*s).expires_after(c.timeout);
+    ec = RunIo(ioc, [&](auto handler) { s->async_handshake(ssl::stream_base::client, handler); });
+    if (ec) {
+      long verify = SSL_get_verify_result(s->native_handle());
+      if (verify != X509_V_OK) {
+        return std::string("tls: failed to verify certificate: x509: ") +
+               X509_verify_cert_error_string(verify);
+      }
+      if (ec == beast::error::timeout) return std::string("net/http: TLS handshake timeout");
+      return "tls: " + LowerFirst(ec.message());
+    }
+    tls = std::move(s);
+    return std::nullopt;
+  }
+
+  template <typename Stream>
+  error_code Exchange(Stream& s, http::request<http::string_body>& req,
+                      http::response_parser<http::string_body>& parser,
+                      std::chrono::seconds timeout) {
+    lowest().expires_after(timeout);
+    error_code ec = RunIo(ioc, [&](auto handler) { http::async_write(s, req, handler); });
+    if (ec) return ec;
+    lowest().expires_after(timeout);
+    return RunIo(ioc, [&](auto handler) { http::async_read(s, buffer, parser, handler); });
+  }
+};
+
+Client::Client(ClientConfig config) : config_(std::move(config)), impl_(std::make_unique<Impl>()) {
+  impl_->target = ParseAddress(config_.address);
+}
+
+Client::~Client() {
+  if (impl_) impl_->Close();
+}
+
+std::string Client::UrlFor(std::string_view path) const {
+  while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  std::string encoded = PercentEncode(path, "/:@!$&'()*+,;=", false);
+  if (!impl_->target) return config_.address + "/v1/" + encoded;
+  return impl_->target->base + impl_->target->base_path + "/v1/" + encoded;
+}
+
+Result<ApiResponse> Client::Request(std::string_view method_in, std::string_view path,
+                                    const json::object* body, const QueryParams& query_in) {
+  std::string method(method_in);
+  for (auto& ch : method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  QueryParams query = query_in;
+  if (method == "LIST") {
+    method = "GET";
+    query.emplace_back("list", "true");
+  }
+  http::verb verb = http::string_to_verb(method);
+  if (verb == http::verb::unknown) return InvalidRequest("unsupported HTTP method " + method);
+
+  std::string url = UrlFor(path);
+  std::string qs = EncodeQuery(query);
+  if (!qs.empty()) url += "?" + qs;
+  auto transport_error = [&](const std::string& detail) {
+    return Unavailable(GoMethod(method) + " \"" + url + "\": " + detail);
+  };
+  if (!impl_->target) return transport_error(impl_->target.error().message());
+  const Target& t = *impl_->target;
+  if (t.scheme == "https") {
+    if (auto st = impl_->MakeSslContext(config_); !st) return std::unexpected(st.error());
+  }
+
+  std::string target = url.substr(t.base.size());
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, t.host_port);
+  req.set(http::field::user_agent,
+          std::string("Arca/") + ARCA_VERSION + " (+https://github.com/arca)");
+  req.set("X-Vault-Request", "true");
+  if (!config_.token.empty()) req.set("X-Vault-Token", config_.token);
+  if (!config_.wrap_ttl.empty()) req.set("X-Vault-Wrap-TTL", config_.wrap_ttl);
+  for (const auto& [k, v] : config_.headers) req.set(k, v);
+  if (body != nullptr) {
+    req.set(http::field::content_type,
+            verb == http::verb::patch ? "application/merge-patch+json" : "application/json");
+    req.body() = json::serialize(*body);
+  }
+  req.keep_alive(true);
+  req.prepare_payload();
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool reused = impl_->connected();
+    if (!reused) {
+      if (auto err = impl_->Connect(config_)) {
+        impl_->Close();
+        return transport_error(*err);
+      }
+    }
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kMaxResponseBody);
+    if (verb == http::verb::head) parser.skip(true);
+    error_code ec = impl_->tls ? impl_->Exchange(*impl_->tls, req, parser, config_.timeout)
+                               : impl_->Exchange(*impl_->plain, req, parser, config_.timeout);
+    if (ec) {
+      impl_->Close();
+      if (reused && attempt == 0 && !parser.is_header_done() && IsStaleConnectionError(ec)) {
+        continue;  // the server closed the idle keep-alive connection: reconnect once
+      }
+      if (ec == beast::error::timeout) {
+        return transport_error(
+            "context deadline exceeded (Client.Timeout exceeded while awaiting headers)");
+      }
+      return transport_error(LowerFirst(ec.message()));
+    }
+    auto res = parser.release();
+    if (!res.keep_alive()) impl_->Close();
+    ApiResponse out;
+    out.status = static_cast<int>(res.result_int());
+    out.method = method;
+    out.url = url;
+    for (const auto& field : res) {
+      std::string name(field.name_string());
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      out.headers[name] = std::string(field.value());
+    }
+    out.body = std::move(res.body());
+    size_t first = out.body.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && (out.body[first] == '{' || out.body[first] == '[')) {
+      if (auto v = ParseJson(out.body)) out.json = std::move(*v);
+    }
+    return out;
+  }
+  return transport_error("connection closed by the server");
+}
+
+Result<json::object> Client::Call(std::string_view method, std::string_view path,
+                                  const json::object* body, const QueryParams& query) {
+  ARCA_ASSIGN_OR_RETURN(ApiResponse r, Request(method, path, body, query));
+  if (r.status >= 400) return std::unexpected(ResponseError(r));
+  if (r.json.is_object()) return r.json.as_object();
+  if (r.body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
+  return Internal("unexpected response body from " + r.method + " " + r.url + ": " + r.body);
+}
+
+Result<std::optional<json::object>> Client::ToSecret(Result<ApiResponse> r, bool lenient_404) {
+  if (!r) return std::unexpected(r.error());
+  const ApiResponse& resp = *r;
+  bool empty = resp.body.find_first_not_of(" \t\r\n") == std::string::npos;
+  if (resp.status == 404) {
+    if (empty) return std::optional<json::object>();
+    json::object o = resp.object();
+    auto non_empty = [&](std::string_view key) {
+      const json::value* v = o.if_contains(key);
+      if (v == nullptr) return false;
+      if (v->is_object()) return !v->as_object().empty();
+      if (v->is_array()) return !v->as_array().empty();
+      return false;
+    };
+    if (non_empty("data") || non_empty("warnings")) return std::optional<json::object>(o);
+    if (lenient_404) return std::optional<json::object>();
+  }
+  if (resp.status >= 400) return std::unexpected(ResponseError(resp));
+  if (empty) return std::optional<json::object>();
+  if (!resp.json.is_object()) {
+    return Internal("unexpected response body from " + resp.method + " " + resp.url + ": " +
+                    resp.body);
+  }
+  return std::optional<json::object>(resp.json.as_object());
+}
+
+Result<std::optional<json::object>> Client::Read(std::string_view path, const QueryParams& query) {
+  return ToSecret(Request("GET", path, nullptr, query), true);
+}
+
+Result<std::optional<json::object>> Client::List(std::string_view path) {
+  return ToSecret(Request("LIST", path), true);
+}
+
+Result<std::optional<json::object>> Client::Write(std::string_view path, const json::object& data) {
+  return ToSecret(Request("PUT", path, &data), false);
+}
+
+Result<std::optional<json::object>> Client::Delete(std::string_view path,
+                                                   const QueryParams& query) {
+  return ToSecret(Request("DELETE", path, nullptr, query), false);
+}
+
+}  // namespace arca::api

@@ -1,0 +1,383 @@
+#include "api/client.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "api/test_server.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace arca::api {
+namespace {
+
+using testing::CannedResponse;
+using ::testing::HasSubstr;
+using testing::SeenRequest;
+using testing::TestServer;
+
+ClientConfig ConfigFor(const TestServer& s) {
+  ClientConfig c;
+  c.address = s.address();
+  c.timeout = std::chrono::seconds(5);
+  return c;
+}
+
+TEST(ClientTest, SendsVaultHeadersAndParsesJson) {
+  TestServer server([](const SeenRequest&) {
+    return CannedResponse{200, R"({"sealed":false,"t":3})"};
+  });
+  ClientConfig c = ConfigFor(server);
+  c.token = "s.root";
+  c.wrap_ttl = "5m";
+  c.headers["X-Custom"] = "yes";
+  Client client(c);
+  auto r = client.Request("GET", "/sys/seal-status");
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->json.at("t").as_int64(), 3);
+  EXPECT_EQ(r->method, "GET");
+  EXPECT_EQ(r->url, server.address() + "/v1/sys/seal-status");
+  auto seen = server.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].target, "/v1/sys/seal-status");
+  EXPECT_EQ(seen[0].headers["x-vault-token"], "s.root");
+  EXPECT_EQ(seen[0].headers["x-vault-request"], "true");
+  EXPECT_EQ(seen[0].headers["x-vault-wrap-ttl"], "5m");
+  EXPECT_EQ(seen[0].headers["x-custom"], "yes");
+  EXPECT_EQ(seen[0].headers.count("content-type"), 0u);
+}
+
+TEST(ClientTest, NoTokenHeaderWithoutToken) {
+  TestServer server([](const SeenRequest&) { return CannedResponse{204, ""}; });
+  Client client(ConfigFor(server));
+  ASSERT_TRUE(client.Request("GET", "sys/health"));
+  EXPECT_EQ(server.requests()[0].headers.count("x-vault-token"), 0u);
+}
+
+TEST(ClientTest, SendsJsonBody) {
+  TestServer server([](const SeenRequest&) { return CannedResponse{204, ""}; });
+  Client client(ConfigFor(server));
+  json::object body{{"foo", "bar"}, {"n", 1}};
+  auto r = client.Request("PUT", "secret/foo", &body);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 204);
+  EXPECT_TRUE(r->json.is_null());
+  auto seen = server.requests();
+  EXPECT_EQ(seen[0].method, "PUT");
+  EXPECT_EQ(seen[0].headers["content-type"], "application/json");
+  auto parsed = ParseJson(seen[0].body);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->at("foo").as_string(), "bar");
+}
+
+TEST(ClientTest, PatchUsesMergePatchContentType) {
+  TestServer server([](const SeenRequest&) { return CannedResponse{200, "{}"}; });
+  Client client(ConfigFor(server));
+  json::object body{{"a", "b"}};
+  ASSERT_TRUE(client.Request("PATCH", "kv/data/x", &body));
+  EXPECT_EQ(server.requests()[0].headers["content-type"], "application/merge-patch+json");
+}
+
+TEST(ClientTest, KeepsOneConnectionAlive) {
+  TestServer server([](const SeenRequest&) { return CannedResponse{200, "{}"}; });
+  Client client(ConfigFor(server));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(client.Request("GET", "sys/health"));
+  EXPECT_EQ(server.connections(), 1);
+  auto seen = server.requests();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[2].connection, 1);
+}
+
+TEST(ClientTest, ReconnectsWhenServerDroppedIdleConnection) {
+  TestServer server([](const SeenRequest&) {
+    CannedResponse r{200, R"({"ok":true})"};
+    r.close_silently = true;
+    return r;
+  });
+  Client client(ConfigFor(server));
+  ASSERT_TRUE(client.Request("GET", "a"));
+  auto second = client.Request("GET", "b");
+  ASSERT_TRUE(second) << second.error().ToString();
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(server.connections(), 2);
+}
+
+TEST(ClientTest, ListIsGetWithListTrueAndQueryIsSortedAndEscaped) {
+  TestServer server([](const SeenRequest&) { return CannedResponse{200, "{}"}; });
+  Client client(ConfigFor(server));
+  ASSERT_TRUE(client.Request("LIST", "secret/"));
+  ASSERT_TRUE(client.Request("GET", "secret/a b", nullptr, {{"z", "1"}, {"a", "x y&z"}}));
+  auto seen = server.requests();
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].target, "/v1/secret/?list=true");
+  EXPECT_EQ(seen[1].target, "/v1/secret/a%20b?a=x+y%26z&z=1");
+}
+
+TEST(ClientTest, HeadRequestHasNoBody) {
+  TestServer server([](const SeenRequest&) { return CannedResponse{200, R"({"x":1})"}; });
+  Client client(ConfigFor(server));
+  auto r = client.Request("HEAD", "sys/health");
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(r->body.empty());
+  // The connection is still usable afterwards.
+  auto again = client.Request("GET", "sys/health");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->json.at("x").as_int64(), 1);
+}
+
+TEST(ClientTest, ErrorStatusesAreResponsesForRequest) {
+  TestServer server([](const SeenRequest&) {
+    return CannedResponse{403, R"({"errors":["permission denied"]})"};
+  });
+  Client client(ConfigFor(server));
+  auto r = client.Request("GET", "secret/foo");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_THAT(r->errors(), ::testing::ElementsAre("permission denied"));
+  auto called = client.Call("GET", "secret/foo");
+  ASSERT_FALSE(called);
+  EXPECT_EQ(called.error().kind(), ErrorKind::kPermissionDenied);
+  EXPECT_EQ(called.error().message(),
+            "Error making API request.\n\nURL: GET " + server.address() +
+                "/v1/secret/foo\nCode: 403. Errors:\n\n* permission denied");
+}
+
+TEST(ClientTest, ReadAndListTreat404AsNoSecret) {
+  TestServer server([](const SeenRequest& req) {
+    if (req.target.starts_with("/v1/warn")) {
+      return CannedResponse{404, R"({"data":null,"warnings":["gone"]})"};
+    }
+    return CannedResponse{404, R"({"errors":[]})"};
+  });
+  Client client(ConfigFor(server));
+  auto read = client.Read("secret/missing");
+  ASSERT_TRUE(read);
+  EXPECT_FALSE(read->has_value());
+  auto list = client.List("secret/");
+  ASSERT_TRUE(list);
+  EXPECT_FALSE(list->has_value());
+  auto warned = client.Read("warn");
+  ASSERT_TRUE(warned);
+  ASSERT_TRUE(warned->has_value());
+  EXPECT_TRUE((*warned)->contains("warnings"));
+  // Write and Delete report a 404 as an error.
+  auto written = client.Write("secret/missing", json::object{{"a", "b"}});
+  ASSERT_FALSE(written);
+  EXPECT_EQ(written.error().kind(), ErrorKind::kNotFound);
+  auto deleted = client.Delete("secret/missing");
+  ASSERT_FALSE(deleted);
+  EXPECT_THAT(deleted.error().message(), HasSubstr("Code: 404. Errors:"));
+}
+
+TEST(ClientTest, WriteReturnsSecretOrNothing) {
+  TestServer server([](const SeenRequest& req) {
+    if (req.target == "/v1/empty") return CannedResponse{204, ""};
+    if (req.target == "/v1/bad") return CannedResponse{400, R"({"errors":["a","b"]})"};
+    return CannedResponse{200, R"({"data":{"version":1}})"};
+  });
+  Client client(ConfigFor(server));
+  auto none = client.Write("empty", {});
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+  auto some = client.Write("kv/data/x", {});
+  ASSERT_TRUE(some && some->has_value());
+  EXPECT_EQ((**some).at("data").at("version").as_int64(), 1);
+  auto bad = client.Write("bad", {});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind(), ErrorKind::kInvalidRequest);
+  EXPECT_THAT(bad.error().message(), HasSubstr("URL: PUT " + server.address() +
+                                               "/v1/bad\nCode: 400. Errors:\n\n* a\n* b"));
+}
+
+TEST(ClientTest, NonJsonErrorIsRawMessage) {
+  TestServer server([](const SeenRequest&) {
+    CannedResponse r{502, "upstream exploded"};
+    r.content_type = "text/plain";
+    return r;
+  });
+  Client client(ConfigFor(server));
+  auto r = client.Call("GET", "x");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kUpstream);
+  EXPECT_THAT(r.error().message(), HasSubstr("Code: 502. Raw Message:\n\nupstream exploded"));
+}
+
+TEST(ClientTest, ConnectionRefusedReadsLikeVault) {
+  int port = testing::UnusedPort();
+  ClientConfig c;
+  c.address = "http://127.0.0.1:" + std::to_string(port);
+  Client client(c);
+  auto r = client.Request("GET", "sys/seal-status");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kUnavailable);
+  std::string p = std::to_string(port);
+  EXPECT_EQ(r.error().message(), "Get \"http://127.0.0.1:" + p +
+                                     "/v1/sys/seal-status\": dial tcp 127.0.0.1:" + p +
+                                     ": connect: connection refused");
+}
+
+TEST(ClientTest, TimeoutIsAnError) {
+  TestServer server([](const SeenRequest&) {
+    CannedResponse r{200, "{}"};
+    r.delay_ms = 1500;
+    return r;
+  });
+  ClientConfig c = ConfigFor(server);
+  c.timeout = std::chrono::seconds(1);
+  Client client(c);
+  auto r = client.Request("PUT", "slow");
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message(), HasSubstr("Put \"" + server.address() + "/v1/slow\": "));
+  EXPECT_THAT(r.error().message(), HasSubstr("Client.Timeout exceeded"));
+}
+
+TEST(ClientTest, BadAddresses) {
+  for (std::string addr : {"127.0.0.1:8200", "ftp://127.0.0.1", "::::", "http://"}) {
+    ClientConfig c;
+    c.address = addr;
+    Client client(c);
+    auto r = client.Request("GET", "sys/health");
+    ASSERT_FALSE(r) << addr;
+    EXPECT_THAT(r.error().message(), HasSubstr("Get \"")) << addr;
+  }
+}
+
+TEST(ClientTest, AddressPathPrefixIsKept) {
+  TestServer server([](const SeenRequest&) { return CannedResponse{200, "{}"}; });
+  ClientConfig c = ConfigFor(server);
+  c.address += "/prefix/";
+  Client client(c);
+  ASSERT_TRUE(client.Request("GET", "sys/health"));
+  EXPECT_EQ(server.requests()[0].target, "/prefix/v1/sys/health");
+}
+
+// ---- TLS: a throw-away self-signed certificate for 127.0.0.1.
+
+struct SelfSigned {
+  std::string cert_pem, key_pem;
+};
+
+SelfSigned MakeSelfSigned() {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -60);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_set_pubkey(x, key);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("arca-test"), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+  X509_EXTENSION* ext =
+      X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "IP:127.0.0.1,DNS:arca.test");
+  X509_add_ext(x, ext, -1);
+  X509_EXTENSION_free(ext);
+  X509_sign(x, key, EVP_sha256());
+  auto to_string = [](auto write) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    write(bio);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio, &data);
+    std::string out(data, static_cast<size_t>(n));
+    BIO_free(bio);
+    return out;
+  };
+  SelfSigned out;
+  out.cert_pem = to_string([&](BIO* b) { PEM_write_bio_X509(b, x); });
+  out.key_pem = to_string(
+      [&](BIO* b) { PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr); });
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+class TlsClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto ss = MakeSelfSigned();
+    server_ctx_.use_certificate_chain(boost::asio::buffer(ss.cert_pem));
+    server_ctx_.use_private_key(boost::asio::buffer(ss.key_pem), boost::asio::ssl::context::pem);
+    ca_path_ = (std::filesystem::temp_directory_path() /
+                ("arca-ca-" + std::to_string(::getpid()) + ".pem"))
+                   .string();
+    std::ofstream(ca_path_) << ss.cert_pem;
+    server_ = std::make_unique<TestServer>(
+        [](const SeenRequest&) {
+          return CannedResponse{200, R"({"tls":true})"};
+        },
+        &server_ctx_);
+  }
+  void TearDown() override {
+    server_.reset();
+    std::remove(ca_path_.c_str());
+  }
+
+  boost::asio::ssl::context server_ctx_{boost::asio::ssl::context::tls_server};
+  std::string ca_path_;
+  std::unique_ptr<TestServer> server_;
+};
+
+TEST_F(TlsClientTest, VerifiesAgainstCaCert) {
+  ClientConfig c = ConfigFor(*server_);
+  c.ca_cert = ca_path_;
+  Client client(c);
+  auto r = client.Request("GET", "sys/health");
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_TRUE(r->json.at("tls").as_bool());
+  ASSERT_TRUE(client.Request("GET", "sys/health"));
+  EXPECT_EQ(server_->connections(), 1);
+}
+
+TEST_F(TlsClientTest, RejectsUnknownAuthority) {
+  ClientConfig c = ConfigFor(*server_);
+  Client client(c);  // system store: does not know the self-signed certificate
+  auto r = client.Request("GET", "sys/health");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kUnavailable);
+  EXPECT_THAT(r.error().message(), HasSubstr("tls: failed to verify certificate: x509: "));
+}
+
+TEST_F(TlsClientTest, RejectsWrongServerName) {
+  ClientConfig c = ConfigFor(*server_);
+  c.ca_cert = ca_path_;
+  c.tls_server_name = "other.test";
+  Client client(c);
+  auto r = client.Request("GET", "sys/health");
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message(), HasSubstr("tls: failed to verify certificate"));
+  c.tls_server_name = "arca.test";
+  Client good(c);
+  EXPECT_TRUE(good.Request("GET", "sys/health"));
+}
+
+TEST_F(TlsClientTest, SkipVerifyAcceptsAnyCertificate) {
+  ClientConfig c = ConfigFor(*server_);
+  c.tls_skip_verify = true;
+  Client client(c);
+  auto r = client.Request("GET", "sys/health");
+  ASSERT_TRUE(r) << r.error().ToString();
+}
+
+TEST_F(TlsClientTest, MissingCaFileIsAnError) {
+  ClientConfig c = ConfigFor(*server_);
+  c.ca_cert = "/nonexistent/ca.pem";
+  Client client(c);
+  auto r = client.Request("GET", "sys/health");
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message(), HasSubstr("/nonexistent/ca.pem"));
+}
+
+}  // namespace
+}  // namespace arca::api

@@ -1,0 +1,115 @@
+#include "cli/commands.h"
+
+#include <ostream>
+
+namespace arca::cli {
+
+namespace {
+
+constexpr CommandSpec kCommands[] = {
+    {"read", "Read data and retrieves secrets",
+     "Usage: arca read [options] PATH [KEY=VALUE ...]\n\n  Reads data from Arca at the given path.",
+     RunRead},
+    {"write", "Write data, configuration, and secrets",
+     "Usage: arca write [options] PATH [DATA K=V...]\n\n  Writes data to Arca at the given path. "
+     "K=@file reads a file, K=- and - read stdin.",
+     RunWrite},
+    {"delete", "Delete secrets and configuration",
+     "Usage: arca delete [options] PATH [K=V...]\n\n  Deletes secrets and configuration at PATH.",
+     RunDelete},
+    {"list", "List data or secrets",
+     "Usage: arca list [options] PATH\n\n  Lists data from Arca at the given path.", RunList},
+    {"status", "Print seal and HA status",
+     "Usage: arca status [options]\n\n  Prints the seal status. Exit code 0 unsealed, 2 sealed, "
+     "1 error.",
+     RunStatus},
+    {"path-help", "Retrieve API help for paths",
+     "Usage: arca path-help [options] PATH\n\n  Retrieves API help for the path.", RunPathHelp},
+    {"version", "Prints the Arca CLI version", "Usage: arca version\n\n  Prints the version.",
+     RunVersion},
+    {"kv get", "Retrieves data from the KV store",
+     "Usage: arca kv get [options] KEY\n\n  Retrieves the value from the KV store at KEY "
+     "(-mount=MOUNT, -version=N for KV v2).",
+     RunKvGet},
+    {"kv put", "Sets or updates data in the KV store",
+     "Usage: arca kv put [options] KEY [DATA]\n\n  Writes the data to the KV store "
+     "(-mount=MOUNT, -cas=N for KV v2).",
+     RunKvPut},
+    {"kv delete", "Deletes versions in the KV store",
+     "Usage: arca kv delete [options] KEY\n\n  Deletes the data at KEY (-versions=1,2 for KV v2).",
+     RunKvDelete},
+    {"kv list", "List data or secrets",
+     "Usage: arca kv list [options] PATH\n\n  Lists the keys at PATH.", RunKvList},
+    {"operator init", "Initializes a server",
+     "Usage: arca operator init [options]\n\n  Initializes the server: -key-shares=5 "
+     "-key-threshold=3, -status checks the state.",
+     RunOperatorInit},
+    {"operator unseal", "Unseals the server",
+     "Usage: arca operator unseal [options] [KEY]\n\n  Provides one unseal key share; prompts "
+     "when KEY is absent. -reset discards the progress.",
+     RunOperatorUnseal},
+    {"operator seal", "Seals the server",
+     "Usage: arca operator seal [options]\n\n  Seals the server.", RunOperatorSeal},
+    {"operator key-status", "Provides information about the active encryption key",
+     "Usage: arca operator key-status [options]\n\n  Prints the active key term and install time.",
+     RunOperatorKeyStatus},
+    {"operator rotate", "Rotates the underlying encryption key",
+     "Usage: arca operator rotate [options]\n\n  Adds a new encryption key to the keyring.",
+     RunOperatorRotate},
+    {"secrets enable", "Enable a secrets engine",
+     "Usage: arca secrets enable [options] TYPE\n\n  Enables a secrets engine at -path "
+     "(default: TYPE).",
+     RunSecretsEnable},
+    {"secrets disable", "Disable a secrets engine",
+     "Usage: arca secrets disable [options] PATH\n\n  Disables the secrets engine at PATH.",
+     RunSecretsDisable},
+    {"secrets list", "List enabled secrets engines",
+     "Usage: arca secrets list [options]\n\n  Lists the enabled secrets engines (-detailed).",
+     RunSecretsList},
+    {"secrets tune", "Tune a secrets engine configuration",
+     "Usage: arca secrets tune [options] PATH\n\n  Tunes the configuration of the secrets engine "
+     "at PATH.",
+     RunSecretsTune},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> CommandTable() { return kCommands; }
+
+int ServerError(Ctx& ctx, std::string_view what, const Error& error) {
+  ctx.err() << what << ": " << error.message() << "\n";
+  return 2;
+}
+
+std::string SanitizePath(std::string_view path) {
+  size_t b = path.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  path = path.substr(b, path.find_last_not_of(" \t\r\n") - b + 1);
+  if (path.starts_with('/')) path.remove_prefix(1);
+  if (path.ends_with('/')) path.remove_suffix(1);
+  return std::string(path);
+}
+
+std::string EnsureTrailingSlash(std::string_view path) {
+  std::string out(path);
+  if (out.empty() || out.back() != '/') out += '/';
+  return out;
+}
+
+api::QueryParams DataToQuery(const json::object& data) {
+  api::QueryParams q;
+  for (const auto& kv : data) {
+    if (kv.value().is_array()) {
+      for (const auto& v : kv.value().as_array()) {
+        q.emplace_back(kv.key(), v.is_string() ? std::string(v.as_string()) : json::serialize(v));
+      }
+    } else if (kv.value().is_string()) {
+      q.emplace_back(kv.key(), std::string(kv.value().as_string()));
+    } else {
+      q.emplace_back(kv.key(), json::serialize(kv.value()));
+    }
+  }
+  return q;
+}
+
+}  // namespace arca::cli

@@ -1,0 +1,68 @@
+// The command table of the CLI and the commands it lists. Each command is a function
+// (Ctx&, args after the command name) -> exit code, defined in its own file.
+// Internal to cli/.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/client.h"
+#include "cli/context.h"
+#include "common/json.h"
+#include "common/status.h"
+
+namespace arca::cli {
+
+using CommandFn = int (*)(Ctx& ctx, const std::vector<std::string>& args);
+
+struct CommandSpec {
+  std::string_view name;      // "read", "operator init", "kv get"
+  std::string_view synopsis;  // one line for the command listing
+  std::string_view usage;     // shown by -h and after usage errors
+  CommandFn run;
+};
+
+// Every command, in listing order.
+std::span<const CommandSpec> CommandTable();
+
+// ---- Helpers shared by commands.
+
+// Prints "<what>: <error message>" to stderr and returns 2.
+int ServerError(Ctx& ctx, std::string_view what, const Error& error);
+// Vault's sanitizePath (trim spaces and surrounding '/') and ensureTrailingSlash.
+std::string SanitizePath(std::string_view path);
+std::string EnsureTrailingSlash(std::string_view path);
+// The seal-status table (and HA status from sys/leader) shared by status and operator unseal.
+// Returns 0, or 1 when the leader status could not be read.
+int OutputSealStatus(Ctx& ctx, api::Client& client, const json::object& seal_status);
+// Turns the `data` of a secret response into query parameters (lists repeat the key).
+api::QueryParams DataToQuery(const json::object& data);
+
+// Lists an API path and prints the keys (list, kv list).
+int ListAndPrint(Ctx& ctx, api::Client& client, const std::string& path);
+
+// ---- Commands.
+int RunStatus(Ctx& ctx, const std::vector<std::string>& args);
+int RunVersion(Ctx& ctx, const std::vector<std::string>& args);
+int RunRead(Ctx& ctx, const std::vector<std::string>& args);
+int RunWrite(Ctx& ctx, const std::vector<std::string>& args);
+int RunDelete(Ctx& ctx, const std::vector<std::string>& args);
+int RunList(Ctx& ctx, const std::vector<std::string>& args);
+int RunPathHelp(Ctx& ctx, const std::vector<std::string>& args);
+int RunOperatorInit(Ctx& ctx, const std::vector<std::string>& args);
+int RunOperatorUnseal(Ctx& ctx, const std::vector<std::string>& args);
+int RunOperatorSeal(Ctx& ctx, const std::vector<std::string>& args);
+int RunOperatorKeyStatus(Ctx& ctx, const std::vector<std::string>& args);
+int RunOperatorRotate(Ctx& ctx, const std::vector<std::string>& args);
+int RunSecretsEnable(Ctx& ctx, const std::vector<std::string>& args);
+int RunSecretsDisable(Ctx& ctx, const std::vector<std::string>& args);
+int RunSecretsList(Ctx& ctx, const std::vector<std::string>& args);
+int RunSecretsTune(Ctx& ctx, const std::vector<std::string>& args);
+int RunKvGet(Ctx& ctx, const std::vector<std::string>& args);
+int RunKvPut(Ctx& ctx, const std::vector<std::string>& args);
+int RunKvDelete(Ctx& ctx, const std::vector<std::string>& args);
+int RunKvList(Ctx& ctx, const std::vector<std::string>& args);
+
+}  // namespace arca::cli

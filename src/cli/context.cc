@@ -1,0 +1,124 @@
+#include "cli/context.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <iostream>
+
+namespace arca::cli {
+namespace {
+
+Result<std::string> ReadHiddenLineFromTerminal() {
+  termios old_attrs{};
+  bool restore = ::tcgetattr(STDIN_FILENO, &old_attrs) == 0;
+  if (restore) {
+    termios quiet = old_attrs;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  bool ok = static_cast<bool>(std::getline(std::cin, line));
+  if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old_attrs);
+  if (!ok) return InvalidRequest("EOF");
+  return line;
+}
+
+}  // namespace
+
+CliEnv CliEnv::Process() {
+  CliEnv env;
+  env.in = &std::cin;
+  env.out = &std::cout;
+  env.err = &std::cerr;
+  env.stdin_is_terminal = ::isatty(STDIN_FILENO) == 1;
+  env.stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1;
+  env.make_client = [](const api::ClientConfig& c) { return std::make_unique<api::Client>(c); };
+  env.read_hidden_line = ReadHiddenLineFromTerminal;
+  return env;
+}
+
+Ctx::Ctx(CliEnv& env, std::string command_name, std::string usage)
+    : env_(env), name_(std::move(command_name)), usage_(std::move(usage)) {
+  for (const char* var : {"ARCA_FORMAT", "VAULT_FORMAT"}) {
+    if (auto v = env_.getenv(var); v && !v->empty()) {
+      global.format = *v;
+      break;
+    }
+  }
+  flags.String("address", &global.address, "Address of the Arca server (ARCA_ADDR).");
+  flags.String("ca-cert", &global.ca_cert, "PEM CA certificate file (ARCA_CACERT).");
+  flags.String("client-cert", &global.client_cert, "PEM client certificate (ARCA_CLIENT_CERT).");
+  flags.String("client-key", &global.client_key, "PEM client key (ARCA_CLIENT_KEY).");
+  flags.String("tls-server-name", &global.tls_server_name, "SNI host name (ARCA_TLS_SERVER_NAME).");
+  flags.Bool("tls-skip-verify", &global.tls_skip_verify, "Disable TLS verification (insecure).");
+  flags.String("wrap-ttl", &global.wrap_ttl, "Wrap the response in a cubbyhole token.");
+  flags.StringList("header", &global.headers, "Extra request header, key=value; repeatable.");
+  flags.Bool("non-interactive", &global.non_interactive, "Never prompt for input.");
+  flags.String("format", &global.format, "Output format: table, json or yaml (ARCA_FORMAT).");
+  flags.String("field", &global.field, "Print only this field, raw, without a trailing newline.");
+}
+
+std::expected<std::vector<std::string>, int> Ctx::Parse(const std::vector<std::string>& args) {
+  auto parsed = flags.Parse(args);
+  if (flags.help_requested()) {
+    out() << usage_ << "\n\nOptions:\n\n" << flags.Usage();
+    return std::unexpected(0);
+  }
+  if (!parsed) {
+    err() << parsed.error().message() << "\n\n" << usage_ << "\n";
+    return std::unexpected(1);
+  }
+  std::string& f = global.format;
+  for (auto& ch : f) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (f == "yml") f = "yaml";
+  if (f != "table" && f != "json" && f != "yaml" && f != "raw" && f != "pretty") {
+    err() << "Invalid output format: " << global.format << "\n";
+    return std::unexpected(1);
+  }
+  if (f == "pretty") f = "table";
+  return std::move(*parsed);
+}
+
+bool Ctx::CheckArgs(const std::vector<std::string>& args, size_t min, size_t max) {
+  if (args.size() < min) {
+    err() << "Not enough arguments (expected " << min << ", got " << args.size() << ")\n";
+    return false;
+  }
+  if (args.size() > max) {
+    err() << "Too many arguments (expected " << max << ", got " << args.size() << ")\n";
+    return false;
+  }
+  return true;
+}
+
+api::ClientConfig Ctx::client_config() {
+  api::ClientConfig c = api::ClientConfig::FromEnvironment(env_.getenv);
+  if (!global.address.empty()) c.address = global.address;
+  if (!global.ca_cert.empty()) c.ca_cert = global.ca_cert;
+  if (!global.client_cert.empty()) c.client_cert = global.client_cert;
+  if (!global.client_key.empty()) c.client_key = global.client_key;
+  if (!global.tls_server_name.empty()) c.tls_server_name = global.tls_server_name;
+  if (flags.IsSet("tls-skip-verify")) c.tls_skip_verify = global.tls_skip_verify;
+  if (!global.wrap_ttl.empty()) c.wrap_ttl = global.wrap_ttl;
+  for (const auto& h : global.headers) {
+    size_t eq = h.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    c.headers[h.substr(0, eq)] = h.substr(eq + 1);
+  }
+  return c;
+}
+
+api::Client* Ctx::client() {
+  if (client_) return client_.get();
+  for (const auto& h : global.headers) {
+    if (h.find('=') == std::string::npos || h.front() == '=') {
+      err() << "Error initializing client: invalid header \"" << h << "\": expected key=value\n";
+      return nullptr;
+    }
+  }
+  auto config = client_config();
+  client_ = env_.make_client ? env_.make_client(config) : std::make_unique<api::Client>(config);
+  return client_.get();
+}
+
+}  // namespace arca::cli

@@ -1,0 +1,53 @@
+// A small flag parser with Go's `flag` package conventions, as the vault CLI uses them:
+// `-name=value`, `-name value`, `--name=value`, `--name value`, booleans as `-name` or
+// `-name=false`, repeatable list flags, `--` ends the flags. Flags must come before the
+// positional arguments: a flag-looking argument after a positional one is an error.
+//
+// Thread-safety: a FlagSet is used by one command invocation on one thread.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace arca::cli {
+
+class FlagSet {
+ public:
+  // Registers a flag writing into *target (which must outlive Parse()). The current value of
+  // *target is the default. Registering a name twice replaces the earlier registration.
+  void String(std::string name, std::string* target, std::string usage = "");
+  void Bool(std::string name, bool* target, std::string usage = "");
+  void Int(std::string name, int* target, std::string usage = "");
+  // Repeatable: each occurrence appends.
+  void StringList(std::string name, std::vector<std::string>* target, std::string usage = "");
+
+  // Parses `args` and returns the positional arguments. Errors (kInvalidRequest) name the
+  // problem: unknown flag, missing value, malformed integer/boolean, flag after arguments.
+  // -h / -help / --help set help_requested() and stop parsing successfully.
+  Result<std::vector<std::string>> Parse(const std::vector<std::string>& args);
+
+  bool IsSet(std::string_view name) const { return set_.contains(std::string(name)); }
+  bool help_requested() const { return help_; }
+  // "  -name=<value>\n      usage\n" for every flag, sorted by name.
+  std::string Usage() const;
+
+ private:
+  enum class Kind { kString, kBool, kInt, kList };
+  struct Flag {
+    Kind kind;
+    void* target;
+    std::string usage;
+  };
+  Status Assign(const std::string& name, Flag& flag, std::string_view value);
+
+  std::map<std::string, Flag> flags_;
+  std::set<std::string> set_;
+  bool help_ = false;
+};
+
+}  // namespace arca::cli

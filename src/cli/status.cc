@@ -1,0 +1,129 @@
+// `arca status` and the seal-status table it shares with `operator unseal`.
+#include <ostream>
+
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "cli/output.h"
+
+namespace arca::cli {
+namespace {
+
+const json::value kNull;
+
+const json::value& Field(const json::object& o, std::string_view k) {
+  const json::value* v = o.if_contains(k);
+  return v ? *v : kNull;
+}
+std::string Str(const json::object& o, std::string_view k) { return GoValue(Field(o, k)); }
+std::string Text(const json::object& o, std::string_view k) {
+  const json::value& v = Field(o, k);
+  return v.is_null() ? "" : GoValue(v);
+}
+bool Flag(const json::object& o, std::string_view k) {
+  const json::value& v = Field(o, k);
+  return v.is_bool() && v.as_bool();
+}
+std::string Int(const json::object& o, std::string_view k) {
+  const json::value& v = Field(o, k);
+  return v.is_number() ? GoValue(v) : "0";
+}
+
+}  // namespace
+
+int OutputSealStatus(Ctx& ctx, api::Client& client, const json::object& st) {
+  bool sealed = Flag(st, "sealed");
+  json::object leader;
+  bool ha_enabled = false;
+  auto resp = client.Request("GET", "sys/leader");
+  if (!resp) {
+    ctx.err() << "Error checking leader status: " << resp.error().message() << "\n";
+    return 1;
+  }
+  if (resp->status < 400 && resp->json.is_object()) {
+    leader = resp->json.as_object();
+    ha_enabled = Flag(leader, "ha_enabled");
+  } else if (resp->status != 404 && resp->status != 503 && resp->status != 400) {
+    ctx.err() << "Error checking leader status: " << api::FormatResponseError(*resp) << "\n";
+    return 1;
+  }
+
+  if (ctx.format() != "table") {
+    json::object out = st;
+    out["ha_enabled"] = ha_enabled;
+    if (ha_enabled) {
+      for (const auto& kv : leader) {
+        if (kv.key() != "ha_enabled") out[kv.key()] = kv.value();
+      }
+    }
+    return OutputData(ctx, out);
+  }
+
+  bool recovery = Flag(st, "recovery_seal");
+  std::vector<std::vector<std::string>> rows = {{"Key", "Value"}};
+  rows.push_back({"Seal Type", Text(st, "type")});
+  if (recovery) rows.push_back({"Recovery Seal Type", Text(st, "recovery_seal_type")});
+  rows.push_back({"Initialized", Flag(st, "initialized") ? "true" : "false"});
+  rows.push_back({"Sealed", sealed ? "true" : "false"});
+  rows.push_back({recovery ? "Total Recovery Shares" : "Total Shares", Int(st, "n")});
+  rows.push_back({"Threshold", Int(st, "t")});
+  if (sealed) {
+    rows.push_back({"Unseal Progress", Int(st, "progress") + "/" + Int(st, "t")});
+    rows.push_back({"Unseal Nonce", Text(st, "nonce")});
+  }
+  if (Flag(st, "migration")) rows.push_back({"Seal Migration in Progress", "true"});
+  rows.push_back({"Version", Text(st, "version")});
+  std::string build_date = Text(st, "build_date");
+  if (build_date.empty()) build_date = Text(st, "commit_date");
+  rows.push_back({"Build Date", build_date});
+  rows.push_back({"Storage Type", Text(st, "storage_type")});
+  if (!Text(st, "cluster_name").empty() && !Text(st, "cluster_id").empty()) {
+    rows.push_back({"Cluster Name", Text(st, "cluster_name")});
+    rows.push_back({"Cluster ID", Text(st, "cluster_id")});
+  }
+  rows.push_back({"HA Enabled", ha_enabled ? "true" : "false"});
+  if (ha_enabled && !sealed) {
+    rows.push_back({"HA Cluster", Text(leader, "leader_cluster_address")});
+    bool is_self = Flag(leader, "is_self");
+    rows.push_back({"HA Mode", is_self ? "active" : "standby"});
+    std::string active = Text(leader, "active_time");
+    if (is_self && !active.empty() && !active.starts_with("0001-01-01")) {
+      rows.push_back({"Active Since", active});
+    }
+    if (!is_self) {
+      std::string addr = Text(leader, "leader_address");
+      rows.push_back({"Active Node Address", addr.empty() ? "<none>" : addr});
+    }
+    if (Field(leader, "raft_committed_index").is_number() &&
+        Str(leader, "raft_committed_index") != "0") {
+      rows.push_back({"Raft Committed Index", Str(leader, "raft_committed_index")});
+      rows.push_back({"Raft Applied Index", Int(leader, "raft_applied_index")});
+    }
+  }
+  ctx.out() << TableOutput(std::move(rows));
+  return 0;
+}
+
+int RunStatus(Ctx& ctx, const std::vector<std::string>& raw_args) {
+  auto args = ctx.Parse(raw_args);
+  if (!args) return args.error();
+  if (!ctx.CheckArgs(*args, 0, 0)) return 1;
+  api::Client* client = ctx.client();
+  if (client == nullptr) return 1;
+  auto st = client->Call("GET", "sys/seal-status");
+  if (!st) {
+    ctx.err() << "Error checking seal status: " << st.error().message() << "\n";
+    return 1;
+  }
+  int code = OutputSealStatus(ctx, *client, *st);
+  if (Flag(*st, "sealed")) return 2;
+  return code;
+}
+
+int RunVersion(Ctx& ctx, const std::vector<std::string>& raw_args) {
+  auto args = ctx.Parse(raw_args);
+  if (!args) return args.error();
+  ctx.out() << "Arca v" << ARCA_VERSION << "\n";
+  return 0;
+}
+
+}  // namespace arca::cli
