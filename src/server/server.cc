@@ -8,8 +8,9 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <thread>
 
-#include "api/token_helper.h"
+#include "api/client_config.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "config/config.h"
@@ -230,14 +231,15 @@ int RunServerCommand(const std::vector<std::string>& args) {
   }
 
   std::cout << "==> Arca server configuration:\n\n"
-            << "             Api Address: " << (cfg.api_addr.empty() ? api_url : cfg.api_addr) << "\n"
-            << "               Cgo: disabled\n"
-            << "         Listener 1: tcp (addr: \"" << listeners[0].address << "\", tls: \""
-            << (listeners[0].tls_disable ? "disabled" : "enabled") << "\")\n"
-            << "           Log Level: " << cfg.log_level << "\n"
-            << "               Mlock: supported: true, enabled: " << (cfg.disable_mlock ? "false" : "true") << "\n"
-            << "             Storage: " << storage_type << "\n"
-            << "             Version: Arca v" << ARCA_VERSION << "\n\n";
+            << "     Api Address: " << (cfg.api_addr.empty() ? api_url : cfg.api_addr) << "\n";
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    std::cout << "      Listener " << i + 1 << ": tcp (addr: \"" << listeners[i].address
+              << "\", tls: \"" << (listeners[i].tls_disable ? "disabled" : "enabled") << "\")\n";
+  }
+  std::cout << "       Log Level: " << cfg.log_level << "\n"
+            << "           Mlock: " << (cfg.disable_mlock ? "disabled" : "enabled") << "\n"
+            << "         Storage: " << storage_type << "\n"
+            << "         Version: Arca v" << ARCA_VERSION << "\n\n";
   if (flags->dev) {
     std::cout
         << "WARNING! dev mode is enabled! In this mode, Arca runs entirely in-memory\n"
