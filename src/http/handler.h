@@ -1,0 +1,56 @@
+// The seam between the HTTP edge and the core, and the options of the HTTP server.
+//
+// The http module never depends on core/: the server adapter in src/server/ implements Handler
+// on top of the core and hands it to http::Server (server.h).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "logical/request.h"
+#include "logical/response.h"
+
+namespace arca::http {
+
+// Answers one API request. Implemented by the core adapter in src/server/.
+//
+// Thread-safety: Handle is called concurrently from the worker threads of the HTTP server (never
+// from an I/O thread), so implementations must be thread-safe. It may block (storage, network).
+// It should not throw; an escaping exception is answered 500 "internal error".
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // `req` was filled by the HTTP layer (see translate.h); the handler may modify it, and the
+  // HTTP layer reads req.mount_type afterwards for the response envelope. An Error becomes
+  // {"errors":[...]} with err.http_status(); a Response becomes Vault's envelope.
+  virtual Result<logical::Response> Handle(logical::Request& req) = 0;
+};
+
+// One listener (Vault's `listener "tcp"` stanza).
+struct ListenerOptions {
+  std::string address = "127.0.0.1:8200";  // host:port or [v6]:port; port 0 = pick a free one
+  bool tls_disable = false;
+  std::string tls_cert_file, tls_key_file, tls_client_ca_file, tls_min_version = "tls12";
+  bool tls_require_and_verify_client_cert = false, tls_disable_client_certs = false;
+  uint64_t max_request_size =
+      33554432;  // body limit in bytes; larger -> 413 and close; 0 = default
+  // Timeouts: http_read_timeout covers the TLS handshake and reading one request;
+  // http_idle_timeout the wait for the next request on a keep-alive connection (0: the read
+  // timeout); max_request_duration bounds writing the response (the handler itself cannot be
+  // cancelled). Zero disables a timeout.
+  std::chrono::seconds max_request_duration{90}, http_read_timeout{30}, http_idle_timeout{300};
+  // CIDRs (or bare IPs) of proxies whose X-Forwarded-For header is trusted (see translate.h).
+  std::vector<std::string> x_forwarded_for_authorized_addrs;
+};
+
+struct ServerOptions {
+  int io_threads = 2;                 // threads running the Asio event loop
+  int worker_threads = 4;             // threads calling Handler::Handle
+  size_t max_queued_requests = 4096;  // requests waiting for a worker; beyond -> 503
+};
+
+}  // namespace arca::http

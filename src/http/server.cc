@@ -1,0 +1,676 @@
+// http::Server on Boost.Beast/Asio with C++20 coroutines.
+//
+// Shape: one io_context run by io_threads threads; per listener an acceptor on its own strand
+// with an accept coroutine; per connection a Connection object (shared_ptr, its socket on its own
+// strand) running one coroutine: [TLS handshake], then a keep-alive loop of read header ->
+// [100-continue] -> read body -> translate -> worker pool -> translate -> write.
+//
+// The hop to the worker pool allocates nothing of its own: the Connection *is* the pool's
+// WorkItem (reused for every request of the connection) and the coroutine's completion handler
+// is stored type-erased in an any_completion_handler (allocated from Asio's recycling allocator).
+#include "http/server.h"
+
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "common/log.h"
+#include "http/beast_pch.h"
+#include "http/cidr.h"
+#include "http/tls_config.h"
+#include "http/translate.h"
+#include "http/worker_pool.h"
+
+namespace arca::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+constexpr uint32_t kHeaderLimit = 64 * 1024;
+constexpr uint64_t kDefaultMaxRequestSize = 32 * 1024 * 1024;  // when max_request_size is 0
+// After an error answer that closes the connection, unread request bytes are drained for a
+// while so that the client sees the answer instead of a TCP reset.
+constexpr auto kLingerTime = std::chrono::seconds(1);
+constexpr size_t kLingerBytes = 4 * 1024 * 1024;
+// How long Stop waits for connections to end after they were force-closed.
+constexpr auto kForcedCloseWait = std::chrono::seconds(5);
+
+auto Tuple() { return net::as_tuple(net::use_awaitable); }
+
+// Arms the stream's timeout for the next operation; zero means none (as in Go's http.Server).
+void SetTimeout(beast::tcp_stream& s, std::chrono::seconds timeout) {
+  if (timeout.count() > 0) {
+    s.expires_after(timeout);
+  } else {
+    s.expires_never();
+  }
+}
+
+void LogException(std::exception_ptr e, const char* where) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("http: {}: {}", where, ex.what());
+  } catch (...) {
+    spdlog::error("http: {}: unknown exception", where);
+  }
+}
+
+// "host:port", "[v6]:port" -> (host, port).
+Result<std::pair<std::string, uint16_t>> SplitHostPort(std::string_view address) {
+  auto bad = [&] {
+    return InvalidRequest("invalid listener address \"" + std::string(address) + "\"");
+  };
+  size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) return bad();
+  std::string_view host = address.substr(0, colon), port_text = address.substr(colon + 1);
+  if (!host.empty() && host.front() == '[') {
+    if (host.size() < 2 || host.back() != ']') return bad();
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return bad();  // a bare IPv6 address needs brackets
+  }
+  unsigned port = 0;
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || ptr != port_text.data() + port_text.size() ||
+      port > 65535) {
+    return bad();
+  }
+  return std::pair<std::string, uint16_t>(host.empty() ? "0.0.0.0" : std::string(host),
+                                          static_cast<uint16_t>(port));
+}
+
+std::string PeerIp(const tcp::socket& sock) {
+  error_code ec;
+  tcp::endpoint ep = sock.remote_endpoint(ec);
+  if (ec) return std::string();
+  net::ip::address addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+    return net::ip::make_address_v4(net::ip::v4_mapped, addr.to_v6()).to_string();
+  }
+  return addr.to_string();
+}
+
+}  // namespace
+
+namespace internal {
+
+struct Listener {
+  Listener(net::io_context& ioc, ListenerOptions o)
+      : opts(std::move(o)), acceptor(net::make_strand(ioc)) {}
+  ListenerOptions opts;
+  CidrSet trusted_proxies;
+  std::unique_ptr<net::ssl::context> tls;  // null: plain HTTP
+  tcp::acceptor acceptor;
+  uint16_t port = 0;
+};
+
+// The type-independent part of a connection, known to the server's registry.
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  // Runs on the connection's strand. force=false: close if idle, else after the current
+  // response; force=true: close now.
+  virtual void OnServerStop(bool force) = 0;
+  virtual net::any_io_executor executor() = 0;
+};
+
+// What connections share with the server. Thread-safe.
+class ServerState {
+ public:
+  ServerState(Handler& handler, const ServerOptions& opts)
+      : handler_(handler), pool_(opts.worker_threads, opts.max_queued_requests) {}
+
+  Handler& handler() { return handler_; }
+  WorkerPool& pool() { return pool_; }
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+  void SetStopping() { stopping_.store(true, std::memory_order_release); }
+
+  void Register(const std::shared_ptr<ConnectionBase>& c) {
+    std::lock_guard lock(mu_);
+    conns_.emplace(c.get(), c);
+  }
+  void Unregister(ConnectionBase* c) {
+    {
+      std::lock_guard lock(mu_);
+      conns_.erase(c);
+    }
+    cv_.notify_all();
+  }
+  // Posts OnServerStop(force) to every live connection's strand.
+  void StopConnections(bool force) {
+    std::vector<std::shared_ptr<ConnectionBase>> conns;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [ptr, weak] : conns_) {
+        if (auto c = weak.lock()) conns.push_back(std::move(c));
+      }
+    }
+    for (auto& c : conns) net::post(c->executor(), [c, force] { c->OnServerStop(force); });
+  }
+  // Waits until no connection is registered or `deadline` passes; true if none is left.
+  bool WaitForNoConnections(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_until(lock, deadline, [this] { return conns_.empty(); });
+  }
+
+ private:
+  Handler& handler_;
+  WorkerPool pool_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>> conns_;  // guarded by mu_
+};
+
+}  // namespace internal
+
+using internal::ConnectionBase;
+using internal::Listener;
+using internal::ServerState;
+
+class Server::Impl {
+ public:
+  Impl(Handler& handler, ServerOptions opts)
+      : opts_(opts), state_(handler, opts), work_guard_(net::make_work_guard(ioc_)) {}
+
+  ~Impl() { Stop(std::chrono::seconds(0)); }
+
+  Status AddListener(const ListenerOptions& opts);
+  std::vector<uint16_t> BoundPorts() const;
+  void Start();
+  void Stop(std::chrono::seconds grace);
+  void WaitForShutdownSignal(std::function<void()> on_sighup);
+
+ private:
+  net::awaitable<void> AcceptLoop(std::shared_ptr<Listener> l);
+  void SpawnAcceptLoop(const std::shared_ptr<Listener>& l);
+
+  const ServerOptions opts_;
+  // Declared before ioc_: connections destroyed together with ioc_ unregister here.
+  ServerState state_;
+  net::io_context ioc_;
+  net::io_context signal_ioc_;
+  net::executor_work_guard<net::io_context::executor_type> work_guard_;
+
+  mutable std::mutex mu_;  // guards listeners_, threads_, started_, stopped_
+  std::vector<std::shared_ptr<Listener>> listeners_;
+  std::vector<std::thread> threads_;
+  bool started_ = false;
+  bool stopped_ = false;
+  std::mutex stop_mu_;  // serializes Stop
+};
+
+namespace {
+
+// Resumes a coroutine parked in Connection::AsyncHandle (a move-only function object, so that
+// no any_completion_handler is ever assigned; see AsyncHandle).
+struct Resume {
+  explicit Resume(net::any_completion_handler<void()> h) : handler(std::move(h)) {}
+  Resume(Resume&&) = default;
+  Resume(const Resume&) = delete;
+  void operator()() { std::move(handler)(); }
+  net::any_completion_handler<void()> handler;
+};
+
+// One client connection over Stream (beast::tcp_stream or ssl_stream<tcp_stream>).
+template <class Stream>
+class Connection final : public ConnectionBase, public WorkItem {
+ public:
+  Connection(ServerState& server, std::shared_ptr<Listener> listener, Stream stream,
+             std::string peer_ip)
+      : server_(server),
+        listener_(std::move(listener)),
+        stream_(std::move(stream)),
+        exec_(stream_.get_executor()),
+        peer_ip_(std::move(peer_ip)) {}
+
+  ~Connection() override { server_.Unregister(this); }
+
+  net::any_io_executor executor() override { return exec_; }
+
+  void OnServerStop(bool force) override {
+    stopping_ = true;
+    if (force || idle_) {
+      error_code ec;
+      beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
+      beast::get_lowest_layer(stream_).cancel();
+    }
+  }
+
+  // WorkItem: runs on a worker thread.
+  void Run() noexcept override {
+    try {
+      result_.emplace(server_.handler().Handle(req_));
+    } catch (const std::exception& e) {
+      spdlog::error("http: handler threw: {}", e.what());
+      result_.emplace(std::unexpected(Error(ErrorKind::kInternal, "internal error")));
+    } catch (...) {
+      spdlog::error("http: handler threw a non-standard exception");
+      result_.emplace(std::unexpected(Error(ErrorKind::kInternal, "internal error")));
+    }
+    Complete();
+  }
+  void Cancel() noexcept override {
+    result_.emplace(std::unexpected(Error(ErrorKind::kUnavailable, "server is shutting down")));
+    Complete();
+  }
+
+  // The connection's coroutine; `self` keeps the connection alive.
+  static net::awaitable<void> Serve(std::shared_ptr<Connection> self) { co_await self->Loop(); }
+
+ private:
+  net::awaitable<void> Loop();
+  void Complete() noexcept { net::post(exec_, Resume{std::move(done_)}); }
+
+  // Queues req_ on the worker pool and completes when result_ is set; completes at once with
+  // result_ empty when the queue is full.
+  template <typename Token>
+  auto AsyncHandle(Token&& token) {
+    return net::async_initiate<Token, void()>(
+        [this](auto handler) {
+          // Not `done_ = ...`: Boost 1.81's move assignment of any_completion_handler recurses.
+          net::any_completion_handler<void()> h(std::move(handler));
+          done_.swap(h);
+          if (!server_.pool().TryPush(this)) Complete();
+        },
+        token);
+  }
+
+  net::awaitable<HttpResponseOut> Process(bhttp::request<bhttp::string_body>& msg);
+  net::awaitable<bool> Write(HttpResponseOut out, bool keep_alive);
+  net::awaitable<void> LingeringClose(beast::flat_buffer& buffer);
+
+  ServerState& server_;
+  std::shared_ptr<Listener> listener_;  // keeps the TLS context alive
+  Stream stream_;
+  const net::any_io_executor exec_;  // the connection's strand
+  std::string peer_ip_;
+  // Strand state.
+  bool idle_ = true;
+  bool stopping_ = false;
+  std::vector<HeaderField> header_views_;  // reused per request
+  // Exchange with the worker pool: written by the strand before TryPush, by the worker before
+  // posting done_, read by the strand after resumption.
+  logical::Request req_;
+  std::optional<Result<logical::Response>> result_;
+  net::any_completion_handler<void()> done_;
+};
+
+template <class Stream>
+net::awaitable<HttpResponseOut> Connection<Stream>::Process(
+    bhttp::request<bhttp::string_body>& msg) {
+  const bool head = msg.method() == bhttp::verb::head;
+  header_views_.clear();
+  for (const auto& field : msg) header_views_.emplace_back(field.name_string(), field.value());
+  HttpRequestView view{msg.method_string(), msg.target(), header_views_, msg.body(), peer_ip_};
+  auto built = BuildRequest(view, listener_->trusted_proxies);
+  if (!built) co_return ErrorResponse(built.error(), head);
+  req_ = std::move(*built);
+  result_.reset();
+  co_await AsyncHandle(net::use_awaitable);
+  HttpResponseOut out = result_ ? BuildResponse(req_, *result_, head) : OverloadedResponse(head);
+  result_.reset();
+  req_ = logical::Request();  // drop request data (may hold secrets) while idle
+  co_return out;
+}
+
+template <class Stream>
+net::awaitable<bool> Connection<Stream>::Write(HttpResponseOut out, bool keep_alive) {
+  bhttp::response<bhttp::string_body> res;
+  if (out.status < 200 || out.status > 599) {  // a handler bug; Beast would throw
+    spdlog::error("http: invalid response status {}", out.status);
+    out = ErrorResponse(Error(ErrorKind::kInternal, "internal error"));
+  }
+  res.result(static_cast<unsigned>(out.status));
+  res.version(11);
+  for (auto& [name, value] : out.headers) {
+    // Never let a header break the framing (response splitting).
+    if (name.find_first_of("\r\n:") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      continue;
+    }
+    res.insert(name, value);
+  }
+  res.body() = std::move(out.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  SetTimeout(beast::get_lowest_layer(stream_), listener_->opts.max_request_duration);
+  auto [ec, n] = co_await bhttp::async_write(stream_, res, Tuple());
+  co_return !ec;
+}
+
+template <class Stream>
+net::awaitable<void> Connection<Stream>::LingeringClose(beast::flat_buffer& buffer) {
+  auto& tcp_stream = beast::get_lowest_layer(stream_);
+  error_code ec;
+  tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp_stream.expires_after(kLingerTime);
+  size_t drained = 0;
+  char scratch[16 * 1024];
+  while (drained < kLingerBytes) {
+    auto [rec, n] = co_await tcp_stream.async_read_some(net::buffer(scratch), Tuple());
+    if (rec) break;
+    drained += n;
+  }
+}
+
+template <class Stream>
+net::awaitable<void> Connection<Stream>::Loop() {
+  auto& tcp_stream = beast::get_lowest_layer(stream_);
+  const ListenerOptions& opts = listener_->opts;
+  if (server_.stopping()) co_return;
+
+  if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+    SetTimeout(tcp_stream, opts.http_read_timeout);
+    auto [ec] = co_await stream_.async_handshake(net::ssl::stream_base::server, Tuple());
+    if (ec) {
+      spdlog::debug("http: TLS handshake with {} failed: {}", peer_ip_, ec.message());
+      co_return;
+    }
+  }
+
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    // Wait for the first bytes of the next request: the idle timeout applies between requests.
+    idle_ = true;
+    if (stopping_ || server_.stopping()) break;
+    if (buffer.size() == 0) {
+      // A zero idle timeout falls back to the read timeout, as in Go.
+      SetTimeout(tcp_stream, first || opts.http_idle_timeout.count() == 0 ? opts.http_read_timeout
+                                                                          : opts.http_idle_timeout);
+      auto [ec, n] = co_await stream_.async_read_some(buffer.prepare(4096), Tuple());
+      if (ec) break;  // closed, timed out or cancelled by Stop
+      buffer.commit(n);
+    }
+    idle_ = false;
+    first = false;
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(opts.max_request_size != 0 ? opts.max_request_size : kDefaultMaxRequestSize);
+    SetTimeout(tcp_stream, opts.http_read_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer, parser, Tuple());
+    error_code ec = hec;
+    if (!ec && !parser.is_done()) {
+      if (auto expect = parser.get()[bhttp::field::expect];
+          beast::iequals(expect, "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [wec, wn] = co_await net::async_write(stream_, net::buffer(kContinue), Tuple());
+        if (wec) break;
+      }
+      auto [bec, bn] = co_await bhttp::async_read(stream_, buffer, parser, Tuple());
+      ec = bec;
+    }
+    if (ec == bhttp::error::body_limit) {
+      co_await Write(
+          ErrorResponse(Error(ErrorKind::kPayloadTooLarge, "http: request body too large")), false);
+      co_await LingeringClose(buffer);
+      co_return;
+    }
+    if (ec == bhttp::error::header_limit) {
+      HttpResponseOut out =
+          ErrorResponse(Error(ErrorKind::kInvalidRequest, "http: request header too large"));
+      out.status = 431;
+      co_await Write(std::move(out), false);
+      co_await LingeringClose(buffer);
+      co_return;
+    }
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::eof ||
+        ec == net::error::connection_reset) {
+      break;
+    }
+    if (ec) {
+      if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+        co_await Write(ErrorResponse(Error(ErrorKind::kInvalidRequest, "malformed HTTP request")),
+                       false);
+        co_await LingeringClose(buffer);
+        co_return;
+      }
+      spdlog::debug("http: reading a request from {} failed: {}", peer_ip_, ec.message());
+      break;
+    }
+
+    auto& msg = parser.get();
+    bool keep_alive = msg.keep_alive();
+    HttpResponseOut out = co_await Process(msg);
+    keep_alive = keep_alive && !stopping_ && !server_.stopping();
+    if (!co_await Write(std::move(out), keep_alive) || !keep_alive) break;
+  }
+
+  error_code ec;
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  } else if (!stopping_ && tcp_stream.socket().is_open()) {
+    tcp_stream.expires_after(std::chrono::seconds(1));
+    auto [sec] = co_await stream_.async_shutdown(Tuple());
+  }
+}
+
+}  // namespace
+
+// ---- Server::Impl ----
+
+Status Server::Impl::AddListener(const ListenerOptions& opts) {
+  ARCA_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(opts.address));
+  ARCA_ASSIGN_OR_RETURN(CidrSet trusted, CidrSet::Parse(opts.x_forwarded_for_authorized_addrs));
+  std::unique_ptr<net::ssl::context> tls;
+  if (!opts.tls_disable) {
+    ARCA_ASSIGN_OR_RETURN(SslCtxPtr ctx, MakeServerTlsContext(opts));
+    tls = std::make_unique<net::ssl::context>(ctx.release());
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return Unavailable("server is stopped");
+  }
+  auto l = std::make_shared<Listener>(ioc_, opts);
+  l->trusted_proxies = std::move(trusted);
+  l->tls = std::move(tls);
+  error_code ec;
+  tcp::resolver resolver(ioc_);
+  auto results = resolver.resolve(host_port.first, std::to_string(host_port.second),
+                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    return InvalidRequest("cannot resolve listener address \"" + opts.address +
+                          "\": " + ec.message());
+  }
+  tcp::endpoint ep = results.begin()->endpoint();
+  auto fail = [&](const char* what) {
+    return Unavailable(std::string("listen tcp ") + opts.address + ": " + what + ": " +
+                       ec.message());
+  };
+  l->acceptor.open(ep.protocol(), ec);
+  if (ec) return fail("open");
+  l->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (ec) return fail("setsockopt");
+  l->acceptor.bind(ep, ec);
+  if (ec) return fail("bind");
+  l->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen");
+  l->port = l->acceptor.local_endpoint(ec).port();
+  spdlog::info("http: listening on {}:{} ({})", ep.address().to_string(), l->port,
+               l->tls ? "tls" : "plain");
+  std::lock_guard lock(mu_);
+  if (stopped_) return Unavailable("server is stopped");
+  listeners_.push_back(l);
+  if (started_) SpawnAcceptLoop(l);
+  return OkStatus();
+}
+
+std::vector<uint16_t> Server::Impl::BoundPorts() const {
+  std::lock_guard lock(mu_);
+  std::vector<uint16_t> ports;
+  for (const auto& l : listeners_) ports.push_back(l->port);
+  return ports;
+}
+
+void Server::Impl::SpawnAcceptLoop(const std::shared_ptr<Listener>& l) {
+  net::co_spawn(l->acceptor.get_executor(), AcceptLoop(l),
+                [](std::exception_ptr e) { LogException(e, "accept loop"); });
+}
+
+net::awaitable<void> Server::Impl::AcceptLoop(std::shared_ptr<Listener> l) {
+  for (;;) {
+    tcp::socket sock(net::make_strand(ioc_));
+    auto [ec] = co_await l->acceptor.async_accept(sock, Tuple());
+    if (ec) {
+      if (ec == net::error::operation_aborted || !l->acceptor.is_open() || state_.stopping()) {
+        co_return;
+      }
+      spdlog::warn("http: accept failed: {}", ec.message());
+      net::steady_timer t(co_await net::this_coro::executor, std::chrono::milliseconds(50));
+      co_await t.async_wait(Tuple());
+      continue;
+    }
+    if (state_.stopping()) co_return;
+    error_code ignored;
+    sock.set_option(tcp::no_delay(true), ignored);
+    std::string ip = PeerIp(sock);
+    auto exec = sock.get_executor();
+    if (l->tls) {
+      using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+      auto c = std::make_shared<Connection<TlsStream>>(
+          state_, l, TlsStream(beast::tcp_stream(std::move(sock)), *l->tls), std::move(ip));
+      state_.Register(c);
+      net::co_spawn(exec, Connection<TlsStream>::Serve(std::move(c)),
+                    [](std::exception_ptr e) { LogException(e, "session"); });
+    } else {
+      auto c = std::make_shared<Connection<beast::tcp_stream>>(
+          state_, l, beast::tcp_stream(std::move(sock)), std::move(ip));
+      state_.Register(c);
+      net::co_spawn(exec, Connection<beast::tcp_stream>::Serve(std::move(c)),
+                    [](std::exception_ptr e) { LogException(e, "session"); });
+    }
+  }
+}
+
+void Server::Impl::Start() {
+  std::lock_guard lock(mu_);
+  if (started_ || stopped_) return;
+  started_ = true;
+  for (const auto& l : listeners_) SpawnAcceptLoop(l);
+  int n = std::max(opts_.io_threads, 1);
+  for (int i = 0; i < n; ++i) {
+    threads_.emplace_back([this] {
+      for (;;) {
+        try {
+          ioc_.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("http: I/O thread: {}", e.what());
+        }
+      }
+    });
+  }
+}
+
+void Server::Impl::Stop(std::chrono::seconds grace) {
+  std::lock_guard stop_lock(stop_mu_);
+  bool was_started;
+  std::vector<std::shared_ptr<Listener>> listeners;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    was_started = started_;
+    listeners = listeners_;
+  }
+  state_.SetStopping();
+  signal_ioc_.stop();
+
+  // 1. Stop accepting.
+  for (const auto& l : listeners) {
+    if (was_started) {
+      net::post(l->acceptor.get_executor(), [l] {
+        error_code ec;
+        l->acceptor.close(ec);
+      });
+    } else {
+      error_code ec;
+      l->acceptor.close(ec);
+    }
+  }
+  if (was_started) {
+    // 2. Close idle connections; busy ones close after their response.
+    state_.StopConnections(false);
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    // 3. After the grace period, close the rest.
+    if (!state_.WaitForNoConnections(deadline)) {
+      spdlog::warn("http: closing connections still open after the shutdown grace period");
+      state_.StopConnections(true);
+    }
+  }
+  // 4. Queued requests are answered 503; running handler calls are waited for.
+  state_.pool().Shutdown();
+  if (was_started) {
+    if (!state_.WaitForNoConnections(std::chrono::steady_clock::now() + kForcedCloseWait)) {
+      spdlog::warn("http: connections did not finish after being closed");
+    }
+    work_guard_.reset();
+    ioc_.stop();
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock(mu_);
+      threads.swap(threads_);
+    }
+    for (auto& t : threads) t.join();
+  }
+  spdlog::info("http: server stopped");
+}
+
+namespace {
+
+net::awaitable<void> SignalLoop(net::signal_set* signals, std::function<void()>* on_sighup) {
+  for (;;) {
+    auto [ec, sig] = co_await signals->async_wait(Tuple());
+    if (ec) co_return;
+    if (sig == SIGHUP && *on_sighup) {
+      (*on_sighup)();
+      continue;
+    }
+    spdlog::info("http: received signal {}, shutting down", sig);
+    co_return;
+  }
+}
+
+}  // namespace
+
+void Server::Impl::WaitForShutdownSignal(std::function<void()> on_sighup) {
+  {
+    net::signal_set signals(signal_ioc_, SIGINT, SIGTERM);
+    if (on_sighup) signals.add(SIGHUP);
+    net::co_spawn(signal_ioc_, SignalLoop(&signals, &on_sighup),
+                  [](std::exception_ptr e) { LogException(e, "signal loop"); });
+    signal_ioc_.run();  // until a shutdown signal, or Stop() stops signal_ioc_
+    error_code ec;
+    signals.cancel(ec);
+  }
+  Stop(std::chrono::seconds(10));
+}
+
+// ---- Server ----
+
+Server::Server(Handler& handler, ServerOptions opts)
+    : impl_(std::make_unique<Impl>(handler, opts)) {}
+Server::~Server() = default;
+Status Server::AddListener(const ListenerOptions& opts) { return impl_->AddListener(opts); }
+std::vector<uint16_t> Server::BoundPorts() const { return impl_->BoundPorts(); }
+void Server::Start() { impl_->Start(); }
+void Server::Stop(std::chrono::seconds grace) { impl_->Stop(grace); }
+void Server::WaitForShutdownSignal(std::function<void()> on_sighup) {
+  impl_->WaitForShutdownSignal(std::move(on_sighup));
+}
+
+}  // namespace arca::http

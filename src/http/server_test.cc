@@ -1,0 +1,557 @@
+// Socket tests of http::Server with a fake Handler on 127.0.0.1:0 and a small Beast client.
+#include "http/server.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "common/uuid.h"
+#include "http/test_certs.h"
+
+namespace arca::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+using HttpResponse = bhttp::response<bhttp::string_body>;
+
+// ---- fake handler ----
+
+class FakeHandler : public Handler {
+ public:
+  Result<logical::Response> Handle(logical::Request& req) override {
+    {
+      std::unique_lock lock(mu_);
+      ++calls_;
+      last_ = req;
+      if (req.path == "block") {
+        ++blocked_;
+        cv_.notify_all();
+        cv_.wait(lock, [this] { return released_; });
+        --blocked_;
+      }
+    }
+    req.mount_type = "system";
+    if (req.path == "sys/health") {
+      return logical::Response::WithData({{"initialized", true}});
+    }
+    if (req.path == "secret/") return logical::Response::ListResponse({"a", "b/"});
+    if (req.path == "denied") return PermissionDenied();
+    if (req.path == "throw") throw std::runtime_error("boom");
+    if (req.path == "bad-status") {
+      logical::Response r;
+      r.raw = logical::RawBody{1000, "text/plain", "x"};
+      return r;
+    }
+    if (req.path == "bad-header") {
+      logical::Response r = logical::Response::WithData({{"a", 1}});
+      r.headers = {{"X-Ok", "yes"}, {"X-Evil", "a\r\nSet-Cookie: x=1"}};
+      return r;
+    }
+    return logical::Response::WithData({{"path", req.path}});
+  }
+
+  // Waits until `n` handler calls are blocked on path "block".
+  bool WaitForBlocked(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, seconds(10), [&] { return blocked_ >= n; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  int calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+  logical::Request last() {
+    std::lock_guard lock(mu_);
+    return last_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int calls_ = 0;
+  int blocked_ = 0;
+  bool released_ = false;
+  logical::Request last_;
+};
+
+// ---- client ----
+
+bhttp::request<bhttp::string_body> MakeRequest(std::string_view method, std::string_view target,
+                                               std::string body = {}) {
+  bhttp::request<bhttp::string_body> req;
+  req.method_string(method);
+  req.target(target);
+  req.version(11);
+  req.set(bhttp::field::host, "127.0.0.1");
+  req.body() = std::move(body);
+  req.prepare_payload();
+  return req;
+}
+
+// A blocking client over Stream: each operation runs a private io_context until it completes
+// (bounded by a 10 s stream timeout).
+template <class Stream>
+class Client {
+ public:
+  explicit Client(uint16_t port) requires std::is_same_v<Stream, beast::tcp_stream>
+      : stream_(ioc_) {
+    connect_ec_ = Connect(port);
+  }
+  Client(uint16_t port, net::ssl::context& ctx) requires(!std::is_same_v<Stream, beast::tcp_stream>)
+      : stream_(ioc_, ctx) {
+    connect_ec_ = Connect(port);
+    if (!connect_ec_) {
+      connect_ec_ = Run([&](auto h) { stream_.async_handshake(net::ssl::stream_base::client, h); });
+    }
+  }
+
+  error_code connect_error() const { return connect_ec_; }
+
+  error_code Send(bhttp::request<bhttp::string_body> req, HttpResponse& res) {
+    bool head = req.method() == bhttp::verb::head;
+    if (auto ec = Run([&](auto h) { bhttp::async_write(stream_, req, h); })) return ec;
+    return Read(res, head);
+  }
+
+  error_code Read(HttpResponse& res, bool head = false) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.skip(head);
+    parser.body_limit(64 * 1024 * 1024);
+    auto ec = Run([&](auto h) { bhttp::async_read(stream_, buffer_, parser, h); });
+    if (!ec) res = parser.release();
+    return ec;
+  }
+
+  // Raw bytes, for partial requests.
+  error_code WriteRaw(std::string_view bytes) {
+    return Run([&](auto h) { net::async_write(stream_, net::buffer(bytes), h); });
+  }
+
+  // True when the server closed the connection (a read returns EOF or an error).
+  bool ServerClosed() {
+    char byte;
+    auto ec = Run([&](auto h) { stream_.async_read_some(net::buffer(&byte, 1), h); });
+    return ec && ec != beast::error::timeout;
+  }
+
+ private:
+  error_code Connect(uint16_t port) {
+    tcp::endpoint ep(net::ip::make_address("127.0.0.1"), port);
+    return Run([&](auto h) { beast::get_lowest_layer(stream_).async_connect(ep, h); });
+  }
+
+  template <class Initiate>
+  error_code Run(Initiate initiate) {
+    error_code result;
+    beast::get_lowest_layer(stream_).expires_after(seconds(10));
+    initiate([&result](error_code ec, auto&&...) { result = ec; });
+    ioc_.restart();
+    ioc_.run();
+    return result;
+  }
+
+  net::io_context ioc_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  error_code connect_ec_;
+};
+
+using PlainClient = Client<beast::tcp_stream>;
+using TlsClient = Client<beast::ssl_stream<beast::tcp_stream>>;
+
+json::object BodyJson(const HttpResponse& res) { return json::parse(res.body()).as_object(); }
+
+ListenerOptions PlainListener() {
+  ListenerOptions o;
+  o.address = "127.0.0.1:0";
+  o.tls_disable = true;
+  return o;
+}
+
+// ---- fixture ----
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void StartServer(ServerOptions sopts = {}, ListenerOptions lopts = PlainListener()) {
+    server_ = std::make_unique<Server>(handler_, sopts);
+    auto st = server_->AddListener(lopts);
+    ASSERT_TRUE(st.has_value()) << st.error().ToString();
+    port_ = server_->BoundPorts().at(0);
+    ASSERT_NE(port_, 0);
+    server_->Start();
+  }
+  void TearDown() override {
+    handler_.Release();
+    if (server_) server_->Stop(seconds(1));
+  }
+
+  FakeHandler handler_;
+  std::unique_ptr<Server> server_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(ServerTest, KeepAliveConnectionServesManyRequests) {
+  StartServer();
+  PlainClient client(port_);
+  ASSERT_FALSE(client.connect_error());
+  for (int i = 0; i < 3; ++i) {
+    auto req = MakeRequest("GET", "/v1/sys/health");
+    req.set("X-Vault-Token", "hvs.test");
+    HttpResponse res;
+    ASSERT_FALSE(client.Send(req, res)) << "request " << i;
+    EXPECT_EQ(res.result_int(), 200);
+    EXPECT_TRUE(res.keep_alive());
+    EXPECT_EQ(res[bhttp::field::cache_control], "no-store");
+    EXPECT_EQ(res[bhttp::field::content_type], "application/json");
+    auto body = BodyJson(res);
+    EXPECT_EQ(body.at("data"), json::parse(R"({"initialized":true})"));
+    EXPECT_TRUE(IsUuid(body.at("request_id").as_string()));
+    EXPECT_EQ(body.at("mount_type"), "system");
+  }
+  auto seen = handler_.last();
+  EXPECT_EQ(seen.client_token, "hvs.test");
+  EXPECT_EQ(seen.remote_addr, "127.0.0.1");
+  EXPECT_EQ(seen.operation, logical::Operation::kRead);
+
+  // The same connection carries HEAD, LIST, errors and non-API targets.
+  HttpResponse head;
+  ASSERT_FALSE(client.Send(MakeRequest("HEAD", "/v1/sys/health"), head));
+  EXPECT_EQ(head.result_int(), 200);
+  EXPECT_TRUE(head.body().empty());
+
+  HttpResponse list;
+  ASSERT_FALSE(client.Send(MakeRequest("LIST", "/v1/secret"), list));
+  EXPECT_EQ(list.result_int(), 200);
+  EXPECT_EQ(BodyJson(list).at("data"), json::parse(R"({"keys":["a","b/"]})"));
+  EXPECT_EQ(handler_.last().operation, logical::Operation::kList);
+
+  HttpResponse bad_json;
+  ASSERT_FALSE(client.Send(MakeRequest("POST", "/v1/secret/x", "{nope"), bad_json));
+  EXPECT_EQ(bad_json.result_int(), 400);
+
+  HttpResponse denied;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/denied"), denied));
+  EXPECT_EQ(denied.result_int(), 403);
+  EXPECT_EQ(denied.body(), R"({"errors":["permission denied"]})");
+
+  HttpResponse ui;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/ui/"), ui));
+  EXPECT_EQ(ui.result_int(), 404);
+  EXPECT_EQ(ui.body(), R"({"errors":[]})");
+
+  HttpResponse traversal;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/secret/%2e%2e/sys/seal"), traversal));
+  EXPECT_EQ(traversal.result_int(), 400);
+  EXPECT_EQ(traversal.body(), R"({"errors":["invalid request path"]})");
+
+  EXPECT_EQ(handler_.calls(), 6);  // 3 health + HEAD + LIST + denied
+}
+
+TEST_F(ServerTest, RejectedMethodsNeverReachTheHandler) {
+  StartServer();
+  PlainClient client(port_);
+  HttpResponse brew;
+  ASSERT_FALSE(client.Send(MakeRequest("BREW", "/v1/coffee"), brew));
+  EXPECT_EQ(brew.result_int(), 405);
+  EXPECT_EQ(brew.body(), R"({"errors":[]})");
+
+  HttpResponse patch;
+  ASSERT_FALSE(client.Send(MakeRequest("PATCH", "/v1/secret/data/x", R"({"a":1})"), patch));
+  EXPECT_EQ(patch.result_int(), 415);
+  EXPECT_EQ(patch.body(),
+            R"({"errors":["PATCH requires Content-Type application/merge-patch+json"]})");
+  EXPECT_EQ(handler_.calls(), 0);
+}
+
+TEST_F(ServerTest, OversizeHeadersAndMalformedRequestsAreRejected) {
+  StartServer();
+  PlainClient big(port_);
+  auto req = MakeRequest("GET", "/v1/sys/health");
+  for (int i = 0; i < 10; ++i) req.set("X-Big-" + std::to_string(i), std::string(8 * 1024, 'a'));
+  HttpResponse res;
+  ASSERT_FALSE(big.Send(req, res));
+  EXPECT_EQ(res.result_int(), 431);
+  EXPECT_TRUE(big.ServerClosed());
+
+  PlainClient garbage(port_);
+  ASSERT_FALSE(garbage.WriteRaw("GET /v1/sys/health HTTP/1.1\r\nBad Header\r\n\r\n"));
+  HttpResponse bad;
+  ASSERT_FALSE(garbage.Read(bad));
+  EXPECT_EQ(bad.result_int(), 400);
+  EXPECT_TRUE(garbage.ServerClosed());
+  EXPECT_EQ(handler_.calls(), 0);
+}
+
+TEST_F(ServerTest, HandlerMistakesAreContained) {
+  StartServer();
+  PlainClient client(port_);
+  HttpResponse thrown;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/throw"), thrown));
+  EXPECT_EQ(thrown.result_int(), 500);
+  EXPECT_EQ(thrown.body(), R"({"errors":["internal error"]})");
+  HttpResponse bad_status;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/bad-status"), bad_status));
+  EXPECT_EQ(bad_status.result_int(), 500);
+  HttpResponse bad_header;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/bad-header"), bad_header));
+  EXPECT_EQ(bad_header.result_int(), 200);
+  EXPECT_EQ(bad_header["X-Ok"], "yes");
+  EXPECT_EQ(bad_header.count("X-Evil"), 0u);
+  EXPECT_EQ(bad_header.count(bhttp::field::set_cookie), 0u);
+}
+
+TEST_F(ServerTest, OversizeBodyIs413AndClosesTheConnection) {
+  ListenerOptions lopts = PlainListener();
+  lopts.max_request_size = 1024;
+  StartServer({}, lopts);
+
+  PlainClient small(port_);
+  HttpResponse ok;
+  ASSERT_FALSE(small.Send(MakeRequest("POST", "/v1/secret/x", R"({"a":"b"})"), ok));
+  EXPECT_EQ(ok.result_int(), 200);
+
+  PlainClient client(port_);
+  HttpResponse res;
+  ASSERT_FALSE(client.Send(MakeRequest("POST", "/v1/secret/x", std::string(8192, 'x')), res));
+  EXPECT_EQ(res.result_int(), 413);
+  EXPECT_EQ(res.body(), R"({"errors":["http: request body too large"]})");
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_TRUE(client.ServerClosed());
+  EXPECT_EQ(handler_.calls(), 1);
+}
+
+TEST_F(ServerTest, QueueFullIs503WithRetryAfter) {
+  StartServer({.io_threads = 1, .worker_threads = 1, .max_queued_requests = 1});
+  auto blocked = std::async(std::launch::async, [&] {
+    PlainClient c(port_);
+    HttpResponse r;
+    auto ec = c.Send(MakeRequest("GET", "/v1/block"), r);
+    return ec ? -1 : r.result_int();
+  });
+  ASSERT_TRUE(handler_.WaitForBlocked(1));
+  auto queued = std::async(std::launch::async, [&] {
+    PlainClient c(port_);
+    HttpResponse r;
+    auto ec = c.Send(MakeRequest("GET", "/v1/queued"), r);
+    return ec ? -1 : r.result_int();
+  });
+  std::this_thread::sleep_for(milliseconds(300));  // let the second request reach the queue
+
+  PlainClient client(port_);
+  HttpResponse res;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/rejected"), res));
+  EXPECT_EQ(res.result_int(), 503);
+  EXPECT_EQ(res[bhttp::field::retry_after], "1");
+  EXPECT_EQ(res.body(), R"({"errors":["server is overloaded, retry later"]})");
+
+  handler_.Release();
+  EXPECT_EQ(blocked.get(), 200);
+  EXPECT_EQ(queued.get(), 200);
+  EXPECT_EQ(handler_.calls(), 2);
+}
+
+TEST_F(ServerTest, GracefulStopFinishesInFlightRequestAndClosesIdleConnections) {
+  StartServer();
+  PlainClient idle(port_);
+  HttpResponse first;
+  ASSERT_FALSE(idle.Send(MakeRequest("GET", "/v1/sys/health"), first));
+
+  auto in_flight = std::async(std::launch::async, [&] {
+    PlainClient c(port_);
+    HttpResponse r;
+    auto ec = c.Send(MakeRequest("GET", "/v1/block"), r);
+    return std::make_pair(ec ? -1 : r.result_int(), r.keep_alive());
+  });
+  ASSERT_TRUE(handler_.WaitForBlocked(1));
+
+  auto start = std::chrono::steady_clock::now();
+  auto stopper = std::async(std::launch::async, [&] { server_->Stop(seconds(10)); });
+  EXPECT_TRUE(idle.ServerClosed());  // idle keep-alive connection closed promptly
+  EXPECT_EQ(stopper.wait_for(milliseconds(200)), std::future_status::timeout);  // still waiting
+
+  handler_.Release();
+  auto [status, keep_alive] = in_flight.get();
+  EXPECT_EQ(status, 200);
+  EXPECT_FALSE(keep_alive);  // Connection: close while shutting down
+  stopper.get();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
+
+  PlainClient late(port_);
+  EXPECT_TRUE(late.connect_error());  // no longer accepting
+  server_->Stop();                    // idempotent
+}
+
+TEST_F(ServerTest, IdleTimeoutClosesKeepAliveConnections) {
+  ListenerOptions lopts = PlainListener();
+  lopts.http_idle_timeout = seconds(1);
+  StartServer({}, lopts);
+  PlainClient client(port_);
+  HttpResponse res;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/sys/health"), res));
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.ServerClosed());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
+}
+
+TEST_F(ServerTest, ExpectContinueIsAnswered) {
+  StartServer();
+  PlainClient client(port_);
+  std::string body = R"({"k":"v"})";
+  ASSERT_FALSE(
+      client.WriteRaw("PUT /v1/secret/e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                      "Content-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n"));
+  HttpResponse interim;
+  ASSERT_FALSE(client.Read(interim));
+  EXPECT_EQ(interim.result_int(), 100);
+  ASSERT_FALSE(client.WriteRaw(body));
+  HttpResponse res;
+  ASSERT_FALSE(client.Read(res));
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(json::serialize(handler_.last().data), body);
+}
+
+TEST(ServerListenerTest, AddListenerErrorsAndPorts) {
+  FakeHandler handler;
+  Server server(handler, {});
+  ASSERT_TRUE(server.AddListener(PlainListener()).has_value());
+  ASSERT_TRUE(server.AddListener(PlainListener()).has_value());
+  auto ports = server.BoundPorts();
+  ASSERT_EQ(ports.size(), 2u);
+  EXPECT_NE(ports[0], ports[1]);
+
+  ListenerOptions in_use = PlainListener();
+  in_use.address = "127.0.0.1:" + std::to_string(ports[0]);
+  auto st = server.AddListener(in_use);
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().kind(), ErrorKind::kUnavailable);
+
+  for (std::string addr : {"nonsense", "127.0.0.1:99999", "127.0.0.1:", "::1:80", "[::1:80"}) {
+    ListenerOptions bad = PlainListener();
+    bad.address = addr;
+    auto r = server.AddListener(bad);
+    ASSERT_FALSE(r.has_value()) << addr;
+    EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidRequest) << addr;
+  }
+  ListenerOptions tls;  // TLS enabled without files
+  tls.address = "127.0.0.1:0";
+  EXPECT_FALSE(server.AddListener(tls).has_value());
+  EXPECT_EQ(server.BoundPorts().size(), 2u);
+}
+
+TEST(ServerListenerTest, WaitForShutdownSignalReturnsWhenStopped) {
+  FakeHandler handler;
+  Server server(handler, {});
+  ASSERT_TRUE(server.AddListener(PlainListener()).has_value());
+  server.Start();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    server.Stop(seconds(1));
+  });
+  server.WaitForShutdownSignal([] {});
+  stopper.join();
+  PlainClient late(server.BoundPorts()[0]);
+  EXPECT_TRUE(late.connect_error());
+}
+
+// ---- TLS ----
+
+class TlsServerTest : public ServerTest {
+ protected:
+  static void SetUpTestSuite() { pki_ = new testing::TestPki(testing::MakeTestPki()); }
+  static void TearDownTestSuite() {
+    testing::RemoveTestPki(*pki_);
+    delete pki_;
+  }
+  static ListenerOptions TlsListener() {
+    ListenerOptions o;
+    o.address = "127.0.0.1:0";
+    o.tls_cert_file = pki_->server_cert;
+    o.tls_key_file = pki_->server_key;
+    return o;
+  }
+  static std::unique_ptr<net::ssl::context> ClientContext(const std::string& cert = {},
+                                                          const std::string& key = {}) {
+    auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
+    ctx->load_verify_file(pki_->ca_cert);
+    ctx->set_verify_mode(net::ssl::verify_peer);
+    if (!cert.empty()) {
+      ctx->use_certificate_chain_file(cert);
+      ctx->use_private_key_file(key, net::ssl::context::pem);
+    }
+    return ctx;
+  }
+  // A request over a fresh TLS connection; -1 when the handshake or the exchange fails.
+  int TlsGet(net::ssl::context& ctx) {
+    TlsClient client(port_, ctx);
+    if (client.connect_error()) return -1;
+    HttpResponse res;
+    if (client.Send(MakeRequest("GET", "/v1/sys/health"), res)) return -1;
+    return res.result_int();
+  }
+  static testing::TestPki* pki_;
+};
+testing::TestPki* TlsServerTest::pki_ = nullptr;
+
+TEST_F(TlsServerTest, ServesOverTls) {
+  StartServer({}, TlsListener());
+  auto ctx = ClientContext();
+  TlsClient client(port_, *ctx);
+  ASSERT_FALSE(client.connect_error()) << client.connect_error().message();
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse res;
+    ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/sys/health"), res));
+    EXPECT_EQ(res.result_int(), 200);
+  }
+  // A plain-HTTP client on the TLS port gets no answer.
+  PlainClient plain(port_);
+  HttpResponse res;
+  EXPECT_TRUE(plain.Send(MakeRequest("GET", "/v1/sys/health"), res));
+}
+
+TEST_F(TlsServerTest, OptionalClientCertificatesMustVerifyWhenPresented) {
+  ListenerOptions o = TlsListener();
+  o.tls_client_ca_file = pki_->ca_cert;
+  StartServer({}, o);
+  auto none = ClientContext();
+  auto good = ClientContext(pki_->client_cert, pki_->client_key);
+  auto rogue = ClientContext(pki_->rogue_cert, pki_->rogue_key);
+  EXPECT_EQ(TlsGet(*none), 200);
+  EXPECT_EQ(TlsGet(*good), 200);
+  EXPECT_EQ(TlsGet(*rogue), -1);
+}
+
+TEST_F(TlsServerTest, RequiredClientCertificates) {
+  ListenerOptions o = TlsListener();
+  o.tls_client_ca_file = pki_->ca_cert;
+  o.tls_require_and_verify_client_cert = true;
+  o.tls_min_version = "tls13";
+  StartServer({}, o);
+  auto none = ClientContext();
+  auto good = ClientContext(pki_->client_cert, pki_->client_key);
+  EXPECT_EQ(TlsGet(*none), -1);
+  EXPECT_EQ(TlsGet(*good), 200);
+}
+
+}  // namespace
+}  // namespace arca::http

@@ -1,0 +1,91 @@
+#include "http/tls_config.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <string>
+
+namespace arca::http {
+namespace {
+
+// The OpenSSL error queue as text (and cleared), for error messages.
+std::string OpenSslErrors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof(buf));
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+std::unexpected<Error> TlsError(std::string what) {
+  return InvalidRequest(std::move(what) + ": " + OpenSslErrors());
+}
+
+}  // namespace
+
+void SslCtxDeleter::operator()(ssl_ctx_st* ctx) const { SSL_CTX_free(ctx); }
+
+Result<int> ParseTlsMinVersion(std::string_view name) {
+  if (name == "tls10") return TLS1_VERSION;
+  if (name == "tls11") return TLS1_1_VERSION;
+  if (name == "tls12") return TLS1_2_VERSION;
+  if (name == "tls13") return TLS1_3_VERSION;
+  return InvalidRequest("invalid tls_min_version \"" + std::string(name) +
+                        "\" (expected tls10, tls11, tls12 or tls13)");
+}
+
+Result<SslCtxPtr> MakeServerTlsContext(const ListenerOptions& opts) {
+  ERR_clear_error();
+  ARCA_ASSIGN_OR_RETURN(int min_version, ParseTlsMinVersion(opts.tls_min_version));
+  if (opts.tls_cert_file.empty() || opts.tls_key_file.empty()) {
+    return InvalidRequest("tls_cert_file and tls_key_file are required unless tls_disable is set");
+  }
+  if (opts.tls_require_and_verify_client_cert && opts.tls_client_ca_file.empty()) {
+    return InvalidRequest("tls_require_and_verify_client_cert requires tls_client_ca_file");
+  }
+  SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+  if (!ctx) return TlsError("cannot create TLS context");
+  SSL_CTX* c = ctx.get();
+  if (SSL_CTX_set_min_proto_version(c, min_version) != 1) {
+    return TlsError("cannot set tls_min_version");
+  }
+  SSL_CTX_set_options(
+      c, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
+  if (SSL_CTX_use_certificate_chain_file(c, opts.tls_cert_file.c_str()) != 1) {
+    return TlsError("cannot load tls_cert_file \"" + opts.tls_cert_file + "\"");
+  }
+  if (SSL_CTX_use_PrivateKey_file(c, opts.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return TlsError("cannot load tls_key_file \"" + opts.tls_key_file + "\"");
+  }
+  if (SSL_CTX_check_private_key(c) != 1) {
+    return TlsError("tls_key_file does not match tls_cert_file");
+  }
+  // Needed for session resumption when client certificates are verified.
+  static constexpr unsigned char kSessionContext[] = "arca";
+  SSL_CTX_set_session_id_context(c, kSessionContext, sizeof(kSessionContext) - 1);
+
+  if (!opts.tls_disable_client_certs && !opts.tls_client_ca_file.empty()) {
+    const char* ca = opts.tls_client_ca_file.c_str();
+    if (SSL_CTX_load_verify_locations(c, ca, nullptr) != 1) {
+      return TlsError("cannot load tls_client_ca_file \"" + opts.tls_client_ca_file + "\"");
+    }
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca);
+    if (!names) {
+      return TlsError("no certificates in tls_client_ca_file \"" + opts.tls_client_ca_file + "\"");
+    }
+    SSL_CTX_set_client_CA_list(c, names);  // takes ownership
+    int mode = SSL_VERIFY_PEER;
+    if (opts.tls_require_and_verify_client_cert) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    SSL_CTX_set_verify(c, mode, nullptr);
+  } else {
+    SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr);
+  }
+  ERR_clear_error();
+  return ctx;
+}
+
+}  // namespace arca::http

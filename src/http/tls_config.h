@@ -1,0 +1,39 @@
+// Server-side TLS configuration of a listener, built with OpenSSL directly (no Asio), so that it
+// can be validated at AddListener time and unit-tested without sockets.
+//
+// Client certificates (Vault's semantics):
+// - tls_disable_client_certs: never requested.
+// - tls_require_and_verify_client_cert: required and verified against tls_client_ca_file (which
+//   must then be set).
+// - tls_client_ca_file alone: requested but optional; a presented certificate that does not
+//   verify against the CA fails the handshake.
+// - none of these: not requested.
+//
+// Thread-safety: free functions; the returned context is used read-only by the server.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "common/status.h"
+#include "http/handler.h"
+
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
+
+namespace arca::http {
+
+struct SslCtxDeleter {
+  void operator()(ssl_ctx_st* ctx) const;
+};
+using SslCtxPtr = std::unique_ptr<ssl_ctx_st, SslCtxDeleter>;
+
+// Maps "tls10" | "tls11" | "tls12" | "tls13" to OpenSSL's protocol version constant; any other
+// string is an InvalidRequest error.
+Result<int> ParseTlsMinVersion(std::string_view name);
+
+// Builds a TLS server context from the listener's tls_* options. Errors (all InvalidRequest):
+// unknown tls_min_version, missing cert/key file names, unreadable or malformed cert/key/CA files,
+// a key that does not match the certificate, require_and_verify without a CA file.
+Result<SslCtxPtr> MakeServerTlsContext(const ListenerOptions& opts);
+
+}  // namespace arca::http
