@@ -80,7 +80,7 @@ TEST(AesGcmTest, RoundTripAllKeySizesAndLengths) {
       auto sealed = AesGcmSeal(AsBytes(key), plaintext, "aad");
       ASSERT_TRUE(sealed.has_value()) << sealed.error().ToString();
       EXPECT_EQ(sealed->size(), len + kGcmOverhead);
-      if (len > 0) {
+      if (len >= 16) {  // shorter plaintexts can appear in random bytes by chance
         EXPECT_EQ(sealed->find(plaintext), std::string::npos);
       }
       auto opened = AesGcmOpen(AsBytes(key), *sealed, "aad");

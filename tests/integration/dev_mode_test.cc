@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <thread>
 
 #include "common/json.h"
 #include "integration/harness.h"
@@ -35,7 +36,13 @@ int DevMode::port_ = 0;
 ServerProcess* DevMode::server_ = nullptr;
 
 TEST_F(DevMode, BannerShowsRootTokenAndExports) {
-  std::string log = server_->Log();
+  // The listener accepts before the banner is flushed: give it a moment.
+  std::string log;
+  for (int i = 0; i < 100; ++i) {
+    log = server_->Log();
+    if (log.find("server started") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_NE(log.find("Root Token: dev-root"), std::string::npos) << log;
   EXPECT_NE(log.find("Unseal Key: "), std::string::npos);
   EXPECT_NE(log.find("export VAULT_ADDR='http://127.0.0.1:" + std::to_string(port_) + "'"),
