@@ -93,6 +93,10 @@ TEST(Uuid, ShapeAndUniqueness) {
   EXPECT_NE(a, b);
   EXPECT_EQ(a[14], '4');
   EXPECT_FALSE(IsUuid("not-a-uuid"));
+  auto r1 = GenerateRequestId(), r2 = GenerateRequestId();
+  EXPECT_TRUE(IsUuid(r1));
+  EXPECT_NE(r1, r2);
+  EXPECT_EQ(r1[14], '4');
 }
 
 TEST(SecureBytes, MoveLeavesSourceEmpty) {

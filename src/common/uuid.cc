@@ -4,12 +4,13 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <random>
 
 namespace arca {
 
-std::string GenerateUuid() {
-  uint8_t b[16];
-  if (RAND_bytes(b, sizeof(b)) != 1) std::abort();  // No randomness: never limp on.
+namespace {
+
+std::string FormatUuid(uint8_t* b) {
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
   static constexpr char kHex[] = "0123456789abcdef";
@@ -21,6 +22,25 @@ std::string GenerateUuid() {
     out.push_back(kHex[b[i] & 15]);
   }
   return out;
+}
+
+}  // namespace
+
+std::string GenerateUuid() {
+  uint8_t b[16];
+  if (RAND_bytes(b, sizeof(b)) != 1) std::abort();  // No randomness: never limp on.
+  return FormatUuid(b);
+}
+
+std::string GenerateRequestId() {
+  thread_local std::mt19937_64 rng = [] {
+    uint64_t seed[2];
+    if (RAND_bytes(reinterpret_cast<uint8_t*>(seed), sizeof(seed)) != 1) std::abort();
+    std::seed_seq seq{seed[0], seed[1]};
+    return std::mt19937_64(seq);
+  }();
+  uint64_t words[2] = {rng(), rng()};
+  return FormatUuid(reinterpret_cast<uint8_t*>(words));
 }
 
 bool IsUuid(std::string_view s) {

@@ -7,6 +7,9 @@
 namespace arca {
 
 std::string GenerateUuid();
+// A version 4 UUID from a per-thread PRNG seeded from the CSPRNG: unique, cheap, not secret.
+// For request IDs on the hot path; never for anything that must be unguessable.
+std::string GenerateRequestId();
 bool IsUuid(std::string_view s);
 
 }  // namespace arca

@@ -278,7 +278,10 @@ Result<logical::Request> BuildRequest(const HttpRequestView& in, const CidrSet& 
     AddFields(query, false, req.data);
   } else if (body_data) {
     std::string_view body = Trim(in.body);
-    if (MediaType(req.content_type) == "application/x-www-form-urlencoded") {
+    // Like Vault, a form content type whose body starts like JSON is JSON: `curl -d '{...}'`
+    // sends that content type by default.
+    bool looks_like_json = !body.empty() && (body.front() == '{' || body.front() == '[');
+    if (MediaType(req.content_type) == "application/x-www-form-urlencoded" && !looks_like_json) {
       ARCA_ASSIGN_OR_RETURN(std::vector<QueryParam> form, ParsePairs(body, true));
       AddFields(form, true, req.data);
     } else if (!body.empty()) {
@@ -291,7 +294,7 @@ Result<logical::Request> BuildRequest(const HttpRequestView& in, const CidrSet& 
     ARCA_ASSIGN_OR_RETURN(std::string client, ForwardedFor(req));
     if (!client.empty()) req.remote_addr = std::move(client);
   }
-  req.id = GenerateUuid();
+  req.id = GenerateRequestId();
   return req;
 }
 

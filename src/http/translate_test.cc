@@ -212,6 +212,12 @@ TEST(BuildRequest, FormBodies) {
   auto bad = r.Build();
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().http_status(), 400);
+
+  // curl -d '{...}' sends the form content type with a JSON body: parsed as JSON, as Vault does.
+  r.body = " {\"type\": \"kv\"}";
+  auto json_body = r.Build();
+  ASSERT_TRUE(json_body.has_value()) << json_body.error().ToString();
+  EXPECT_EQ(json_body->data.at("type"), "kv");
 }
 
 // ---- headers ----

@@ -14,6 +14,7 @@ WorkerPool::WorkerPool(int threads, size_t max_queued)
 WorkerPool::~WorkerPool() { Shutdown(); }
 
 bool WorkerPool::TryPush(WorkItem* item) {
+  bool wake;
   {
     std::lock_guard lock(mu_);
     if (shutdown_ || size_ >= max_queued_) return false;
@@ -25,17 +26,24 @@ bool WorkerPool::TryPush(WorkItem* item) {
     }
     tail_ = item;
     ++size_;
+    wake = sleepers_ > 0;
   }
-  cv_.notify_one();
+  // Busy workers pick the item up when they finish: no futex wake-up needed.
+  if (wake) cv_.notify_one();
   return true;
 }
+
 
 void WorkerPool::WorkerLoop() {
   for (;;) {
     WorkItem* item;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return head_ != nullptr || shutdown_; });
+      if (head_ == nullptr && !shutdown_) {
+        ++sleepers_;
+        cv_.wait(lock, [this] { return head_ != nullptr || shutdown_; });
+        --sleepers_;
+      }
       if (shutdown_) return;  // queued items are cancelled by Shutdown
       item = head_;
       head_ = item->next_;

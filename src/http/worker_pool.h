@@ -60,6 +60,8 @@ class WorkerPool {
   WorkItem* tail_ = nullptr;
   size_t size_ = 0;
   bool shutdown_ = false;
+  int sleepers_ = 0;  // workers blocked on cv_; TryPush only signals when one is
+
   // Touched only by the constructor and Shutdown (serialized by join_mu_).
   std::mutex join_mu_;
   std::vector<std::thread> threads_;

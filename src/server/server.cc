@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -202,8 +203,14 @@ int RunServerCommand(const std::vector<std::string>& args) {
   CoreHandler handler(core);
   http::ServerOptions sopts;
   unsigned hw = std::thread::hardware_concurrency();
-  sopts.io_threads = hw ? static_cast<int>(hw) : 2;
-  sopts.worker_threads = sopts.io_threads * 2;
+  // Half the cores parse and write HTTP, half run requests: on small machines every extra
+  // thread costs context switches on the hot path (see bench/README.md). Tunable through
+  // ARCA_IO_THREADS and ARCA_WORKER_THREADS.
+  int half = std::max(1, static_cast<int>(hw ? hw : 2) / 2);
+  sopts.io_threads = half;
+  sopts.worker_threads = half;
+  if (const char* v = std::getenv("ARCA_IO_THREADS")) sopts.io_threads = std::max(1, std::atoi(v));
+  if (const char* v = std::getenv("ARCA_WORKER_THREADS")) sopts.worker_threads = std::max(1, std::atoi(v));
   http::Server server(handler, sopts);
   std::vector<http::ListenerOptions> listeners;
   for (const auto& l : cfg.listeners) {
