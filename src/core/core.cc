@@ -120,42 +120,41 @@ Result<SealStatus> Core::ResetUnsealProgress() {
   return GetSealStatus();
 }
 
+Result<std::optional<SecureBytes>> Core::AddUnsealKey(SecureBytes key) {
+  std::lock_guard lock(unseal_mu_);
+  const SealConfig& cfg = *seal_config_;
+  size_t want = cfg.secret_shares == 1 ? 32 : 33;
+  if (key.size() != want) {
+    return InvalidRequest("invalid key: expected " + std::to_string(want) + " bytes, got " +
+                          std::to_string(key.size()));
+  }
+  for (const auto& k : unseal_keys_) {
+    // The same key twice does not advance progress.
+    if (k.view() == key.view()) return std::optional<SecureBytes>();
+  }
+  unseal_keys_.push_back(std::move(key));
+  if (unseal_nonce_.empty()) unseal_nonce_ = GenerateUuid();
+  if (static_cast<int>(unseal_keys_.size()) < cfg.secret_threshold) {
+    return std::optional<SecureBytes>();
+  }
+  // Threshold reached: the attempt ends here, whether the keys are right or not.
+  auto recovered = RecoverRootKey(*config_.physical, cfg, unseal_keys_);
+  unseal_keys_.clear();
+  unseal_nonce_.clear();
+  if (!recovered) return std::unexpected(recovered.error());
+  return std::optional<SecureBytes>(std::move(*recovered));
+}
+
 Result<SealStatus> Core::SubmitUnsealKey(std::string_view key_text) {
   ARCA_ASSIGN_OR_RETURN(bool initialized, Initialized());
   if (!initialized) return InvalidRequest("Vault is not initialized");
   if (!Sealed()) return GetSealStatus();
   ARCA_ASSIGN_OR_RETURN(SecureBytes key, DecodeUnsealKey(key_text));
-
-  SecureBytes root_key;
-  {
-    std::lock_guard lock(unseal_mu_);
-    const SealConfig& cfg = *seal_config_;
-    size_t want = cfg.secret_shares == 1 ? 32 : 33;
-    if (key.size() != want) {
-      return InvalidRequest("invalid key: expected " + std::to_string(want) + " bytes, got " +
-                            std::to_string(key.size()));
-    }
-    for (const auto& k : unseal_keys_) {
-      if (k.view() == key.view()) {
-        // The same key twice does not advance progress.
-        goto status;
-      }
-    }
-    unseal_keys_.push_back(std::move(key));
-    if (unseal_nonce_.empty()) unseal_nonce_ = GenerateUuid();
-    if (static_cast<int>(unseal_keys_.size()) < cfg.secret_threshold) goto status;
-    {
-      auto recovered = RecoverRootKey(*config_.physical, cfg, unseal_keys_);
-      unseal_keys_.clear();
-      unseal_nonce_.clear();
-      if (!recovered) return std::unexpected(recovered.error());
-      root_key = std::move(*recovered);
-    }
-  }
-  {
+  ARCA_ASSIGN_OR_RETURN(std::optional<SecureBytes> root_key, AddUnsealKey(std::move(key)));
+  if (root_key) {
     std::unique_lock state(state_mu_);
     if (sealed_) {
-      ARCA_RETURN_IF_ERROR(barrier_->Unseal(root_key));
+      ARCA_RETURN_IF_ERROR(barrier_->Unseal(*root_key));
       Status s = PostUnseal();
       if (!s) {
         PreSeal();
@@ -165,7 +164,6 @@ Result<SealStatus> Core::SubmitUnsealKey(std::string_view key_text) {
       spdlog::info("core: vault is unsealed");
     }
   }
-status:
   return GetSealStatus();
 }
 

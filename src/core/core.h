@@ -102,6 +102,8 @@ class Core {
   bool IsKnownType(std::string_view type, bool is_auth) const;
 
  private:
+  // Records one unseal key; returns the root key once the threshold is reached.
+  Result<std::optional<SecureBytes>> AddUnsealKey(SecureBytes key);
   Status PostUnseal();           // REQUIRES: state_mu_ held exclusively
   void PreSeal();                // REQUIRES: state_mu_ held exclusively
   Status LoadMounts(bool is_auth);
