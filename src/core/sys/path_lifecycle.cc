@@ -12,14 +12,6 @@ using logical::Request;
 using logical::Response;
 namespace fw = logical::framework;
 
-fw::FieldSchema Field(fw::FieldType t, std::string desc, json::value def = nullptr) {
-  fw::FieldSchema s;
-  s.type = t;
-  s.description = std::move(desc);
-  s.default_value = std::move(def);
-  return s;
-}
-
 
 }  // namespace
 

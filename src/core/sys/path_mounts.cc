@@ -11,13 +11,6 @@ using logical::Request;
 using logical::Response;
 namespace fw = logical::framework;
 
-fw::FieldSchema Field(fw::FieldType t, std::string desc) {
-  fw::FieldSchema s;
-  s.type = t;
-  s.description = std::move(desc);
-  return s;
-}
-
 // A TTL given as a duration string, a number of seconds, or "system" (= 0, the default).
 Result<std::chrono::seconds> ParseTtlValue(const json::value& v, std::string_view name) {
   if (v.is_int64()) {

@@ -13,6 +13,16 @@ std::vector<logical::framework::Path> LifecyclePaths(Core& core);
 std::vector<logical::framework::Path> MountPaths(Core& core);
 std::vector<logical::framework::Path> KeyPaths(Core& core);
 
+// A field of the given type with a description and an optional default.
+inline logical::framework::FieldSchema Field(logical::framework::FieldType t, std::string desc,
+                                             json::value def = nullptr) {
+  logical::framework::FieldSchema s;
+  s.type = t;
+  s.description = std::move(desc);
+  s.default_value = std::move(def);
+  return s;
+}
+
 // The seal-status JSON shape (shared by sys/seal-status and sys/unseal).
 json::object SealStatusJson(const SealStatus& st);
 
