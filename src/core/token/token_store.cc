@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "common/encoding.h"
+#include "crypto/compare.h"
 #include "crypto/hmac.h"
 #include "crypto/random.h"
 
@@ -102,14 +103,16 @@ Status TokenStore::Setup() {
   }
   std::unique_lock lock(mu_);
   salt_ = std::move(salt);
-  cache_.clear();
+  for (auto& [h, c] : by_token_) SecureWipe(c.token);
+  by_token_.clear();
   return OkStatus();
 }
 
 void TokenStore::Reset() {
   std::unique_lock lock(mu_);
   salt_ = SecureBytes();
-  cache_.clear();
+  for (auto& [h, c] : by_token_) SecureWipe(c.token);
+  by_token_.clear();
 }
 
 std::string TokenStore::Hash(std::string_view value) const {
@@ -143,42 +146,48 @@ Result<std::string> TokenStore::CreateRootToken(std::string id) {
                         .count();
   e.orphan = true;
   ARCA_RETURN_IF_ERROR(Store(e));
-  std::unique_lock lock(mu_);
-  cache_[e.id_hash] = e;
   return id;
 }
 
-Result<std::optional<TokenEntry>> TokenStore::Lookup(std::string_view token) {
+Result<std::shared_ptr<const TokenEntry>> TokenStore::Lookup(std::string_view token) {
+  const size_t key = std::hash<std::string_view>{}(token);
   std::string hash;
   {
     std::shared_lock lock(mu_);
-    if (salt_.empty()) return Sealed();
+    if (salt_.empty()) return ::arca::Sealed();
+    auto [first, last] = by_token_.equal_range(key);
+    for (auto it = first; it != last; ++it) {
+      if (crypto::ConstantTimeEquals(it->second.token, token)) return it->second.entry;
+    }
     hash = Hash(token);
-    auto it = cache_.find(hash);
-    if (it != cache_.end()) return std::optional<TokenEntry>(it->second);
   }
   ARCA_ASSIGN_OR_RETURN(auto v, logical::GetJson(view_, "id/" + hash));
-  if (!v) return std::optional<TokenEntry>();
+  if (!v) return std::shared_ptr<const TokenEntry>();
   if (!v->is_object()) return Internal("token entry is corrupt");
   ARCA_ASSIGN_OR_RETURN(TokenEntry e, TokenEntry::FromStorageJson(v->as_object()));
+  auto entry = std::make_shared<const TokenEntry>(std::move(e));
   std::unique_lock lock(mu_);
-  cache_[hash] = e;
-  return std::optional<TokenEntry>(std::move(e));
+  if (by_token_.size() >= kMaxCached) {
+    for (auto& [h, c] : by_token_) SecureWipe(c.token);
+    by_token_.clear();
+  }
+  by_token_.emplace(key, Cached{std::string(token), entry});
+  return entry;
 }
 
-Result<std::optional<TokenEntry>> TokenStore::LookupByAccessor(std::string_view accessor) {
+Result<std::shared_ptr<const TokenEntry>> TokenStore::LookupByAccessor(std::string_view accessor) {
   std::string acc_hash;
   {
     std::shared_lock lock(mu_);
-    if (salt_.empty()) return Sealed();
+    if (salt_.empty()) return ::arca::Sealed();
     acc_hash = Hash(accessor);
   }
   ARCA_ASSIGN_OR_RETURN(auto id_hash, view_.Get("accessor/" + acc_hash));
-  if (!id_hash) return std::optional<TokenEntry>();
+  if (!id_hash) return std::shared_ptr<const TokenEntry>();
   ARCA_ASSIGN_OR_RETURN(auto v, logical::GetJson(view_, "id/" + *id_hash));
-  if (!v || !v->is_object()) return std::optional<TokenEntry>();
+  if (!v || !v->is_object()) return std::shared_ptr<const TokenEntry>();
   ARCA_ASSIGN_OR_RETURN(TokenEntry e, TokenEntry::FromStorageJson(v->as_object()));
-  return std::optional<TokenEntry>(std::move(e));
+  return std::make_shared<const TokenEntry>(std::move(e));
 }
 
 }  // namespace arca::core

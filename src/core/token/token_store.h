@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -54,10 +55,11 @@ class TokenStore {
   Status Setup();
   // Creates a root token (policies ["root"]); `id` empty = generate. Returns the token.
   Result<std::string> CreateRootToken(std::string id = "");
-  // The entry of `token`, or nullopt when unknown.
-  Result<std::optional<TokenEntry>> Lookup(std::string_view token);
-  Result<std::optional<TokenEntry>> LookupByAccessor(std::string_view accessor);
-  // Forgets cached entries (seal).
+  // The entry of `token`, or nullptr when unknown. Entries are immutable once cached.
+  Result<std::shared_ptr<const TokenEntry>> Lookup(std::string_view token);
+  Result<std::shared_ptr<const TokenEntry>> LookupByAccessor(std::string_view accessor);
+  // Forgets cached entries (seal). Revocation (with the full token store) must also drop the
+  // token's cache entry.
   void Reset();
 
   // "hvs." followed by 36 base62 characters (over 192 random bits).
@@ -68,9 +70,18 @@ class TokenStore {
   Status Store(const TokenEntry& e);
 
   logical::Storage& view_;
+  // Cached entry with the token it was looked up by, so that a repeated lookup of the same
+  // token skips the HMAC: found by a cheap hash of the token, confirmed by a constant-time
+  // comparison. The tokens live only in this process's (mlocked) memory and are wiped on Reset.
+  struct Cached {
+    std::string token;
+    std::shared_ptr<const TokenEntry> entry;
+  };
+  static constexpr size_t kMaxCached = 65536;
+
   mutable std::shared_mutex mu_;
-  SecureBytes salt_;                                     // guarded by mu_
-  std::unordered_map<std::string, TokenEntry> cache_;    // id hash -> entry; guarded by mu_
+  SecureBytes salt_;                                        // guarded by mu_
+  std::unordered_multimap<size_t, Cached> by_token_;        // guarded by mu_
 };
 
 }  // namespace arca::core
