@@ -7,7 +7,7 @@ Result<std::unique_ptr<logical::Backend>> NewKvBackend(const logical::BackendCon
   std::string version;
   if (auto it = config.options.find("version"); it != config.options.end()) version = it->second;
   if (version.empty() || version == "1") return NewKvV1Backend(config);
-  if (version == "2") return Unsupported("kv version 2 not implemented yet");
+  if (version == "2") return NewKvV2Backend(config);
   return InvalidRequest("invalid kv version \"" + version + "\": must be 1 or 2");
 }
 

@@ -1,4 +1,4 @@
-// The KV secrets engine (type "kv").
+// The KV secrets engine (type "kv"), versions 1 and 2.
 //
 // Version 1 (the default) is Vault's pass-through store: every path under the mount holds one
 // JSON object, written whole (a write replaces the entry) and read back with a non-leased
@@ -15,10 +15,14 @@
 // Storage: req.storage when set, else BackendConfig::storage. Entries are stored at the request
 // path as JSON text.
 //
-// Thread-safety: the backends are immutable; concurrent requests are safe (writes to one key
-// race as in Vault: the last one wins).
+// Version 2 (versioned secrets, check-and-set) is described at NewKvV2Backend below.
+//
+// Thread-safety: the backends are immutable; concurrent requests are safe (v1: writes to one key
+// race as in Vault, the last one wins; v2: writes to one key are serialized).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 
 #include "common/status.h"
@@ -29,8 +33,18 @@ namespace arca::engines::kv {
 // The KV version 1 backend. Fails only on a framework setup error (Internal).
 Result<std::unique_ptr<logical::Backend>> NewKvV1Backend(const logical::BackendConfig& config);
 
+// The KV version 2 backend (see kv_v2_internal.h for the storage layout): paths config,
+// data/<path>, metadata/<path>, delete/<path>, undelete/<path>, destroy/<path>,
+// subkeys/<path>, following Vault's KV v2 API. `clock` (default: the system clock) gives the
+// time of writes and deletions; tests inject one. Writes to one key are serialized (striped
+// mutex), so check-and-set is race-free within one backend instance. Fails only on a
+// framework setup error (Internal).
+Result<std::unique_ptr<logical::Backend>> NewKvV2Backend(
+    const logical::BackendConfig& config,
+    std::function<std::chrono::system_clock::time_point()> clock = {});
+
 // The factory registered for type "kv": options["version"] "" or "1" -> version 1; "2" ->
-// Unsupported("kv version 2 not implemented yet"); anything else -> InvalidRequest.
+// version 2; anything else -> InvalidRequest.
 Result<std::unique_ptr<logical::Backend>> NewKvBackend(const logical::BackendConfig& config);
 
 }  // namespace arca::engines::kv

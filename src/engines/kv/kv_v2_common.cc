@@ -1,0 +1,239 @@
+// KV v2: storage encoding of config and key metadata, time formatting, shared rules.
+#include <cstdio>
+#include <ctime>
+#include <functional>
+
+#include "engines/kv/kv_v2_internal.h"
+#include "logical/framework/field.h"
+
+namespace arca::engines::kv::v2 {
+
+Result<logical::Storage*> State::StorageFor(const logical::Request& req) const {
+  logical::Storage* s = req.storage != nullptr ? req.storage : storage_;
+  if (s == nullptr) return Internal("kv: no storage configured for the mount");
+  return s;
+}
+
+int64_t State::NowNs() const {
+  auto t = clock_ ? clock_() : std::chrono::system_clock::now();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+std::mutex& State::KeyLock(std::string_view path) const {
+  return stripes_[std::hash<std::string_view>{}(path) % stripes_.size()];
+}
+
+std::string MetaKey(std::string_view path) { return "metadata/" + std::string(path); }
+
+std::string VersionKey(std::string_view path, int64_t version) {
+  return "versions/" + std::string(path) + "@" + std::to_string(version);
+}
+
+namespace {
+
+int64_t IntOr(const json::object& o, std::string_view key, int64_t fallback = 0) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_int64() ? v->as_int64() : fallback;
+}
+
+bool BoolOr(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_bool() && v->as_bool();
+}
+
+// Reads the JSON object at `key` into *out (left empty when absent).
+Status LoadObject(logical::Storage& s, std::string_view key, std::optional<json::object>* out) {
+  ARCA_ASSIGN_OR_RETURN(auto raw, s.Get(key));
+  if (!raw) return OkStatus();
+  auto parsed = ParseJson(*raw);
+  if (!parsed || !parsed->is_object()) {
+    return Internal("kv: stored entry \"" + std::string(key) + "\" is not a JSON object");
+  }
+  *out = parsed->as_object();
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<MountConfig> LoadConfig(logical::Storage& s) {
+  std::optional<json::object> o;
+  ARCA_RETURN_IF_ERROR(LoadObject(s, "config", &o));
+  MountConfig c;
+  if (!o) return c;
+  c.max_versions = IntOr(*o, "max_versions");
+  c.cas_required = BoolOr(*o, "cas_required");
+  c.delete_version_after = IntOr(*o, "delete_version_after");
+  return c;
+}
+
+Status SaveConfig(logical::Storage& s, const MountConfig& c) {
+  json::object o{{"max_versions", c.max_versions},
+                 {"cas_required", c.cas_required},
+                 {"delete_version_after", c.delete_version_after}};
+  return s.Put("config", json::serialize(o));
+}
+
+Result<std::optional<KeyMeta>> LoadMeta(logical::Storage& s, std::string_view path) {
+  std::optional<json::object> o;
+  ARCA_RETURN_IF_ERROR(LoadObject(s, MetaKey(path), &o));
+  if (!o) return std::optional<KeyMeta>{};
+  KeyMeta m;
+  m.created_ns = IntOr(*o, "created_time");
+  m.updated_ns = IntOr(*o, "updated_time");
+  m.current_version = IntOr(*o, "current_version");
+  m.oldest_version = IntOr(*o, "oldest_version");
+  m.max_versions = IntOr(*o, "max_versions");
+  m.cas_required = BoolOr(*o, "cas_required");
+  m.delete_version_after = IntOr(*o, "delete_version_after");
+  if (const json::value* cm = o->if_contains("custom_metadata"); cm && cm->is_object()) {
+    m.custom_metadata = cm->as_object();
+  }
+  if (const json::value* vs = o->if_contains("versions"); vs && vs->is_object()) {
+    for (const auto& [k, v] : vs->as_object()) {
+      if (!v.is_object()) continue;
+      int64_t n = 0;
+      try {
+        n = std::stoll(std::string(k));
+      } catch (...) {
+        return Internal("kv: corrupt version number in metadata");
+      }
+      m.versions[n] =
+          VersionMeta{IntOr(v.as_object(), "created_time"), IntOr(v.as_object(), "deletion_time"),
+                      BoolOr(v.as_object(), "destroyed")};
+    }
+  }
+  return std::optional<KeyMeta>(std::move(m));
+}
+
+Status SaveMeta(logical::Storage& s, std::string_view path, const KeyMeta& m) {
+  json::object versions;
+  for (const auto& [n, v] : m.versions) {
+    versions[std::to_string(n)] = json::object{{"created_time", v.created_ns},
+                                               {"deletion_time", v.deletion_ns},
+                                               {"destroyed", v.destroyed}};
+  }
+  json::object o{{"created_time", m.created_ns},
+                 {"updated_time", m.updated_ns},
+                 {"current_version", m.current_version},
+                 {"oldest_version", m.oldest_version},
+                 {"max_versions", m.max_versions},
+                 {"cas_required", m.cas_required},
+                 {"delete_version_after", m.delete_version_after},
+                 {"custom_metadata", m.custom_metadata},
+                 {"versions", std::move(versions)}};
+  return s.Put(MetaKey(path), json::serialize(o));
+}
+
+Status DeleteKey(logical::Storage& s, std::string_view path, const KeyMeta& m) {
+  for (const auto& [n, v] : m.versions) ARCA_RETURN_IF_ERROR(s.Delete(VersionKey(path, n)));
+  return s.Delete(MetaKey(path));
+}
+
+std::string FormatTime(int64_t ns) {
+  if (ns == 0) return "";
+  int64_t secs = ns / 1'000'000'000;
+  int64_t frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --secs;
+  }
+  std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(frac));
+  return buf;
+}
+
+json::value CustomMetadataJson(const KeyMeta& m) {
+  if (m.custom_metadata.empty()) return nullptr;
+  return m.custom_metadata;
+}
+
+json::object VersionMetadataJson(const KeyMeta& m, int64_t version) {
+  VersionMeta v;
+  if (auto it = m.versions.find(version); it != m.versions.end()) v = it->second;
+  return json::object{{"created_time", FormatTime(v.created_ns)},
+                      {"custom_metadata", CustomMetadataJson(m)},
+                      {"deletion_time", FormatTime(v.deletion_ns)},
+                      {"destroyed", v.destroyed},
+                      {"version", version}};
+}
+
+bool IsLive(const VersionMeta& v, int64_t now_ns) {
+  return !v.destroyed && (v.deletion_ns == 0 || v.deletion_ns > now_ns);
+}
+
+int64_t EffectiveMaxVersions(const MountConfig& c, const KeyMeta& m) {
+  if (m.max_versions > 0) return m.max_versions;
+  return c.max_versions > 0 ? c.max_versions : kDefaultMaxVersions;
+}
+
+int64_t EffectiveDeleteAfter(const MountConfig& c, const KeyMeta& m) {
+  // A key's value cannot exceed the mount's (when the mount sets one).
+  if (m.delete_version_after > 0 &&
+      (c.delete_version_after == 0 || m.delete_version_after < c.delete_version_after)) {
+    return m.delete_version_after;
+  }
+  return c.delete_version_after;
+}
+
+Result<std::string> KeyPath(const std::string& raw) {
+  if (raw.empty()) return InvalidRequest("missing path");
+  return raw;
+}
+
+Status ValidateCustomMetadata(const json::object& cm) {
+  if (cm.size() > kMaxCustomMetadataKeys) {
+    return InvalidRequest("custom_metadata: must not contain more than " +
+                          std::to_string(kMaxCustomMetadataKeys) + " keys");
+  }
+  for (const auto& [k, v] : cm) {
+    if (k.empty()) return InvalidRequest("custom_metadata: keys must not be empty");
+    if (k.size() > kMaxCustomMetadataKeyBytes) {
+      return InvalidRequest("custom_metadata: length of key \"" + std::string(k) + "\" exceeds " +
+                            std::to_string(kMaxCustomMetadataKeyBytes) + " bytes");
+    }
+    if (!v.is_string()) {
+      return InvalidRequest("custom_metadata: value of key \"" + std::string(k) +
+                            "\" must be a string");
+    }
+    if (v.as_string().size() > kMaxCustomMetadataValueBytes) {
+      return InvalidRequest("custom_metadata: length of value for key \"" + std::string(k) +
+                            "\" exceeds " + std::to_string(kMaxCustomMetadataValueBytes) +
+                            " bytes");
+    }
+  }
+  return OkStatus();
+}
+
+Result<int64_t> NonNegativeInt(const json::value& raw, std::string_view name) {
+  auto v = logical::framework::ConvertValue(logical::framework::FieldType::kInt, raw);
+  if (!v) return InvalidRequest("invalid " + std::string(name) + ": " + v.error().message());
+  if (v->as_int64() < 0) {
+    return InvalidRequest("invalid " + std::string(name) + ": must not be negative");
+  }
+  return v->as_int64();
+}
+
+std::unexpected<Error> NotFoundEmpty() {
+  return std::unexpected(Error(ErrorKind::kNotFound, std::vector<std::string>{}));
+}
+
+json::value MergePatch(const json::value& target, const json::value& patch) {
+  if (!patch.is_object()) return patch;
+  json::object result = target.is_object() ? target.as_object() : json::object{};
+  for (const auto& [k, v] : patch.as_object()) {
+    if (v.is_null()) {
+      result.erase(k);
+    } else {
+      const json::value* cur = result.if_contains(k);
+      result[k] = MergePatch(cur != nullptr ? *cur : json::value(nullptr), v);
+    }
+  }
+  return result;
+}
+
+}  // namespace arca::engines::kv::v2

@@ -1,0 +1,176 @@
+// KV v2 path "data/<path>": read a version, write a new version (with check-and-set), patch the
+// latest version (JSON merge patch), soft-delete the latest version.
+#include "engines/kv/kv_v2_internal.h"
+
+namespace arca::engines::kv::v2 {
+namespace {
+
+using logical::Request;
+using logical::Response;
+using logical::framework::FieldData;
+using logical::framework::FieldType;
+
+constexpr int64_t kNanosPerSecond = 1'000'000'000;
+
+// The "options" object of a write body (absent or null -> empty).
+Result<json::object> WriteOptions(const FieldData& d) {
+  const json::value& raw = d.GetRaw("options");
+  if (raw.is_null()) return json::object{};
+  return d.GetMap("options");
+}
+
+// The "data" object of a write body; absent or null -> 400.
+Result<json::object> WriteData(const FieldData& d) {
+  if (d.GetRaw("data").is_null()) return InvalidRequest("no data provided");
+  return d.GetMap("data");
+}
+
+// Writes `data` as the next version of `path`. The caller holds the key's lock and has loaded
+// `meta` (nullopt for a new key) and the mount config.
+Result<Response> WriteVersion(const State& st, logical::Storage& s, const std::string& path,
+                              const json::object& data, const json::object& options,
+                              std::optional<KeyMeta> meta, const MountConfig& cfg) {
+  bool cas_required = cfg.cas_required || (meta && meta->cas_required);
+  const json::value* cas_raw = options.if_contains("cas");
+  if (cas_raw != nullptr && cas_raw->is_null()) cas_raw = nullptr;
+  if (cas_raw == nullptr && cas_required) {
+    return InvalidRequest("check-and-set parameter required for this call");
+  }
+  if (cas_raw != nullptr) {
+    ARCA_ASSIGN_OR_RETURN(int64_t cas, NonNegativeInt(*cas_raw, "cas"));
+    int64_t current = meta ? meta->current_version : 0;
+    if (cas != current) {
+      return InvalidRequest("check-and-set parameter did not match the current version");
+    }
+  }
+
+  int64_t now = st.NowNs();
+  if (!meta) meta = KeyMeta{.created_ns = now};
+  int64_t version = meta->current_version + 1;
+  int64_t after = EffectiveDeleteAfter(cfg, *meta);
+  VersionMeta vm{.created_ns = now, .deletion_ns = after > 0 ? now + after * kNanosPerSecond : 0};
+  ARCA_RETURN_IF_ERROR(s.Put(VersionKey(path, version), json::serialize(data)));
+  meta->versions[version] = vm;
+  meta->current_version = version;
+  meta->updated_ns = now;
+
+  // Prune versions older than the newest max_versions.
+  int64_t cutoff = version - EffectiveMaxVersions(cfg, *meta) + 1;
+  std::vector<int64_t> pruned;
+  while (!meta->versions.empty() && meta->versions.begin()->first < cutoff) {
+    pruned.push_back(meta->versions.begin()->first);
+    meta->versions.erase(meta->versions.begin());
+  }
+  if (!pruned.empty()) meta->oldest_version = meta->versions.begin()->first;
+  ARCA_RETURN_IF_ERROR(SaveMeta(s, path, *meta));
+  for (int64_t n : pruned) ARCA_RETURN_IF_ERROR(s.Delete(VersionKey(path, n)));
+
+  json::object out = VersionMetadataJson(*meta, version);
+  return Response::WithData(std::move(out));
+}
+
+Result<Response> HandleRead(const State& st, Request& req, FieldData& d) {
+  ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
+  ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
+  ARCA_ASSIGN_OR_RETURN(int64_t requested, NonNegativeInt(d.Get("version"), "version"));
+  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
+  if (!meta) return NotFoundEmpty();
+  int64_t version = requested == 0 ? meta->current_version : requested;
+  auto it = meta->versions.find(version);
+  if (it == meta->versions.end()) return NotFoundEmpty();
+
+  json::object md = VersionMetadataJson(*meta, version);
+  if (!IsLive(it->second, st.NowNs())) {
+    Response r = Response::WithData(json::object{{"data", nullptr}, {"metadata", std::move(md)}});
+    r.status_code = 404;
+    return r;
+  }
+  ARCA_ASSIGN_OR_RETURN(auto raw, s->Get(VersionKey(path, version)));
+  if (!raw) return NotFoundEmpty();
+  auto parsed = ParseJson(*raw);
+  if (!parsed || !parsed->is_object()) return Internal("kv: stored version is not a JSON object");
+  return Response::WithData(
+      json::object{{"data", std::move(*parsed)}, {"metadata", std::move(md)}});
+}
+
+Result<Response> HandleWrite(const State& st, Request& req, FieldData& d) {
+  ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
+  ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
+  ARCA_ASSIGN_OR_RETURN(json::object data, WriteData(d));
+  ARCA_ASSIGN_OR_RETURN(json::object options, WriteOptions(d));
+  std::lock_guard lock(st.KeyLock(path));
+  ARCA_ASSIGN_OR_RETURN(MountConfig cfg, LoadConfig(*s));
+  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
+  return WriteVersion(st, *s, path, data, options, std::move(meta), cfg);
+}
+
+Result<Response> HandlePatch(const State& st, Request& req, FieldData& d) {
+  ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
+  ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
+  ARCA_ASSIGN_OR_RETURN(json::object patch, WriteData(d));
+  ARCA_ASSIGN_OR_RETURN(json::object options, WriteOptions(d));
+  std::lock_guard lock(st.KeyLock(path));
+  ARCA_ASSIGN_OR_RETURN(MountConfig cfg, LoadConfig(*s));
+  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
+  if (!meta) return NotFoundEmpty();
+  auto it = meta->versions.find(meta->current_version);
+  if (it == meta->versions.end() || !IsLive(it->second, st.NowNs())) return NotFoundEmpty();
+  ARCA_ASSIGN_OR_RETURN(auto raw, s->Get(VersionKey(path, meta->current_version)));
+  if (!raw) return NotFoundEmpty();
+  auto current = ParseJson(*raw);
+  if (!current || !current->is_object()) {
+    return Internal("kv: stored version is not a JSON object");
+  }
+  json::value merged = MergePatch(*current, patch);
+  return WriteVersion(st, *s, path, merged.as_object(), options, std::move(meta), cfg);
+}
+
+Result<Response> HandleDelete(const State& st, Request& req, FieldData& d) {
+  ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
+  ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
+  std::lock_guard lock(st.KeyLock(path));
+  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
+  if (!meta) return Response{};
+  auto it = meta->versions.find(meta->current_version);
+  int64_t now = st.NowNs();
+  if (it == meta->versions.end() || !IsLive(it->second, now)) return Response{};
+  it->second.deletion_ns = now;
+  ARCA_RETURN_IF_ERROR(SaveMeta(*s, path, *meta));
+  return Response{};
+}
+
+Result<bool> Exists(const State& st, Request& req, FieldData& d) {
+  ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
+  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, d.GetString("path")));
+  return meta.has_value();
+}
+
+}  // namespace
+
+logical::framework::Path DataPath(StatePtr st) {
+  auto bind = [st](auto fn) {
+    return [st, fn](Request& req, FieldData& d) { return fn(*st, req, d); };
+  };
+  logical::framework::Path p;
+  p.pattern = "data/(?<path>.*)";
+  p.fields["path"] = {.type = FieldType::kString, .description = "Location of the secret."};
+  p.fields["version"] = {.type = FieldType::kInt, .description = "Version to read (0 = latest)."};
+  p.fields["data"] = {.type = FieldType::kMap, .description = "The secret's keys and values."};
+  p.fields["options"] = {.type = FieldType::kMap,
+                         .description = "Write options: cas (check-and-set version)."};
+  using logical::Operation;
+  p.operations[Operation::kRead] = {bind(HandleRead), "Read a version of the secret."};
+  p.operations[Operation::kUpdate] = {bind(HandleWrite), "Write a new version of the secret."};
+  p.operations[Operation::kPatch] = {bind(HandlePatch),
+                                     "Merge-patch the latest version into a new version."};
+  p.operations[Operation::kDelete] = {bind(HandleDelete), "Soft-delete the latest version."};
+  p.existence_check = bind(Exists);
+  p.help_synopsis = "Write, patch, read and delete versioned secrets.";
+  p.help_description =
+      "A write creates a new version; options.cas makes it conditional on the current version "
+      "(0 = only if the key does not exist). Reads return the latest version unless version is "
+      "given. Deleted or destroyed versions read as 404 with their metadata.";
+  return p;
+}
+
+}  // namespace arca::engines::kv::v2

@@ -1,0 +1,132 @@
+// Internals of the KV version 2 backend (not for use outside src/engines/kv/).
+//
+// Storage layout (relative to the mount's storage view):
+//   config                      JSON {"max_versions": int, "cas_required": bool,
+//                                     "delete_version_after": int seconds}
+//   metadata/<path>             JSON of KeyMeta: {"created_time": ns, "updated_time": ns,
+//                                 "current_version", "oldest_version", "max_versions",
+//                                 "cas_required", "delete_version_after" (seconds),
+//                                 "custom_metadata": {k: v},
+//                                 "versions": {"<n>": {"created_time": ns,
+//                                                      "deletion_time": ns (0 = not deleted),
+//                                                      "destroyed": bool}}}
+//   versions/<path>@<n>         JSON object: the data of version n (absent once destroyed or
+//                               pruned). The text after the last '@' is always digits, so keys
+//                               of different paths never collide.
+// Times are stored as nanoseconds since the Unix epoch (UTC) and shown as RFC 3339 with nine
+// fractional digits; deletion_time 0 is shown as "".
+//
+// Thread-safety: State is shared by all handlers. Every mutation of one key's metadata or
+// versions holds State::KeyLock(path) (a mutex striped by the hash of the path), so
+// check-and-set is race-free; config writes hold ConfigLock(). Reads take no lock.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/json.h"
+#include "common/status.h"
+#include "logical/framework/path.h"
+#include "logical/request.h"
+#include "logical/storage.h"
+
+namespace arca::engines::kv::v2 {
+
+using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+inline constexpr int64_t kDefaultMaxVersions = 10;
+inline constexpr size_t kMaxCustomMetadataKeys = 64;
+inline constexpr size_t kMaxCustomMetadataKeyBytes = 128;
+inline constexpr size_t kMaxCustomMetadataValueBytes = 512;
+
+struct MountConfig {
+  int64_t max_versions = 0;  // 0 = kDefaultMaxVersions
+  bool cas_required = false;
+  int64_t delete_version_after = 0;  // seconds, 0 = never
+};
+
+struct VersionMeta {
+  int64_t created_ns = 0;
+  int64_t deletion_ns = 0;  // 0 = not deleted
+  bool destroyed = false;
+};
+
+struct KeyMeta {
+  int64_t created_ns = 0;
+  int64_t updated_ns = 0;
+  int64_t current_version = 0;
+  int64_t oldest_version = 0;
+  int64_t max_versions = 0;  // 0 = the mount's
+  bool cas_required = false;
+  int64_t delete_version_after = 0;  // seconds, 0 = the mount's
+  json::object custom_metadata;      // string -> string
+  std::map<int64_t, VersionMeta> versions;
+};
+
+class State {
+ public:
+  State(logical::Storage* storage, Clock clock) : storage_(storage), clock_(std::move(clock)) {}
+
+  // req.storage when set, else the mount's; Internal when neither.
+  Result<logical::Storage*> StorageFor(const logical::Request& req) const;
+  int64_t NowNs() const;
+  std::mutex& KeyLock(std::string_view path) const;
+  std::mutex& ConfigLock() const { return config_mu_; }
+
+ private:
+  logical::Storage* storage_;
+  Clock clock_;
+  mutable std::array<std::mutex, 64> stripes_;
+  mutable std::mutex config_mu_;
+};
+
+using StatePtr = std::shared_ptr<State>;
+
+// --- storage ---
+std::string MetaKey(std::string_view path);
+std::string VersionKey(std::string_view path, int64_t version);
+Result<MountConfig> LoadConfig(logical::Storage& s);
+Status SaveConfig(logical::Storage& s, const MountConfig& c);
+Result<std::optional<KeyMeta>> LoadMeta(logical::Storage& s, std::string_view path);
+Status SaveMeta(logical::Storage& s, std::string_view path, const KeyMeta& m);
+// Deletes the stored data of every version and the metadata of `path`.
+Status DeleteKey(logical::Storage& s, std::string_view path, const KeyMeta& m);
+
+// --- presentation and rules ---
+std::string FormatTime(int64_t ns);  // "" for 0
+// {created_time, custom_metadata, deletion_time, destroyed, version} of one version.
+json::object VersionMetadataJson(const KeyMeta& m, int64_t version);
+json::value CustomMetadataJson(const KeyMeta& m);  // null when empty
+// Neither destroyed nor deleted (a deletion_time in the future does not count yet).
+bool IsLive(const VersionMeta& v, int64_t now_ns);
+int64_t EffectiveMaxVersions(const MountConfig& c, const KeyMeta& m);
+int64_t EffectiveDeleteAfter(const MountConfig& c, const KeyMeta& m);
+// The key path from the "path" capture: empty -> InvalidRequest("missing path").
+Result<std::string> KeyPath(const std::string& raw);
+// Limits of custom_metadata; values must be strings. InvalidRequest on violation.
+Status ValidateCustomMetadata(const json::object& cm);
+// A non-negative integer from a raw JSON value (number or numeric string).
+Result<int64_t> NonNegativeInt(const json::value& raw, std::string_view name);
+// 404 with an empty "errors" array, as Vault answers for absent entries.
+std::unexpected<Error> NotFoundEmpty();
+// RFC 7396 JSON merge patch.
+json::value MergePatch(const json::value& target, const json::value& patch);
+
+// --- paths (one file each) ---
+logical::framework::Path ConfigPath(StatePtr st);
+logical::framework::Path DataPath(StatePtr st);
+logical::framework::Path MetadataPath(StatePtr st);
+logical::framework::Path DeletePath(StatePtr st);
+logical::framework::Path UndeletePath(StatePtr st);
+logical::framework::Path DestroyPath(StatePtr st);
+logical::framework::Path SubkeysPath(StatePtr st);
+
+}  // namespace arca::engines::kv::v2
