@@ -232,6 +232,7 @@ int RunServerCommand(const std::vector<std::string>& args) {
     core::MountEntry kv;
     kv.path = "secret/";
     kv.type = "kv";
+    kv.options["version"] = "2";
     kv.description = "key/value secret storage";
     if (auto s = core.EnableMount(kv); !s) return Fail("dev mount secret/: " + s.error().message());
     (void)api::WriteTokenHelper(root_token);

@@ -67,33 +67,51 @@ TEST_F(DevMode, KvPutGetListDeleteWithVaultEnvironment) {
   auto field = RunCli({"kv", "get", "-field=user", "secret/app/db"}, Env());
   ASSERT_EQ(field.exit_code, 0) << field.err;
   EXPECT_EQ(field.out, "admin");
-  auto json_out = RunCli({"read", "-format=json", "secret/app/db"}, Env());
+  // secret/ is KV version 2 in dev mode, as in Vault: the API path has data/ in it.
+  auto json_out = RunCli({"read", "-format=json", "secret/data/app/db"}, Env());
   ASSERT_EQ(json_out.exit_code, 0) << json_out.err;
   auto parsed = ParseJsonObject(json_out.out);
   ASSERT_TRUE(parsed) << json_out.out;
-  EXPECT_EQ((*parsed)["data"].as_object()["password"].as_string(), "s3cr3t");
+  auto& inner = (*parsed)["data"].as_object();
+  EXPECT_EQ(inner["data"].as_object()["password"].as_string(), "s3cr3t");
+  EXPECT_EQ(inner["metadata"].as_object()["version"].as_int64(), 1);
+  auto put2 = RunCli({"kv", "put", "secret/app/db", "user=admin", "password=changed"}, Env());
+  ASSERT_EQ(put2.exit_code, 0) << put2.err;
+  EXPECT_EQ(RunCli({"kv", "get", "-field=password", "secret/app/db"}, Env()).out, "changed");
   auto list = RunCli({"kv", "list", "secret/app"}, Env());
   ASSERT_EQ(list.exit_code, 0) << list.err;
   EXPECT_NE(list.out.find("db"), std::string::npos);
   auto del = RunCli({"kv", "delete", "secret/app/db"}, Env());
   ASSERT_EQ(del.exit_code, 0) << del.err;
-  auto missing = RunCli({"kv", "get", "secret/app/db"}, Env());
-  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+  // A soft-deleted version: the metadata shows the deletion time, the data is gone.
+  auto deleted = RunCli({"kv", "get", "secret/app/db"}, Env());
+  EXPECT_EQ(deleted.out.find("changed"), std::string::npos) << deleted.out;
+  EXPECT_EQ(deleted.out.find("deletion_time      n/a"), std::string::npos) << deleted.out;
+  EXPECT_NE(deleted.out.find("deletion_time"), std::string::npos) << deleted.out;
+  auto http = RawHttp(port_, "GET", "/v1/secret/data/app/db", "", {{"X-Vault-Token", "dev-root"}});
+  EXPECT_EQ(http.status, 404) << http.body;
+  auto never = RunCli({"kv", "get", "secret/never/written"}, Env());
+  EXPECT_EQ(never.exit_code, 2) << never.out;
 }
 
 TEST_F(DevMode, WriteReadFromFileAndStdin) {
+  ASSERT_EQ(RunCli({"secrets", "enable", "-path=v1", "kv"}, Env()).exit_code, 0);
   TempDir dir;
   {
     std::ofstream f(dir.File("cert.pem"));
     f << "-----BEGIN-----\nabc\n";
   }
-  auto w = RunCli({"write", "secret/files", "cert=@" + dir.File("cert.pem")}, Env());
+  auto w = RunCli({"write", "v1/files", "cert=@" + dir.File("cert.pem")}, Env());
   ASSERT_EQ(w.exit_code, 0) << w.err;
-  auto r = RunCli({"read", "-field=cert", "secret/files"}, Env());
+  auto r = RunCli({"read", "-field=cert", "v1/files"}, Env());
   EXPECT_EQ(r.out, "-----BEGIN-----\nabc\n");
-  auto s = RunCli({"write", "secret/stdin", "-"}, Env(), R"({"k":"from-stdin"})");
+  auto s = RunCli({"write", "v1/stdin", "-"}, Env(), R"({"k":"from-stdin"})");
   ASSERT_EQ(s.exit_code, 0) << s.err;
-  EXPECT_EQ(RunCli({"read", "-field=k", "secret/stdin"}, Env()).out, "from-stdin");
+  EXPECT_EQ(RunCli({"read", "-field=k", "v1/stdin"}, Env()).out, "from-stdin");
+  // The same through KV v2's data/ path with the raw write command.
+  auto v2 = RunCli({"write", "secret/data/raw", "-"}, Env(), R"({"data":{"k":"v2"}})");
+  ASSERT_EQ(v2.exit_code, 0) << v2.err;
+  EXPECT_EQ(RunCli({"kv", "get", "-field=k", "secret/raw"}, Env()).out, "v2");
 }
 
 TEST_F(DevMode, SecretsEnableListTuneDisable) {

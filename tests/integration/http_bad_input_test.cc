@@ -16,7 +16,10 @@ class HttpBadInput : public ::testing::Test {
                                  "-dev-listen-address=127.0.0.1:" + std::to_string(port_)},
                                 port_);
     ASSERT_TRUE(server_->running()) << server_->Log();
-    auto r = Req("POST", "/v1/secret/keep", R"({"v":"original"})");
+    // A KV version 1 mount: its API paths are the secret paths themselves.
+    auto m = Req("POST", "/v1/sys/mounts/kv", R"({"type":"kv"})");
+    ASSERT_EQ(m.status, 204) << m.body;
+    auto r = Req("POST", "/v1/kv/keep", R"({"v":"original"})");
     ASSERT_EQ(r.status, 204) << r.body;
   }
   static void TearDownTestSuite() {
@@ -29,7 +32,7 @@ class HttpBadInput : public ::testing::Test {
     return RawHttp(port_, method, target, body, headers);
   }
   static void ExpectUnchanged() {
-    auto r = Req("GET", "/v1/secret/keep");
+    auto r = Req("GET", "/v1/kv/keep");
     ASSERT_EQ(r.status, 200) << r.body;
     auto o = ParseJsonObject(r.body);
     ASSERT_TRUE(o);
@@ -49,7 +52,7 @@ int HttpBadInput::port_ = 0;
 ServerProcess* HttpBadInput::server_ = nullptr;
 
 TEST_F(HttpBadInput, EnvelopeAndHeaders) {
-  auto r = Req("GET", "/v1/secret/keep");
+  auto r = Req("GET", "/v1/kv/keep");
   EXPECT_EQ(r.headers["cache-control"], "no-store");
   EXPECT_NE(r.headers["content-type"].find("application/json"), std::string::npos);
   auto o = *ParseJsonObject(r.body);
@@ -60,11 +63,11 @@ TEST_F(HttpBadInput, EnvelopeAndHeaders) {
   EXPECT_EQ(o["request_id"].as_string().size(), 36u);
   EXPECT_EQ(o["mount_type"].as_string(), "kv");
   // Bearer works as well as X-Vault-Token.
-  EXPECT_EQ(Req("GET", "/v1/secret/keep", "", {{"Authorization", "Bearer root"}}).status, 200);
+  EXPECT_EQ(Req("GET", "/v1/kv/keep", "", {{"Authorization", "Bearer root"}}).status, 200);
   // LIST verb and ?list=true.
-  EXPECT_EQ(Req("LIST", "/v1/secret/").status, 200);
-  EXPECT_EQ(Req("GET", "/v1/secret/?list=true").status, 200);
-  auto empty = Req("LIST", "/v1/secret/nothing-here/");
+  EXPECT_EQ(Req("LIST", "/v1/kv/").status, 200);
+  EXPECT_EQ(Req("GET", "/v1/kv/?list=true").status, 200);
+  auto empty = Req("LIST", "/v1/kv/nothing-here/");
   EXPECT_EQ(empty.status, 404);
   EXPECT_EQ(empty.body.find("errors") != std::string::npos, true);
   // HEAD sys/health: status, no body.
@@ -75,7 +78,7 @@ TEST_F(HttpBadInput, EnvelopeAndHeaders) {
 
 TEST_F(HttpBadInput, MalformedJson) {
   for (const char* body : {"{bad json", "[1,2,3]", "\"string\"", "{\"v\":", "null"}) {
-    auto r = Req("POST", "/v1/secret/keep", body);
+    auto r = Req("POST", "/v1/kv/keep", body);
     EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
     auto errs = Errors(r);
     ASSERT_FALSE(errs.empty()) << r.body;
@@ -106,9 +109,9 @@ TEST_F(HttpBadInput, UnknownMountsAndPaths) {
 }
 
 TEST_F(HttpBadInput, TraversalIsRejected) {
-  for (const char* target : {"/v1/secret/../sys/mounts", "/v1/secret/%2e%2e/sys/mounts",
-                             "/v1/secret/%2E%2E/keep", "/v1/secret/./keep",
-                             "/v1/secret/a/..", "/v1/secret/%2e%2e%2fsys"}) {
+  for (const char* target : {"/v1/kv/../sys/mounts", "/v1/kv/%2e%2e/sys/mounts",
+                             "/v1/kv/%2E%2E/keep", "/v1/kv/./keep",
+                             "/v1/kv/a/..", "/v1/kv/%2e%2e%2fsys"}) {
     auto r = Req("GET", target);
     EXPECT_EQ(r.status, 400) << target << " -> " << r.body;
     r = Req("POST", target, R"({"v":"evil"})");
@@ -119,26 +122,54 @@ TEST_F(HttpBadInput, TraversalIsRejected) {
 
 TEST_F(HttpBadInput, OversizeBody) {
   std::string big = "{\"v\":\"" + std::string(33 * 1024 * 1024, 'a') + "\"}";
-  auto r = Req("POST", "/v1/secret/keep", big);
+  auto r = Req("POST", "/v1/kv/keep", big);
   EXPECT_EQ(r.status, 413) << r.body.substr(0, 200);
   ExpectUnchanged();
 }
 
 TEST_F(HttpBadInput, UnsupportedVerbsAndOperations) {
-  EXPECT_EQ(Req("BREW", "/v1/secret/keep").status, 405);
-  auto patch = Req("PATCH", "/v1/secret/keep", R"({"v":"p"})", {{"X-Vault-Token", "root"}, {"Content-Type", "application/json"}});
+  EXPECT_EQ(Req("BREW", "/v1/kv/keep").status, 405);
+  auto patch = Req("PATCH", "/v1/kv/keep", R"({"v":"p"})", {{"X-Vault-Token", "root"}, {"Content-Type", "application/json"}});
   EXPECT_EQ(patch.status, 415) << patch.body;
   EXPECT_EQ(Req("DELETE", "/v1/sys/mounts").status, 405);
   ExpectUnchanged();
 }
 
 TEST_F(HttpBadInput, TokensAndWrapTtl) {
-  EXPECT_EQ(Req("GET", "/v1/secret/keep", "", {}).status, 403);
-  EXPECT_EQ(Req("GET", "/v1/secret/keep", "", {{"X-Vault-Token", "wrong"}}).status, 403);
-  EXPECT_EQ(Req("POST", "/v1/secret/keep", R"({"v":"x"})", {{"X-Vault-Token", "wrong"}}).status, 403);
-  auto w = Req("GET", "/v1/secret/keep", "", {{"X-Vault-Token", "root"}, {"X-Vault-Wrap-TTL", "soon"}});
+  EXPECT_EQ(Req("GET", "/v1/kv/keep", "", {}).status, 403);
+  EXPECT_EQ(Req("GET", "/v1/kv/keep", "", {{"X-Vault-Token", "wrong"}}).status, 403);
+  EXPECT_EQ(Req("POST", "/v1/kv/keep", R"({"v":"x"})", {{"X-Vault-Token", "wrong"}}).status, 403);
+  auto w = Req("GET", "/v1/kv/keep", "", {{"X-Vault-Token", "root"}, {"X-Vault-Wrap-TTL", "soon"}});
   EXPECT_EQ(w.status, 400) << w.body;
   ExpectUnchanged();
+}
+
+}  // namespace
+}  // namespace arca::testing
+
+namespace arca::testing {
+namespace {
+
+// KV version 2 in dev mode: CAS and PATCH over HTTP.
+TEST_F(HttpBadInput, KvV2CheckAndSetAndPatch) {
+  auto w = Req("POST", "/v1/secret/data/cas", R"({"data":{"a":"1"},"options":{"cas":0}})");
+  ASSERT_EQ(w.status, 200) << w.body;
+  auto again = Req("POST", "/v1/secret/data/cas", R"({"data":{"a":"2"},"options":{"cas":0}})");
+  EXPECT_EQ(again.status, 400) << again.body;
+  auto ok = Req("POST", "/v1/secret/data/cas", R"({"data":{"a":"2"},"options":{"cas":1}})");
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  auto patch = RawHttp(port_, "PATCH", "/v1/secret/data/cas", R"({"data":{"b":"3"}})",
+                       {{"X-Vault-Token", "root"}, {"Content-Type", "application/merge-patch+json"}});
+  EXPECT_EQ(patch.status, 200) << patch.body;
+  auto r = Req("GET", "/v1/secret/data/cas");
+  auto o = ParseJsonObject(r.body);
+  ASSERT_TRUE(o) << r.body;
+  auto& data = (*o)["data"].as_object()["data"].as_object();
+  EXPECT_EQ(data["a"].as_string(), "2");
+  EXPECT_EQ(data["b"].as_string(), "3");
+  EXPECT_EQ((*o)["data"].as_object()["metadata"].as_object()["version"].as_int64(), 3);
+  auto bad = Req("POST", "/v1/secret/data/cas", R"({"data":"not-an-object"})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
 }
 
 }  // namespace
