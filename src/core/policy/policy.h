@@ -1,0 +1,62 @@
+// ACL policy documents: the parsed form of Vault's HCL/JSON policy language.
+//
+//   path "secret/+/config" {
+//     capabilities = ["read", "list"]
+//     allowed_parameters = { "ttl" = ["1h", "2h"], "*" = [] }
+//   }
+//
+// ParsePolicy is a pure function (thread-safe). Policies are plain values; Acl (acl.h) compiles a
+// set of them for checking requests.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/json.h"
+#include "common/status.h"
+#include "core/policy/capability.h"
+
+namespace arca::core::policy {
+
+// One `path "..." { }` block.
+struct PathRules {
+  // The path pattern without a leading '/': "secret/foo" (exact), "secret/*" (prefix),
+  // "secret/+/config" ('+' = one whole segment). Identity templates ("{{identity.entity.id}}")
+  // are kept verbatim; the caller substitutes them before Acl::Compile if it supports them.
+  std::string pattern;
+  uint32_t capabilities = 0;  // Capability bits; kDeny alone when the block denies
+  // Keys are lowercased. An empty value list means "any value".
+  std::map<std::string, std::vector<json::value>> allowed_parameters, denied_parameters;
+  std::vector<std::string> required_parameters;
+  std::chrono::seconds min_wrapping_ttl{0}, max_wrapping_ttl{0};
+};
+
+struct Policy {
+  std::string name;
+  std::vector<PathRules> paths;  // in source order; a pattern may repeat
+  std::string raw;               // the text it was parsed from
+};
+
+inline constexpr std::string_view kRootPolicyName = "root";
+inline constexpr std::string_view kDefaultPolicyName = "default";
+
+// Parses HCL or JSON policy text. Errors are InvalidRequest naming the position and the path:
+// bad syntax, unknown top-level or path keys, unknown capabilities or legacy `policy` values,
+// values of the wrong type, "+*" in a pattern, min_wrapping_ttl > max_wrapping_ttl, and the
+// Enterprise/OpenBao keys this engine cannot enforce (mfa_methods, control_group, expiration,
+// pagination_limit, list_scan_response_keys_filter_path). `comment` and
+// `subscribe_event_types` are accepted and ignored.
+// Legacy `policy = "deny|read|list|write|sudo"` is accepted and mapped to capabilities.
+Result<Policy> ParsePolicy(std::string_view name, std::string_view text);
+
+// Vault's built-in "default" policy as HCL (token self-service, cubbyhole, wrapping, tools/hash).
+const std::string& DefaultPolicyText();
+
+// The "root" policy: no rules; Acl::Compile treats a policy with this name as unrestricted.
+Policy RootPolicy();
+
+}  // namespace arca::core::policy
