@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/uuid.h"
 #include "core/barrier/barrier.h"
+#include "core/policy_store.h"
 #include "core/seal/shamir_seal.h"
 #include "core/sys/system_backend.h"
 #include "core/token/token_backend.h"
@@ -25,6 +26,8 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   barrier_ = std::make_unique<Barrier>(*config_.physical);
   token_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/token/");
   tokens_ = std::make_unique<TokenStore>(*token_view_);
+  policy_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/policy/");
+  policies_ = std::make_unique<PolicyStore>(*policy_view_);
   sys_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/");
   system_backend_ = NewSystemBackend(*this);
 }
@@ -191,12 +194,14 @@ void Core::PreSeal() {
     auth_mounts_.clear();
   }
   tokens_->Reset();
+  policies_->Reset();
   barrier_->Seal();
   sealed_ = true;
 }
 
 Status Core::PostUnseal() {
   ARCA_RETURN_IF_ERROR(tokens_->Setup());
+  ARCA_RETURN_IF_ERROR(policies_->Setup());
   ARCA_RETURN_IF_ERROR(SetupClusterInfo());
   ARCA_RETURN_IF_ERROR(LoadMounts(false));
   ARCA_RETURN_IF_ERROR(LoadMounts(true));

@@ -27,6 +27,7 @@
 namespace arca::core {
 
 class Barrier;
+class PolicyStore;
 class TokenStore;
 
 struct CoreConfig {
@@ -93,6 +94,7 @@ class Core {
   Router& router() { return router_; }
   Barrier& barrier() { return *barrier_; }
   TokenStore& tokens() { return *tokens_; }
+  PolicyStore& policies() { return *policies_; }
   const CoreConfig& config() const { return config_; }
   std::string storage_type() const;
   // Mount management (sys/mounts, sys/auth). Paths are normalized to end in '/'.
@@ -112,13 +114,18 @@ class Core {
   Status SetupClusterInfo();
   Result<logical::Response> HandleLifecycle(logical::Request& req, bool* handled);
   Result<logical::Response> HandleSealRequest(logical::Request& req);
+  // Resolves the token (unless the path is unauthenticated); sets *root_protected.
   Status Authenticate(logical::Request& req, const logical::Backend& backend,
-                      std::string_view relative_path);
+                      std::string_view relative_path, bool* root_protected);
+  // ACL check of the (create/update-resolved) operation on the full path.
+  Status Authorize(const logical::Request& req, bool root_protected);
 
   CoreConfig config_;
   std::unique_ptr<Barrier> barrier_;
   std::unique_ptr<logical::PrefixedStorage> token_view_;
   std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<logical::PrefixedStorage> policy_view_;
+  std::unique_ptr<PolicyStore> policies_;
   std::unique_ptr<logical::PrefixedStorage> sys_view_;
   std::shared_ptr<logical::Backend> system_backend_;
   Router router_;

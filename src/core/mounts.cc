@@ -42,7 +42,7 @@ Result<std::shared_ptr<MountRoute>> Core::BuildRoute(MountEntry entry) {
   if (entry.type == "system") {
     backend = system_backend_;
   } else if (entry.type == "token") {
-    backend = NewTokenBackend(*tokens_);
+    backend = NewTokenBackend(*tokens_, route.get());
   } else {
     const auto& table = entry.is_auth ? config_.auth_methods : config_.secret_engines;
     auto it = table.find(entry.type);

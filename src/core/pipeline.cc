@@ -6,6 +6,7 @@
 
 #include "core/barrier/barrier.h"
 #include "core/core.h"
+#include "core/policy_store.h"
 #include "core/token/token_store.h"
 
 namespace arca::core {
@@ -43,7 +44,8 @@ Result<logical::Response> Core::HandleRequest(logical::Request& req) {
   logical::Backend* backend = route.backend();
   if (!backend) return Internal("mount has no backend");
 
-  ARCA_RETURN_IF_ERROR(Authenticate(req, *backend, match->relative_path));
+  bool root_protected = false;
+  ARCA_RETURN_IF_ERROR(Authenticate(req, *backend, match->relative_path, &root_protected));
 
   req.mount_point = route.router_path();
   req.mount_type = route.type();
@@ -55,12 +57,19 @@ Result<logical::Response> Core::HandleRequest(logical::Request& req) {
     ARCA_ASSIGN_OR_RETURN(logical::ExistenceCheck check, backend->HandleExistenceCheck(req));
     if (check.supported && !check.exists) req.operation = logical::Operation::kCreate;
   }
+  if (!req.unauthenticated_ok) ARCA_RETURN_IF_ERROR(Authorize(req, root_protected));
+  if (!req.client_token.empty() && !req.unauthenticated_ok) {
+    // Count a use of a limited-use token (the last use revokes it).
+    ARCA_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
+    if (entry && entry->num_uses > 0) ARCA_RETURN_IF_ERROR(tokens_->UseToken(req.client_token, *entry));
+  }
   return backend->HandleRequest(req);
 }
 
 Status Core::Authenticate(logical::Request& req, const logical::Backend& backend,
-                          std::string_view relative_path) {
+                          std::string_view relative_path, bool* root_protected) {
   const logical::SpecialPaths& special = backend.GetSpecialPaths();
+  *root_protected = logical::PathMatchesAny(relative_path, special.root);
   if (logical::PathMatchesAny(relative_path, special.unauthenticated)) {
     req.unauthenticated_ok = true;
     // A token, when given, is still resolved so that handlers may use it.
@@ -77,11 +86,15 @@ Status Core::Authenticate(logical::Request& req, const logical::Backend& backend
   req.display_name = entry->display_name;
   req.entity_id = entry->entity_id;
   req.is_root_token = entry->IsRoot();
-  if (req.unauthenticated_ok) return OkStatus();
+  return OkStatus();
+}
 
-  // Authorization. ACL policies arrive with the policy engine; until then only root tokens exist
-  // and everything else is denied (default deny). Root-protected paths need the root token.
-  if (!req.is_root_token) return PermissionDenied();
+Status Core::Authorize(const logical::Request& req, bool root_protected) {
+  if (req.is_root_token) return OkStatus();
+  ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(req.policies));
+  policy::AclResult result = acl->Allowed(req.original_path, req.operation, req.data);
+  if (!result.allowed) return PermissionDenied();
+  if (root_protected && !result.root_privs) return PermissionDenied();
   return OkStatus();
 }
 

@@ -9,7 +9,7 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
   opts.type = "system";
   opts.help = "The system backend is built in to Arca and cannot be remounted or unmounted. It "
               "contains the paths used to configure Arca itself.";
-  for (auto* family : {&sys::LifecyclePaths, &sys::MountPaths, &sys::KeyPaths}) {
+  for (auto* family : {&sys::LifecyclePaths, &sys::MountPaths, &sys::KeyPaths, &sys::PolicyPaths}) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
   opts.special_paths.unauthenticated = {"init", "seal-status", "unseal", "health", "leader",

@@ -1,5 +1,7 @@
 #include "core/token/token_backend.h"
 
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 
 #include "core/token/token_store.h"
@@ -54,7 +56,87 @@ json::object LookupData(const TokenEntry& e, std::string_view id) {
 
 }  // namespace
 
-std::shared_ptr<logical::Backend> NewTokenBackend(TokenStore& store) {
+Result<Response> CreateToken(TokenStore& store, const logical::SystemView* system, Request& req,
+                             fw::FieldData& d) {
+  ARCA_ASSIGN_OR_RETURN(auto parent, store.Lookup(req.client_token));
+  if (!parent) return PermissionDenied();
+  const bool parent_root = parent->IsRoot();
+
+  std::vector<std::string> policies;
+  for (auto& p : d.GetStringSlice("policies")) {
+    std::string lower = p;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!lower.empty() && std::find(policies.begin(), policies.end(), lower) == policies.end()) {
+      policies.push_back(lower);
+    }
+  }
+  if (policies.empty()) policies = parent->policies;
+  if (!parent_root) {
+    for (const auto& p : policies) {
+      if (p == "default") continue;
+      if (std::find(parent->policies.begin(), parent->policies.end(), p) == parent->policies.end()) {
+        return InvalidRequest("child policies must be subset of parent");
+      }
+    }
+  }
+  bool is_root_child = std::find(policies.begin(), policies.end(), "root") != policies.end();
+  if (!d.GetBool("no_default_policy") && !is_root_child &&
+      std::find(policies.begin(), policies.end(), "default") == policies.end()) {
+    policies.push_back("default");
+  }
+  if (!d.GetString("id").empty() && !parent_root) {
+    return InvalidRequest("root or sudo privileges required to specify token id");
+  }
+  if (d.GetBool("no_parent") && !parent_root) {
+    return InvalidRequest("root or sudo privileges required to create orphan token");
+  }
+  int64_t num_uses = d.GetInt("num_uses");
+  if (num_uses < 0) return InvalidRequest("number of uses cannot be negative");
+  std::string type = d.GetString("type");
+  if (type.empty()) type = "service";
+  if (type != "service") return InvalidRequest("token type "" + type + "" is not supported yet");
+
+  TokenEntry e;
+  e.policies = policies;
+  e.path = "auth/token/create";
+  for (const auto& kv : d.GetMap("meta")) {
+    if (!kv.value().is_string()) return InvalidRequest("meta values must be strings");
+    e.meta[std::string(kv.key())] = std::string(kv.value().as_string());
+  }
+  std::string display = d.GetString("display_name");
+  e.display_name = display.empty() ? "token" : "token-" + display;
+  e.num_uses = num_uses;
+  e.orphan = d.GetBool("no_parent");
+  auto ttl = d.GetDuration("ttl");
+  auto explicit_max = d.GetDuration("explicit_max_ttl");
+  auto max = system ? system->MaxLeaseTtl() : std::chrono::seconds(768 * 3600);
+  if (ttl.count() == 0 && !is_root_child) ttl = system ? system->DefaultLeaseTtl() : max;
+  if (explicit_max.count() > 0 && (ttl.count() == 0 || ttl > explicit_max)) ttl = explicit_max;
+  if (ttl > max && !is_root_child) ttl = max;
+  e.ttl = ttl;
+  e.explicit_max_ttl = explicit_max;
+  ARCA_ASSIGN_OR_RETURN(std::string token, store.CreateToken(e, d.GetString("id")));
+  ARCA_ASSIGN_OR_RETURN(auto created, store.Lookup(token));
+  if (!created) return Internal("token vanished after creation");
+
+  logical::Auth auth;
+  auth.client_token = token;
+  auth.accessor = created->accessor;
+  auth.policies = created->policies;
+  auth.token_policies = created->policies;
+  auth.metadata = created->meta;
+  auth.lease_duration = created->ttl;
+  auth.renewable = false;  // renewal arrives with the lease manager
+  auth.token_type = "service";
+  auth.orphan = created->orphan;
+  auth.num_uses = static_cast<int>(created->num_uses);
+  Response resp;
+  resp.auth = std::move(auth);
+  return resp;
+}
+
+std::shared_ptr<logical::Backend> NewTokenBackend(TokenStore& store,
+                                                  const logical::SystemView* system) {
   fw::FrameworkBackend::Options opts;
   opts.type = "token";
   opts.kind = logical::BackendKind::kCredential;
@@ -98,6 +180,48 @@ std::shared_ptr<logical::Backend> NewTokenBackend(TokenStore& store) {
     return Response::WithData(LookupData(*entry, ""));
   }, "Look up a token by accessor."};
   opts.paths.push_back(std::move(accessor));
+
+  fw::Path create;
+  create.pattern = "create";
+  create.help_synopsis = "Create a token: a child of the calling token.";
+  create.fields["id"] = fw::FieldSchema{fw::FieldType::kString, "Token ID (root only)."};
+  create.fields["policies"] = fw::FieldSchema{fw::FieldType::kCommaStringSlice, "Policies of the token; a subset of the caller's unless the caller is root."};
+  create.fields["meta"] = fw::FieldSchema{fw::FieldType::kMap, "Metadata (string values)."};
+  create.fields["no_parent"] = fw::FieldSchema{fw::FieldType::kBool, "Create an orphan token (root only)."};
+  create.fields["no_default_policy"] = fw::FieldSchema{fw::FieldType::kBool, "Do not attach the default policy."};
+  create.fields["renewable"] = fw::FieldSchema{fw::FieldType::kBool, "Whether the token is renewable."};
+  create.fields["ttl"] = fw::FieldSchema{fw::FieldType::kDuration, "Time to live."};
+  create.fields["explicit_max_ttl"] = fw::FieldSchema{fw::FieldType::kDuration, "Hard limit on the token's life."};
+  create.fields["display_name"] = fw::FieldSchema{fw::FieldType::kString, "Display name."};
+  create.fields["num_uses"] = fw::FieldSchema{fw::FieldType::kInt, "Number of uses; 0 = unlimited."};
+  create.fields["period"] = fw::FieldSchema{fw::FieldType::kDuration, "Period (not supported yet)."};
+  create.fields["type"] = fw::FieldSchema{fw::FieldType::kString, "service (batch not supported yet)."};
+  create.fields["entity_alias"] = fw::FieldSchema{fw::FieldType::kString, "Entity alias (not supported yet)."};
+  create.operations[Operation::kUpdate] = {[&store, system](Request& req, fw::FieldData& d) {
+    return CreateToken(store, system, req, d);
+  }, "Create a token."};
+  opts.paths.push_back(std::move(create));
+
+  fw::Path revoke_self;
+  revoke_self.pattern = "revoke-self";
+  revoke_self.help_synopsis = "Revoke the calling token.";
+  revoke_self.operations[Operation::kUpdate] = {[&store](Request& req, fw::FieldData&) -> Result<Response> {
+    ARCA_RETURN_IF_ERROR(store.Revoke(req.client_token));
+    return Response{};
+  }, "Revoke the calling token."};
+  opts.paths.push_back(std::move(revoke_self));
+
+  fw::Path revoke;
+  revoke.pattern = "revoke";
+  revoke.help_synopsis = "Revoke a token.";
+  revoke.fields["token"] = fw::FieldSchema{fw::FieldType::kString, "Token to revoke."};
+  revoke.operations[Operation::kUpdate] = {[&store](Request&, fw::FieldData& d) -> Result<Response> {
+    std::string token = d.GetString("token");
+    if (token.empty()) return InvalidRequest("missing token");
+    ARCA_RETURN_IF_ERROR(store.Revoke(token));
+    return Response{};
+  }, "Revoke a token."};
+  opts.paths.push_back(std::move(revoke));
 
   return std::make_shared<fw::FrameworkBackend>(std::move(opts));
 }

@@ -1,6 +1,6 @@
-// The token auth method mounted at auth/token/. This issue provides the lookup paths
-// (lookup-self, lookup, lookup-accessor); token creation, renewal and revocation follow with
-// the tokens and policies issue.
+// The token auth method mounted at auth/token/: create (policies, ttl, num_uses, meta, ...),
+// lookup-self, lookup, lookup-accessor, revoke-self, revoke. Token roles, renewal, orphans
+// and revocation of child tokens follow with the rest of the tokens issue.
 #pragma once
 
 #include <memory>
@@ -11,7 +11,8 @@ namespace arca::core {
 
 class TokenStore;
 
-// `store` must outlive the backend.
-std::shared_ptr<logical::Backend> NewTokenBackend(TokenStore& store);
+// `store` and `system` (the mount's TTL defaults) must outlive the backend.
+std::shared_ptr<logical::Backend> NewTokenBackend(TokenStore& store,
+                                                  const logical::SystemView* system);
 
 }  // namespace arca::core

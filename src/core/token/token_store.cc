@@ -26,6 +26,12 @@ std::string RandomBase62(size_t n) {
   return out;
 }
 
+int64_t NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 json::array ToArray(const std::vector<std::string>& v) {
   json::array a;
   for (const auto& s : v) a.emplace_back(s);
@@ -39,6 +45,10 @@ bool TokenEntry::IsRoot() const {
     if (p == "root") return true;
   }
   return false;
+}
+
+bool TokenEntry::Expired(int64_t now) const {
+  return ttl.count() > 0 && creation_time + ttl.count() <= now;
 }
 
 json::object TokenEntry::ToStorageJson() const {
@@ -129,6 +139,74 @@ Status TokenStore::Store(const TokenEntry& e) {
   return view_.Put("accessor/" + acc_hash, e.id_hash);
 }
 
+Result<std::string> TokenStore::CreateToken(TokenEntry e, std::string id) {
+  if (id.empty()) id = GenerateToken();
+  {
+    std::shared_lock lock(mu_);
+    if (salt_.empty()) return ::arca::Sealed();
+    e.id_hash = Hash(id);
+  }
+  ARCA_ASSIGN_OR_RETURN(auto existing, view_.Get("id/" + e.id_hash));
+  if (existing) return InvalidRequest("cannot create a token with a duplicate ID");
+  e.accessor = RandomBase62(24);
+  e.creation_time = std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  ARCA_RETURN_IF_ERROR(Store(e));
+  return id;
+}
+
+Status TokenStore::Revoke(std::string_view token) {
+  std::string hash;
+  {
+    std::unique_lock lock(mu_);
+    if (salt_.empty()) return ::arca::Sealed();
+    hash = Hash(token);
+    auto [first, last] = by_token_.equal_range(std::hash<std::string_view>{}(token));
+    for (auto it = first; it != last;) {
+      if (crypto::ConstantTimeEquals(it->second.token, token)) {
+        SecureWipe(it->second.token);
+        it = by_token_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  ARCA_ASSIGN_OR_RETURN(auto v, logical::GetJson(view_, "id/" + hash));
+  if (v && v->is_object()) {
+    auto e = TokenEntry::FromStorageJson(v->as_object());
+    if (e) {
+      std::string acc_hash;
+      {
+        std::shared_lock lock(mu_);
+        acc_hash = Hash(e->accessor);
+      }
+      ARCA_RETURN_IF_ERROR(view_.Delete("accessor/" + acc_hash));
+    }
+  }
+  return view_.Delete("id/" + hash);
+}
+
+Status TokenStore::UseToken(std::string_view token, const TokenEntry& entry) {
+  if (entry.num_uses <= 0) return OkStatus();
+  std::lock_guard lock(uses_mu_);
+  // Re-read under the lock: concurrent uses of the same token are counted one by one.
+  ARCA_ASSIGN_OR_RETURN(auto v, logical::GetJson(view_, "id/" + entry.id_hash));
+  if (!v || !v->is_object()) return PermissionDenied();
+  ARCA_ASSIGN_OR_RETURN(TokenEntry current, TokenEntry::FromStorageJson(v->as_object()));
+  if (current.num_uses <= 1) return Revoke(token);
+  current.num_uses -= 1;
+  ARCA_RETURN_IF_ERROR(logical::PutJson(view_, "id/" + current.id_hash, current.ToStorageJson()));
+  std::unique_lock cache_lock(mu_);
+  auto [first, last] = by_token_.equal_range(std::hash<std::string_view>{}(token));
+  for (auto it = first; it != last; ++it) {
+    if (crypto::ConstantTimeEquals(it->second.token, token)) {
+      it->second.entry = std::make_shared<const TokenEntry>(current);
+    }
+  }
+  return OkStatus();
+}
+
 Result<std::string> TokenStore::CreateRootToken(std::string id) {
   if (id.empty()) id = GenerateToken();
   TokenEntry e;
@@ -157,7 +235,10 @@ Result<std::shared_ptr<const TokenEntry>> TokenStore::Lookup(std::string_view to
     if (salt_.empty()) return ::arca::Sealed();
     auto [first, last] = by_token_.equal_range(key);
     for (auto it = first; it != last; ++it) {
-      if (crypto::ConstantTimeEquals(it->second.token, token)) return it->second.entry;
+      if (crypto::ConstantTimeEquals(it->second.token, token)) {
+        if (it->second.entry->Expired(NowUnix())) return std::shared_ptr<const TokenEntry>();
+        return it->second.entry;
+      }
     }
     hash = Hash(token);
   }
@@ -165,6 +246,7 @@ Result<std::shared_ptr<const TokenEntry>> TokenStore::Lookup(std::string_view to
   if (!v) return std::shared_ptr<const TokenEntry>();
   if (!v->is_object()) return Internal("token entry is corrupt");
   ARCA_ASSIGN_OR_RETURN(TokenEntry e, TokenEntry::FromStorageJson(v->as_object()));
+  if (e.Expired(NowUnix())) return std::shared_ptr<const TokenEntry>();
   auto entry = std::make_shared<const TokenEntry>(std::move(e));
   std::unique_lock lock(mu_);
   if (by_token_.size() >= kMaxCached) {

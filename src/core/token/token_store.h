@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -42,6 +43,8 @@ struct TokenEntry {
   std::string entity_id;
 
   bool IsRoot() const;
+  // Whether the TTL (from creation) has run out at `now` (unix seconds). TTL 0 never expires.
+  bool Expired(int64_t now) const;
   json::object ToStorageJson() const;
   static Result<TokenEntry> FromStorageJson(const json::object& o);
 };
@@ -55,6 +58,13 @@ class TokenStore {
   Status Setup();
   // Creates a root token (policies ["root"]); `id` empty = generate. Returns the token.
   Result<std::string> CreateRootToken(std::string id = "");
+  // Stores a token described by `entry` (policies, ttl, meta, ...); fills in the id hash,
+  // accessor and creation time. `id` empty = generate. Returns the token.
+  Result<std::string> CreateToken(TokenEntry entry, std::string id = "");
+  // Deletes one token (its entry, accessor index and cache entry). Unknown tokens succeed.
+  Status Revoke(std::string_view token);
+  // Counts one use of a token with num_uses > 0; the last use revokes it.
+  Status UseToken(std::string_view token, const TokenEntry& entry);
   // The entry of `token`, or nullptr when unknown. Entries are immutable once cached.
   Result<std::shared_ptr<const TokenEntry>> Lookup(std::string_view token);
   Result<std::shared_ptr<const TokenEntry>> LookupByAccessor(std::string_view accessor);
@@ -82,6 +92,7 @@ class TokenStore {
   mutable std::shared_mutex mu_;
   SecureBytes salt_;                                        // guarded by mu_
   std::unordered_multimap<size_t, Cached> by_token_;        // guarded by mu_
+  std::mutex uses_mu_;  // serialises num_uses accounting
 };
 
 }  // namespace arca::core

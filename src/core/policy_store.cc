@@ -1,0 +1,118 @@
+#include "core/policy_store.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace arca::core {
+namespace {
+
+bool ValidName(std::string_view n) {
+  if (n.empty() || n.size() > 128) return false;
+  for (char c : n) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+          c == '@')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string PolicyStore::Normalize(std::string_view name) {
+  std::string out(name);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Status PolicyStore::Setup() {
+  Reset();
+  ARCA_ASSIGN_OR_RETURN(auto existing, view_.Get(policy::kDefaultPolicyName));
+  if (!existing) {
+    ARCA_RETURN_IF_ERROR(view_.Put(policy::kDefaultPolicyName, policy::DefaultPolicyText()));
+  }
+  return OkStatus();
+}
+
+void PolicyStore::Reset() {
+  std::unique_lock lock(mu_);
+  acl_cache_.clear();
+  policy_cache_.clear();
+}
+
+Result<std::optional<policy::Policy>> PolicyStore::Get(std::string_view raw_name) {
+  std::string name = Normalize(raw_name);
+  if (name == policy::kRootPolicyName) return std::optional<policy::Policy>(policy::RootPolicy());
+  {
+    std::shared_lock lock(mu_);
+    auto it = policy_cache_.find(name);
+    if (it != policy_cache_.end()) return std::optional<policy::Policy>(it->second);
+  }
+  if (!ValidName(name)) return std::optional<policy::Policy>();
+  ARCA_ASSIGN_OR_RETURN(auto text, view_.Get(name));
+  if (!text) return std::optional<policy::Policy>();
+  auto parsed = policy::ParsePolicy(name, *text);
+  if (!parsed) return Internal("stored policy \"" + name + "\" does not parse: " + parsed.error().message());
+  std::unique_lock lock(mu_);
+  policy_cache_[name] = *parsed;
+  return std::optional<policy::Policy>(std::move(*parsed));
+}
+
+Status PolicyStore::Put(std::string_view raw_name, std::string_view text) {
+  std::string name = Normalize(raw_name);
+  if (!ValidName(name)) return InvalidRequest("invalid policy name \"" + std::string(raw_name) + "\"");
+  if (name == policy::kRootPolicyName) return InvalidRequest("cannot update root policy");
+  if (text.empty()) return InvalidRequest("'policy' parameter not supplied or empty");
+  ARCA_ASSIGN_OR_RETURN(policy::Policy p, policy::ParsePolicy(name, text));
+  ARCA_RETURN_IF_ERROR(view_.Put(name, text));
+  std::unique_lock lock(mu_);
+  policy_cache_[name] = std::move(p);
+  acl_cache_.clear();
+  return OkStatus();
+}
+
+Status PolicyStore::Delete(std::string_view raw_name) {
+  std::string name = Normalize(raw_name);
+  if (name == policy::kRootPolicyName) return InvalidRequest("cannot delete root policy");
+  if (name == policy::kDefaultPolicyName) return InvalidRequest("cannot delete default policy");
+  if (!ValidName(name)) return InvalidRequest("invalid policy name \"" + std::string(raw_name) + "\"");
+  ARCA_RETURN_IF_ERROR(view_.Delete(name));
+  std::unique_lock lock(mu_);
+  policy_cache_.erase(name);
+  acl_cache_.clear();
+  return OkStatus();
+}
+
+Result<std::vector<std::string>> PolicyStore::List() {
+  ARCA_ASSIGN_OR_RETURN(std::vector<std::string> keys, view_.List(""));
+  std::erase_if(keys, [](const std::string& k) { return k.empty() || k.back() == '/'; });
+  keys.emplace_back(policy::kRootPolicyName);
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+Result<std::shared_ptr<const policy::Acl>> PolicyStore::AclFor(const std::vector<std::string>& names) {
+  std::vector<std::string> sorted;
+  for (const auto& n : names) sorted.push_back(Normalize(n));
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::string key;
+  for (const auto& n : sorted) key += n + "\n";
+  {
+    std::shared_lock lock(mu_);
+    auto it = acl_cache_.find(key);
+    if (it != acl_cache_.end()) return it->second;
+  }
+  std::vector<policy::Policy> policies;
+  for (const auto& n : sorted) {
+    ARCA_ASSIGN_OR_RETURN(auto p, Get(n));
+    if (p) policies.push_back(std::move(*p));
+  }
+  ARCA_ASSIGN_OR_RETURN(auto acl, policy::Acl::Compile(policies));
+  std::unique_lock lock(mu_);
+  acl_cache_[key] = acl;
+  return acl;
+}
+
+}  // namespace arca::core

@@ -1,0 +1,52 @@
+// PolicyStore: ACL policies persisted through the barrier under "sys/policy/<name>", the
+// built-in `root` (immutable, never stored) and `default` (stored so that it can be edited,
+// created at first unseal), and compiled ACLs cached per policy set.
+//
+// Thread-safety: safe for concurrent use. Any policy change drops every cached ACL.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "core/policy/acl.h"
+#include "core/policy/policy.h"
+#include "logical/storage.h"
+
+namespace arca::core {
+
+class PolicyStore {
+ public:
+  // `view` is the barrier view "sys/policy/"; it must outlive the store.
+  explicit PolicyStore(logical::Storage& view) : view_(view) {}
+
+  // Creates the default policy if it is missing. Call after unseal.
+  Status Setup();
+  void Reset();
+
+  // Names are lower-cased. Errors: InvalidRequest for a bad name or policy text, or a change to
+  // `root`; deleting `default` or `root` is refused.
+  Result<std::optional<policy::Policy>> Get(std::string_view name);
+  Status Put(std::string_view name, std::string_view text);
+  Status Delete(std::string_view name);
+  // Sorted names, including `default` and `root`.
+  Result<std::vector<std::string>> List();
+
+  // The compiled ACL of a set of policy names (unknown names are skipped, as in Vault).
+  Result<std::shared_ptr<const policy::Acl>> AclFor(const std::vector<std::string>& names);
+
+  static std::string Normalize(std::string_view name);
+
+ private:
+  logical::Storage& view_;
+  std::shared_mutex mu_;
+  std::map<std::string, std::shared_ptr<const policy::Acl>> acl_cache_;  // guarded by mu_
+  std::map<std::string, policy::Policy> policy_cache_;                    // guarded by mu_
+};
+
+}  // namespace arca::core
