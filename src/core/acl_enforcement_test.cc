@@ -152,3 +152,35 @@ TEST_F(AclEnforcement, PolicyEndpointsBadInput) {
 
 }  // namespace
 }  // namespace arca::core
+
+namespace arca::core {
+namespace {
+
+TEST_F(AclEnforcement, CubbyholeIsPrivateAndGoesWithTheToken) {
+  std::string a = Token({{"policies", "default"}});
+  std::string b = Token({{"policies", "default"}});
+  // The default policy grants cubbyhole/*.
+  EXPECT_EQ(Status(Operation::kUpdate, "cubbyhole/note", a, {{"k", "for a"}}), 200);
+  EXPECT_EQ(Status(Operation::kUpdate, "cubbyhole/note", b, {{"k", "for b"}}), 200);
+  EXPECT_EQ(t_.Do(Operation::kRead, "cubbyhole/note", {}, a)->data["k"].as_string(), "for a");
+  EXPECT_EQ(t_.Do(Operation::kRead, "cubbyhole/note", {}, b)->data["k"].as_string(), "for b");
+  auto list = t_.Do(Operation::kList, "cubbyhole/", {}, a);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->data["keys"].as_array().size(), 1u);
+  // Bad input.
+  EXPECT_EQ(Status(Operation::kUpdate, "cubbyhole/empty", a), 400);
+  EXPECT_EQ(Status(Operation::kRead, "cubbyhole/missing", a), 404);
+  EXPECT_EQ(Status(Operation::kUpdate, "sys/mounts/cubbyhole", root_, {{"type", "kv"}}), 400);
+  EXPECT_EQ(Status(Operation::kUpdate, "sys/mounts/c2", root_, {{"type", "cubbyhole"}}), 400);
+  EXPECT_EQ(Status(Operation::kDelete, "sys/mounts/cubbyhole", root_), 400);
+  // Revoking a token destroys its cubbyhole; the other one's stays.
+  ASSERT_TRUE(t_.Do(Operation::kUpdate, "auth/token/revoke", json::object{{"token", a}}, root_));
+  auto mounts = t_.Do(Operation::kRead, "sys/mounts", {}, root_);
+  ASSERT_TRUE(mounts->data.contains("cubbyhole/"));
+  EXPECT_EQ(t_.Do(Operation::kRead, "cubbyhole/note", {}, b)->data["k"].as_string(), "for b");
+  std::string a2 = Token({{"policies", "default"}});
+  EXPECT_EQ(Status(Operation::kRead, "cubbyhole/note", a2), 404);
+}
+
+}  // namespace
+}  // namespace arca::core

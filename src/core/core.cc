@@ -26,6 +26,14 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   barrier_ = std::make_unique<Barrier>(*config_.physical);
   token_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/token/");
   tokens_ = std::make_unique<TokenStore>(*token_view_);
+  // A revoked token's cubbyhole goes with it.
+  tokens_->SetRevokeHook([this](const TokenEntry& e) {
+    if (auto cubby = router_.Find("cubbyhole/"); cubby && !e.accessor.empty()) {
+      if (auto s = logical::DeleteTree(cubby->view(), e.accessor + "/"); !s) {
+        spdlog::error("core: removing a revoked token's cubbyhole: {}", s.error().message());
+      }
+    }
+  });
   policy_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/policy/");
   policies_ = std::make_unique<PolicyStore>(*policy_view_);
   sys_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/");

@@ -74,6 +74,11 @@ Status Core::LoadMounts(bool is_auth) {
     if (is_auth) {
       entries.push_back(DefaultEntry(true, "token/", "token", "token based credentials"));
     } else {
+      if (IsKnownType("cubbyhole", false)) {
+        MountEntry cubby = DefaultEntry(false, "cubbyhole/", "cubbyhole", "per-token private secret storage");
+        cubby.local = true;
+        entries.push_back(std::move(cubby));
+      }
       entries.push_back(DefaultEntry(false, "sys/", "system", "system endpoints used for control, policy and debugging"));
     }
   }
@@ -108,7 +113,8 @@ Status Core::EnableMount(MountEntry entry) {
   if (!entry.is_auth && router_path.starts_with("auth/")) {
     return InvalidRequest("cannot mount under auth/: use sys/auth to enable an auth method");
   }
-  if (IsProtectedPath(router_path) || entry.type == "system" || entry.type == "token") {
+  if (IsProtectedPath(router_path) || entry.type == "system" || entry.type == "token" ||
+      entry.type == "cubbyhole" || router_path == "cubbyhole/") {
     return InvalidRequest("cannot mount \"" + router_path + "\" of type \"" + entry.type +
                           "\": the path or type is reserved");
   }
@@ -160,20 +166,8 @@ Status Core::DisableMount(std::string_view path, bool is_auth) {
   }
   router_.Unmount(router_path);
   // Remove the mount's data.
-  std::string prefix = removed.StoragePrefix();
-  std::vector<std::string> stack{""};
-  while (!stack.empty()) {
-    std::string dir = stack.back();
-    stack.pop_back();
-    auto keys = barrier_->List(prefix + dir);
-    if (!keys) break;
-    for (const auto& k : *keys) {
-      if (!k.empty() && k.back() == '/') {
-        stack.push_back(dir + k);
-      } else {
-        (void)barrier_->Delete(prefix + dir + k);
-      }
-    }
+  if (auto s = logical::DeleteTree(*barrier_, removed.StoragePrefix()); !s) {
+    spdlog::error("core: unmount {}: removing data: {}", router_path, s.error().message());
   }
   spdlog::info("core: successfully unmounted: path={}", router_path);
   return OkStatus();

@@ -8,6 +8,7 @@
 
 #include "common/json.h"
 #include "core/core.h"
+#include "engines/cubbyhole/cubbyhole.h"
 #include "engines/kv/kv.h"
 #include "storage/backend.h"
 
@@ -24,6 +25,7 @@ struct TestCore {
     CoreConfig cfg;
     cfg.physical = physical ? std::move(physical) : *storage::NewInmemBackend({});
     cfg.secret_engines["kv"] = engines::kv::NewKvBackend;
+    cfg.secret_engines["cubbyhole"] = engines::cubbyhole::NewCubbyholeBackend;
     core = std::make_unique<Core>(std::move(cfg));
   }
 

@@ -14,6 +14,23 @@ Status PutJson(Storage& s, std::string_view key, const json::value& v) {
   return s.Put(key, json::serialize(v));
 }
 
+Status DeleteTree(Storage& s, std::string_view prefix) {
+  std::vector<std::string> stack{std::string(prefix)};
+  while (!stack.empty()) {
+    std::string dir = std::move(stack.back());
+    stack.pop_back();
+    ARCA_ASSIGN_OR_RETURN(std::vector<std::string> keys, s.List(dir));
+    for (const auto& k : keys) {
+      if (!k.empty() && k.back() == '/') {
+        stack.push_back(dir + k);
+      } else {
+        ARCA_RETURN_IF_ERROR(s.Delete(dir + k));
+      }
+    }
+  }
+  return OkStatus();
+}
+
 Result<std::optional<std::string>> PrefixedStorage::Get(std::string_view key) {
   return inner_.Get(prefix_ + std::string(key));
 }

@@ -35,6 +35,10 @@ class Storage {
 Result<std::optional<json::value>> GetJson(Storage& s, std::string_view key);
 Status PutJson(Storage& s, std::string_view key, const json::value& v);
 
+// Deletes every key under `prefix` ("" or ending in '/'), depth first. Best effort: stops at the
+// first error and returns it.
+Status DeleteTree(Storage& s, std::string_view prefix);
+
 // A Storage over another one, with every key prefixed (used for sub-views).
 class PrefixedStorage : public Storage {
  public:

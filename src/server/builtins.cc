@@ -1,5 +1,6 @@
 #include "server/builtins.h"
 
+#include "engines/cubbyhole/cubbyhole.h"
 #include "engines/kv/kv.h"
 
 namespace arca::server {
@@ -16,6 +17,7 @@ const std::map<std::string, storage::Factory>& StorageBackends() {
 const std::map<std::string, logical::Factory>& SecretEngines() {
   static const std::map<std::string, logical::Factory> kTable = {
       {"kv", engines::kv::NewKvBackend},
+      {"cubbyhole", engines::cubbyhole::NewCubbyholeBackend},
   };
   return kTable;
 }

@@ -182,6 +182,9 @@ Status TokenStore::Revoke(std::string_view token) {
         acc_hash = Hash(e->accessor);
       }
       ARCA_RETURN_IF_ERROR(view_.Delete("accessor/" + acc_hash));
+      ARCA_RETURN_IF_ERROR(view_.Delete("id/" + hash));
+      if (revoke_hook_) revoke_hook_(*e);
+      return OkStatus();
     }
   }
   return view_.Delete("id/" + hash);

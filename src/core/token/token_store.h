@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <memory>
@@ -63,6 +64,8 @@ class TokenStore {
   Result<std::string> CreateToken(TokenEntry entry, std::string id = "");
   // Deletes one token (its entry, accessor index and cache entry). Unknown tokens succeed.
   Status Revoke(std::string_view token);
+  // Called after a token is revoked (e.g. to destroy its cubbyhole). Set once, before use.
+  void SetRevokeHook(std::function<void(const TokenEntry&)> hook) { revoke_hook_ = std::move(hook); }
   // Counts one use of a token with num_uses > 0; the last use revokes it.
   Status UseToken(std::string_view token, const TokenEntry& entry);
   // The entry of `token`, or nullptr when unknown. Entries are immutable once cached.
@@ -93,6 +96,7 @@ class TokenStore {
   SecureBytes salt_;                                        // guarded by mu_
   std::unordered_multimap<size_t, Cached> by_token_;        // guarded by mu_
   std::mutex uses_mu_;  // serialises num_uses accounting
+  std::function<void(const TokenEntry&)> revoke_hook_;  // constant after setup
 };
 
 }  // namespace arca::core
