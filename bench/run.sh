@@ -67,12 +67,61 @@ ADDR="http://127.0.0.1:$ARCA_PORT"
 curl -sf -X POST -H "X-Vault-Token: bench-root" -d '{"type":"kv"}' "$ADDR/v1/sys/mounts/kv1" >/dev/null
 curl -sf -X POST -H "X-Vault-Token: bench-root" -d '{"value":"0123456789abcdef"}' "$ADDR/v1/kv1/bench" >/dev/null
 
+# KV v2 with a non-root token holding ten policies (the ACL is on the hot path).
+for i in $(seq 1 10); do
+  curl -sf -X PUT -H "X-Vault-Token: bench-root" \
+    -d "{\"policy\": \"path \\\"secret/data/p$i/*\\\" { capabilities = [\\\"read\\\"] }\"}" \
+    "$ADDR/v1/sys/policies/acl/p$i" >/dev/null
+done
+curl -sf -X PUT -H "X-Vault-Token: bench-root" \
+  -d '{"policy": "path \"secret/data/bench\" { capabilities = [\"read\", \"create\", \"update\"] }"}' \
+  "$ADDR/v1/sys/policies/acl/bench" >/dev/null
+USER_TOKEN=$(curl -sf -X POST -H "X-Vault-Token: bench-root" \
+  -d '{"policies": ["p1","p2","p3","p4","p5","p6","p7","p8","p9","bench"]}' \
+  "$ADDR/v1/auth/token/create" | python3 -c 'import json,sys; print(json.load(sys.stdin)["auth"]["client_token"])')
+curl -sf -X POST -H "X-Vault-Token: $USER_TOKEN" -d '{"data":{"value":"0123456789abcdef"}}' \
+  "$ADDR/v1/secret/data/bench" >/dev/null
+
+# --- Arca with file (LMDB) storage, for durable writes ---
+FILE_PORT=$(free_port)
+cat > "$WORK/file.hcl" <<CONF
+storage "file" { path = "$WORK/data" }
+listener "tcp" {
+  address = "127.0.0.1:$FILE_PORT"
+  tls_disable = true
+}
+disable_mlock = true
+log_level = "error"
+CONF
+"$ARCA" server -config="$WORK/file.hcl" > "$WORK/arca-file.log" 2>&1 &
+PIDS+=($!)
+wait_port "$FILE_PORT" || { cat "$WORK/arca-file.log"; exit 1; }
+FADDR="http://127.0.0.1:$FILE_PORT"
+FILE_ROOT=$(curl -sf -X PUT -d '{"secret_shares":1,"secret_threshold":1}' "$FADDR/v1/sys/init" |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["keys"][0], d["root_token"])')
+curl -sf -X PUT -d "{\"key\":\"${FILE_ROOT%% *}\"}" "$FADDR/v1/sys/unseal" >/dev/null
+FILE_TOKEN=${FILE_ROOT##* }
+curl -sf -X POST -H "X-Vault-Token: $FILE_TOKEN" -d '{"type":"kv","options":{"version":"2"}}' \
+  "$FADDR/v1/sys/mounts/secret" >/dev/null
+cat > "$WORK/write.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, "/v1/secret/data/w" .. (counter % 1000), nil,
+                    '{"data":{"value":"0123456789abcdef"}}')
+end
+LUA
+
 echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per run, $(nproc) cores"
 run_wrk nginx "http://127.0.0.1:$NGINX_PORT/"
 run_wrk arca_sys_health "$ADDR/v1/sys/health"
 run_wrk arca_kv1_read -H "X-Vault-Token: bench-root" "$ADDR/v1/kv1/bench"
+run_wrk arca_kv2_read_10_policies -H "X-Vault-Token: $USER_TOKEN" "$ADDR/v1/secret/data/bench"
+run_wrk arca_kv2_write_file -H "X-Vault-Token: $FILE_TOKEN" -s "$WORK/write.lua" "$FADDR"
 
 ng=$(cat "$WORK/rps.nginx")
-for n in arca_sys_health arca_kv1_read; do
+for n in arca_sys_health arca_kv1_read arca_kv2_read_10_policies; do
   awk -v a="$(cat "$WORK/rps.$n")" -v b="$ng" -v n="$n" 'BEGIN { printf "%-28s %6.1f%% of nginx\n", n, 100*a/b }'
 done

@@ -8,7 +8,7 @@
 namespace arca::cli {
 namespace {
 
-constexpr std::string_view kGroups[] = {"kv", "operator", "secrets"};
+constexpr std::string_view kGroups[] = {"kv", "operator", "policy", "secrets", "token"};
 
 std::string Listing(std::string_view prefix) {
   std::vector<std::pair<std::string, std::string>> rows;
@@ -24,6 +24,8 @@ std::string Listing(std::string_view prefix) {
         }
         rows.emplace_back(first, first == "kv"         ? "Interact with Arca's Key-Value storage"
                                  : first == "operator" ? "Perform operator-specific tasks"
+                                 : first == "policy"   ? "Interact with policies"
+                                 : first == "token"    ? "Interact with tokens"
                                                        : "Interact with secrets engines");
         continue;
       }

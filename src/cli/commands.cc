@@ -70,6 +70,39 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca secrets tune [options] PATH\n\n  Tunes the configuration of the secrets engine "
      "at PATH.",
      RunSecretsTune},
+    {"login", "Authenticate locally",
+     "Usage: arca login [options] [TOKEN]\n\n  Authenticates with a token (read from stdin with - "
+     "or prompted when absent), verifies it and stores it in ~/.arca-token. -no-store, "
+     "-no-print, -token-only.",
+     RunLogin},
+    {"policy list", "Lists the installed policies",
+     "Usage: arca policy list [options]\n\n  Lists the names of the ACL policies.", RunPolicyList},
+    {"policy read", "Prints the contents of a policy",
+     "Usage: arca policy read [options] NAME\n\n  Prints the rules of the named policy.",
+     RunPolicyRead},
+    {"policy write", "Uploads a named policy from a file",
+     "Usage: arca policy write [options] NAME PATH\n\n  Uploads the policy in the file at PATH "
+     "(- reads stdin) under NAME.",
+     RunPolicyWrite},
+    {"policy delete", "Deletes a policy by name",
+     "Usage: arca policy delete [options] NAME\n\n  Deletes the named policy.", RunPolicyDelete},
+    {"token create", "Create a new token",
+     "Usage: arca token create [options]\n\n  Creates a token (-policy=P repeatable, -ttl, "
+     "-explicit-max-ttl, -display-name, -use-limit, -orphan, -no-default-policy, -metadata=k=v, "
+     "-id).",
+     RunTokenCreate},
+    {"token lookup", "Display information about a token",
+     "Usage: arca token lookup [options] [TOKEN | ACCESSOR]\n\n  Looks up the given token (or "
+     "the current one; -accessor for an accessor).",
+     RunTokenLookup},
+    {"token revoke", "Revoke a token and its children",
+     "Usage: arca token revoke [options] [TOKEN | ACCESSOR]\n\n  Revokes the token and its "
+     "children (-self: the current token; -accessor; -mode=orphan).",
+     RunTokenRevoke},
+    {"token capabilities", "Print capabilities of a token on a path",
+     "Usage: arca token capabilities [options] [TOKEN] PATH\n\n  Prints the capabilities of the "
+     "token (default: the current one) on PATH.",
+     RunTokenCapabilities},
 };
 
 }  // namespace

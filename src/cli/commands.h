@@ -64,5 +64,14 @@ int RunKvGet(Ctx& ctx, const std::vector<std::string>& args);
 int RunKvPut(Ctx& ctx, const std::vector<std::string>& args);
 int RunKvDelete(Ctx& ctx, const std::vector<std::string>& args);
 int RunKvList(Ctx& ctx, const std::vector<std::string>& args);
+int RunPolicyList(Ctx& ctx, const std::vector<std::string>& args);
+int RunPolicyRead(Ctx& ctx, const std::vector<std::string>& args);
+int RunPolicyWrite(Ctx& ctx, const std::vector<std::string>& args);
+int RunPolicyDelete(Ctx& ctx, const std::vector<std::string>& args);
+int RunTokenCreate(Ctx& ctx, const std::vector<std::string>& args);
+int RunTokenLookup(Ctx& ctx, const std::vector<std::string>& args);
+int RunTokenRevoke(Ctx& ctx, const std::vector<std::string>& args);
+int RunTokenCapabilities(Ctx& ctx, const std::vector<std::string>& args);
+int RunLogin(Ctx& ctx, const std::vector<std::string>& args);
 
 }  // namespace arca::cli

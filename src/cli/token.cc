@@ -188,8 +188,8 @@ int RunTokenCapabilities(Ctx& ctx, const std::vector<std::string>& raw_args) {
   auto args = ctx.Parse(raw_args);
   if (!args) return args.error();
   if (args->empty() || args->size() > 2) {
-    ctx.err() << (args->empty() ? "Not enough" : "Too many")
-              << " arguments (expected 1-2, got " << args->size() << ")\n";
+    ctx.err() << (args->empty() ? "Not enough" : "Too many") << " arguments (expected 1-2, got "
+              << args->size() << ")\n";
     return 1;
   }
   std::string token = args->size() == 2 ? (*args)[0] : "";
@@ -207,9 +207,9 @@ int RunTokenCapabilities(Ctx& ctx, const std::vector<std::string>& raw_args) {
   if (!r) return ServerError(ctx, "Error listing capabilities", r.error());
   // Vault reads res[path], falling back to res["capabilities"]; Arca may also nest them in data.
   const json::value* caps = nullptr;
-  for (const json::object* o : {&*r, r->if_contains("data") && r->at("data").is_object()
-                                         ? &r->at("data").as_object()
-                                         : nullptr}) {
+  for (const json::object* o :
+       {&*r, r->if_contains("data") && r->at("data").is_object() ? &r->at("data").as_object()
+                                                                 : nullptr}) {
     if (o == nullptr || caps != nullptr) continue;
     if (const json::value* v = o->if_contains(path); v && v->is_array()) caps = v;
     if (const json::value* v = o->if_contains("capabilities"); !caps && v && v->is_array()) {

@@ -49,8 +49,11 @@ struct ListenerOptions {
 
 struct ServerOptions {
   int io_threads = 2;                 // threads running the Asio event loop
-  int worker_threads = 4;             // threads calling Handler::Handle
-  size_t max_queued_requests = 4096;  // requests waiting for a worker; beyond -> 503
+  int worker_threads = 4;             // threads calling Handler::Handle for reads (GET, LIST, ...)
+  // Threads for requests that may write (POST, PUT, PATCH, DELETE). Writes wait for fsync, so
+  // this pool is larger: concurrent writers are what lets storage group-commit them.
+  int write_worker_threads = 16;
+  size_t max_queued_requests = 4096;  // requests waiting for a worker (per pool); beyond -> 503
 };
 
 }  // namespace arca::http

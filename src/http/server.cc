@@ -129,10 +129,25 @@ class ConnectionBase {
 class ServerState {
  public:
   ServerState(Handler& handler, const ServerOptions& opts)
-      : handler_(handler), pool_(opts.worker_threads, opts.max_queued_requests) {}
+      : handler_(handler),
+        pool_(opts.worker_threads, opts.max_queued_requests),
+        write_pool_(opts.write_worker_threads, opts.max_queued_requests) {}
 
   Handler& handler() { return handler_; }
   WorkerPool& pool() { return pool_; }
+  WorkerPool& write_pool() { return write_pool_; }
+  // Reads go to the small pool, anything that may write to the large one.
+  WorkerPool& PoolFor(logical::Operation op) {
+    switch (op) {
+      case logical::Operation::kRead:
+      case logical::Operation::kList:
+      case logical::Operation::kScan:
+      case logical::Operation::kHelp:
+        return pool_;
+      default:
+        return write_pool_;
+    }
+  }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   void SetStopping() { stopping_.store(true, std::memory_order_release); }
 
@@ -167,6 +182,7 @@ class ServerState {
  private:
   Handler& handler_;
   WorkerPool pool_;
+  WorkerPool write_pool_;
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
   std::condition_variable cv_;
@@ -282,7 +298,7 @@ class Connection final : public ConnectionBase, public WorkItem {
           // Not `done_ = ...`: Boost 1.81's move assignment of any_completion_handler recurses.
           net::any_completion_handler<void()> h(std::move(handler));
           done_.swap(h);
-          if (!server_.pool().TryPush(this)) Complete();
+          if (!server_.PoolFor(req_.operation).TryPush(this)) Complete();
         },
         token);
   }
@@ -614,6 +630,7 @@ void Server::Impl::Stop(std::chrono::seconds grace) {
   }
   // 4. Queued requests are answered 503; running handler calls are waited for.
   state_.pool().Shutdown();
+  state_.write_pool().Shutdown();
   if (was_started) {
     if (!state_.WaitForNoConnections(std::chrono::steady_clock::now() + kForcedCloseWait)) {
       spdlog::warn("http: connections did not finish after being closed");

@@ -340,6 +340,25 @@ TEST_F(ServerTest, OversizeBodyIs413AndClosesTheConnection) {
   EXPECT_EQ(handler_.calls(), 1);
 }
 
+TEST_F(ServerTest, WritesRunOnTheirOwnPool) {
+  StartServer({.io_threads = 1, .worker_threads = 1, .write_worker_threads = 2,
+               .max_queued_requests = 1});
+  auto blocked = std::async(std::launch::async, [&] {
+    PlainClient c(port_);
+    HttpResponse r;
+    auto ec = c.Send(MakeRequest("GET", "/v1/block"), r);
+    return ec ? -1 : r.result_int();
+  });
+  ASSERT_TRUE(handler_.WaitForBlocked(1));
+  // The read pool's only worker is stuck; a write is still answered.
+  PlainClient client(port_);
+  HttpResponse res;
+  ASSERT_FALSE(client.Send(MakeRequest("POST", "/v1/secret/x", R"({"a":"b"})"), res));
+  EXPECT_LT(res.result_int(), 500);
+  handler_.Release();
+  EXPECT_EQ(blocked.get(), 200);
+}
+
 TEST_F(ServerTest, QueueFullIs503WithRetryAfter) {
   StartServer({.io_threads = 1, .worker_threads = 1, .max_queued_requests = 1});
   auto blocked = std::async(std::launch::async, [&] {

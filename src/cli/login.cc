@@ -1,0 +1,213 @@
+// `arca login [TOKEN]`: authenticates with a token (the only method so far), verifies it with
+// auth/token/lookup-self and stores it in the token helper file (~/.arca-token).
+#include <algorithm>
+#include <istream>
+#include <iterator>
+#include <ostream>
+
+#include "api/client_config.h"
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "cli/output.h"
+
+namespace arca::cli {
+namespace {
+
+std::string TrimSpace(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
+}
+
+const json::value kNull;
+const json::value& Get(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v ? *v : kNull;
+}
+
+json::array StringArray(const json::value& v) {
+  json::array out;
+  if (!v.is_array()) return out;
+  for (const auto& s : v.as_array()) {
+    if (s.is_string()) out.push_back(s);
+  }
+  return out;
+}
+
+// Reads the token: "-" reads stdin, "" prompts on a terminal or reads a line of stdin.
+Result<std::string> ObtainToken(Ctx& ctx, std::string token) {
+  if (token == "-") {
+    std::string all((std::istreambuf_iterator<char>(ctx.in())), std::istreambuf_iterator<char>());
+    token = all;
+  } else if (token.empty()) {
+    if (ctx.env().stdin_is_terminal) {
+      if (ctx.global.non_interactive) {
+        return InvalidRequest(
+            "a token must be passed to auth (-non-interactive forbids prompting)");
+      }
+      ctx.err() << "Token (will be hidden): " << std::flush;
+      auto line = ctx.env().read_hidden_line ? ctx.env().read_hidden_line()
+                                             : Result<std::string>(InvalidRequest("no terminal"));
+      ctx.err() << "\n";
+      if (!line) {
+        return InvalidRequest(
+            "An error occurred attempting to ask for a token. The raw error message is shown "
+            "below, but usually this is because you attempted to pipe a value into the command "
+            "or you are executing outside of a terminal (tty). If you want to pipe the value, "
+            "pass \"-\" as the argument to read from stdin. The raw error was: " +
+            line.error().message());
+      }
+      token = *line;
+    } else {
+      std::getline(ctx.in(), token);
+    }
+  }
+  token = TrimSpace(token);
+  if (token.empty()) {
+    return InvalidRequest(
+        "a token must be passed to auth, please view the help for more information");
+  }
+  return token;
+}
+
+// The lookup-self data shaped like an auth method's response (Vault's token CLI handler).
+json::object AuthFromLookup(const std::string& token, const json::object& lookup) {
+  json::object data;
+  if (const json::value& d = Get(lookup, "data"); d.is_object()) data = d.as_object();
+  json::array token_policies = StringArray(Get(data, "policies"));
+  json::array identity_policies = StringArray(Get(data, "identity_policies"));
+  std::vector<std::string> all;
+  for (const auto* list : {&token_policies, &identity_policies}) {
+    for (const auto& p : *list) all.emplace_back(p.as_string());
+  }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  json::array policies;
+  for (const auto& p : all) policies.emplace_back(p);
+
+  const json::value& id = Get(data, "id");
+  json::object auth;
+  auth["client_token"] = id.is_string() && !id.as_string().empty() ? id : json::value(token);
+  auth["accessor"] = Get(data, "accessor").is_string() ? Get(data, "accessor") : json::value("");
+  auth["policies"] = policies;
+  auth["token_policies"] = token_policies;
+  auth["identity_policies"] = identity_policies;
+  if (const json::value& meta = Get(data, "meta"); meta.is_object()) auth["metadata"] = meta;
+  const json::value& ttl = Get(data, "ttl");
+  auth["lease_duration"] = ttl.is_int64() || ttl.is_uint64() ? ttl : json::value(0);
+  auth["renewable"] = Get(data, "renewable").is_bool() && Get(data, "renewable").as_bool();
+  json::object secret;
+  secret["request_id"] = Get(lookup, "request_id");
+  secret["auth"] = auth;
+  return secret;
+}
+
+}  // namespace
+
+int RunLogin(Ctx& ctx, const std::vector<std::string>& raw_args) {
+  std::string method = "token", path;
+  bool no_store = false, no_print = false, token_only = false;
+  ctx.flags.String("method", &method, "Auth method (only \"token\" is supported).");
+  ctx.flags.String("path", &path, "Mount path of the auth method (default: the method name).");
+  ctx.flags.Bool("no-store", &no_store, "Do not store the token in the token helper.");
+  ctx.flags.Bool("no-print", &no_print, "Do not print the token or its information.");
+  ctx.flags.Bool("token-only", &token_only, "Print only the token; implies -no-store.");
+  auto args = ctx.Parse(raw_args);
+  if (!args) return args.error();
+  if (token_only) {
+    no_store = true;
+    ctx.global.field = "token";
+  }
+  if (no_store && no_print) {
+    ctx.err() << "-no-store and -no-print cannot be used together\n";
+    return 1;
+  }
+  std::string auth_method = SanitizePath(method);
+  if (auth_method.empty()) auth_method = "token";
+  if (auth_method != "token") {
+    ctx.err() << "Unsupported login method: " << auth_method << " (only \"token\" is supported)\n";
+    return 1;
+  }
+
+  // Vault's token handler config: TOKEN, token=TOKEN, lookup=BOOL.
+  std::string token;
+  bool lookup = true;
+  for (size_t i = 0; i < args->size(); ++i) {
+    const std::string& a = (*args)[i];
+    size_t eq = a.find('=');
+    if (i == 0 && eq == std::string::npos) {
+      token = a;
+    } else if (eq == std::string::npos) {
+      ctx.err() << "Error parsing configuration: format must be key=value: " << a << "\n";
+      return 1;
+    } else if (a.substr(0, eq) == "token") {
+      token = a.substr(eq + 1);
+    } else if (a.substr(0, eq) == "lookup") {
+      auto b = api::ParseGoBool(a.substr(eq + 1));
+      if (!b) {
+        ctx.err() << "Error authenticating: Failed to parse \"lookup\" as boolean\n";
+        return 2;
+      }
+      lookup = *b;
+    }
+  }
+
+  api::Client* client = ctx.client();
+  if (client == nullptr) return 1;
+  auto obtained = ObtainToken(ctx, token);
+  if (!obtained) return ServerError(ctx, "Error authenticating", obtained.error());
+  token = *obtained;
+
+  json::object secret;
+  if (lookup) {
+    client->SetToken(token);
+    auto r = client->Call("GET", "auth/token/lookup-self");
+    if (!r) {
+      ctx.err() << "Error authenticating: error looking up token: " << r.error().message() << "\n";
+      return 2;
+    }
+    secret = AuthFromLookup(token, *r);
+  } else {
+    secret["auth"] = json::object{{"client_token", token}};
+  }
+
+  if (!no_store) {
+    Status stored = api::WriteTokenHelper(api::TokenHelperPath(ctx.env().getenv), token);
+    if (!stored) {
+      ctx.err() << WrapAtLength("Error storing token: " + stored.error().message()) << "\n\n"
+                << WrapAtLength(
+                       "Authentication was successful, but the token was not persisted. The "
+                       "resulting token is shown below for your records.")
+                << "\n";
+      OutputSecret(ctx, secret);
+      return 2;
+    }
+    for (const char* var : {"ARCA_TOKEN", "VAULT_TOKEN"}) {
+      if (auto v = ctx.env().getenv(var); v && !v->empty()) {
+        ctx.err() << WrapAtLength(std::string("WARNING! The ") + var +
+                                  " environment variable is set! The value of this variable "
+                                  "will take precedence; if this is unwanted please unset " +
+                                  var + " or update its value accordingly.")
+                  << "\n\n";
+        break;
+      }
+    }
+  } else if (!token_only) {
+    ctx.err() << WrapAtLength(
+                     "The token was not stored in token helper. Set the ARCA_TOKEN environment "
+                     "variable or pass the token below with each request to Arca.")
+              << "\n\n";
+  }
+  if (no_print) return 0;
+  if (!ctx.global.field.empty()) return PrintSecretField(ctx, secret, ctx.global.field);
+  if (ctx.format() == "table") {
+    ctx.out() << WrapAtLength(
+                     "Success! You are now authenticated. The token information displayed below "
+                     "is already stored in the token helper. You do NOT need to run \"arca "
+                     "login\" again. Future Arca requests will automatically use this token.")
+              << "\n\n";
+  }
+  return OutputSecret(ctx, secret);
+}
+
+}  // namespace arca::cli
