@@ -272,31 +272,8 @@ std::vector<fw::Path> MountPaths(Core& core) {
   AddTablePaths(core, false, paths);
   AddTablePaths(core, true, paths);
 
-  auto mount_info = [](const MountEntry& e) {
-    json::object m;
-    m["type"] = e.type;
-    m["description"] = e.description;
-    m["accessor"] = e.accessor;
-    m["uuid"] = e.uuid;
-    m["local"] = e.local;
-    m["seal_wrap"] = e.seal_wrap;
-    m["external_entropy_access"] = e.external_entropy_access;
-    if (e.options.empty()) {
-      m["options"] = nullptr;
-    } else {
-      json::object o;
-      for (const auto& [k, v] : e.options) o[k] = v;
-      m["options"] = std::move(o);
-    }
-    json::object cfg;
-    cfg["default_lease_ttl"] = e.config.default_lease_ttl.count();
-    cfg["max_lease_ttl"] = e.config.max_lease_ttl.count();
-    cfg["force_no_cache"] = e.config.force_no_cache;
-    m["config"] = std::move(cfg);
-    m["plugin_version"] = e.plugin_version;
-    m["running_plugin_version"] = std::string("v") + ARCA_VERSION + "+builtin.arca";
-    return m;
-  };
+  // The UI listing uses the same entry shape as sys/mounts.
+  auto mount_info = [](const MountEntry& e) { return e.ToApiJson(); };
 
   fw::Path ui;
   ui.pattern = "internal/ui/mounts";
