@@ -184,3 +184,32 @@ TEST_F(AclEnforcement, CubbyholeIsPrivateAndGoesWithTheToken) {
 
 }  // namespace
 }  // namespace arca::core
+
+namespace arca::core {
+namespace {
+
+TEST_F(AclEnforcement, OrphansAndAccessorList) {
+  ASSERT_TRUE(t_.Do(Operation::kUpdate, "sys/policy/maker",
+                    json::object{{"policy", R"(path "auth/token/create*" { capabilities = ["update"] }
+                                              path "auth/token/accessors/" { capabilities = ["list"] })"}},
+                    root_));
+  std::string maker = Token({{"policies", "maker"}});
+  // no_parent on create needs root; create-orphan does not.
+  auto refused = t_.Do(Operation::kUpdate, "auth/token/create", json::object{{"no_parent", true}}, maker);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().http_status(), 400);
+  auto orphan = t_.Do(Operation::kUpdate, "auth/token/create-orphan", json::object{}, maker);
+  ASSERT_TRUE(orphan) << orphan.error().ToString();
+  EXPECT_TRUE(orphan->auth->orphan);
+  // Listing accessors needs sudo: a list grant alone is refused; root sees every token.
+  EXPECT_EQ(Status(Operation::kList, "auth/token/accessors/", maker), 403);
+  auto list = t_.Do(Operation::kList, "auth/token/accessors/", {}, root_);
+  ASSERT_TRUE(list) << list.error().ToString();
+  bool found = false;
+  for (auto& a : list->data["keys"].as_array()) found |= a.as_string() == orphan->auth->accessor;
+  EXPECT_TRUE(found);
+  EXPECT_GE(list->data["keys"].as_array().size(), 3u);  // root, maker, orphan
+}
+
+}  // namespace
+}  // namespace arca::core

@@ -57,7 +57,7 @@ json::object LookupData(const TokenEntry& e, std::string_view id) {
 }  // namespace
 
 Result<Response> CreateToken(TokenStore& store, const logical::SystemView* system, Request& req,
-                             fw::FieldData& d) {
+                             fw::FieldData& d, bool orphan_path) {
   ARCA_ASSIGN_OR_RETURN(auto parent, store.Lookup(req.client_token));
   if (!parent) return PermissionDenied();
   const bool parent_root = parent->IsRoot();
@@ -87,7 +87,7 @@ Result<Response> CreateToken(TokenStore& store, const logical::SystemView* syste
   if (!d.GetString("id").empty() && !parent_root) {
     return InvalidRequest("root or sudo privileges required to specify token id");
   }
-  if (d.GetBool("no_parent") && !parent_root) {
+  if (d.GetBool("no_parent") && !parent_root && !orphan_path) {
     return InvalidRequest("root or sudo privileges required to create orphan token");
   }
   int64_t num_uses = d.GetInt("num_uses");
@@ -106,7 +106,7 @@ Result<Response> CreateToken(TokenStore& store, const logical::SystemView* syste
   std::string display = d.GetString("display_name");
   e.display_name = display.empty() ? "token" : "token-" + display;
   e.num_uses = num_uses;
-  e.orphan = d.GetBool("no_parent");
+  e.orphan = orphan_path || d.GetBool("no_parent");
   auto ttl = d.GetDuration("ttl");
   auto explicit_max = d.GetDuration("explicit_max_ttl");
   auto max = system ? system->MaxLeaseTtl() : std::chrono::seconds(768 * 3600);
@@ -197,10 +197,27 @@ std::shared_ptr<logical::Backend> NewTokenBackend(TokenStore& store,
   create.fields["period"] = fw::FieldSchema{fw::FieldType::kDuration, "Period (not supported yet)."};
   create.fields["type"] = fw::FieldSchema{fw::FieldType::kString, "service (batch not supported yet)."};
   create.fields["entity_alias"] = fw::FieldSchema{fw::FieldType::kString, "Entity alias (not supported yet)."};
+  fw::Path create_orphan = create;
   create.operations[Operation::kUpdate] = {[&store, system](Request& req, fw::FieldData& d) {
-    return CreateToken(store, system, req, d);
+    return CreateToken(store, system, req, d, false);
   }, "Create a token."};
   opts.paths.push_back(std::move(create));
+  create_orphan.pattern = "create-orphan";
+  create_orphan.help_synopsis = "Create a token with no parent (it outlives its creator).";
+  create_orphan.operations[Operation::kUpdate] = {[&store, system](Request& req, fw::FieldData& d) {
+    return CreateToken(store, system, req, d, true);
+  }, "Create an orphan token."};
+  opts.paths.push_back(std::move(create_orphan));
+
+  fw::Path accessors;
+  accessors.pattern = "accessors/?";
+  accessors.help_synopsis = "List the accessors of all tokens (sudo).";
+  accessors.operations[Operation::kList] = {[&store](Request&, fw::FieldData&) -> Result<Response> {
+    ARCA_ASSIGN_OR_RETURN(auto list, store.ListAccessors());
+    return Response::ListResponse(list);
+  }, "List token accessors."};
+  opts.paths.push_back(std::move(accessors));
+  opts.special_paths.root = {"accessors*", "revoke-orphan/*"};
 
   fw::Path revoke_self;
   revoke_self.pattern = "revoke-self";

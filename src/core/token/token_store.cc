@@ -1,5 +1,7 @@
 #include "core/token/token_store.h"
 
+#include <algorithm>
+
 #include <mutex>
 
 #include "common/encoding.h"
@@ -154,6 +156,19 @@ Result<std::string> TokenStore::CreateToken(TokenEntry e, std::string id) {
                         .count();
   ARCA_RETURN_IF_ERROR(Store(e));
   return id;
+}
+
+Result<std::vector<std::string>> TokenStore::ListAccessors() {
+  ARCA_ASSIGN_OR_RETURN(std::vector<std::string> keys, view_.List("id/"));
+  std::vector<std::string> out;
+  for (const auto& k : keys) {
+    ARCA_ASSIGN_OR_RETURN(auto v, logical::GetJson(view_, "id/" + k));
+    if (!v || !v->is_object()) continue;
+    auto e = TokenEntry::FromStorageJson(v->as_object());
+    if (e) out.push_back(e->accessor);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Status TokenStore::Revoke(std::string_view token) {

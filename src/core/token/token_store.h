@@ -62,6 +62,8 @@ class TokenStore {
   // Stores a token described by `entry` (policies, ttl, meta, ...); fills in the id hash,
   // accessor and creation time. `id` empty = generate. Returns the token.
   Result<std::string> CreateToken(TokenEntry entry, std::string id = "");
+  // Accessors of every stored token, sorted.
+  Result<std::vector<std::string>> ListAccessors();
   // Deletes one token (its entry, accessor index and cache entry). Unknown tokens succeed.
   Status Revoke(std::string_view token);
   // Called after a token is revoked (e.g. to destroy its cubbyhole). Set once, before use.
