@@ -213,3 +213,42 @@ TEST_F(AclEnforcement, OrphansAndAccessorList) {
 
 }  // namespace
 }  // namespace arca::core
+
+namespace arca::core {
+namespace {
+
+TEST_F(AclEnforcement, RenewWithinLimits) {
+  std::string tok = Token({{"policies", "default"}, {"ttl", "1h"}, {"explicit_max_ttl", "2h"}});
+  auto look = t_.Do(Operation::kRead, "auth/token/lookup-self", {}, tok);
+  ASSERT_TRUE(look);
+  EXPECT_TRUE(look->data["renewable"].as_bool());
+  EXPECT_LE(look->data["ttl"].as_int64(), 3600);
+  EXPECT_GE(look->data["ttl"].as_int64(), 3590);
+  // Renewing asks for 3h; explicit_max_ttl caps it at 2h from creation.
+  auto r = t_.Do(Operation::kUpdate, "auth/token/renew-self", json::object{{"increment", "3h"}}, tok);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_LE(r->auth->lease_duration.count(), 7200);
+  EXPECT_GE(r->auth->lease_duration.count(), 7190);
+  auto again = t_.Do(Operation::kRead, "auth/token/lookup-self", {}, tok);
+  EXPECT_GE(again->data["ttl"].as_int64(), 7190);
+  // The default policy grants renew-self; renewing another token by value needs more.
+  auto other = t_.Do(Operation::kUpdate, "auth/token/renew", json::object{{"token", tok}}, tok);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().http_status(), 403);
+  EXPECT_TRUE(t_.Do(Operation::kUpdate, "auth/token/renew", json::object{{"token", tok}, {"increment", 60}}, root_));
+  EXPECT_LE(t_.Do(Operation::kRead, "auth/token/lookup-self", {}, tok)->data["ttl"].as_int64(), 60);
+
+  std::string fixed = Token({{"policies", "default"}, {"renewable", false}});
+  auto refused = t_.Do(Operation::kUpdate, "auth/token/renew-self", json::object{}, fixed);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().http_status(), 400);
+  auto root_renew = t_.Do(Operation::kUpdate, "auth/token/renew-self", json::object{}, root_);
+  ASSERT_FALSE(root_renew);
+  EXPECT_EQ(root_renew.error().http_status(), 400);
+  auto bad = t_.Do(Operation::kUpdate, "auth/token/renew-self", json::object{{"increment", "soon"}}, tok);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().http_status(), 400);
+}
+
+}  // namespace
+}  // namespace arca::core

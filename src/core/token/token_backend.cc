@@ -48,8 +48,11 @@ json::object LookupData(const TokenEntry& e, std::string_view id) {
   json::array pol;
   for (const auto& p : e.policies) pol.emplace_back(p);
   d["policies"] = std::move(pol);
-  d["renewable"] = false;
-  d["ttl"] = e.ttl.count();
+  d["renewable"] = e.renewable && e.expire_time > 0;
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  d["ttl"] = e.expire_time > 0 ? std::max<int64_t>(0, e.expire_time - now) : 0;
+  if (e.expire_time > 0) d["expire_time"] = UnixToRfc3339(e.expire_time);
   d["type"] = e.type;
   return d;
 }
@@ -107,6 +110,7 @@ Result<Response> CreateToken(TokenStore& store, const logical::SystemView* syste
   e.display_name = display.empty() ? "token" : "token-" + display;
   e.num_uses = num_uses;
   e.orphan = orphan_path || d.GetBool("no_parent");
+  e.renewable = !d.Has("renewable") || d.GetBool("renewable");
   auto ttl = d.GetDuration("ttl");
   auto explicit_max = d.GetDuration("explicit_max_ttl");
   auto max = system ? system->MaxLeaseTtl() : std::chrono::seconds(768 * 3600);
@@ -126,7 +130,7 @@ Result<Response> CreateToken(TokenStore& store, const logical::SystemView* syste
   auth.token_policies = created->policies;
   auth.metadata = created->meta;
   auth.lease_duration = created->ttl;
-  auth.renewable = false;  // renewal arrives with the lease manager
+  auth.renewable = created->renewable && created->expire_time > 0;
   auth.token_type = "service";
   auth.orphan = created->orphan;
   auth.num_uses = static_cast<int>(created->num_uses);
@@ -218,6 +222,43 @@ std::shared_ptr<logical::Backend> NewTokenBackend(TokenStore& store,
   }, "List token accessors."};
   opts.paths.push_back(std::move(accessors));
   opts.special_paths.root = {"accessors*", "revoke-orphan/*"};
+
+  auto renew = [&store, system](std::string_view token, fw::FieldData& d) -> Result<Response> {
+    if (token.empty()) return InvalidRequest("missing token");
+    auto max = system ? system->MaxLeaseTtl() : std::chrono::seconds(0);
+    ARCA_ASSIGN_OR_RETURN(auto ttl, store.Renew(token, d.GetDuration("increment"), max));
+    ARCA_ASSIGN_OR_RETURN(auto entry, store.Lookup(token));
+    if (!entry) return InvalidRequest("invalid token");
+    logical::Auth auth;
+    auth.client_token = std::string(token);
+    auth.accessor = entry->accessor;
+    auth.policies = entry->policies;
+    auth.token_policies = entry->policies;
+    auth.metadata = entry->meta;
+    auth.lease_duration = ttl;
+    auth.renewable = entry->renewable;
+    auth.orphan = entry->orphan;
+    Response resp;
+    resp.auth = std::move(auth);
+    return resp;
+  };
+  fw::Path renew_self;
+  renew_self.pattern = "renew-self";
+  renew_self.help_synopsis = "Renew the calling token.";
+  renew_self.fields["increment"] = fw::FieldSchema{fw::FieldType::kDuration, "Requested extension (default: the token's TTL)."};
+  renew_self.operations[Operation::kUpdate] = {[renew](Request& req, fw::FieldData& d) {
+    return renew(req.client_token, d);
+  }, "Renew the calling token."};
+  opts.paths.push_back(std::move(renew_self));
+  fw::Path renew_one;
+  renew_one.pattern = "renew";
+  renew_one.help_synopsis = "Renew a token.";
+  renew_one.fields["token"] = fw::FieldSchema{fw::FieldType::kString, "Token to renew."};
+  renew_one.fields["increment"] = fw::FieldSchema{fw::FieldType::kDuration, "Requested extension (default: the token's TTL)."};
+  renew_one.operations[Operation::kUpdate] = {[renew](Request&, fw::FieldData& d) {
+    return renew(d.GetString("token"), d);
+  }, "Renew a token."};
+  opts.paths.push_back(std::move(renew_one));
 
   fw::Path revoke_self;
   revoke_self.pattern = "revoke-self";

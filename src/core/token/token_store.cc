@@ -49,9 +49,7 @@ bool TokenEntry::IsRoot() const {
   return false;
 }
 
-bool TokenEntry::Expired(int64_t now) const {
-  return ttl.count() > 0 && creation_time + ttl.count() <= now;
-}
+bool TokenEntry::Expired(int64_t now) const { return expire_time > 0 && expire_time <= now; }
 
 json::object TokenEntry::ToStorageJson() const {
   json::object o;
@@ -66,6 +64,8 @@ json::object TokenEntry::ToStorageJson() const {
   o["num_uses"] = num_uses;
   o["creation_time"] = creation_time;
   o["ttl"] = ttl.count();
+  o["expire_time"] = expire_time;
+  o["renewable"] = renewable;
   o["explicit_max_ttl"] = explicit_max_ttl.count();
   o["period"] = period.count();
   o["orphan"] = orphan;
@@ -88,6 +88,8 @@ Result<TokenEntry> TokenEntry::FromStorageJson(const json::object& o) {
     e.num_uses = o.at("num_uses").to_number<int64_t>();
     e.creation_time = o.at("creation_time").to_number<int64_t>();
     e.ttl = std::chrono::seconds(o.at("ttl").to_number<int64_t>());
+    e.expire_time = o.at("expire_time").to_number<int64_t>();
+    e.renewable = o.at("renewable").as_bool();
     e.explicit_max_ttl = std::chrono::seconds(o.at("explicit_max_ttl").to_number<int64_t>());
     e.period = std::chrono::seconds(o.at("period").to_number<int64_t>());
     e.orphan = o.at("orphan").as_bool();
@@ -151,11 +153,38 @@ Result<std::string> TokenStore::CreateToken(TokenEntry e, std::string id) {
   ARCA_ASSIGN_OR_RETURN(auto existing, view_.Get("id/" + e.id_hash));
   if (existing) return InvalidRequest("cannot create a token with a duplicate ID");
   e.accessor = RandomBase62(24);
-  e.creation_time = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
+  e.creation_time = NowUnix();
+  e.expire_time = e.ttl.count() > 0 ? e.creation_time + e.ttl.count() : 0;
   ARCA_RETURN_IF_ERROR(Store(e));
   return id;
+}
+
+Result<std::chrono::seconds> TokenStore::Renew(std::string_view token,
+                                               std::chrono::seconds increment,
+                                               std::chrono::seconds max_ttl) {
+  std::lock_guard lock(uses_mu_);
+  ARCA_ASSIGN_OR_RETURN(auto cached, Lookup(token));
+  if (!cached) return InvalidRequest("invalid token");
+  TokenEntry e = *cached;
+  if (e.expire_time == 0) return InvalidRequest("token has no TTL and cannot be renewed");
+  if (!e.renewable) return InvalidRequest("lease is not renewable");
+  int64_t now = NowUnix();
+  int64_t wanted = increment.count() > 0 ? increment.count() : e.ttl.count();
+  int64_t expire = now + wanted;
+  if (e.explicit_max_ttl.count() > 0) {
+    expire = std::min(expire, e.creation_time + e.explicit_max_ttl.count());
+  }
+  if (max_ttl.count() > 0) expire = std::min(expire, e.creation_time + max_ttl.count());
+  e.expire_time = std::max(expire, now);
+  ARCA_RETURN_IF_ERROR(logical::PutJson(view_, "id/" + e.id_hash, e.ToStorageJson()));
+  std::unique_lock cache_lock(mu_);
+  auto [first, last] = by_token_.equal_range(std::hash<std::string_view>{}(token));
+  for (auto it = first; it != last; ++it) {
+    if (crypto::ConstantTimeEquals(it->second.token, token)) {
+      it->second.entry = std::make_shared<const TokenEntry>(e);
+    }
+  }
+  return std::chrono::seconds(e.expire_time - now);
 }
 
 Result<std::vector<std::string>> TokenStore::ListAccessors() {

@@ -38,13 +38,17 @@ struct TokenEntry {
   int64_t creation_time = 0;  // unix seconds
   std::chrono::seconds ttl{0};
   std::chrono::seconds explicit_max_ttl{0};
+  // Unix seconds when the token stops working; 0 = never. Set at creation (creation + ttl) and
+  // moved by renewal.
+  int64_t expire_time = 0;
+  bool renewable = true;
   std::chrono::seconds period{0};
   bool orphan = false;
   std::string type = "service";
   std::string entity_id;
 
   bool IsRoot() const;
-  // Whether the TTL (from creation) has run out at `now` (unix seconds). TTL 0 never expires.
+  // Whether the token has expired at `now` (unix seconds).
   bool Expired(int64_t now) const;
   json::object ToStorageJson() const;
   static Result<TokenEntry> FromStorageJson(const json::object& o);
@@ -62,6 +66,10 @@ class TokenStore {
   // Stores a token described by `entry` (policies, ttl, meta, ...); fills in the id hash,
   // accessor and creation time. `id` empty = generate. Returns the token.
   Result<std::string> CreateToken(TokenEntry entry, std::string id = "");
+  // Extends a renewable token's life by `increment` (0 = its original TTL) from now, capped by
+  // explicit_max_ttl and `max_ttl` (both counted from creation). Returns the new remaining TTL.
+  Result<std::chrono::seconds> Renew(std::string_view token, std::chrono::seconds increment,
+                                     std::chrono::seconds max_ttl);
   // Accessors of every stored token, sorted.
   Result<std::vector<std::string>> ListAccessors();
   // Deletes one token (its entry, accessor index and cache entry). Unknown tokens succeed.
