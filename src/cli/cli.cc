@@ -81,7 +81,16 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env, const ExtraCommand
   if (auto it = extra.find(first); it != extra.end()) {
     return it->second(std::vector<std::string>(args.begin() + 1, args.end()));
   }
-  // Longest match: "operator init" before "operator".
+  // Longest match: "kv metadata get" before "kv metadata", "operator init" before "operator".
+  if (args.size() >= 3) {
+    std::string three = first + " " + args[1] + " " + args[2];
+    for (const auto& c : CommandTable()) {
+      if (c.name == three) {
+        Ctx ctx(env, std::string(c.name), std::string(c.usage));
+        return c.run(ctx, std::vector<std::string>(args.begin() + 3, args.end()));
+      }
+    }
+  }
   if (args.size() >= 2) {
     std::string two = first + " " + args[1];
     for (const auto& c : CommandTable()) {

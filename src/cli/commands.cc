@@ -40,6 +40,34 @@ constexpr CommandSpec kCommands[] = {
      RunKvDelete},
     {"kv list", "List data or secrets",
      "Usage: arca kv list [options] PATH\n\n  Lists the keys at PATH.", RunKvList},
+    {"kv patch", "Sets or updates data in the KV store without overwriting",
+     "Usage: arca kv patch [options] KEY [DATA]\n\n  Merges the data into the latest version "
+     "of KEY (KV v2; -mount=MOUNT, -cas=N).",
+     RunKvPatch},
+    {"kv undelete", "Undeletes versions in the KV store",
+     "Usage: arca kv undelete [options] KEY\n\n  Undeletes the given versions of KEY "
+     "(KV v2; -versions=1,2 required).",
+     RunKvUndelete},
+    {"kv destroy", "Permanently removes one or more versions in the KV store",
+     "Usage: arca kv destroy [options] KEY\n\n  Destroys the given versions of KEY "
+     "(KV v2; -versions=1,2 required).",
+     RunKvDestroy},
+    {"kv rollback", "Rolls back to a previous version of data",
+     "Usage: arca kv rollback [options] KEY\n\n  Writes version -version=N of KEY back as the "
+     "newest version (KV v2).",
+     RunKvRollback},
+    {"kv metadata get", "Retrieves key metadata from the KV store",
+     "Usage: arca kv metadata get [options] KEY\n\n  Prints the metadata and versions of KEY "
+     "(KV v2).",
+     RunKvMetadataGet},
+    {"kv metadata put", "Sets or updates key settings in the KV store",
+     "Usage: arca kv metadata put [options] KEY\n\n  Sets -max-versions=N, -cas-required, "
+     "-delete-version-after=D and -custom-metadata=k=v (repeatable) on KEY (KV v2).",
+     RunKvMetadataPut},
+    {"kv metadata delete", "Deletes all versions and metadata for a key in the KV store",
+     "Usage: arca kv metadata delete [options] KEY\n\n  Deletes KEY with all its versions "
+     "(KV v2).",
+     RunKvMetadataDelete},
     {"operator init", "Initializes a server",
      "Usage: arca operator init [options]\n\n  Initializes the server: -key-shares=5 "
      "-key-threshold=3, -status checks the state.",

@@ -4,60 +4,10 @@
 #include "cli/commands.h"
 #include "cli/kv_args.h"
 #include "cli/kv_paths.h"
+#include "cli/kv_target.h"
 #include "cli/output.h"
 
 namespace arca::cli {
-namespace {
-
-// Where a kv command operates: resolved from either "-mount=M KEY" or "MOUNT/KEY".
-struct KvTarget {
-  KvMount mount;
-  std::string partial;  // the key, including the mount path for v2 / no-mount-flag forms
-  bool mount_flag = false;
-  bool v2() const { return mount.version == 2; }
-};
-
-std::optional<KvTarget> Resolve(Ctx& ctx, api::Client& client, const std::string& mount_flag,
-                                const std::string& arg, int* code) {
-  KvTarget t;
-  t.partial = SanitizePath(arg);
-  t.mount_flag = !mount_flag.empty();
-  auto m = KvPreflight(client, t.mount_flag ? SanitizePath(mount_flag) : t.partial);
-  if (!m) {
-    ctx.err() << m.error().message() << "\n";
-    *code = 2;
-    return std::nullopt;
-  }
-  t.mount = *m;
-  if (t.mount_flag) {
-    if (t.v2()) {
-      t.partial = PathJoin({t.mount.mount_path, t.partial});
-    } else {
-      // v1 with -mount: the mount path as given (the preflight may be unavailable).
-      std::string mount =
-          t.mount.mount_path.empty() ? SanitizePath(mount_flag) : t.mount.mount_path;
-      t.partial = PathJoin({mount, t.partial});
-    }
-  }
-  return t;
-}
-
-std::string FullPath(const KvTarget& t, std::string_view api_prefix) {
-  if (!t.v2()) return t.partial;
-  return AddPrefixToKvPath(t.partial, t.mount.mount_path, api_prefix);
-}
-
-// "== Secret Path ==\n<path>\n\n"
-void OutputPath(Ctx& ctx, const std::string& path, std::string_view title) {
-  ctx.out() << PadEqualSigns(title, path.size()) << "\n" << path << "\n\n";
-}
-
-const json::object* ObjectAt(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_object() ? &v->as_object() : nullptr;
-}
-
-}  // namespace
 
 int RunKvGet(Ctx& ctx, const std::vector<std::string>& raw_args) {
   std::string mount;
@@ -70,9 +20,9 @@ int RunKvGet(Ctx& ctx, const std::vector<std::string>& raw_args) {
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
   int code = 0;
-  auto t = Resolve(ctx, *client, mount, (*args)[0], &code);
+  auto t = ResolveKvTarget(ctx, *client, mount, (*args)[0], &code);
   if (!t) return code;
-  std::string full = FullPath(*t, "data");
+  std::string full = KvFullPath(*t, "data");
   api::QueryParams query;
   if (t->v2() && version > 0) query.emplace_back("version", std::to_string(version));
   auto secret = client->Read(full, query);
@@ -82,12 +32,12 @@ int RunKvGet(Ctx& ctx, const std::vector<std::string>& raw_args) {
     return 2;
   }
   const json::object& s = **secret;
-  const json::object* data = ObjectAt(s, "data");
+  const json::object* data = KvObjectAt(s, "data");
 
   if (!ctx.global.field.empty()) {
     const std::string& field = ctx.global.field;
     if (!t->v2()) return PrintSecretField(ctx, s, field);
-    const json::object* inner = data ? ObjectAt(*data, "data") : nullptr;
+    const json::object* inner = data ? KvObjectAt(*data, "data") : nullptr;
     if (inner == nullptr) {
       ctx.err() << "No data found at " << full << "\n";
       return 2;
@@ -99,14 +49,14 @@ int RunKvGet(Ctx& ctx, const std::vector<std::string>& raw_args) {
     return OutputSecret(ctx, s);
   }
   PrintWarnings(ctx, s);
-  if (t->v2()) OutputPath(ctx, full, "Secret Path");
-  if (const json::object* meta = data ? ObjectAt(*data, "metadata") : nullptr) {
+  if (t->v2()) OutputKvPath(ctx, full, "Secret Path");
+  if (const json::object* meta = data ? KvObjectAt(*data, "metadata") : nullptr) {
     ctx.out() << HeaderForMap("Metadata", *meta) << "\n";
     OutputData(ctx, *meta);
     ctx.out() << "\n";
   }
   // v1 prints the secret's data; v2 the "data" inside it (as vault does).
-  const json::object* shown = t->v2() ? (data ? ObjectAt(*data, "data") : nullptr) : data;
+  const json::object* shown = t->v2() ? (data ? KvObjectAt(*data, "data") : nullptr) : data;
   if (const json::object* inner = shown) {
     ctx.out() << HeaderForMap("Data", *inner) << "\n";
     OutputData(ctx, *inner);
@@ -137,9 +87,9 @@ int RunKvPut(Ctx& ctx, const std::vector<std::string>& raw_args) {
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
   int code = 0;
-  auto t = Resolve(ctx, *client, mount, (*args)[0], &code);
+  auto t = ResolveKvTarget(ctx, *client, mount, (*args)[0], &code);
   if (!t) return code;
-  std::string path = FullPath(*t, "data");
+  std::string path = KvFullPath(*t, "data");
   json::object body = *data;
   if (t->v2()) {
     json::object options;
@@ -155,8 +105,8 @@ int RunKvPut(Ctx& ctx, const std::vector<std::string>& raw_args) {
   if (!ctx.global.field.empty()) return PrintSecretField(ctx, **secret, ctx.global.field);
   if (ctx.format() != "table") return OutputSecret(ctx, **secret);
   PrintWarnings(ctx, **secret);
-  OutputPath(ctx, path, "Secret Path");
-  const json::object* meta = ObjectAt(**secret, "data");
+  OutputKvPath(ctx, path, "Secret Path");
+  const json::object* meta = KvObjectAt(**secret, "data");
   json::object empty;
   ctx.out() << HeaderForMap("Metadata", meta ? *meta : empty) << "\n";
   return OutputData(ctx, meta ? *meta : empty);
@@ -172,24 +122,16 @@ int RunKvDelete(Ctx& ctx, const std::vector<std::string>& raw_args) {
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
   int code = 0;
-  auto t = Resolve(ctx, *client, mount, (*args)[0], &code);
+  auto t = ResolveKvTarget(ctx, *client, mount, (*args)[0], &code);
   if (!t) return code;
   std::string path;
   Result<std::optional<json::object>> secret = std::optional<json::object>();
   if (t->v2() && !versions.empty()) {
-    path = FullPath(*t, "delete");
-    json::array list;
-    size_t pos = 0;
-    while (pos <= versions.size()) {
-      size_t comma = versions.find(',', pos);
-      std::string v = versions.substr(pos, comma == std::string::npos ? comma : comma - pos);
-      if (!v.empty()) list.emplace_back(v);
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
+    path = KvFullPath(*t, "delete");
+    json::array list = ParseKvVersions(versions);
     secret = client->Write(path, json::object{{"versions", std::move(list)}});
   } else {
-    path = FullPath(*t, "data");
+    path = KvFullPath(*t, "data");
     secret = client->Delete(path);
   }
   if (!secret) return ServerError(ctx, "Error deleting " + path, secret.error());
@@ -207,9 +149,9 @@ int RunKvList(Ctx& ctx, const std::vector<std::string>& raw_args) {
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
   int code = 0;
-  auto t = Resolve(ctx, *client, mount, args->empty() ? "" : (*args)[0], &code);
+  auto t = ResolveKvTarget(ctx, *client, mount, args->empty() ? "" : (*args)[0], &code);
   if (!t) return code;
-  return ListAndPrint(ctx, *client, EnsureTrailingSlash(FullPath(*t, "metadata")));
+  return ListAndPrint(ctx, *client, EnsureTrailingSlash(KvFullPath(*t, "metadata")));
 }
 
 }  // namespace arca::cli
