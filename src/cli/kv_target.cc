@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "cli/commands.h"
+#include "cli/kv_args.h"
 #include "cli/output.h"
 
 namespace arca::cli {
@@ -59,6 +60,41 @@ json::array ParseKvVersions(std::string_view versions) {
     pos = comma + 1;
   }
   return list;
+}
+
+std::optional<KvWrite> ParseKvWrite(Ctx& ctx, const std::vector<std::string>& raw_args,
+                                    std::string_view cas_help, int* code) {
+  std::string mount;
+  KvWrite w;
+  ctx.flags.String("mount", &mount, "The KV mount; the argument is then the key in it.");
+  ctx.flags.Int("cas", &w.cas, std::string(cas_help));
+  auto args = ctx.Parse(raw_args);
+  if (!args) {
+    *code = args.error();
+    return std::nullopt;
+  }
+  *code = 1;
+  if (args->empty()) {
+    ctx.err() << "Not enough arguments (expected >1, got 0)\n";
+    return std::nullopt;
+  }
+  if (args->size() == 1) {
+    ctx.err() << "Must supply data\n";
+    return std::nullopt;
+  }
+  auto data = ParseKvArgs({args->begin() + 1, args->end()}, &ctx.in());
+  if (!data) {
+    ctx.err() << "Failed to parse K=V data: " << data.error().message() << "\n";
+    return std::nullopt;
+  }
+  w.data = std::move(*data);
+  w.client = ctx.client();
+  if (w.client == nullptr) return std::nullopt;
+  auto t = ResolveKvTarget(ctx, *w.client, mount, (*args)[0], code);
+  if (!t) return std::nullopt;
+  w.target = std::move(*t);
+  *code = 0;
+  return w;
 }
 
 }  // namespace arca::cli

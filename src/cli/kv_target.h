@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/client.h"
 #include "cli/context.h"
@@ -20,6 +21,18 @@ struct KvTarget {
   bool mount_flag = false;
   bool v2() const { return mount.version == 2; }
 };
+
+// What `kv put` and `kv patch` share: `-mount`, `-cas`, then `KEY k=v...`, resolved.
+struct KvWrite {
+  KvTarget target;
+  json::object data;
+  int cas = -1;  // -1: no check-and-set
+  api::Client* client = nullptr;
+};
+// Parses the flags and arguments and runs the preflight; on failure prints why and sets *code
+// (1 for usage errors, 2 for server errors).
+std::optional<KvWrite> ParseKvWrite(Ctx& ctx, const std::vector<std::string>& raw_args,
+                                    std::string_view cas_help, int* code);
 
 // Runs the preflight; on failure prints the error and sets *code = 2.
 std::optional<KvTarget> ResolveKvTarget(Ctx& ctx, api::Client& client,

@@ -70,30 +70,13 @@ int RunKvDestroy(Ctx& ctx, const std::vector<std::string>& args) {
 }
 
 int RunKvPatch(Ctx& ctx, const std::vector<std::string>& raw_args) {
-  std::string mount;
-  int cas = -1;
-  ctx.flags.String("mount", &mount, "The KV mount; the argument is then the key in it.");
-  ctx.flags.Int("cas", &cas, "Check-and-set version; -1 disables.");
-  auto args = ctx.Parse(raw_args);
-  if (!args) return args.error();
-  if (args->empty()) {
-    ctx.err() << "Not enough arguments (expected >1, got 0)\n";
-    return 1;
-  }
-  if (args->size() == 1) {
-    ctx.err() << "Must supply data\n";
-    return 1;
-  }
-  auto data = ParseKvArgs({args->begin() + 1, args->end()}, &ctx.in());
-  if (!data) {
-    ctx.err() << "Failed to parse K=V data: " << data.error().message() << "\n";
-    return 1;
-  }
-  api::Client* client = ctx.client();
-  if (client == nullptr) return 1;
   int code = 0;
-  auto t = ResolveKvTarget(ctx, *client, mount, (*args)[0], &code);
-  if (!t) return code;
+  auto w = ParseKvWrite(ctx, raw_args, "Check-and-set version; -1 disables.", &code);
+  if (!w) return code;
+  const KvTarget* t = &w->target;
+  api::Client* client = w->client;
+  int cas = w->cas;
+  auto data = &w->data;
   if (!t->v2()) {
     ctx.err() << "K/V engine mount must be version 2 for patch support\n";
     return 2;
