@@ -29,6 +29,7 @@ namespace arca::core {
 class Barrier;
 class PolicyStore;
 class TokenStore;
+struct TokenEntry;
 
 struct CoreConfig {
   std::unique_ptr<storage::Backend> physical;
@@ -114,9 +115,11 @@ class Core {
   Status SetupClusterInfo();
   Result<logical::Response> HandleLifecycle(logical::Request& req, bool* handled);
   Result<logical::Response> HandleSealRequest(logical::Request& req);
-  // Resolves the token (unless the path is unauthenticated); sets *root_protected.
+  // Resolves the token (unless the path is unauthenticated); sets *root_protected and *entry
+  // (null when no valid token was given).
   Status Authenticate(logical::Request& req, const logical::Backend& backend,
-                      std::string_view relative_path, bool* root_protected);
+                      std::string_view relative_path, bool* root_protected,
+                      std::shared_ptr<const TokenEntry>* entry);
   // ACL check of the (create/update-resolved) operation on the full path.
   Status Authorize(const logical::Request& req, bool root_protected);
 

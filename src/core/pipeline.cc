@@ -45,7 +45,9 @@ Result<logical::Response> Core::HandleRequest(logical::Request& req) {
   if (!backend) return Internal("mount has no backend");
 
   bool root_protected = false;
-  ARCA_RETURN_IF_ERROR(Authenticate(req, *backend, match->relative_path, &root_protected));
+  std::shared_ptr<const TokenEntry> token_entry;
+  ARCA_RETURN_IF_ERROR(
+      Authenticate(req, *backend, match->relative_path, &root_protected, &token_entry));
 
   req.mount_point = route.router_path();
   req.mount_type = route.type();
@@ -58,16 +60,16 @@ Result<logical::Response> Core::HandleRequest(logical::Request& req) {
     if (check.supported && !check.exists) req.operation = logical::Operation::kCreate;
   }
   if (!req.unauthenticated_ok) ARCA_RETURN_IF_ERROR(Authorize(req, root_protected));
-  if (!req.client_token.empty() && !req.unauthenticated_ok) {
+  if (token_entry && token_entry->num_uses > 0 && !req.unauthenticated_ok) {
     // Count a use of a limited-use token (the last use revokes it).
-    ARCA_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
-    if (entry && entry->num_uses > 0) ARCA_RETURN_IF_ERROR(tokens_->UseToken(req.client_token, *entry));
+    ARCA_RETURN_IF_ERROR(tokens_->UseToken(req.client_token, *token_entry));
   }
   return backend->HandleRequest(req);
 }
 
 Status Core::Authenticate(logical::Request& req, const logical::Backend& backend,
-                          std::string_view relative_path, bool* root_protected) {
+                          std::string_view relative_path, bool* root_protected,
+                          std::shared_ptr<const TokenEntry>* token_entry) {
   const logical::SpecialPaths& special = backend.GetSpecialPaths();
   *root_protected = logical::PathMatchesAny(relative_path, special.root);
   if (logical::PathMatchesAny(relative_path, special.unauthenticated)) {
@@ -86,6 +88,7 @@ Status Core::Authenticate(logical::Request& req, const logical::Backend& backend
   req.display_name = entry->display_name;
   req.entity_id = entry->entity_id;
   req.is_root_token = entry->IsRoot();
+  *token_entry = entry;
   return OkStatus();
 }
 

@@ -59,6 +59,24 @@ json::object LookupData(const TokenEntry& e, std::string_view id) {
 
 }  // namespace
 
+// The `auth` block of a create or renew response.
+Response AuthResponse(const TokenEntry& e, std::string_view token, std::chrono::seconds ttl) {
+  logical::Auth auth;
+  auth.client_token = std::string(token);
+  auth.accessor = e.accessor;
+  auth.policies = e.policies;
+  auth.token_policies = e.policies;
+  auth.metadata = e.meta;
+  auth.lease_duration = ttl;
+  auth.renewable = e.renewable && e.expire_time > 0;
+  auth.token_type = e.type;
+  auth.orphan = e.orphan;
+  auth.num_uses = static_cast<int>(e.num_uses);
+  Response resp;
+  resp.auth = std::move(auth);
+  return resp;
+}
+
 Result<Response> CreateToken(TokenStore& store, const logical::SystemView* system, Request& req,
                              fw::FieldData& d, bool orphan_path) {
   ARCA_ASSIGN_OR_RETURN(auto parent, store.Lookup(req.client_token));
@@ -123,20 +141,7 @@ Result<Response> CreateToken(TokenStore& store, const logical::SystemView* syste
   ARCA_ASSIGN_OR_RETURN(auto created, store.Lookup(token));
   if (!created) return Internal("token vanished after creation");
 
-  logical::Auth auth;
-  auth.client_token = token;
-  auth.accessor = created->accessor;
-  auth.policies = created->policies;
-  auth.token_policies = created->policies;
-  auth.metadata = created->meta;
-  auth.lease_duration = created->ttl;
-  auth.renewable = created->renewable && created->expire_time > 0;
-  auth.token_type = "service";
-  auth.orphan = created->orphan;
-  auth.num_uses = static_cast<int>(created->num_uses);
-  Response resp;
-  resp.auth = std::move(auth);
-  return resp;
+  return AuthResponse(*created, token, created->ttl);
 }
 
 std::shared_ptr<logical::Backend> NewTokenBackend(TokenStore& store,
@@ -229,18 +234,7 @@ std::shared_ptr<logical::Backend> NewTokenBackend(TokenStore& store,
     ARCA_ASSIGN_OR_RETURN(auto ttl, store.Renew(token, d.GetDuration("increment"), max));
     ARCA_ASSIGN_OR_RETURN(auto entry, store.Lookup(token));
     if (!entry) return InvalidRequest("invalid token");
-    logical::Auth auth;
-    auth.client_token = std::string(token);
-    auth.accessor = entry->accessor;
-    auth.policies = entry->policies;
-    auth.token_policies = entry->policies;
-    auth.metadata = entry->meta;
-    auth.lease_duration = ttl;
-    auth.renewable = entry->renewable;
-    auth.orphan = entry->orphan;
-    Response resp;
-    resp.auth = std::move(auth);
-    return resp;
+    return AuthResponse(*entry, token, ttl);
   };
   fw::Path renew_self;
   renew_self.pattern = "renew-self";
