@@ -123,6 +123,17 @@ class Core {
   // ACL check of the (create/update-resolved) operation on the full path.
   Status Authorize(const logical::Request& req, bool root_protected);
 
+  // LIST/SCAN post-processing (listing.cc): pagination parameters taken out of the request,
+  // a SCAN walked with the backend's LIST, keys filtered by the caller's ACL when the mount
+  // asks for it.
+  struct ListPage {
+    std::string after;  // only keys sorting after this one
+    int64_t limit = 0;  // 0 = all
+  };
+  static Result<ListPage> TakeListPage(logical::Request& req);
+  Result<logical::Response> HandleListing(logical::Request& req, logical::Backend& backend,
+                                          const MountRoute& route);
+
   CoreConfig config_;
   std::unique_ptr<Barrier> barrier_;
   std::unique_ptr<logical::PrefixedStorage> token_view_;

@@ -64,6 +64,9 @@ Result<logical::Response> Core::HandleRequest(logical::Request& req) {
     // Count a use of a limited-use token (the last use revokes it).
     ARCA_RETURN_IF_ERROR(tokens_->UseToken(req.client_token, *token_entry));
   }
+  if (req.operation == logical::Operation::kList || req.operation == logical::Operation::kScan) {
+    return HandleListing(req, *backend, route);
+  }
   return backend->HandleRequest(req);
 }
 

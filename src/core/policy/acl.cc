@@ -188,4 +188,19 @@ uint32_t Acl::Capabilities(std::string_view path) const {
   return rule->rules.capabilities;
 }
 
+bool Acl::AnyAllowedUnder(std::string_view prefix) const {
+  if (root_) return true;
+  while (prefix.starts_with('/')) prefix.remove_prefix(1);
+  auto grants = [](const Rule& r) {
+    return (r.rules.capabilities & kDeny) == 0 && (r.rules.capabilities & ~kDeny) != 0;
+  };
+  for (const auto& [path, rule] : exact_) {
+    if (grants(rule) && std::string_view(path).starts_with(prefix)) return true;
+  }
+  for (const Rule& rule : non_exact_) {
+    if (grants(rule) && rule.pattern.MayMatchUnder(prefix)) return true;
+  }
+  return false;
+}
+
 }  // namespace arca::core::policy

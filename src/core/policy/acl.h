@@ -56,6 +56,11 @@ class Acl {
     return policy::CapabilityNames(caps);
   }
 
+  // Whether any rule could grant something (not deny) on a path below the folder `prefix`
+  // (ending in '/'). Deny rules deeper down are not considered: a filtered LIST may show a
+  // folder whose entries all turn out to be denied, never hide one with an allowed entry.
+  bool AnyAllowedUnder(std::string_view prefix) const;
+
   bool is_root() const { return root_; }
 
   // Merged rules of one pattern.

@@ -65,6 +65,28 @@ bool Pattern::Matches(std::string_view path) const {
   return true;
 }
 
+bool Pattern::MayMatchUnder(std::string_view prefix) const {
+  if (plus_count_ == 0) {
+    if (path_.starts_with(prefix)) return true;   // the pattern lies below the folder
+    return is_prefix_ && prefix.starts_with(path_);  // the glob covers the folder
+  }
+  std::vector<std::string_view> parts = Split(prefix);
+  parts.pop_back();  // the empty text after the folder's trailing '/'
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i >= segments_.size()) return false;  // the folder is deeper than the pattern
+    const std::string& seg = segments_[i];
+    if (seg == "+") continue;
+    if (is_prefix_ && i == segments_.size() - 1) {
+      // The trailing glob: everything from here on only needs to extend `seg`.
+      size_t rest = 0;
+      for (size_t j = 0; j < i; ++j) rest += parts[j].size() + 1;
+      return prefix.substr(rest).starts_with(seg);
+    }
+    if (parts[i] != seg) return false;
+  }
+  return true;
+}
+
 bool Pattern::HigherPriorityThan(const Pattern& other) const {
   if (is_exact() != other.is_exact()) return is_exact();
   if (first_wildcard_ != other.first_wildcard_) return first_wildcard_ > other.first_wildcard_;

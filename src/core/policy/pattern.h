@@ -22,6 +22,10 @@ class Pattern {
 
   bool Matches(std::string_view path) const;
 
+  // Whether some path beginning with `prefix` (a folder: "" or ending in '/') could match this
+  // pattern. Used to decide which folders a filtered LIST may show.
+  bool MayMatchUnder(std::string_view prefix) const;
+
   // True if this pattern has strictly higher priority than `other` (both matching one path):
   // exact patterns first; then (1) the later first '+'/'*' wins, (2) not ending in '*' wins,
   // (3) fewer '+' segments win, (4) the longer pattern wins, (5) the lexicographically larger

@@ -53,6 +53,7 @@ json::object MountEntry::ToStorageJson() const {
   c["max_lease_ttl"] = config.max_lease_ttl.count();
   c["force_no_cache"] = config.force_no_cache;
   c["listing_visibility"] = config.listing_visibility;
+  c["list_filter_by_acl"] = config.list_filter_by_acl;
   c["audit_non_hmac_request_keys"] = ToArray(config.audit_non_hmac_request_keys);
   c["audit_non_hmac_response_keys"] = ToArray(config.audit_non_hmac_response_keys);
   c["passthrough_request_headers"] = ToArray(config.passthrough_request_headers);
@@ -90,6 +91,7 @@ Result<MountEntry> MountEntry::FromStorageJson(const json::object& o, bool is_au
     e.config.max_lease_ttl = std::chrono::seconds(num("max_lease_ttl"));
     e.config.force_no_cache = Bool(c, "force_no_cache");
     e.config.listing_visibility = Str(c, "listing_visibility");
+    e.config.list_filter_by_acl = Bool(c, "list_filter_by_acl");
     e.config.audit_non_hmac_request_keys = FromArray(c, "audit_non_hmac_request_keys");
     e.config.audit_non_hmac_response_keys = FromArray(c, "audit_non_hmac_response_keys");
     e.config.passthrough_request_headers = FromArray(c, "passthrough_request_headers");
@@ -119,6 +121,7 @@ json::object MountEntry::ToApiJson() const {
   c["max_lease_ttl"] = config.max_lease_ttl.count();
   c["force_no_cache"] = config.force_no_cache;
   if (!config.listing_visibility.empty()) c["listing_visibility"] = config.listing_visibility;
+  if (config.list_filter_by_acl) c["list_filter_by_acl"] = true;
   if (!config.audit_non_hmac_request_keys.empty())
     c["audit_non_hmac_request_keys"] = ToArray(config.audit_non_hmac_request_keys);
   if (!config.audit_non_hmac_response_keys.empty())

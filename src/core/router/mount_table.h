@@ -27,6 +27,9 @@ struct MountConfig {
   std::vector<std::string> passthrough_request_headers;
   std::vector<std::string> allowed_response_headers;
   std::string token_type;  // auth mounts: default-service, default-batch, service, batch
+  // Arca: LIST and SCAN results on this mount keep only the keys the caller's policies allow
+  // (tune key "list_filter_by_acl").
+  bool list_filter_by_acl = false;
 };
 
 struct MountEntry {

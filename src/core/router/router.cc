@@ -11,8 +11,19 @@ MountRoute::MountRoute(MountEntry entry, const SystemTtls& ttls, logical::Storag
       ttls_(ttls),
       view_(barrier, entry.StoragePrefix()),
       entry_(std::move(entry)) {
-  default_ttl_ = entry_.config.default_lease_ttl.count();
-  max_ttl_ = entry_.config.max_lease_ttl.count();
+  CacheEntryViews(entry_);
+}
+
+void MountRoute::CacheEntryViews(const MountEntry& e) {
+  default_ttl_ = e.config.default_lease_ttl.count();
+  max_ttl_ = e.config.max_lease_ttl.count();
+  list_filter_ = e.config.list_filter_by_acl;
+  int version = 0;
+  if (e.type == "kv") {
+    auto it = e.options.find("version");
+    version = it != e.options.end() && it->second == "2" ? 2 : 1;
+  }
+  kv_version_ = version;
 }
 
 MountRoute::~MountRoute() {
@@ -26,8 +37,7 @@ MountEntry MountRoute::entry() const {
 
 void MountRoute::SetEntry(MountEntry e) {
   std::lock_guard lock(mu_);
-  default_ttl_ = e.config.default_lease_ttl.count();
-  max_ttl_ = e.config.max_lease_ttl.count();
+  CacheEntryViews(e);
   entry_ = std::move(e);
 }
 

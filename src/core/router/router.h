@@ -43,6 +43,10 @@ class MountRoute : public logical::SystemView {
   logical::Backend* backend() { return backend_.get(); }
   void SetBackend(std::shared_ptr<logical::Backend> b) { backend_ = std::move(b); }
 
+  // Cheap per-request views of the entry.
+  bool list_filter_by_acl() const { return list_filter_.load(std::memory_order_relaxed); }
+  int kv_version() const { return kv_version_.load(std::memory_order_relaxed); }  // 0: not kv
+
   std::chrono::seconds DefaultLeaseTtl() const override;
   std::chrono::seconds MaxLeaseTtl() const override;
 
@@ -55,6 +59,9 @@ class MountRoute : public logical::SystemView {
   mutable std::mutex mu_;
   MountEntry entry_;  // guarded by mu_
   std::atomic<int64_t> default_ttl_{0}, max_ttl_{0};
+  std::atomic<bool> list_filter_{false};
+  std::atomic<int> kv_version_{0};
+  void CacheEntryViews(const MountEntry& e);  // REQUIRES: mu_ held or construction
   std::shared_ptr<logical::Backend> backend_;  // set once before the route is published
 };
 

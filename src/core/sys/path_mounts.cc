@@ -62,6 +62,14 @@ Status ApplyConfig(const json::object& in, MountConfig& c, bool is_auth) {
     } else if (k == "force_no_cache") {
       if (!v.is_bool()) return InvalidRequest("force_no_cache must be a boolean");
       c.force_no_cache = v.as_bool();
+    } else if (k == "list_filter_by_acl") {
+      if (v.is_bool()) {
+        c.list_filter_by_acl = v.as_bool();
+      } else if (v.is_string() && (v.as_string() == "true" || v.as_string() == "false")) {
+        c.list_filter_by_acl = v.as_string() == "true";
+      } else {
+        return InvalidRequest("list_filter_by_acl must be a boolean");
+      }
     } else if (k == "listing_visibility") {
       if (!v.is_string()) return InvalidRequest("listing_visibility must be a string");
       std::string_view lv = v.as_string();
@@ -118,6 +126,7 @@ json::object TuneJson(const MountEntry& e, const MountRoute& r) {
   d["max_lease_ttl"] = r.MaxLeaseTtl().count();
   d["force_no_cache"] = e.config.force_no_cache;
   if (!e.config.listing_visibility.empty()) d["listing_visibility"] = e.config.listing_visibility;
+  d["list_filter_by_acl"] = e.config.list_filter_by_acl;
   if (e.is_auth) d["token_type"] = e.config.token_type.empty() ? "default-service" : e.config.token_type;
   if (!e.options.empty()) {
     json::object o;
@@ -162,7 +171,7 @@ void AddTablePaths(Core& core, bool is_auth, std::vector<fw::Path>& paths) {
                         "listing_visibility", "force_no_cache", "audit_non_hmac_request_keys",
                         "audit_non_hmac_response_keys", "passthrough_request_headers",
                         "allowed_response_headers", "token_type", "plugin_version",
-                        "user_lockout_config"}) {
+                        "user_lockout_config", "list_filter_by_acl"}) {
     tune.fields[f] = Field(fw::FieldType::kString, "See Vault's sys/mounts tune documentation.");
   }
   // Tune fields are validated by ApplyConfig from the raw body (they mix types).
