@@ -111,7 +111,14 @@ class Core {
   void PreSeal();                // REQUIRES: state_mu_ held exclusively
   Status LoadMounts(bool is_auth);
   Status PersistMounts(bool is_auth);  // REQUIRES: mounts_mu_ held
-  Result<std::shared_ptr<MountRoute>> BuildRoute(MountEntry entry);
+  // `transient_options` are passed to the backend factory on top of the entry's options but
+  // not persisted (e.g. the KV upgrade request).
+  Result<std::shared_ptr<MountRoute>> BuildRoute(
+      MountEntry entry, const std::map<std::string, std::string>& transient_options = {});
+  // Rebuilds the backend of a mounted route for a changed entry (KV 1 -> 2): the mount answers
+  // 503 meanwhile. REQUIRES: mounts_mu_ held.
+  Status RebuildRoute(const std::shared_ptr<MountRoute>& old, const MountEntry& updated,
+                      const std::map<std::string, std::string>& transient_options);
   Status SetupClusterInfo();
   Result<logical::Response> HandleLifecycle(logical::Request& req, bool* handled);
   Result<logical::Response> HandleSealRequest(logical::Request& req);

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <mutex>
+#include <thread>
 
 #include "common/log.h"
 #include "common/uuid.h"
@@ -29,6 +30,21 @@ bool IsProtectedPath(std::string_view router_path) {
          router_path.starts_with("sys/") || router_path.starts_with("auth/token/");
 }
 
+// Stands in for a backend that is being rebuilt: every request gets 503.
+class UnavailableBackend : public logical::Backend {
+ public:
+  UnavailableBackend(std::string type, std::string message)
+      : type_(std::move(type)), message_(std::move(message)) {}
+  Result<logical::Response> HandleRequest(logical::Request&) override {
+    return Unavailable(message_);
+  }
+  std::string_view Type() const override { return type_; }
+
+ private:
+  std::string type_;
+  std::string message_;
+};
+
 }  // namespace
 
 bool Core::IsKnownType(std::string_view type, bool is_auth) const {
@@ -36,7 +52,8 @@ bool Core::IsKnownType(std::string_view type, bool is_auth) const {
   return table.find(std::string(type)) != table.end();
 }
 
-Result<std::shared_ptr<MountRoute>> Core::BuildRoute(MountEntry entry) {
+Result<std::shared_ptr<MountRoute>> Core::BuildRoute(
+    MountEntry entry, const std::map<std::string, std::string>& transient_options) {
   auto route = std::make_shared<MountRoute>(entry, config_.ttls, *barrier_);
   std::shared_ptr<logical::Backend> backend;
   if (entry.type == "system") {
@@ -55,6 +72,7 @@ Result<std::shared_ptr<MountRoute>> Core::BuildRoute(MountEntry entry) {
     cfg.backend_uuid = entry.uuid;
     cfg.mount_path = entry.RouterPath();
     cfg.options = entry.options;
+    for (const auto& [k, v] : transient_options) cfg.options[k] = v;
     cfg.logger = log::GetLogger(entry.type);
     ARCA_ASSIGN_OR_RETURN(auto b, it->second(cfg));
     backend = std::move(b);
@@ -182,13 +200,48 @@ Status Core::TuneMount(std::string_view router_path, const MountEntry& updated) 
                          [&](const MountEntry& e) { return e.uuid == updated.uuid; });
   if (it == table.end()) return Internal("mount table out of sync");
   MountEntry previous = *it;
+
+  auto kv_version = [](const MountEntry& e) {
+    auto v = e.options.find("version");
+    return v == e.options.end() || v->second.empty() ? std::string("1") : v->second;
+  };
+  if (updated.type == "kv" && kv_version(previous) == "1" && kv_version(updated) == "2") {
+    // The data is upgraded before the table says version 2; should the table write fail, the
+    // upgraded store still opens as version 2 (the KV factory recognises it).
+    ARCA_RETURN_IF_ERROR(RebuildRoute(route, updated, {{"upgrade_from_v1", "true"}}));
+  }
+
   *it = updated;
   Status s = PersistMounts(updated.is_auth);
   if (!s) {
     *it = previous;
     return s;
   }
-  route->SetEntry(updated);
+  if (auto current = router_.Find(router_path)) current->SetEntry(updated);
+  return OkStatus();
+}
+
+Status Core::RebuildRoute(const std::shared_ptr<MountRoute>& old, const MountEntry& updated,
+                          const std::map<std::string, std::string>& transient_options) {
+  auto placeholder = std::make_shared<MountRoute>(old->entry(), config_.ttls, *barrier_);
+  placeholder->SetBackend(std::make_shared<UnavailableBackend>(
+      old->type(),
+      "Upgrading from non-versioned to versioned data. This backend will be unavailable for a "
+      "brief period and will resume service shortly."));
+  router_.Replace(placeholder);
+  // Let requests already running on the old backend finish: each holds the route, so once
+  // `old` is the last holder they have (callers must not hold other references; bounded wait).
+  for (int i = 0; i < 10000 && old.use_count() > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  auto rebuilt = BuildRoute(updated, transient_options);
+  if (!rebuilt) {
+    spdlog::error("core: cannot rebuild {}: {}", old->router_path(), rebuilt.error().message());
+    router_.Replace(old);
+    return std::unexpected(rebuilt.error());
+  }
+  router_.Replace(*rebuilt);
+  spdlog::info("core: rebuilt mount {} ({})", old->router_path(), updated.type);
   return OkStatus();
 }
 

@@ -65,6 +65,14 @@ Status Router::Mount(std::shared_ptr<MountRoute> route) {
   return OkStatus();
 }
 
+std::shared_ptr<MountRoute> Router::Replace(std::shared_ptr<MountRoute> route) {
+  std::unique_lock lock(mu_);
+  auto it = routes_.find(route->router_path());
+  if (it == routes_.end()) return nullptr;
+  std::swap(it->second, route);
+  return route;
+}
+
 std::shared_ptr<MountRoute> Router::Unmount(std::string_view router_path) {
   std::unique_lock lock(mu_);
   auto it = routes_.find(std::string(router_path));

@@ -75,6 +75,10 @@ class Router {
   // Errors: InvalidRequest "path is already in use at X" when the new path and an existing mount
   // are the same or one is a prefix of the other.
   Status Mount(std::shared_ptr<MountRoute> route);
+  // Swaps the route mounted at route->router_path() for `route` (requests already holding the
+  // old one finish on it); returns the old route, or nullptr (and changes nothing) when there is
+  // none.
+  std::shared_ptr<MountRoute> Replace(std::shared_ptr<MountRoute> route);
   // Removes and returns the route mounted exactly at `router_path`, or nullptr.
   std::shared_ptr<MountRoute> Unmount(std::string_view router_path);
   // Longest-prefix match; "secret" matches the mount "secret/" with relative path "".

@@ -175,8 +175,13 @@ void AddTablePaths(Core& core, bool is_auth, std::vector<fw::Path>& paths) {
     tune.fields[f] = Field(fw::FieldType::kString, "See Vault's sys/mounts tune documentation.");
   }
   // Tune fields are validated by ApplyConfig from the raw body (they mix types).
-  for (auto& [name, schema] : tune.fields) {
-    if (name != "path" && name != "description") schema.type = fw::FieldType::kString;
+  for (const char* f : {"options", "user_lockout_config"}) tune.fields[f].type = fw::FieldType::kMap;
+  for (const char* f : {"audit_non_hmac_request_keys", "audit_non_hmac_response_keys",
+                        "passthrough_request_headers", "allowed_response_headers"}) {
+    tune.fields[f].type = fw::FieldType::kCommaStringSlice;
+  }
+  for (const char* f : {"force_no_cache", "list_filter_by_acl"}) {
+    tune.fields[f].type = fw::FieldType::kBool;
   }
   auto find_route = [&core, is_auth](const std::string& raw) -> Result<std::shared_ptr<MountRoute>> {
     std::string p = NormalizeMountPath(raw);
@@ -207,14 +212,19 @@ void AddTablePaths(Core& core, bool is_auth, std::vector<fw::Path>& paths) {
       for (auto& [k, v] : opts) {
         if (k == "version" && e.type == "kv") {
           auto cur = e.options.count("version") ? e.options["version"] : "1";
-          if (v != cur) {
-            return InvalidRequest("changing the KV version of a mount is not supported yet");
+          if (v != "1" && v != "2") {
+            return InvalidRequest("invalid kv version \"" + v + "\": must be 1 or 2");
+          }
+          if (cur == "2" && v == "1") {
+            return InvalidRequest("cannot downgrade a KV mount from version 2 to version 1");
           }
         }
         e.options[k] = v;
       }
     }
-    ARCA_RETURN_IF_ERROR(core.TuneMount(r->router_path(), e));
+    std::string router_path = r->router_path();
+    r.reset();  // TuneMount may wait for the route's other holders (in-flight requests)
+    ARCA_RETURN_IF_ERROR(core.TuneMount(router_path, e));
     return Response{};
   }, "Tune the mount."};
   paths.push_back(std::move(tune));

@@ -43,8 +43,13 @@ Result<std::unique_ptr<logical::Backend>> NewKvV2Backend(
     const logical::BackendConfig& config,
     std::function<std::chrono::system_clock::time_point()> clock = {});
 
+// Transient mount option set by the core (never persisted) when a tune raises a mount's
+// version from 1 to 2: the factory then upgrades the stored data (kv_upgrade.h) first.
+inline constexpr std::string_view kUpgradeOption = "upgrade_from_v1";
+
 // The factory registered for type "kv": options["version"] "" or "1" -> version 1; "2" ->
-// version 2; anything else -> InvalidRequest.
+// version 2; anything else -> InvalidRequest. A store that was upgraded to version 2 (or whose
+// upgrade was interrupted, which is then finished first) is served as version 2.
 Result<std::unique_ptr<logical::Backend>> NewKvBackend(const logical::BackendConfig& config);
 
 }  // namespace arca::engines::kv
