@@ -64,6 +64,11 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca kv metadata put [options] KEY\n\n  Sets -max-versions=N, -cas-required, "
      "-delete-version-after=D and -custom-metadata=k=v (repeatable) on KEY (KV v2).",
      RunKvMetadataPut},
+    {"kv metadata patch", "Patches key settings in the KV store",
+     "Usage: arca kv metadata patch [options] KEY\n\n  Changes only the given settings of KEY "
+     "(KV v2): -max-versions=N, -cas-required, -delete-version-after=D, -custom-metadata=k=v and "
+     "-remove-custom-metadata=k (both repeatable).",
+     RunKvMetadataPatch},
     {"kv metadata delete", "Deletes all versions and metadata for a key in the KV store",
      "Usage: arca kv metadata delete [options] KEY\n\n  Deletes KEY with all its versions "
      "(KV v2).",
@@ -112,6 +117,10 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca policy write [options] NAME PATH\n\n  Uploads the policy in the file at PATH "
      "(- reads stdin) under NAME.",
      RunPolicyWrite},
+    {"policy fmt", "Formats a policy on disk",
+     "Usage: arca policy fmt [options] PATH\n\n  Checks the HCL policy file at PATH and rewrites "
+     "it in the canonical layout (indentation, spacing, aligned '=').",
+     RunPolicyFmt},
     {"policy delete", "Deletes a policy by name",
      "Usage: arca policy delete [options] NAME\n\n  Deletes the named policy.", RunPolicyDelete},
     {"token create", "Create a new token",
@@ -123,6 +132,11 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca token lookup [options] [TOKEN | ACCESSOR]\n\n  Looks up the given token (or "
      "the current one; -accessor for an accessor).",
      RunTokenLookup},
+    {"token renew", "Renew a token lease",
+     "Usage: arca token renew [options] [TOKEN | ACCESSOR]\n\n  Renews the given token (or, "
+     "without an argument, the one this command uses) by -increment (-i); -accessor renews by "
+     "accessor.",
+     RunTokenRenew},
     {"token revoke", "Revoke a token and its children",
      "Usage: arca token revoke [options] [TOKEN | ACCESSOR]\n\n  Revokes the token and its "
      "children (-self: the current token; -accessor; -mode=orphan).",

@@ -70,14 +70,17 @@ int RunKvDestroy(Ctx& ctx, const std::vector<std::string>& args);
 int RunKvRollback(Ctx& ctx, const std::vector<std::string>& args);
 int RunKvMetadataGet(Ctx& ctx, const std::vector<std::string>& args);
 int RunKvMetadataPut(Ctx& ctx, const std::vector<std::string>& args);
+int RunKvMetadataPatch(Ctx& ctx, const std::vector<std::string>& args);
 int RunKvMetadataDelete(Ctx& ctx, const std::vector<std::string>& args);
 int RunPolicyList(Ctx& ctx, const std::vector<std::string>& args);
 int RunPolicyRead(Ctx& ctx, const std::vector<std::string>& args);
 int RunPolicyWrite(Ctx& ctx, const std::vector<std::string>& args);
 int RunPolicyDelete(Ctx& ctx, const std::vector<std::string>& args);
+int RunPolicyFmt(Ctx& ctx, const std::vector<std::string>& args);
 int RunTokenCreate(Ctx& ctx, const std::vector<std::string>& args);
 int RunTokenLookup(Ctx& ctx, const std::vector<std::string>& args);
 int RunTokenRevoke(Ctx& ctx, const std::vector<std::string>& args);
+int RunTokenRenew(Ctx& ctx, const std::vector<std::string>& args);
 int RunTokenCapabilities(Ctx& ctx, const std::vector<std::string>& args);
 int RunLogin(Ctx& ctx, const std::vector<std::string>& args);
 

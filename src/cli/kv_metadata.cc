@@ -1,4 +1,4 @@
-// `arca kv metadata get|put|delete`: KV v2 key metadata.
+// `arca kv metadata get|put|patch|delete`: KV v2 key metadata.
 #include <algorithm>
 #include <charconv>
 #include <ostream>
@@ -83,16 +83,24 @@ int RunKvMetadataGet(Ctx& ctx, const std::vector<std::string>& raw_args) {
   return 0;
 }
 
-int RunKvMetadataPut(Ctx& ctx, const std::vector<std::string>& raw_args) {
+namespace {
+
+// kv metadata put and patch: the same flags; patch also takes -remove-custom-metadata and sends
+// a JSON merge patch (removed keys set to null).
+int WriteMetadata(Ctx& ctx, const std::vector<std::string>& raw_args, bool patch) {
   std::string mount, delete_after;
   int max_versions = -1;
   bool cas_required = false;
-  std::vector<std::string> custom;
+  std::vector<std::string> custom, remove;
   ctx.flags.String("mount", &mount, "The KV mount; the argument is then the key in it.");
   ctx.flags.Int("max-versions", &max_versions, "Versions to keep (0: the mount's default).");
   ctx.flags.Bool("cas-required", &cas_required, "Require check-and-set on writes.");
   ctx.flags.String("delete-version-after", &delete_after, "Delete versions after this duration.");
   ctx.flags.StringList("custom-metadata", &custom, "key=value metadata (repeatable).");
+  if (patch) {
+    ctx.flags.StringList("remove-custom-metadata", &remove,
+                         "Custom metadata key to remove (repeatable).");
+  }
   api::Client* client = nullptr;
   int code = 0;
   json::object custom_obj;
@@ -106,16 +114,34 @@ int RunKvMetadataPut(Ctx& ctx, const std::vector<std::string>& raw_args) {
     }
     custom_obj[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
+  for (const auto& k : remove) custom_obj[k] = nullptr;
   json::object body;
   if (ctx.flags.IsSet("max-versions")) body["max_versions"] = max_versions;
   if (ctx.flags.IsSet("cas-required")) body["cas_required"] = cas_required;
   if (ctx.flags.IsSet("delete-version-after")) body["delete_version_after"] = delete_after;
   if (!custom_obj.empty()) body["custom_metadata"] = std::move(custom_obj);
-  auto secret = client->Write(*path, body);
-  if (!secret) return ServerError(ctx, "Error writing data to " + *path, secret.error());
+  Result<std::optional<json::object>> secret;
+  if (patch) {
+    auto r = client->Call("PATCH", *path, &body);
+    if (!r) return ServerError(ctx, "Error writing data to " + *path, r.error());
+    secret = std::optional<json::object>(std::move(*r));
+  } else {
+    secret = client->Write(*path, body);
+    if (!secret) return ServerError(ctx, "Error writing data to " + *path, secret.error());
+  }
   if (secret->has_value()) PrintWarnings(ctx, **secret);
   ctx.out() << "Success! Data written to: " << *path << "\n";
   return 0;
+}
+
+}  // namespace
+
+int RunKvMetadataPut(Ctx& ctx, const std::vector<std::string>& raw_args) {
+  return WriteMetadata(ctx, raw_args, /*patch=*/false);
+}
+
+int RunKvMetadataPatch(Ctx& ctx, const std::vector<std::string>& raw_args) {
+  return WriteMetadata(ctx, raw_args, /*patch=*/true);
 }
 
 int RunKvMetadataDelete(Ctx& ctx, const std::vector<std::string>& raw_args) {

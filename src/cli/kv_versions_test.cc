@@ -170,6 +170,24 @@ TEST_F(KvVersionsTest, MetadataPutSendsOnlySetFlags) {
   EXPECT_EQ(err(), "Metadata not supported on KV Version 1\n");
 }
 
+TEST_F(KvVersionsTest, MetadataPatchSendsAMergePatch) {
+  AddRoute("PATCH secret/metadata/foo", 204, "");
+  EXPECT_EQ(Run({"kv", "metadata", "patch", "-max-versions=3", "-custom-metadata=env=dev",
+                 "-remove-custom-metadata=owner", "secret/foo"}),
+            0);
+  EXPECT_EQ(calls_.back().method, "PATCH");
+  EXPECT_EQ(calls_.back().path, "secret/metadata/foo");
+  EXPECT_EQ(calls_.back().body, R"({"max_versions":3,"custom_metadata":{"env":"dev","owner":null}})");
+  EXPECT_EQ(out(), "Success! Data written to: secret/metadata/foo\n");
+  EXPECT_EQ(Run({"kv", "metadata", "patch", "kv1/foo"}), 1);
+  EXPECT_EQ(err(), "Metadata not supported on KV Version 1\n");
+  // put has no -remove-custom-metadata.
+  EXPECT_NE(Run({"kv", "metadata", "put", "-remove-custom-metadata=x", "secret/foo"}), 0);
+  AddRoute("PATCH secret/metadata/foo", 400, R"({"errors":["bad"]})");
+  EXPECT_EQ(Run({"kv", "metadata", "patch", "-cas-required", "secret/foo"}), 2);
+  EXPECT_THAT(err(), HasSubstr("Error writing data to secret/metadata/foo"));
+}
+
 TEST_F(KvVersionsTest, MetadataDelete) {
   AddRoute("DELETE secret/metadata/foo", 204, "");
   EXPECT_EQ(Run({"kv", "metadata", "delete", "secret/foo"}), 0);

@@ -1,5 +1,6 @@
-// `arca policy list|read|write|delete`: ACL policies under sys/policies/acl.
+// `arca policy list|read|write|delete|fmt`: ACL policies under sys/policies/acl.
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <istream>
 #include <iterator>
@@ -8,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "hcl/format.h"
 
 namespace arca::cli {
 namespace {
@@ -126,6 +128,50 @@ int RunPolicyDelete(Ctx& ctx, const std::vector<std::string>& raw_args) {
   auto r = client->Call("DELETE", "sys/policies/acl/" + name);
   if (!r) return ServerError(ctx, "Error deleting " + name, r.error());
   ctx.out() << "Success! Deleted policy: " << name << "\n";
+  return 0;
+}
+
+int RunPolicyFmt(Ctx& ctx, const std::vector<std::string>& raw_args) {
+  auto args = ctx.Parse(raw_args);
+  if (!args) return args.error();
+  if (!ctx.CheckArgs(*args, 1, 1)) return 1;
+  const std::string& file = (*args)[0];
+  std::string text;
+  {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      ctx.err() << "Error opening policy file: open " << file << ": no such file or directory\n";
+      return 2;
+    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    text = buf.str();
+  }
+  auto formatted = hcl::Format(text, file);
+  if (!formatted) {
+    ctx.err() << "Error parsing policy: " << formatted.error().message() << "\n";
+    return 1;
+  }
+  if (*formatted != text) {
+    // Write beside the file and rename over it, so that a failure leaves the original intact.
+    std::string tmp = file + ".arca-fmt.tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << *formatted;
+      out.flush();
+      if (!out) {
+        ctx.err() << "Error writing policy file " << file << "\n";
+        std::remove(tmp.c_str());
+        return 2;
+      }
+    }
+    if (std::rename(tmp.c_str(), file.c_str()) != 0) {
+      ctx.err() << "Error writing policy file " << file << "\n";
+      std::remove(tmp.c_str());
+      return 2;
+    }
+  }
+  ctx.out() << "Success! Formatted policy: " << file << "\n";
   return 0;
 }
 

@@ -113,3 +113,45 @@ TEST_F(CliTest, PolicyGroupIsListed) {
 
 }  // namespace
 }  // namespace arca::cli
+
+namespace arca::cli {
+namespace {
+
+using testing::CliTest;
+
+TEST_F(CliTest, PolicyFmtRewritesTheFileInPlace) {
+  std::string file = ::testing::TempDir() + "policy_fmt_test.hcl";
+  {
+    std::ofstream f(file);
+    f << "path \"secret/*\"{\ncapabilities=[\"read\",\"list\"]\n}\n";
+  }
+  EXPECT_EQ(Run({"policy", "fmt", file}), 0);
+  EXPECT_EQ(out(), "Success! Formatted policy: " + file + "\n");
+  EXPECT_TRUE(calls_.empty());  // no server involved
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "path \"secret/*\" {\n  capabilities = [\"read\", \"list\"]\n}\n");
+  std::remove(file.c_str());
+}
+
+TEST_F(CliTest, PolicyFmtErrorsLeaveTheFileAlone) {
+  EXPECT_EQ(Run({"policy", "fmt"}), 1);
+  EXPECT_EQ(err(), "Not enough arguments (expected 1, got 0)\n");
+  EXPECT_EQ(Run({"policy", "fmt", "/nonexistent/p.hcl"}), 2);
+  EXPECT_THAT(err(), ::testing::HasSubstr("Error opening policy file"));
+  std::string file = ::testing::TempDir() + "policy_fmt_bad.hcl";
+  const std::string bad = "path \"a\" {\n  capabilities = [\"read\"\n}\n";
+  {
+    std::ofstream f(file);
+    f << bad;
+  }
+  EXPECT_EQ(Run({"policy", "fmt", file}), 1);
+  EXPECT_THAT(err(), ::testing::HasSubstr("Error parsing policy: " + file + ":3:"));
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, bad);
+  std::remove(file.c_str());
+}
+
+}  // namespace
+}  // namespace arca::cli

@@ -1,4 +1,4 @@
-// `arca token create|lookup|revoke|capabilities`.
+// `arca token create|lookup|renew|revoke|capabilities`.
 #include <algorithm>
 #include <ostream>
 
@@ -133,6 +133,46 @@ int RunTokenLookup(Ctx& ctx, const std::vector<std::string>& raw_args) {
     r = client->Call("POST", "auth/token/lookup", &body);
   }
   if (!r) return ServerError(ctx, "Error looking up token", r.error());
+  return OutputTokenSecret(ctx, *r);
+}
+
+int RunTokenRenew(Ctx& ctx, const std::vector<std::string>& raw_args) {
+  std::string increment;
+  bool accessor = false;
+  ctx.flags.String("increment", &increment, "Requested extension of the TTL (e.g. 30m).");
+  ctx.flags.String("i", &increment, "Shorthand for -increment.");
+  ctx.flags.Bool("accessor", &accessor, "Treat the argument as an accessor.");
+  auto args = ctx.Parse(raw_args);
+  if (!args) return args.error();
+  if (args->size() > 1) {
+    ctx.err() << "Too many arguments (expected 0-1, got " << args->size() << ")\n";
+    return 1;
+  }
+  if (accessor && args->empty()) {
+    ctx.err() << "Not enough arguments with -accessor (expected 1, got 0)\n";
+    return 1;
+  }
+  std::string inc_s;
+  if (!DurationFlag(ctx, "increment", increment, inc_s)) return 1;
+  if (inc_s.empty() && ctx.flags.IsSet("i")) {
+    if (!DurationFlag(ctx, "i", increment, inc_s)) return 1;
+  }
+  std::string token = args->empty() ? "" : TrimSpace((*args)[0]);
+  api::Client* client = ctx.client();
+  if (client == nullptr) return 1;
+  json::object body;
+  if (!inc_s.empty()) body["increment"] = inc_s;
+  Result<json::object> r;
+  if (token.empty()) {
+    r = client->Call("PUT", "auth/token/renew-self", &body);
+  } else if (accessor) {
+    body["accessor"] = token;
+    r = client->Call("PUT", "auth/token/renew-accessor", &body);
+  } else {
+    body["token"] = token;
+    r = client->Call("PUT", "auth/token/renew", &body);
+  }
+  if (!r) return ServerError(ctx, "Error renewing token", r.error());
   return OutputTokenSecret(ctx, *r);
 }
 

@@ -177,3 +177,46 @@ TEST_F(CliTest, TokenCapabilitiesErrors) {
 
 }  // namespace
 }  // namespace arca::cli
+
+namespace arca::cli {
+namespace {
+
+using testing::CliTest;
+
+constexpr char kRenewed[] = R"({"auth":{"client_token":"hvs.x","accessor":"acc-1",
+  "policies":["default"],"token_policies":["default"],"lease_duration":3600,"renewable":true}})";
+
+TEST_F(CliTest, TokenRenewSelfTokenAndAccessor) {
+  AddRoute("PUT auth/token/renew-self", 200, kRenewed);
+  AddRoute("PUT auth/token/renew", 200, kRenewed);
+  AddRoute("PUT auth/token/renew-accessor", 200, kRenewed);
+  EXPECT_EQ(Run({"token", "renew"}), 0);
+  EXPECT_EQ(calls_.back().path, "auth/token/renew-self");
+  EXPECT_EQ(calls_.back().body, "{}");
+  EXPECT_THAT(out(), ::testing::HasSubstr("token_duration"));
+  EXPECT_EQ(Run({"token", "renew", "-increment=30m", "hvs.x"}), 0);
+  EXPECT_EQ(calls_.back().path, "auth/token/renew");
+  EXPECT_EQ(calls_.back().body, R"({"increment":"30m0s","token":"hvs.x"})");
+  EXPECT_EQ(Run({"token", "renew", "-i", "1h", "-accessor", "acc-1"}), 0);
+  EXPECT_EQ(calls_.back().path, "auth/token/renew-accessor");
+  EXPECT_EQ(calls_.back().body, R"({"increment":"1h0m0s","accessor":"acc-1"})");
+  EXPECT_EQ(Run({"token", "renew", "-field=token_duration"}), 0);
+  EXPECT_EQ(out(), "3600");  // no newline when stdout is not a terminal, as Vault
+}
+
+TEST_F(CliTest, TokenRenewErrors) {
+  EXPECT_EQ(Run({"token", "renew", "a", "b"}), 1);
+  EXPECT_EQ(err(), "Too many arguments (expected 0-1, got 2)\n");
+  EXPECT_EQ(Run({"token", "renew", "-accessor"}), 1);
+  EXPECT_EQ(err(), "Not enough arguments with -accessor (expected 1, got 0)\n");
+  EXPECT_EQ(Run({"token", "renew", "-increment=soon"}), 1);
+  EXPECT_THAT(err(), ::testing::HasSubstr("invalid value \"soon\" for flag -increment"));
+  EXPECT_TRUE(calls_.empty());
+  AddRoute("PUT auth/token/renew-self", 400, R"({"errors":["token not renewable"]})");
+  EXPECT_EQ(Run({"token", "renew"}), 2);
+  EXPECT_THAT(err(), ::testing::HasSubstr("Error renewing token: "));
+  EXPECT_THAT(err(), ::testing::HasSubstr("* token not renewable"));
+}
+
+}  // namespace
+}  // namespace arca::cli

@@ -1,0 +1,210 @@
+#include "hcl/format.h"
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include "hcl/parser.h"
+
+namespace arca::hcl {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+struct Line {
+  std::string text;      // content without indentation (verbatim for heredoc/comment bodies)
+  int indent = 0;        // nesting depth
+  bool verbatim = false; // inside a heredoc or block comment: left exactly as written
+  // For a one-line attribute "key = value": where '=' goes.
+  std::optional<size_t> key_len;
+};
+
+// Re-spaces one line outside strings and comments: ", " after commas, " = " around '=',
+// " {" before a brace that ends a block header. Updates *depth by the brackets it sees and
+// reports a heredoc start marker and whether a block comment stays open.
+struct Scan {
+  std::string out;
+  int opens = 0, closes = 0;
+  int leading_closes = 0;  // closers before any other content
+  std::string heredoc_end;  // non-empty: a heredoc starts after this line
+  bool heredoc_indented = false;
+  bool comment_open = false;
+  std::optional<size_t> key_len;
+};
+
+Scan Respace(std::string_view line) {
+  Scan sc;
+  std::string& o = sc.out;
+  bool seen_content = false;
+  bool first_assign = true;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == '"') {  // copy a string literal as is
+      size_t j = i + 1;
+      while (j < line.size() && line[j] != '"') j += line[j] == '\\' ? 2 : 1;
+      o.append(line.substr(i, std::min(j, line.size() - 1) - i + 1));
+      i = j;
+      seen_content = true;
+      continue;
+    }
+    if (c == '#' || (c == '/' && i + 1 < line.size() && line[i + 1] == '/')) {
+      while (!o.empty() && o.back() == ' ') o.pop_back();
+      if (!o.empty()) o.push_back(' ');
+      o.append(line.substr(i));
+      break;
+    }
+    if (c == '/' && i + 1 < line.size() && line[i + 1] == '*') {
+      size_t end = line.find("*/", i + 2);
+      if (end == std::string_view::npos) {
+        o.append(line.substr(i));
+        sc.comment_open = true;
+        break;
+      }
+      o.append(line.substr(i, end + 2 - i));
+      i = end + 1;
+      continue;
+    }
+    if (c == '<' && i + 1 < line.size() && line[i + 1] == '<') {
+      size_t j = i + 2;
+      if (j < line.size() && line[j] == '-') {
+        sc.heredoc_indented = true;
+        ++j;
+      }
+      sc.heredoc_end = std::string(Trim(line.substr(j)));
+      o.append(line.substr(i));
+      break;
+    }
+    if (c == ' ' || c == '\t') {
+      if (!o.empty() && o.back() != ' ') o.push_back(' ');
+      continue;
+    }
+    if (c == '}' || c == ']') {
+      if (!seen_content) ++sc.leading_closes;
+      else ++sc.closes;
+      if (!o.empty() && o.back() == ' ' && o.size() >= 2 && (o[o.size() - 2] == '[' ||
+                                                             o[o.size() - 2] == '{')) {
+        o.pop_back();
+      }
+      o.push_back(c);
+      continue;
+    }
+    seen_content = true;
+    if (c == '{' || c == '[') {
+      ++sc.opens;
+      if (c == '{' && !o.empty() && o.back() != ' ' && o.back() != '[' && o.back() != '(') {
+        o.push_back(' ');
+      }
+      o.push_back(c);
+      continue;
+    }
+    if (c == ',') {
+      while (!o.empty() && o.back() == ' ') o.pop_back();
+      o.push_back(',');
+      if (i + 1 < line.size()) o.push_back(' ');
+      continue;
+    }
+    if (c == '=') {
+      while (!o.empty() && o.back() == ' ') o.pop_back();
+      if (first_assign && sc.opens == 0) sc.key_len = o.size();
+      first_assign = false;
+      o.append(" = ");
+      while (i + 1 < line.size() && (line[i + 1] == ' ' || line[i + 1] == '\t')) ++i;
+      continue;
+    }
+    o.push_back(c);
+  }
+  while (!o.empty() && o.back() == ' ') o.pop_back();
+  // An attribute whose value opens a block or list spanning lines is not aligned.
+  if (sc.opens > sc.closes) sc.key_len.reset();
+  return sc;
+}
+
+}  // namespace
+
+Result<std::string> Format(std::string_view text, std::string_view filename) {
+  ARCA_RETURN_IF_ERROR(Parse(text, filename));
+
+  std::vector<Line> lines;
+  int depth = 0;
+  std::string heredoc_end;
+  bool heredoc_indented = false, in_comment = false;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string_view raw = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
+    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    if (!heredoc_end.empty()) {
+      lines.push_back({std::string(raw), 0, true, std::nullopt});
+      std::string_view t = heredoc_indented ? Trim(raw) : raw;
+      if (t == heredoc_end) heredoc_end.clear();
+      continue;
+    }
+    if (in_comment) {
+      lines.push_back({std::string(raw), 0, true, std::nullopt});
+      if (raw.find("*/") != std::string_view::npos) in_comment = false;
+      continue;
+    }
+    std::string_view t = Trim(raw);
+    if (t.empty()) {
+      lines.push_back({"", depth, false, std::nullopt});
+      continue;
+    }
+    Scan sc = Respace(t);
+    depth = std::max(0, depth - sc.leading_closes);
+    lines.push_back({sc.out, depth, false, sc.key_len});
+    depth = std::max(0, depth + sc.opens - sc.closes);
+    heredoc_end = sc.heredoc_end;
+    heredoc_indented = sc.heredoc_indented;
+    in_comment = sc.comment_open;
+  }
+
+  // Align '=' in runs of one-line attributes at the same depth.
+  for (size_t i = 0; i < lines.size();) {
+    if (!lines[i].key_len || lines[i].verbatim) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    size_t width = 0;
+    while (j < lines.size() && lines[j].key_len && !lines[j].verbatim &&
+           lines[j].indent == lines[i].indent) {
+      width = std::max(width, *lines[j].key_len);
+      ++j;
+    }
+    for (size_t k = i; k < j; ++k) {
+      lines[k].text.insert(*lines[k].key_len, width - *lines[k].key_len, ' ');
+    }
+    i = j;
+  }
+
+  std::string out;
+  bool last_blank = true;  // drops leading blank lines
+  for (const Line& l : lines) {
+    if (l.verbatim) {
+      out += l.text;
+      out += '\n';
+      last_blank = false;
+      continue;
+    }
+    if (l.text.empty()) {
+      if (!last_blank) out += '\n';
+      last_blank = true;
+      continue;
+    }
+    out.append(2 * l.indent, ' ');
+    out += l.text;
+    out += '\n';
+    last_blank = false;
+  }
+  while (out.size() >= 2 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') {
+    out.pop_back();
+  }
+  return out;
+}
+
+}  // namespace arca::hcl

@@ -1,0 +1,54 @@
+#include "hcl/format.h"
+
+#include <gtest/gtest.h>
+
+#include "hcl/parser.h"
+
+namespace arca::hcl {
+namespace {
+
+TEST(HclFormat, Table) {
+  struct Case {
+    const char* in;
+    const char* want;
+  } cases[] = {
+      {"path \"secret/*\"{\ncapabilities=[\"read\",\"list\"]\n}\n",
+       "path \"secret/*\" {\n  capabilities = [\"read\", \"list\"]\n}\n"},
+      // Alignment of consecutive attributes; blank runs collapse; trailing blanks go.
+      {"path \"a\" {\n  capabilities = [\"read\"]   \n  min_wrapping_ttl=\"1s\"\n}\n\n\n\n"
+       "path \"b\" {  \n    capabilities = []\n}",
+       "path \"a\" {\n  capabilities     = [\"read\"]\n  min_wrapping_ttl = \"1s\"\n}\n\n"
+       "path \"b\" {\n  capabilities = []\n}\n"},
+      // Comments kept; '=' inside strings untouched; nested blocks indented.
+      {"# team policy\npath \"kv/+/x=y\" {\n# who\ncapabilities = [\"read\"] // ok\n"
+       "allowed_parameters = {\n\"a\" = [\"1\",\"2\"]\n}\n}\n",
+       "# team policy\npath \"kv/+/x=y\" {\n  # who\n  capabilities = [\"read\"] // ok\n"
+       "  allowed_parameters = {\n    \"a\" = [\"1\", \"2\"]\n  }\n}\n"},
+      // A list spanning lines.
+      {"path \"p\" {\ncapabilities = [\n\"read\",\n\"list\",\n]\n}\n",
+       "path \"p\" {\n  capabilities = [\n    \"read\",\n    \"list\",\n  ]\n}\n"},
+      // Heredoc bodies are left alone.
+      {"x = <<EOF\n  keep   this\nEOF\ny=1\n", "x = <<EOF\n  keep   this\nEOF\ny = 1\n"},
+  };
+  for (const auto& c : cases) {
+    auto r = Format(c.in, "p.hcl");
+    ASSERT_TRUE(r) << c.in << ": " << r.error().ToString();
+    EXPECT_EQ(*r, c.want) << c.in;
+    // Formatting is idempotent and keeps the meaning.
+    auto again = Format(*r, "p.hcl");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, *r);
+    auto a = Parse(c.in, "");
+    auto b = Parse(*r, "");
+    ASSERT_TRUE(a && b);
+  }
+}
+
+TEST(HclFormat, InvalidInputIsAnErrorWithPosition) {
+  auto r = Format("path \"a\" {\n  capabilities = [\"read\"\n}\n", "bad.hcl");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("bad.hcl:3:"), std::string::npos) << r.error().message();
+}
+
+}  // namespace
+}  // namespace arca::hcl
