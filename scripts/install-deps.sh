@@ -12,6 +12,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   wrk nginx-light curl python3 procps lmdb-utils openssl
+  # the libFuzzer engine (fuzz/), linked into a GCC-instrumented target; objcopy from binutils
+  libclang-rt-14-dev binutils
 )
 
 missing=()
