@@ -252,3 +252,48 @@ TEST_F(AclEnforcement, RenewWithinLimits) {
 
 }  // namespace
 }  // namespace arca::core
+
+namespace arca::core {
+namespace {
+
+TEST_F(AclEnforcement, SudoLetsANonRootTokenCreateOrphans) {
+  ASSERT_TRUE(t_.Do(logical::Operation::kUpdate, "sys/policies/acl/minter",
+                    json::object{{"policy", R"(path "auth/token/create" { capabilities = ["update", "sudo"] })"}},
+                    root_));
+  ASSERT_TRUE(t_.Do(logical::Operation::kUpdate, "sys/policies/acl/plain",
+                    json::object{{"policy", R"(path "auth/token/create" { capabilities = ["update"] })"}},
+                    root_));
+  std::string minter = Token({{"policies", json::array{"minter"}}});
+  std::string plain = Token({{"policies", json::array{"plain"}}});
+  auto orphan = t_.Do(logical::Operation::kUpdate, "auth/token/create",
+                      json::object{{"no_parent", true}, {"policies", json::array{"minter"}}}, minter);
+  ASSERT_TRUE(orphan) << orphan.error().ToString();
+  EXPECT_TRUE(orphan->auth->orphan);
+  auto refused = t_.Do(logical::Operation::kUpdate, "auth/token/create",
+                       json::object{{"no_parent", true}, {"policies", json::array{"plain"}}}, plain);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().http_status(), 200);
+}
+
+TEST_F(AclEnforcement, BoundCidrsAreEnforced) {
+  ASSERT_TRUE(t_.Do(logical::Operation::kUpdate, "auth/token/roles/bound",
+                    json::object{{"token_bound_cidrs", "10.1.0.0/16"}}, root_));
+  auto created = t_.Do(logical::Operation::kUpdate, "auth/token/create/bound", {}, root_);
+  ASSERT_TRUE(created) << created.error().ToString();
+  std::string tok = created->auth->client_token;
+  auto from = [&](const std::string& addr) {
+    logical::Request req;
+    req.operation = logical::Operation::kRead;
+    req.path = "auth/token/lookup-self";
+    req.client_token = tok;
+    req.remote_addr = addr;
+    auto r = t_.core->HandleRequest(req);
+    return r ? 200 : r.error().http_status();
+  };
+  EXPECT_EQ(from("10.1.2.3"), 200);
+  EXPECT_EQ(from("10.2.0.1"), 403);
+  EXPECT_EQ(from(""), 403);
+}
+
+}  // namespace
+}  // namespace arca::core

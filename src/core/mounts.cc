@@ -8,6 +8,7 @@
 #include "common/uuid.h"
 #include "core/barrier/barrier.h"
 #include "core/core.h"
+#include "core/policy_store.h"
 #include "core/token/token_backend.h"
 
 namespace arca::core {
@@ -59,7 +60,13 @@ Result<std::shared_ptr<MountRoute>> Core::BuildRoute(
   if (entry.type == "system") {
     backend = system_backend_;
   } else if (entry.type == "token") {
-    backend = NewTokenBackend(*tokens_, route.get());
+    // sudo on the request path lets a non-root token use the sudo-only options (no_parent,
+    // period, id, revoke-orphan), as in Vault.
+    backend = NewTokenBackend(*tokens_, route.get(), [this](const logical::Request& req) {
+      if (req.is_root_token) return true;
+      auto acl = policies_->AclFor(req.policies);
+      return acl && (*acl)->Allowed(req.original_path, req.operation, req.data).root_privs;
+    });
   } else {
     const auto& table = entry.is_auth ? config_.auth_methods : config_.secret_engines;
     auto it = table.find(entry.type);

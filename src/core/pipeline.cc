@@ -86,6 +86,11 @@ Status Core::Authenticate(logical::Request& req, const logical::Backend& backend
     if (req.unauthenticated_ok) return OkStatus();
     return PermissionDenied();
   }
+  // token_bound_cidrs: a bound token works only from its networks.
+  if (!entry->AllowsAddress(req.remote_addr)) {
+    if (req.unauthenticated_ok) return OkStatus();
+    return PermissionDenied();
+  }
   req.client_token_accessor = entry->accessor;
   req.policies = entry->policies;
   req.display_name = entry->display_name;

@@ -1,18 +1,32 @@
-// The token auth method mounted at auth/token/: create (policies, ttl, num_uses, meta, ...),
-// lookup-self, lookup, lookup-accessor, revoke-self, revoke. Token roles, renewal, orphans
-// and revocation of child tokens follow with the rest of the tokens issue.
+// The token auth method mounted at auth/token/:
+//   create, create-orphan, create/:role_name       new child / orphan / role tokens (service or
+//                                                  batch)
+//   lookup, lookup-self, lookup-accessor           token data
+//   renew, renew-self, renew-accessor              extend a token's TTL
+//   revoke, revoke-self, revoke-accessor           revoke a token and its subtree (204)
+//   revoke-orphan                                  revoke one token, orphan its children (sudo)
+//   roles/:role_name (read/write/delete), LIST roles
+//   LIST accessors (sudo), tidy (202 with a warning; runs synchronously)
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "logical/backend.h"
+#include "logical/request.h"
 
 namespace arca::core {
 
 class TokenStore;
 
-// `store` and `system` (the mount's TTL defaults) must outlive the backend.
+// Whether the caller holds sudo on the request's path (root tokens always do). Needed for
+// no_parent, period, id, and revoke-orphan. Called from request handlers (concurrently).
+using SudoCheck = std::function<bool(const logical::Request&)>;
+
+// `store` and `system` (the mount's TTL defaults) must outlive the backend. `has_sudo` null =
+// only root tokens count as sudo.
 std::shared_ptr<logical::Backend> NewTokenBackend(TokenStore& store,
-                                                  const logical::SystemView* system);
+                                                  const logical::SystemView* system,
+                                                  SudoCheck has_sudo = nullptr);
 
 }  // namespace arca::core
