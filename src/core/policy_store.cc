@@ -17,7 +17,23 @@ bool ValidName(std::string_view n) {
   return true;
 }
 
+uint64_t HashNames(const std::vector<std::string>& names) {
+  uint64_t h = 1469598103934665603ull;
+  for (const auto& n : names) {
+    h ^= std::hash<std::string_view>{}(n);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 }  // namespace
+
+void PolicyStore::ClearAclCaches() {
+  acl_cache_.clear();
+  exact_cache_.clear();
+  exact_count_ = 0;
+  ++generation_;
+}
 
 std::string PolicyStore::Normalize(std::string_view name) {
   std::string out(name);
@@ -36,7 +52,7 @@ Status PolicyStore::Setup() {
 
 void PolicyStore::Reset() {
   std::unique_lock lock(mu_);
-  acl_cache_.clear();
+  ClearAclCaches();
   policy_cache_.clear();
 }
 
@@ -67,7 +83,7 @@ Status PolicyStore::Put(std::string_view raw_name, std::string_view text) {
   ARCA_RETURN_IF_ERROR(view_.Put(name, text));
   std::unique_lock lock(mu_);
   policy_cache_[name] = std::move(p);
-  acl_cache_.clear();
+  ClearAclCaches();
   return OkStatus();
 }
 
@@ -79,7 +95,7 @@ Status PolicyStore::Delete(std::string_view raw_name) {
   ARCA_RETURN_IF_ERROR(view_.Delete(name));
   std::unique_lock lock(mu_);
   policy_cache_.erase(name);
-  acl_cache_.clear();
+  ClearAclCaches();
   return OkStatus();
 }
 
@@ -93,16 +109,40 @@ Result<std::vector<std::string>> PolicyStore::List() {
 }
 
 Result<std::shared_ptr<const policy::Acl>> PolicyStore::AclFor(const std::vector<std::string>& names) {
+  const uint64_t exact_hash = HashNames(names);
+  uint64_t generation = 0;
+  {
+    std::shared_lock lock(mu_);
+    generation = generation_;
+    if (auto it = exact_cache_.find(exact_hash); it != exact_cache_.end()) {
+      for (const ExactEntry& e : it->second) {
+        if (e.names == names) return e.acl;
+      }
+    }
+  }
   std::vector<std::string> sorted;
   for (const auto& n : names) sorted.push_back(Normalize(n));
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   std::string key;
   for (const auto& n : sorted) key += n + "\n";
+  auto remember = [&](const std::shared_ptr<const policy::Acl>& acl) {
+    // REQUIRES: mu_ held exclusively.
+    if (generation != generation_) return;
+    if (exact_count_ >= kMaxExactEntries) {
+      exact_cache_.clear();
+      exact_count_ = 0;
+    }
+    exact_cache_[exact_hash].push_back({names, acl});
+    ++exact_count_;
+  };
   {
-    std::shared_lock lock(mu_);
+    std::unique_lock lock(mu_);
     auto it = acl_cache_.find(key);
-    if (it != acl_cache_.end()) return it->second;
+    if (it != acl_cache_.end()) {
+      remember(it->second);
+      return it->second;
+    }
   }
   std::vector<policy::Policy> policies;
   for (const auto& n : sorted) {
@@ -111,7 +151,8 @@ Result<std::shared_ptr<const policy::Acl>> PolicyStore::AclFor(const std::vector
   }
   ARCA_ASSIGN_OR_RETURN(auto acl, policy::Acl::Compile(policies));
   std::unique_lock lock(mu_);
-  acl_cache_[key] = acl;
+  if (generation == generation_) acl_cache_[key] = acl;
+  remember(acl);
   return acl;
 }
 

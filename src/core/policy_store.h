@@ -11,6 +11,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -46,6 +47,19 @@ class PolicyStore {
   logical::Storage& view_;
   std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<const policy::Acl>> acl_cache_;  // guarded by mu_
+  // The hot path: the ACL of a name list exactly as a token presents it (same order), found by
+  // a hash of the names and confirmed by comparing them, without building the canonical key.
+  struct ExactEntry {
+    std::vector<std::string> names;
+    std::shared_ptr<const policy::Acl> acl;
+  };
+  static constexpr size_t kMaxExactEntries = 65536;
+  std::unordered_map<uint64_t, std::vector<ExactEntry>> exact_cache_;  // guarded by mu_
+  size_t exact_count_ = 0;                                             // guarded by mu_
+  // Bumped whenever the caches are dropped, so that an ACL compiled from policies that changed
+  // meanwhile is not cached.
+  uint64_t generation_ = 0;  // guarded by mu_
+  void ClearAclCaches();  // REQUIRES: mu_ held exclusively
   std::map<std::string, policy::Policy> policy_cache_;                    // guarded by mu_
 };
 

@@ -113,7 +113,7 @@ Result<std::shared_ptr<const Acl>> Acl::Compile(const std::vector<Policy>& polic
 }
 
 const Acl::Rule* Acl::Match(std::string_view path) const {
-  if (auto it = exact_.find(std::string(path)); it != exact_.end()) return &it->second;
+  if (auto it = exact_.find(path); it != exact_.end()) return &it->second;
   const Rule* best = nullptr;
   for (const Rule& rule : non_exact_) {
     if (!rule.pattern.Matches(path)) continue;
@@ -138,9 +138,9 @@ AclResult Acl::Allowed(std::string_view path, logical::Operation op,
   if (op == logical::Operation::kList && path.ends_with('/')) {
     // Vault: exact rule of the path, exact rule without the slash, then the same for globs.
     std::string_view trimmed = path.substr(0, path.size() - 1);
-    if (auto it = exact_.find(std::string(path)); it != exact_.end()) {
+    if (auto it = exact_.find(path); it != exact_.end()) {
       rule = &it->second;
-    } else if (auto it2 = exact_.find(std::string(trimmed)); it2 != exact_.end()) {
+    } else if (auto it2 = exact_.find(trimmed); it2 != exact_.end()) {
       rule = &it2->second;
     } else {
       rule = Match(path);

@@ -73,8 +73,13 @@ class Acl {
   Acl() = default;
   const Rule* Match(std::string_view path) const;
 
+  // Lookups by string_view without building a std::string.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   bool root_ = false;
-  std::unordered_map<std::string, Rule> exact_;
+  std::unordered_map<std::string, Rule, StringHash, std::equal_to<>> exact_;
   std::vector<Rule> non_exact_;
 };
 
