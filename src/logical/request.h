@@ -57,6 +57,13 @@ struct Request {
   std::string display_name;
   std::string entity_id;
   bool is_root_token = false;
+
+  // --- kRenew / kRevoke of a lease (set by the expiration manager's callbacks) ---
+  std::string lease_id;
+  json::object secret_internal;         // the internal data the backend attached to the secret
+  std::chrono::seconds renew_increment{0};  // kRenew: the increment asked for (0 = default)
+  std::chrono::seconds lease_ttl{0};        // kRenew: the TTL the lease had
+  int64_t lease_issue_time = 0;             // unix seconds
 };
 
 }  // namespace arca::logical

@@ -119,8 +119,30 @@ Result<Response> FrameworkBackend::Help(const Request& req, const Path* path) co
   return resp;
 }
 
+json::object SecretInternal(std::string_view type, json::object extra) {
+  extra["secret_type"] = type;
+  return extra;
+}
+
 Result<Response> FrameworkBackend::HandleRequest(Request& req) {
   if (!init_status_) return std::unexpected(init_status_.error());
+  if (req.operation == Operation::kRenew || req.operation == Operation::kRevoke) {
+    auto t = req.secret_internal.find("secret_type");
+    if (t == req.secret_internal.end() || !t->value().is_string()) {
+      return InvalidRequest("lease has no secret type");
+    }
+    auto it = options_.secrets.find(std::string(t->value().as_string()));
+    if (it == options_.secrets.end()) {
+      return InvalidRequest("unknown secret type \"" + std::string(t->value().as_string()) + "\"");
+    }
+    const auto& fn = req.operation == Operation::kRenew ? it->second.renew : it->second.revoke;
+    if (!fn) {
+      if (req.operation == Operation::kRenew) return InvalidRequest("lease is not renewable");
+      return Internal("secret type has no revoke handler");
+    }
+    return Guarded<Response>(req.operation == Operation::kRenew ? "renew" : "revoke",
+                             [&] { return fn(req); });
+  }
   if (req.operation == Operation::kHelp && req.path.empty()) return Help(req, nullptr);
 
   json::object raw;

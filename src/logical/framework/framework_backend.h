@@ -21,6 +21,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,17 @@
 
 namespace arca::logical::framework {
 
+// Renewal and revocation of one kind of leased secret. renew may be empty (not renewable);
+// revoke must be set. Both get the request with lease_id and secret_internal filled in; renew
+// answers with a Response whose `secret` has the new ttl (and may replace internal_data).
+struct SecretType {
+  std::function<Result<Response>(Request&)> renew;
+  std::function<Result<Response>(Request&)> revoke;
+};
+
+// Internal data for a secret of `type`, with extra keys merged in.
+json::object SecretInternal(std::string_view type, json::object extra = {});
+
 class FrameworkBackend : public Backend {
  public:
   struct Options {
@@ -44,6 +56,10 @@ class FrameworkBackend : public Backend {
     std::string help;  // Markdown description of the backend for root help
     std::function<void(std::string_view)> invalidate;  // optional: InvalidateKey
     std::function<void()> clean;                       // optional: Cleanup
+    // Leased secrets by type: kRenew / kRevoke requests carry the secret's internal data, whose
+    // "secret_type" key picks the handlers (Vault's framework.Secret). A secret returned by a
+    // handler should set internal_data["secret_type"] (see SecretInternal()).
+    std::map<std::string, SecretType> secrets;
   };
 
   // Compiles every pattern. A pattern that does not compile or a default that does not convert

@@ -304,3 +304,51 @@ TEST(FrameworkBackendInitTest, InvalidateAndCleanupCallbacks) {
 
 }  // namespace
 }  // namespace arca::logical::framework
+
+namespace arca::logical::framework {
+namespace {
+
+TEST(FrameworkSecrets, RenewAndRevokeDispatchBySecretType) {
+  int revoked = 0;
+  FrameworkBackend::Options o;
+  o.type = "test";
+  o.secrets["creds"] = SecretType{
+      .renew = [](Request& req) -> Result<Response> {
+        Response r;
+        r.secret = Secret{.ttl = req.renew_increment * 2};
+        return r;
+      },
+      .revoke = [&revoked](Request& req) -> Result<Response> {
+        if (req.secret_internal.at("user").as_string() != "u1") return InvalidRequest("wrong user");
+        ++revoked;
+        return Response{};
+      }};
+  o.secrets["static"] = SecretType{.revoke = [](Request&) -> Result<Response> { return Response{}; }};
+  auto b = FrameworkBackend::Create(std::move(o));
+  ASSERT_TRUE(b);
+
+  Request req;
+  req.operation = Operation::kRevoke;
+  req.secret_internal = SecretInternal("creds", {{"user", "u1"}});
+  ASSERT_TRUE((*b)->HandleRequest(req));
+  EXPECT_EQ(revoked, 1);
+
+  req.operation = Operation::kRenew;
+  req.renew_increment = std::chrono::seconds(30);
+  auto r = (*b)->HandleRequest(req);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->secret->ttl.count(), 60);
+
+  // Not renewable, unknown type, missing type: 400.
+  req.secret_internal = SecretInternal("static");
+  EXPECT_EQ((*b)->HandleRequest(req).error().http_status(), 400);
+  req.secret_internal = SecretInternal("other");
+  EXPECT_EQ((*b)->HandleRequest(req).error().http_status(), 400);
+  req.secret_internal = {};
+  req.operation = Operation::kRevoke;
+  EXPECT_EQ((*b)->HandleRequest(req).error().http_status(), 400);
+  EXPECT_EQ(revoked, 1);
+}
+
+}  // namespace
+}  // namespace arca::logical::framework
