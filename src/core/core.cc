@@ -33,10 +33,25 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
         spdlog::error("core: removing a revoked token's cubbyhole: {}", s.error().message());
       }
     }
+    // Its leases go with it (failures are retried in the background by the manager).
+    if (expiration_ && !e.id_hash.empty()) {
+      if (auto s = expiration_->RevokeByToken(e.id_hash); !s) {
+        spdlog::warn("core: revoking the leases of a revoked token: {}", s.error().message());
+      }
+    }
   });
   policy_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/policy/");
   policies_ = std::make_unique<PolicyStore>(*policy_view_);
   sys_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/");
+  expire_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/expire/");
+  ExpirationOptions eopts;
+  eopts.default_lease_ttl = config_.ttls.default_lease_ttl;
+  eopts.max_lease_ttl = config_.ttls.max_lease_ttl;
+  expiration_ = std::make_unique<ExpirationManager>(
+      *expire_view_, [this](const LeaseEntry& l) { return RevokeLease(l); },
+      [this](const LeaseEntry& l, std::chrono::seconds inc) { return RenewLease(l, inc); },
+      std::move(eopts));
+  SetupLeaseHooks();
   system_backend_ = NewSystemBackend(*this);
 }
 
@@ -195,6 +210,7 @@ Status Core::Seal() {
 }
 
 void Core::PreSeal() {
+  expiration_->Stop();  // before the router empties: workers may be revoking through it
   router_.Clear();
   {
     std::lock_guard lock(mounts_mu_);
@@ -213,6 +229,7 @@ Status Core::PostUnseal() {
   ARCA_RETURN_IF_ERROR(SetupClusterInfo());
   ARCA_RETURN_IF_ERROR(LoadMounts(false));
   ARCA_RETURN_IF_ERROR(LoadMounts(true));
+  ARCA_RETURN_IF_ERROR(expiration_->Restore());
   return OkStatus();
 }
 

@@ -18,6 +18,7 @@
 
 #include "common/secure_bytes.h"
 #include "common/status.h"
+#include "core/expiration/expiration_manager.h"
 #include "core/router/mount_table.h"
 #include "core/router/router.h"
 #include "core/seal/shamir_seal.h"
@@ -95,6 +96,7 @@ class Core {
   Router& router() { return router_; }
   Barrier& barrier() { return *barrier_; }
   TokenStore& tokens() { return *tokens_; }
+  ExpirationManager& expiration() { return *expiration_; }
   PolicyStore& policies() { return *policies_; }
   const CoreConfig& config() const { return config_; }
   std::string storage_type() const;
@@ -130,6 +132,15 @@ class Core {
   // ACL check of the (create/update-resolved) operation on the full path.
   Status Authorize(const logical::Request& req, bool root_protected);
 
+  // Leases (leases.cc): the expiration manager's callbacks route renewal and revocation to the
+  // owning backend (or the token store for token leases); RegisterLease gives a response's
+  // secret its lease.
+  Status RevokeLease(const LeaseEntry& lease);
+  Result<logical::Secret> RenewLease(const LeaseEntry& lease, std::chrono::seconds increment);
+  Status RegisterLease(const logical::Request& req, const MountRoute& route,
+                       const TokenEntry* token, logical::Response& resp);
+  void SetupLeaseHooks();
+
   // LIST/SCAN post-processing (listing.cc): pagination parameters taken out of the request,
   // a SCAN walked with the backend's LIST, keys filtered by the caller's ACL when the mount
   // asks for it.
@@ -148,6 +159,8 @@ class Core {
   std::unique_ptr<logical::PrefixedStorage> policy_view_;
   std::unique_ptr<PolicyStore> policies_;
   std::unique_ptr<logical::PrefixedStorage> sys_view_;
+  std::unique_ptr<logical::PrefixedStorage> expire_view_;
+  std::unique_ptr<ExpirationManager> expiration_;
   std::shared_ptr<logical::Backend> system_backend_;
   Router router_;
 

@@ -182,6 +182,10 @@ Status Core::DisableMount(std::string_view path, bool is_auth) {
   auto it = std::find_if(table.begin(), table.end(),
                          [&](const MountEntry& e) { return e.path == p; });
   if (it == table.end()) return OkStatus();  // Vault: disabling a missing mount succeeds
+  // Its leases are revoked first (Vault refuses the unmount when that fails).
+  if (Status s = expiration_->RevokePrefix(router_path, /*force=*/false); !s) {
+    return Internal("failed to revoke leases of " + router_path + ": " + s.error().message());
+  }
   MountEntry removed = *it;
   table.erase(it);
   Status s = PersistMounts(is_auth);

@@ -67,7 +67,11 @@ Result<logical::Response> Core::HandleRequest(logical::Request& req) {
   if (req.operation == logical::Operation::kList || req.operation == logical::Operation::kScan) {
     return HandleListing(req, *backend, route);
   }
-  return backend->HandleRequest(req);
+  ARCA_ASSIGN_OR_RETURN(logical::Response resp, backend->HandleRequest(req));
+  if (resp.secret && resp.secret->register_lease) {
+    ARCA_RETURN_IF_ERROR(RegisterLease(req, route, token_entry.get(), resp));
+  }
+  return resp;
 }
 
 Status Core::Authenticate(logical::Request& req, const logical::Backend& backend,

@@ -1,5 +1,6 @@
 #include "core/sys/system_backend.h"
 
+#include "core/sys/path_leases.h"
 #include "core/sys/paths.h"
 
 namespace arca::core {
@@ -12,10 +13,12 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
   for (auto* family : {&sys::LifecyclePaths, &sys::MountPaths, &sys::KeyPaths, &sys::PolicyPaths}) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
+  for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));
   opts.special_paths.unauthenticated = {"init", "seal-status", "unseal", "health", "leader",
                                         "internal/ui/mounts", "internal/ui/mounts/*"};
   opts.special_paths.root = {"auth/*", "rotate", "seal", "step-down", "raw/*", "audit",
                              "audit/*", "remount"};
+  for (auto& p : sys::LeaseRootPaths()) opts.special_paths.root.push_back(std::move(p));
   return std::make_shared<logical::framework::FrameworkBackend>(std::move(opts));
 }
 

@@ -178,6 +178,12 @@ Result<std::string> TokenStore::CreateToken(TokenEntry e, std::string id) {
   }
   e.accessor = RandomBase62(24);
   ARCA_RETURN_IF_ERROR(Store(e));
+  if (created_hook_ && e.expire_time > 0) {
+    if (Status s = created_hook_(e); !s) {
+      (void)RevokeOneLocked(e.id_hash);
+      return std::unexpected(s.error());
+    }
+  }
   return id;
 }
 
@@ -218,6 +224,7 @@ Result<TokenStore::Renewed> TokenStore::RenewLocked(std::string_view id_hash,
   e.expire_time = std::max(expire, now);
   ARCA_RETURN_IF_ERROR(logical::PutJson(view_, "id/" + e.id_hash, e.ToStorageJson()));
   CacheUpdate(e);
+  if (renewed_hook_) ARCA_RETURN_IF_ERROR(renewed_hook_(e));
   return Renewed{std::make_shared<const TokenEntry>(e), std::chrono::seconds(e.expire_time - now)};
 }
 

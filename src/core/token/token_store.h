@@ -90,6 +90,14 @@ class TokenStore {
   void SetRevokeHook(std::function<void(const TokenEntry&)> hook) {
     revoke_hook_ = std::move(hook);
   }
+  // Called (with the write lock held, like the revoke hook) after a service token with a TTL is
+  // stored, and after a token is renewed, with the new entry: the core keeps the token's lease in
+  // step. A failing created-hook undoes the creation and its error is returned. Set once.
+  void SetLeaseHooks(std::function<Status(const TokenEntry&)> created,
+                     std::function<Status(const TokenEntry&)> renewed) {
+    created_hook_ = std::move(created);
+    renewed_hook_ = std::move(renewed);
+  }
   // Counts one use of a token with num_uses > 0; the last use revokes it (and its subtree).
   Status UseToken(std::string_view token, const TokenEntry& entry);
 
@@ -153,6 +161,7 @@ class TokenStore {
   uint64_t generation_ = 0;                             // guarded by mu_
   std::mutex write_mu_;                                 // serialises mutations
   std::function<void(const TokenEntry&)> revoke_hook_;  // constant after setup
+  std::function<Status(const TokenEntry&)> created_hook_, renewed_hook_;  // constant
 };
 
 }  // namespace arca::core
