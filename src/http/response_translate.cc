@@ -2,63 +2,15 @@
 #include <cctype>
 
 #include "http/translate.h"
+#include "logical/envelope.h"
 
 namespace arca::http {
 namespace {
 
+using logical::EncodeEnvelope;
+using logical::Strings;
+
 constexpr std::string_view kJson = "application/json";
-
-json::value StringsOrNull(const std::vector<std::string>& v) {
-  if (v.empty()) return nullptr;
-  json::array arr;
-  arr.reserve(v.size());
-  for (const auto& s : v) arr.emplace_back(s);
-  return arr;
-}
-
-json::array Strings(const std::vector<std::string>& v) {
-  json::array arr;
-  arr.reserve(v.size());
-  for (const auto& s : v) arr.emplace_back(s);
-  return arr;
-}
-
-// Vault's logical.HTTPAuth: token_policies and identity_policies are omitted when empty,
-// policies and metadata are null when empty.
-json::object EncodeAuth(const logical::Auth& a) {
-  json::object o;
-  o["client_token"] = a.client_token;
-  o["accessor"] = a.accessor;
-  o["policies"] = StringsOrNull(a.policies);
-  if (!a.token_policies.empty()) o["token_policies"] = Strings(a.token_policies);
-  if (!a.identity_policies.empty()) o["identity_policies"] = Strings(a.identity_policies);
-  if (a.metadata.empty()) {
-    o["metadata"] = nullptr;
-  } else {
-    json::object md;
-    for (const auto& [k, v] : a.metadata) md[k] = v;
-    o["metadata"] = std::move(md);
-  }
-  o["lease_duration"] = a.lease_duration.count();
-  o["renewable"] = a.renewable;
-  o["entity_id"] = a.entity_id;
-  o["token_type"] = a.token_type;
-  o["orphan"] = a.orphan;
-  o["mfa_requirement"] = nullptr;
-  o["num_uses"] = a.num_uses;
-  return o;
-}
-
-json::object EncodeWrapInfo(const logical::WrapInfo& w) {
-  json::object o;
-  o["token"] = w.token;
-  o["accessor"] = w.accessor;
-  o["ttl"] = w.ttl.count();
-  o["creation_time"] = w.creation_time;
-  o["creation_path"] = w.creation_path;
-  o["wrapped_accessor"] = w.wrapped_accessor;
-  return o;
-}
 
 void AddCommonHeaders(HttpResponseOut& out) {
   out.headers.emplace_back("Cache-Control", "no-store");
@@ -92,30 +44,6 @@ void SetHeader(HttpResponseOut& out, const std::string& name, const std::string&
 }
 
 }  // namespace
-
-json::object EncodeEnvelope(const logical::Request& req, const logical::Response& resp) {
-  json::object o;
-  const bool wrapped = resp.wrap_info.has_value();
-  o["request_id"] = wrapped ? std::string() : req.id;
-  o["lease_id"] = resp.secret ? resp.secret->lease_id : std::string();
-  o["renewable"] = resp.secret ? resp.secret->renewable : false;
-  o["lease_duration"] = resp.secret ? resp.secret->ttl.count() : int64_t{0};
-  if (wrapped || resp.data.empty()) {
-    o["data"] = nullptr;
-  } else {
-    o["data"] = resp.data;
-  }
-  o["wrap_info"] = wrapped ? json::value(EncodeWrapInfo(*resp.wrap_info)) : json::value(nullptr);
-  o["warnings"] = StringsOrNull(resp.warnings);
-  o["auth"] = resp.auth ? json::value(EncodeAuth(*resp.auth)) : json::value(nullptr);
-  o["mount_type"] = req.mount_type;
-  if (resp.data_at_top_level && !wrapped) {
-    for (const auto& kv : resp.data) {
-      if (!o.contains(kv.key())) o.emplace(kv.key(), kv.value());
-    }
-  }
-  return o;
-}
 
 HttpResponseOut ErrorResponse(const Error& err, bool head_request) {
   HttpResponseOut out;

@@ -69,8 +69,6 @@ HttpResponseOut ErrorResponse(const Error& err, bool head_request = false);
 // 503 {"errors":["server is overloaded, retry later"]} with Retry-After: 1.
 HttpResponseOut OverloadedResponse(bool head_request = false);
 
-// The JSON envelope for a successful response (exposed for tests and the server adapter).
-json::object EncodeEnvelope(const logical::Request& req, const logical::Response& resp);
 
 // Percent-decodes `in`; with plus_as_space, '+' becomes ' ' (form/query encoding).
 // nullopt for a malformed escape.

@@ -2,6 +2,7 @@
 
 #include "engines/cubbyhole/cubbyhole.h"
 #include "engines/kv/kv.h"
+#include "engines/transit/transit.h"
 
 namespace arca::server {
 
@@ -18,6 +19,7 @@ const std::map<std::string, logical::Factory>& SecretEngines() {
   static const std::map<std::string, logical::Factory> kTable = {
       {"kv", engines::kv::NewKvBackend},
       {"cubbyhole", engines::cubbyhole::NewCubbyholeBackend},
+      {"transit", engines::transit::NewTransitBackend},
   };
   return kTable;
 }
