@@ -126,7 +126,8 @@ json::object SecretInternal(std::string_view type, json::object extra) {
 
 Result<Response> FrameworkBackend::HandleRequest(Request& req) {
   if (!init_status_) return std::unexpected(init_status_.error());
-  if (req.operation == Operation::kRenew || req.operation == Operation::kRevoke) {
+  if ((req.operation == Operation::kRenew || req.operation == Operation::kRevoke) &&
+      !options_.secrets.empty()) {
     auto t = req.secret_internal.find("secret_type");
     if (t == req.secret_internal.end() || !t->value().is_string()) {
       return InvalidRequest("lease has no secret type");
