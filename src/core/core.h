@@ -97,6 +97,15 @@ class Core {
   Barrier& barrier() { return *barrier_; }
   TokenStore& tokens() { return *tokens_; }
   ExpirationManager& expiration() { return *expiration_; }
+
+  // Response wrapping tokens (sys/wrapping/*). Errors: InvalidRequest "wrapping token is not
+  // valid or does not exist" for unknown, used or expired tokens.
+  // The wrapped response (the JSON envelope) once; the token is revoked.
+  Result<std::string> Unwrap(std::string_view wrapping_token);
+  // {creation_path, creation_time, creation_ttl} of a wrapping token.
+  Result<json::object> WrapLookup(std::string_view wrapping_token);
+  // Moves the wrapped response to a new token with the same TTL; the old one is revoked.
+  Result<logical::WrapInfo> Rewrap(std::string_view wrapping_token);
   PolicyStore& policies() { return *policies_; }
   const CoreConfig& config() const { return config_; }
   std::string storage_type() const;
@@ -130,7 +139,17 @@ class Core {
                       std::string_view relative_path, bool* root_protected,
                       std::shared_ptr<const TokenEntry>* entry);
   // ACL check of the (create/update-resolved) operation on the full path.
-  Status Authorize(const logical::Request& req, bool root_protected);
+  // `wrap_bounds` (optional) receives the policy's min/max wrapping TTLs for the path.
+  struct WrapBounds {
+    std::chrono::seconds min{0}, max{0};
+  };
+  Status Authorize(const logical::Request& req, bool root_protected,
+                   WrapBounds* wrap_bounds = nullptr);
+
+  // Response wrapping (wrapping.cc).
+  static Status CheckWrapTtl(const logical::Request& req, const WrapBounds& bounds);
+  // Replaces `resp` by a wrap_info for a new single-use token whose cubbyhole holds it.
+  Status WrapResponse(const logical::Request& req, logical::Response& resp);
 
   // Leases (leases.cc): the expiration manager's callbacks route renewal and revocation to the
   // owning backend (or the token store for token leases); RegisterLease gives a response's
@@ -161,6 +180,7 @@ class Core {
   std::unique_ptr<logical::PrefixedStorage> sys_view_;
   std::unique_ptr<logical::PrefixedStorage> expire_view_;
   std::unique_ptr<ExpirationManager> expiration_;
+  std::mutex unwrap_mu_;  // makes unwrap/rewrap of one token happen once
   std::shared_ptr<logical::Backend> system_backend_;
   Router router_;
 

@@ -59,7 +59,11 @@ Result<logical::Response> Core::HandleRequest(logical::Request& req) {
     ARCA_ASSIGN_OR_RETURN(logical::ExistenceCheck check, backend->HandleExistenceCheck(req));
     if (check.supported && !check.exists) req.operation = logical::Operation::kCreate;
   }
-  if (!req.unauthenticated_ok) ARCA_RETURN_IF_ERROR(Authorize(req, root_protected));
+  WrapBounds wrap_bounds;
+  if (!req.unauthenticated_ok) {
+    ARCA_RETURN_IF_ERROR(Authorize(req, root_protected, &wrap_bounds));
+    ARCA_RETURN_IF_ERROR(CheckWrapTtl(req, wrap_bounds));
+  }
   if (token_entry && token_entry->num_uses > 0 && !req.unauthenticated_ok) {
     // Count a use of a limited-use token (the last use revokes it).
     ARCA_RETURN_IF_ERROR(tokens_->UseToken(req.client_token, *token_entry));
@@ -70,6 +74,9 @@ Result<logical::Response> Core::HandleRequest(logical::Request& req) {
   ARCA_ASSIGN_OR_RETURN(logical::Response resp, backend->HandleRequest(req));
   if (resp.secret && resp.secret->register_lease) {
     ARCA_RETURN_IF_ERROR(RegisterLease(req, route, token_entry.get(), resp));
+  }
+  if (req.wrap_ttl.count() > 0 && resp.HasContent() && !resp.raw && !resp.wrap_info) {
+    ARCA_RETURN_IF_ERROR(WrapResponse(req, resp));
   }
   return resp;
 }
@@ -104,11 +111,13 @@ Status Core::Authenticate(logical::Request& req, const logical::Backend& backend
   return OkStatus();
 }
 
-Status Core::Authorize(const logical::Request& req, bool root_protected) {
+Status Core::Authorize(const logical::Request& req, bool root_protected,
+                       WrapBounds* wrap_bounds) {
   if (req.is_root_token) return OkStatus();
   ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(req.policies));
   policy::AclResult result = acl->Allowed(req.original_path, req.operation, req.data);
   if (!result.allowed) return PermissionDenied();
+  if (wrap_bounds) *wrap_bounds = {result.min_wrapping_ttl, result.max_wrapping_ttl};
   if (root_protected && !result.root_privs) return PermissionDenied();
   return OkStatus();
 }

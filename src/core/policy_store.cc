@@ -59,6 +59,9 @@ void PolicyStore::Reset() {
 Result<std::optional<policy::Policy>> PolicyStore::Get(std::string_view raw_name) {
   std::string name = Normalize(raw_name);
   if (name == policy::kRootPolicyName) return std::optional<policy::Policy>(policy::RootPolicy());
+  if (name == policy::kResponseWrappingPolicyName) {
+    return std::optional<policy::Policy>(policy::ResponseWrappingPolicy());
+  }
   {
     std::shared_lock lock(mu_);
     auto it = policy_cache_.find(name);
@@ -78,6 +81,9 @@ Status PolicyStore::Put(std::string_view raw_name, std::string_view text) {
   std::string name = Normalize(raw_name);
   if (!ValidName(name)) return InvalidRequest("invalid policy name \"" + std::string(raw_name) + "\"");
   if (name == policy::kRootPolicyName) return InvalidRequest("cannot update root policy");
+  if (name == policy::kResponseWrappingPolicyName) {
+    return InvalidRequest("cannot update response-wrapping policy");
+  }
   if (text.empty()) return InvalidRequest("'policy' parameter not supplied or empty");
   ARCA_ASSIGN_OR_RETURN(policy::Policy p, policy::ParsePolicy(name, text));
   ARCA_RETURN_IF_ERROR(view_.Put(name, text));
@@ -91,6 +97,9 @@ Status PolicyStore::Delete(std::string_view raw_name) {
   std::string name = Normalize(raw_name);
   if (name == policy::kRootPolicyName) return InvalidRequest("cannot delete root policy");
   if (name == policy::kDefaultPolicyName) return InvalidRequest("cannot delete default policy");
+  if (name == policy::kResponseWrappingPolicyName) {
+    return InvalidRequest("cannot delete response-wrapping policy");
+  }
   if (!ValidName(name)) return InvalidRequest("invalid policy name \"" + std::string(raw_name) + "\"");
   ARCA_RETURN_IF_ERROR(view_.Delete(name));
   std::unique_lock lock(mu_);

@@ -83,4 +83,16 @@ path "identity/oidc/provider/+/authorize" {
   return *kText;
 }
 
+const Policy& ResponseWrappingPolicy() {
+  static const Policy kPolicy = [] {
+    auto p = ParsePolicy(kResponseWrappingPolicyName, R"(
+path "sys/wrapping/unwrap" { capabilities = ["update"] }
+path "sys/wrapping/lookup" { capabilities = ["update"] }
+path "sys/wrapping/rewrap" { capabilities = ["update"] }
+)");
+    return *p;  // a constant text that parses (covered by tests)
+  }();
+  return kPolicy;
+}
+
 }  // namespace arca::core::policy

@@ -43,6 +43,8 @@ struct Policy {
 
 inline constexpr std::string_view kRootPolicyName = "root";
 inline constexpr std::string_view kDefaultPolicyName = "default";
+// Held by response-wrapping tokens only: unwrap, lookup and rewrap of the wrapped response.
+inline constexpr std::string_view kResponseWrappingPolicyName = "response-wrapping";
 
 // Parses HCL or JSON policy text. Errors are InvalidRequest naming the position and the path:
 // bad syntax, unknown top-level or path keys, unknown capabilities or legacy `policy` values,
@@ -58,5 +60,8 @@ const std::string& DefaultPolicyText();
 
 // The "root" policy: no rules; Acl::Compile treats a policy with this name as unrestricted.
 Policy RootPolicy();
+
+// The built-in "response-wrapping" policy (update on sys/wrapping/unwrap, lookup, rewrap).
+const Policy& ResponseWrappingPolicy();
 
 }  // namespace arca::core::policy

@@ -10,12 +10,14 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
   opts.type = "system";
   opts.help = "The system backend is built in to Arca and cannot be remounted or unmounted. It "
               "contains the paths used to configure Arca itself.";
-  for (auto* family : {&sys::LifecyclePaths, &sys::MountPaths, &sys::KeyPaths, &sys::PolicyPaths}) {
+  for (auto* family : {&sys::LifecyclePaths, &sys::MountPaths, &sys::KeyPaths, &sys::PolicyPaths,
+                      &sys::WrappingPaths}) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
   for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));
   opts.special_paths.unauthenticated = {"init", "seal-status", "unseal", "health", "leader",
-                                        "internal/ui/mounts", "internal/ui/mounts/*"};
+                                        "internal/ui/mounts", "internal/ui/mounts/*",
+                                        "wrapping/lookup"};
   opts.special_paths.root = {"auth/*", "rotate", "seal", "step-down", "raw/*", "audit",
                              "audit/*", "remount"};
   for (auto& p : sys::LeaseRootPaths()) opts.special_paths.root.push_back(std::move(p));
