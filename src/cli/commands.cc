@@ -132,6 +132,23 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca token lookup [options] [TOKEN | ACCESSOR]\n\n  Looks up the given token (or "
      "the current one; -accessor for an accessor).",
      RunTokenLookup},
+    {"lease lookup", "Lookup lease information by lease id",
+     "Usage: arca lease lookup [options] ID\n\n  Shows the lease's issue and expire time, TTL "
+     "and whether it is renewable.",
+     RunLeaseLookup},
+    {"lease renew", "Renews the lease of a secret",
+     "Usage: arca lease renew [options] ID\n\n  Extends the lease by -increment (default: "
+     "the secret's own TTL), within its maximum TTL.",
+     RunLeaseRenew},
+    {"lease revoke", "Revokes leases and secrets",
+     "Usage: arca lease revoke [options] ID\n\n  Revokes the lease ID; -prefix revokes every "
+     "lease under ID, -force (with -prefix) removes them even when the backend fails to revoke, "
+     "-sync waits for the revocation.",
+     RunLeaseRevoke},
+    {"unwrap", "Unwraps a wrapped secret",
+     "Usage: arca unwrap [options] [TOKEN]\n\n  Returns the response wrapped in TOKEN (or in "
+     "the token this command runs with). A wrapping token unwraps once.",
+     RunUnwrap},
     {"token renew", "Renew a token lease",
      "Usage: arca token renew [options] [TOKEN | ACCESSOR]\n\n  Renews the given token (or, "
      "without an argument, the one this command uses) by -increment (-i); -accessor renews by "

@@ -81,6 +81,10 @@ int RunTokenCreate(Ctx& ctx, const std::vector<std::string>& args);
 int RunTokenLookup(Ctx& ctx, const std::vector<std::string>& args);
 int RunTokenRevoke(Ctx& ctx, const std::vector<std::string>& args);
 int RunTokenRenew(Ctx& ctx, const std::vector<std::string>& args);
+int RunLeaseLookup(Ctx& ctx, const std::vector<std::string>& args);
+int RunLeaseRenew(Ctx& ctx, const std::vector<std::string>& args);
+int RunLeaseRevoke(Ctx& ctx, const std::vector<std::string>& args);
+int RunUnwrap(Ctx& ctx, const std::vector<std::string>& args);
 int RunTokenCapabilities(Ctx& ctx, const std::vector<std::string>& args);
 int RunLogin(Ctx& ctx, const std::vector<std::string>& args);
 

@@ -34,6 +34,11 @@ int RunKvGet(Ctx& ctx, const std::vector<std::string>& raw_args) {
   const json::object& s = **secret;
   const json::object* data = KvObjectAt(s, "data");
 
+  // A wrapped response: show the wrapping token (as vault kv get does).
+  if (const json::value* w = s.if_contains("wrap_info"); w && w->is_object()) {
+    if (!ctx.global.field.empty()) return PrintSecretField(ctx, s, ctx.global.field);
+    return OutputSecret(ctx, s);
+  }
   if (!ctx.global.field.empty()) {
     const std::string& field = ctx.global.field;
     if (!t->v2()) return PrintSecretField(ctx, s, field);
@@ -45,9 +50,7 @@ int RunKvGet(Ctx& ctx, const std::vector<std::string>& raw_args) {
     if (field == "data" && !inner->contains("data")) return PrintSecretField(ctx, s, field);
     return PrintMapField(ctx, *inner, field);
   }
-  if (ctx.format() != "table" || (s.contains("wrap_info") && !s.at("wrap_info").is_null())) {
-    return OutputSecret(ctx, s);
-  }
+  if (ctx.format() != "table") return OutputSecret(ctx, s);
   PrintWarnings(ctx, s);
   if (t->v2()) OutputKvPath(ctx, full, "Secret Path");
   if (const json::object* meta = data ? KvObjectAt(*data, "metadata") : nullptr) {

@@ -3,8 +3,12 @@
 namespace arca::cli {
 
 Result<KvMount> KvPreflight(api::Client& client, std::string_view path) {
-  ARCA_ASSIGN_OR_RETURN(api::ApiResponse r,
-                        client.Request("GET", "sys/internal/ui/mounts/" + std::string(path)));
+  // The preflight is never wrapped (as in Vault): -wrap-ttl applies to the KV request itself.
+  std::string wrap_ttl = client.config().wrap_ttl;
+  client.SetWrapTtl("");
+  auto response = client.Request("GET", "sys/internal/ui/mounts/" + std::string(path));
+  client.SetWrapTtl(std::move(wrap_ttl));
+  ARCA_ASSIGN_OR_RETURN(api::ApiResponse r, std::move(response));
   if (r.status == 404) return KvMount{"", 1};
   if (r.status == 403) {
     return PermissionDenied(

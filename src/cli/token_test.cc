@@ -220,3 +220,63 @@ TEST_F(CliTest, TokenRenewErrors) {
 
 }  // namespace
 }  // namespace arca::cli
+
+namespace arca::cli {
+namespace {
+
+using testing::CliTest;
+
+TEST_F(CliTest, LeaseCommands) {
+  AddRoute("PUT sys/leases/lookup", 200,
+           R"({"data":{"id":"db/creds/x","ttl":60,"renewable":true,"issue_time":"t"}})");
+  EXPECT_EQ(Run({"lease", "lookup", "db/creds/x"}), 0);
+  EXPECT_EQ(calls_.back().body, R"({"lease_id":"db/creds/x"})");
+  EXPECT_THAT(out(), ::testing::HasSubstr("renewable"));
+
+  AddRoute("PUT sys/leases/renew", 200,
+           R"({"lease_id":"db/creds/x","lease_duration":600,"renewable":true})");
+  EXPECT_EQ(Run({"lease", "renew", "-increment=10m", "db/creds/x"}), 0);
+  EXPECT_EQ(calls_.back().body, R"({"lease_id":"db/creds/x","increment":600})");
+  EXPECT_THAT(out(), ::testing::HasSubstr("lease_duration"));
+
+  AddRoute("PUT sys/leases/revoke", 204, "");
+  AddRoute("PUT sys/leases/revoke-prefix/db/creds", 204, "");
+  AddRoute("PUT sys/leases/revoke-force/db/creds", 204, "");
+  EXPECT_EQ(Run({"lease", "revoke", "-sync", "db/creds/x"}), 0);
+  EXPECT_EQ(calls_.back().body, R"({"sync":true,"lease_id":"db/creds/x"})");
+  EXPECT_EQ(out(), "Success! Revoked lease: db/creds/x\n");
+  EXPECT_EQ(Run({"lease", "revoke", "db/creds/x"}), 0);
+  EXPECT_EQ(out(), "All revocation operations queued successfully!\n");
+  EXPECT_EQ(Run({"lease", "revoke", "-prefix", "-sync", "db/creds"}), 0);
+  EXPECT_EQ(calls_.back().path, "sys/leases/revoke-prefix/db/creds");
+  EXPECT_EQ(Run({"lease", "revoke", "-prefix", "-force", "db/creds"}), 0);
+  EXPECT_EQ(calls_.back().path, "sys/leases/revoke-force/db/creds");
+  EXPECT_EQ(out(), "Success! Force revoked any leases with prefix: db/creds\n");
+
+  size_t before = calls_.size();
+  EXPECT_EQ(Run({"lease", "revoke", "-force", "db/creds"}), 1);
+  EXPECT_EQ(err(), "Specifying -force requires also specifying -prefix\n");
+  EXPECT_EQ(Run({"lease", "renew", "-increment=soon", "x"}), 1);
+  EXPECT_EQ(Run({"lease", "lookup"}), 1);
+  EXPECT_EQ(calls_.size(), before);
+  AddRoute("PUT sys/leases/lookup", 400, R"({"errors":["invalid lease"]})");
+  EXPECT_EQ(Run({"lease", "lookup", "nope"}), 2);
+  EXPECT_THAT(err(), ::testing::HasSubstr("* invalid lease"));
+}
+
+TEST_F(CliTest, UnwrapWithArgumentOrOwnToken) {
+  AddRoute("PUT sys/wrapping/unwrap", 200, R"({"data":{"password":"s3cret"}})");
+  EXPECT_EQ(Run({"unwrap", "-field=password", "hvs.wrap"}), 0);
+  EXPECT_EQ(calls_.back().body, R"({"token":"hvs.wrap"})");
+  EXPECT_EQ(out(), "s3cret");
+  EXPECT_EQ(Run({"unwrap"}), 0);
+  EXPECT_EQ(calls_.back().body, "");
+  EXPECT_EQ(Run({"unwrap", "a", "b"}), 1);
+  AddRoute("PUT sys/wrapping/unwrap", 400,
+           R"({"errors":["wrapping token is not valid or does not exist"]})");
+  EXPECT_EQ(Run({"unwrap", "hvs.used"}), 2);
+  EXPECT_THAT(err(), ::testing::HasSubstr("wrapping token is not valid"));
+}
+
+}  // namespace
+}  // namespace arca::cli

@@ -133,5 +133,28 @@ TEST_F(CliScenario, TeamsVersionsPoliciesAndTokens) {
   EXPECT_EQ(Cli({"kv", "get", "team-alpha/db"}, token).exit_code, 2);
 }
 
+TEST_F(CliScenario, WrappedSecretUnwrapsOnce) {
+  Ok({"kv", "put", "secret/app", "password=s3cret"});
+  std::string token = Ok({"kv", "get", "-wrap-ttl=5m", "-field=wrapping_token", "secret/app"});
+  ASSERT_TRUE(token.starts_with("hvs.")) << token;
+  // Over HTTP, the header works the same (and the wrapped response carries no data).
+  auto raw = RawHttp(port_, "GET", "/v1/secret/data/app", "",
+                     {{"X-Vault-Token", "root"}, {"X-Vault-Wrap-TTL", "60"}});
+  ASSERT_EQ(raw.status, 200) << raw.body;
+  auto body = ParseJsonObject(raw.body);
+  ASSERT_TRUE(body) << raw.body;
+  EXPECT_TRUE(body->at("data").is_null());
+  EXPECT_EQ(body->at("wrap_info").as_object().at("creation_path").as_string(), "secret/data/app");
+  EXPECT_EQ(raw.body.find("s3cret"), std::string::npos);
+
+  std::string look = Ok({"write", "-format=json", "sys/wrapping/lookup", "token=" + token}, "");
+  EXPECT_NE(look.find("secret/data/app"), std::string::npos) << look;
+  EXPECT_EQ(Ok({"unwrap", "-field=data", "-format=json", token}).find("s3cret") != std::string::npos,
+            true);
+  auto again = Cli({"unwrap", token});
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("wrapping token is not valid"), std::string::npos) << again.err;
+}
+
 }  // namespace
 }  // namespace arca::testing
