@@ -30,7 +30,7 @@ $(RELEASE_DIR)/build.ninja:
 	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" $(CMAKE_FLAGS)
 
 release: deps $(RELEASE_DIR)/build.ninja
-	cmake --build $(RELEASE_DIR) -j $(JOBS) --target arca
+	cmake --build $(RELEASE_DIR) -j $(JOBS) --target arca lease_scale
 
 bench: release
 	bash bench/run.sh $(RELEASE_DIR)/arca

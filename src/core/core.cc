@@ -1,5 +1,7 @@
 #include "core/core.h"
 
+#include "audit/broker.h"
+
 #include <spdlog/spdlog.h>
 
 #include <mutex>
@@ -47,11 +49,24 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   ExpirationOptions eopts;
   eopts.default_lease_ttl = config_.ttls.default_lease_ttl;
   eopts.max_lease_ttl = config_.ttls.max_lease_ttl;
+  // A lease's entry and index keys in one durable write.
+  eopts.put_batch = [this](const std::vector<std::pair<std::string, std::string>>& puts) {
+    std::vector<std::pair<std::string, std::string>> full;
+    full.reserve(puts.size());
+    for (const auto& [k, v] : puts) full.emplace_back("sys/expire/" + k, v);
+    return barrier_->PutBatch(full);
+  };
+  eopts.token_valid = [this](std::string_view token_hash) {
+    auto alive = tokens_->ExistsByHash(token_hash);
+    return !alive || *alive;  // on a storage error keep the leases
+  };
   expiration_ = std::make_unique<ExpirationManager>(
       *expire_view_, [this](const LeaseEntry& l) { return RevokeLease(l); },
       [this](const LeaseEntry& l, std::chrono::seconds inc) { return RenewLease(l, inc); },
       std::move(eopts));
   SetupLeaseHooks();
+  audit_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "core/audit/");
+  audit_ = std::make_unique<audit::Broker>(*audit_view_);
   system_backend_ = NewSystemBackend(*this);
 }
 
@@ -211,6 +226,7 @@ Status Core::Seal() {
 
 void Core::PreSeal() {
   expiration_->Stop();  // before the router empties: workers may be revoking through it
+  audit_->Reset();
   router_.Clear();
   {
     std::lock_guard lock(mounts_mu_);
@@ -229,6 +245,7 @@ Status Core::PostUnseal() {
   ARCA_RETURN_IF_ERROR(SetupClusterInfo());
   ARCA_RETURN_IF_ERROR(LoadMounts(false));
   ARCA_RETURN_IF_ERROR(LoadMounts(true));
+  ARCA_RETURN_IF_ERROR(audit_->Load());
   ARCA_RETURN_IF_ERROR(expiration_->Restore());
   return OkStatus();
 }

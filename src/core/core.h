@@ -18,12 +18,17 @@
 
 #include "common/secure_bytes.h"
 #include "common/status.h"
+#include "audit/log_input.h"
 #include "core/expiration/expiration_manager.h"
 #include "core/router/mount_table.h"
 #include "core/router/router.h"
 #include "core/seal/shamir_seal.h"
 #include "logical/backend.h"
 #include "storage/backend.h"
+
+namespace arca::audit {
+class Broker;
+}
 
 namespace arca::core {
 
@@ -97,6 +102,7 @@ class Core {
   Barrier& barrier() { return *barrier_; }
   TokenStore& tokens() { return *tokens_; }
   ExpirationManager& expiration() { return *expiration_; }
+  audit::Broker& audit() { return *audit_; }
 
   // Response wrapping tokens (sys/wrapping/*). Errors: InvalidRequest "wrapping token is not
   // valid or does not exist" for unknown, used or expired tokens.
@@ -151,6 +157,17 @@ class Core {
   // Replaces `resp` by a wrap_info for a new single-use token whose cubbyhole holds it.
   Status WrapResponse(const logical::Request& req, logical::Response& resp);
 
+  // One request through a route (pipeline.cc). `audit` is null when no audit device is enabled.
+  struct AuditCall {
+    MountEntry mount;  // for the non-HMAC key lists
+    std::shared_ptr<const TokenEntry> token;
+    bool request_logged = false;
+  };
+  Result<logical::Response> Dispatch(logical::Request& req, Router::Match& match,
+                                     AuditCall* audit);
+  audit::LogInput AuditInput(const logical::Request& req, const AuditCall& call) const;
+  Status LogAuditRequest(const logical::Request& req, AuditCall& call, std::string error);
+
   // Leases (leases.cc): the expiration manager's callbacks route renewal and revocation to the
   // owning backend (or the token store for token leases); RegisterLease gives a response's
   // secret its lease.
@@ -180,7 +197,9 @@ class Core {
   std::unique_ptr<logical::PrefixedStorage> sys_view_;
   std::unique_ptr<logical::PrefixedStorage> expire_view_;
   std::unique_ptr<ExpirationManager> expiration_;
-  std::mutex unwrap_mu_;  // makes unwrap/rewrap of one token happen once
+  std::mutex unwrap_mu_;
+  std::unique_ptr<logical::PrefixedStorage> audit_view_;
+  std::unique_ptr<audit::Broker> audit_;  // makes unwrap/rewrap of one token happen once
   std::shared_ptr<logical::Backend> system_backend_;
   Router router_;
 

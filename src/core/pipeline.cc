@@ -1,9 +1,10 @@
 // The request pipeline: lifecycle paths, sealed check, routing, authentication, authorization,
-// existence check, backend.
+// existence check, audit, backend, leases, wrapping.
 #include <spdlog/spdlog.h>
 
 #include <mutex>
 
+#include "audit/broker.h"
 #include "core/barrier/barrier.h"
 #include "core/core.h"
 #include "core/policy_store.h"
@@ -40,19 +41,70 @@ Result<logical::Response> Core::HandleRequest(logical::Request& req) {
     return NotFound("no handler for route \"" + req.original_path +
                     "\". route entry not found.");
   }
-  MountRoute& route = *match->route;
+  if (!audit_->HasDevices()) return Dispatch(req, *match, nullptr);
+
+  // Audited: the request entry is written before the backend runs (Dispatch), the response
+  // entry after; either failing on every device refuses the request (500).
+  AuditCall call;
+  call.mount = match->route->entry();
+  auto result = Dispatch(req, *match, &call);
+  if (!call.request_logged) {
+    // Refused before the backend (authentication, authorization, bad input): still recorded.
+    (void)LogAuditRequest(req, call, result ? std::string() : result.error().message());
+  }
+  audit::LogInput in = AuditInput(req, call);
+  logical::Response none;
+  in.response = result ? &*result : &none;
+  if (!result) in.error = result.error().message();
+  if (Status logged = audit_->LogResponse(in); !logged) {
+    spdlog::error("core: audit: {}", logged.error().message());
+    return std::unexpected(logged.error());
+  }
+  return result;
+}
+
+audit::LogInput Core::AuditInput(const logical::Request& req, const AuditCall& call) const {
+  audit::LogInput in;
+  in.request = &req;
+  in.auth = audit::AuthInfoFromRequest(req);
+  if (call.token) {
+    const TokenEntry& t = *call.token;
+    in.auth.token_type = t.type;
+    in.auth.token_issue_time = t.creation_time;
+    in.auth.token_ttl = t.ttl.count();
+    in.auth.remaining_uses = t.num_uses;
+    in.auth.metadata = t.meta;
+  }
+  in.non_hmac_request_keys = call.mount.config.audit_non_hmac_request_keys;
+  in.non_hmac_response_keys = call.mount.config.audit_non_hmac_response_keys;
+  return in;
+}
+
+Status Core::LogAuditRequest(const logical::Request& req, AuditCall& call, std::string error) {
+  audit::LogInput in = AuditInput(req, call);
+  in.error = std::move(error);
+  call.request_logged = true;
+  Status s = audit_->LogRequest(in);
+  if (!s) spdlog::error("core: audit: {}", s.error().message());
+  return s;
+}
+
+Result<logical::Response> Core::Dispatch(logical::Request& req, Router::Match& match,
+                                         AuditCall* audit) {
+  MountRoute& route = *match.route;
   logical::Backend* backend = route.backend();
   if (!backend) return Internal("mount has no backend");
 
   bool root_protected = false;
   std::shared_ptr<const TokenEntry> token_entry;
   ARCA_RETURN_IF_ERROR(
-      Authenticate(req, *backend, match->relative_path, &root_protected, &token_entry));
+      Authenticate(req, *backend, match.relative_path, &root_protected, &token_entry));
+  if (audit) audit->token = token_entry;
 
   req.mount_point = route.router_path();
   req.mount_type = route.type();
   req.mount_accessor = route.accessor();
-  req.path = std::move(match->relative_path);
+  req.path = std::move(match.relative_path);
   req.storage = &route.view();
 
   if (req.operation == logical::Operation::kUpdate) {
@@ -64,6 +116,8 @@ Result<logical::Response> Core::HandleRequest(logical::Request& req) {
     ARCA_RETURN_IF_ERROR(Authorize(req, root_protected, &wrap_bounds));
     ARCA_RETURN_IF_ERROR(CheckWrapTtl(req, wrap_bounds));
   }
+  // No log, no answer: nothing happens unless a device recorded the request.
+  if (audit) ARCA_RETURN_IF_ERROR(LogAuditRequest(req, *audit, ""));
   if (token_entry && token_entry->num_uses > 0 && !req.unauthenticated_ok) {
     // Count a use of a limited-use token (the last use revokes it).
     ARCA_RETURN_IF_ERROR(tokens_->UseToken(req.client_token, *token_entry));

@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include "audit/broker.h"
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -269,7 +271,14 @@ int RunServerCommand(const std::vector<std::string>& args) {
   std::cout << "==> Arca server started! Log data will stream in below:\n" << std::endl;
 
   server.Start();
-  server.WaitForShutdownSignal();
+  // SIGHUP reopens the audit files (log rotation by an outside tool).
+  server.WaitForShutdownSignal([&core] {
+    if (auto s = core.audit().Reopen(); !s) {
+      spdlog::error("server: reopening audit devices: {}", s.error().message());
+    } else {
+      spdlog::info("server: audit devices reopened (SIGHUP)");
+    }
+  });
   spdlog::info("server: shutting down");
   return 0;
 }

@@ -131,6 +131,25 @@ Status Barrier::Put(std::string_view key, std::string_view value) {
   return physical_.Put(key, ciphertext);
 }
 
+Status Barrier::PutBatch(const std::vector<std::pair<std::string, std::string>>& puts) {
+  std::vector<storage::Operation> ops;
+  ops.reserve(puts.size());
+  {
+    std::shared_lock lock(mu_);
+    if (!keyring_) return ::arca::Sealed();
+    for (const auto& [key, value] : puts) {
+      if (key == kKeyringPath) return InvalidRequest("cannot write the keyring through the barrier");
+      storage::Operation op;
+      op.key = key;
+      ARCA_ASSIGN_OR_RETURN(op.value, Encrypt(*keyring_->Active(), key, value));
+      ops.push_back(std::move(op));
+    }
+  }
+  if (storage::Transactional* tx = physical_.AsTransactional()) return tx->Commit(ops);
+  for (const auto& op : ops) ARCA_RETURN_IF_ERROR(physical_.Put(op.key, op.value));
+  return OkStatus();
+}
+
 Status Barrier::Delete(std::string_view key) {
   {
     std::shared_lock lock(mu_);

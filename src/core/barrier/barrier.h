@@ -57,6 +57,9 @@ class Barrier : public logical::Storage {
   // logical::Storage: encrypt/decrypt through the active keyring.
   Result<std::optional<std::string>> Get(std::string_view key) override;
   Status Put(std::string_view key, std::string_view value) override;
+  // Encrypts and writes several entries in one atomic, durable batch when the physical backend
+  // is transactional (else one after the other, in order).
+  Status PutBatch(const std::vector<std::pair<std::string, std::string>>& puts);
   Status Delete(std::string_view key) override;
   Result<std::vector<std::string>> List(std::string_view prefix) override;
 

@@ -14,7 +14,8 @@ namespace {
 
 constexpr std::string_view kBase62 =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-constexpr size_t kRandomIdLength = 24;
+constexpr size_t kRandomIdLength = 24;  // characters after "<path>/", as Vault
+constexpr int kTimeChars = 6;
 
 std::string_view TrimSlashes(std::string_view p) {
   while (!p.empty() && p.front() == '/') p.remove_prefix(1);
@@ -41,7 +42,16 @@ int64_t ExpirationManager::Now() const {
 std::string ExpirationManager::NewLeaseId(std::string_view path) const {
   std::string id(TrimSlashes(path));
   id += '/';
-  const size_t want = id.size() + kRandomIdLength;
+  // 6 characters of issue time (base62, sortable), then 18 random ones (107 bits): leases issued
+  // together get neighbouring storage keys, so concurrent registrations touch few B-tree pages.
+  uint64_t t = static_cast<uint64_t>(std::max<int64_t>(0, Now()));
+  char stamp[kTimeChars];
+  for (int i = kTimeChars - 1; i >= 0; --i) {
+    stamp[i] = kBase62[t % 62];
+    t /= 62;
+  }
+  id.append(stamp, kTimeChars);
+  const size_t want = id.size() + kRandomIdLength - kTimeChars;
   // Rejection sampling keeps the characters uniform (248 = 4 * 62).
   while (id.size() < want) {
     for (unsigned char b : crypto::RandomBytesString(32)) {
@@ -93,12 +103,22 @@ Result<LeaseEntry> ExpirationManager::Persist(LeaseEntry entry) {
   // written ahead of its entry for a stale one.
   Claim(entry.lease_id);
   ClaimGuard guard(*this, entry.lease_id);
-  ARCA_RETURN_IF_ERROR(storage_.Put(DueKey(entry.expire_time, entry.lease_id), ""));
-  if (!entry.token_hash.empty()) {
-    ARCA_RETURN_IF_ERROR(storage_.Put(TokenIndexKey(entry.token_hash, entry.lease_id), ""));
+  if (options_.put_batch) {
+    std::vector<std::pair<std::string, std::string>> puts;
+    puts.emplace_back(DueKey(entry.expire_time, entry.lease_id), "");
+    if (!entry.token_hash.empty()) {
+      puts.emplace_back(TokenIndexKey(entry.token_hash, entry.lease_id), "");
+    }
+    puts.emplace_back(LeaseEntryKey(entry.lease_id), json::serialize(entry.ToJson()));
+    ARCA_RETURN_IF_ERROR(options_.put_batch(puts));
+  } else {
+    ARCA_RETURN_IF_ERROR(storage_.Put(DueKey(entry.expire_time, entry.lease_id), ""));
+    if (!entry.token_hash.empty()) {
+      ARCA_RETURN_IF_ERROR(storage_.Put(TokenIndexKey(entry.token_hash, entry.lease_id), ""));
+    }
+    ARCA_RETURN_IF_ERROR(
+        storage_.Put(LeaseEntryKey(entry.lease_id), json::serialize(entry.ToJson())));
   }
-  ARCA_RETURN_IF_ERROR(
-      storage_.Put(LeaseEntryKey(entry.lease_id), json::serialize(entry.ToJson())));
   bool earliest;
   {
     std::lock_guard lock(mu_);

@@ -1,5 +1,6 @@
 #include "core/sys/system_backend.h"
 
+#include "core/sys/path_audit.h"
 #include "core/sys/path_leases.h"
 #include "core/sys/paths.h"
 
@@ -15,12 +16,14 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
   for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));
+  for (auto& p : sys::AuditPaths(core.audit())) opts.paths.push_back(std::move(p));
   opts.special_paths.unauthenticated = {"init", "seal-status", "unseal", "health", "leader",
                                         "internal/ui/mounts", "internal/ui/mounts/*",
                                         "wrapping/lookup"};
   opts.special_paths.root = {"auth/*", "rotate", "seal", "step-down", "raw/*", "audit",
                              "audit/*", "remount"};
   for (auto& p : sys::LeaseRootPaths()) opts.special_paths.root.push_back(std::move(p));
+  for (auto& p : sys::AuditRootPaths()) opts.special_paths.root.push_back(std::move(p));
   return std::make_shared<logical::framework::FrameworkBackend>(std::move(opts));
 }
 

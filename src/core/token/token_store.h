@@ -72,6 +72,8 @@ class TokenStore {
   Result<std::chrono::seconds> Renew(std::string_view token, std::chrono::seconds increment,
                                      std::chrono::seconds max_ttl);
 
+  // Whether a service token with this id hash is stored and not expired.
+  Result<bool> ExistsByHash(std::string_view id_hash) { return Alive(id_hash); }
   // Accessors of every stored token, sorted.
   Result<std::vector<std::string>> ListAccessors();
   // Id hashes of the direct children of a token, sorted.

@@ -1,0 +1,52 @@
+// audit::FileSink: the `file` device's writer. Appends lines to a file (O_APPEND, one write(2)
+// per line, so the line is with the OS when Write returns; no fsync, as in Vault), or to stdout,
+// or nowhere ("discard").
+//
+// Beyond Vault: rotation. When rotate_bytes > 0 and the next line would take the file past it,
+// or rotate_interval > 0 and the file is older than that, the file is renamed to "<path>.1"
+// (older ones shift to .2, .3, ...; those past rotate_max_files are deleted) and a new file is
+// started.
+//
+// Thread-safety: none; used by one Device writer thread (Open may be called before that).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "audit/device.h"
+
+namespace arca::audit {
+
+struct FileSinkOptions {
+  std::string path;          // a file path, "stdout" or "discard"
+  int mode = 0600;           // applied with fchmod on open; 0 = leave the permissions alone
+  int64_t rotate_bytes = 0;  // 0 = no size rotation
+  std::chrono::seconds rotate_interval{0};                     // 0 = no age rotation
+  int rotate_max_files = 10;                                   // rotated files kept (>= 1)
+  std::function<std::chrono::system_clock::time_point()> now;  // clock; null = system clock
+};
+
+class FileSink : public Sink {
+ public:
+  explicit FileSink(FileSinkOptions options);
+  ~FileSink() override;
+
+  // Opens (creating) the file now: the test run when a device is enabled. Error if it cannot.
+  Status Open();
+  Status Write(std::string_view line) override;
+  Status Reopen() override;
+  void Close() override;
+
+ private:
+  std::chrono::system_clock::time_point Now() const;
+  Status Rotate();
+  Status WriteAll(std::string_view data);
+
+  FileSinkOptions options_;
+  int fd_ = -1;
+  int64_t size_ = 0;
+  std::chrono::system_clock::time_point opened_at_{};
+};
+
+}  // namespace arca::audit

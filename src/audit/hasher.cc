@@ -1,0 +1,32 @@
+#include "audit/hasher.h"
+
+#include "common/encoding.h"
+#include "crypto/hmac.h"
+
+namespace arca::audit {
+
+Hasher::Hasher(std::string_view salt) : salt_(SecureBytes::FromString(salt)) {}
+
+std::string Hasher::Hash(std::string_view in) const {
+  std::string out(kHashPrefix);
+  out += HexEncode(crypto::HmacSha256(salt_.span(), in));
+  return out;
+}
+
+void Hasher::HashStrings(json::value& v) const {
+  switch (v.kind()) {
+    case json::kind::string:
+      v = Hash(v.get_string());
+      break;
+    case json::kind::object:
+      for (auto& kv : v.get_object()) HashStrings(kv.value());
+      break;
+    case json::kind::array:
+      for (auto& item : v.get_array()) HashStrings(item);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace arca::audit
