@@ -168,6 +168,10 @@ class Core {
   audit::LogInput AuditInput(const logical::Request& req, const AuditCall& call) const;
   Status LogAuditRequest(const logical::Request& req, AuditCall& call, std::string error);
 
+  // Creates the token of a login (login.cc) and completes `auth` with it.
+  Status CreateLoginToken(const logical::Request& req, const MountRoute& route,
+                          logical::Auth& auth);
+
   // Leases (leases.cc): the expiration manager's callbacks route renewal and revocation to the
   // owning backend (or the token store for token leases); RegisterLease gives a response's
   // secret its lease.

@@ -126,6 +126,10 @@ Result<logical::Response> Core::Dispatch(logical::Request& req, Router::Match& m
     return HandleListing(req, *backend, route);
   }
   ARCA_ASSIGN_OR_RETURN(logical::Response resp, backend->HandleRequest(req));
+  if (resp.auth && resp.auth->client_token.empty() && route.type() != "token" &&
+      backend->Kind() == logical::BackendKind::kCredential) {
+    ARCA_RETURN_IF_ERROR(CreateLoginToken(req, route, *resp.auth));
+  }
   if (resp.secret && resp.secret->register_lease) {
     ARCA_RETURN_IF_ERROR(RegisterLease(req, route, token_entry.get(), resp));
   }

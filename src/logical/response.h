@@ -43,6 +43,13 @@ struct Auth {
   bool orphan = false;
   int num_uses = 0;
   std::string display_name;
+  // Set by auth methods on login (the core creates the token from them): the token's limits.
+  // lease_duration is the TTL asked for (0 = the mount's default).
+  std::chrono::seconds max_ttl{0};           // 0 = the mount's maximum
+  std::chrono::seconds explicit_max_ttl{0};  // hard cap, 0 = none
+  std::chrono::seconds period{0};            // periodic token when > 0
+  std::vector<std::string> bound_cidrs;      // token_bound_cidrs
+  bool no_default_policy = false;
 };
 
 struct WrapInfo {
