@@ -113,10 +113,18 @@ void Must(arca::Status s, const char* what) {
 }
 
 std::unique_ptr<ExpirationManager> NewManager(arca::logical::Storage& view,
-                                              PlainView* batch = nullptr) {
+                                              PlainView* batch = nullptr,
+                                              arca::core::Barrier* barrier = nullptr) {
   arca::core::ExpirationOptions o;
   o.workers = 2;
-  if (batch) {
+  if (barrier) {
+    // What the core configures: the lease's keys encrypted and written in one batch.
+    o.put_batch = [barrier](const std::vector<std::pair<std::string, std::string>>& puts) {
+      std::vector<std::pair<std::string, std::string>> full;
+      for (const auto& [k, v] : puts) full.emplace_back("sys/expire/" + k, v);
+      return barrier->PutBatch(full);
+    };
+  } else if (batch) {
     o.put_batch = [batch](const std::vector<std::pair<std::string, std::string>>& puts) {
       return batch->PutBatch(puts);
     };
@@ -142,7 +150,7 @@ int Register(const Args& a) {
   arca::logical::PrefixedStorage barrier_view(barrier, "sys/expire/");
   PlainView plain(*physical, "sys/expire/");
   if (a.plain_batch && !physical->AsTransactional()) Die("storage is not transactional");
-  auto m = a.plain_batch ? NewManager(plain, &plain) : NewManager(barrier_view);
+  auto m = a.plain_batch ? NewManager(plain, &plain) : NewManager(barrier_view, nullptr, &barrier);
 
   std::vector<std::string> tokens;
   for (long i = 0; i < a.tokens; ++i) {

@@ -54,6 +54,10 @@ struct ServerOptions {
   // this pool is larger: concurrent writers are what lets storage group-commit them.
   int write_worker_threads = 16;
   size_t max_queued_requests = 4096;  // requests waiting for a worker (per pool); beyond -> 503
+  // Reads (GET, LIST, SCAN, help) run on the I/O thread that parsed them instead of the read
+  // pool: no hand-off between threads. Reads never wait for fsync, so they do not hold up the
+  // event loop for long.
+  bool inline_reads = false;
 };
 
 }  // namespace arca::http

@@ -130,10 +130,12 @@ class ServerState {
  public:
   ServerState(Handler& handler, const ServerOptions& opts)
       : handler_(handler),
+        inline_reads_(opts.inline_reads),
         pool_(opts.worker_threads, opts.max_queued_requests),
         write_pool_(opts.write_worker_threads, opts.max_queued_requests) {}
 
   Handler& handler() { return handler_; }
+  bool inline_reads() const { return inline_reads_; }
   WorkerPool& pool() { return pool_; }
   WorkerPool& write_pool() { return write_pool_; }
   // Reads go to the small pool, anything that may write to the large one.
@@ -181,6 +183,7 @@ class ServerState {
 
  private:
   Handler& handler_;
+  const bool inline_reads_;
   WorkerPool pool_;
   WorkerPool write_pool_;
   std::atomic<bool> stopping_{false};
@@ -266,6 +269,11 @@ class Connection final : public ConnectionBase, public WorkItem {
 
   // WorkItem: runs on a worker thread.
   void Run() noexcept override {
+    Execute();
+    Complete();
+  }
+  // Calls the handler; result_ receives its answer (or an internal error if it threw).
+  void Execute() noexcept {
     try {
       result_.emplace(server_.handler().Handle(req_));
     } catch (const std::exception& e) {
@@ -275,7 +283,6 @@ class Connection final : public ConnectionBase, public WorkItem {
       spdlog::error("http: handler threw a non-standard exception");
       result_.emplace(std::unexpected(Error(ErrorKind::kInternal, "internal error")));
     }
-    Complete();
   }
   void Cancel() noexcept override {
     result_.emplace(std::unexpected(Error(ErrorKind::kUnavailable, "server is shutting down")));
@@ -334,7 +341,11 @@ net::awaitable<HttpResponseOut> Connection<Stream>::Process(
   if (!built) co_return ErrorResponse(built.error(), head);
   req_ = std::move(*built);
   result_.reset();
-  co_await AsyncHandle(net::use_awaitable);
+  if (server_.inline_reads() && &server_.PoolFor(req_.operation) == &server_.pool()) {
+    Execute();
+  } else {
+    co_await AsyncHandle(net::use_awaitable);
+  }
   HttpResponseOut out = result_ ? BuildResponse(req_, *result_, head) : OverloadedResponse(head);
   result_.reset();
   req_ = logical::Request();  // drop request data (may hold secrets) while idle
