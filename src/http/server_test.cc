@@ -359,6 +359,24 @@ TEST_F(ServerTest, WritesRunOnTheirOwnPool) {
   EXPECT_EQ(blocked.get(), 200);
 }
 
+TEST_F(ServerTest, InlineReadsAnswerOnTheIoThreadAndWritesStillUseThePool) {
+  StartServer({.io_threads = 2, .worker_threads = 1, .write_worker_threads = 1,
+               .max_queued_requests = 1, .inline_reads = true});
+  PlainClient client(port_);
+  for (int i = 0; i < 20; ++i) {
+    HttpResponse res;
+    ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/secret/x"), res));
+    EXPECT_EQ(res.result_int(), 200);
+  }
+  HttpResponse res;
+  ASSERT_FALSE(client.Send(MakeRequest("POST", "/v1/secret/x", R"({"a":"b"})"), res));
+  EXPECT_LT(res.result_int(), 500);
+  // A handler that throws on the I/O thread is contained like on a worker.
+  HttpResponse bad;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/throw"), bad));
+  EXPECT_EQ(bad.result_int(), 500);
+}
+
 TEST_F(ServerTest, QueueFullIs503WithRetryAfter) {
   StartServer({.io_threads = 1, .worker_threads = 1, .max_queued_requests = 1});
   auto blocked = std::async(std::launch::async, [&] {
