@@ -1,5 +1,7 @@
 #include "server/builtins.h"
 
+#include "auth/approle.h"
+#include "auth/userpass.h"
 #include "engines/cubbyhole/cubbyhole.h"
 #include "engines/kv/kv.h"
 #include "engines/transit/transit.h"
@@ -25,7 +27,10 @@ const std::map<std::string, logical::Factory>& SecretEngines() {
 }
 
 const std::map<std::string, logical::Factory>& AuthMethods() {
-  static const std::map<std::string, logical::Factory> kTable = {};
+  static const std::map<std::string, logical::Factory> kTable = {
+      {"userpass", [](const logical::BackendConfig& c) { return auth::NewUserpassBackend(c); }},
+      {"approle", [](const logical::BackendConfig& c) { return auth::NewApproleBackend(c); }},
+  };
   return kTable;
 }
 
