@@ -89,6 +89,33 @@ constexpr CommandSpec kCommands[] = {
     {"operator rotate", "Rotates the underlying encryption key",
      "Usage: arca operator rotate [options]\n\n  Adds a new encryption key to the keyring.",
      RunOperatorRotate},
+    {"audit enable", "Enables an audit device",
+     "Usage: arca audit enable [options] TYPE [CONFIG K=V...]\n\n  Enables an audit device of "
+     "TYPE (file, syslog, socket) at -path (default: the type) with its options, e.g. "
+     "file_path=/var/log/arca/audit.log.",
+     RunAuditEnable},
+    {"audit disable", "Disables an audit device",
+     "Usage: arca audit disable [options] PATH\n\n  Disables the audit device at PATH.",
+     RunAuditDisable},
+    {"audit list", "Lists enabled audit devices",
+     "Usage: arca audit list [options]\n\n  Lists the enabled audit devices (-detailed adds "
+     "options).",
+     RunAuditList},
+    {"auth enable", "Enables a new auth method",
+     "Usage: arca auth enable [options] TYPE\n\n  Enables an auth method at -path (default: "
+     "the type).",
+     RunAuthEnable},
+    {"auth disable", "Disables an auth method",
+     "Usage: arca auth disable [options] PATH\n\n  Disables the auth method at PATH; its "
+     "tokens are revoked.",
+     RunAuthDisable},
+    {"auth list", "Lists enabled auth methods",
+     "Usage: arca auth list [options]\n\n  Lists the enabled auth methods (-detailed).",
+     RunAuthList},
+    {"auth tune", "Tunes an auth method configuration",
+     "Usage: arca auth tune [options] PATH\n\n  Tunes the auth method at PATH (TTLs, "
+     "description, listing visibility).",
+     RunAuthTune},
     {"secrets enable", "Enable a secrets engine",
      "Usage: arca secrets enable [options] TYPE\n\n  Enables a secrets engine at -path "
      "(default: TYPE).",

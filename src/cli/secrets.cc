@@ -1,4 +1,4 @@
-// `arca secrets enable|disable|list|tune`.
+// `arca secrets enable|disable|list|tune` and `arca auth enable|disable|list|tune`.
 #include <algorithm>
 #include <ostream>
 
@@ -54,9 +54,34 @@ std::string TtlText(const json::value& v) {
   return v.is_null() ? "system" : GoValue(v);
 }
 
+// secrets (sys/mounts) and auth (sys/auth) share these commands.
+struct MountKind {
+  std::string_view api;   // "sys/mounts/"
+  std::string_view noun;  // "secrets engine"
+  bool is_auth;
+};
+constexpr MountKind kSecrets{"sys/mounts/", "secrets engine", false};
+constexpr MountKind kAuth{"sys/auth/", "auth method", true};
+
+int Enable(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& kind);
+int Disable(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& kind);
+int List(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& kind);
+int Tune(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& kind);
+
 }  // namespace
 
-int RunSecretsEnable(Ctx& ctx, const std::vector<std::string>& raw_args) {
+int RunSecretsEnable(Ctx& ctx, const std::vector<std::string>& a) { return Enable(ctx, a, kSecrets); }
+int RunSecretsDisable(Ctx& ctx, const std::vector<std::string>& a) { return Disable(ctx, a, kSecrets); }
+int RunSecretsList(Ctx& ctx, const std::vector<std::string>& a) { return List(ctx, a, kSecrets); }
+int RunSecretsTune(Ctx& ctx, const std::vector<std::string>& a) { return Tune(ctx, a, kSecrets); }
+int RunAuthEnable(Ctx& ctx, const std::vector<std::string>& a) { return Enable(ctx, a, kAuth); }
+int RunAuthDisable(Ctx& ctx, const std::vector<std::string>& a) { return Disable(ctx, a, kAuth); }
+int RunAuthList(Ctx& ctx, const std::vector<std::string>& a) { return List(ctx, a, kAuth); }
+int RunAuthTune(Ctx& ctx, const std::vector<std::string>& a) { return Tune(ctx, a, kAuth); }
+
+namespace {
+
+int Enable(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& kind) {
   std::string path, description, default_ttl, max_ttl, plugin_version, listing_visibility;
   bool force_no_cache = false, local = false, seal_wrap = false, entropy = false;
   int version = 0;
@@ -103,28 +128,34 @@ int RunSecretsEnable(Ctx& ctx, const std::vector<std::string>& raw_args) {
 
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
-  auto r = client->Call("POST", "sys/mounts/" + mount, &body);
+  auto r = client->Call("POST", std::string(kind.api) + mount, &body);
   if (!r) return ServerError(ctx, "Error enabling", r.error());
-  std::string thing = engine + " secrets engine";
+  std::string thing = engine + " " + std::string(kind.noun);
   if (!plugin_version.empty()) thing += " version " + plugin_version;
-  ctx.out() << "Success! Enabled the " << thing << " at: " << mount << "\n";
+  if (kind.is_auth) {
+    ctx.out() << "Success! Enabled " << thing << " at: " << mount << "\n";
+  } else {
+    ctx.out() << "Success! Enabled the " << thing << " at: " << mount << "\n";
+  }
   return 0;
 }
 
-int RunSecretsDisable(Ctx& ctx, const std::vector<std::string>& raw_args) {
+int Disable(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& kind) {
   auto args = ctx.Parse(raw_args);
   if (!args) return args.error();
   if (!ctx.CheckArgs(*args, 1, 1)) return 1;
   std::string mount = EnsureTrailingSlash(SanitizePath((*args)[0]));
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
-  auto r = client->Call("DELETE", "sys/mounts/" + mount);
-  if (!r) return ServerError(ctx, "Error disabling secrets engine at " + mount, r.error());
-  ctx.out() << "Success! Disabled the secrets engine (if it existed) at: " << mount << "\n";
+  auto r = client->Call("DELETE", std::string(kind.api) + mount);
+  if (!r) {
+    return ServerError(ctx, "Error disabling " + std::string(kind.noun) + " at " + mount, r.error());
+  }
+  ctx.out() << "Success! Disabled the " << kind.noun << " (if it existed) at: " << mount << "\n";
   return 0;
 }
 
-int RunSecretsList(Ctx& ctx, const std::vector<std::string>& raw_args) {
+int List(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& kind) {
   bool detailed = false;
   ctx.flags.Bool("detailed", &detailed, "Print detailed information such as TTLs and UUIDs.");
   auto args = ctx.Parse(raw_args);
@@ -132,8 +163,12 @@ int RunSecretsList(Ctx& ctx, const std::vector<std::string>& raw_args) {
   if (!ctx.CheckArgs(*args, 0, 0)) return 1;
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
-  auto r = client->Call("GET", "sys/mounts");
-  if (!r) return ServerError(ctx, "Error listing secrets engines", r.error());
+  auto r = client->Call("GET", kind.api.substr(0, kind.api.size() - 1));
+  if (!r) {
+    return ServerError(ctx, kind.is_auth ? "Error listing enabled authentications"
+                                         : "Error listing secrets engines",
+                       r.error());
+  }
   json::object mounts;
   if (const json::value* d = r->if_contains("data"); d && d->is_object()) {
     mounts = d->as_object();
@@ -183,7 +218,7 @@ int RunSecretsList(Ctx& ctx, const std::vector<std::string>& raw_args) {
   return 0;
 }
 
-int RunSecretsTune(Ctx& ctx, const std::vector<std::string>& raw_args) {
+int Tune(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& kind) {
   std::string description, default_ttl, max_ttl, listing_visibility, plugin_version;
   int version = 0;
   std::vector<std::string> options;
@@ -213,10 +248,11 @@ int RunSecretsTune(Ctx& ctx, const std::vector<std::string>& raw_args) {
   if (!opts.empty()) body["options"] = opts;
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
-  auto r = client->Call("POST", "sys/mounts/" + mount + "tune", &body);
-  if (!r) return ServerError(ctx, "Error tuning secrets engine " + mount, r.error());
-  ctx.out() << "Success! Tuned the secrets engine at: " << mount << "\n";
+  auto r = client->Call("POST", std::string(kind.api) + mount + "tune", &body);
+  if (!r) return ServerError(ctx, "Error tuning " + std::string(kind.noun) + " " + mount, r.error());
+  ctx.out() << "Success! Tuned the " << kind.noun << " at: " << mount << "\n";
   return 0;
 }
 
+}  // namespace
 }  // namespace arca::cli
