@@ -1,5 +1,6 @@
-// `arca login [TOKEN]`: authenticates with a token (the only method so far), verifies it with
-// auth/token/lookup-self and stores it in the token helper file (~/.arca-token).
+// `arca login [TOKEN]` / `arca login -method=M [K=V...]`: authenticates with a token (verified
+// with auth/token/lookup-self) or an auth method's login path, and stores the token in the
+// token helper file (~/.arca-token).
 #include <algorithm>
 #include <istream>
 #include <iterator>
@@ -102,12 +103,74 @@ json::object AuthFromLookup(const std::string& token, const json::object& lookup
   return secret;
 }
 
+// Logs in with an auth method other than token: userpass-style methods post the password to
+// login/<username> (prompting for it, hidden, when it is not given); others post their K=V
+// arguments to login. Fills *token and *secret; returns 0 or the exit code.
+int LoginWithMethod(Ctx& ctx, const std::string& method, std::string path,
+                    const std::vector<std::string>& args, std::string* token,
+                    json::object* secret) {
+  json::object body;
+  for (const std::string& a : args) {
+    size_t eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      ctx.err() << "Error parsing configuration: format must be key=value: " << a << "\n";
+      return 1;
+    }
+    body[a.substr(0, eq)] = a.substr(eq + 1);
+  }
+  if (path.empty()) path = method;
+  path = SanitizePath(path);
+  std::string login_path = "auth/" + path + "/login";
+  const bool by_username = method == "userpass" || method == "ldap" || method == "radius" ||
+                           method == "okta";
+  if (by_username) {
+    auto user = body.find("username");
+    if (user == body.end() || !user->value().is_string() || user->value().as_string().empty()) {
+      ctx.err() << "Error authenticating: 'username' must be specified\n";
+      return 1;
+    }
+    login_path += "/" + std::string(user->value().as_string());
+    body.erase("username");
+    if (!body.contains("password")) {
+      if (!ctx.env().stdin_is_terminal || ctx.global.non_interactive) {
+        ctx.err() << "Error authenticating: 'password' must be specified\n";
+        return 1;
+      }
+      ctx.err() << "Password (will be hidden): " << std::flush;
+      auto line = ctx.env().read_hidden_line ? ctx.env().read_hidden_line()
+                                             : Result<std::string>(InvalidRequest("no terminal"));
+      ctx.err() << "\n";
+      if (!line) {
+        ctx.err() << "Error authenticating: error reading password: " << line.error().message()
+                  << "\n";
+        return 2;
+      }
+      body["password"] = *line;
+    }
+  }
+  api::Client* client = ctx.client();
+  if (client == nullptr) return 1;
+  client->SetToken("");  // a login needs no token
+  auto r = client->Call("PUT", login_path, &body);
+  if (!r) return ServerError(ctx, "Error authenticating", r.error());
+  const json::value* auth = r->if_contains("auth");
+  const json::value* t =
+      auth && auth->is_object() ? auth->as_object().if_contains("client_token") : nullptr;
+  if (t == nullptr || !t->is_string() || t->as_string().empty()) {
+    ctx.err() << "Error authenticating: no token returned by " << login_path << "\n";
+    return 2;
+  }
+  *token = std::string(t->as_string());
+  *secret = std::move(*r);
+  return 0;
+}
+
 }  // namespace
 
 int RunLogin(Ctx& ctx, const std::vector<std::string>& raw_args) {
   std::string method = "token", path;
   bool no_store = false, no_print = false, token_only = false;
-  ctx.flags.String("method", &method, "Auth method (only \"token\" is supported).");
+  ctx.flags.String("method", &method, "Auth method: token (default), userpass, approle, ...");
   ctx.flags.String("path", &path, "Mount path of the auth method (default: the method name).");
   ctx.flags.Bool("no-store", &no_store, "Do not store the token in the token helper.");
   ctx.flags.Bool("no-print", &no_print, "Do not print the token or its information.");
@@ -124,13 +187,14 @@ int RunLogin(Ctx& ctx, const std::vector<std::string>& raw_args) {
   }
   std::string auth_method = SanitizePath(method);
   if (auth_method.empty()) auth_method = "token";
+  std::string token;
+  json::object secret;
   if (auth_method != "token") {
-    ctx.err() << "Unsupported login method: " << auth_method << " (only \"token\" is supported)\n";
-    return 1;
-  }
+    int code = LoginWithMethod(ctx, auth_method, path, *args, &token, &secret);
+    if (code != 0) return code;
+  } else {
 
   // Vault's token handler config: TOKEN, token=TOKEN, lookup=BOOL.
-  std::string token;
   bool lookup = true;
   for (size_t i = 0; i < args->size(); ++i) {
     const std::string& a = (*args)[i];
@@ -158,7 +222,6 @@ int RunLogin(Ctx& ctx, const std::vector<std::string>& raw_args) {
   if (!obtained) return ServerError(ctx, "Error authenticating", obtained.error());
   token = *obtained;
 
-  json::object secret;
   if (lookup) {
     client->SetToken(token);
     auto r = client->Call("GET", "auth/token/lookup-self");
@@ -170,6 +233,7 @@ int RunLogin(Ctx& ctx, const std::vector<std::string>& raw_args) {
   } else {
     secret["auth"] = json::object{{"client_token", token}};
   }
+  }  // the token method
 
   if (!no_store) {
     Status stored = api::WriteTokenHelper(api::TokenHelperPath(ctx.env().getenv), token);

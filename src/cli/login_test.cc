@@ -102,10 +102,39 @@ TEST_F(LoginTest, UsageErrorsExit1) {
   EXPECT_EQ(Run({"login", "-no-store", "-no-print", "hvs.abc"}), 1);
   EXPECT_EQ(err(), "-no-store and -no-print cannot be used together\n");
   EXPECT_EQ(Run({"login", "-method=userpass", "username=bob"}), 1);
-  EXPECT_THAT(err(), HasSubstr("Unsupported login method: userpass"));
+  EXPECT_THAT(err(), HasSubstr("'password' must be specified"));
+  EXPECT_EQ(Run({"login", "-method=userpass", "password=x"}), 1);
+  EXPECT_THAT(err(), HasSubstr("'username' must be specified"));
   EXPECT_EQ(Run({"login", "hvs.abc", "junk"}), 1);
   EXPECT_TRUE(calls_.empty());
   EXPECT_EQ(Stored(), "");
+}
+
+TEST_F(LoginTest, UserpassAndApproleLogins) {
+  constexpr char kAuth[] = R"({"auth":{"client_token":"hvs.user","accessor":"acc-u",
+    "policies":["default","dev"],"token_policies":["default","dev"],
+    "metadata":{"username":"alice"},"lease_duration":3600,"renewable":true}})";
+  AddRoute("PUT auth/userpass/login/alice", 200, kAuth);
+  EXPECT_EQ(Run({"login", "-method=userpass", "username=alice", "password=pw"}), 0);
+  EXPECT_EQ(calls_.back().path, "auth/userpass/login/alice");
+  EXPECT_EQ(calls_.back().body, R"({"password":"pw"})");
+  EXPECT_EQ(Stored(), "hvs.user");
+  EXPECT_THAT(out(), HasSubstr("Success! You are now authenticated."));
+  EXPECT_THAT(out(), HasSubstr("token_meta_username"));
+
+  AddRoute("PUT auth/people/login/alice", 200, kAuth);
+  EXPECT_EQ(Run({"login", "-method=userpass", "-path=people", "-token-only", "username=alice",
+                 "password=pw"}),
+            0);
+  EXPECT_EQ(out(), "hvs.user");
+
+  AddRoute("PUT auth/approle/login", 200, kAuth);
+  EXPECT_EQ(Run({"login", "-method=approle", "-no-store", "role_id=r", "secret_id=s"}), 0);
+  EXPECT_EQ(calls_.back().body, R"({"role_id":"r","secret_id":"s"})");
+
+  AddRoute("PUT auth/userpass/login/mallory", 400, R"({"errors":["invalid username or password"]})");
+  EXPECT_EQ(Run({"login", "-method=userpass", "username=mallory", "password=x"}), 2);
+  EXPECT_THAT(err(), HasSubstr("* invalid username or password"));
 }
 
 TEST_F(LoginTest, BadTokensExit2AndAreNotStored) {
