@@ -1,0 +1,108 @@
+// Auth methods end to end with the CLI, as a platform team uses them: userpass for people,
+// AppRole for machines (with a wrapped secret ID).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "common/json.h"
+#include "integration/harness.h"
+
+namespace arca::testing {
+namespace {
+
+class AuthMethods : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    port_ = FreePort();
+    server_ = std::make_unique<ServerProcess>(
+        std::vector<std::string>{"-dev", "-dev-root-token-id=root",
+                                 "-dev-listen-address=127.0.0.1:" + std::to_string(port_)},
+        port_);
+    ASSERT_TRUE(server_->running()) << server_->Log();
+  }
+  CliResult Cli(std::vector<std::string> args, const std::string& token = "root") {
+    return RunCli(args, {{"VAULT_ADDR", "http://127.0.0.1:" + std::to_string(port_)},
+                         {"VAULT_TOKEN", token}});
+  }
+  std::string Ok(std::vector<std::string> args, const std::string& token = "root") {
+    auto r = Cli(args, token);
+    EXPECT_EQ(r.exit_code, 0) << ::testing::PrintToString(args) << "\n" << r.out << r.err;
+    return r.out;
+  }
+  int port_ = 0;
+  std::unique_ptr<ServerProcess> server_;
+  TempDir dir_;
+};
+
+TEST_F(AuthMethods, UserpassLoginThenPolicyGrantsAccess) {
+  Ok({"kv", "put", "secret/team/db", "password=s3cret"});
+  Ok({"auth", "enable", "userpass"});
+  EXPECT_NE(Ok({"auth", "list"}).find("userpass/"), std::string::npos);
+  Ok({"write", "auth/userpass/users/alice", "password=correct horse", "token_ttl=1h"});
+  std::string token = Ok({"login", "-method=userpass", "-token-only", "username=alice",
+                          "password=correct horse"});
+  ASSERT_TRUE(token.starts_with("hvs.")) << token;
+  auto denied = Cli({"kv", "get", "secret/team/db"}, token);
+  EXPECT_EQ(denied.exit_code, 2);
+  EXPECT_NE(denied.err.find("permission denied"), std::string::npos) << denied.err;
+
+  std::string policy = dir_.File("team.hcl");
+  {
+    std::ofstream f(policy);
+    f << R"(path "secret/data/team/*" { capabilities = ["read"] })" << "\n";
+  }
+  Ok({"policy", "write", "team-read", policy});
+  Ok({"write", "auth/userpass/users/alice/policies", "token_policies=team-read"});
+  std::string token2 = Ok({"login", "-method=userpass", "-token-only", "username=alice",
+                           "password=correct horse"});
+  EXPECT_EQ(Ok({"kv", "get", "-field=password", "secret/team/db"}, token2), "s3cret");
+  std::string self = Ok({"token", "lookup", "-format=json"}, token2);
+  auto sj = ParseJsonObject(self);
+  ASSERT_TRUE(sj) << self;
+  int64_t ttl = sj->at("data").as_object().at("ttl").as_int64();
+  EXPECT_GT(ttl, 3500);
+  EXPECT_LE(ttl, 3600);
+
+  // Wrong password and unknown user: the same answer.
+  auto wrong = Cli({"login", "-method=userpass", "username=alice", "password=nope"}, "");
+  auto unknown = Cli({"login", "-method=userpass", "username=bob", "password=nope"}, "");
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(wrong.err.find("invalid username or password"), std::string::npos) << wrong.err;
+  EXPECT_NE(unknown.err.find("invalid username or password"), std::string::npos) << unknown.err;
+}
+
+TEST_F(AuthMethods, ApproleWithWrappedSecretId) {
+  Ok({"kv", "put", "secret/app/config", "url=https://db"});
+  std::string policy = dir_.File("app.hcl");
+  {
+    std::ofstream f(policy);
+    f << R"(path "secret/data/app/*" { capabilities = ["read"] })" << "\n";
+  }
+  Ok({"policy", "write", "app-read", policy});
+  Ok({"auth", "enable", "approle"});
+  Ok({"write", "auth/approle/role/my-app", "secret_id_ttl=24h", "token_ttl=1h",
+      "token_policies=app-read"});
+  std::string role_id = Ok({"read", "-field=role_id", "auth/approle/role/my-app/role-id"});
+  ASSERT_FALSE(role_id.empty());
+  std::string wrapping = Ok({"write", "-wrap-ttl=60s", "-field=wrapping_token", "-f",
+                             "auth/approle/role/my-app/secret-id"});
+  ASSERT_TRUE(wrapping.starts_with("hvs.")) << wrapping;
+  std::string secret_id = Ok({"unwrap", "-field=secret_id", wrapping});
+  ASSERT_FALSE(secret_id.empty());
+  std::string token = Ok({"write", "-field=token", "auth/approle/login", "role_id=" + role_id,
+                          "secret_id=" + secret_id});
+  ASSERT_TRUE(token.starts_with("hvs.")) << token;
+  EXPECT_EQ(Ok({"kv", "get", "-field=url", "secret/app/config"}, token), "https://db");
+
+  // A secret ID with one use works once.
+  std::string once = Ok({"write", "-field=secret_id", "auth/approle/role/my-app/secret-id",
+                         "num_uses=1"});
+  Ok({"write", "-field=token", "auth/approle/login", "role_id=" + role_id, "secret_id=" + once});
+  auto second = Cli({"write", "auth/approle/login", "role_id=" + role_id, "secret_id=" + once}, "");
+  EXPECT_EQ(second.exit_code, 2) << second.out;
+}
+
+}  // namespace
+}  // namespace arca::testing
