@@ -141,6 +141,28 @@ wrk.body = f:read("*a")
 f:close()
 LUA
 
+# --- logins: userpass (bcrypt cost 10) and AppRole ---
+curl -sf -X POST -H "X-Vault-Token: bench-root" -d '{"type":"userpass"}' "$ADDR/v1/sys/auth/userpass" >/dev/null
+curl -sf -X POST -H "X-Vault-Token: bench-root" -d '{"password":"bench-password"}' \
+  "$ADDR/v1/auth/userpass/users/bench" >/dev/null
+curl -sf -X POST -H "X-Vault-Token: bench-root" -d '{"type":"approle"}' "$ADDR/v1/sys/auth/approle" >/dev/null
+curl -sf -X POST -H "X-Vault-Token: bench-root" -d '{"token_ttl":"1h"}' \
+  "$ADDR/v1/auth/approle/role/bench" >/dev/null
+ROLE_ID=$(curl -sf -H "X-Vault-Token: bench-root" "$ADDR/v1/auth/approle/role/bench/role-id" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["role_id"])')
+SECRET_ID=$(curl -sf -X POST -H "X-Vault-Token: bench-root" "$ADDR/v1/auth/approle/role/bench/secret-id" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["secret_id"])')
+cat > "$WORK/userpass.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"password":"bench-password"}'
+LUA
+cat > "$WORK/approle.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"role_id":"$ROLE_ID","secret_id":"$SECRET_ID"}'
+LUA
+
 echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per run, $(nproc) cores"
 run_wrk nginx "http://127.0.0.1:$NGINX_PORT/"
 run_wrk arca_sys_health "$ADDR/v1/sys/health"
@@ -163,6 +185,8 @@ run_wrk arca_transit_encrypt_audit -H "X-Vault-Token: $TRANSIT_TOKEN" -s "$WORK/
   "$ADDR/v1/transit/encrypt/bench"
 
 ng=$(cat "$WORK/rps.nginx")
+run_wrk arca_login_userpass -s "$WORK/userpass.lua" "$ADDR/v1/auth/userpass/login/bench"
+run_wrk arca_login_approle -s "$WORK/approle.lua" "$ADDR/v1/auth/approle/login"
 awk -v a="$(cat "$WORK/rps.arca_transit_batch100")" 'BEGIN { printf "%-28s %12.0f items/s\n", "transit batch of 100", 100*a }'
 for n in arca_sys_health arca_kv1_read arca_kv2_read_10_policies arca_transit_encrypt \
          arca_transit_encrypt_audit; do
