@@ -1,5 +1,7 @@
 #include "cli/commands.h"
 
+#include "common/duration.h"
+
 #include <ostream>
 
 namespace arca::cli {
@@ -198,6 +200,25 @@ std::span<const CommandSpec> CommandTable() { return kCommands; }
 int ServerError(Ctx& ctx, std::string_view what, const Error& error) {
   ctx.err() << what << ": " << error.message() << "\n";
   return 2;
+}
+
+std::string TrimSpace(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
+}
+
+bool DurationFlag(Ctx& ctx, std::string_view name, const std::string& value, std::string& out,
+                  bool omit_zero) {
+  if (!ctx.flags.IsSet(name)) return true;
+  auto d = ParseDuration(value);
+  if (!d) {
+    ctx.err() << "invalid value \"" << value << "\" for flag -" << name
+              << ": parse error: " << d.error().message() << "\n";
+    return false;
+  }
+  if (!omit_zero || d->count() != 0) out = FormatGoDuration(*d);
+  return true;
 }
 
 std::string SanitizePath(std::string_view path) {

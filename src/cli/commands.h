@@ -40,6 +40,14 @@ int OutputSealStatus(Ctx& ctx, api::Client& client, const json::object& seal_sta
 // Turns the `data` of a secret response into query parameters (lists repeat the key).
 api::QueryParams DataToQuery(const json::object& data);
 
+// `s` without leading and trailing blanks (spaces, tabs, CR, LF).
+std::string TrimSpace(std::string_view s);
+// Validates the duration flag `name` (if set) and stores it in Go's form ("1h0m0s") in `out`;
+// with omit_zero a zero duration leaves `out` empty (Vault omits zero durations in requests).
+// Prints the flag error and returns false when it does not parse.
+bool DurationFlag(Ctx& ctx, std::string_view name, const std::string& value, std::string& out,
+                  bool omit_zero = false);
+
 // Lists an API path and prints the keys (list, kv list).
 int ListAndPrint(Ctx& ctx, api::Client& client, const std::string& path);
 

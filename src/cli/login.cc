@@ -14,12 +14,6 @@
 namespace arca::cli {
 namespace {
 
-std::string TrimSpace(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
-}
-
 const json::value kNull;
 const json::value& Get(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);

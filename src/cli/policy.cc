@@ -23,12 +23,6 @@ std::string PolicyName(std::string_view raw) {
   return name;
 }
 
-std::string TrimSpace(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
-}
-
 // The policy text of a sys/policies/acl/NAME response: data.policy, else a top-level policy
 // (or the legacy `rules`) field. Null when absent.
 const json::value* PolicyText(const json::object& secret) {

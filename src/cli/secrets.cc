@@ -23,19 +23,6 @@ bool ParseOptions(Ctx& ctx, const std::vector<std::string>& raw, json::object& o
   return true;
 }
 
-// Validates a duration flag and returns it in Go's form ("1h0m0s"); "" when unset.
-bool DurationFlag(Ctx& ctx, std::string_view name, const std::string& value, std::string& out) {
-  if (!ctx.flags.IsSet(name)) return true;
-  auto d = ParseDuration(value);
-  if (!d) {
-    ctx.err() << "invalid value \"" << value << "\" for flag -" << name
-              << ": parse error: " << d.error().message() << "\n";
-    return false;
-  }
-  out = FormatGoDuration(*d);
-  return true;
-}
-
 const json::value kNull;
 const json::value& Get(const json::object& o, std::string_view k) {
   const json::value* v = o.if_contains(k);

@@ -9,25 +9,6 @@
 namespace arca::cli {
 namespace {
 
-std::string TrimSpace(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
-}
-
-// A duration flag in Go's form ("1h0m0s"); "" when unset or zero (Vault omits zero durations).
-bool DurationFlag(Ctx& ctx, std::string_view name, const std::string& value, std::string& out) {
-  if (!ctx.flags.IsSet(name)) return true;
-  auto d = ParseDuration(value);
-  if (!d) {
-    ctx.err() << "invalid value \"" << value << "\" for flag -" << name
-              << ": parse error: " << d.error().message() << "\n";
-    return false;
-  }
-  if (d->count() != 0) out = FormatGoDuration(*d);
-  return true;
-}
-
 // Prints a secret, or only -field of it.
 int OutputTokenSecret(Ctx& ctx, const json::object& secret) {
   if (!ctx.global.field.empty()) return PrintSecretField(ctx, secret, ctx.global.field);
@@ -59,9 +40,9 @@ int RunTokenCreate(Ctx& ctx, const std::vector<std::string>& raw_args) {
   if (!ctx.CheckArgs(*args, 0, 0)) return 1;
 
   std::string ttl_s, max_s, period_s;
-  if (!DurationFlag(ctx, "ttl", ttl, ttl_s)) return 1;
-  if (!DurationFlag(ctx, "explicit-max-ttl", explicit_max_ttl, max_s)) return 1;
-  if (!DurationFlag(ctx, "period", period, period_s)) return 1;
+  if (!DurationFlag(ctx, "ttl", ttl, ttl_s, /*omit_zero=*/true)) return 1;
+  if (!DurationFlag(ctx, "explicit-max-ttl", explicit_max_ttl, max_s, /*omit_zero=*/true)) return 1;
+  if (!DurationFlag(ctx, "period", period, period_s, /*omit_zero=*/true)) return 1;
   json::object meta;
   for (const auto& m : metadata) {
     size_t eq = m.find('=');
@@ -153,9 +134,9 @@ int RunTokenRenew(Ctx& ctx, const std::vector<std::string>& raw_args) {
     return 1;
   }
   std::string inc_s;
-  if (!DurationFlag(ctx, "increment", increment, inc_s)) return 1;
+  if (!DurationFlag(ctx, "increment", increment, inc_s, /*omit_zero=*/true)) return 1;
   if (inc_s.empty() && ctx.flags.IsSet("i")) {
-    if (!DurationFlag(ctx, "i", increment, inc_s)) return 1;
+    if (!DurationFlag(ctx, "i", increment, inc_s, /*omit_zero=*/true)) return 1;
   }
   std::string token = args->empty() ? "" : TrimSpace((*args)[0]);
   api::Client* client = ctx.client();

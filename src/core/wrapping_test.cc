@@ -66,6 +66,11 @@ TEST_F(Wrapping, UnwrapsOnceAndOnlyOnce) {
   EXPECT_EQ(again.error().http_status(), 400);
   EXPECT_EQ(again.error().message(), "wrapping token is not valid or does not exist");
   EXPECT_FALSE(Do(Operation::kUpdate, "sys/wrapping/lookup", {{"token", wt}}, ""));
+  // No token anywhere: a clear 400, not a crash.
+  auto none = Do(Operation::kUpdate, "sys/wrapping/lookup", {}, "");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().http_status(), 400);
+  EXPECT_EQ(none.error().message(), "no wrapping token given");
 }
 
 TEST_F(Wrapping, ConcurrentUnwrapsAdmitExactlyOne) {

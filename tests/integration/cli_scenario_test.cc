@@ -11,33 +11,7 @@
 namespace arca::testing {
 namespace {
 
-class CliScenario : public ::testing::Test {
- protected:
-  void SetUp() override {
-    port_ = FreePort();
-    server_ = std::make_unique<ServerProcess>(
-        std::vector<std::string>{"-dev", "-dev-root-token-id=root",
-                                 "-dev-listen-address=127.0.0.1:" + std::to_string(port_)},
-        port_);
-    ASSERT_TRUE(server_->running()) << server_->Log();
-  }
-  CliResult Cli(std::vector<std::string> args, const std::string& token = "root",
-                const std::string& stdin_data = "") {
-    return RunCli(args,
-                  {{"VAULT_ADDR", "http://127.0.0.1:" + std::to_string(port_)},
-                   {"VAULT_TOKEN", token}},
-                  stdin_data);
-  }
-  // Runs a command that must succeed; returns its stdout.
-  std::string Ok(std::vector<std::string> args, const std::string& token = "root") {
-    auto r = Cli(args, token);
-    EXPECT_EQ(r.exit_code, 0) << ::testing::PrintToString(args) << "\n" << r.out << r.err;
-    return r.out;
-  }
-  int port_ = 0;
-  std::unique_ptr<ServerProcess> server_;
-  TempDir dir_;
-};
+using CliScenario = DevServerTest;
 
 TEST_F(CliScenario, TeamsVersionsPoliciesAndTokens) {
   for (const char* m : {"team-alpha", "team-beta", "shared"}) {

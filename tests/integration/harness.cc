@@ -276,4 +276,27 @@ std::string ServerProcess::Log() const {
   return ss.str();
 }
 
+void DevServerTest::SetUp() {
+  port_ = FreePort();
+  server_ = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"-dev", "-dev-root-token-id=root",
+                               "-dev-listen-address=127.0.0.1:" + std::to_string(port_)},
+      port_);
+  ASSERT_TRUE(server_->running()) << server_->Log();
+}
+
+CliResult DevServerTest::Cli(std::vector<std::string> args, const std::string& token,
+                             const std::string& stdin_data) {
+  return RunCli(args,
+                {{"VAULT_ADDR", "http://127.0.0.1:" + std::to_string(port_)},
+                 {"VAULT_TOKEN", token}},
+                stdin_data);
+}
+
+std::string DevServerTest::Ok(std::vector<std::string> args, const std::string& token) {
+  auto r = Cli(args, token);
+  EXPECT_EQ(r.exit_code, 0) << ::testing::PrintToString(args) << "\n" << r.out << r.err;
+  return r.out;
+}
+
 }  // namespace arca::testing

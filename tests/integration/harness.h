@@ -4,7 +4,10 @@
 #pragma once
 
 #include <chrono>
+#include <gtest/gtest.h>
+
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,5 +71,20 @@ class ServerProcess {
 };
 
 std::string ArcaBinary();
+
+// A test with its own `arca server -dev` (root token "root") and CLI shortcuts against it.
+class DevServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  // Runs the CLI with VAULT_ADDR pointing at the server and VAULT_TOKEN = `token`.
+  CliResult Cli(std::vector<std::string> args, const std::string& token = "root",
+                const std::string& stdin_data = "");
+  // Runs a command that must succeed (a test failure otherwise); returns its stdout.
+  std::string Ok(std::vector<std::string> args, const std::string& token = "root");
+
+  int port_ = 0;
+  std::unique_ptr<ServerProcess> server_;
+  TempDir dir_;
+};
 
 }  // namespace arca::testing
