@@ -9,9 +9,12 @@ PACKAGES=(
   # libraries
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev liblmdb-dev libspdlog-dev libfmt-dev libcrypt-dev
+  libpq-dev libmariadb-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   wrk nginx-light curl python3 procps lmdb-utils openssl
+  # real services the tests start on loopback (database engine), promtool (metrics), an ACME client
+  postgresql mariadb-server prometheus lego
   # the libFuzzer engine (fuzz/), linked into a GCC-instrumented target; objcopy from binutils
   libclang-rt-14-dev binutils
 )

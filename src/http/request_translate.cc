@@ -281,7 +281,11 @@ Result<logical::Request> BuildRequest(const HttpRequestView& in, const CidrSet& 
     // Like Vault, a form content type whose body starts like JSON is JSON: `curl -d '{...}'`
     // sends that content type by default.
     bool looks_like_json = !body.empty() && (body.front() == '{' || body.front() == '[');
-    if (MediaType(req.content_type) == "application/x-www-form-urlencoded" && !looks_like_json) {
+    const std::string media = MediaType(req.content_type);
+    if (media == "application/ocsp-request" || media == "application/pkcs10" ||
+        media == "application/pkix-cert" || media == "application/octet-stream") {
+      req.raw_body.assign(in.body);
+    } else if (media == "application/x-www-form-urlencoded" && !looks_like_json) {
       ARCA_ASSIGN_OR_RETURN(std::vector<QueryParam> form, ParsePairs(body, true));
       AddFields(form, true, req.data);
     } else if (!body.empty()) {

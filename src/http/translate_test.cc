@@ -220,6 +220,22 @@ TEST(BuildRequest, FormBodies) {
   EXPECT_EQ(json_body->data.at("type"), "kv");
 }
 
+TEST(BuildRequest, BinaryBodiesAreKeptRaw) {
+  Req r{"POST"};
+  r.headers = {{"Content-Type", "application/ocsp-request"}};
+  r.body = std::string("\x30\x03\x02\x01\x00", 5);
+  auto req = r.Build();
+  ASSERT_TRUE(req.has_value()) << req.error().ToString();
+  EXPECT_EQ(req->raw_body, r.body);
+  EXPECT_TRUE(req->data.empty());
+
+  r.headers = {{"Content-Type", "application/json"}};
+  r.body = "{\"a\": 1}";
+  auto json_req = r.Build();
+  ASSERT_TRUE(json_req.has_value());
+  EXPECT_TRUE(json_req->raw_body.empty());
+}
+
 // ---- headers ----
 
 TEST(BuildRequest, TokenFromVaultHeaderOrBearer) {

@@ -43,6 +43,11 @@ class SystemView {
   virtual ~SystemView() = default;
   virtual std::chrono::seconds DefaultLeaseTtl() const = 0;
   virtual std::chrono::seconds MaxLeaseTtl() const = 0;
+  // A password from the named password policy (`sys/policies/password/:name`), or from the
+  // default policy (20 characters of [a-zA-Z0-9-], one of each class) when `policy` is empty.
+  // Errors: InvalidRequest when the named policy does not exist. The default implementation
+  // (used by test fakes) knows only the default policy. Thread-safe.
+  virtual Result<std::string> GeneratePassword(std::string_view policy) const;
 };
 
 enum class BackendKind { kLogical, kCredential };
@@ -67,6 +72,12 @@ class Backend {
   virtual void InvalidateKey(std::string_view key) {}
   // The mount is being removed or the core sealed.
   virtual void Cleanup() {}
+
+  // Background work (rotations, rebuilds, tidies). The core calls it on a background thread
+  // about every `kPeriodicInterval` while unsealed and active, never twice at once for one
+  // backend, but concurrently with HandleRequest. `storage` is the mount's storage view.
+  virtual void Periodic(Storage& storage) {}
+  static constexpr std::chrono::seconds kPeriodicInterval{5};
 
   virtual std::string_view Type() const = 0;
   virtual BackendKind Kind() const { return BackendKind::kLogical; }

@@ -2,6 +2,8 @@
 #include "logical/request.h"
 #include "logical/response.h"
 
+#include "crypto/password.h"
+
 namespace arca::logical {
 
 std::string_view OperationName(Operation op) {
@@ -28,6 +30,13 @@ Response Response::ListResponse(const std::vector<std::string>& keys) {
   r.empty_list = keys.empty();
   r.data["keys"] = std::move(arr);
   return r;
+}
+
+Result<std::string> SystemView::GeneratePassword(std::string_view policy) const {
+  if (!policy.empty()) {
+    return InvalidRequest("password policy \"" + std::string(policy) + "\" does not exist");
+  }
+  return crypto::GeneratePassword(crypto::DefaultPasswordPolicy());
 }
 
 bool PathMatchesAny(std::string_view path, const std::vector<std::string>& patterns) {

@@ -43,6 +43,9 @@ struct Request {
   std::string remote_addr;    // client IP (no port)
   std::map<std::string, std::vector<std::string>> headers;  // lower-cased names
   std::string content_type;
+  // The body as received when its media type is binary (application/ocsp-request,
+  // application/pkcs10, application/pkix-cert, application/octet-stream); `data` is then empty.
+  std::string raw_body;
   std::chrono::seconds wrap_ttl{0};   // X-Vault-Wrap-TTL, 0 = not wrapped
   bool unauthenticated_ok = false;    // not used by HTTP; set by core for special paths
 

@@ -56,6 +56,7 @@ class FrameworkBackend : public Backend {
     std::string help;  // Markdown description of the backend for root help
     std::function<void(std::string_view)> invalidate;  // optional: InvalidateKey
     std::function<void()> clean;                       // optional: Cleanup
+    std::function<void(Storage&)> periodic;            // optional: Periodic (see Backend)
     // Leased secrets by type: kRenew / kRevoke requests carry the secret's internal data, whose
     // "secret_type" key picks the handlers (Vault's framework.Secret). A secret returned by a
     // handler should set internal_data["secret_type"] (see SecretInternal()).
@@ -81,6 +82,9 @@ class FrameworkBackend : public Backend {
   const SpecialPaths& GetSpecialPaths() const override { return options_.special_paths; }
   void InvalidateKey(std::string_view key) override;
   void Cleanup() override;
+  void Periodic(Storage& storage) override {
+    if (options_.periodic) options_.periodic(storage);
+  }
   std::string_view Type() const override { return options_.type; }
   BackendKind Kind() const override { return options_.kind; }
 
