@@ -1,5 +1,7 @@
 #include "core/core.h"
 
+#include "core/password_policy.h"
+
 #include "audit/broker.h"
 
 #include <spdlog/spdlog.h>
@@ -45,6 +47,9 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   policy_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/policy/");
   policies_ = std::make_unique<PolicyStore>(*policy_view_);
   sys_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/");
+  password_policy_view_ =
+      std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/password_policy/");
+  password_policies_ = std::make_unique<PasswordPolicyStore>(*password_policy_view_);
   expire_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/expire/");
   ExpirationOptions eopts;
   eopts.default_lease_ttl = config_.ttls.default_lease_ttl;
@@ -225,6 +230,7 @@ Status Core::Seal() {
 }
 
 void Core::PreSeal() {
+  StopPeriodic();
   expiration_->Stop();  // before the router empties: workers may be revoking through it
   audit_->Reset();
   router_.Clear();
@@ -247,6 +253,7 @@ Status Core::PostUnseal() {
   ARCA_RETURN_IF_ERROR(LoadMounts(true));
   ARCA_RETURN_IF_ERROR(audit_->Load());
   ARCA_RETURN_IF_ERROR(expiration_->Restore());
+  StartPeriodic();
   return OkStatus();
 }
 

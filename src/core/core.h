@@ -9,11 +9,13 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/secure_bytes.h"
@@ -34,6 +36,7 @@ namespace arca::core {
 
 class Barrier;
 class PolicyStore;
+class PasswordPolicyStore;
 class TokenStore;
 struct TokenEntry;
 
@@ -45,6 +48,8 @@ struct CoreConfig {
   std::string cluster_name;  // empty = generated at first unseal
   std::string api_addr;
   bool dev_mode = false;
+  // How often mounted backends' Periodic() runs (tests shorten it).
+  std::chrono::milliseconds periodic_interval{logical::Backend::kPeriodicInterval};
 };
 
 struct InitParams {
@@ -113,6 +118,7 @@ class Core {
   // Moves the wrapped response to a new token with the same TTL; the old one is revoked.
   Result<logical::WrapInfo> Rewrap(std::string_view wrapping_token);
   PolicyStore& policies() { return *policies_; }
+  PasswordPolicyStore& password_policies() { return *password_policies_; }
   const CoreConfig& config() const { return config_; }
   std::string storage_type() const;
   // Mount management (sys/mounts, sys/auth). Paths are normalized to end in '/'.
@@ -137,6 +143,11 @@ class Core {
   Status RebuildRoute(const std::shared_ptr<MountRoute>& old, const MountEntry& updated,
                       const std::map<std::string, std::string>& transient_options);
   Status SetupClusterInfo();
+  // The thread that calls every mounted backend's Periodic() (periodic.cc); started at unseal,
+  // stopped before seal.
+  void StartPeriodic();
+  void StopPeriodic();
+  void PeriodicLoop();
   Result<logical::Response> HandleLifecycle(logical::Request& req, bool* handled);
   Result<logical::Response> HandleSealRequest(logical::Request& req);
   // Resolves the token (unless the path is unauthenticated); sets *root_protected and *entry
@@ -199,6 +210,8 @@ class Core {
   std::unique_ptr<logical::PrefixedStorage> policy_view_;
   std::unique_ptr<PolicyStore> policies_;
   std::unique_ptr<logical::PrefixedStorage> sys_view_;
+  std::unique_ptr<logical::PrefixedStorage> password_policy_view_;
+  std::unique_ptr<PasswordPolicyStore> password_policies_;
   std::unique_ptr<logical::PrefixedStorage> expire_view_;
   std::unique_ptr<ExpirationManager> expiration_;
   std::mutex unwrap_mu_;
@@ -221,6 +234,11 @@ class Core {
   std::mutex mounts_mu_;
   std::vector<MountEntry> mounts_;       // guarded by mounts_mu_
   std::vector<MountEntry> auth_mounts_;  // guarded by mounts_mu_
+
+  std::mutex periodic_mu_;
+  std::condition_variable periodic_cv_;
+  bool periodic_stop_ = false;  // guarded by periodic_mu_
+  std::thread periodic_thread_;
 
   std::string cluster_name_;  // set at unseal
   std::string cluster_id_;

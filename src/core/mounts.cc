@@ -56,6 +56,7 @@ bool Core::IsKnownType(std::string_view type, bool is_auth) const {
 Result<std::shared_ptr<MountRoute>> Core::BuildRoute(
     MountEntry entry, const std::map<std::string, std::string>& transient_options) {
   auto route = std::make_shared<MountRoute>(entry, config_.ttls, *barrier_);
+  route->SetPasswordPolicies(password_policies_.get());
   std::shared_ptr<logical::Backend> backend;
   if (entry.type == "system") {
     backend = system_backend_;

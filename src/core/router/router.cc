@@ -1,5 +1,7 @@
 #include "core/router/router.h"
 
+#include "core/password_policy.h"
+
 #include <algorithm>
 
 namespace arca::core {
@@ -12,6 +14,11 @@ MountRoute::MountRoute(MountEntry entry, const SystemTtls& ttls, logical::Storag
       view_(barrier, entry.StoragePrefix()),
       entry_(std::move(entry)) {
   CacheEntryViews(entry_);
+}
+
+Result<std::string> MountRoute::GeneratePassword(std::string_view policy) const {
+  if (password_policies_ == nullptr) return logical::SystemView::GeneratePassword(policy);
+  return password_policies_->Generate(policy);
 }
 
 void MountRoute::CacheEntryViews(const MountEntry& e) {

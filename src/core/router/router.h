@@ -21,6 +21,8 @@
 
 namespace arca::core {
 
+class PasswordPolicyStore;
+
 // Lease TTL defaults of the whole system (from the server config).
 struct SystemTtls {
   std::chrono::seconds default_lease_ttl{768 * 3600};
@@ -49,6 +51,9 @@ class MountRoute : public logical::SystemView {
 
   std::chrono::seconds DefaultLeaseTtl() const override;
   std::chrono::seconds MaxLeaseTtl() const override;
+  Result<std::string> GeneratePassword(std::string_view policy) const override;
+  // Where GeneratePassword finds named policies (set before the route is published).
+  void SetPasswordPolicies(PasswordPolicyStore* store) { password_policies_ = store; }
 
  private:
   const std::string router_path_;
@@ -63,6 +68,7 @@ class MountRoute : public logical::SystemView {
   std::atomic<int> kv_version_{0};
   void CacheEntryViews(const MountEntry& e);  // REQUIRES: mu_ held or construction
   std::shared_ptr<logical::Backend> backend_;  // set once before the route is published
+  PasswordPolicyStore* password_policies_ = nullptr;
 };
 
 class Router {
