@@ -5,6 +5,7 @@
 
 #include "common/encoding.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "crypto/random.h"
 
 namespace arca::audit {
@@ -230,6 +231,11 @@ Status Broker::Log(const LogInput& input, bool response) {
     if (st) {
       ++ok;
     } else {
+      static metrics::Counter& request_failures = metrics::Registry::Global().GetCounter(
+          "audit.log_request_failure", "Audit device failures to log a request.");
+      static metrics::Counter& response_failures = metrics::Registry::Global().GetCounter(
+          "audit.log_response_failure", "Audit device failures to log a response.");
+      (response ? response_failures : request_failures).Add();
       log::GetLogger("audit")->error("audit device {} failed to log the {}: {}",
                                      snap->devices[i].entry.path, response ? "response" : "request",
                                      st.error().message());

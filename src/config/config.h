@@ -51,6 +51,7 @@ struct ListenerConfig {
 struct TelemetryConfig {
   Seconds prometheus_retention_time{86400};
   bool disable_hostname = false;
+  std::string metrics_prefix = "vault";  // names in sys/metrics: vault_core_..., vault.core...
 };
 
 // Known seal types: shamir, static, transit, pkcs11, awskms (only parsed here).

@@ -24,6 +24,8 @@ TEST(ConfigErrors, NameFileLineAndCause) {
        "c.hcl:1:1: ", "unknown key \"zzzzzzzz\" in the top level"},
       {"typo in telemetry", "telemetry {\n  disable_hostnam = true\n}\n",
        "c.hcl:2:3: ", "unknown key \"disable_hostnam\" in telemetry"},
+      {"bad metrics prefix", "telemetry {\n  metrics_prefix = \"a.b\"\n}\n",
+       "c.hcl:2:20: ", "metrics_prefix may only hold letters, digits and '_'"},
       {"typo in listener telemetry",
        std::string("listener \"tcp\" {\n") + kTls + "telemetry { unauth = true }\n}\n",
        "c.hcl:3:13: ", "unknown key \"unauth\" in listener telemetry"},

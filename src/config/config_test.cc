@@ -27,6 +27,7 @@ TEST(Config, Defaults) {
   EXPECT_EQ(c.default_lease_ttl, Seconds(768 * 3600));
   EXPECT_EQ(c.max_lease_ttl, Seconds(768 * 3600));
   EXPECT_EQ(c.telemetry.prometheus_retention_time, Seconds(86400));
+  EXPECT_EQ(c.telemetry.metrics_prefix, "vault");
   EXPECT_TRUE(c.warnings.empty());
 }
 
@@ -86,6 +87,7 @@ seal "transit" {
 telemetry {
   prometheus_retention_time = "12h"
   disable_hostname = true
+  metrics_prefix = "arca"
 }
 )");
   EXPECT_TRUE(c.ui);
@@ -147,6 +149,7 @@ telemetry {
   EXPECT_EQ(c.seal->options.at("disable_renewal"), "false");
   EXPECT_EQ(c.telemetry.prometheus_retention_time, Seconds(12 * 3600));
   EXPECT_TRUE(c.telemetry.disable_hostname);
+  EXPECT_EQ(c.telemetry.metrics_prefix, "arca");
   EXPECT_TRUE(c.warnings.empty()) << c.warnings[0];
 }
 

@@ -1,6 +1,7 @@
 // Decoding of the `storage`, `ha_storage`, `seal` and `telemetry` stanzas.
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 #include "config/decoders.h"
 #include "config/key_table.h"
@@ -75,8 +76,19 @@ Status DecodeTelemetry(const hcl::Entry& entry, TelemetryConfig* telemetry,
             ARCA_ASSIGN_OR_RETURN(telemetry->disable_hostname, hcl::AsBool(*e.value, e.key));
             return OkStatus();
           })
+      .On("metrics_prefix",
+          [&](const hcl::Entry& e) -> Status {
+            ARCA_ASSIGN_OR_RETURN(telemetry->metrics_prefix, hcl::AsString(*e.value, e.key));
+            for (char c : telemetry->metrics_prefix) {
+              if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') {
+                return InvalidRequest(hcl::Where(*e.value) +
+                                      ": metrics_prefix may only hold letters, digits and '_'");
+              }
+            }
+            return OkStatus();
+          })
       .Ignore({"usage_gauge_period", "maximum_gauge_cardinality", "enable_hostname_label",
-               "metrics_prefix", "lease_metrics_epsilon", "num_lease_metrics_buckets",
+               "lease_metrics_epsilon", "num_lease_metrics_buckets",
                "add_lease_metrics_namespace_labels", "add_mount_point_rollback_metrics",
                "filter_default", "prefix_filter", "statsite_address", "statsd_address",
                "dogstatsd_addr", "dogstatsd_tags", "circonus_*", "stackdriver_*"});

@@ -1,5 +1,6 @@
 #include "core/core.h"
 
+#include "common/metrics.h"
 #include "core/password_policy.h"
 
 #include "audit/broker.h"
@@ -73,9 +74,11 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   audit_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "core/audit/");
   audit_ = std::make_unique<audit::Broker>(*audit_view_);
   system_backend_ = NewSystemBackend(*this);
+  RegisterMetrics();
 }
 
 Core::~Core() {
+  metrics::Registry::Global().RemoveGaugesOf(this);
   std::unique_lock lock(state_mu_);
   if (!sealed_) PreSeal();
 }
@@ -207,6 +210,7 @@ Result<SealStatus> Core::SubmitUnsealKey(std::string_view key_text) {
         return std::unexpected(s.error());
       }
       sealed_ = false;
+      unsealed_gauge_ = true;
       spdlog::info("core: vault is unsealed");
     }
   }
@@ -230,6 +234,7 @@ Status Core::Seal() {
 }
 
 void Core::PreSeal() {
+  unsealed_gauge_ = false;
   StopPeriodic();
   expiration_->Stop();  // before the router empties: workers may be revoking through it
   audit_->Reset();

@@ -8,6 +8,7 @@
 // Thread-safety: all public methods are safe for concurrent use.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -128,6 +129,8 @@ class Core {
   bool IsKnownType(std::string_view type, bool is_auth) const;
 
  private:
+  // HandleRequest without the request metrics (pipeline.cc).
+  Result<logical::Response> HandleRequestUnmetered(logical::Request& req);
   // Records one unseal key; returns the root key once the threshold is reached.
   Result<std::optional<SecureBytes>> AddUnsealKey(SecureBytes key);
   Status PostUnseal();           // REQUIRES: state_mu_ held exclusively
@@ -145,6 +148,7 @@ class Core {
   Status SetupClusterInfo();
   // The thread that calls every mounted backend's Periodic() (periodic.cc); started at unseal,
   // stopped before seal.
+  void RegisterMetrics();  // gauges for sys/metrics (core_metrics.cc)
   void StartPeriodic();
   void StopPeriodic();
   void PeriodicLoop();
@@ -223,6 +227,7 @@ class Core {
   // Held shared by every request, exclusively by seal/unseal.
   mutable std::shared_mutex state_mu_;
   bool sealed_ = true;  // guarded by state_mu_
+  std::atomic<bool> unsealed_gauge_{false};  // mirrors !sealed_ for lock-free readers (metrics)
 
   // Unseal progress; guarded by unseal_mu_.
   std::mutex unseal_mu_;

@@ -5,8 +5,11 @@
 #include <mutex>
 
 #include "audit/broker.h"
+#include "common/metrics.h"
 #include "core/barrier/barrier.h"
 #include "core/core.h"
+
+#include "common/metrics.h"
 #include "core/policy_store.h"
 #include "core/token/token_store.h"
 
@@ -22,6 +25,24 @@ bool IsLifecyclePath(std::string_view path) {
 }  // namespace
 
 Result<logical::Response> Core::HandleRequest(logical::Request& req) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = HandleRequestUnmetered(req);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  int status = 200;
+  if (!result) {
+    status = result.error().http_status();
+  } else if (result->raw) {
+    status = result->raw->status;
+  } else if (result->status_code != 0) {
+    status = result->status_code;
+  }
+  metrics::Registry::Global().ObserveRequest(logical::OperationName(req.operation),
+                                             req.mount_point, seconds, status);
+  return result;
+}
+
+Result<logical::Response> Core::HandleRequestUnmetered(logical::Request& req) {
   if (req.original_path.empty()) req.original_path = req.path;
 
   if (IsLifecyclePath(req.path)) {
@@ -144,7 +165,10 @@ Status Core::Authenticate(logical::Request& req, const logical::Backend& backend
                           std::shared_ptr<const TokenEntry>* token_entry) {
   const logical::SpecialPaths& special = backend.GetSpecialPaths();
   *root_protected = logical::PathMatchesAny(relative_path, special.root);
-  if (logical::PathMatchesAny(relative_path, special.unauthenticated)) {
+  // A listener with telemetry { unauthenticated_metrics_access = true } opens sys/metrics.
+  const bool open_metrics = req.unauthenticated_metrics_access && relative_path == "metrics" &&
+                            backend.Type() == "system";
+  if (open_metrics || logical::PathMatchesAny(relative_path, special.unauthenticated)) {
     req.unauthenticated_ok = true;
     // A token, when given, is still resolved so that handlers may use it.
     if (req.client_token.empty()) return OkStatus();

@@ -45,6 +45,8 @@ struct ListenerOptions {
   std::chrono::seconds max_request_duration{90}, http_read_timeout{30}, http_idle_timeout{300};
   // CIDRs (or bare IPs) of proxies whose X-Forwarded-For header is trusted (see translate.h).
   std::vector<std::string> x_forwarded_for_authorized_addrs;
+  // telemetry { unauthenticated_metrics_access = true }: sys/metrics needs no token here.
+  bool unauthenticated_metrics_access = false;
 };
 
 struct ServerOptions {

@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "common/log.h"
+#include "common/metrics.h"
 #include "http/beast_pch.h"
 #include "http/cidr.h"
 #include "http/tls_config.h"
@@ -138,6 +139,8 @@ class ServerState {
   bool inline_reads() const { return inline_reads_; }
   WorkerPool& pool() { return pool_; }
   WorkerPool& write_pool() { return write_pool_; }
+  const WorkerPool& pool() const { return pool_; }
+  const WorkerPool& write_pool() const { return write_pool_; }
   // Reads go to the small pool, anything that may write to the large one.
   WorkerPool& PoolFor(logical::Operation op) {
     switch (op) {
@@ -207,6 +210,7 @@ class Server::Impl {
 
   Status AddListener(const ListenerOptions& opts);
   std::vector<uint16_t> BoundPorts() const;
+  size_t QueuedRequests() const { return state_.pool().queued() + state_.write_pool().queued(); }
   void Start();
   void Stop(std::chrono::seconds grace);
   void WaitForShutdownSignal(std::function<void()> on_sighup);
@@ -340,11 +344,17 @@ net::awaitable<HttpResponseOut> Connection<Stream>::Process(
   auto built = BuildRequest(view, listener_->trusted_proxies);
   if (!built) co_return ErrorResponse(built.error(), head);
   req_ = std::move(*built);
+  req_.unauthenticated_metrics_access = listener_->opts.unauthenticated_metrics_access;
   result_.reset();
   if (server_.inline_reads() && &server_.PoolFor(req_.operation) == &server_.pool()) {
     Execute();
   } else {
     co_await AsyncHandle(net::use_awaitable);
+  }
+  if (!result_) {
+    static metrics::Counter& rejected = metrics::Registry::Global().GetCounter(
+        "core.overloaded", "Requests answered 503 because the worker queue was full.");
+    rejected.Add();
   }
   HttpResponseOut out = result_ ? BuildResponse(req_, *result_, head) : OverloadedResponse(head);
   result_.reset();
@@ -535,6 +545,8 @@ Status Server::Impl::AddListener(const ListenerOptions& opts) {
   if (started_) SpawnAcceptLoop(l);
   return OkStatus();
 }
+
+size_t Server::QueuedRequests() const { return impl_->QueuedRequests(); }
 
 std::vector<uint16_t> Server::Impl::BoundPorts() const {
   std::lock_guard lock(mu_);

@@ -36,6 +36,9 @@ class Server {
   // The bound ports, in AddListener order (useful with port 0).
   std::vector<uint16_t> BoundPorts() const;
 
+  // Requests waiting for a worker thread (both pools), for the queue-depth gauge.
+  size_t QueuedRequests() const;
+
   // Starts the I/O threads and begins accepting; returns immediately. No-op after Stop.
   void Start();
 

@@ -48,6 +48,8 @@ struct Request {
   std::string raw_body;
   std::chrono::seconds wrap_ttl{0};   // X-Vault-Wrap-TTL, 0 = not wrapped
   bool unauthenticated_ok = false;    // not used by HTTP; set by core for special paths
+  // The listener allows sys/metrics without a token (its telemetry stanza says so).
+  bool unauthenticated_metrics_access = false;
 
   // --- set by the core ---
   std::string mount_point;    // e.g. "secret/" or "auth/token/"

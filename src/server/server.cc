@@ -15,6 +15,7 @@
 
 #include "api/client_config.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "core/core.h"
@@ -114,6 +115,7 @@ http::ListenerOptions ToListenerOptions(const config::ListenerConfig& l) {
   o.http_read_timeout = l.http_read_timeout;
   o.http_idle_timeout = l.http_idle_timeout;
   o.x_forwarded_for_authorized_addrs = l.x_forwarded_for_authorized_addrs;
+  o.unauthenticated_metrics_access = l.unauthenticated_metrics_access;
   return o;
 }
 
@@ -200,6 +202,7 @@ int RunServerCommand(const std::vector<std::string>& args) {
   core_cfg.api_addr = cfg.api_addr;
   core_cfg.dev_mode = flags->dev;
   std::string storage_type = cfg.storage->type;
+  metrics::Registry::Global().SetPrefix(cfg.telemetry.metrics_prefix);
   core::Core core(std::move(core_cfg));
 
   CoreHandler handler(core);
@@ -219,6 +222,16 @@ int RunServerCommand(const std::vector<std::string>& args) {
     sopts.write_worker_threads = std::max(1, std::atoi(v));
   }
   http::Server server(handler, sopts);
+  metrics::Registry::Global().SetGauge(
+      "core.queued_requests", "API requests waiting for a worker thread.",
+      [&server] {
+        return std::vector<metrics::GaugeSample>{{{}, static_cast<double>(server.QueuedRequests())}};
+      },
+      &server);
+  struct GaugeGuard {
+    const void* owner;
+    ~GaugeGuard() { metrics::Registry::Global().RemoveGaugesOf(owner); }
+  } gauge_guard{&server};
   std::vector<http::ListenerOptions> listeners;
   for (const auto& l : cfg.listeners) {
     listeners.push_back(ToListenerOptions(l));

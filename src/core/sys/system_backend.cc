@@ -12,7 +12,8 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
   opts.help = "The system backend is built in to Arca and cannot be remounted or unmounted. It "
               "contains the paths used to configure Arca itself.";
   for (auto* family : {&sys::LifecyclePaths, &sys::MountPaths, &sys::KeyPaths, &sys::PolicyPaths,
-                      &sys::WrappingPaths, &sys::ToolPaths, &sys::PasswordPolicyPaths}) {
+                      &sys::WrappingPaths, &sys::ToolPaths, &sys::PasswordPolicyPaths,
+                      &sys::MetricsPaths}) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
   for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));
