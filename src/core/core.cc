@@ -2,6 +2,7 @@
 
 #include "common/metrics.h"
 #include "core/password_policy.h"
+#include "core/quotas/quota_manager.h"
 
 #include "audit/broker.h"
 
@@ -51,6 +52,8 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   password_policy_view_ =
       std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/password_policy/");
   password_policies_ = std::make_unique<PasswordPolicyStore>(*password_policy_view_);
+  quota_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/quotas/");
+  quotas_ = std::make_unique<QuotaManager>(*quota_view_);
   expire_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/expire/");
   ExpirationOptions eopts;
   eopts.default_lease_ttl = config_.ttls.default_lease_ttl;
@@ -238,6 +241,7 @@ void Core::PreSeal() {
   StopPeriodic();
   expiration_->Stop();  // before the router empties: workers may be revoking through it
   audit_->Reset();
+  quotas_->Reset();
   router_.Clear();
   {
     std::lock_guard lock(mounts_mu_);
@@ -257,6 +261,7 @@ Status Core::PostUnseal() {
   ARCA_RETURN_IF_ERROR(LoadMounts(false));
   ARCA_RETURN_IF_ERROR(LoadMounts(true));
   ARCA_RETURN_IF_ERROR(audit_->Load());
+  ARCA_RETURN_IF_ERROR(quotas_->Load());
   ARCA_RETURN_IF_ERROR(expiration_->Restore());
   StartPeriodic();
   return OkStatus();

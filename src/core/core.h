@@ -23,6 +23,7 @@
 #include "common/status.h"
 #include "audit/log_input.h"
 #include "core/expiration/expiration_manager.h"
+#include "core/quotas/quota_manager.h"
 #include "core/router/mount_table.h"
 #include "core/router/router.h"
 #include "core/seal/shamir_seal.h"
@@ -38,6 +39,7 @@ namespace arca::core {
 class Barrier;
 class PolicyStore;
 class PasswordPolicyStore;
+class QuotaManager;
 class TokenStore;
 struct TokenEntry;
 
@@ -120,6 +122,7 @@ class Core {
   Result<logical::WrapInfo> Rewrap(std::string_view wrapping_token);
   PolicyStore& policies() { return *policies_; }
   PasswordPolicyStore& password_policies() { return *password_policies_; }
+  QuotaManager& quotas() { return *quotas_; }
   const CoreConfig& config() const { return config_; }
   std::string storage_type() const;
   // Mount management (sys/mounts, sys/auth). Paths are normalized to end in '/'.
@@ -131,6 +134,12 @@ class Core {
  private:
   // HandleRequest without the request metrics (pipeline.cc).
   Result<logical::Response> HandleRequestUnmetered(logical::Request& req);
+  // A routed request that passed its rate limit quota: audit, then Dispatch.
+  Result<logical::Response> HandleRouted(logical::Request& req, Router::Match& match);
+  // The 429 answer (Retry-After, optional X-Ratelimit-* headers, optional audit entry).
+  logical::Response RateLimited(logical::Request& req, Router::Match& match,
+                                const QuotaManager::Decision& d);
+  static void AddRateLimitHeaders(const QuotaManager::Decision& d, logical::Response& resp);
   // Records one unseal key; returns the root key once the threshold is reached.
   Result<std::optional<SecureBytes>> AddUnsealKey(SecureBytes key);
   Status PostUnseal();           // REQUIRES: state_mu_ held exclusively
@@ -216,6 +225,8 @@ class Core {
   std::unique_ptr<logical::PrefixedStorage> sys_view_;
   std::unique_ptr<logical::PrefixedStorage> password_policy_view_;
   std::unique_ptr<PasswordPolicyStore> password_policies_;
+  std::unique_ptr<logical::PrefixedStorage> quota_view_;
+  std::unique_ptr<QuotaManager> quotas_;
   std::unique_ptr<logical::PrefixedStorage> expire_view_;
   std::unique_ptr<ExpirationManager> expiration_;
   std::mutex unwrap_mu_;

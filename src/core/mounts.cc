@@ -8,6 +8,7 @@
 #include "common/uuid.h"
 #include "core/barrier/barrier.h"
 #include "core/core.h"
+#include "core/quotas/quota_manager.h"
 #include "core/policy_store.h"
 #include "core/token/token_backend.h"
 
@@ -195,6 +196,9 @@ Status Core::DisableMount(std::string_view path, bool is_auth) {
     return s;
   }
   router_.Unmount(router_path);
+  if (auto s = quotas_->DeleteUnderMount(router_path); !s) {
+    spdlog::error("core: unmount {}: removing its quotas: {}", router_path, s.error().message());
+  }
   // Remove the mount's data.
   if (auto s = logical::DeleteTree(*barrier_, removed.StoragePrefix()); !s) {
     spdlog::error("core: unmount {}: removing data: {}", router_path, s.error().message());

@@ -1,5 +1,6 @@
 // The request pipeline: lifecycle paths, sealed check, routing, authentication, authorization,
 // existence check, audit, backend, leases, wrapping.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <mutex>
@@ -11,6 +12,7 @@
 
 #include "common/metrics.h"
 #include "core/policy_store.h"
+#include "core/quotas/quota_manager.h"
 #include "core/token/token_store.h"
 
 namespace arca::core {
@@ -42,6 +44,35 @@ Result<logical::Response> Core::HandleRequest(logical::Request& req) {
   return result;
 }
 
+void Core::AddRateLimitHeaders(const QuotaManager::Decision& d, logical::Response& resp) {
+  resp.headers["X-Ratelimit-Limit"] = fmt::format("{}", d.limit);
+  resp.headers["X-Ratelimit-Remaining"] = std::to_string(d.remaining);
+  resp.headers["X-Ratelimit-Reset"] = std::to_string(d.reset_seconds);
+}
+
+logical::Response Core::RateLimited(logical::Request& req, Router::Match& match,
+                                    const QuotaManager::Decision& d) {
+  metrics::Registry::Global()
+      .GetCounter("quota.rate_limit.violation", "Requests refused by a rate limit quota.",
+                  {{"name", d.quota}})
+      .Add();
+  const std::string message =
+      "request path \"" + req.original_path + "\": rate limit quota exceeded";
+  if (d.audit_rejections && audit_->HasDevices()) {
+    AuditCall call;
+    call.mount = match.route->entry();
+    if (Status s = LogAuditRequest(req, call, message); !s) {
+      spdlog::error("core: audit of a rate-limited request: {}", s.error().message());
+    }
+  }
+  logical::Response resp;
+  resp.raw = logical::RawBody{429, "application/json",
+                              json::serialize(json::object{{"errors", json::array{message}}})};
+  resp.headers["Retry-After"] = std::to_string(d.retry_after);
+  if (d.response_headers) AddRateLimitHeaders(d, resp);
+  return resp;
+}
+
 Result<logical::Response> Core::HandleRequestUnmetered(logical::Request& req) {
   if (req.original_path.empty()) req.original_path = req.path;
 
@@ -62,6 +93,19 @@ Result<logical::Response> Core::HandleRequestUnmetered(logical::Request& req) {
     return NotFound("no handler for route \"" + req.original_path +
                     "\". route entry not found.");
   }
+  const QuotaManager::Decision quota =
+      quotas_->Check(req.path, match->route->router_path(), req.remote_addr);
+  if (!quota.allowed) return RateLimited(req, *match, quota);
+  if (quota.response_headers) {
+    auto result = HandleRouted(req, *match);
+    if (result) AddRateLimitHeaders(quota, *result);
+    return result;
+  }
+  return HandleRouted(req, *match);
+}
+
+Result<logical::Response> Core::HandleRouted(logical::Request& req, Router::Match& match_ref) {
+  Router::Match* match = &match_ref;
   if (!audit_->HasDevices()) return Dispatch(req, *match, nullptr);
 
   // Audited: the request entry is written before the backend runs (Dispatch), the response
