@@ -5,7 +5,7 @@
 
 #include "auth/bcrypt.h"
 #include "auth/cidr.h"
-#include "auth/lockout.h"
+#include "logical/lockout.h"
 
 namespace arca::auth {
 namespace {
@@ -167,8 +167,8 @@ TEST(Bcrypt, HashVerifyAndFormat) {
 }
 
 TEST(Lockout, LocksAfterThresholdAndResets) {
-  LockoutRegistry reg;
-  LockoutConfig cfg{.threshold = 3,
+  logical::LockoutRegistry reg;
+  logical::LockoutConfig cfg{.threshold = 3,
                     .duration = std::chrono::seconds(60),
                     .counter_reset = std::chrono::seconds(30)};
   auto t0 = std::chrono::system_clock::time_point(std::chrono::seconds(1000));
@@ -184,7 +184,7 @@ TEST(Lockout, LocksAfterThresholdAndResets) {
   EXPECT_EQ(listed.at("total").as_int64(), 1);
   EXPECT_FALSE(reg.IsLocked("acc", "bob", cfg, t0 + seconds(102)));  // lock ran out
   EXPECT_EQ(reg.LockedUsersResponse("", t0 + seconds(102)).at("total").as_int64(), 0);
-  LockoutConfig off = cfg;
+  logical::LockoutConfig off = cfg;
   off.disable = true;
   for (int i = 0; i < 5; ++i) EXPECT_FALSE(reg.RecordFailure("acc", "eve", off, t0));
   EXPECT_FALSE(reg.IsLocked("acc", "eve", cfg, t0));

@@ -28,11 +28,14 @@
 #include <memory>
 
 #include "auth/bcrypt.h"
-#include "auth/lockout.h"
 #include "common/status.h"
 #include "logical/backend.h"
+#include "logical/lockout.h"
 
 namespace arca::auth {
+
+using logical::LockoutConfig;
+using logical::LockoutRegistry;
 
 struct UserpassOptions {
   int bcrypt_cost = kDefaultBcryptCost;                          // tests use kMinBcryptCost

@@ -9,6 +9,7 @@
 #include "core/barrier/barrier.h"
 #include "core/core.h"
 #include "core/quotas/quota_manager.h"
+#include "logical/lockout.h"
 #include "core/policy_store.h"
 #include "core/token/token_backend.h"
 
@@ -196,6 +197,7 @@ Status Core::DisableMount(std::string_view path, bool is_auth) {
     return s;
   }
   router_.Unmount(router_path);
+  if (removed.is_auth) logical::LockoutRegistry::Global().ForgetMount(removed.accessor);
   if (auto s = quotas_->DeleteUnderMount(router_path); !s) {
     spdlog::error("core: unmount {}: removing its quotas: {}", router_path, s.error().message());
   }

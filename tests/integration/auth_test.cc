@@ -51,6 +51,40 @@ TEST_F(AuthMethods, UserpassLoginThenPolicyGrantsAccess) {
   EXPECT_NE(unknown.err.find("invalid username or password"), std::string::npos) << unknown.err;
 }
 
+TEST_F(AuthMethods, LockedUsersAreListedAndUnlocked) {
+  Ok({"auth", "enable", "userpass"});
+  Ok({"write", "auth/userpass/users/carol", "password=right"});
+  Ok({"write", "auth/userpass/config/lockout", "lockout_threshold=2", "lockout_duration=1h"});
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_NE(Cli({"login", "-method=userpass", "username=carol", "password=wrong"}, "").exit_code, 0);
+  }
+  // Locked: even the right password is refused.
+  auto locked = Cli({"login", "-method=userpass", "username=carol", "password=right"}, "");
+  EXPECT_NE(locked.exit_code, 0);
+  auto auths = ParseJsonObject(Ok({"auth", "list", "-format=json"}));
+  ASSERT_TRUE(auths);
+  std::string accessor(auths->at("userpass/").as_object().at("accessor").as_string());
+  auto listed = ParseJsonObject(Ok({"read", "-format=json", "sys/locked-users"}));
+  ASSERT_TRUE(listed);
+  const auto& data = listed->at("data").as_object();
+  EXPECT_EQ(data.at("total").to_number<int64_t>(), 1) << json::serialize(data);
+  const std::string dump = json::serialize(data);
+  EXPECT_NE(dump.find(accessor), std::string::npos) << dump;
+  EXPECT_NE(dump.find("carol"), std::string::npos) << dump;
+  // Bad input: an unknown accessor is refused.
+  auto bad = Cli({"write", "-f", "sys/locked-users/auth_userpass_nope/unlock/carol"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  Ok({"write", "-f", "sys/locked-users/" + accessor + "/unlock/carol"});
+  auto after = ParseJsonObject(Ok({"read", "-format=json", "sys/locked-users"}));
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->at("data").as_object().at("total").to_number<int64_t>(), 0);
+  EXPECT_FALSE(Ok({"login", "-method=userpass", "-token-only", "username=carol",
+                   "password=right"}).empty());
+  // A default-policy token may not read it.
+  std::string limited = Ok({"token", "create", "-policy=default", "-field=token"});
+  EXPECT_EQ(Cli({"read", "sys/locked-users"}, limited).exit_code, 2);
+}
+
 TEST_F(AuthMethods, ApproleWithWrappedSecretId) {
   Ok({"kv", "put", "secret/app/config", "url=https://db"});
   std::string policy = dir_.File("app.hcl");

@@ -18,6 +18,7 @@ std::vector<logical::framework::Path> ToolPaths(Core& core);
 std::vector<logical::framework::Path> PasswordPolicyPaths(Core& core);
 std::vector<logical::framework::Path> MetricsPaths(Core& core);
 std::vector<logical::framework::Path> QuotaPaths(Core& core);
+std::vector<logical::framework::Path> LockedUserPaths(Core& core);
 
 // A field of the given type with a description and an optional default.
 inline logical::framework::FieldSchema Field(logical::framework::FieldType t, std::string desc,

@@ -13,7 +13,7 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
               "contains the paths used to configure Arca itself.";
   for (auto* family : {&sys::LifecyclePaths, &sys::MountPaths, &sys::KeyPaths, &sys::PolicyPaths,
                       &sys::WrappingPaths, &sys::ToolPaths, &sys::PasswordPolicyPaths,
-                      &sys::MetricsPaths, &sys::QuotaPaths}) {
+                      &sys::MetricsPaths, &sys::QuotaPaths, &sys::LockedUserPaths}) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
   for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));

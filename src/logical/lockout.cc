@@ -1,6 +1,6 @@
-#include "auth/lockout.h"
+#include "logical/lockout.h"
 
-namespace arca::auth {
+namespace arca::logical {
 namespace {
 
 Result<int64_t> IntOf(const json::object& o, std::string_view k, int64_t dflt) {
@@ -110,4 +110,4 @@ json::object LockoutRegistry::LockedUsersResponse(std::string_view only_accessor
   return json::object{{"by_namespace", std::move(ns)}, {"total", total}};
 }
 
-}  // namespace arca::auth
+}  // namespace arca::logical

@@ -22,7 +22,7 @@
 #include "common/json.h"
 #include "common/status.h"
 
-namespace arca::auth {
+namespace arca::logical {
 
 struct LockoutConfig {
   int64_t threshold = 5;
@@ -74,4 +74,4 @@ class LockoutRegistry {
   std::map<Key, Entry> entries_;  // guarded by mu_
 };
 
-}  // namespace arca::auth
+}  // namespace arca::logical
