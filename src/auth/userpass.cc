@@ -39,6 +39,7 @@ struct User {
 };
 
 struct State {
+  const logical::SystemView* system = nullptr;  // the mount's; outlives the backend
   UserpassOptions opts;
   std::string dummy_hash;  // verified against for unknown users (same cost)
 
@@ -206,7 +207,15 @@ fw::Path Login(std::shared_ptr<State> st) {
         std::string name = Lower(d.GetString("username"));
         std::string password = d.GetString("password");
         if (password.empty()) return InvalidRequest("missing password");
-        ARCA_ASSIGN_OR_RETURN(LockoutConfig cfg, LoadLockout(*s));
+        // The mount's tuned user_lockout_config wins over its config/lockout entry.
+        std::optional<LockoutConfig> tuned;
+        if (st->system != nullptr) tuned = st->system->UserLockoutConfig();
+        LockoutConfig cfg;
+        if (tuned) {
+          cfg = *tuned;
+        } else {
+          ARCA_ASSIGN_OR_RETURN(cfg, LoadLockout(*s));
+        }
         LockoutRegistry& reg = st->Lockout();
         if (reg.IsLocked(req.mount_accessor, name, cfg, st->Now())) {
           return InvalidRequest("user is locked out after too many failed login attempts");
@@ -273,6 +282,7 @@ Result<std::unique_ptr<logical::Backend>> NewUserpassBackend(const logical::Back
                                                              UserpassOptions options) {
   auto st = std::make_shared<State>();
   st->opts = std::move(options);
+  st->system = config.system;
   ARCA_ASSIGN_OR_RETURN(st->dummy_hash, BcryptHash("arca-dummy-password", st->opts.bcrypt_cost));
   fw::FrameworkBackend::Options o;
   o.type = "userpass";

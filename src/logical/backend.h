@@ -8,12 +8,14 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/status.h"
+#include "logical/lockout.h"
 #include "logical/request.h"
 #include "logical/response.h"
 #include "logical/storage.h"
@@ -48,6 +50,8 @@ class SystemView {
   // Errors: InvalidRequest when the named policy does not exist. The default implementation
   // (used by test fakes) knows only the default policy. Thread-safe.
   virtual Result<std::string> GeneratePassword(std::string_view policy) const;
+  // Auth mounts: the lockout settings tuned on the mount (`user_lockout_config`), if any.
+  virtual std::optional<LockoutConfig> UserLockoutConfig() const { return std::nullopt; }
 };
 
 enum class BackendKind { kLogical, kCredential };

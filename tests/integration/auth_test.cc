@@ -54,7 +54,11 @@ TEST_F(AuthMethods, UserpassLoginThenPolicyGrantsAccess) {
 TEST_F(AuthMethods, LockedUsersAreListedAndUnlocked) {
   Ok({"auth", "enable", "userpass"});
   Ok({"write", "auth/userpass/users/carol", "password=right"});
-  Ok({"write", "auth/userpass/config/lockout", "lockout_threshold=2", "lockout_duration=1h"});
+  // Vault's way: the mount's user_lockout_config, set by a tune.
+  auto tune = RawHttp(port_, "POST", "/v1/sys/auth/userpass/tune",
+                      R"({"user_lockout_config": {"lockout_threshold": "2", "lockout_duration": "1h"}})",
+                      {{"X-Vault-Token", "root"}});
+  ASSERT_EQ(tune.status, 204) << tune.body;
   for (int i = 0; i < 2; ++i) {
     EXPECT_NE(Cli({"login", "-method=userpass", "username=carol", "password=wrong"}, "").exit_code, 0);
   }

@@ -59,6 +59,7 @@ json::object MountEntry::ToStorageJson() const {
   c["passthrough_request_headers"] = ToArray(config.passthrough_request_headers);
   c["allowed_response_headers"] = ToArray(config.allowed_response_headers);
   c["token_type"] = config.token_type;
+  if (config.user_lockout) c["user_lockout_config"] = config.user_lockout->ToJson();
   o["config"] = std::move(c);
   json::object opts;
   for (const auto& [k, v] : options) opts[k] = v;
@@ -97,6 +98,10 @@ Result<MountEntry> MountEntry::FromStorageJson(const json::object& o, bool is_au
     e.config.passthrough_request_headers = FromArray(c, "passthrough_request_headers");
     e.config.allowed_response_headers = FromArray(c, "allowed_response_headers");
     e.config.token_type = Str(c, "token_type");
+    if (auto l = c.find("user_lockout_config"); l != c.end() && l->value().is_object()) {
+      ARCA_ASSIGN_OR_RETURN(e.config.user_lockout,
+                            logical::LockoutConfig::FromJson(l->value().as_object()));
+    }
   }
   if (auto it = o.find("options"); it != o.end() && it->value().is_object()) {
     for (const auto& kv : it->value().as_object()) {

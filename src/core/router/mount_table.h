@@ -6,11 +6,13 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/json.h"
 #include "common/status.h"
+#include "logical/lockout.h"
 
 namespace arca::core {
 
@@ -30,6 +32,8 @@ struct MountConfig {
   // Arca: LIST and SCAN results on this mount keep only the keys the caller's policies allow
   // (tune key "list_filter_by_acl").
   bool list_filter_by_acl = false;
+  // Auth mounts: Vault's tune key "user_lockout_config" (unset = the method's own settings).
+  std::optional<logical::LockoutConfig> user_lockout;
 };
 
 struct MountEntry {

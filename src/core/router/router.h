@@ -52,6 +52,9 @@ class MountRoute : public logical::SystemView {
   std::chrono::seconds DefaultLeaseTtl() const override;
   std::chrono::seconds MaxLeaseTtl() const override;
   Result<std::string> GeneratePassword(std::string_view policy) const override;
+  std::optional<logical::LockoutConfig> UserLockoutConfig() const override {
+    return entry().config.user_lockout;
+  }
   // Where GeneratePassword finds named policies (set before the route is published).
   void SetPasswordPolicies(PasswordPolicyStore* store) { password_policies_ = store; }
 

@@ -50,6 +50,50 @@ Result<std::vector<std::string>> StringList(const json::value& v, std::string_vi
   return out;
 }
 
+// Vault's user_lockout_config object: lockout_threshold (number or numeric string),
+// lockout_duration and lockout_counter_reset (durations), lockout_disable (bool). Keys not
+// given keep `base`'s values.
+Result<logical::LockoutConfig> ParseUserLockout(const json::value& v,
+                                                const logical::LockoutConfig& base) {
+  if (!v.is_object()) return InvalidRequest("user_lockout_config must be an object");
+  logical::LockoutConfig c = base;
+  for (const auto& kv : v.as_object()) {
+    std::string_view k = kv.key();
+    const json::value& x = kv.value();
+    if (k == "lockout_threshold") {
+      int64_t n = -1;
+      if (x.is_int64()) {
+        n = x.as_int64();
+      } else if (x.is_uint64()) {
+        n = static_cast<int64_t>(x.as_uint64());
+      } else if (x.is_string()) {
+        std::string_view s = x.as_string();
+        n = (!s.empty() && s.size() < 10 &&
+             s.find_first_not_of("0123456789") == std::string_view::npos)
+                ? std::stoll(std::string(s))
+                : -1;
+      }
+      if (n < 0) return InvalidRequest("lockout_threshold must be a non-negative integer");
+      c.threshold = n;
+    } else if (k == "lockout_duration") {
+      ARCA_ASSIGN_OR_RETURN(c.duration, ParseTtlValue(x, k));
+    } else if (k == "lockout_counter_reset") {
+      ARCA_ASSIGN_OR_RETURN(c.counter_reset, ParseTtlValue(x, k));
+    } else if (k == "lockout_disable") {
+      if (x.is_bool()) {
+        c.disable = x.as_bool();
+      } else if (x.is_string() && (x.as_string() == "true" || x.as_string() == "false")) {
+        c.disable = x.as_string() == "true";
+      } else {
+        return InvalidRequest("lockout_disable must be a boolean");
+      }
+    } else {
+      return InvalidRequest("unknown user_lockout_config key \"" + std::string(k) + "\"");
+    }
+  }
+  return c;
+}
+
 // Applies the keys of a mount "config" object (enable) or a tune request to `c`.
 Status ApplyConfig(const json::object& in, MountConfig& c, bool is_auth) {
   for (const auto& kv : in) {
@@ -92,9 +136,14 @@ Status ApplyConfig(const json::object& in, MountConfig& c, bool is_auth) {
         return InvalidRequest("invalid value for \"token_type\": " + std::string(t));
       }
       c.token_type = std::string(t);
+    } else if (k == "user_lockout_config" && is_auth) {
+      ARCA_ASSIGN_OR_RETURN(
+          c.user_lockout,
+          ParseUserLockout(v, c.user_lockout.value_or(logical::LockoutConfig{})));
+    } else if (k == "user_lockout_config") {
+      return InvalidRequest("user_lockout_config applies to auth mounts only");
     } else if (k == "plugin_version" || k == "description" || k == "options" ||
-               k == "user_lockout_config" || k == "delegated_auth_accessors" ||
-               k == "plugin_name") {
+               k == "delegated_auth_accessors" || k == "plugin_name") {
       // handled elsewhere or accepted without effect
     } else {
       return InvalidRequest("unknown mount configuration key \"" + std::string(k) + "\"");
@@ -128,6 +177,14 @@ json::object TuneJson(const MountEntry& e, const MountRoute& r) {
   if (!e.config.listing_visibility.empty()) d["listing_visibility"] = e.config.listing_visibility;
   d["list_filter_by_acl"] = e.config.list_filter_by_acl;
   if (e.is_auth) d["token_type"] = e.config.token_type.empty() ? "default-service" : e.config.token_type;
+  if (e.config.user_lockout) {
+    json::object l = e.config.user_lockout->ToJson();
+    // Vault reads them back as strings ("5", "900s").
+    l["lockout_threshold"] = std::to_string(e.config.user_lockout->threshold);
+    l["lockout_duration"] = std::to_string(e.config.user_lockout->duration.count()) + "s";
+    l["lockout_counter_reset"] = std::to_string(e.config.user_lockout->counter_reset.count()) + "s";
+    d["user_lockout_config"] = std::move(l);
+  }
   if (!e.options.empty()) {
     json::object o;
     for (const auto& [k, v] : e.options) o[k] = v;
