@@ -65,6 +65,8 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
     for (const auto& [k, v] : puts) full.emplace_back("sys/expire/" + k, v);
     return barrier_->PutBatch(full);
   };
+  // Restore scans the lease index: do not leave the storage file mapped into our RSS.
+  eopts.release_memory = [this] { config_.physical->ReleaseMappedMemory(); };
   eopts.token_valid = [this](std::string_view token_hash) {
     auto alive = tokens_->ExistsByHash(token_hash);
     return !alive || *alive;  // on a storage error keep the leases

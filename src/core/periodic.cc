@@ -8,6 +8,9 @@
 #include "core/core.h"
 
 namespace arca::core {
+namespace {
+constexpr auto kReleaseMappedEvery = std::chrono::minutes(5);
+}  // namespace
 
 void Core::StartPeriodic() {
   StopPeriodic();
@@ -28,11 +31,18 @@ void Core::StopPeriodic() {
 }
 
 void Core::PeriodicLoop() {
+  auto last_release = std::chrono::steady_clock::now();
   for (;;) {
     {
       std::unique_lock lock(periodic_mu_);
       periodic_cv_.wait_for(lock, config_.periodic_interval, [this] { return periodic_stop_; });
       if (periodic_stop_) return;
+    }
+    // Pages of a mapped storage file touched since (lease revocations, scans) leave the RSS
+    // again every few minutes; hot ones fault back in cheaply from the page cache.
+    if (auto now = std::chrono::steady_clock::now(); now - last_release > kReleaseMappedEvery) {
+      config_.physical->ReleaseMappedMemory();
+      last_release = now;
     }
     for (const auto& route : router_.All()) {
       {

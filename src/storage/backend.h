@@ -44,6 +44,12 @@ class Backend {
 
   virtual Transactional* AsTransactional() { return nullptr; }
   virtual HaLockable* AsHaLockable() { return nullptr; }
+
+  // A memory hint: backends that map their files (LMDB) drop this process's mappings of clean
+  // pages, which stay in the kernel's page cache and fault back in when next used. Scans (the
+  // lease restore at unseal) otherwise leave the whole file counted in the server's RSS. Safe to
+  // call at any time, concurrently with other calls. Default: nothing.
+  virtual void ReleaseMappedMemory() {}
 };
 
 // One write in a batch.

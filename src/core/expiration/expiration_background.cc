@@ -12,7 +12,7 @@ Status ExpirationManager::Restore() {
   if (!workers_.empty()) return OkStatus();  // already running
   ARCA_ASSIGN_OR_RETURN(auto irrevocable, storage_.List(kIrrevocablePrefix));
   ARCA_ASSIGN_OR_RETURN(auto buckets, storage_.List(kDuePrefix));
-  size_t loaded = 0, bad = 0;
+  size_t loaded = 0, bad = 0, since_release = 0;
   std::vector<DueIndexItem> items;
   for (const std::string& bucket : buckets) {
     if (!bucket.ends_with('/')) {
@@ -31,10 +31,18 @@ Status ExpirationManager::Restore() {
       }
       std::string().swap(leaf);  // free as we go: a bucket may hold a million keys
     }
-    std::lock_guard lock(mu_);
-    for (DueIndexItem& item : items) schedule_.Add(item.expire, std::move(item.lease_id));
+    {
+      std::lock_guard lock(mu_);
+      for (DueIndexItem& item : items) schedule_.Add(item.expire, std::move(item.lease_id));
+    }
     loaded += items.size();
+    since_release += leaves.size();
+    if (options_.release_memory && since_release >= options_.release_memory_every) {
+      options_.release_memory();
+      since_release = 0;
+    }
   }
+  if (options_.release_memory) options_.release_memory();
   {
     std::lock_guard lock(mu_);
     irrevocable_count_ = static_cast<int64_t>(irrevocable.size());

@@ -61,6 +61,11 @@ struct ExpirationOptions {
   // as one batch (one group-committed write instead of three in a row: the Register rate is then
   // bounded by storage's writes/s, not a third of it). Unset: ordered single-key writes.
   std::function<Status(const std::vector<std::pair<std::string, std::string>>& puts)> put_batch;
+  // Optional: called by Restore every `release_memory_every` index keys and at its end, so
+  // that a scan of a large index does not leave the storage file mapped into the RSS
+  // (storage::Backend::ReleaseMappedMemory).
+  std::function<void()> release_memory;
+  size_t release_memory_every = 100000;
   // Injectable clock (tests). Default: system_clock::now.
   std::function<std::chrono::system_clock::time_point()> clock;
 };

@@ -87,6 +87,29 @@ TEST(ExpirationRestoreTest, IrrevocableCountSurvivesRestart) {
   EXPECT_EQ(backend.Calls(), 1);
 }
 
+TEST(ExpirationRestoreTest, RestoreReleasesMappedMemoryAsItScans) {
+  logical::InmemStorage storage;
+  Backend backend;
+  Clock clock;
+  {
+    auto m = NewManager(storage, backend, clock);
+    for (int i = 0; i < 25; ++i) {
+      ASSERT_TRUE(m->Register("kv/x", SecretWith(3600 + i), "", "l" + std::to_string(i)));
+    }
+  }
+  ExpirationOptions o;
+  int releases = 0;
+  o.release_memory = [&releases] { ++releases; };
+  o.release_memory_every = 10;
+  auto m = NewManager(storage, backend, clock, o);
+  ASSERT_TRUE(m->Restore());
+  EXPECT_EQ(m->ScheduledCount(), 25u);
+  // At least twice during the scan (every 10 keys, counted per bucket) and once at the end.
+  EXPECT_GE(releases, 2);
+  EXPECT_LE(releases, 26);
+  m->Stop();
+}
+
 TEST(ExpirationRestoreTest, CrashLeftoversAreIgnoredAndTidied) {
   logical::InmemStorage storage;
   Backend backend;

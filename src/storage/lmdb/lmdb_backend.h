@@ -51,6 +51,7 @@ class LmdbBackend final : public Backend, public Transactional {
   std::string_view Type() const override { return type_name_; }
   Transactional* AsTransactional() override { return this; }
   Status Commit(std::span<const Operation> ops) override;
+  void ReleaseMappedMemory() override { env_->ReleaseMappedPages(); }
 
   size_t max_key_size() const { return env_->max_key_size(); }
   size_t map_size() const { return env_->map_size(); }

@@ -237,3 +237,42 @@ TEST(LmdbBackendTest, ConcurrentWritersShareCommits) {
 
 }  // namespace
 }  // namespace arca::storage
+
+namespace arca::storage {
+namespace {
+
+// "RssFile:" of this process in kB.
+long RssFileKb() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("RssFile:", 0) == 0) return std::stol(line.substr(8));
+  }
+  return -1;
+}
+
+TEST(LmdbMemoryTest, ReleaseMappedMemoryDropsScannedPagesNotData) {
+  ScopedTempDir tmp;
+  auto b = MustOpen({.path = tmp.path()});
+  ASSERT_TRUE(b);
+  const std::string value(4000, 'v');
+  std::vector<Operation> batch;
+  for (int i = 0; i < 8000; ++i) {  // about 32 MB of pages
+    batch.push_back(Operation{Operation::Kind::kPut, "k/" + std::to_string(i), value});
+    if (batch.size() == 500) {
+      ASSERT_TRUE(b->Commit(batch));
+      batch.clear();
+    }
+  }
+  for (int i = 0; i < 8000; ++i) ASSERT_TRUE(b->Get("k/" + std::to_string(i)));  // map it all
+  const long before = RssFileKb();
+  b->ReleaseMappedMemory();
+  const long after = RssFileKb();
+  EXPECT_GT(before - after, 20 * 1024) << "before " << before << " kB, after " << after << " kB";
+  auto again = b->Get("k/7999");  // the data is still there, faulted back in
+  ASSERT_TRUE(again && *again);
+  EXPECT_EQ(**again, value);
+}
+
+}  // namespace
+}  // namespace arca::storage

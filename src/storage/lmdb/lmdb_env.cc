@@ -1,13 +1,16 @@
 #include "storage/lmdb/lmdb_env.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "common/log.h"
@@ -122,6 +125,26 @@ LmdbEnv::~LmdbEnv() {
   if (!canonical_dir_.empty()) {
     std::lock_guard lock(RegistryMutex());
     Registry().erase(canonical_dir_);
+  }
+}
+
+void LmdbEnv::ReleaseMappedPages() {
+  std::shared_lock lock(remap_mu_);  // no remap meanwhile
+  // LMDB does not expose its map's address (mdb_env_info reports it only with MDB_FIXEDMAP):
+  // find the mapping of our data file in /proc/self/maps.
+  const std::string file = canonical_dir_ + "/data.mdb";
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.size() <= file.size() || line.compare(line.size() - file.size(), file.size(), file) != 0 ||
+        line[line.size() - file.size() - 1] != ' ') {
+      continue;
+    }
+    unsigned long lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx", &lo, &hi) != 2 || hi <= lo) continue;
+    if (madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED) != 0) {
+      spdlog::warn("lmdb: madvise(MADV_DONTNEED) failed: {}", std::strerror(errno));
+    }
   }
 }
 

@@ -50,6 +50,10 @@ class LmdbEnv {
   size_t max_key_size() const { return max_key_size_; }
   // The current map size; changes only inside Write.
   size_t map_size() const;
+  // madvise(MADV_DONTNEED) over the read-only shared map of data.mdb (found in /proc/self/maps):
+  // drops the process's page-table entries (RSS), not the data. Safe with concurrent readers
+  // and writers.
+  void ReleaseMappedPages();
 
   // Runs fn(txn) in a read-only transaction and returns its status. The transaction, and every
   // pointer obtained through it, is valid only during fn: copy what you keep.
