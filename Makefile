@@ -26,7 +26,7 @@ dev: build
 	./$(BUILD_DIR)/arca server -dev
 
 $(RELEASE_DIR)/build.ninja:
-	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DARCA_BUILD_TESTS=OFF \
+	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DARCA_BUILD_TESTS=OFF -DARCA_TCMALLOC=ON \
 	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" $(CMAKE_FLAGS)
 
 release: deps $(RELEASE_DIR)/build.ninja
