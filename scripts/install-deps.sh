@@ -9,7 +9,7 @@ PACKAGES=(
   # libraries
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev liblmdb-dev libspdlog-dev libfmt-dev libcrypt-dev
-  libpq-dev libmariadb-dev libtcmalloc-minimal4
+  libpq-dev libmariadb-dev libsodium-dev libtcmalloc-minimal4
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   wrk nginx-light curl python3 procps lmdb-utils openssl

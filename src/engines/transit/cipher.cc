@@ -1,6 +1,7 @@
 #include "engines/transit/cipher.h"
 
 #include <openssl/evp.h>
+#include <sodium.h>
 
 #include <cstring>
 #include <memory>
@@ -25,11 +26,6 @@ const unsigned char* Bytes(std::string_view s) {
 
 const EVP_CIPHER* ChaChaPoly() {
   static EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
-  return c;
-}
-
-const EVP_CIPHER* ChaCha() {
-  static EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr);
   return c;
 }
 
@@ -80,51 +76,45 @@ Result<std::string> ChaChaOpenRaw(std::span<const uint8_t> key, std::string_view
   return out;
 }
 
-uint32_t Load32(const unsigned char* p) {
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
-}
-void Store32(uint8_t* p, uint32_t v) {
-  p[0] = v & 0xff;
-  p[1] = (v >> 8) & 0xff;
-  p[2] = (v >> 16) & 0xff;
-  p[3] = (v >> 24) & 0xff;
+// libsodium must be initialised once before use (thread-safe; repeated calls are no-ops).
+bool SodiumReady() {
+  static const bool ready = sodium_init() >= 0;
+  return ready;
 }
 
-// For XChaCha20: the subkey and the 12-byte inner nonce of a 24-byte nonce.
-Result<std::pair<SecureBytes, std::string>> XChaChaInner(std::span<const uint8_t> key,
-                                                         std::string_view nonce24) {
-  ARCA_ASSIGN_OR_RETURN(SecureBytes subkey, HChaCha20(key, nonce24.substr(0, 16)));
-  std::string inner(4, '\0');
-  inner.append(nonce24.substr(16, 8));
-  return std::pair{std::move(subkey), std::move(inner)};
+// XChaCha20-Poly1305 (libsodium; OpenSSL 3.0 has no XChaCha) with a 24-byte nonce; output
+// ciphertext || tag (no nonce).
+Result<std::string> XChaChaSealRaw(std::span<const uint8_t> key, std::string_view nonce24,
+                                   std::string_view plaintext, std::string_view aad) {
+  if (!SodiumReady()) return Internal("libsodium could not be initialised");
+  std::string out(plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+  unsigned long long len = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_encrypt(
+          reinterpret_cast<unsigned char*>(out.data()), &len, Bytes(plaintext), plaintext.size(),
+          Bytes(aad), aad.size(), nullptr, Bytes(nonce24), key.data()) != 0) {
+    return Internal("xchacha20-poly1305 encryption failed");
+  }
+  out.resize(len);
+  return out;
+}
+
+Result<std::string> XChaChaOpenRaw(std::span<const uint8_t> key, std::string_view nonce24,
+                                   std::string_view ct_tag, std::string_view aad) {
+  if (!SodiumReady()) return Internal("libsodium could not be initialised");
+  if (ct_tag.size() < kTagSize) return InvalidRequest(kAuthFailed);
+  std::string out(ct_tag.size() - kTagSize, '\0');
+  unsigned long long len = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          reinterpret_cast<unsigned char*>(out.data()), &len, nullptr, Bytes(ct_tag),
+          ct_tag.size(), Bytes(aad), aad.size(), Bytes(nonce24), key.data()) != 0) {
+    SecureWipe(out);
+    return InvalidRequest(kAuthFailed);
+  }
+  out.resize(len);
+  return out;
 }
 
 }  // namespace
-
-Result<SecureBytes> HChaCha20(std::span<const uint8_t> key, std::string_view nonce16) {
-  if (key.size() != 32 || nonce16.size() != 16) {
-    return InvalidRequest("HChaCha20 needs a 32-byte key and a 16-byte nonce");
-  }
-  // EVP ChaCha20's 16-byte IV is the state's words 12..15 (counter || nonce), so IV = nonce16
-  // gives exactly HChaCha20's input state.
-  static const unsigned char kZero[64] = {};
-  unsigned char block[64];
-  CtxPtr ctx(EVP_CIPHER_CTX_new());
-  int len = 0;
-  if (!ctx || ChaCha() == nullptr ||
-      EVP_EncryptInit_ex2(ctx.get(), ChaCha(), key.data(), Bytes(nonce16), nullptr) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), block, &len, kZero, sizeof(kZero)) != 1 || len != 64) {
-    return Internal("chacha20 keystream failed");
-  }
-  static constexpr uint32_t kSigma[4] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
-  SecureBytes out(32);
-  for (int i = 0; i < 4; ++i) {
-    Store32(out.data() + 4 * i, Load32(block + 4 * i) - kSigma[i]);
-    Store32(out.data() + 16 + 4 * i, Load32(block + 48 + 4 * i) - Load32(Bytes(nonce16) + 4 * i));
-  }
-  OPENSSL_cleanse(block, sizeof(block));
-  return out;
-}
 
 Result<std::string> AeadSeal(KeyType type, std::span<const uint8_t> key, std::string_view nonce,
                              std::string_view plaintext, std::string_view aad) {
@@ -146,9 +136,7 @@ Result<std::string> AeadSeal(KeyType type, std::span<const uint8_t> key, std::st
       return std::string(nonce) + body;
     }
     default: {  // XChaCha20-Poly1305
-      ARCA_ASSIGN_OR_RETURN(auto inner, XChaChaInner(key, nonce));
-      ARCA_ASSIGN_OR_RETURN(std::string body,
-                            ChaChaSealRaw(inner.first.span(), inner.second, plaintext, aad));
+      ARCA_ASSIGN_OR_RETURN(std::string body, XChaChaSealRaw(key, nonce, plaintext, aad));
       return std::string(nonce) + body;
     }
   }
@@ -169,10 +157,8 @@ Result<std::string> AeadOpen(KeyType type, std::span<const uint8_t> key, std::st
     }
     case KeyType::kChaCha20Poly1305:
       return ChaChaOpenRaw(key, sealed.substr(0, nonce_size), sealed.substr(nonce_size), aad);
-    default: {
-      ARCA_ASSIGN_OR_RETURN(auto inner, XChaChaInner(key, sealed.substr(0, nonce_size)));
-      return ChaChaOpenRaw(inner.first.span(), inner.second, sealed.substr(nonce_size), aad);
-    }
+    default:
+      return XChaChaOpenRaw(key, sealed.substr(0, nonce_size), sealed.substr(nonce_size), aad);
   }
 }
 

@@ -45,19 +45,6 @@ INSTANTIATE_TEST_SUITE_P(TransitAll, TransitEncryptTypes,
                            return n;
                          });
 
-TEST_F(TransitTest, HChaCha20TestVector) {
-  // draft-irtf-cfrg-xchacha-03, section 2.2.1.
-  std::string key;
-  for (int i = 0; i < 32; ++i) key.push_back(static_cast<char>(i));
-  auto nonce = HexDecode("000000090000004a0000000031415927");
-  ASSERT_TRUE(nonce.has_value());
-  auto sub = HChaCha20(SecureBytes::FromString(key).span(), *nonce);
-  ASSERT_TRUE(sub.has_value());
-  EXPECT_EQ(HexEncode(sub->view()),
-            "82413b4227b27bfed30e42508a877d73a0f9e4d58a74a853c12ec41326d3ecdc");
-  EXPECT_FALSE(HChaCha20(SecureBytes::FromString(key).span(), "short").has_value());
-}
-
 TEST_F(TransitTest, XChaCha20Poly1305TestVector) {
   // draft-irtf-cfrg-xchacha-03, appendix A.3.1.
   std::string key;
