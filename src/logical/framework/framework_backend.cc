@@ -10,6 +10,7 @@
 namespace arca::logical::framework {
 
 struct FrameworkBackend::Compiled {
+  std::string prefix;  // LiteralPrefix of the pattern: paths without it cannot match
   boost::regex re;
   std::vector<std::string> captures;
   bool ok = false;
@@ -56,6 +57,7 @@ FrameworkBackend::FrameworkBackend(Options options) : options_(std::move(options
   for (const Path& p : options_.paths) {
     auto c = std::make_unique<Compiled>();
     c->captures = CaptureNames(p.pattern);
+    c->prefix = LiteralPrefix(p.pattern);
     try {
       c->re.assign(NormalizePattern(p.pattern), boost::regex::perl);
       c->ok = true;
@@ -85,7 +87,7 @@ Result<std::unique_ptr<FrameworkBackend>> FrameworkBackend::Create(Options optio
 const Path* FrameworkBackend::Route(const Request& req, json::object* fields) const {
   for (size_t i = 0; i < compiled_.size(); ++i) {
     const Compiled& c = *compiled_[i];
-    if (!c.ok) continue;
+    if (!c.ok || !req.path.starts_with(c.prefix)) continue;
     boost::smatch m;
     bool matched = false;
     try {

@@ -94,4 +94,38 @@ std::string NormalizePattern(std::string_view pattern) {
   return out;
 }
 
+std::string LiteralPrefix(std::string_view pattern) {
+  // A top-level '|' lets a match start anywhere in the alternatives.
+  int depth = 0;
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_class) {
+      if (c == ']') in_class = false;
+    } else if (c == '[') {
+      in_class = true;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    } else if (c == '|' && depth == 0) {
+      return "";
+    }
+  }
+  std::string prefix;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '^' && i == 0) continue;
+    if (c == '?' || c == '*' || c == '+' || c == '{') {
+      if (!prefix.empty()) prefix.pop_back();  // the quantified character is optional
+      break;
+    }
+    if (c == '.' || c == '[' || c == '(' || c == ')' || c == '\\' || c == '|' || c == '$') break;
+    prefix.push_back(c);
+  }
+  return prefix;
+}
+
 }  // namespace arca::logical::framework

@@ -66,4 +66,9 @@ std::vector<std::string> CaptureNames(std::string_view pattern);
 // The framework applies it to every pattern; exposed for tests.
 std::string NormalizePattern(std::string_view pattern);
 
+// The literal text every match of `pattern` (matched as a whole, as routes are) starts with: the
+// characters before the first regex construct, minus one quantified by ?, *, + or {. Empty when
+// the pattern has a top-level alternation. Routing skips the regex when a path lacks it.
+std::string LiteralPrefix(std::string_view pattern);
+
 }  // namespace arca::logical::framework

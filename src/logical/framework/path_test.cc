@@ -71,3 +71,32 @@ TEST(CaptureNamesTest, FindsNamedGroups) {
 
 }  // namespace
 }  // namespace arca::logical::framework
+
+namespace arca::logical::framework {
+namespace {
+
+TEST(LiteralPrefixTest, StopsAtRegexConstructs) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"config", "config"},
+      {"data/(?<path>.+)", "data/"},
+      {"^metadata/?$", "metadata"},           // the '/' is optional
+      {"keys/?", "keys"},
+      {"roles/(?P<name>\\w+)", "roles/"},
+      {"ab*c", "a"},
+      {"tools/random(?:/x)?", "tools/random"},
+      {"a{2}b", ""},
+      {"x.y", "x"},
+      {"[abc]d", ""},
+      {"\\w+", ""},
+      {"login|logout", ""},                   // top-level alternation
+      {"(login|logout)/x", ""},
+      {"users/(a|b)", "users/"},              // alternation inside a group is fine
+      {"", ""},
+  };
+  for (const auto& [pattern, want] : cases) {
+    EXPECT_EQ(LiteralPrefix(pattern), want) << pattern;
+  }
+}
+
+}  // namespace
+}  // namespace arca::logical::framework
