@@ -2,10 +2,10 @@
 # HTTP load benchmarks with wrk on loopback: nginx serving a fixed ~100-byte JSON body (the HTTP
 # ceiling of this machine), and Arca (release build, dev mode; file storage for durable writes)
 # on health, KV reads and writes, transit and logins. Prints requests/s and p99 latency for each;
-# workloads quoted as a ratio to nginx get an nginx run right before them. Not a test; never
-# gates CI.
+# workloads quoted as a ratio to nginx alternate with nginx runs (see run_vs_nginx). Not a test;
+# never gates CI.
 #
-# Usage: bench/run.sh path/to/arca   (env: DURATION=10s CONNECTIONS=32 THREADS=2)
+# Usage: bench/run.sh path/to/arca   (env: DURATION=10s CONNECTIONS=32 THREADS=2 ROUNDS=3)
 set -euo pipefail
 
 ARCA=${1:-build-release/arca}
@@ -36,13 +36,28 @@ run_wrk() {
   echo "$rps" > "$WORK/rps.$name"
 }
 
-# The machine's speed drifts (other tenants, CPU credit): each workload quoted as a ratio gets
-# its own nginx run right before it, and the ratio is to that run.
+# The machine's speed drifts (other tenants, CPU credit), within seconds: each workload quoted as
+# a ratio alternates ROUNDS times between nginx and Arca, and the ratio is the median of the
+# rounds' ratios (each Arca run against the nginx run right before it).
+ROUNDS=${ROUNDS:-3}
 NGINX_URL=""
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 run_vs_nginx() {
   local name=$1; shift
-  run_wrk "nginx_before_$name" "$NGINX_URL"
-  run_wrk "$name" "$@"
+  local ratios=()
+  for r in $(seq 1 "$ROUNDS"); do
+    run_wrk "nginx_before_${name}_$r" "$NGINX_URL" > /dev/null
+    run_wrk "${name}_$r" "$@" > /dev/null
+    ratios+=("$(awk -v a="$(cat "$WORK/rps.${name}_$r")" \
+      -v b="$(cat "$WORK/rps.nginx_before_${name}_$r")" 'BEGIN { printf "%.4f", a/b }')")
+  done
+  local rps nginx_rps
+  rps=$(for r in $(seq 1 "$ROUNDS"); do cat "$WORK/rps.${name}_$r"; done | median)
+  nginx_rps=$(for r in $(seq 1 "$ROUNDS"); do cat "$WORK/rps.nginx_before_${name}_$r"; done | median)
+  printf '%-28s %12s req/s   (median of %s rounds; nginx %s; ratios %s)\n' "$name" "$rps" \
+    "$ROUNDS" "$nginx_rps" "${ratios[*]}"
+  echo "$rps" > "$WORK/rps.$name"
+  printf '%s\n' "${ratios[@]}" | median > "$WORK/ratio.$name"
 }
 
 # --- nginx ceiling ---
@@ -200,6 +215,6 @@ run_wrk arca_login_approle -s "$WORK/approle.lua" "$ADDR/v1/auth/approle/login"
 awk -v a="$(cat "$WORK/rps.arca_transit_batch100")" 'BEGIN { printf "%-28s %12.0f items/s\n", "transit batch of 100", 100*a }'
 for n in arca_sys_health arca_kv1_read arca_kv2_read_10_policies arca_transit_encrypt \
          arca_transit_encrypt_audit; do
-  awk -v a="$(cat "$WORK/rps.$n")" -v b="$(cat "$WORK/rps.nginx_before_$n")" -v n="$n" \
-    'BEGIN { printf "%-28s %6.1f%% of nginx (%.0f req/s just before)\n", n, 100*a/b, b }'
+  awk -v r="$(cat "$WORK/ratio.$n")" -v n="$n" \
+    'BEGIN { printf "%-28s %6.1f%% of nginx (median of the rounds)\n", n, 100*r }'
 done

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/blocking.h"
 #include "common/encoding.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -226,6 +227,7 @@ Status Broker::Log(const LogInput& input, bool response) {
     tickets.push_back(l.device->Submit(std::move(line)));
   }
   size_t ok = 0;
+  BlockingScope blocking;  // the devices write on their own threads
   for (size_t i = 0; i < tickets.size(); ++i) {
     Status st = snap->devices[i].device->Wait(tickets[i]);
     if (st) {

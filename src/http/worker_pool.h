@@ -1,16 +1,29 @@
 // WorkerPool: a fixed set of threads running WorkItems from a bounded FIFO queue.
 //
+// Wake-ups: a sleeping worker is woken only while fewer workers run than there are cores, and
+// only when none runs or the queue holds more items than there are workers running (they come
+// back for the queue when they finish). One sleeper, the standby, sleeps with a timeout
+// (kStandbyBusyWait while workers run) and takes a waiting item when the running workers have
+// made no progress for that long: so items behind workers blocked on fsync or a slow database
+// still run, and concurrency grows while they stay blocked. A worker inside a BlockingScope
+// (common/blocking.h: fsync, audit devices, network calls) does not count as running, so
+// announced waits start another worker at once. On two cores this keeps CPU-bound requests
+// from hopping between many threads (a futex wake and a context switch each).
+//
 // Items are intrusive (the pool links them through WorkItem::next_), so submitting one does not
 // allocate: the HTTP server embeds one WorkItem per connection and reuses it for every request.
 //
 // Thread-safety: all methods are thread-safe.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "common/blocking.h"
 
 namespace arca::http {
 
@@ -49,8 +62,14 @@ class WorkerPool {
 
   size_t queued() const;
 
+  // The standby's sleep while workers run, and while none does.
+  static constexpr std::chrono::milliseconds kStandbyBusyWait{1};
+  static constexpr std::chrono::milliseconds kStandbyIdleWait{50};
+
  private:
   void WorkerLoop();
+  void EnterBlocking();  // BlockingScope hooks of the pool's workers
+  void LeaveBlocking();
 
   const size_t max_queued_;
   mutable std::mutex mu_;
@@ -61,6 +80,12 @@ class WorkerPool {
   size_t size_ = 0;
   bool shutdown_ = false;
   int sleepers_ = 0;  // workers blocked on cv_; TryPush only signals when one is
+  int running_ = 0;   // workers running an item
+  bool standby_taken_ = false;  // a sleeper is the standby (timed wait)
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_progress_{};  // a worker took or finished an item
+  const int max_awake_;  // wake-ups stop at this many running workers (the cores)
+  BlockingHooks hooks_;
 
   // Touched only by the constructor and Shutdown (serialized by join_mu_).
   std::mutex join_mu_;

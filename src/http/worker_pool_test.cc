@@ -43,6 +43,42 @@ TEST(WorkerPool, RunsItems) {
   }
 }
 
+TEST(WorkerPool, ItemsBehindABlockedWorkerStillRun) {
+  // A worker blocked (on fsync, a slow database) must not hold up the items queued behind it,
+  // even when no further item arrives to trigger a wake-up.
+  std::latch gate(1);
+  WorkerPool pool(4, 16);
+  Item blocked(&gate), next;
+  ASSERT_TRUE(pool.TryPush(&blocked));
+  blocked.started.wait();
+  // Let the other workers fall asleep (one of them as the standby).
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(pool.TryPush(&next));
+  auto status = next.done.get_future().wait_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(status, std::future_status::ready);
+  EXPECT_FALSE(blocked.ran);
+  gate.count_down();
+  blocked.done.get_future().wait();
+  EXPECT_TRUE(blocked.ran);
+}
+
+TEST(WorkerPool, ManyItemsFromManyThreadsAllRun) {
+  WorkerPool pool(3, 4096);
+  std::vector<std::unique_ptr<Item>> items;
+  for (int i = 0; i < 600; ++i) items.push_back(std::make_unique<Item>());
+  std::vector<std::thread> pushers;
+  for (int t = 0; t < 3; ++t) {
+    pushers.emplace_back([&, t] {
+      for (int i = t; i < 600; i += 3) ASSERT_TRUE(pool.TryPush(items[i].get()));
+    });
+  }
+  for (auto& p : pushers) p.join();
+  for (auto& it : items) {
+    ASSERT_EQ(it->done.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_TRUE(it->ran);
+  }
+}
+
 TEST(WorkerPool, RefusesWhenQueueFullAndCancelsQueuedOnShutdown) {
   std::latch gate(1);
   WorkerPool pool(1, 1);

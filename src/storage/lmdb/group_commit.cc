@@ -2,12 +2,16 @@
 
 #include <utility>
 
+#include "common/blocking.h"
+
 namespace arca::storage {
 
 GroupCommitter::GroupCommitter(ApplyFn apply, size_t max_ops, size_t max_bytes)
     : apply_(std::move(apply)), max_ops_(max_ops), max_bytes_(max_bytes) {}
 
 Status GroupCommitter::Submit(std::span<const Operation> ops) {
+  // Waiting for the group's fsync: let a thread pool run something else meanwhile.
+  BlockingScope blocking;
   Writer self;
   self.ops = ops;
   std::unique_lock lock(mu_);
