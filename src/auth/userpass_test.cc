@@ -66,13 +66,20 @@ TEST_F(Userpass, WrongPasswordAndUnknownUserLookAlike) {
   EXPECT_EQ(wrong.error().message(), "invalid username or password");
   EXPECT_EQ(unknown.error().message(), wrong.error().message());
 
-  // Timing: both run one bcrypt of the same cost.
+  // Timing: both run one bcrypt of the same cost (lockout off: a locked alias is refused before
+  // bcrypt, for known and unknown names alike). The fastest of several runs is compared (other
+  // load on the machine only ever adds time, so minimums are stable under a parallel ctest).
+  ASSERT_TRUE(c_.Root(Operation::kUpdate, "auth/userpass/config/lockout", {{"lockout_disable", true}}));
   auto hash = BcryptHash("x", kMinBcryptCost);
   ASSERT_TRUE(hash);
   auto time = [](auto fn) {
-    auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < 4; ++i) fn();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 4;
+    double best = 1e9;
+    for (int i = 0; i < 8; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      fn();
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return best;
   };
   double bcrypt = time([&] { (void)BcryptVerify("y", *hash); });
   double t_wrong = time([&] { (void)Login("bob", "wrong"); });
