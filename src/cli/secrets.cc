@@ -216,10 +216,31 @@ int Tune(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& ki
   ctx.flags.String("plugin-version", &plugin_version, "Plugin version.");
   ctx.flags.Int("version", &version, "Engine version (kv: 2 upgrades).");
   ctx.flags.StringList("options", &options, "Engine option key=value; repeatable.");
+  // Auth methods: the mount's user_lockout_config.
+  std::string lockout_threshold, lockout_duration, lockout_reset;
+  bool lockout_disable = false;
+  if (kind.is_auth) {
+    ctx.flags.String("user-lockout-threshold", &lockout_threshold,
+                     "Failed logins after which a user is locked out.");
+    ctx.flags.String("user-lockout-duration", &lockout_duration, "How long a lockout lasts.");
+    ctx.flags.String("user-lockout-counter-reset-duration", &lockout_reset,
+                     "Quiet time after which the failure count starts over.");
+    ctx.flags.Bool("user-lockout-disable", &lockout_disable, "Disable user lockout.");
+  }
   auto args = ctx.Parse(raw_args);
   if (!args) return args.error();
   if (!ctx.CheckArgs(*args, 1, 1)) return 1;
   std::string mount = EnsureTrailingSlash(SanitizePath((*args)[0]));
+  json::object lockout;
+  if (!lockout_threshold.empty()) lockout["lockout_threshold"] = lockout_threshold;
+  std::string lockout_duration_s, lockout_reset_s;
+  if (!DurationFlag(ctx, "user-lockout-duration", lockout_duration, lockout_duration_s)) return 1;
+  if (!DurationFlag(ctx, "user-lockout-counter-reset-duration", lockout_reset, lockout_reset_s)) {
+    return 1;
+  }
+  if (!lockout_duration_s.empty()) lockout["lockout_duration"] = lockout_duration_s;
+  if (!lockout_reset_s.empty()) lockout["lockout_counter_reset"] = lockout_reset_s;
+  if (ctx.flags.IsSet("user-lockout-disable")) lockout["lockout_disable"] = lockout_disable;
   json::object opts;
   if (!ParseOptions(ctx, options, opts)) return 1;
   if (version > 0) opts["version"] = std::to_string(version);
@@ -233,6 +254,7 @@ int Tune(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& ki
   if (!listing_visibility.empty()) body["listing_visibility"] = listing_visibility;
   if (!plugin_version.empty()) body["plugin_version"] = plugin_version;
   if (!opts.empty()) body["options"] = opts;
+  if (!lockout.empty()) body["user_lockout_config"] = std::move(lockout);
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
   auto r = client->Call("POST", std::string(kind.api) + mount + "tune", &body);

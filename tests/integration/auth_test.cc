@@ -87,6 +87,19 @@ TEST_F(AuthMethods, LockedUsersAreListedAndUnlocked) {
   // A default-policy token may not read it.
   std::string limited = Ok({"token", "create", "-policy=default", "-field=token"});
   EXPECT_EQ(Cli({"read", "sys/locked-users"}, limited).exit_code, 2);
+
+  // The CLI's auth tune flags set the same settings.
+  Ok({"auth", "tune", "-user-lockout-threshold=7", "-user-lockout-duration=10m",
+      "-user-lockout-disable=false", "userpass/"});
+  auto tuned = ParseJsonObject(Ok({"read", "-format=json", "sys/auth/userpass/tune"}));
+  ASSERT_TRUE(tuned);
+  const auto& l = tuned->at("data").as_object().at("user_lockout_config").as_object();
+  EXPECT_EQ(l.at("lockout_threshold").as_string(), "7");
+  EXPECT_EQ(l.at("lockout_duration").as_string(), "600s");
+  EXPECT_FALSE(l.at("lockout_disable").as_bool());
+  auto bad_tune = Cli({"auth", "tune", "-user-lockout-duration=soon", "userpass/"});
+  EXPECT_NE(bad_tune.exit_code, 0);
+  EXPECT_NE(bad_tune.err.find("user-lockout-duration"), std::string::npos) << bad_tune.err;
 }
 
 TEST_F(AuthMethods, ApproleWithWrappedSecretId) {
