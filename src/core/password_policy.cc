@@ -1,6 +1,7 @@
 #include "core/password_policy.h"
 
 #include "common/json.h"
+#include "core/names.h"
 #include "hcl/blocks.h"
 #include "hcl/node.h"
 #include "hcl/parser.h"
@@ -8,16 +9,7 @@
 namespace arca::core {
 namespace {
 
-Status ValidName(std::string_view name) {
-  if (name.empty()) return InvalidRequest("missing policy name");
-  if (name.size() > 128) return InvalidRequest("policy name is too long");
-  for (char c : name) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
-      return InvalidRequest("policy name may only hold letters, digits, '-', '_' and '.'");
-    }
-  }
-  return OkStatus();
-}
+Status ValidName(std::string_view name) { return ValidateObjectName("policy", name, 128); }
 
 }  // namespace
 

@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "common/duration.h"
+#include "core/names.h"
+#include "logical/backend.h"
 
 namespace arca::core {
 namespace {
@@ -12,27 +14,7 @@ constexpr char kQuotaPrefix[] = "rate-limit/";
 constexpr char kConfigKey[] = "config";
 constexpr size_t kMaxWindows = 100000;  // beyond this, expired windows are swept
 
-Status ValidQuotaName(std::string_view name) {
-  if (name.empty()) return InvalidRequest("missing quota name");
-  if (name.size() > 256) return InvalidRequest("quota name is too long");
-  for (char c : name) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
-      return InvalidRequest("quota name may only hold letters, digits, '-', '_' and '.'");
-    }
-  }
-  return OkStatus();
-}
-
-bool ExemptMatch(std::string_view path, const std::vector<std::string>& patterns) {
-  for (const auto& p : patterns) {
-    if (!p.empty() && p.back() == '*') {
-      if (path.starts_with(std::string_view(p).substr(0, p.size() - 1))) return true;
-    } else if (path == p) {
-      return true;
-    }
-  }
-  return false;
-}
+Status ValidQuotaName(std::string_view name) { return ValidateObjectName("quota", name, 256); }
 
 json::array ToArray(const std::vector<std::string>& v) {
   json::array a;
@@ -244,7 +226,7 @@ QuotaManager::Decision QuotaManager::Check(std::string_view path, std::string_vi
   RateLimitQuota q;
   {
     std::shared_lock lock(mu_);
-    if (ExemptMatch(path, config_.rate_limit_exempt_paths)) return d;
+    if (logical::PathMatchesAny(path, config_.rate_limit_exempt_paths)) return d;
     const RateLimitQuota* m = Match(path, mount);
     if (!m) return d;
     q = *m;
