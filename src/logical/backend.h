@@ -98,7 +98,8 @@ struct BackendConfig {
 
 using Factory = std::function<Result<std::unique_ptr<Backend>>(const BackendConfig&)>;
 
-// Matches a path against SpecialPaths-style patterns (exact, or prefix when ending in '*').
+// Matches a path against SpecialPaths-style patterns: exact, a prefix when ending in '*', and
+// '+' standing for exactly one path segment ("issuer/+/crl", "roles/+/acme/*") as in Vault.
 bool PathMatchesAny(std::string_view path, const std::vector<std::string>& patterns);
 
 }  // namespace arca::logical

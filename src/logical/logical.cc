@@ -39,14 +39,40 @@ Result<std::string> SystemView::GeneratePassword(std::string_view policy) const 
   return crypto::GeneratePassword(crypto::DefaultPasswordPolicy());
 }
 
+namespace {
+
+// Matches one pattern: '+' stands for exactly one path segment, a trailing '*' for any suffix.
+bool PathMatches(std::string_view path, std::string_view pattern) {
+  const bool prefix = !pattern.empty() && pattern.back() == '*';
+  if (prefix) pattern.remove_suffix(1);
+  if (pattern.find('+') == std::string_view::npos) {
+    return prefix ? path.starts_with(pattern) : path == pattern;
+  }
+  size_t pi = 0;  // position in pattern
+  size_t xi = 0;  // position in path
+  while (pi < pattern.size()) {
+    const bool plus_segment = pattern[pi] == '+' && (pi == 0 || pattern[pi - 1] == '/') &&
+                              (pi + 1 == pattern.size() || pattern[pi + 1] == '/');
+    if (plus_segment) {
+      const size_t end = path.find('/', xi);
+      const size_t seg_end = end == std::string_view::npos ? path.size() : end;
+      if (seg_end == xi) return false;  // '+' needs a non-empty segment
+      xi = seg_end;
+      ++pi;
+      continue;
+    }
+    if (xi >= path.size() || path[xi] != pattern[pi]) return false;
+    ++xi;
+    ++pi;
+  }
+  return prefix || xi == path.size();
+}
+
+}  // namespace
+
 bool PathMatchesAny(std::string_view path, const std::vector<std::string>& patterns) {
   for (const auto& p : patterns) {
-    if (!p.empty() && p.back() == '*') {
-      std::string_view prefix(p.data(), p.size() - 1);
-      if (path.substr(0, prefix.size()) == prefix) return true;
-    } else if (path == p) {
-      return true;
-    }
+    if (PathMatches(path, p)) return true;
   }
   return false;
 }

@@ -35,6 +35,23 @@ TEST(PathMatchesAnyTest, ExactAndPrefix) {
   EXPECT_FALSE(PathMatchesAny("other", patterns));  // "" never matches a non-empty path
 }
 
+TEST(PathMatchesAnyTest, PlusMatchesOneSegment) {
+  std::vector<std::string> patterns = {"issuer/+/crl", "roles/+/acme/*", "a/+"};
+  EXPECT_TRUE(PathMatchesAny("issuer/default/crl", patterns));
+  EXPECT_FALSE(PathMatchesAny("issuer/a/b/crl", patterns));
+  EXPECT_FALSE(PathMatchesAny("issuer//crl", patterns));
+  EXPECT_FALSE(PathMatchesAny("issuer/x/crl/pem", patterns));
+  EXPECT_TRUE(PathMatchesAny("roles/web/acme/directory", patterns));
+  EXPECT_TRUE(PathMatchesAny("roles/web/acme/", patterns));
+  EXPECT_FALSE(PathMatchesAny("roles/web/acm", patterns));
+  EXPECT_TRUE(PathMatchesAny("a/b", patterns));
+  EXPECT_FALSE(PathMatchesAny("a/b/c", patterns));
+  EXPECT_FALSE(PathMatchesAny("a/", patterns));
+  // A '+' inside a segment is a literal character.
+  EXPECT_TRUE(PathMatchesAny("x+y", {"x+y"}));
+  EXPECT_FALSE(PathMatchesAny("xzy", {"x+y"}));
+}
+
 TEST(InmemStorageTest, CrudAndList) {
   InmemStorage s;
   ASSERT_TRUE(s.Put("a", "1").has_value());
