@@ -4,6 +4,7 @@
 #include "auth/userpass.h"
 #include "engines/cubbyhole/cubbyhole.h"
 #include "engines/kv/kv.h"
+#include "engines/pki/pki_engine.h"
 #include "engines/transit/transit.h"
 
 namespace arca::server {
@@ -22,6 +23,7 @@ const std::map<std::string, logical::Factory>& SecretEngines() {
       {"kv", engines::kv::NewKvBackend},
       {"cubbyhole", engines::cubbyhole::NewCubbyholeBackend},
       {"transit", engines::transit::NewTransitBackend},
+      {"pki", pki::NewPkiBackend},
   };
   return kTable;
 }

@@ -222,11 +222,12 @@ CliResult RunCli(const std::vector<std::string>& args, const std::map<std::strin
 }
 
 ServerProcess::ServerProcess(const std::vector<std::string>& args, int port,
-                             std::chrono::seconds timeout) {
+                             std::chrono::seconds timeout,
+                             const std::map<std::string, std::string>& env) {
   log_path_ = dir_.File("server.log");
   std::vector<std::string> argv{ArcaBinary(), "server"};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<std::string> envv = ChildEnvironment({}, dir_.path());
+  std::vector<std::string> envv = ChildEnvironment(env, dir_.path());
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -281,7 +282,7 @@ void DevServerTest::SetUp() {
   server_ = std::make_unique<ServerProcess>(
       std::vector<std::string>{"-dev", "-dev-root-token-id=root",
                                "-dev-listen-address=127.0.0.1:" + std::to_string(port_)},
-      port_);
+      port_, std::chrono::seconds(20), server_env_);
   ASSERT_TRUE(server_->running()) << server_->Log();
 }
 

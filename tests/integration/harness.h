@@ -55,8 +55,10 @@ CliResult RunCli(const std::vector<std::string>& args,
 class ServerProcess {
  public:
   // Starts the server and waits until `port` accepts connections (or fails after `timeout`).
+  // `env` adds variables to the server's environment (ARCA_*/VAULT_* of the test are cleared).
   ServerProcess(const std::vector<std::string>& args, int port,
-                std::chrono::seconds timeout = std::chrono::seconds(20));
+                std::chrono::seconds timeout = std::chrono::seconds(20),
+                const std::map<std::string, std::string>& env = {});
   ~ServerProcess();
   bool running() const { return pid_ > 0; }
   // Sends `sig` and waits for exit; returns the wait status.
@@ -83,6 +85,7 @@ class DevServerTest : public ::testing::Test {
   std::string Ok(std::vector<std::string> args, const std::string& token = "root");
 
   int port_ = 0;
+  std::map<std::string, std::string> server_env_;  // extra environment for the server
   std::unique_ptr<ServerProcess> server_;
   TempDir dir_;
 };

@@ -1,0 +1,164 @@
+#include "engines/pki/acme/http01.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/blocking.h"
+
+namespace arca::pki::acme {
+namespace {
+
+constexpr size_t kMaxResponse = 16 * 1024;
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+bool WaitFor(int fd, short events, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd, events, 0};
+    int r = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (r > 0) return true;
+    if (r == 0) return false;
+    if (errno != EINTR) return false;
+  }
+}
+
+// Connects to one address; -1 on failure.
+int Connect(const addrinfo* ai, std::chrono::steady_clock::time_point deadline) {
+  int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+  if (fd < 0) return -1;
+  if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+    if (errno != EINPROGRESS || !WaitFor(fd, POLLOUT, deadline)) {
+      ::close(fd);
+      return -1;
+    }
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+      ::close(fd);
+      return -1;
+    }
+  }
+  return fd;
+}
+
+std::string_view TrimWhitespace(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+AcmeStatus ValidateHttp01(std::string_view domain, int port, std::string_view token,
+                          std::string_view key_authorization, std::chrono::milliseconds timeout) {
+  BlockingScope blocking;  // network I/O: let the worker pool run others meanwhile
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string host(domain);
+  // IPv6 literals are bracketed in URLs and Host headers but not for getaddrinfo.
+  std::string lookup = host;
+  if (lookup.size() > 2 && lookup.front() == '[' && lookup.back() == ']') {
+    lookup = lookup.substr(1, lookup.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  const std::string port_text = std::to_string(port);
+  if (int rc = ::getaddrinfo(lookup.c_str(), port_text.c_str(), &hints, &res); rc != 0) {
+    return MakeProblem("dns", "could not resolve " + host + ": " + gai_strerror(rc));
+  }
+  int fd = -1;
+  for (const addrinfo* ai = res; ai != nullptr && fd < 0; ai = ai->ai_next) {
+    fd = Connect(ai, deadline);
+  }
+  ::freeaddrinfo(res);
+  if (fd < 0) {
+    return MakeProblem("connection", "could not connect to " + host + " port " + port_text);
+  }
+  Fd sock(fd);
+  const bool ipv6 = lookup.find(':') != std::string::npos;
+  std::string host_header = ipv6 && host.front() != '[' ? "[" + host + "]" : host;
+  if (port != 80) host_header += ":" + port_text;
+  const std::string request = "GET /.well-known/acme-challenge/" + std::string(token) +
+                              " HTTP/1.1\r\nHost: " + host_header +
+                              "\r\nUser-Agent: arca-acme\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+  size_t sent = 0;
+  while (sent < request.size()) {
+    if (!WaitFor(fd, POLLOUT, deadline)) return MakeProblem("connection", "timed out sending to " + host);
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      return MakeProblem("connection", "could not send the challenge request to " + host);
+    }
+    if (n > 0) sent += n;
+  }
+  std::string response;
+  char buf[4096];
+  while (response.size() < kMaxResponse) {
+    if (!WaitFor(fd, POLLIN, deadline)) return MakeProblem("connection", "timed out reading from " + host);
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      return MakeProblem("connection", "error reading the challenge response from " + host);
+    }
+    response.append(buf, n);
+  }
+  const size_t header_end = response.find("\r\n\r\n");
+  if (!response.starts_with("HTTP/1.") || header_end == std::string::npos || response.size() < 12) {
+    return MakeProblem("incorrectResponse", "the challenge response from " + host + " is not HTTP");
+  }
+  const std::string status = response.substr(9, 3);
+  if (status != "200") {
+    return MakeProblem("incorrectResponse",
+                       "the challenge URL on " + host + " answered HTTP " + status);
+  }
+  std::string_view body = std::string_view(response).substr(header_end + 4);
+  // Chunked bodies: the key authorization is short and arrives as one chunk.
+  std::string headers_lower = response.substr(0, header_end);
+  for (char& c : headers_lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string dechunked;
+  if (headers_lower.find("transfer-encoding: chunked") != std::string::npos) {
+    size_t pos = 0;
+    while (pos < body.size()) {
+      size_t eol = body.find("\r\n", pos);
+      if (eol == std::string_view::npos) break;
+      size_t len = std::strtoul(std::string(body.substr(pos, eol - pos)).c_str(), nullptr, 16);
+      if (len == 0 || eol + 2 + len > body.size()) break;
+      dechunked.append(body.substr(eol + 2, len));
+      pos = eol + 2 + len + 2;
+    }
+    body = dechunked;
+  }
+  if (TrimWhitespace(body) != key_authorization) {
+    return MakeProblem("incorrectResponse",
+                       "the key authorization served by " + host + " does not match");
+  }
+  return {};
+}
+
+}  // namespace arca::pki::acme

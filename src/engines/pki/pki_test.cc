@@ -1,0 +1,369 @@
+// The PKI engine through its backend over an InmemStorage: CAs, roles, issuance, signing,
+// revocation, CRL and OCSP, with certificates checked by OpenSSL's own verification.
+#include <gtest/gtest.h>
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "common/encoding.h"
+#include "engines/pki/cert_builder.h"
+#include "engines/pki/pki_engine.h"
+#include "engines/pki/pki_internal_api.h"
+
+namespace arca::pki {
+namespace {
+
+class FakeSystem : public logical::SystemView {
+ public:
+  std::chrono::seconds DefaultLeaseTtl() const override { return std::chrono::hours(24); }
+  std::chrono::seconds MaxLeaseTtl() const override { return std::chrono::hours(24 * 365); }
+};
+
+class PkiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    logical::BackendConfig config;
+    config.storage = &storage_;
+    config.mount_path = "pki/";
+    config.system = &system_;
+    auto b = NewPkiBackend(config);
+    ASSERT_TRUE(b) << b.error().ToString();
+    backend_ = std::move(*b);
+  }
+  Result<logical::Response> Do(logical::Operation op, const std::string& path, json::object body = {}) {
+    logical::Request req;
+    req.operation = op;
+    req.path = path;
+    req.data = std::move(body);
+    req.mount_point = "pki/";
+    req.storage = &storage_;
+    return backend_->HandleRequest(req);
+  }
+  json::object Write(const std::string& path, json::object body) {
+    auto r = Do(logical::Operation::kUpdate, path, std::move(body));
+    EXPECT_TRUE(r) << path << ": " << (r ? "" : r.error().ToString());
+    return r ? r->data : json::object{};
+  }
+  void ExpectBad(const std::string& path, json::object body, std::string_view needle) {
+    auto r = Do(logical::Operation::kUpdate, path, std::move(body));
+    ASSERT_FALSE(r) << path << " unexpectedly succeeded";
+    EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidRequest) << r.error().ToString();
+    EXPECT_NE(r.error().message().find(needle), std::string::npos) << r.error().ToString();
+  }
+  static X509Ptr Cert(const json::value& pem) { return std::move(*ParseCertPem(pem.as_string())); }
+  // OpenSSL's verification of `leaf` with `root` trusted and `untrusted` intermediates.
+  static int Verify(X509* leaf, X509* root, std::vector<X509*> untrusted = {}) {
+    X509_STORE* store = X509_STORE_new();
+    X509_STORE_add_cert(store, root);
+    STACK_OF(X509)* chain = sk_X509_new_null();
+    for (X509* c : untrusted) sk_X509_push(chain, c);
+    X509_STORE_CTX* ctx = X509_STORE_CTX_new();
+    X509_STORE_CTX_init(ctx, store, leaf, chain);
+    int ok = X509_verify_cert(ctx);
+    int err = X509_STORE_CTX_get_error(ctx);
+    X509_STORE_CTX_free(ctx);
+    sk_X509_free(chain);
+    X509_STORE_free(store);
+    return ok == 1 ? X509_V_OK : err;
+  }
+  json::object Root(std::string key_type = "ec", std::string type = "internal") {
+    return Write("root/generate/" + type, {{"common_name", "Test Root"}, {"key_type", key_type}, {"ttl", "8760h"}});
+  }
+  size_t StoredCerts() {
+    auto r = Do(logical::Operation::kList, "certs/");
+    if (!r || !r->data.contains("keys")) return 0;
+    return r->data["keys"].as_array().size();
+  }
+
+  FakeSystem system_;
+  logical::InmemStorage storage_;
+  std::unique_ptr<logical::Backend> backend_;
+};
+
+TEST_F(PkiTest, RootGenerationInternalAndExported) {
+  auto root = Root();
+  ASSERT_TRUE(root.contains("certificate"));
+  EXPECT_FALSE(root.contains("private_key"));
+  EXPECT_FALSE(root["issuer_id"].as_string().empty());
+  auto cert = Cert(root["certificate"]);
+  EXPECT_EQ(X509_check_ca(cert.get()), 1);
+  EXPECT_EQ(X509_verify(cert.get(), X509_get0_pubkey(cert.get())), 1);
+  EXPECT_EQ(KeyType(X509_get0_pubkey(cert.get())), "ec");
+
+  auto exported = Write("issuers/generate/root/exported", {{"common_name", "Second"}, {"key_type", "ed25519"}, {"issuer_name", "second"}});
+  ASSERT_TRUE(exported.contains("private_key"));
+  auto key = ParsePrivateKeyPem(exported["private_key"].as_string());
+  ASSERT_TRUE(key);
+  EXPECT_EQ(X509_check_private_key(Cert(exported["certificate"]).get(), key->get()), 1);
+  // The first root stays the default; issuers lists both, by id, with names.
+  auto list = Do(logical::Operation::kList, "issuers/");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->data["keys"].as_array().size(), 2u);
+  auto def = Do(logical::Operation::kRead, "issuer/default");
+  EXPECT_EQ(def->data["issuer_id"], root["issuer_id"]);
+  EXPECT_EQ(Do(logical::Operation::kRead, "issuer/second")->data["issuer_id"], exported["issuer_id"]);
+  // Raw CA downloads.
+  auto der = Do(logical::Operation::kRead, "ca");
+  ASSERT_TRUE(der && der->raw);
+  EXPECT_EQ(der->raw->content_type, "application/pkix-cert");
+  EXPECT_EQ(der->raw->body, CertDer(cert.get()));
+}
+
+TEST_F(PkiTest, BadCaInputChangesNothing) {
+  ExpectBad("root/generate/internal", {{"common_name", "x"}, {"key_type", "dsa"}}, "unsupported key type");
+  ExpectBad("root/generate/internal", {{"common_name", "x"}, {"key_type", "rsa"}, {"key_bits", 1024}}, "unsupported bit length");
+  ExpectBad("root/generate/internal", {{"common_name", "x"}, {"key_type", "ec"}, {"key_bits", 255}}, "unsupported bit length");
+  ExpectBad("root/generate/internal", {{"key_type", "ec"}}, "common_name");
+  ExpectBad("root/generate/internal", {{"common_name", "x"}, {"key_type", "ec"}, {"issuer_name", "default"}}, "reserved");
+  EXPECT_FALSE(Do(logical::Operation::kUpdate, "root/generate/bogus", {{"common_name", "x"}}));
+  auto list = Do(logical::Operation::kList, "issuers/");
+  EXPECT_TRUE(!list || !list->data.contains("keys") || list->data["keys"].as_array().empty());
+  ExpectBad("issuer/nope/issue/x", {}, "unknown role");
+  ExpectBad("config/ca", {{"pem_bundle", "not pem"}}, "no PEM");
+  ExpectBad("intermediate/set-signed", {{"certificate", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}}, "");
+}
+
+TEST_F(PkiTest, RoleIssuanceFollowsTheRules) {
+  auto root = Root();
+  Write("roles/web", {{"allowed_domains", "example.com"}, {"allow_subdomains", true}, {"key_type", "ec"}, {"max_ttl", "72h"}});
+  auto issued = Write("issue/web", {{"common_name", "www.example.com"}, {"alt_names", "api.example.com"}, {"ip_sans", "10.0.0.1"}, {"ttl", "1h"}});
+  ASSERT_TRUE(issued.contains("private_key"));
+  EXPECT_EQ(issued["private_key_type"].as_string(), "ec");
+  auto leaf = Cert(issued["certificate"]);
+  auto ca = Cert(root["certificate"]);
+  EXPECT_EQ(Verify(leaf.get(), ca.get()), X509_V_OK);
+  EXPECT_EQ(X509_check_host(leaf.get(), "www.example.com", 0, 0, nullptr), 1);
+  EXPECT_EQ(X509_check_host(leaf.get(), "api.example.com", 0, 0, nullptr), 1);
+  EXPECT_EQ(X509_check_ip_asc(leaf.get(), "10.0.0.1", 0), 1);
+  EXPECT_EQ(X509_check_purpose(leaf.get(), X509_PURPOSE_SSL_SERVER, 0), 1);
+  EXPECT_NEAR(static_cast<double>(NotAfter(leaf.get()) - NotBefore(leaf.get())), 3630.0, 5.0);
+  auto key = ParsePrivateKeyPem(issued["private_key"].as_string());
+  EXPECT_EQ(X509_check_private_key(leaf.get(), key->get()), 1);
+  const std::string serial(issued["serial_number"].as_string());
+  EXPECT_EQ(serial, SerialOf(leaf.get()));
+  // Stored, readable by colon or hyphen serial.
+  auto read = Do(logical::Operation::kRead, "cert/" + serial);
+  ASSERT_TRUE(read) << read.error().ToString();
+  EXPECT_EQ(read->data["certificate"].as_string(), CertPem(leaf.get()));
+  std::string hyphen = serial;
+  std::replace(hyphen.begin(), hyphen.end(), ':', '-');
+  EXPECT_TRUE(Do(logical::Operation::kRead, "cert/" + hyphen));
+
+  const size_t stored = StoredCerts();
+  ExpectBad("issue/web", {{"common_name", "evil.org"}}, "not allowed");
+  ExpectBad("issue/web", {{"common_name", "www.example.com"}, {"alt_names", "x.evil.org"}}, "not allowed");
+  ExpectBad("issue/web", {{"common_name", "example.com"}}, "not allowed");  // bare domain not allowed
+  ExpectBad("issue/web", {}, "common_name");
+  ExpectBad("issue/web", {{"common_name", "www.example.com"}, {"format", "xml"}}, "format");
+  ExpectBad("issue/nope", {{"common_name", "www.example.com"}}, "unknown role");
+  EXPECT_EQ(StoredCerts(), stored);
+
+  // TTLs above the role's max are capped with a warning; past the CA's expiry is an error.
+  auto capped = Do(logical::Operation::kUpdate, "issue/web", {{"common_name", "a.example.com"}, {"ttl", "100h"}});
+  ASSERT_TRUE(capped);
+  EXPECT_FALSE(capped->warnings.empty());
+  Write("roles/long", {{"allow_any_name", true}, {"key_type", "ec"}, {"max_ttl", "87600h"}});
+  ExpectBad("issue/long", {{"common_name", "x.test"}, {"ttl", "20000h"}}, "beyond the expiration of the CA");
+  Write("issuer/default", {{"leaf_not_after_behavior", "truncate"}});
+  auto truncated = Write("issue/long", {{"common_name", "x.test"}, {"ttl", "20000h"}});
+  EXPECT_EQ(NotAfter(Cert(truncated["certificate"]).get()), NotAfter(ca.get()));
+}
+
+TEST_F(PkiTest, RoleValidation) {
+  Root();
+  ExpectBad("roles/r", {{"key_type", "rsa"}, {"key_bits", 1000}}, "unsupported bit length");
+  ExpectBad("roles/r", {{"key_type", "dsa"}}, "unsupported key type");
+  ExpectBad("roles/r", {{"ttl", "2h"}, {"max_ttl", "1h"}}, "max_ttl");
+  ExpectBad("roles/r", {{"issuer_ref", "missing"}}, "issuer");
+  EXPECT_TRUE(Do(logical::Operation::kRead, "roles/r")->data.empty());
+  Write("roles/r", {{"allowed_domains", "a.com,b.com"}, {"allow_bare_domains", true}});
+  auto read = Do(logical::Operation::kRead, "roles/r");
+  EXPECT_EQ(read->data["allowed_domains"].as_array().size(), 2u);
+  EXPECT_EQ(read->data["key_type"].as_string(), "rsa");
+  EXPECT_EQ(read->data["key_bits"].as_int64(), 2048);
+  EXPECT_TRUE(read->data["allow_localhost"].as_bool());
+}
+
+TEST_F(PkiTest, SignCsrChecksKeyAndNames) {
+  auto root = Root();
+  Write("roles/svc", {{"allowed_domains", "svc.local"}, {"allow_subdomains", true}, {"key_type", "ec"}});
+  auto key = GenerateKey("ec", 256);
+  CertSpec spec;
+  spec.subject.common_name = "a.svc.local";
+  spec.dns_sans = {"a.svc.local"};
+  auto csr = BuildCsr(spec, key->get());
+  auto signed_ = Write("sign/svc", {{"csr", CsrPem(csr->get())}});
+  ASSERT_TRUE(signed_.contains("certificate"));
+  EXPECT_FALSE(signed_.contains("private_key"));
+  EXPECT_EQ(Verify(Cert(signed_["certificate"]).get(), Cert(root["certificate"]).get()), X509_V_OK);
+
+  auto rsa = GenerateKey("rsa", 2048);
+  auto rsa_csr = BuildCsr(spec, rsa->get());
+  ExpectBad("sign/svc", {{"csr", CsrPem(rsa_csr->get())}}, "role requires keys of type ec");
+  ExpectBad("sign/svc", {{"csr", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"}}, "CSR");
+  ExpectBad("sign/svc", {}, "csr");
+  spec.subject.common_name = "evil.org";
+  auto evil = BuildCsr(spec, key->get());
+  ExpectBad("sign/svc", {{"csr", CsrPem(evil->get())}}, "not allowed");
+  // sign-verbatim takes the CSR as it is.
+  auto verbatim = Write("sign-verbatim", {{"csr", CsrPem(evil->get())}});
+  EXPECT_EQ(CommonName(X509_get_subject_name(Cert(verbatim["certificate"]).get())), "evil.org");
+}
+
+TEST_F(PkiTest, IntermediateChain) {
+  auto root = Root("ec");
+  auto csr = Write("intermediate/generate/internal", {{"common_name", "Intermediate"}, {"key_type", "ec"}});
+  ASSERT_TRUE(csr.contains("csr"));
+  auto signed_ = Write("root/sign-intermediate", {{"csr", csr["csr"]}, {"common_name", "Intermediate"}, {"ttl", "4000h"}});
+  auto inter = Cert(signed_["certificate"]);
+  EXPECT_EQ(X509_check_ca(inter.get()), 1);
+  auto imported = Write("intermediate/set-signed", {{"certificate", signed_["certificate"]}});
+  ASSERT_EQ(imported["imported_issuers"].as_array().size(), 1u);
+  const std::string inter_id(imported["imported_issuers"].as_array()[0].as_string());
+  auto inter_issuer = Do(logical::Operation::kRead, "issuer/" + inter_id);
+  ASSERT_TRUE(inter_issuer);
+  EXPECT_FALSE(inter_issuer->data["key_id"].as_string().empty());  // linked to the CSR's key
+  EXPECT_EQ(inter_issuer->data["ca_chain"].as_array().size(), 2u);  // itself and the root
+  Write("roles/leaf", {{"allow_any_name", true}, {"key_type", "ec"}});
+  auto leaf = Write("issuer/" + inter_id + "/issue/leaf", {{"common_name", "leaf.test"}, {"ttl", "1h"}});
+  EXPECT_EQ(leaf["issuing_ca"].as_string(), std::string(signed_["certificate"].as_string()).substr(0, leaf["issuing_ca"].as_string().size()));
+  EXPECT_EQ(Verify(Cert(leaf["certificate"]).get(), Cert(root["certificate"]).get(), {inter.get()}), X509_V_OK);
+  // Without the intermediate the chain does not verify.
+  EXPECT_NE(Verify(Cert(leaf["certificate"]).get(), Cert(root["certificate"]).get()), X509_V_OK);
+}
+
+TEST_F(PkiTest, RevocationCrlAndOcsp) {
+  auto root = Root();
+  Write("roles/r", {{"allow_any_name", true}, {"key_type", "ec"}});
+  auto a = Write("issue/r", {{"common_name", "a.test"}});
+  auto b = Write("issue/r", {{"common_name", "b.test"}});
+  const std::string serial_a(a["serial_number"].as_string());
+  auto revoked = Write("revoke", {{"serial_number", serial_a}});
+  EXPECT_GT(revoked["revocation_time"].as_int64(), 0);
+  EXPECT_GT(Do(logical::Operation::kRead, "cert/" + serial_a)->data["revocation_time"].as_int64(), 0);
+  auto listed = Do(logical::Operation::kList, "certs/revoked/");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->data["keys"].as_array().size(), 1u);
+  ExpectBad("revoke", {{"serial_number", "00:11"}}, "not found");
+  ExpectBad("revoke", {}, "exactly one");
+  ExpectBad("revoke", {{"serial_number", root["serial_number"]}}, "its own CRL");
+
+  // The CRL lists a and not b, and verifies with the CA key.
+  auto crl_resp = Do(logical::Operation::kRead, "crl");
+  ASSERT_TRUE(crl_resp && crl_resp->raw);
+  EXPECT_EQ(crl_resp->raw->content_type, "application/pkix-crl");
+  const auto* p = reinterpret_cast<const unsigned char*>(crl_resp->raw->body.data());
+  X509_CRL* crl = d2i_X509_CRL(nullptr, &p, crl_resp->raw->body.size());
+  ASSERT_NE(crl, nullptr);
+  auto ca = Cert(root["certificate"]);
+  EXPECT_EQ(X509_CRL_verify(crl, X509_get0_pubkey(ca.get())), 1);
+  X509_REVOKED* entry = nullptr;
+  EXPECT_EQ(X509_CRL_get0_by_cert(crl, &entry, Cert(a["certificate"]).get()), 1);
+  EXPECT_EQ(X509_CRL_get0_by_cert(crl, &entry, Cert(b["certificate"]).get()), 0);
+  X509_CRL_free(crl);
+
+  // OCSP: revoked for a, good for b.
+  auto ocsp_status = [&](const json::object& issued) {
+    auto leaf = Cert(issued.at("certificate"));
+    OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), leaf.get(), ca.get());
+    OCSP_REQUEST* req = OCSP_REQUEST_new();
+    OCSP_request_add0_id(req, id);
+    unsigned char* der = nullptr;
+    int len = i2d_OCSP_REQUEST(req, &der);
+    std::string body(reinterpret_cast<char*>(der), len);
+    OPENSSL_free(der);
+    logical::Request r;
+    r.operation = logical::Operation::kUpdate;
+    r.path = "ocsp";
+    r.raw_body = body;
+    r.storage = &storage_;
+    auto resp = backend_->HandleRequest(r);
+    EXPECT_TRUE(resp && resp->raw);
+    const auto* rp = reinterpret_cast<const unsigned char*>(resp->raw->body.data());
+    OCSP_RESPONSE* o = d2i_OCSP_RESPONSE(nullptr, &rp, resp->raw->body.size());
+    EXPECT_EQ(OCSP_response_status(o), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+    OCSP_BASICRESP* basic = OCSP_response_get1_basic(o);
+    STACK_OF(X509)* certs = sk_X509_new_null();
+    sk_X509_push(certs, ca.get());
+    EXPECT_EQ(OCSP_basic_verify(basic, certs, nullptr, OCSP_TRUSTOTHER | OCSP_NOVERIFY), 1);
+    int status = -1, reason = 0;
+    OCSP_CERTID* lookup = OCSP_cert_to_id(EVP_sha1(), leaf.get(), ca.get());
+    OCSP_resp_find_status(basic, lookup, &status, &reason, nullptr, nullptr, nullptr);
+    OCSP_CERTID_free(lookup);
+    sk_X509_free(certs);
+    OCSP_BASICRESP_free(basic);
+    OCSP_RESPONSE_free(o);
+    OCSP_REQUEST_free(req);
+    return status;
+  };
+  EXPECT_EQ(ocsp_status(a), V_OCSP_CERTSTATUS_REVOKED);
+  EXPECT_EQ(ocsp_status(b), V_OCSP_CERTSTATUS_GOOD);
+  logical::Request garbage;
+  garbage.operation = logical::Operation::kUpdate;
+  garbage.path = "ocsp";
+  garbage.raw_body = "not der";
+  garbage.storage = &storage_;
+  auto bad = backend_->HandleRequest(garbage);
+  ASSERT_TRUE(bad && bad->raw);
+  const auto* bp = reinterpret_cast<const unsigned char*>(bad->raw->body.data());
+  OCSP_RESPONSE* br = d2i_OCSP_RESPONSE(nullptr, &bp, bad->raw->body.size());
+  EXPECT_EQ(OCSP_response_status(br), OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+  OCSP_RESPONSE_free(br);
+}
+
+TEST_F(PkiTest, GenerateLeaseAndNoStore) {
+  Root();
+  Write("roles/leased", {{"allow_any_name", true}, {"key_type", "ec"}, {"generate_lease", true}});
+  auto r = Do(logical::Operation::kUpdate, "issue/leased", {{"common_name", "l.test"}, {"ttl", "1h"}});
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->secret.has_value());
+  EXPECT_NEAR(static_cast<double>(r->secret->ttl.count()), 3600.0, 5.0);
+  ExpectBad("roles/both", {{"no_store", true}, {"generate_lease", true}}, "no_store");
+  Write("roles/ephemeral", {{"allow_any_name", true}, {"key_type", "ec"}, {"no_store", true}});
+  const size_t before = StoredCerts();
+  Write("issue/ephemeral", {{"common_name", "e.test"}});
+  EXPECT_EQ(StoredCerts(), before);
+}
+
+TEST_F(PkiTest, InternalApiSignsForAcme) {
+  auto root = Root();
+  PkiInternal* internal = nullptr;
+  (void)internal;
+  auto key = GenerateKey("ec", 256);
+  CertSpec spec;
+  spec.subject.common_name = "acme.test";
+  spec.dns_sans = {"acme.test"};
+  auto csr = BuildCsr(spec, key->get());
+  unsigned char* der = nullptr;
+  int len = i2d_X509_REQ(csr->get(), &der);
+  std::vector<uint8_t> csr_der(der, der + len);
+  OPENSSL_free(der);
+  PkiEngine engine(&system_, [] { return static_cast<int64_t>(time(nullptr)); });
+  auto issued = engine.SignCsr(storage_, "", "", csr_der, std::chrono::seconds(3600));
+  ASSERT_TRUE(issued) << issued.error().ToString();
+  EXPECT_EQ(issued->ca_chain_pem.size(), 1u);
+  EXPECT_TRUE(engine.CertificatePem(storage_, issued->serial_number));
+  EXPECT_TRUE(engine.Revoke(storage_, issued->serial_number));
+  EXPECT_FALSE(engine.Revoke(storage_, issued->serial_number));  // already revoked
+  auto unknown_role = engine.SignCsr(storage_, "", "nope", csr_der, std::nullopt);
+  ASSERT_FALSE(unknown_role);
+  EXPECT_EQ(unknown_role.error().kind(), ErrorKind::kNotFound);
+}
+
+TEST_F(PkiTest, TidyRemovesExpired) {
+  Root();
+  Write("roles/short", {{"allow_any_name", true}, {"key_type", "ec"}, {"not_before_duration", 0}});
+  Write("issue/short", {{"common_name", "s.test"}, {"ttl", "1s"}});
+  EXPECT_EQ(StoredCerts(), 2u);  // the root and the leaf
+  ExpectBad("tidy", {}, "without any operation");
+  sleep(2);
+  auto r = Do(logical::Operation::kUpdate, "tidy", {{"tidy_cert_store", true}, {"safety_buffer", 0}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status_code, 202);
+  EXPECT_EQ(StoredCerts(), 1u);
+  EXPECT_EQ(Do(logical::Operation::kRead, "tidy-status")->data["cert_store_deleted_count"].as_int64(), 1);
+}
+
+}  // namespace
+}  // namespace arca::pki
