@@ -3,6 +3,7 @@
 #include "auth/approle.h"
 #include "auth/userpass.h"
 #include "engines/cubbyhole/cubbyhole.h"
+#include "engines/database/database.h"
 #include "engines/kv/kv.h"
 #include "engines/pki/pki_engine.h"
 #include "engines/transit/transit.h"
@@ -24,6 +25,7 @@ const std::map<std::string, logical::Factory>& SecretEngines() {
       {"cubbyhole", engines::cubbyhole::NewCubbyholeBackend},
       {"transit", engines::transit::NewTransitBackend},
       {"pki", pki::NewPkiBackend},
+      {"database", engines::database::NewDatabaseBackend},
   };
   return kTable;
 }

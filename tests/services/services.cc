@@ -1,0 +1,252 @@
+#include "services/services.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <csignal>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace arca::testing {
+namespace {
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+int Run(const std::string& cmd, std::string* out = nullptr) {
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (p == nullptr) return -1;
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+  int status = ::pclose(p);
+  if (out != nullptr) *out = text;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool PortOpen(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+std::string MakeTempDir(const std::string& prefix) {
+  std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+  char* dir = ::mkdtemp(tmpl.data());
+  return dir != nullptr ? dir : "";
+}
+
+// Runs `cmd` as `user` when we are root (PostgreSQL refuses to run as root).
+std::string AsUser(const std::string& user, const std::string& cmd) {
+  if (::geteuid() != 0) return cmd;
+  return "runuser -u " + user + " -- sh -c " + Quote(cmd);
+}
+
+constexpr const char* kPgBin = "/usr/lib/postgresql/15/bin";
+
+class Postgres : public DatabaseServer {
+ public:
+  Postgres() {
+    admin_user_ = "arca_admin";
+    admin_password_ = "admin-" + std::to_string(::getpid());
+    dir_ = MakeTempDir("arca-pg");
+    if (dir_.empty()) {
+      error_ = "mkdtemp failed";
+      return;
+    }
+    ::chmod(dir_.c_str(), 0755);
+    if (::geteuid() == 0) {
+      passwd* pw = ::getpwnam("postgres");
+      if (pw == nullptr) {
+        error_ = "no postgres system user";
+        return;
+      }
+      uid_ = pw->pw_uid;
+      gid_ = pw->pw_gid;
+      if (::chown(dir_.c_str(), uid_, gid_) != 0) {
+        error_ = "chown failed";
+        return;
+      }
+    }
+    std::ofstream(dir_ + "/pw") << admin_password_ << "\n";
+    if (::geteuid() == 0 && ::chown((dir_ + "/pw").c_str(), uid_, gid_) != 0) return;
+    std::string out;
+    int rc = Run(AsUser("postgres", std::string(kPgBin) + "/initdb -D " + dir_ + "/data -U " + admin_user_ +
+                                        " --pwfile=" + dir_ + "/pw -A scram-sha-256 --no-sync"),
+                 &out);
+    if (rc != 0) {
+      error_ = "initdb failed: " + out;
+      return;
+    }
+    port_ = FreeTcpPort();
+    ok_ = Start();
+  }
+  ~Postgres() override {
+    Stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  bool Start() override {
+    std::string out;
+    int rc = Run(AsUser("postgres", std::string(kPgBin) + "/pg_ctl -D " + dir_ + "/data -l " + dir_ +
+                                        "/log -w -t 30 -o " +
+                                        Quote("-p " + std::to_string(port_) + " -k " + dir_ +
+                                              " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200") +
+                                        " start"),
+                 &out);
+    if (rc != 0) {
+      std::string log;
+      Run("cat " + dir_ + "/log", &log);
+      error_ = "postgres did not start: " + out + log;
+      return false;
+    }
+    for (int i = 0; i < 100 && !PortOpen(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return PortOpen(port_);
+  }
+  void Stop() override {
+    Run(AsUser("postgres", std::string(kPgBin) + "/pg_ctl -D " + dir_ + "/data -m immediate -w stop"));
+  }
+  int Sql(const std::string& sql, std::string* out) const override {
+    return SqlAs(admin_user_, admin_password_, sql, out);
+  }
+  int SqlAs(const std::string& user, const std::string& password, const std::string& sql,
+            std::string* out) const override {
+    return Run("PGPASSWORD=" + Quote(password) + " PGCONNECT_TIMEOUT=5 psql -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " +
+                   std::to_string(port_) + " -U " + Quote(user) + " -d postgres -c " + Quote(sql),
+               out);
+  }
+
+ private:
+  std::string dir_;
+  uid_t uid_ = 0;
+  gid_t gid_ = 0;
+};
+
+class MariaDb : public DatabaseServer {
+ public:
+  MariaDb() {
+    admin_user_ = "arca_admin";
+    admin_password_ = "admin-" + std::to_string(::getpid());
+    dir_ = MakeTempDir("arca-maria");
+    if (dir_.empty()) {
+      error_ = "mkdtemp failed";
+      return;
+    }
+    std::string out;
+    const std::string user = ::geteuid() == 0 ? " --user=root" : "";
+    int rc = Run("mariadb-install-db --no-defaults --datadir=" + dir_ + "/data --auth-root-authentication-method=normal --skip-test-db" + user, &out);
+    if (rc != 0) {
+      error_ = "mariadb-install-db failed: " + out;
+      return;
+    }
+    port_ = FreeTcpPort();
+    if (!Start()) return;
+    // An admin reachable over TCP with a password, as the engine connects.
+    rc = Run("mariadb --no-defaults -S " + dir_ + "/sock -u root -e " +
+                 Quote("CREATE USER '" + admin_user_ + "'@'%' IDENTIFIED BY '" + admin_password_ +
+                       "'; GRANT ALL PRIVILEGES ON *.* TO '" + admin_user_ + "'@'%' WITH GRANT OPTION; FLUSH PRIVILEGES;"),
+             &out);
+    if (rc != 0) {
+      error_ = "creating the admin failed: " + out;
+      return;
+    }
+    ok_ = true;
+  }
+  ~MariaDb() override {
+    Stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  bool Start() override {
+    const std::string user = ::geteuid() == 0 ? " --user=root" : "";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::string log = dir_ + "/log";
+      FILE* f = std::freopen(log.c_str(), "a", stderr);
+      (void)f;
+      std::string cmd = "exec mariadbd --no-defaults --datadir=" + dir_ + "/data --socket=" + dir_ +
+                        "/sock --port=" + std::to_string(port_) +
+                        " --bind-address=127.0.0.1 --skip-name-resolve --innodb-flush-log-at-trx-commit=0 --pid-file=" +
+                        dir_ + "/pid" + user;
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 300 && !PortOpen(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!PortOpen(port_)) {
+      std::string log;
+      Run("cat " + dir_ + "/log", &log);
+      error_ = "mariadbd did not start: " + log;
+      return false;
+    }
+    return true;
+  }
+  void Stop() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  int Sql(const std::string& sql, std::string* out) const override {
+    return SqlAs(admin_user_, admin_password_, sql, out);
+  }
+  int SqlAs(const std::string& user, const std::string& password, const std::string& sql,
+            std::string* out) const override {
+    return Run("mariadb --no-defaults --connect-timeout=5 -N -B -h 127.0.0.1 -P " + std::to_string(port_) + " -u " +
+                   Quote(user) + " -p" + Quote(password) + " -e " + Quote(sql),
+               out);
+  }
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace
+
+int FreeTcpPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::unique_ptr<DatabaseServer> StartPostgres() { return std::make_unique<Postgres>(); }
+std::unique_ptr<DatabaseServer> StartMariaDb() { return std::make_unique<MariaDb>(); }
+
+DatabaseServer& SharedPostgres() {
+  static std::unique_ptr<DatabaseServer> server = StartPostgres();
+  return *server;
+}
+
+DatabaseServer& SharedMariaDb() {
+  static std::unique_ptr<DatabaseServer> server = StartMariaDb();
+  return *server;
+}
+
+}  // namespace arca::testing
