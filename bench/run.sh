@@ -5,7 +5,9 @@
 # workloads quoted as a ratio to nginx alternate with nginx runs (see run_vs_nginx). Not a test;
 # never gates CI.
 #
-# Usage: bench/run.sh path/to/arca   (env: DURATION=10s CONNECTIONS=32 THREADS=2 ROUNDS=3)
+# Usage: bench/run.sh path/to/arca   (env: DURATION=10s CONNECTIONS=32 THREADS=2 ROUNDS=3
+#        SECTIONS="core engines": core = health/KV/transit/logins; engines = PKI issuance and
+#        database credentials against a local PostgreSQL started here)
 set -euo pipefail
 
 ARCA=${1:-build-release/arca}
@@ -17,6 +19,9 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  if [ -f "$WORK/pg/data/postmaster.pid" ]; then
+    kill -9 "$(head -1 "$WORK/pg/data/postmaster.pid")" 2>/dev/null || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -40,6 +45,8 @@ run_wrk() {
 # a ratio alternates ROUNDS times between nginx and Arca, and the ratio is the median of the
 # rounds' ratios (each Arca run against the nginx run right before it).
 ROUNDS=${ROUNDS:-3}
+SECTIONS=${SECTIONS:-core engines}
+has_section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 NGINX_URL=""
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 run_vs_nginx() {
@@ -191,6 +198,7 @@ LUA
 
 echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per run, $(nproc) cores"
 NGINX_URL="http://127.0.0.1:$NGINX_PORT/"
+if has_section core; then
 run_vs_nginx arca_sys_health "$ADDR/v1/sys/health"
 run_vs_nginx arca_kv1_read -H "X-Vault-Token: bench-root" "$ADDR/v1/kv1/bench"
 run_vs_nginx arca_kv2_read_10_policies -H "X-Vault-Token: $USER_TOKEN" "$ADDR/v1/secret/data/bench"
@@ -212,9 +220,57 @@ run_vs_nginx arca_transit_encrypt_audit -H "X-Vault-Token: $TRANSIT_TOKEN" -s "$
 
 run_wrk arca_login_userpass -s "$WORK/userpass.lua" "$ADDR/v1/auth/userpass/login/bench"
 run_wrk arca_login_approle -s "$WORK/approle.lua" "$ADDR/v1/auth/approle/login"
+fi
+
+# --- engines: PKI issuance (stored certificates) and database credentials ---
+if has_section engines; then
+pki_setup() {  # addr token
+  curl -sf -X POST -H "X-Vault-Token: $2" -d '{"type":"pki","config":{"max_lease_ttl":"87600h"}}' \
+    "$1/v1/sys/mounts/pki" >/dev/null
+  curl -sf -X POST -H "X-Vault-Token: $2" \
+    -d '{"common_name":"Bench Root","key_type":"ec","ttl":"87600h"}' "$1/v1/pki/root/generate/internal" >/dev/null
+  curl -sf -X POST -H "X-Vault-Token: $2" -d '{"allow_any_name":true,"key_type":"ec","ttl":"24h"}' \
+    "$1/v1/pki/roles/ec" >/dev/null
+  curl -sf -X POST -H "X-Vault-Token: $2" -d '{"allow_any_name":true,"key_type":"rsa","key_bits":2048,"ttl":"24h"}' \
+    "$1/v1/pki/roles/rsa" >/dev/null
+}
+pki_setup "$ADDR" bench-root
+pki_setup "$FADDR" "$FILE_TOKEN"
+cat > "$WORK/pki.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"common_name":"bench.example.com"}'
+LUA
+run_wrk arca_pki_issue_ec256 -H "X-Vault-Token: bench-root" -s "$WORK/pki.lua" "$ADDR/v1/pki/issue/ec"
+run_wrk arca_pki_issue_ec256_file -H "X-Vault-Token: $FILE_TOKEN" -s "$WORK/pki.lua" "$FADDR/v1/pki/issue/ec"
+run_wrk arca_pki_issue_rsa2048 -H "X-Vault-Token: bench-root" -s "$WORK/pki.lua" "$ADDR/v1/pki/issue/rsa"
+
+# A local PostgreSQL 15 (run as the postgres user when we are root, as it insists).
+PG_PORT=$(free_port)
+mkdir -p "$WORK/pg"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres "$WORK/pg" && chmod 755 "$WORK"
+echo bench-pg-password > "$WORK/pg/pw"
+as_pg /usr/lib/postgresql/15/bin/initdb -D "$WORK/pg/data" -U bench --pwfile="$WORK/pg/pw" -A scram-sha-256 --no-sync >/dev/null
+as_pg /usr/lib/postgresql/15/bin/pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/log" -w \
+  -o "-p $PG_PORT -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+curl -sf -X POST -H "X-Vault-Token: bench-root" -d '{"type":"database"}' "$ADDR/v1/sys/mounts/database" >/dev/null
+curl -sf -X POST -H "X-Vault-Token: bench-root" -d "{\"plugin_name\":\"postgresql-database-plugin\",
+  \"connection_url\":\"postgresql://{{username}}:{{password}}@127.0.0.1:$PG_PORT/postgres?sslmode=disable\",
+  \"username\":\"bench\",\"password\":\"bench-pg-password\",\"allowed_roles\":\"ro\",\"max_open_connections\":8}" \
+  "$ADDR/v1/database/config/pg" >/dev/null
+curl -sf -X POST -H "X-Vault-Token: bench-root" -d '{"db_name":"pg","default_ttl":"1h",
+  "creation_statements":["CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '"'"'{{password}}'"'"' VALID UNTIL '"'"'{{expiration}}'"'"';"]}' \
+  "$ADDR/v1/database/roles/ro" >/dev/null
+run_wrk arca_database_creds_pg -H "X-Vault-Token: bench-root" "$ADDR/v1/database/creds/ro"
+as_pg /usr/lib/postgresql/15/bin/pg_ctl -D "$WORK/pg/data" -m immediate stop >/dev/null
+fi
+
+if has_section core; then
 awk -v a="$(cat "$WORK/rps.arca_transit_batch100")" 'BEGIN { printf "%-28s %12.0f items/s\n", "transit batch of 100", 100*a }'
 for n in arca_sys_health arca_kv1_read arca_kv2_read_10_policies arca_transit_encrypt \
          arca_transit_encrypt_audit; do
   awk -v r="$(cat "$WORK/ratio.$n")" -v n="$n" \
     'BEGIN { printf "%-28s %6.1f%% of nginx (median of the rounds)\n", n, 100*r }'
 done
+fi

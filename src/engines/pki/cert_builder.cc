@@ -127,8 +127,35 @@ const EVP_MD* SigningDigest(EVP_PKEY* key) {
   return EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
 }
 
+// Copies a SubjectPublicKeyInfo into the certificate without the encoder framework.
+Status CopySpki(X509* cert, const X509_PUBKEY* spki) {
+  ASN1_OBJECT* alg = nullptr;
+  const unsigned char* bits = nullptr;
+  int len = 0;
+  X509_ALGOR* params = nullptr;
+  if (X509_PUBKEY_get0_param(&alg, &bits, &len, &params, spki) != 1) {
+    return std::unexpected(InvalidRequest("unusable public key"));
+  }
+  const ASN1_OBJECT* palg = nullptr;
+  int ptype = V_ASN1_UNDEF;
+  const void* pval = nullptr;
+  X509_ALGOR_get0(&palg, &ptype, &pval, params);
+  void* pval_copy = nullptr;
+  if (ptype == V_ASN1_OBJECT) {
+    pval_copy = OBJ_dup(static_cast<const ASN1_OBJECT*>(pval));
+  } else if (ptype == V_ASN1_SEQUENCE || ptype == V_ASN1_OCTET_STRING) {
+    pval_copy = ASN1_STRING_dup(static_cast<const ASN1_STRING*>(pval));
+  }
+  auto* copy = static_cast<unsigned char*>(OPENSSL_memdup(bits, static_cast<size_t>(len)));
+  if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), OBJ_dup(alg), ptype, pval_copy, copy, len) != 1) {
+    OPENSSL_free(copy);
+    return std::unexpected(Internal(OpenSslError("copying the public key failed")));
+  }
+  return {};
+}
+
 Result<X509Ptr> BuildCertificate(const CertSpec& spec, EVP_PKEY* public_key, X509* issuer,
-                                 EVP_PKEY* signer) {
+                                 EVP_PKEY* signer, const X509_PUBKEY* spki) {
   X509Ptr cert(X509_new());
   X509_set_version(cert.get(), 2);
   unsigned char serial_bytes[20];
@@ -143,7 +170,9 @@ Result<X509Ptr> BuildCertificate(const CertSpec& spec, EVP_PKEY* public_key, X50
   ARCA_RETURN_IF_ERROR(FillName(X509_get_subject_name(cert.get()), spec.subject));
   X509_set_issuer_name(cert.get(), issuer != nullptr ? X509_get_subject_name(issuer)
                                                      : X509_get_subject_name(cert.get()));
-  if (X509_set_pubkey(cert.get(), public_key) != 1) {
+  if (spki != nullptr) {
+    ARCA_RETURN_IF_ERROR(CopySpki(cert.get(), spki));
+  } else if (X509_set_pubkey(cert.get(), public_key) != 1) {
     return std::unexpected(InvalidRequest(OpenSslError("unusable public key")));
   }
 

@@ -36,10 +36,12 @@ struct CertSpec {
 };
 
 // Signs `public_key` under `spec` with `signer` (the issuer's key; `issuer` null = self-signed).
+// When `spki` is given (a CSR's SubjectPublicKeyInfo) it is copied as it is instead of
+// re-encoding `public_key`, which OpenSSL 3.0 makes expensive for decoded keys.
 // A random positive 159-bit serial is chosen. Errors: InvalidRequest for unusable input
 // (e.g. an IP SAN that does not parse), Internal for OpenSSL failures.
 Result<X509Ptr> BuildCertificate(const CertSpec& spec, EVP_PKEY* public_key, X509* issuer,
-                                 EVP_PKEY* signer);
+                                 EVP_PKEY* signer, const X509_PUBKEY* spki = nullptr);
 
 // A CSR for `key` with `spec`'s subject, SANs and (for CAs) basic constraints.
 Result<ReqPtr> BuildCsr(const CertSpec& spec, EVP_PKEY* key);

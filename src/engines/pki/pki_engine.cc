@@ -332,7 +332,8 @@ Result<IssueResult> PkiEngine::IssueCertificate(logical::Storage& s, const Role&
   spec.crl_distribution_points = issuer.entry.crl_distribution_points.empty() ? urls.crl_distribution_points : issuer.entry.crl_distribution_points;
   spec.ocsp_servers = issuer.entry.ocsp_servers.empty() ? urls.ocsp_servers : issuer.entry.ocsp_servers;
 
-  ARCA_ASSIGN_OR_RETURN(out.cert, BuildCertificate(spec, req.public_key, issuer.cert.get(), issuer.key.get()));
+  ARCA_ASSIGN_OR_RETURN(out.cert, BuildCertificate(spec, req.public_key, issuer.cert.get(), issuer.key.get(),
+                                                    req.csr != nullptr ? X509_REQ_get_X509_PUBKEY(req.csr) : nullptr));
   out.serial = SerialOf(out.cert.get());
   if (!role.no_store) {
     CertEntry entry{out.serial, CertPem(out.cert.get()), issuer.entry.id, NotAfter(out.cert.get()), 0};
