@@ -99,6 +99,7 @@ json::object ConfigToJson(const DbConfig& c, bool with_password) {
   json::object details{{"connection_url", c.settings.connection_url},
                        {"username", c.settings.username},
                        {"max_open_connections", c.settings.max_open_connections},
+                       {"disable_escaping", c.settings.disable_escaping},
                        {"max_idle_connections", c.settings.max_idle_connections},
                        {"max_connection_lifetime", std::to_string(c.settings.max_connection_lifetime.count()) + "s"}};
   if (with_password) details["password"] = c.settings.password;
@@ -125,6 +126,8 @@ DbConfig ConfigFromJson(std::string name, const json::object& o) {
   c.settings.password = Str(d, "password");
   c.settings.max_open_connections = static_cast<int>(Int(d, "max_open_connections"));
   c.settings.max_idle_connections = static_cast<int>(Int(d, "max_idle_connections"));
+  const json::value* esc = d.if_contains("disable_escaping");
+  c.settings.disable_escaping = esc != nullptr && esc->is_bool() && esc->as_bool();
   std::string life = Str(d, "max_connection_lifetime");
   c.settings.max_connection_lifetime = std::chrono::seconds(std::atoll(life.c_str()));
   c.allowed_roles = Vec(o, "allowed_roles");
@@ -265,6 +268,7 @@ std::vector<Path> ConfigPaths(Engine& e) {
       {"root_rotation_statements", FieldSchema{FieldType::kStringSlice, "statements for rotate-root"}},
       {"root_credentials_rotate_statements", FieldSchema{FieldType::kStringSlice, "alias of root_rotation_statements"}},
       {"plugin_version", FieldSchema{FieldType::kString, "accepted"}},
+      {"disable_escaping", FieldSchema{FieldType::kBool, "do not URL-escape {{username}}/{{password}}", false}},
   };
   auto write = [&e](Request& req, FieldData& f) -> Result<Response> {
     const std::string name = f.GetString("name");
@@ -286,6 +290,7 @@ std::vector<Path> ConfigPaths(Engine& e) {
     if (f.Has("max_open_connections") || !existing) c.settings.max_open_connections = static_cast<int>(f.GetInt("max_open_connections"));
     if (f.Has("max_idle_connections") || !existing) c.settings.max_idle_connections = static_cast<int>(f.GetInt("max_idle_connections"));
     if (f.Has("max_connection_lifetime") || !existing) c.settings.max_connection_lifetime = f.GetDuration("max_connection_lifetime");
+    if (f.Has("disable_escaping")) c.settings.disable_escaping = f.GetBool("disable_escaping");
     if (f.Has("username_template")) c.username_template = f.GetString("username_template");
     if (f.Has("password_policy")) c.password_policy = f.GetString("password_policy");
     if (f.Has("root_rotation_statements")) c.root_rotation_statements = f.GetStringSlice("root_rotation_statements");

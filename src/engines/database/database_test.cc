@@ -259,6 +259,82 @@ TEST_F(Postgres, StaticRoleRotationAndRootRotation) {
   EXPECT_EQ(db_->SqlAs(std::string(after->data["username"].as_string()), std::string(after->data["password"].as_string()), "SELECT 1"), 0);
 }
 
+TEST_F(Postgres, RevokeIsIdempotentAndHandlesOwnedObjects) {
+  Write("roles/ro", {{"db_name", "pg"},
+                     {"creation_statements",
+                      json::array{"CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}';"
+                                  " GRANT SELECT ON items TO \"{{name}}\"; GRANT CREATE ON SCHEMA public TO \"{{name}}\";"}}});
+  auto issued = Do(logical::Operation::kRead, "creds/ro");
+  ASSERT_TRUE(issued) << issued.error().ToString();
+  const std::string user(issued->data["username"].as_string());
+  const std::string pass(issued->data["password"].as_string());
+  std::string out;
+  // The user creates a table of its own; revocation must still drop the role.
+  ASSERT_EQ(db_->SqlAs(user, pass, "CREATE TABLE owned_by_dynamic_user(id int)", &out), 0) << out;
+  auto first = Lease(logical::Operation::kRevoke, *issued);
+  ASSERT_TRUE(first) << first.error().ToString();
+  EXPECT_NE(db_->SqlAs(user, pass, "SELECT 1"), 0);
+  db_->Sql("SELECT count(*) FROM pg_roles WHERE rolname = '" + user + "'", &out);
+  EXPECT_EQ(std::atoi(out.c_str()), 0) << out;
+  db_->Sql("SELECT count(*) FROM pg_tables WHERE tablename = 'owned_by_dynamic_user'", &out);
+  EXPECT_EQ(std::atoi(out.c_str()), 1) << "owned table was reassigned, not lost: " << out;
+  db_->Sql("DROP TABLE owned_by_dynamic_user");
+  // A retried revoke of a user that is already gone succeeds.
+  auto again = Lease(logical::Operation::kRevoke, *issued);
+  EXPECT_TRUE(again) << again.error().ToString();
+}
+
+TEST_F(Postgres, ListDeleteAndReset) {
+  Write("roles/ro-extra", {{"db_name", "pg"}, {"creation_statements", "CREATE ROLE \"{{name}}\";"}});
+  auto list = Do(logical::Operation::kList, "roles/");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->data["keys"].as_array().size(), 2u);
+  auto role = Do(logical::Operation::kRead, "roles/ro");
+  ASSERT_TRUE(role);
+  EXPECT_EQ(role->data["default_ttl"].as_int64(), 3600);
+  EXPECT_EQ(role->data["db_name"].as_string(), "pg");
+  ASSERT_TRUE(Do(logical::Operation::kDelete, "roles/ro-extra"));
+  EXPECT_TRUE(Do(logical::Operation::kRead, "roles/ro-extra")->data.empty());
+  Write("reset/pg", {});
+  EXPECT_TRUE(Do(logical::Operation::kRead, "creds/ro"));
+  auto reset_unknown = Do(logical::Operation::kUpdate, "reset/nope");
+  EXPECT_FALSE(reset_unknown);
+  ASSERT_TRUE(Do(logical::Operation::kDelete, "config/pg"));
+  auto gone = Do(logical::Operation::kRead, "creds/ro");
+  ASSERT_FALSE(gone);
+  EXPECT_NE(gone.error().message().find("pg"), std::string::npos) << gone.error().message();
+}
+
+TEST_F(Postgres, PeriodicRotatesDueStaticRoles) {
+  db_->Sql("DROP ROLE IF EXISTS app_cron; CREATE ROLE app_cron WITH LOGIN PASSWORD 'initial-pw'");
+  Write("static-roles/static-cron", {{"db_name", "pg"}, {"username", "app_cron"}, {"rotation_schedule", "*/5 * * * *"}});
+  auto c1 = Do(logical::Operation::kRead, "static-creds/static-cron");
+  ASSERT_TRUE(c1);
+  EXPECT_LE(c1->data["ttl"].as_int64(), 300);
+  EXPECT_EQ(c1->data["rotation_schedule"].as_string(), "*/5 * * * *");
+  const std::string p1(c1->data["password"].as_string());
+  // Not due yet: the periodic hook leaves it alone.
+  backend_->Periodic(storage_);
+  EXPECT_EQ(Do(logical::Operation::kRead, "static-creds/static-cron")->data["password"].as_string(), p1);
+  // Make it due, as if time had passed.
+  auto stored = logical::GetJson(storage_, "static-role/static-cron");
+  ASSERT_TRUE(stored && *stored);
+  json::object o = (*stored)->as_object();
+  o["next_rotation"] = 1;
+  ASSERT_TRUE(logical::PutJson(storage_, "static-role/static-cron", o));
+  backend_->Periodic(storage_);
+  const std::string p2(Do(logical::Operation::kRead, "static-creds/static-cron")->data["password"].as_string());
+  EXPECT_NE(p1, p2);
+  EXPECT_NE(db_->SqlAs("app_cron", p1, "SELECT 1"), 0);
+  EXPECT_EQ(db_->SqlAs("app_cron", p2, "SELECT 1"), 0);
+  // A static role whose user does not exist: the database's error, nothing stored.
+  auto missing = Do(logical::Operation::kUpdate, "static-roles/static-missing",
+                    {{"db_name", "pg"}, {"username", "no_such_user"}, {"rotation_period", "1h"}});
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message().find("does not exist"), std::string::npos) << missing.error().message();
+  EXPECT_FALSE(storage_.Get("static-role/static-missing")->has_value());
+}
+
 TEST(PostgresDown, ClearErrorWhileDownAndRecovery) {
   auto db = arca::testing::StartPostgres();
   ASSERT_TRUE(db->ok()) << db->error();

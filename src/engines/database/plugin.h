@@ -30,6 +30,7 @@ struct ConnectionSettings {
   int max_idle_connections = 0;  // 0: same as max_open_connections
   std::chrono::seconds max_connection_lifetime{0};  // 0: unlimited
   std::chrono::seconds connect_timeout{5};
+  bool disable_escaping = false;  // insert {{username}}/{{password}} into URLs without escaping
 };
 
 // The substitutions of one statement run: {{name}}/{{username}}, {{password}}, {{expiration}}.

@@ -86,8 +86,26 @@ class PostgresPlugin : public DatabasePlugin {
   }
 
   std::vector<std::string> DefaultRevocationStatements() const override {
-    return {R"(REASSIGN OWNED BY "{{name}}" TO CURRENT_USER; DROP OWNED BY "{{name}}"; )"
-            R"(SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{{name}}'; )"
+    // Idempotent (a revoke that is retried after a partial failure must not fail on a role that
+    // is already gone): privileges in every schema are revoked, owned objects handed to the
+    // connection's user, sessions ended, then the role dropped.
+    return {R"(DO $$
+DECLARE s record;
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{{name}}') THEN
+    FOR s IN SELECT nspname FROM pg_namespace
+             WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema' LOOP
+      EXECUTE format('REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA %I FROM %I', s.nspname, '{{name}}');
+      EXECUTE format('REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA %I FROM %I', s.nspname, '{{name}}');
+      EXECUTE format('REVOKE ALL PRIVILEGES ON ALL FUNCTIONS IN SCHEMA %I FROM %I', s.nspname, '{{name}}');
+      EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM %I', s.nspname, '{{name}}');
+    END LOOP;
+    EXECUTE format('REASSIGN OWNED BY %I TO CURRENT_USER', '{{name}}');
+    EXECUTE format('DROP OWNED BY %I', '{{name}}');
+    PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{{name}}';
+  END IF;
+END
+$$;)",
             R"(DROP ROLE IF EXISTS "{{name}}";)"};
   }
   std::vector<std::string> DefaultRenewStatements() const override {
@@ -123,7 +141,8 @@ class PostgresPlugin : public DatabasePlugin {
       std::lock_guard lock(mu_);
       s = settings_;
     }
-    std::string url = ApplyTemplate(s.connection_url, {UrlEscape(s.username), UrlEscape(s.password), ""});
+    std::string url = ApplyTemplate(s.connection_url, s.disable_escaping ? StatementValues{s.username, s.password, ""}
+                                                                : StatementValues{UrlEscape(s.username), UrlEscape(s.password), ""});
     // connect_timeout is a libpq parameter; append it to URLs and keyword strings alike.
     const bool is_uri = url.starts_with("postgres://") || url.starts_with("postgresql://");
     if (url.find("connect_timeout") == std::string::npos) {
@@ -139,6 +158,8 @@ class PostgresPlugin : public DatabasePlugin {
       // Never echo the URL: libpq's message names host and port, not the password.
       return std::unexpected(Error(ErrorKind::kInvalidRequest, Prefix() + "error verifying connection: " + msg));
     }
+    // A statement that hangs (a lock held elsewhere) must not hold a worker forever.
+    PQclear(PQexec(conn->conn, "SET statement_timeout = '30s'"));
     return conn;
   }
 
