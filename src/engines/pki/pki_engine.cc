@@ -572,6 +572,16 @@ Status PkiEngine::RebuildAllCrls(logical::Storage& s) {
 }
 
 void PkiEngine::Periodic(logical::Storage& s) {
+  // With auto_rebuild, revocations only mark the CRLs stale; they are rebuilt here.
+  bool dirty = false;
+  {
+    std::lock_guard lock(crl_mu_);
+    dirty = crl_dirty_;
+  }
+  if (dirty) {
+    auto cfg = LoadCrlConfig(s);
+    if (cfg && cfg->auto_rebuild) (void)RebuildAllCrls(s);
+  }
   RefillKeyPool();
   acme_->Tidy(s);
 }

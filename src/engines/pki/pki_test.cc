@@ -312,6 +312,27 @@ TEST_F(PkiTest, RevocationCrlAndOcsp) {
   OCSP_RESPONSE_free(br);
 }
 
+TEST_F(PkiTest, AutoRebuildCrlListsRevocationsAfterThePeriodicTask) {
+  auto root = Root();
+  Write("roles/r", {{"allow_any_name", true}, {"key_type", "ec"}});
+  Write("config/crl", {{"auto_rebuild", true}});
+  auto a = Write("issue/r", {{"common_name", "a.test"}});
+  auto crl_has_a = [&] {
+    auto resp = Do(logical::Operation::kRead, "crl");
+    const auto* p = reinterpret_cast<const unsigned char*>(resp->raw->body.data());
+    X509_CRL* crl = d2i_X509_CRL(nullptr, &p, resp->raw->body.size());
+    X509_REVOKED* entry = nullptr;
+    bool found = X509_CRL_get0_by_cert(crl, &entry, Cert(a["certificate"]).get()) == 1;
+    X509_CRL_free(crl);
+    return found;
+  };
+  EXPECT_FALSE(crl_has_a());
+  Write("revoke", {{"serial_number", a["serial_number"]}});
+  backend_->Periodic(storage_);
+  EXPECT_TRUE(crl_has_a());
+  ExpectBad("config/crl", {{"expiry", "soon"}}, "invalid expiry");
+}
+
 TEST_F(PkiTest, GenerateLeaseAndNoStore) {
   Root();
   Write("roles/leased", {{"allow_any_name", true}, {"key_type", "ec"}, {"generate_lease", true}});
