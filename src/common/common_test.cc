@@ -2,6 +2,7 @@
 
 #include "common/duration.h"
 #include "common/encoding.h"
+#include "common/glob.h"
 #include "common/json.h"
 #include "common/secure_bytes.h"
 #include "common/status.h"
@@ -126,4 +127,32 @@ TEST(Json, FieldReaders) {
 }
 
 }  // namespace
+TEST(Json, LenientReaders) {
+  json::object o = json::parse(R"({"s":"x","i":7,"u":18446744073709551615,"b":true,"a":["p",1,"q"],"o":{"k":1},"n":null})").as_object();
+  EXPECT_EQ(StringOr(o, "s"), "x");
+  EXPECT_EQ(StringOr(o, "i", "def"), "def");
+  EXPECT_EQ(StringOr(o, "missing", "def"), "def");
+  EXPECT_EQ(IntOr(o, "i"), 7);
+  EXPECT_EQ(IntOr(o, "s", -1), -1);
+  EXPECT_TRUE(BoolOr(o, "b"));
+  EXPECT_TRUE(BoolOr(o, "n", true));
+  EXPECT_EQ(StringsOf(o, "a"), (std::vector<std::string>{"p", "q"}));
+  EXPECT_TRUE(StringsOf(o, "s").empty());
+  EXPECT_EQ(ObjectOr(o, "o").size(), 1u);
+  EXPECT_TRUE(ObjectOr(o, "a").empty());
+  EXPECT_EQ(json::serialize(ToJsonArray({"a", "b"})), R"(["a","b"])");
+}
+
+TEST(Glob, StarMatchesAnyRun) {
+  EXPECT_TRUE(GlobMatch("*", ""));
+  EXPECT_TRUE(GlobMatch("static-*", "static-app"));
+  EXPECT_FALSE(GlobMatch("static-*", "dynamic-app"));
+  EXPECT_TRUE(GlobMatch("*.example.*", "www.example.com"));
+  EXPECT_FALSE(GlobMatch("*.example.com", "example.com"));
+  EXPECT_TRUE(GlobMatch("a*b*c", "aXbYbZc"));
+  EXPECT_FALSE(GlobMatch("a*b*c", "aXbYbZ"));
+  EXPECT_TRUE(GlobMatch("exact", "exact"));
+  EXPECT_FALSE(GlobMatch("exact", "exact2"));
+}
+
 }  // namespace arca

@@ -61,4 +61,44 @@ Result<std::optional<bool>> GetBoolField(const json::object& o, std::string_view
   return InvalidRequest("field \"" + std::string(key) + "\" must be a boolean");
 }
 
+std::string StringOr(const json::object& o, std::string_view key, std::string_view def) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string(def);
+}
+
+int64_t IntOr(const json::object& o, std::string_view key, int64_t def) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) return def;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  return def;
+}
+
+bool BoolOr(const json::object& o, std::string_view key, bool def) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_bool() ? v->as_bool() : def;
+}
+
+json::object ObjectOr(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_object() ? v->as_object() : json::object{};
+}
+
+std::vector<std::string> StringsOf(const json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || !v->is_array()) return out;
+  for (const auto& item : v->as_array()) {
+    if (item.is_string()) out.emplace_back(item.as_string());
+  }
+  return out;
+}
+
+json::array ToJsonArray(const std::vector<std::string>& items) {
+  json::array a;
+  a.reserve(items.size());
+  for (const auto& s : items) a.emplace_back(s);
+  return a;
+}
+
 }  // namespace arca

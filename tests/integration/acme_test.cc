@@ -17,30 +17,8 @@
 namespace arca::testing {
 namespace {
 
-struct Shell {
-  int code = -1;
-  std::string out;
-};
+using Shell = ShellResult;
 
-// Runs a shell command, capturing stdout and stderr together.
-Shell Sh(const std::string& cmd) {
-  Shell r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class Acme : public DevServerTest {
  protected:

@@ -300,4 +300,16 @@ std::string DevServerTest::Ok(std::vector<std::string> args, const std::string& 
   return r.out;
 }
 
+ShellResult Sh(const std::string& command) {
+  ShellResult r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
 }  // namespace arca::testing

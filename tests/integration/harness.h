@@ -74,6 +74,13 @@ class ServerProcess {
 
 std::string ArcaBinary();
 
+// Runs a shell command (`sh -c`), capturing stdout and stderr together.
+struct ShellResult {
+  int code = -1;
+  std::string out;
+};
+ShellResult Sh(const std::string& command);
+
 // A test with its own `arca server -dev` (root token "root") and CLI shortcuts against it.
 class DevServerTest : public ::testing::Test {
  protected:

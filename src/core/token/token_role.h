@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/glob.h"
 #include "common/json.h"
 #include "common/status.h"
 #include "logical/storage.h"
@@ -52,8 +53,7 @@ struct TokenRole {
 
 // Lower-cased, trimmed, de-duplicated and sorted policy names (empty names dropped).
 std::vector<std::string> SanitizePolicies(const std::vector<std::string>& in);
-// Glob match where '*' matches any run of characters (including none); no other metacharacters.
-bool GlobMatch(std::string_view pattern, std::string_view value);
+using ::arca::GlobMatch;  // common/glob.h
 
 class TokenRoleStore {
  public:

@@ -5,19 +5,6 @@
 namespace arca::pki {
 namespace {
 
-std::string Str(const json::object& o, std::string_view k, std::string def = "") {
-  const json::value* v = o.if_contains(k);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : def;
-}
-int64_t Int(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  return v != nullptr && v->is_int64() ? v->as_int64() : 0;
-}
-bool Bool(const json::object& o, std::string_view k, bool def = false) {
-  const json::value* v = o.if_contains(k);
-  return v != nullptr && v->is_bool() ? v->as_bool() : def;
-}
-
 Result<std::optional<json::object>> LoadObj(logical::Storage& s, const std::string& key) {
   ARCA_ASSIGN_OR_RETURN(auto v, logical::GetJson(s, key));
   if (!v) return std::optional<json::object>();
@@ -36,21 +23,6 @@ Result<std::vector<std::string>> ListIds(logical::Storage& s, std::string_view p
 
 }  // namespace
 
-json::array ToJsonArray(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.emplace_back(s);
-  return a;
-}
-
-std::vector<std::string> FromJsonArray(const json::value* v) {
-  std::vector<std::string> out;
-  if (v == nullptr || !v->is_array()) return out;
-  for (const auto& item : v->as_array()) {
-    if (item.is_string()) out.emplace_back(item.as_string());
-  }
-  return out;
-}
-
 std::string StorageSerial(std::string_view serial) {
   std::string out = NormalizeSerial(serial);
   for (char& c : out) {
@@ -63,16 +35,16 @@ Result<std::optional<IssuerEntry>> LoadIssuer(logical::Storage& s, std::string_v
   ARCA_ASSIGN_OR_RETURN(auto o, LoadObj(s, "issuer/" + std::string(id)));
   if (!o) return std::optional<IssuerEntry>();
   IssuerEntry e;
-  e.id = Str(*o, "issuer_id");
-  e.name = Str(*o, "issuer_name");
-  e.key_id = Str(*o, "key_id");
-  e.certificate = Str(*o, "certificate");
-  e.ca_chain = FromJsonArray(o->if_contains("ca_chain"));
-  e.leaf_not_after_behavior = Str(*o, "leaf_not_after_behavior", "err");
-  e.usage = Str(*o, "usage", e.usage);
-  e.issuing_certificates = FromJsonArray(o->if_contains("issuing_certificates"));
-  e.crl_distribution_points = FromJsonArray(o->if_contains("crl_distribution_points"));
-  e.ocsp_servers = FromJsonArray(o->if_contains("ocsp_servers"));
+  e.id = StringOr(*o, "issuer_id");
+  e.name = StringOr(*o, "issuer_name");
+  e.key_id = StringOr(*o, "key_id");
+  e.certificate = StringOr(*o, "certificate");
+  e.ca_chain = StringsOf(*o, "ca_chain");
+  e.leaf_not_after_behavior = StringOr(*o, "leaf_not_after_behavior", "err");
+  e.usage = StringOr(*o, "usage", e.usage);
+  e.issuing_certificates = StringsOf(*o, "issuing_certificates");
+  e.crl_distribution_points = StringsOf(*o, "crl_distribution_points");
+  e.ocsp_servers = StringsOf(*o, "ocsp_servers");
   return std::optional<IssuerEntry>(std::move(e));
 }
 
@@ -97,11 +69,11 @@ Result<std::optional<KeyEntry>> LoadKey(logical::Storage& s, std::string_view id
   ARCA_ASSIGN_OR_RETURN(auto o, LoadObj(s, "key/" + std::string(id)));
   if (!o) return std::optional<KeyEntry>();
   KeyEntry k;
-  k.id = Str(*o, "key_id");
-  k.name = Str(*o, "key_name");
-  k.type = Str(*o, "key_type");
-  k.bits = static_cast<int>(Int(*o, "key_bits"));
-  k.private_key = Str(*o, "private_key");
+  k.id = StringOr(*o, "key_id");
+  k.name = StringOr(*o, "key_name");
+  k.type = StringOr(*o, "key_type");
+  k.bits = static_cast<int>(IntOr(*o, "key_bits"));
+  k.private_key = StringOr(*o, "private_key");
   return std::optional<KeyEntry>(std::move(k));
 }
 
@@ -116,7 +88,7 @@ Status DeleteKey(logical::Storage& s, std::string_view id) { return s.Delete("ke
 
 Result<std::string> DefaultIssuerId(logical::Storage& s) {
   ARCA_ASSIGN_OR_RETURN(auto o, LoadObj(s, "config/issuers"));
-  return o ? Str(*o, "default") : std::string();
+  return o ? StringOr(*o, "default") : std::string();
 }
 
 Status SetDefaultIssuerId(logical::Storage& s, std::string_view id) {
@@ -125,7 +97,7 @@ Status SetDefaultIssuerId(logical::Storage& s, std::string_view id) {
 
 Result<std::string> DefaultKeyId(logical::Storage& s) {
   ARCA_ASSIGN_OR_RETURN(auto o, LoadObj(s, "config/keys"));
-  return o ? Str(*o, "default") : std::string();
+  return o ? StringOr(*o, "default") : std::string();
 }
 
 Status SetDefaultKeyId(logical::Storage& s, std::string_view id) {
@@ -137,10 +109,10 @@ Result<std::optional<CertEntry>> LoadCert(logical::Storage& s, std::string_view 
   if (!o) return std::optional<CertEntry>();
   CertEntry c;
   c.serial = NormalizeSerial(serial);
-  c.certificate = Str(*o, "certificate");
-  c.issuer_id = Str(*o, "issuer_id");
-  c.expiration = Int(*o, "expiration");
-  c.revocation_time = Int(*o, "revocation_time");
+  c.certificate = StringOr(*o, "certificate");
+  c.issuer_id = StringOr(*o, "issuer_id");
+  c.expiration = IntOr(*o, "expiration");
+  c.revocation_time = IntOr(*o, "revocation_time");
   return std::optional<CertEntry>(std::move(c));
 }
 
@@ -193,13 +165,13 @@ Result<CrlConfig> LoadCrlConfig(logical::Storage& s) {
   ARCA_ASSIGN_OR_RETURN(auto o, LoadObj(s, "config/crl"));
   CrlConfig c;
   if (!o) return c;
-  c.expiry = Str(*o, "expiry", c.expiry);
-  c.disable = Bool(*o, "disable");
-  c.ocsp_disable = Bool(*o, "ocsp_disable");
-  c.auto_rebuild = Bool(*o, "auto_rebuild");
-  c.auto_rebuild_grace_period = Str(*o, "auto_rebuild_grace_period", c.auto_rebuild_grace_period);
-  c.enable_delta = Bool(*o, "enable_delta");
-  c.ocsp_expiry = Str(*o, "ocsp_expiry", c.ocsp_expiry);
+  c.expiry = StringOr(*o, "expiry", c.expiry);
+  c.disable = BoolOr(*o, "disable");
+  c.ocsp_disable = BoolOr(*o, "ocsp_disable");
+  c.auto_rebuild = BoolOr(*o, "auto_rebuild");
+  c.auto_rebuild_grace_period = StringOr(*o, "auto_rebuild_grace_period", c.auto_rebuild_grace_period);
+  c.enable_delta = BoolOr(*o, "enable_delta");
+  c.ocsp_expiry = StringOr(*o, "ocsp_expiry", c.ocsp_expiry);
   return c;
 }
 
@@ -218,10 +190,10 @@ Result<UrlsConfig> LoadUrlsConfig(logical::Storage& s) {
   ARCA_ASSIGN_OR_RETURN(auto o, LoadObj(s, "config/urls"));
   UrlsConfig c;
   if (!o) return c;
-  c.issuing_certificates = FromJsonArray(o->if_contains("issuing_certificates"));
-  c.crl_distribution_points = FromJsonArray(o->if_contains("crl_distribution_points"));
-  c.ocsp_servers = FromJsonArray(o->if_contains("ocsp_servers"));
-  c.enable_templating = Bool(*o, "enable_templating");
+  c.issuing_certificates = StringsOf(*o, "issuing_certificates");
+  c.crl_distribution_points = StringsOf(*o, "crl_distribution_points");
+  c.ocsp_servers = StringsOf(*o, "ocsp_servers");
+  c.enable_templating = BoolOr(*o, "enable_templating");
   return c;
 }
 

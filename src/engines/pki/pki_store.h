@@ -93,7 +93,5 @@ Result<UrlsConfig> LoadUrlsConfig(logical::Storage& s);
 Status SaveUrlsConfig(logical::Storage& s, const UrlsConfig& c);
 json::object UrlsConfigJson(const UrlsConfig& c);
 
-json::array ToJsonArray(const std::vector<std::string>& v);
-std::vector<std::string> FromJsonArray(const json::value* v);
 
 }  // namespace arca::pki

@@ -333,6 +333,133 @@ TEST_F(PkiTest, AutoRebuildCrlListsRevocationsAfterThePeriodicTask) {
   ExpectBad("config/crl", {{"expiry", "soon"}}, "invalid expiry");
 }
 
+TEST_F(PkiTest, CaLifecycleKeysRotationAndImport) {
+  auto first = Root();
+  const std::string first_id(first["issuer_id"].as_string());
+  const std::string key_id(first["key_id"].as_string());
+  // Keys: listed, readable without the private part, renamable.
+  auto keys = Do(logical::Operation::kList, "keys/");
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(keys->data["keys"].as_array().size(), 1u);
+  auto key = Do(logical::Operation::kRead, "key/" + key_id);
+  ASSERT_TRUE(key);
+  EXPECT_TRUE(key->data.contains("public_key"));
+  EXPECT_FALSE(key->data.contains("private_key"));
+  Write("key/" + key_id, {{"key_name", "main"}});
+  EXPECT_EQ(Do(logical::Operation::kRead, "key/main")->data["key_id"].as_string(), key_id);
+  // A key in use cannot be deleted.
+  auto del = Do(logical::Operation::kDelete, "key/main");
+  ASSERT_FALSE(del);
+  EXPECT_NE(del.error().message().find("in use"), std::string::npos);
+
+  // A second root on the same key ("existing"), made by rotation: not the default until replace.
+  auto rotated = Write("root/rotate/existing", {{"common_name", "Test Root G2"}, {"key_ref", "main"}, {"issuer_name", "g2"}});
+  EXPECT_EQ(rotated["key_id"].as_string(), key_id);
+  EXPECT_EQ(Do(logical::Operation::kRead, "config/issuers")->data["default"].as_string(), first_id);
+  Write("root/replace", {{"default", "g2"}});
+  EXPECT_EQ(Do(logical::Operation::kRead, "config/issuers")->data["default"], rotated["issuer_id"]);
+  Write("config/issuers", {{"default", first_id}});
+  EXPECT_EQ(Do(logical::Operation::kRead, "config/issuers")->data["default"].as_string(), first_id);
+  ExpectBad("config/issuers", {{"default", "nope"}}, "unable to find");
+
+  // Cross-signing: g2 re-signed by the first root verifies under it.
+  auto cross = Write("root/sign-self-issued", {{"certificate", rotated["certificate"]}, {"issuer_ref", first_id}});
+  auto cross_cert = Cert(cross["certificate"]);
+  EXPECT_EQ(X509_verify(cross_cert.get(), X509_get0_pubkey(Cert(first["certificate"]).get())), 1);
+
+  // Import: an exported CA bundle goes into a second mount-like store through config/ca.
+  auto exported = Write("issuers/generate/root/exported", {{"common_name", "Outside"}, {"key_type", "ec"}});
+  logical::InmemStorage other_storage;
+  logical::BackendConfig config;
+  config.storage = &other_storage;
+  config.system = &system_;
+  auto other = std::move(*NewPkiBackend(config));
+  logical::Request req;
+  req.operation = logical::Operation::kUpdate;
+  req.path = "config/ca";
+  req.storage = &other_storage;
+  req.data = {{"pem_bundle", std::string(exported["certificate"].as_string()) + "\n" + std::string(exported["private_key"].as_string())}};
+  auto imported = other->HandleRequest(req);
+  ASSERT_TRUE(imported) << imported.error().ToString();
+  EXPECT_EQ(imported->data["imported_issuers"].as_array().size(), 1u);
+  EXPECT_EQ(imported->data["imported_keys"].as_array().size(), 1u);
+  // A leaf certificate is not a CA bundle.
+  Write("roles/r", {{"allow_any_name", true}, {"key_type", "ec"}});
+  auto leaf = Write("issue/r", {{"common_name", "x.test"}});
+  req.data = {{"pem_bundle", leaf["certificate"]}};
+  auto refused = other->HandleRequest(req);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("not a CA"), std::string::npos);
+
+  // DELETE root removes every issuer and key.
+  ASSERT_TRUE(Do(logical::Operation::kDelete, "root"));
+  auto after = Do(logical::Operation::kList, "issuers/");
+  EXPECT_TRUE(!after || !after->data.contains("keys") || after->data["keys"].as_array().empty());
+  ExpectBad("issue/r", {{"common_name", "x.test"}}, "no default issuer");
+}
+
+TEST_F(PkiTest, RawDownloadsUrlsRevokeWithKeyAndOcspGet) {
+  auto root = Root();
+  Write("config/urls", {{"issuing_certificates", "http://pki.test/v1/pki/ca"},
+                        {"crl_distribution_points", "http://pki.test/v1/pki/crl"},
+                        {"ocsp_servers", "http://pki.test/v1/pki/ocsp"}});
+  ExpectBad("config/urls", {{"ocsp_servers", "not a url"}}, "invalid URL");
+  Write("roles/r", {{"allow_any_name", true}, {"key_type", "ec"}});
+  auto leaf = Write("issue/r", {{"common_name", "x.test"}});
+  auto cert = Cert(leaf["certificate"]);
+  // AIA and CDP are in the certificate.
+  auto* aia = static_cast<AUTHORITY_INFO_ACCESS*>(X509_get_ext_d2i(cert.get(), NID_info_access, nullptr, nullptr));
+  ASSERT_NE(aia, nullptr);
+  EXPECT_EQ(sk_ACCESS_DESCRIPTION_num(aia), 2);
+  AUTHORITY_INFO_ACCESS_free(aia);
+  auto* cdp = static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(cert.get(), NID_crl_distribution_points, nullptr, nullptr));
+  ASSERT_NE(cdp, nullptr);
+  CRL_DIST_POINTS_free(cdp);
+
+  auto chain = Do(logical::Operation::kRead, "ca_chain");
+  ASSERT_TRUE(chain && chain->raw);
+  EXPECT_EQ(chain->raw->content_type, "application/pem-certificate-chain");
+  EXPECT_NE(chain->raw->body.find("BEGIN CERTIFICATE"), std::string::npos);
+  auto pem = Do(logical::Operation::kRead, "issuer/default/crl/pem");
+  ASSERT_TRUE(pem && pem->raw);
+  EXPECT_NE(pem->raw->body.find("BEGIN X509 CRL"), std::string::npos);
+  auto raw = Do(logical::Operation::kRead, "cert/" + std::string(leaf["serial_number"].as_string()) + "/raw");
+  ASSERT_TRUE(raw && raw->raw);
+  EXPECT_EQ(raw->raw->body, CertDer(cert.get()));
+  EXPECT_EQ(Do(logical::Operation::kRead, "crl/rotate")->data["success"].as_bool(), true);
+
+  // revoke-with-key needs the matching key.
+  auto other = Write("issue/r", {{"common_name", "y.test"}});
+  ExpectBad("revoke-with-key", {{"serial_number", leaf["serial_number"]}, {"private_key", other["private_key"]}}, "does not match");
+  EXPECT_EQ(Do(logical::Operation::kRead, "cert/" + std::string(leaf["serial_number"].as_string()))->data["revocation_time"].as_int64(), 0);
+  Write("revoke-with-key", {{"serial_number", leaf["serial_number"]}, {"private_key", leaf["private_key"]}});
+  EXPECT_GT(Do(logical::Operation::kRead, "cert/" + std::string(leaf["serial_number"].as_string()))->data["revocation_time"].as_int64(), 0);
+
+  // OCSP over GET: base64 of the DER request in the path.
+  auto ca = Cert(root["certificate"]);
+  OCSP_REQUEST* oreq = OCSP_REQUEST_new();
+  OCSP_request_add0_id(oreq, OCSP_cert_to_id(EVP_sha1(), cert.get(), ca.get()));
+  unsigned char* der = nullptr;
+  int len = i2d_OCSP_REQUEST(oreq, &der);
+  std::string b64 = Base64Encode(std::string(reinterpret_cast<char*>(der), len));
+  OPENSSL_free(der);
+  OCSP_REQUEST_free(oreq);
+  auto resp = Do(logical::Operation::kRead, "ocsp/" + b64);
+  ASSERT_TRUE(resp && resp->raw);
+  EXPECT_EQ(resp->raw->content_type, "application/ocsp-response");
+  const auto* p = reinterpret_cast<const unsigned char*>(resp->raw->body.data());
+  OCSP_RESPONSE* o = d2i_OCSP_RESPONSE(nullptr, &p, resp->raw->body.size());
+  ASSERT_NE(o, nullptr);
+  OCSP_BASICRESP* basic = OCSP_response_get1_basic(o);
+  OCSP_CERTID* lookup = OCSP_cert_to_id(EVP_sha1(), cert.get(), ca.get());
+  int status = -1, reason = 0;
+  OCSP_resp_find_status(basic, lookup, &status, &reason, nullptr, nullptr, nullptr);
+  EXPECT_EQ(status, V_OCSP_CERTSTATUS_REVOKED);
+  OCSP_CERTID_free(lookup);
+  OCSP_BASICRESP_free(basic);
+  OCSP_RESPONSE_free(o);
+}
+
 TEST_F(PkiTest, GenerateLeaseAndNoStore) {
   Root();
   Write("roles/leased", {{"allow_any_name", true}, {"key_type", "ec"}, {"generate_lease", true}});

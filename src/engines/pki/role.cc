@@ -43,26 +43,6 @@ std::vector<std::string> Slice(const logical::framework::FieldData& f, std::stri
 
 }  // namespace
 
-bool GlobMatch(std::string_view pattern, std::string_view value) {
-  size_t p = 0, v = 0, star = std::string_view::npos, mark = 0;
-  while (v < value.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = v;
-    } else if (p < pattern.size() && pattern[p] == value[v]) {
-      ++p;
-      ++v;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      v = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 logical::framework::FieldMap RoleFields() {
   auto list = [](std::string d, json::array def = {}) {
     return FieldSchema{FieldType::kCommaStringSlice, std::move(d), std::move(def)};
@@ -226,7 +206,7 @@ Role RoleFromJson(const json::object& o) {
     if (const json::value* v = o.if_contains(k); v && v->is_bool()) dst = v->as_bool();
   };
   auto l = [&](std::string_view k, std::vector<std::string>& dst) {
-    if (o.contains(k)) dst = FromJsonArray(o.if_contains(k));
+    if (o.contains(k)) dst = StringsOf(o, k);
   };
   auto d = [&](std::string_view k, std::chrono::seconds& dst) {
     if (const json::value* v = o.if_contains(k); v && v->is_int64()) dst = std::chrono::seconds(v->as_int64());

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/glob.h"
 #include "common/json.h"
 #include "common/status.h"
 #include "logical/framework/field.h"
@@ -62,7 +63,6 @@ Role SignVerbatimRole();
 
 // Checks one requested name (CN or DNS/email SAN) against the role. Errors name it.
 Status CheckName(const Role& role, const std::string& name);
-// A glob with '*' (any run of characters) matched against `value`.
-bool GlobMatch(std::string_view pattern, std::string_view value);
+using ::arca::GlobMatch;  // common/glob.h
 
 }  // namespace arca::pki

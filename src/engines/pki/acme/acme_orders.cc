@@ -13,21 +13,13 @@
 #include "common/uuid.h"
 #include "crypto/random.h"
 #include "engines/pki/acme/acme_internal.h"
+#include "engines/pki/x509_util.h"
 
 namespace arca::pki::acme {
 namespace {
 
 constexpr int64_t kOrderLifetime = 24 * 3600;
 
-struct X509ReqFree {
-  void operator()(X509_REQ* r) const { X509_REQ_free(r); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
 
 std::string Lower(std::string s) {
   for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -69,17 +61,8 @@ std::string IpText(const ASN1_OCTET_STRING* ip) {
 }
 
 std::string DerOfPem(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (x == nullptr) return {};
-  unsigned char* der = nullptr;
-  int len = i2d_X509(x, &der);
-  X509_free(x);
-  if (len <= 0) return {};
-  std::string out(reinterpret_cast<char*>(der), len);
-  OPENSSL_free(der);
-  return out;
+  auto cert = ParseCertPem(pem);
+  return cert ? CertDer(cert->get()) : std::string();
 }
 
 std::unexpected<Problem> FromStatus(const Error& e, std::string_view fallback_type) {
@@ -98,22 +81,8 @@ std::unexpected<Problem> FromStatus(const Error& e, std::string_view fallback_ty
 }  // namespace
 
 std::string SerialOfDer(std::string_view der) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!cert) return {};
-  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr);
-  if (bn == nullptr) return {};
-  std::string bytes(BN_num_bytes(bn), '\0');
-  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(bytes.data()));
-  BN_free(bn);
-  if (bytes.empty()) bytes.push_back('\0');
-  std::string hex = HexEncode(bytes);
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    if (!out.empty()) out.push_back(':');
-    out.append(hex, i, 2);
-  }
-  return Lower(out);
+  auto cert = ParseCertDer(der);
+  return cert ? SerialOf(cert->get()) : std::string();
 }
 
 json::object ChallengeJson(const AcmeServer::Call& c, const Authorization& a, const Challenge& ch) {
@@ -325,9 +294,9 @@ AcmeResult<AcmeServer::Reply> AcmeServer::Finalize(Call& c) {
   auto der = Base64UrlDecode(csr_field->as_string());
   if (!der || der->empty()) return put_back_ready(Problem{"badCSR", "the csr is not base64url", 400});
   const auto* p = reinterpret_cast<const unsigned char*>(der->data());
-  std::unique_ptr<X509_REQ, X509ReqFree> req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der->size())));
+  ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der->size())));
   if (!req) return put_back_ready(Problem{"badCSR", "the csr is not a DER PKCS#10 request", 400});
-  std::unique_ptr<EVP_PKEY, PkeyFree> pub(X509_REQ_get_pubkey(req.get()));
+  PkeyPtr pub(X509_REQ_get_pubkey(req.get()));
   if (!pub || X509_REQ_verify(req.get(), pub.get()) != 1) {
     return put_back_ready(Problem{"badCSR", "the csr signature does not verify", 400});
   }
@@ -511,7 +480,7 @@ AcmeResult<AcmeServer::Reply> AcmeServer::RevokeCert(Call& c) {
   if (DerOfPem(*stored) != *der) return Unauthorized("the certificate does not match the one issued");
   if (c.msg.jwk) {
     const auto* p = reinterpret_cast<const unsigned char*>(der->data());
-    std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der->size())));
+    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der->size())));
     EVP_PKEY* key = cert ? X509_get0_pubkey(cert.get()) : nullptr;
     if (key == nullptr || !c.msg.jwk->SameKeyAs(key)) {
       return Unauthorized("a revocation signed with a jwk must use the certificate's key");

@@ -18,37 +18,6 @@ std::string Key(std::string_view prefix, std::string_view id) {
   return std::string(prefix) + std::string(id);
 }
 
-std::string Str(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-int64_t Int(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  return v != nullptr && v->is_int64() ? v->as_int64() : 0;
-}
-bool Bool(const json::object& o, std::string_view name, bool def) {
-  const json::value* v = o.if_contains(name);
-  return v != nullptr && v->is_bool() ? v->as_bool() : def;
-}
-json::object Obj(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  return v != nullptr && v->is_object() ? v->as_object() : json::object{};
-}
-std::vector<std::string> Strings(const json::object& o, std::string_view name) {
-  std::vector<std::string> out;
-  const json::value* v = o.if_contains(name);
-  if (v == nullptr || !v->is_array()) return out;
-  for (const auto& item : v->as_array()) {
-    if (item.is_string()) out.emplace_back(item.as_string());
-  }
-  return out;
-}
-json::array Array(const std::vector<std::string>& items) {
-  json::array a;
-  for (const auto& s : items) a.emplace_back(s);
-  return a;
-}
-
 template <typename T, typename F>
 Result<std::optional<T>> LoadObject(logical::Storage& s, std::string key, F decode) {
   ARCA_ASSIGN_OR_RETURN(auto v, logical::GetJson(s, key));
@@ -75,8 +44,8 @@ std::string FormatRfc3339(int64_t unix_seconds) {
 
 json::object AcmeConfigJson(const AcmeConfig& c) {
   return {{"enabled", c.enabled},
-          {"allowed_issuers", Array(c.allowed_issuers)},
-          {"allowed_roles", Array(c.allowed_roles)},
+          {"allowed_issuers", ToJsonArray(c.allowed_issuers)},
+          {"allowed_roles", ToJsonArray(c.allowed_roles)},
           {"allow_role_ext_key_usage", c.allow_role_ext_key_usage},
           {"default_directory_policy", c.default_directory_policy},
           {"dns_resolver", c.dns_resolver},
@@ -89,14 +58,14 @@ Result<AcmeConfig> LoadAcmeConfig(logical::Storage& s) {
   AcmeConfig c;
   if (!v || !v->is_object()) return c;
   const json::object& o = v->as_object();
-  c.enabled = Bool(o, "enabled", false);
-  if (o.contains("allowed_issuers")) c.allowed_issuers = Strings(o, "allowed_issuers");
-  if (o.contains("allowed_roles")) c.allowed_roles = Strings(o, "allowed_roles");
-  c.allow_role_ext_key_usage = Bool(o, "allow_role_ext_key_usage", false);
-  c.default_directory_policy = Str(o, "default_directory_policy");
-  c.dns_resolver = Str(o, "dns_resolver");
-  c.eab_policy = Str(o, "eab_policy");
-  c.max_ttl_seconds = Int(o, "max_ttl");
+  c.enabled = BoolOr(o, "enabled", false);
+  if (o.contains("allowed_issuers")) c.allowed_issuers = StringsOf(o, "allowed_issuers");
+  if (o.contains("allowed_roles")) c.allowed_roles = StringsOf(o, "allowed_roles");
+  c.allow_role_ext_key_usage = BoolOr(o, "allow_role_ext_key_usage", false);
+  c.default_directory_policy = StringOr(o, "default_directory_policy");
+  c.dns_resolver = StringOr(o, "dns_resolver");
+  c.eab_policy = StringOr(o, "eab_policy");
+  c.max_ttl_seconds = IntOr(o, "max_ttl");
   return c;
 }
 
@@ -108,8 +77,8 @@ Result<ClusterConfig> LoadClusterConfig(logical::Storage& s) {
   ARCA_ASSIGN_OR_RETURN(auto v, logical::GetJson(s, "config/cluster"));
   ClusterConfig c;
   if (v && v->is_object()) {
-    c.path = Str(v->as_object(), "path");
-    c.aia_path = Str(v->as_object(), "aia_path");
+    c.path = StringOr(v->as_object(), "path");
+    c.aia_path = StringOr(v->as_object(), "aia_path");
   }
   return c;
 }
@@ -121,14 +90,14 @@ Status SaveClusterConfig(logical::Storage& s, const ClusterConfig& c) {
 Result<std::optional<Account>> LoadAccount(logical::Storage& s, std::string_view id) {
   return LoadObject<Account>(s, Key(kAccounts, id), [](const json::object& o) {
     Account a;
-    a.id = Str(o, "id");
-    a.status = Str(o, "status");
-    a.contact = Strings(o, "contact");
-    a.jwk = Obj(o, "jwk");
-    a.thumbprint = Str(o, "thumbprint");
-    a.directory = Str(o, "directory");
-    a.eab_id = Str(o, "eab_id");
-    a.created = Int(o, "created");
+    a.id = StringOr(o, "id");
+    a.status = StringOr(o, "status");
+    a.contact = StringsOf(o, "contact");
+    a.jwk = ObjectOr(o, "jwk");
+    a.thumbprint = StringOr(o, "thumbprint");
+    a.directory = StringOr(o, "directory");
+    a.eab_id = StringOr(o, "eab_id");
+    a.created = IntOr(o, "created");
     return a;
   });
 }
@@ -138,7 +107,7 @@ Result<std::optional<std::string>> AccountIdForThumbprint(logical::Storage& s, s
 }
 
 Status SaveAccount(logical::Storage& s, const Account& a) {
-  json::object o{{"id", a.id},           {"status", a.status},       {"contact", Array(a.contact)},
+  json::object o{{"id", a.id},           {"status", a.status},       {"contact", ToJsonArray(a.contact)},
                  {"jwk", a.jwk},         {"thumbprint", a.thumbprint}, {"directory", a.directory},
                  {"eab_id", a.eab_id},   {"created", a.created}};
   ARCA_RETURN_IF_ERROR(logical::PutJson(s, Key(kAccounts, a.id), o));
@@ -148,23 +117,23 @@ Status SaveAccount(logical::Storage& s, const Account& a) {
 Result<std::optional<Order>> LoadOrder(logical::Storage& s, std::string_view id) {
   return LoadObject<Order>(s, Key(kOrders, id), [](const json::object& o) {
     Order r;
-    r.id = Str(o, "id");
-    r.account_id = Str(o, "account_id");
-    r.status = Str(o, "status");
-    r.expires = Int(o, "expires");
+    r.id = StringOr(o, "id");
+    r.account_id = StringOr(o, "account_id");
+    r.status = StringOr(o, "status");
+    r.expires = IntOr(o, "expires");
     if (const json::value* ids = o.if_contains("identifiers"); ids && ids->is_array()) {
       for (const auto& item : ids->as_array()) {
         if (!item.is_object()) continue;
-        r.identifiers.emplace_back(Str(item.as_object(), "type"), Str(item.as_object(), "value"));
+        r.identifiers.emplace_back(StringOr(item.as_object(), "type"), StringOr(item.as_object(), "value"));
       }
     }
-    r.authorization_ids = Strings(o, "authorizations");
-    r.not_before = Str(o, "not_before");
-    r.not_after = Str(o, "not_after");
-    r.serial = Str(o, "serial");
-    r.certificate_chain = Str(o, "certificate_chain");
-    r.certificate_expiry = Int(o, "certificate_expiry");
-    r.error = Obj(o, "error");
+    r.authorization_ids = StringsOf(o, "authorizations");
+    r.not_before = StringOr(o, "not_before");
+    r.not_after = StringOr(o, "not_after");
+    r.serial = StringOr(o, "serial");
+    r.certificate_chain = StringOr(o, "certificate_chain");
+    r.certificate_expiry = IntOr(o, "certificate_expiry");
+    r.error = ObjectOr(o, "error");
     return r;
   });
 }
@@ -177,7 +146,7 @@ Status SaveOrder(logical::Storage& s, const Order& r) {
                  {"status", r.status},
                  {"expires", r.expires},
                  {"identifiers", std::move(ids)},
-                 {"authorizations", Array(r.authorization_ids)},
+                 {"authorizations", ToJsonArray(r.authorization_ids)},
                  {"not_before", r.not_before},
                  {"not_after", r.not_after},
                  {"serial", r.serial},
@@ -199,19 +168,19 @@ Status DeleteOrder(logical::Storage& s, const Order& o) {
 Result<std::optional<Authorization>> LoadAuthorization(logical::Storage& s, std::string_view id) {
   return LoadObject<Authorization>(s, Key(kAuthorizations, id), [](const json::object& o) {
     Authorization a;
-    a.id = Str(o, "id");
-    a.account_id = Str(o, "account_id");
-    a.identifier_type = Str(o, "identifier_type");
-    a.identifier_value = Str(o, "identifier_value");
-    a.wildcard = Bool(o, "wildcard", false);
-    a.status = Str(o, "status");
-    a.expires = Int(o, "expires");
+    a.id = StringOr(o, "id");
+    a.account_id = StringOr(o, "account_id");
+    a.identifier_type = StringOr(o, "identifier_type");
+    a.identifier_value = StringOr(o, "identifier_value");
+    a.wildcard = BoolOr(o, "wildcard", false);
+    a.status = StringOr(o, "status");
+    a.expires = IntOr(o, "expires");
     if (const json::value* cs = o.if_contains("challenges"); cs && cs->is_array()) {
       for (const auto& item : cs->as_array()) {
         if (!item.is_object()) continue;
         const json::object& c = item.as_object();
-        a.challenges.push_back(Challenge{Str(c, "type"), Str(c, "token"), Str(c, "status"),
-                                         Str(c, "validated"), Obj(c, "error")});
+        a.challenges.push_back(Challenge{StringOr(c, "type"), StringOr(c, "token"), StringOr(c, "status"),
+                                         StringOr(c, "validated"), ObjectOr(c, "error")});
       }
     }
     return a;
@@ -238,10 +207,10 @@ Status SaveAuthorization(logical::Storage& s, const Authorization& a) {
 Result<std::optional<EabKey>> LoadEab(logical::Storage& s, std::string_view id) {
   return LoadObject<EabKey>(s, Key(kEab, id), [](const json::object& o) {
     EabKey k;
-    k.id = Str(o, "id");
-    k.key = Base64Decode(Str(o, "key")).value_or(std::string());
-    k.directory = Str(o, "directory");
-    k.created = Int(o, "created");
+    k.id = StringOr(o, "id");
+    k.key = Base64Decode(StringOr(o, "key")).value_or(std::string());
+    k.directory = StringOr(o, "directory");
+    k.created = IntOr(o, "created");
     return k;
   });
 }

@@ -37,11 +37,6 @@ AcmeResult<std::string> MemberB64(const json::object& o, std::string_view name) 
   return *decoded;
 }
 
-std::string MemberText(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
 struct Curve {
   std::string_view jwk_name;
   const char* group;
@@ -164,10 +159,10 @@ AcmeResult<Jwk> Jwk::FromJson(const json::object& jwk) {
     }
   }
   Jwk out;
-  out.kty_ = MemberText(jwk, "kty");
+  out.kty_ = StringOr(jwk, "kty");
   EVP_PKEY* raw = nullptr;
   if (out.kty_ == "EC") {
-    out.crv_ = MemberText(jwk, "crv");
+    out.crv_ = StringOr(jwk, "crv");
     const Curve* curve = FindCurve(out.crv_);
     if (curve == nullptr) {
       return MakeProblem("badPublicKey", "unsupported EC curve \"" + out.crv_ + "\"");
@@ -180,8 +175,8 @@ AcmeResult<Jwk> Jwk::FromJson(const json::object& jwk) {
       return MakeProblem("badPublicKey", "EC coordinates have the wrong length");
     }
     raw = EcKey(*curve, *x, *y);
-    out.json_ = {{"crv", out.crv_}, {"kty", "EC"}, {"x", MemberText(jwk, "x")},
-                 {"y", MemberText(jwk, "y")}};
+    out.json_ = {{"crv", out.crv_}, {"kty", "EC"}, {"x", StringOr(jwk, "x")},
+                 {"y", StringOr(jwk, "y")}};
   } else if (out.kty_ == "RSA") {
     auto n = MemberB64(jwk, "n");
     if (!n) return std::unexpected(n.error());
@@ -189,9 +184,9 @@ AcmeResult<Jwk> Jwk::FromJson(const json::object& jwk) {
     if (!e) return std::unexpected(e.error());
     if (n->size() < 256) return MakeProblem("badPublicKey", "RSA keys must be at least 2048 bits");
     raw = RsaKey(*n, *e);
-    out.json_ = {{"e", MemberText(jwk, "e")}, {"kty", "RSA"}, {"n", MemberText(jwk, "n")}};
+    out.json_ = {{"e", StringOr(jwk, "e")}, {"kty", "RSA"}, {"n", StringOr(jwk, "n")}};
   } else if (out.kty_ == "OKP") {
-    out.crv_ = MemberText(jwk, "crv");
+    out.crv_ = StringOr(jwk, "crv");
     if (out.crv_ != "Ed25519") {
       return MakeProblem("badPublicKey", "unsupported OKP curve \"" + out.crv_ + "\"");
     }
@@ -200,7 +195,7 @@ AcmeResult<Jwk> Jwk::FromJson(const json::object& jwk) {
     if (x->size() != 32) return MakeProblem("badPublicKey", "Ed25519 keys are 32 bytes");
     raw = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
                                       reinterpret_cast<const unsigned char*>(x->data()), 32);
-    out.json_ = {{"crv", "Ed25519"}, {"kty", "OKP"}, {"x", MemberText(jwk, "x")}};
+    out.json_ = {{"crv", "Ed25519"}, {"kty", "OKP"}, {"x", StringOr(jwk, "x")}};
   } else {
     return MakeProblem("badPublicKey", "unsupported JWK key type \"" + out.kty_ + "\"");
   }
@@ -272,14 +267,14 @@ AcmeResult<JwsMessage> ParseJws(const json::object& body) {
   if (!payload) return Malformed("the JWS payload is not base64url");
   msg.payload = std::move(*payload);
 
-  msg.alg = MemberText(msg.header, "alg");
+  msg.alg = StringOr(msg.header, "alg");
   if (msg.alg.empty() || msg.alg == "none" || msg.alg.starts_with("HS")) {
     return MakeProblem("badSignatureAlgorithm",
                        "unsupported JWS algorithm \"" + msg.alg + "\"");
   }
-  msg.nonce = MemberText(msg.header, "nonce");
+  msg.nonce = StringOr(msg.header, "nonce");
   if (msg.nonce.empty()) return MakeProblem("badNonce", "the JWS header has no nonce");
-  msg.url = MemberText(msg.header, "url");
+  msg.url = StringOr(msg.header, "url");
   if (msg.url.empty()) return Malformed("the JWS header has no url");
   const json::value* jwk = msg.header.if_contains("jwk");
   const json::value* kid = msg.header.if_contains("kid");
@@ -305,7 +300,7 @@ AcmeStatus VerifyJws(const JwsMessage& msg, const Jwk& key) {
 AcmeResult<std::string> VerifyExternalAccountBinding(
     const json::object& eab, const Jwk& account_key, std::string_view outer_url,
     const std::function<std::optional<std::string>(std::string_view kid)>& lookup_hmac_key) {
-  auto text = [&](std::string_view name) { return MemberText(eab, name); };
+  auto text = [&](std::string_view name) { return StringOr(eab, name); };
   auto header_text = Base64UrlDecode(text("protected"));
   auto payload = Base64UrlDecode(text("payload"));
   auto signature = Base64UrlDecode(text("signature"));
@@ -314,16 +309,16 @@ AcmeResult<std::string> VerifyExternalAccountBinding(
   }
   auto header = ParseJsonObject(*header_text);
   if (!header) return Malformed("externalAccountBinding header is not a JSON object");
-  if (MemberText(*header, "alg") != "HS256") {
+  if (StringOr(*header, "alg") != "HS256") {
     return MakeProblem("badSignatureAlgorithm", "externalAccountBinding must use HS256");
   }
   if (header->contains("nonce")) {
     return Malformed("externalAccountBinding must not carry a nonce");
   }
-  if (MemberText(*header, "url") != outer_url) {
+  if (StringOr(*header, "url") != outer_url) {
     return Malformed("externalAccountBinding url does not match the request url");
   }
-  std::string kid = MemberText(*header, "kid");
+  std::string kid = StringOr(*header, "kid");
   auto inner_key = ParseJsonObject(*payload);
   if (!inner_key) return Malformed("externalAccountBinding payload is not a JWK");
   auto parsed = Jwk::FromJson(*inner_key);
