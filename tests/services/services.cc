@@ -3,13 +3,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <csignal>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,8 +22,10 @@ namespace {
 std::string Quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -91,9 +94,10 @@ class Postgres : public DatabaseServer {
     std::ofstream(dir_ + "/pw") << admin_password_ << "\n";
     if (::geteuid() == 0 && ::chown((dir_ + "/pw").c_str(), uid_, gid_) != 0) return;
     std::string out;
-    int rc = Run(AsUser("postgres", std::string(kPgBin) + "/initdb -D " + dir_ + "/data -U " + admin_user_ +
-                                        " --pwfile=" + dir_ + "/pw -A scram-sha-256 --no-sync"),
-                 &out);
+    int rc = Run(
+        AsUser("postgres", std::string(kPgBin) + "/initdb -D " + dir_ + "/data -U " + admin_user_ +
+                               " --pwfile=" + dir_ + "/pw -A scram-sha-256 --no-sync"),
+        &out);
     if (rc != 0) {
       error_ = "initdb failed: " + out;
       return;
@@ -108,30 +112,35 @@ class Postgres : public DatabaseServer {
   }
   bool Start() override {
     std::string out;
-    int rc = Run(AsUser("postgres", std::string(kPgBin) + "/pg_ctl -D " + dir_ + "/data -l " + dir_ +
-                                        "/log -w -t 30 -o " +
-                                        Quote("-p " + std::to_string(port_) + " -k " + dir_ +
-                                              " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200") +
-                                        " start"),
-                 &out);
+    int rc =
+        Run(AsUser("postgres",
+                   std::string(kPgBin) + "/pg_ctl -D " + dir_ + "/data -l " + dir_ +
+                       "/log -w -t 30 -o " +
+                       Quote("-p " + std::to_string(port_) + " -k " + dir_ +
+                             " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200") +
+                       " start"),
+            &out);
     if (rc != 0) {
       std::string log;
       Run("cat " + dir_ + "/log", &log);
       error_ = "postgres did not start: " + out + log;
       return false;
     }
-    for (int i = 0; i < 100 && !PortOpen(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 100 && !PortOpen(port_); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     return PortOpen(port_);
   }
   void Stop() override {
-    Run(AsUser("postgres", std::string(kPgBin) + "/pg_ctl -D " + dir_ + "/data -m immediate -w stop"));
+    Run(AsUser("postgres",
+               std::string(kPgBin) + "/pg_ctl -D " + dir_ + "/data -m immediate -w stop"));
   }
   int Sql(const std::string& sql, std::string* out) const override {
     return SqlAs(admin_user_, admin_password_, sql, out);
   }
   int SqlAs(const std::string& user, const std::string& password, const std::string& sql,
             std::string* out) const override {
-    return Run("PGPASSWORD=" + Quote(password) + " PGCONNECT_TIMEOUT=5 psql -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " +
+    return Run("PGPASSWORD=" + Quote(password) +
+                   " PGCONNECT_TIMEOUT=5 psql -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " +
                    std::to_string(port_) + " -U " + Quote(user) + " -d postgres -c " + Quote(sql),
                out);
   }
@@ -154,7 +163,9 @@ class MariaDb : public DatabaseServer {
     }
     std::string out;
     const std::string user = ::geteuid() == 0 ? " --user=root" : "";
-    int rc = Run("mariadb-install-db --no-defaults --datadir=" + dir_ + "/data --auth-root-authentication-method=normal --skip-test-db" + user, &out);
+    int rc = Run("mariadb-install-db --no-defaults --datadir=" + dir_ +
+                     "/data --auth-root-authentication-method=normal --skip-test-db" + user,
+                 &out);
     if (rc != 0) {
       error_ = "mariadb-install-db failed: " + out;
       return;
@@ -164,7 +175,8 @@ class MariaDb : public DatabaseServer {
     // An admin reachable over TCP with a password, as the engine connects.
     rc = Run("mariadb --no-defaults -S " + dir_ + "/sock -u root -e " +
                  Quote("CREATE USER '" + admin_user_ + "'@'%' IDENTIFIED BY '" + admin_password_ +
-                       "'; GRANT ALL PRIVILEGES ON *.* TO '" + admin_user_ + "'@'%' WITH GRANT OPTION; FLUSH PRIVILEGES;"),
+                       "'; GRANT ALL PRIVILEGES ON *.* TO '" + admin_user_ +
+                       "'@'%' WITH GRANT OPTION; FLUSH PRIVILEGES;"),
              &out);
     if (rc != 0) {
       error_ = "creating the admin failed: " + out;
@@ -181,17 +193,21 @@ class MariaDb : public DatabaseServer {
     const std::string user = ::geteuid() == 0 ? " --user=root" : "";
     pid_ = ::fork();
     if (pid_ == 0) {
+      // The server must not outlive a test binary that crashes or is killed.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       std::string log = dir_ + "/log";
       FILE* f = std::freopen(log.c_str(), "a", stderr);
       (void)f;
       std::string cmd = "exec mariadbd --no-defaults --datadir=" + dir_ + "/data --socket=" + dir_ +
                         "/sock --port=" + std::to_string(port_) +
-                        " --bind-address=127.0.0.1 --skip-name-resolve --innodb-flush-log-at-trx-commit=0 --pid-file=" +
+                        " --bind-address=127.0.0.1 --skip-name-resolve "
+                        "--innodb-flush-log-at-trx-commit=0 --pid-file=" +
                         dir_ + "/pid" + user;
       ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    for (int i = 0; i < 300 && !PortOpen(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 300 && !PortOpen(port_); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (!PortOpen(port_)) {
       std::string log;
       Run("cat " + dir_ + "/log", &log);
@@ -212,8 +228,9 @@ class MariaDb : public DatabaseServer {
   }
   int SqlAs(const std::string& user, const std::string& password, const std::string& sql,
             std::string* out) const override {
-    return Run("mariadb --no-defaults --connect-timeout=5 -N -B -h 127.0.0.1 -P " + std::to_string(port_) + " -u " +
-                   Quote(user) + " -p" + Quote(password) + " -e " + Quote(sql),
+    return Run("mariadb --no-defaults --connect-timeout=5 -N -B -h 127.0.0.1 -P " +
+                   std::to_string(port_) + " -u " + Quote(user) + " -p" + Quote(password) + " -e " +
+                   Quote(sql),
                out);
   }
 

@@ -1,10 +1,11 @@
 // The database engine against real PostgreSQL and MariaDB servers started on loopback by
 // tests/services (a server that does not start fails the tests).
+#include "engines/database/database.h"
+
 #include <gtest/gtest.h>
 
 #include <thread>
 
-#include "engines/database/database.h"
 #include "engines/database/plugin.h"
 #include "logical/framework/framework_backend.h"
 #include "logical/storage.h"
@@ -32,7 +33,8 @@ class DbTest : public ::testing::Test {
     ASSERT_TRUE(b) << b.error().ToString();
     backend_ = std::move(*b);
   }
-  Result<logical::Response> Do(logical::Operation op, const std::string& path, json::object body = {}) {
+  Result<logical::Response> Do(logical::Operation op, const std::string& path,
+                               json::object body = {}) {
     logical::Request req;
     req.operation = op;
     req.path = path;
@@ -56,7 +58,8 @@ class DbTest : public ::testing::Test {
     req.secret_internal = issued.secret->internal_data;
     req.renew_increment = increment;
     req.lease_issue_time = std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count();
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
     return backend_->HandleRequest(req);
   }
   void ExpectBad(const std::string& path, json::object body, std::string_view needle) {
@@ -72,7 +75,8 @@ class DbTest : public ::testing::Test {
 };
 
 std::string PgUrl(const DatabaseServer& db) {
-  return "postgresql://{{username}}:{{password}}@127.0.0.1:" + std::to_string(db.port()) + "/postgres?sslmode=disable";
+  return "postgresql://{{username}}:{{password}}@127.0.0.1:" + std::to_string(db.port()) +
+         "/postgres?sslmode=disable";
 }
 std::string MyUrl(const DatabaseServer& db) {
   return "{{username}}:{{password}}@tcp(127.0.0.1:" + std::to_string(db.port()) + ")/";
@@ -85,7 +89,10 @@ TEST(DatabaseNaming, DefaultUsernameAndTemplates) {
   EXPECT_EQ(n.size(), std::string("v-token-readonly--1700000000").size() + 20);
   EXPECT_EQ(DefaultUsername("token", "readonly-role", 32, 1700000000).size(), 32u);
   EXPECT_NE(DefaultUsername("a", "b", 63, 1), DefaultUsername("a", "b", 63, 1));
-  auto t = RenderUsernameTemplate("app-{{.RoleName | uppercase}}-{{random 4}}-{{.DisplayName | truncate 3 | replace \"t\" \"T\"}}", "token", "ro", 1700000000123);
+  auto t = RenderUsernameTemplate(
+      "app-{{.RoleName | uppercase}}-{{random 4}}-{{.DisplayName | truncate 3 | replace \"t\" "
+      "\"T\"}}",
+      "token", "ro", 1700000000123);
   ASSERT_TRUE(t) << t.error().ToString();
   EXPECT_TRUE(t->starts_with("app-RO-")) << *t;
   EXPECT_TRUE(t->ends_with("-Tok")) << *t;
@@ -106,15 +113,17 @@ TEST(DatabaseNaming, Cron) {
 }
 
 TEST(DatabasePlugin, StatementSplittingAndTemplating) {
-  auto parts = SplitStatements("CREATE ROLE \"{{name}}\"; GRANT SELECT ON t TO \"{{name}}\";; SELECT ';'");
+  auto parts =
+      SplitStatements("CREATE ROLE \"{{name}}\"; GRANT SELECT ON t TO \"{{name}}\";; SELECT ';'");
   ASSERT_EQ(parts.size(), 3u);
   EXPECT_EQ(parts[2], "SELECT ';'");
   auto body = SplitStatements("DO $$BEGIN PERFORM 1; END$$; SELECT 2");
   ASSERT_EQ(body.size(), 2u);
   EXPECT_EQ(body[0], "DO $$BEGIN PERFORM 1; END$$");
-  EXPECT_EQ(ApplyTemplate("CREATE USER '{{ name }}' IDENTIFIED BY '{{password}}' UNTIL '{{expiration}}'",
-                          {"u", "p", "e"}),
-            "CREATE USER 'u' IDENTIFIED BY 'p' UNTIL 'e'");
+  EXPECT_EQ(
+      ApplyTemplate("CREATE USER '{{ name }}' IDENTIFIED BY '{{password}}' UNTIL '{{expiration}}'",
+                    {"u", "p", "e"}),
+      "CREATE USER 'u' IDENTIFIED BY 'p' UNTIL 'e'");
   EXPECT_EQ(UrlEscape("p@ss:w/rd"), "p%40ss%3Aw%2Frd");
 }
 
@@ -131,12 +140,13 @@ class Postgres : public DbTest {
                         {"username", db.admin_user()},
                         {"password", db.admin_password()},
                         {"allowed_roles", "ro,static-*"}});
-    Write("roles/ro", {{"db_name", "pg"},
-                       {"creation_statements",
-                        json::array{"CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"
-                                    " GRANT SELECT ON items TO \"{{name}}\";"}},
-                       {"default_ttl", "1h"},
-                       {"max_ttl", "24h"}});
+    Write("roles/ro",
+          {{"db_name", "pg"},
+           {"creation_statements", json::array{"CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD "
+                                               "'{{password}}' VALID UNTIL '{{expiration}}';"
+                                               " GRANT SELECT ON items TO \"{{name}}\";"}},
+           {"default_ttl", "1h"},
+           {"max_ttl", "24h"}});
   }
   DatabaseServer* db_ = nullptr;
 };
@@ -170,12 +180,16 @@ TEST_F(Postgres, CredentialsLoginSelectOnlyRenewAndRevoke) {
   EXPECT_NE(db_->SqlAs(user, "wrong", "SELECT 1"), 0);
 
   // Renew moves VALID UNTIL.
-  db_->Sql("SELECT extract(epoch from rolvaliduntil)::bigint FROM pg_roles WHERE rolname = '" + user + "'", &out);
+  db_->Sql("SELECT extract(epoch from rolvaliduntil)::bigint FROM pg_roles WHERE rolname = '" +
+               user + "'",
+           &out);
   const int64_t before = std::atoll(out.c_str());
   auto renewed = Lease(logical::Operation::kRenew, *issued, std::chrono::hours(5));
   ASSERT_TRUE(renewed) << renewed.error().ToString();
   EXPECT_EQ(renewed->secret->ttl, std::chrono::hours(5));
-  db_->Sql("SELECT extract(epoch from rolvaliduntil)::bigint FROM pg_roles WHERE rolname = '" + user + "'", &out);
+  db_->Sql("SELECT extract(epoch from rolvaliduntil)::bigint FROM pg_roles WHERE rolname = '" +
+               user + "'",
+           &out);
   EXPECT_GT(std::atoll(out.c_str()), before + 3 * 3600) << out;
 
   // Revoke drops the role; the login fails.
@@ -190,13 +204,15 @@ TEST_F(Postgres, BadInput) {
   // An unreachable host: the config is refused and not stored; its password is not echoed.
   auto r = Do(logical::Operation::kUpdate, "config/down",
               {{"plugin_name", "postgresql-database-plugin"},
-               {"connection_url", "postgresql://{{username}}:{{password}}@127.0.0.1:" + std::to_string(arca::testing::FreeTcpPort()) + "/postgres"},
+               {"connection_url", "postgresql://{{username}}:{{password}}@127.0.0.1:" +
+                                      std::to_string(arca::testing::FreeTcpPort()) + "/postgres"},
                {"username", "u"},
                {"password", "secret-password-123"},
                {"allowed_roles", "*"}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidRequest);
-  EXPECT_NE(r.error().message().find("database \"down\""), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("database \"down\""), std::string::npos)
+      << r.error().message();
   EXPECT_EQ(r.error().message().find("secret-password-123"), std::string::npos);
   EXPECT_FALSE(storage_.Get("config/down")->has_value());
   // Not in allowed_roles.
@@ -206,28 +222,39 @@ TEST_F(Postgres, BadInput) {
   EXPECT_NE(denied.error().message().find("other is not an allowed role"), std::string::npos);
   // Malformed statements: the database's error, and no user left behind.
   Write("roles/ro", {{"db_name", "pg"},
-                     {"creation_statements", json::array{"CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}'; GRANT SELEC ON items TO \"{{name}}\";"}}});
+                     {"creation_statements",
+                      json::array{"CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}'; "
+                                  "GRANT SELEC ON items TO \"{{name}}\";"}}});
   std::string before;
   db_->Sql("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'v-token-%'", &before);
   auto broken = Do(logical::Operation::kRead, "creds/ro");
   ASSERT_FALSE(broken);
   EXPECT_EQ(broken.error().kind(), ErrorKind::kInvalidRequest);
-  EXPECT_NE(broken.error().message().find("unrecognized privilege type"), std::string::npos) << broken.error().message();
+  EXPECT_NE(broken.error().message().find("unrecognized privilege type"), std::string::npos)
+      << broken.error().message();
   std::string after;
   db_->Sql("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'v-token-%'", &after);
   EXPECT_EQ(before, after);
   ExpectBad("roles/bad", {{"db_name", "pg"}}, "creation_statements");
   ExpectBad("roles/bad", {{"creation_statements", "x"}}, "database name");
-  ExpectBad("roles/bad", {{"db_name", "pg"}, {"creation_statements", "x"}, {"credential_type", "rsa_private_key"}}, "unsupported");
-  ExpectBad("roles/bad", {{"db_name", "pg"}, {"creation_statements", "x"}, {"default_ttl", "2h"}, {"max_ttl", "1h"}}, "max_ttl");
+  ExpectBad(
+      "roles/bad",
+      {{"db_name", "pg"}, {"creation_statements", "x"}, {"credential_type", "rsa_private_key"}},
+      "unsupported");
+  ExpectBad(
+      "roles/bad",
+      {{"db_name", "pg"}, {"creation_statements", "x"}, {"default_ttl", "2h"}, {"max_ttl", "1h"}},
+      "max_ttl");
   auto unknown = Do(logical::Operation::kRead, "creds/nope");
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message().find("unknown role"), std::string::npos);
 }
 
 TEST_F(Postgres, StaticRoleRotationAndRootRotation) {
-  db_->Sql("DROP ROLE IF EXISTS app_static; CREATE ROLE app_static WITH LOGIN PASSWORD 'initial-pw'");
-  Write("static-roles/static-app", {{"db_name", "pg"}, {"username", "app_static"}, {"rotation_period", "1h"}});
+  db_->Sql(
+      "DROP ROLE IF EXISTS app_static; CREATE ROLE app_static WITH LOGIN PASSWORD 'initial-pw'");
+  Write("static-roles/static-app",
+        {{"db_name", "pg"}, {"username", "app_static"}, {"rotation_period", "1h"}});
   auto c1 = Do(logical::Operation::kRead, "static-creds/static-app");
   ASSERT_TRUE(c1) << c1.error().ToString();
   const std::string p1(c1->data["password"].as_string());
@@ -236,34 +263,47 @@ TEST_F(Postgres, StaticRoleRotationAndRootRotation) {
   EXPECT_NE(db_->SqlAs("app_static", "initial-pw", "SELECT 1"), 0);  // rotated at creation
   EXPECT_EQ(db_->SqlAs("app_static", p1, "SELECT 1"), 0);
   Write("rotate-role/static-app", {});
-  const std::string p2(Do(logical::Operation::kRead, "static-creds/static-app")->data["password"].as_string());
+  const std::string p2(
+      Do(logical::Operation::kRead, "static-creds/static-app")->data["password"].as_string());
   EXPECT_NE(p1, p2);
   EXPECT_NE(db_->SqlAs("app_static", p1, "SELECT 1"), 0);
   EXPECT_EQ(db_->SqlAs("app_static", p2, "SELECT 1"), 0);
-  ExpectBad("static-roles/static-bad", {{"db_name", "pg"}, {"username", "app_static"}, {"rotation_period", "2s"}}, "5 seconds");
-  ExpectBad("static-roles/static-bad", {{"db_name", "pg"}, {"username", "app_static"}, {"rotation_schedule", "* *"}}, "5 fields");
-  ExpectBad("static-roles/notallowed", {{"db_name", "pg"}, {"username", "app_static"}, {"rotation_period", "1h"}}, "not an allowed role");
+  ExpectBad("static-roles/static-bad",
+            {{"db_name", "pg"}, {"username", "app_static"}, {"rotation_period", "2s"}},
+            "5 seconds");
+  ExpectBad("static-roles/static-bad",
+            {{"db_name", "pg"}, {"username", "app_static"}, {"rotation_schedule", "* *"}},
+            "5 fields");
+  ExpectBad("static-roles/notallowed",
+            {{"db_name", "pg"}, {"username", "app_static"}, {"rotation_period", "1h"}},
+            "not an allowed role");
 
   // rotate-root on a dedicated admin: the old password stops working, the engine keeps working.
-  db_->Sql("DROP ROLE IF EXISTS rootish; CREATE ROLE rootish WITH LOGIN SUPERUSER PASSWORD 'root-pw-1'");
+  db_->Sql(
+      "DROP ROLE IF EXISTS rootish; CREATE ROLE rootish WITH LOGIN SUPERUSER PASSWORD 'root-pw-1'");
   Write("config/pg2", {{"plugin_name", "postgresql-database-plugin"},
                        {"connection_url", PgUrl(*db_)},
                        {"username", "rootish"},
                        {"password", "root-pw-1"},
                        {"allowed_roles", "ro2"}});
-  Write("roles/ro2", {{"db_name", "pg2"}, {"creation_statements", "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}';"}});
+  Write("roles/ro2",
+        {{"db_name", "pg2"},
+         {"creation_statements", "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}';"}});
   Write("rotate-root/pg2", {});
   EXPECT_NE(db_->SqlAs("rootish", "root-pw-1", "SELECT 1"), 0);
   auto after = Do(logical::Operation::kRead, "creds/ro2");
   ASSERT_TRUE(after) << after.error().ToString();
-  EXPECT_EQ(db_->SqlAs(std::string(after->data["username"].as_string()), std::string(after->data["password"].as_string()), "SELECT 1"), 0);
+  EXPECT_EQ(db_->SqlAs(std::string(after->data["username"].as_string()),
+                       std::string(after->data["password"].as_string()), "SELECT 1"),
+            0);
 }
 
 TEST_F(Postgres, RevokeIsIdempotentAndHandlesOwnedObjects) {
   Write("roles/ro", {{"db_name", "pg"},
                      {"creation_statements",
                       json::array{"CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}';"
-                                  " GRANT SELECT ON items TO \"{{name}}\"; GRANT CREATE ON SCHEMA public TO \"{{name}}\";"}}});
+                                  " GRANT SELECT ON items TO \"{{name}}\"; GRANT CREATE ON SCHEMA "
+                                  "public TO \"{{name}}\";"}}});
   auto issued = Do(logical::Operation::kRead, "creds/ro");
   ASSERT_TRUE(issued) << issued.error().ToString();
   const std::string user(issued->data["username"].as_string());
@@ -285,7 +325,8 @@ TEST_F(Postgres, RevokeIsIdempotentAndHandlesOwnedObjects) {
 }
 
 TEST_F(Postgres, ListDeleteAndReset) {
-  Write("roles/ro-extra", {{"db_name", "pg"}, {"creation_statements", "CREATE ROLE \"{{name}}\";"}});
+  Write("roles/ro-extra",
+        {{"db_name", "pg"}, {"creation_statements", "CREATE ROLE \"{{name}}\";"}});
   auto list = Do(logical::Operation::kList, "roles/");
   ASSERT_TRUE(list);
   EXPECT_EQ(list->data["keys"].as_array().size(), 2u);
@@ -307,7 +348,8 @@ TEST_F(Postgres, ListDeleteAndReset) {
 
 TEST_F(Postgres, PeriodicRotatesDueStaticRoles) {
   db_->Sql("DROP ROLE IF EXISTS app_cron; CREATE ROLE app_cron WITH LOGIN PASSWORD 'initial-pw'");
-  Write("static-roles/static-cron", {{"db_name", "pg"}, {"username", "app_cron"}, {"rotation_schedule", "*/5 * * * *"}});
+  Write("static-roles/static-cron",
+        {{"db_name", "pg"}, {"username", "app_cron"}, {"rotation_schedule", "*/5 * * * *"}});
   auto c1 = Do(logical::Operation::kRead, "static-creds/static-cron");
   ASSERT_TRUE(c1);
   EXPECT_LE(c1->data["ttl"].as_int64(), 300);
@@ -315,7 +357,8 @@ TEST_F(Postgres, PeriodicRotatesDueStaticRoles) {
   const std::string p1(c1->data["password"].as_string());
   // Not due yet: the periodic hook leaves it alone.
   backend_->Periodic(storage_);
-  EXPECT_EQ(Do(logical::Operation::kRead, "static-creds/static-cron")->data["password"].as_string(), p1);
+  EXPECT_EQ(Do(logical::Operation::kRead, "static-creds/static-cron")->data["password"].as_string(),
+            p1);
   // Make it due, as if time had passed.
   auto stored = logical::GetJson(storage_, "static-role/static-cron");
   ASSERT_TRUE(stored && *stored);
@@ -323,7 +366,8 @@ TEST_F(Postgres, PeriodicRotatesDueStaticRoles) {
   o["next_rotation"] = 1;
   ASSERT_TRUE(logical::PutJson(storage_, "static-role/static-cron", o));
   backend_->Periodic(storage_);
-  const std::string p2(Do(logical::Operation::kRead, "static-creds/static-cron")->data["password"].as_string());
+  const std::string p2(
+      Do(logical::Operation::kRead, "static-creds/static-cron")->data["password"].as_string());
   EXPECT_NE(p1, p2);
   EXPECT_NE(db_->SqlAs("app_cron", p1, "SELECT 1"), 0);
   EXPECT_EQ(db_->SqlAs("app_cron", p2, "SELECT 1"), 0);
@@ -331,7 +375,8 @@ TEST_F(Postgres, PeriodicRotatesDueStaticRoles) {
   auto missing = Do(logical::Operation::kUpdate, "static-roles/static-missing",
                     {{"db_name", "pg"}, {"username", "no_such_user"}, {"rotation_period", "1h"}});
   ASSERT_FALSE(missing);
-  EXPECT_NE(missing.error().message().find("does not exist"), std::string::npos) << missing.error().message();
+  EXPECT_NE(missing.error().message().find("does not exist"), std::string::npos)
+      << missing.error().message();
   EXPECT_FALSE(storage_.Get("static-role/static-missing")->has_value());
 }
 
@@ -353,15 +398,21 @@ TEST(PostgresDown, ClearErrorWhileDownAndRecovery) {
     return backend->HandleRequest(req);
   };
   ASSERT_TRUE(call(logical::Operation::kUpdate, "config/pg",
-                   {{"plugin_name", "postgresql-database-plugin"}, {"connection_url", PgUrl(*db)},
-                    {"username", db->admin_user()}, {"password", db->admin_password()}, {"allowed_roles", "*"}}));
-  ASSERT_TRUE(call(logical::Operation::kUpdate, "roles/r",
-                   {{"db_name", "pg"}, {"creation_statements", "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}';"}}));
+                   {{"plugin_name", "postgresql-database-plugin"},
+                    {"connection_url", PgUrl(*db)},
+                    {"username", db->admin_user()},
+                    {"password", db->admin_password()},
+                    {"allowed_roles", "*"}}));
+  ASSERT_TRUE(call(
+      logical::Operation::kUpdate, "roles/r",
+      {{"db_name", "pg"},
+       {"creation_statements", "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}';"}}));
   ASSERT_TRUE(call(logical::Operation::kRead, "creds/r", {}));
   db->Stop();
   auto down = call(logical::Operation::kRead, "creds/r", {});
   ASSERT_FALSE(down);
-  EXPECT_NE(down.error().message().find("database \"pg\""), std::string::npos) << down.error().message();
+  EXPECT_NE(down.error().message().find("database \"pg\""), std::string::npos)
+      << down.error().message();
   EXPECT_EQ(down.error().message().find(db->admin_password()), std::string::npos);
   // Other paths keep answering.
   EXPECT_TRUE(call(logical::Operation::kRead, "roles/r", {}));
@@ -377,7 +428,9 @@ class Maria : public DbTest {
     DatabaseServer& db = arca::testing::SharedMariaDb();
     ASSERT_TRUE(db.ok()) << db.error();
     db_ = &db;
-    db.Sql("CREATE DATABASE IF NOT EXISTS app; CREATE TABLE IF NOT EXISTS app.items(id int); INSERT INTO app.items VALUES (1);");
+    db.Sql(
+        "CREATE DATABASE IF NOT EXISTS app; CREATE TABLE IF NOT EXISTS app.items(id int); INSERT "
+        "INTO app.items VALUES (1);");
   }
   DatabaseServer* db_ = nullptr;
 };
@@ -389,8 +442,9 @@ TEST_F(Maria, CredentialsAndRevocation) {
                       {"password", db_->admin_password()},
                       {"allowed_roles", "*"}});
   Write("roles/reader", {{"db_name", "my"},
-                         {"creation_statements", json::array{"CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';",
-                                                             "GRANT SELECT ON app.* TO '{{name}}'@'%';"}}});
+                         {"creation_statements",
+                          json::array{"CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';",
+                                      "GRANT SELECT ON app.* TO '{{name}}'@'%';"}}});
   auto issued = Do(logical::Operation::kRead, "creds/reader");
   ASSERT_TRUE(issued) << issued.error().ToString();
   const std::string user(issued->data["username"].as_string());
@@ -407,7 +461,9 @@ TEST_F(Maria, CredentialsAndRevocation) {
                           {"username", db_->admin_user()},
                           {"password", db_->admin_password()},
                           {"allowed_roles", "*"}});
-  Write("roles/leg", {{"db_name", "legacy"}, {"creation_statements", "CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';"}});
+  Write("roles/leg",
+        {{"db_name", "legacy"},
+         {"creation_statements", "CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';"}});
   auto legacy = Do(logical::Operation::kRead, "creds/leg");
   ASSERT_TRUE(legacy) << legacy.error().ToString();
   EXPECT_LE(legacy->data["username"].as_string().size(), 16u);
@@ -415,7 +471,8 @@ TEST_F(Maria, CredentialsAndRevocation) {
   Write("roles/broken", {{"db_name", "my"}, {"creation_statements", "CREATE USR '{{name}}'@'%';"}});
   auto broken = Do(logical::Operation::kRead, "creds/broken");
   ASSERT_FALSE(broken);
-  EXPECT_NE(broken.error().message().find("SQL syntax"), std::string::npos) << broken.error().message();
+  EXPECT_NE(broken.error().message().find("SQL syntax"), std::string::npos)
+      << broken.error().message();
 }
 
 }  // namespace

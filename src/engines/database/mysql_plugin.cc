@@ -63,7 +63,8 @@ Result<Dsn> ParseDsn(const std::string& dsn, const std::string& user, const std:
     out.socket = addr.substr(5, addr.size() - 6);
     out.host = "localhost";
   } else if (!addr.empty()) {
-    return std::unexpected(InvalidRequest("connection_url must look like {{username}}:{{password}}@tcp(host:port)/"));
+    return std::unexpected(
+        InvalidRequest("connection_url must look like {{username}}:{{password}}@tcp(host:port)/"));
   }
   return out;
 }
@@ -73,14 +74,16 @@ class MysqlPlugin : public DatabasePlugin {
   explicit MysqlPlugin(size_t max_username) : max_username_(max_username) {}
 
   Status Initialize(const ConnectionSettings& settings, bool verify) override {
-    if (settings.connection_url.empty()) return std::unexpected(InvalidRequest("connection_url cannot be empty"));
+    if (settings.connection_url.empty())
+      return std::unexpected(InvalidRequest("connection_url cannot be empty"));
     ARCA_RETURN_IF_ERROR(ParseDsn(settings.connection_url, settings.username, settings.password));
     {
       std::lock_guard lock(mu_);
       settings_ = settings;
     }
     pool_ = std::make_unique<Pool<MyConn>>([this] { return Dial(); }, settings.max_open_connections,
-                                           settings.max_idle_connections, settings.max_connection_lifetime);
+                                           settings.max_idle_connections,
+                                           settings.max_connection_lifetime);
     if (verify) {
       auto lease = pool_->Acquire();
       if (!lease) return std::unexpected(lease.error());
@@ -97,7 +100,8 @@ class MysqlPlugin : public DatabasePlugin {
     return buf;
   }
 
-  Status Execute(const std::vector<std::string>& statements, const StatementValues& values) override {
+  Status Execute(const std::vector<std::string>& statements,
+                 const StatementValues& values) override {
     BlockingScope blocking;
     ARCA_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
     auto run = [&](const std::string& sql) -> Status {
@@ -108,7 +112,8 @@ class MysqlPlugin : public DatabasePlugin {
           lease.MarkBroken();
           return std::unexpected(Error(ErrorKind::kUpstream, Prefix() + msg));
         }
-        return std::unexpected(InvalidRequest(Prefix() + "Error " + std::to_string(err) + ": " + msg));
+        return std::unexpected(
+            InvalidRequest(Prefix() + "Error " + std::to_string(err) + ": " + msg));
       }
       if (MYSQL_RES* res = mysql_store_result(lease->conn)) mysql_free_result(res);
       return {};
@@ -169,7 +174,8 @@ class MysqlPlugin : public DatabasePlugin {
     if (mysql_real_connect(conn->conn, dsn.host.c_str(), dsn.user.c_str(), dsn.password.c_str(),
                            dsn.db.empty() ? nullptr : dsn.db.c_str(), dsn.port,
                            dsn.socket.empty() ? nullptr : dsn.socket.c_str(), 0) == nullptr) {
-      return std::unexpected(InvalidRequest(Prefix() + "error verifying connection: " + mysql_error(conn->conn)));
+      return std::unexpected(
+          InvalidRequest(Prefix() + "error verifying connection: " + mysql_error(conn->conn)));
     }
     return conn;
   }

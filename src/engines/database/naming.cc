@@ -10,7 +10,8 @@
 namespace arca::engines::database {
 namespace {
 
-constexpr std::string_view kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::string_view kAlnum =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 std::string RandomAlnum(size_t n) {
   std::string bytes = crypto::RandomBytesString(n * 2);
@@ -53,7 +54,8 @@ Result<std::string> RenderUsernameTemplate(std::string_view tmpl, std::string_vi
     }
     out.append(tmpl.substr(i, open - i));
     size_t close = tmpl.find("}}", open);
-    if (close == std::string_view::npos) return std::unexpected(InvalidRequest("username_template: unclosed {{"));
+    if (close == std::string_view::npos)
+      return std::unexpected(InvalidRequest("username_template: unclosed {{"));
     std::string expr(tmpl.substr(open + 2, close - open - 2));
     i = close + 2;
     std::vector<std::string> stages;
@@ -78,10 +80,12 @@ Result<std::string> RenderUsernameTemplate(std::string_view tmpl, std::string_vi
       value = GenerateUuid();
     } else if (head.starts_with("random ")) {
       int n = std::atoi(head.substr(7).c_str());
-      if (n <= 0 || n > 100) return std::unexpected(InvalidRequest("username_template: bad random length"));
+      if (n <= 0 || n > 100)
+        return std::unexpected(InvalidRequest("username_template: bad random length"));
       value = RandomAlnum(static_cast<size_t>(n));
     } else {
-      return std::unexpected(InvalidRequest("username_template: unsupported expression \"" + head + "\""));
+      return std::unexpected(
+          InvalidRequest("username_template: unsupported expression \"" + head + "\""));
     }
     for (size_t s = 1; s < stages.size(); ++s) {
       const std::string& f = stages[s];
@@ -95,24 +99,30 @@ Result<std::string> RenderUsernameTemplate(std::string_view tmpl, std::string_vi
         for (char& c : value) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       } else if (f.starts_with("replace ")) {
         // replace "from" "to"
-        size_t q1 = f.find('"'), q2 = f.find('"', q1 + 1), q3 = f.find('"', q2 + 1), q4 = f.find('"', q3 + 1);
-        if (q4 == std::string::npos) return std::unexpected(InvalidRequest("username_template: replace needs two quoted strings"));
+        size_t q1 = f.find('"'), q2 = f.find('"', q1 + 1), q3 = f.find('"', q2 + 1),
+               q4 = f.find('"', q3 + 1);
+        if (q4 == std::string::npos)
+          return std::unexpected(
+              InvalidRequest("username_template: replace needs two quoted strings"));
         std::string from = f.substr(q1 + 1, q2 - q1 - 1), to = f.substr(q3 + 1, q4 - q3 - 1);
         if (!from.empty()) {
           std::string r;
           size_t pos = 0;
-          for (size_t hit; (hit = value.find(from, pos)) != std::string::npos; pos = hit + from.size()) {
+          for (size_t hit; (hit = value.find(from, pos)) != std::string::npos;
+               pos = hit + from.size()) {
             r += value.substr(pos, hit - pos) + to;
           }
           value = r + value.substr(pos);
         }
       } else {
-        return std::unexpected(InvalidRequest("username_template: unsupported filter \"" + f + "\""));
+        return std::unexpected(
+            InvalidRequest("username_template: unsupported filter \"" + f + "\""));
       }
     }
     out += value;
   }
-  if (out.empty()) return std::unexpected(InvalidRequest("username_template produced an empty name"));
+  if (out.empty())
+    return std::unexpected(InvalidRequest("username_template produced an empty name"));
   return out;
 }
 
@@ -142,7 +152,9 @@ Result<std::set<int>> CronField(std::string_view field, int lo, int hi) {
       b = dash == std::string::npos ? a : std::atoi(part.substr(dash + 1).c_str());
       if (dash == std::string::npos && step > 1) b = hi;
     }
-    if (a < lo || b > hi || a > b) return std::unexpected(InvalidRequest("cron value out of range in \"" + std::string(field) + "\""));
+    if (a < lo || b > hi || a > b)
+      return std::unexpected(
+          InvalidRequest("cron value out of range in \"" + std::string(field) + "\""));
     for (int v = a; v <= b; v += step) out.insert(v);
   }
   return out;
@@ -162,7 +174,9 @@ Result<int64_t> NextCronTime(std::string_view expr, int64_t after) {
     }
   }
   if (!cur.empty()) fields.push_back(cur);
-  if (fields.size() != 5) return std::unexpected(InvalidRequest("rotation_schedule must have 5 fields (minute hour day month weekday)"));
+  if (fields.size() != 5)
+    return std::unexpected(
+        InvalidRequest("rotation_schedule must have 5 fields (minute hour day month weekday)"));
   ARCA_ASSIGN_OR_RETURN(auto minutes, CronField(fields[0], 0, 59));
   ARCA_ASSIGN_OR_RETURN(auto hours, CronField(fields[1], 0, 23));
   ARCA_ASSIGN_OR_RETURN(auto days, CronField(fields[2], 1, 31));
@@ -175,7 +189,9 @@ Result<int64_t> NextCronTime(std::string_view expr, int64_t after) {
     std::time_t tt = t;
     std::tm tm{};
     gmtime_r(&tt, &tm);
-    if (!minutes.contains(tm.tm_min) || !hours.contains(tm.tm_hour) || !months.contains(tm.tm_mon + 1)) continue;
+    if (!minutes.contains(tm.tm_min) || !hours.contains(tm.tm_hour) ||
+        !months.contains(tm.tm_mon + 1))
+      continue;
     bool dom = days.contains(tm.tm_mday), dow = weekdays.contains(tm.tm_wday);
     bool day_ok = (dom_any || dow_any) ? (dom && dow) : (dom || dow);
     if (day_ok) return t;

@@ -27,7 +27,7 @@ struct ConnectionSettings {
   std::string username;
   std::string password;
   int max_open_connections = 4;
-  int max_idle_connections = 0;  // 0: same as max_open_connections
+  int max_idle_connections = 0;                     // 0: same as max_open_connections
   std::chrono::seconds max_connection_lifetime{0};  // 0: unlimited
   std::chrono::seconds connect_timeout{5};
   bool disable_escaping = false;  // insert {{username}}/{{password}} into URLs without escaping
@@ -52,7 +52,8 @@ class DatabasePlugin {
   virtual std::string FormatExpiration(int64_t unix_seconds) const = 0;
   // Runs `statements` (each may hold several ';'-separated statements) in one transaction where
   // the database allows, with `values` substituted.
-  virtual Status Execute(const std::vector<std::string>& statements, const StatementValues& values) = 0;
+  virtual Status Execute(const std::vector<std::string>& statements,
+                         const StatementValues& values) = 0;
 
   // Defaults when a role gives no statements.
   virtual std::vector<std::string> DefaultRevocationStatements() const = 0;
@@ -60,7 +61,9 @@ class DatabasePlugin {
   virtual std::vector<std::string> DefaultRotationStatements() const = 0;  // static roles
   virtual std::vector<std::string> DefaultRootRotationStatements() const = 0;
   // Removes a user that creation left behind after a failure (the rollback default).
-  virtual std::vector<std::string> DefaultRollbackStatements() const { return DefaultRevocationStatements(); }
+  virtual std::vector<std::string> DefaultRollbackStatements() const {
+    return DefaultRevocationStatements();
+  }
 
   // Updates the plugin's own credentials after a root rotation (the pool reconnects).
   virtual void SetRootPassword(const std::string& password) = 0;

@@ -64,7 +64,8 @@ std::vector<std::string> SplitStatements(std::string_view text) {
       if (end != std::string_view::npos) {
         std::string_view tag = text.substr(i, end - i + 1);
         bool word = true;
-        for (char t : tag.substr(1, tag.size() - 2)) word = word && (std::isalnum(static_cast<unsigned char>(t)) || t == '_');
+        for (char t : tag.substr(1, tag.size() - 2))
+          word = word && (std::isalnum(static_cast<unsigned char>(t)) || t == '_');
         if (word) {
           dollar = std::string(tag);
           current += dollar;

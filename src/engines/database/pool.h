@@ -28,7 +28,9 @@ class Pool {
   class Lease {
    public:
     Lease(Pool* pool, Entry entry) : pool_(pool), entry_(std::move(entry)) {}
-    Lease(Lease&& o) noexcept : pool_(o.pool_), entry_(std::move(o.entry_)), broken_(o.broken_) { o.pool_ = nullptr; }
+    Lease(Lease&& o) noexcept : pool_(o.pool_), entry_(std::move(o.entry_)), broken_(o.broken_) {
+      o.pool_ = nullptr;
+    }
     Lease& operator=(Lease&&) = delete;
     ~Lease() {
       if (pool_ != nullptr) pool_->Return(std::move(entry_), broken_);
@@ -92,9 +94,10 @@ class Pool {
  private:
   void Return(Entry e, bool broken) {
     std::lock_guard lock(mu_);
-    const bool expired = max_lifetime_.count() > 0 &&
-                         std::chrono::steady_clock::now() - e.born > max_lifetime_;
-    if (broken || expired || closed_ || static_cast<int>(idle_.size()) >= max_idle_ || e.born < reset_at_) {
+    const bool expired =
+        max_lifetime_.count() > 0 && std::chrono::steady_clock::now() - e.born > max_lifetime_;
+    if (broken || expired || closed_ || static_cast<int>(idle_.size()) >= max_idle_ ||
+        e.born < reset_at_) {
       --open_;
     } else {
       idle_.push_back(std::move(e));
@@ -108,9 +111,9 @@ class Pool {
   const std::chrono::seconds max_lifetime_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Entry> idle_;  // guarded by mu_
-  int open_ = 0;            // guarded by mu_
-  bool closed_ = false;     // guarded by mu_
+  std::deque<Entry> idle_;                            // guarded by mu_
+  int open_ = 0;                                      // guarded by mu_
+  bool closed_ = false;                               // guarded by mu_
   std::chrono::steady_clock::time_point reset_at_{};  // guarded by mu_
 };
 

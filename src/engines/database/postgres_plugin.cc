@@ -29,13 +29,15 @@ std::string Trimmed(const char* msg) {
 class PostgresPlugin : public DatabasePlugin {
  public:
   Status Initialize(const ConnectionSettings& settings, bool verify) override {
-    if (settings.connection_url.empty()) return std::unexpected(InvalidRequest("connection_url cannot be empty"));
+    if (settings.connection_url.empty())
+      return std::unexpected(InvalidRequest("connection_url cannot be empty"));
     {
       std::lock_guard lock(mu_);
       settings_ = settings;
     }
     pool_ = std::make_unique<Pool<PgConn>>([this] { return Dial(); }, settings.max_open_connections,
-                                           settings.max_idle_connections, settings.max_connection_lifetime);
+                                           settings.max_idle_connections,
+                                           settings.max_connection_lifetime);
     if (verify) {
       auto lease = pool_->Acquire();
       if (!lease) return std::unexpected(lease.error());
@@ -52,7 +54,8 @@ class PostgresPlugin : public DatabasePlugin {
     return buf;
   }
 
-  Status Execute(const std::vector<std::string>& statements, const StatementValues& values) override {
+  Status Execute(const std::vector<std::string>& statements,
+                 const StatementValues& values) override {
     BlockingScope blocking;
     ARCA_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
     auto run = [&](const std::string& sql) -> Status {
@@ -141,8 +144,10 @@ $$;)",
       std::lock_guard lock(mu_);
       s = settings_;
     }
-    std::string url = ApplyTemplate(s.connection_url, s.disable_escaping ? StatementValues{s.username, s.password, ""}
-                                                                : StatementValues{UrlEscape(s.username), UrlEscape(s.password), ""});
+    std::string url = ApplyTemplate(
+        s.connection_url, s.disable_escaping
+                              ? StatementValues{s.username, s.password, ""}
+                              : StatementValues{UrlEscape(s.username), UrlEscape(s.password), ""});
     // connect_timeout is a libpq parameter; append it to URLs and keyword strings alike.
     const bool is_uri = url.starts_with("postgres://") || url.starts_with("postgresql://");
     if (url.find("connect_timeout") == std::string::npos) {
@@ -152,11 +157,13 @@ $$;)",
     auto conn = std::make_unique<PgConn>();
     conn->conn = PQconnectdb(url.c_str());
     // NOTICEs (e.g. "role does not exist, skipping") are not errors; keep them off stderr.
-    PQsetNoticeProcessor(conn->conn, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn->conn, [](void*, const char*) {}, nullptr);
     if (PQstatus(conn->conn) != CONNECTION_OK) {
       std::string msg = Trimmed(PQerrorMessage(conn->conn));
       // Never echo the URL: libpq's message names host and port, not the password.
-      return std::unexpected(Error(ErrorKind::kInvalidRequest, Prefix() + "error verifying connection: " + msg));
+      return std::unexpected(
+          Error(ErrorKind::kInvalidRequest, Prefix() + "error verifying connection: " + msg));
     }
     // A statement that hangs (a lock held elsewhere) must not hold a worker forever.
     PQclear(PQexec(conn->conn, "SET statement_timeout = '30s'"));
