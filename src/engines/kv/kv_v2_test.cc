@@ -80,6 +80,7 @@ TEST_F(KvV2Test, WriteResponseAndTimeFormat) {
                        "deletion_time":"","destroyed":false,"version":1})"));
   EXPECT_EQ(v2::FormatTime(0), "");
   EXPECT_EQ(v2::FormatTime(1'000'000'005), "1970-01-01T00:00:01.000000005Z");
+  EXPECT_EQ(v2::FormatTime(1'700'000'000'123'456'789), "2023-11-14T22:13:20.123456789Z");
 }
 
 TEST_F(KvV2Test, VersionsAndReadByVersion) {
