@@ -24,7 +24,9 @@ class Acme : public DevServerTest {
  protected:
   void SetUp() override {
     challenge_port_ = FreePort();
+    tls_port_ = FreePort();
     server_env_["ARCA_ACME_HTTP01_PORT"] = std::to_string(challenge_port_);
+    server_env_["ARCA_ACME_TLSALPN01_PORT"] = std::to_string(tls_port_);
     DevServerTest::SetUp();
     ASSERT_FALSE(HasFailure());
     Ok({"secrets", "enable", "pki"});
@@ -37,10 +39,12 @@ class Acme : public DevServerTest {
   }
   std::string Base() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // lego with this test's server, account store and challenge port.
-  Shell Lego(const std::string& args) {
+  Shell Lego(const std::string& args, bool tls_alpn = false) {
+    const std::string challenge = tls_alpn ? "--tls --tls.port 127.0.0.1:" + std::to_string(tls_port_)
+                                           : "--http --http.port 127.0.0.1:" + std::to_string(challenge_port_);
     return Sh("lego --accept-tos --email acme-test@example.com --server " + Base() +
-               "/v1/pki/acme/directory --domains localhost --http --http.port 127.0.0.1:" +
-               std::to_string(challenge_port_) + " --path " + dir_.File("lego") + " " + args);
+              "/v1/pki/acme/directory --domains localhost " + challenge + " --path " + dir_.File("lego") +
+              " " + args);
   }
   std::string CertPath() const { return dir_.File("lego") + "/certificates/localhost.crt"; }
   std::string Serial(const std::string& cert) {
@@ -59,6 +63,7 @@ class Acme : public DevServerTest {
   }
 
   int challenge_port_ = 0;
+  int tls_port_ = 0;
   std::string root_pem_;
 };
 
@@ -101,6 +106,15 @@ TEST_F(Acme, LegoObtainsRenewsAndRevokes) {
     if (c != ':') upper += static_cast<char>(std::toupper(c));
   }
   EXPECT_NE(crl.out.find(upper), std::string::npos) << crl.out;
+}
+
+TEST_F(Acme, LegoObtainsACertificateWithTlsAlpn01) {
+  Ok({"write", "pki/config/acme", "enabled=true", "eab_policy=not-required"});
+  Shell run = Lego("run", /*tls_alpn=*/true);
+  ASSERT_EQ(run.code, 0) << run.out;
+  EXPECT_NE(run.out.find("tls-alpn-01"), std::string::npos) << run.out;
+  Shell verify = Sh("openssl verify -CAfile " + root_pem_ + " " + CertPath());
+  EXPECT_EQ(verify.code, 0) << verify.out;
 }
 
 TEST_F(Acme, ExternalAccountBindingIsEnforced) {

@@ -1,4 +1,4 @@
-// AcmeServer: orders, authorizations, http-01 challenges, finalization (CSR -> PkiInternal),
+// AcmeServer: orders, authorizations, http-01 and tls-alpn-01 challenges, finalization (CSR -> PkiInternal),
 // certificate download and revocation (RFC 8555 §7.4-7.6).
 #include <arpa/inet.h>
 #include <openssl/bn.h>
@@ -214,6 +214,9 @@ AcmeResult<AcmeServer::Reply> AcmeServer::NewOrder(Call& c) {
     a.identifier_value = v;
     a.expires = order.expires;
     a.challenges.push_back(Challenge{"http-01", Base64UrlEncode(crypto::RandomBytesString(32))});
+    if (t == "dns") {  // RFC 8737 defines tls-alpn-01 for DNS names (IPs need reverse-DNS SNI)
+      a.challenges.push_back(Challenge{"tls-alpn-01", Base64UrlEncode(crypto::RandomBytesString(32))});
+    }
     order.authorization_ids.push_back(a.id);
     authzs.push_back(std::move(a));
   }
@@ -433,7 +436,10 @@ AcmeResult<AcmeServer::Reply> AcmeServer::PostChallenge(Call& c) {
   const std::string key_authorization = it->token + "." + c.account_key->Thumbprint();
   std::string host = a.identifier_value;
   if (a.identifier_type == "ip" && host.find(':') != std::string::npos) host = "[" + host + "]";
-  AcmeStatus verdict = options_.validate_http01(host, options_.http01_port, it->token, key_authorization);
+  AcmeStatus verdict =
+      type == "tls-alpn-01"
+          ? options_.validate_tls_alpn01(host, options_.tls_alpn01_port, it->token, key_authorization)
+          : options_.validate_http01(host, options_.http01_port, it->token, key_authorization);
 
   std::lock_guard lock(mu_);
   auto reloaded = LoadAuthorization(c.storage, authz_id);

@@ -8,6 +8,7 @@
 #include "common/uuid.h"
 #include "engines/pki/acme/acme_internal.h"
 #include "engines/pki/acme/http01.h"
+#include "engines/pki/acme/tls_alpn01.h"
 
 namespace arca::pki::acme {
 
@@ -52,10 +53,14 @@ json::object AccountJson(const AcmeServer::Call& c, const Account& a) {
 
 AcmeServer::Options AcmeServer::DefaultOptions() {
   Options o;
-  if (const char* port = std::getenv("ARCA_ACME_HTTP01_PORT"); port != nullptr) {
-    int p = std::atoi(port);
-    if (p > 0 && p < 65536) o.http01_port = p;
-  }
+  auto port_from = [](const char* name, int& dst) {
+    if (const char* port = std::getenv(name); port != nullptr) {
+      int p = std::atoi(port);
+      if (p > 0 && p < 65536) dst = p;
+    }
+  };
+  port_from("ARCA_ACME_HTTP01_PORT", o.http01_port);
+  port_from("ARCA_ACME_TLSALPN01_PORT", o.tls_alpn01_port);
   return o;
 }
 
@@ -66,6 +71,9 @@ AcmeServer::AcmeServer(PkiInternal& pki, Options options)
   if (!options_.validate_http01) options_.validate_http01 = [](auto d, int p, auto t, auto k) {
     return ValidateHttp01(d, p, t, k);
   };
+  if (!options_.validate_tls_alpn01) {
+    options_.validate_tls_alpn01 = [](auto d, int p, auto /*token*/, auto k) { return ValidateTlsAlpn01(d, p, k); };
+  }
 }
 
 int64_t AcmeServer::Now() const {

@@ -12,8 +12,9 @@
 // headers. Certificates are signed through PkiInternal, so role rules, storage and revocation are
 // the PKI engine's.
 //
-// Challenge types: http-01 only (validated synchronously when the client posts the challenge,
-// on port 80 unless Options::http01_port says otherwise). dns-01 and tls-alpn-01 are not offered.
+// Challenge types: http-01 (port 80) and, for DNS names, tls-alpn-01 (port 443), validated
+// synchronously when the client posts the challenge; Options moves the ports. dns-01 is not
+// offered.
 //
 // Thread-safety: Paths() handlers may run concurrently; read-modify-write of ACME objects is
 // serialized by an internal mutex that is never held during network I/O or signing.
@@ -40,11 +41,15 @@ class AcmeServer {
   struct Options {
     int http01_port = 80;
     Http01Validator validate_http01;  // empty = the real HTTP check (http01.h)
+    int tls_alpn01_port = 443;
+    // (domain, port, token, key authorization); empty = the real TLS check (tls_alpn01.h)
+    Http01Validator validate_tls_alpn01;
     std::function<int64_t()> now;     // unix seconds; empty = the system clock
   };
 
-  // Options for a server: http01_port from ARCA_ACME_HTTP01_PORT when set (a testing aid for
-  // clients that cannot listen on port 80; see docs/compat.md), otherwise 80.
+  // Options for a server: http01_port from ARCA_ACME_HTTP01_PORT and tls_alpn01_port from
+  // ARCA_ACME_TLSALPN01_PORT when set (testing aids for clients that cannot listen on ports 80
+  // and 443; see docs/compat.md).
   static Options DefaultOptions();
 
   explicit AcmeServer(PkiInternal& pki);

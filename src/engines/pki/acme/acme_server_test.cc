@@ -131,6 +131,12 @@ class AcmeServerTest : public ::testing::Test {
       if (!challenge_ok_) return MakeProblem("incorrectResponse", "wrong body");
       return {};
     };
+    options.tls_alpn01_port = 5003;
+    options.validate_tls_alpn01 = [this](std::string_view domain, int port, std::string_view token,
+                                          std::string_view key_auth) -> AcmeStatus {
+      tls_validations_.push_back({std::string(domain), port, std::string(token), std::string(key_auth)});
+      return {};
+    };
     server_ = std::make_unique<AcmeServer>(pki_, options);
     logical::framework::FrameworkBackend::Options o;
     o.type = "pki";
@@ -212,6 +218,7 @@ class AcmeServerTest : public ::testing::Test {
     std::string token, key_auth;
   };
   std::vector<Validation> validations_;
+  std::vector<Validation> tls_validations_;
   FakePki pki_;
   logical::InmemStorage storage_;
   std::unique_ptr<AcmeServer> server_;
@@ -373,6 +380,33 @@ TEST_F(AcmeServerTest, RevocationSignedByTheCertificateKey) {
   auto by_key = Post(cert_key, "acme/revoke-cert", "", json::object{{"certificate", Base64UrlEncode(leaf_der)}});
   EXPECT_EQ(by_key.raw->status, 200) << by_key.raw->body;
   EXPECT_EQ(pki_.revoked.size(), 1u);
+}
+
+TEST_F(AcmeServerTest, TlsAlpnChallengeForDnsNames) {
+  Enable();
+  TestKey account;
+  const std::string kid = Register(account);
+  auto order = Post(account, "acme/new-order", kid,
+                    json::object{{"identifiers", json::array{json::object{{"type", "dns"}, {"value", "t.example.com"}},
+                                                             json::object{{"type", "ip"}, {"value", "127.0.0.1"}}}}});
+  json::object ob = Body(order);
+  const auto& authzs = ob["authorizations"].as_array();
+  ASSERT_EQ(authzs.size(), 2u);
+  auto dns_authz = Body(Post(account, Tail(std::string(authzs[0].as_string())), kid, std::nullopt));
+  auto ip_authz = Body(Post(account, Tail(std::string(authzs[1].as_string())), kid, std::nullopt));
+  ASSERT_EQ(dns_authz["challenges"].as_array().size(), 2u);
+  EXPECT_EQ(ip_authz["challenges"].as_array().size(), 1u);  // IPs: http-01 only
+  auto tls = dns_authz["challenges"].as_array()[1].as_object();
+  EXPECT_EQ(tls["type"].as_string(), "tls-alpn-01");
+  EXPECT_NE(tls["token"], dns_authz["challenges"].as_array()[0].as_object()["token"]);
+  auto posted = Post(account, Tail(std::string(tls["url"].as_string())), kid, json::object{});
+  EXPECT_EQ(Body(posted)["status"].as_string(), "valid") << posted.raw->body;
+  ASSERT_EQ(tls_validations_.size(), 1u);
+  EXPECT_TRUE(validations_.empty());
+  EXPECT_EQ(tls_validations_[0].domain, "t.example.com");
+  EXPECT_EQ(tls_validations_[0].port, 5003);
+  EXPECT_EQ(tls_validations_[0].key_auth, std::string(tls["token"].as_string()) + "." + Jwk::FromJson(account.Jwk())->Thumbprint());
+  EXPECT_EQ(Body(Post(account, Tail(std::string(authzs[0].as_string())), kid, std::nullopt))["status"].as_string(), "valid");
 }
 
 TEST_F(AcmeServerTest, FailedChallengeInvalidatesTheOrder) {

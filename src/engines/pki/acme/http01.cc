@@ -30,7 +30,19 @@ class Fd {
   int fd_;
 };
 
-bool WaitFor(int fd, short events, std::chrono::steady_clock::time_point deadline) {
+std::string_view TrimWhitespace(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+bool WaitReady(int fd, short events, std::chrono::steady_clock::time_point deadline) {
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -43,12 +55,11 @@ bool WaitFor(int fd, short events, std::chrono::steady_clock::time_point deadlin
   }
 }
 
-// Connects to one address; -1 on failure.
-int Connect(const addrinfo* ai, std::chrono::steady_clock::time_point deadline) {
+static int ConnectOne(const addrinfo* ai, std::chrono::steady_clock::time_point deadline) {
   int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
   if (fd < 0) return -1;
   if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-    if (errno != EINPROGRESS || !WaitFor(fd, POLLOUT, deadline)) {
+    if (errno != EINPROGRESS || !WaitReady(fd, POLLOUT, deadline)) {
       ::close(fd);
       return -1;
     }
@@ -62,23 +73,7 @@ int Connect(const addrinfo* ai, std::chrono::steady_clock::time_point deadline) 
   return fd;
 }
 
-std::string_view TrimWhitespace(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  return s;
-}
-
-}  // namespace
-
-AcmeStatus ValidateHttp01(std::string_view domain, int port, std::string_view token,
-                          std::string_view key_authorization, std::chrono::milliseconds timeout) {
-  BlockingScope blocking;  // network I/O: let the worker pool run others meanwhile
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string host(domain);
+AcmeResult<int> DialTcp(const std::string& host, int port, std::chrono::steady_clock::time_point deadline) {
   // IPv6 literals are bracketed in URLs and Host headers but not for getaddrinfo.
   std::string lookup = host;
   if (lookup.size() > 2 && lookup.front() == '[' && lookup.back() == ']') {
@@ -94,12 +89,26 @@ AcmeStatus ValidateHttp01(std::string_view domain, int port, std::string_view to
   }
   int fd = -1;
   for (const addrinfo* ai = res; ai != nullptr && fd < 0; ai = ai->ai_next) {
-    fd = Connect(ai, deadline);
+    fd = ConnectOne(ai, deadline);
   }
   ::freeaddrinfo(res);
-  if (fd < 0) {
-    return MakeProblem("connection", "could not connect to " + host + " port " + port_text);
+  if (fd < 0) return MakeProblem("connection", "could not connect to " + host + " port " + port_text);
+  return fd;
+}
+
+AcmeStatus ValidateHttp01(std::string_view domain, int port, std::string_view token,
+                          std::string_view key_authorization, std::chrono::milliseconds timeout) {
+  BlockingScope blocking;  // network I/O: let the worker pool run others meanwhile
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string host(domain);
+  std::string lookup = host;
+  if (lookup.size() > 2 && lookup.front() == '[' && lookup.back() == ']') {
+    lookup = lookup.substr(1, lookup.size() - 2);
   }
+  const std::string port_text = std::to_string(port);
+  auto dialed = DialTcp(host, port, deadline);
+  if (!dialed) return std::unexpected(dialed.error());
+  const int fd = *dialed;
   Fd sock(fd);
   const bool ipv6 = lookup.find(':') != std::string::npos;
   std::string host_header = ipv6 && host.front() != '[' ? "[" + host + "]" : host;
@@ -109,7 +118,7 @@ AcmeStatus ValidateHttp01(std::string_view domain, int port, std::string_view to
                               "\r\nUser-Agent: arca-acme\r\nAccept: */*\r\nConnection: close\r\n\r\n";
   size_t sent = 0;
   while (sent < request.size()) {
-    if (!WaitFor(fd, POLLOUT, deadline)) return MakeProblem("connection", "timed out sending to " + host);
+    if (!WaitReady(fd, POLLOUT, deadline)) return MakeProblem("connection", "timed out sending to " + host);
     ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno != EAGAIN && errno != EINTR) {
       return MakeProblem("connection", "could not send the challenge request to " + host);
@@ -119,7 +128,7 @@ AcmeStatus ValidateHttp01(std::string_view domain, int port, std::string_view to
   std::string response;
   char buf[4096];
   while (response.size() < kMaxResponse) {
-    if (!WaitFor(fd, POLLIN, deadline)) return MakeProblem("connection", "timed out reading from " + host);
+    if (!WaitReady(fd, POLLIN, deadline)) return MakeProblem("connection", "timed out reading from " + host);
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n == 0) break;
     if (n < 0) {

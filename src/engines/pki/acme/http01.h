@@ -8,11 +8,18 @@
 
 #include <chrono>
 #include <string>
+#include <poll.h>
 #include <string_view>
 
 #include "engines/pki/acme/problem.h"
 
 namespace arca::pki::acme {
+
+// Connects to `host` (a name, an IPv4 address or a bracketed IPv6 address) on `port`, trying
+// each resolved address until `deadline`. Returns a non-blocking socket the caller closes.
+AcmeResult<int> DialTcp(const std::string& host, int port, std::chrono::steady_clock::time_point deadline);
+// Waits until `fd` is ready for `events` (POLLIN/POLLOUT) or `deadline` passes.
+bool WaitReady(int fd, short events, std::chrono::steady_clock::time_point deadline);
 
 AcmeStatus ValidateHttp01(std::string_view domain, int port, std::string_view token,
                           std::string_view key_authorization,
