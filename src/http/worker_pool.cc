@@ -12,13 +12,32 @@ WorkerPool::WorkerPool(int threads, size_t max_queued)
   hooks_.ctx = this;
   int n = std::max(threads, 1);
   threads_.reserve(n);
-  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { WorkerLoop(); });
+  for (int i = 0; i < n; ++i) sleeper_slots_.push_back(std::make_unique<Sleeper>());
+  for (int i = 0; i < n; ++i) {
+    threads_.emplace_back([this, me = sleeper_slots_[i].get()] { WorkerLoop(me); });
+  }
 }
 
 WorkerPool::~WorkerPool() { Shutdown(); }
 
+WorkerPool::Sleeper* WorkerPool::TakeSleeper() {
+  Sleeper* s = idle_top_;
+  if (s) {
+    idle_top_ = s->next;
+  } else {
+    s = standby_;
+    standby_ = nullptr;
+  }
+  if (s) {
+    s->woken = true;
+    --sleepers_;
+    ++waking_;
+  }
+  return s;
+}
+
 bool WorkerPool::TryPush(WorkItem* item) {
-  bool wake;
+  Sleeper* wake = nullptr;
   {
     std::lock_guard lock(mu_);
     if (shutdown_ || size_ >= max_queued_) return false;
@@ -32,22 +51,24 @@ bool WorkerPool::TryPush(WorkItem* item) {
     ++size_;
     // Busy workers pick the item up when they finish: no futex wake-up needed unless the queue
     // outgrows them. If they are stuck, the standby sleeper finds the item (see WorkerLoop).
-    wake = sleepers_ > 0 && running_ < max_awake_ &&
-           (running_ == 0 || size_ > static_cast<size_t>(running_));
+    const int busy = running_ + waking_;
+    if (sleepers_ > 0 && busy < max_awake_ && (busy == 0 || size_ > static_cast<size_t>(busy))) {
+      wake = TakeSleeper();
+    }
   }
-  if (wake) cv_.notify_one();
+  if (wake) wake->cv.notify_one();
   return true;
 }
 
 void WorkerPool::EnterBlocking() {
-  bool wake;
+  Sleeper* wake = nullptr;
   {
     std::lock_guard lock(mu_);
     --running_;
     last_progress_ = Clock::now();
-    wake = head_ != nullptr && sleepers_ > 0 && running_ < max_awake_;
+    if (head_ != nullptr && sleepers_ > 0 && running_ + waking_ < max_awake_) wake = TakeSleeper();
   }
-  if (wake) cv_.notify_one();
+  if (wake) wake->cv.notify_one();
 }
 
 void WorkerPool::LeaveBlocking() {
@@ -55,7 +76,7 @@ void WorkerPool::LeaveBlocking() {
   ++running_;
 }
 
-void WorkerPool::WorkerLoop() {
+void WorkerPool::WorkerLoop(Sleeper* me) {
   SetThreadBlockingHooks(&hooks_);
   std::unique_lock lock(mu_);
   bool just_ran = false;  // this worker has just finished an item: it may go on with the next
@@ -64,26 +85,32 @@ void WorkerPool::WorkerLoop() {
     for (;;) {
       if (shutdown_) break;
       if (head_ != nullptr &&
-          (just_ran || running_ < max_awake_ ||
+          (just_ran || running_ + waking_ < max_awake_ ||
            (standby_timeout && Clock::now() - last_progress_ >= kStandbyBusyWait))) {
         break;  // take it
       }
       just_ran = false;
-      // One sleeper at a time is the standby: it sleeps with a timeout, so an item queued
-      // behind workers blocked on fsync or a slow database waits about kStandbyBusyWait.
-      const bool standby = !standby_taken_;
+      me->woken = false;
       ++sleepers_;
-      if (standby) {
-        standby_taken_ = true;
+      auto woken = [&] { return me->woken || shutdown_; };
+      if (standby_ == nullptr) {
+        // One sleeper at a time is the standby: it sleeps with a timeout, so an item queued
+        // behind workers blocked on fsync or a slow database waits about kStandbyBusyWait.
+        standby_ = me;
         standby_timeout =
-            cv_.wait_for(lock, running_ > 0 ? kStandbyBusyWait : kStandbyIdleWait) ==
-            std::cv_status::timeout;
-        standby_taken_ = false;
+            !me->cv.wait_for(lock, running_ > 0 ? kStandbyBusyWait : kStandbyIdleWait, woken);
       } else {
-        cv_.wait(lock);
+        me->next = idle_top_;
+        idle_top_ = me;
+        me->cv.wait(lock, woken);
         standby_timeout = false;
       }
-      --sleepers_;
+      if (me->woken) {
+        --waking_;
+      } else {  // timed out (the standby) or shutdown: still listed, so unlist
+        if (standby_ == me) standby_ = nullptr;
+        --sleepers_;
+      }
     }
     if (shutdown_) return;  // queued items are cancelled by Shutdown
     WorkItem* item = head_;
@@ -93,8 +120,10 @@ void WorkerPool::WorkerLoop() {
     ++running_;
     last_progress_ = Clock::now();
     // The standby went to work: wake a sleeper to take over the standby's watch.
-    if (standby_timeout && head_ != nullptr && sleepers_ > 0) cv_.notify_one();
+    Sleeper* relay = nullptr;
+    if (standby_timeout && head_ != nullptr && sleepers_ > 0) relay = TakeSleeper();
     lock.unlock();
+    if (relay) relay->cv.notify_one();
     item->Run();
     lock.lock();
     --running_;
@@ -113,8 +142,10 @@ void WorkerPool::Shutdown() {
     pending = head_;
     head_ = tail_ = nullptr;
     size_ = 0;
+    idle_top_ = nullptr;
+    standby_ = nullptr;
   }
-  cv_.notify_all();
+  for (auto& s : sleeper_slots_) s->cv.notify_all();
   for (auto& t : threads_) t.join();
   threads_.clear();
   while (pending) {

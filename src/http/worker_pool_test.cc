@@ -5,6 +5,7 @@
 #include <atomic>
 #include <future>
 #include <latch>
+#include <map>
 
 namespace arca::http {
 namespace {
@@ -99,6 +100,35 @@ TEST(WorkerPool, RefusesWhenQueueFullAndCancelsQueuedOnShutdown) {
   EXPECT_FALSE(queued.ran);
   EXPECT_FALSE(pool.TryPush(&refused));
   pool.Shutdown();  // idempotent
+}
+
+TEST(WorkerPool, OneRequestAtATimeKeepsToOneThread) {
+  // Wake-ups are LIFO: the worker that just went to sleep is the one woken for the next item,
+  // so a sequential load runs on one warm thread instead of rotating through the pool.
+  WorkerPool pool(8, 16);
+  std::map<std::thread::id, int> runs;
+  struct Recorder : WorkItem {
+    std::thread::id tid;
+    std::promise<void> done;
+    void Run() noexcept override {
+      tid = std::this_thread::get_id();
+      done.set_value();
+    }
+    void Cancel() noexcept override { done.set_value(); }
+  };
+  constexpr int kItems = 200;
+  for (int i = 0; i < kItems; ++i) {
+    Recorder r;
+    auto f = r.done.get_future();
+    ASSERT_TRUE(pool.TryPush(&r));
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    // Run has returned once the worker is back for the lock; give it the moment to sleep.
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    ++runs[r.tid];
+  }
+  int most = 0;
+  for (const auto& [tid, n] : runs) most = std::max(most, n);
+  EXPECT_GE(most, kItems * 9 / 10) << runs.size() << " threads ran the items";
 }
 
 }  // namespace
