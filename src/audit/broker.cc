@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "common/blocking.h"
 #include "common/encoding.h"
@@ -227,7 +228,14 @@ Status Broker::Log(const LogInput& input, bool response) {
     tickets.push_back(l.device->Submit(std::move(line)));
   }
   size_t ok = 0;
-  BlockingScope blocking;  // the devices write on their own threads
+  // Queued devices write on their own threads: announce the wait. Inline ones are done already.
+  std::optional<BlockingScope> blocking;
+  for (const auto& t : tickets) {
+    if (t.ack.valid()) {
+      blocking.emplace();
+      break;
+    }
+  }
   for (size_t i = 0; i < tickets.size(); ++i) {
     Status st = snap->devices[i].device->Wait(tickets[i]);
     if (st) {

@@ -1,11 +1,29 @@
 #include "audit/device.h"
 
+#include "common/blocking.h"
+
 namespace arca::audit {
 
 Device::Device(std::unique_ptr<Sink> sink, std::chrono::milliseconds write_timeout)
-    : write_timeout_(write_timeout), state_(std::make_shared<State>()) {
+    : write_timeout_(write_timeout),
+      inline_(sink->WritesInline()),
+      state_(std::make_shared<State>()) {
   state_->sink = std::move(sink);
-  writer_ = std::thread(&Device::Run, state_);
+  if (!inline_) writer_ = std::thread(&Device::Run, state_);
+}
+
+template <typename Fn>
+Status Device::WithSink(Fn&& fn) {
+  std::unique_lock lock(state_->write_mu, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    BlockingScope blocking;  // another write is in progress, perhaps a stuck one
+    if (!lock.try_lock_for(write_timeout_)) {
+      return Internal("audit device timed out after " + std::to_string(write_timeout_.count()) +
+                      "ms");
+    }
+  }
+  if (state_->closed) return Internal("audit device closed");
+  return fn(*state_->sink);
 }
 
 Device::~Device() { Close(); }
@@ -52,6 +70,11 @@ Device::Ticket Device::Enqueue(Item item) {
 }
 
 Device::Ticket Device::Submit(std::string line) {
+  if (inline_) {
+    Ticket t;
+    t.immediate = WithSink([&](Sink& sink) { return sink.Write(line); });
+    return t;
+  }
   Item item;
   item.line = std::move(line);
   return Enqueue(std::move(item));
@@ -72,6 +95,7 @@ Status Device::Log(std::string line) {
 }
 
 Status Device::Reopen() {
+  if (inline_) return WithSink([](Sink& sink) { return sink.Reopen(); });
   Item item;
   item.reopen = true;
   Ticket t = Enqueue(std::move(item));
@@ -80,6 +104,16 @@ Status Device::Reopen() {
 
 void Device::Close() {
   std::call_once(closed_, [this] {
+    if (inline_) {
+      // A write stuck in the kernel keeps the lock: then the sink is left to it (the state,
+      // and the sink with it, lives until the last shared_ptr is gone).
+      std::unique_lock lock(state_->write_mu, std::defer_lock);
+      if (lock.try_lock_for(write_timeout_ + std::chrono::seconds(1))) {
+        state_->closed = true;
+        state_->sink->Close();
+      }
+      return;
+    }
     std::unique_lock lock(state_->mu);
     state_->stop = true;
     state_->cv.notify_all();

@@ -92,6 +92,68 @@ TEST(AuditDevice, ClosedDeviceRefuses) {
   EXPECT_FALSE(d.Log("y\n"));
 }
 
+// As BlockingSink, but declaring itself inline: the Device writes on the caller's thread.
+class InlineBlockingSink : public BlockingSink {
+ public:
+  bool WritesInline() const override { return true; }
+  Status Write(std::string_view line) override {
+    ++entered_;
+    return BlockingSink::Write(line);
+  }
+  std::atomic<int> entered_{0};
+};
+
+TEST(AuditDevice, FileDeviceWritesOnTheCallersThread) {
+  TempDir dir;
+  auto sink = std::make_unique<FileSink>(FileSinkOptions{.path = dir.File("i.log")});
+  ASSERT_TRUE(sink->WritesInline());
+  Device d(std::move(sink), 2s);
+  Device::Ticket t = d.Submit("one\n");
+  // Nothing is left to wait for: the line is in the file when Submit returns.
+  EXPECT_FALSE(t.ack.valid());
+  EXPECT_EQ(ReadFile(dir.File("i.log")), "one\n");
+  EXPECT_TRUE(d.Wait(t));
+  ASSERT_TRUE(d.Reopen());
+  ASSERT_TRUE(d.Log("two\n"));
+  EXPECT_EQ(ReadFile(dir.File("i.log")), "one\ntwo\n");
+  d.Close();
+  Status st = d.Log("three\n");
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message().find("closed"), std::string::npos);
+  EXPECT_EQ(ReadFile(dir.File("i.log")), "one\ntwo\n");
+}
+
+TEST(AuditDevice, InlineWriterStuckCostsOthersAtMostTheTimeout) {
+  auto owned = std::make_unique<InlineBlockingSink>();
+  InlineBlockingSink* sink = owned.get();
+  Device d(std::move(owned), 150ms);
+  std::thread stuck([&] { EXPECT_TRUE(d.Log("a\n")); });  // blocks inside Write
+  while (sink->entered_.load() == 0) std::this_thread::sleep_for(1ms);
+  auto start = std::chrono::steady_clock::now();
+  Status st = d.Log("b\n");
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message().find("timed out"), std::string::npos);
+  EXPECT_GE(took, 140ms);
+  EXPECT_LT(took, 1s);
+  sink->Release();
+  stuck.join();
+  // The timed-out line was dropped, not queued: only "a" reached the sink.
+  EXPECT_EQ(sink->written_.load(), 1);
+  ASSERT_TRUE(d.Log("c\n"));
+  EXPECT_EQ(sink->written_.load(), 2);
+}
+
+TEST(AuditFileSink, OnlyRegularFilesAreWrittenInline) {
+  TempDir dir;
+  EXPECT_TRUE(FileSink({.path = dir.File("new.log")}).WritesInline());  // created as a file
+  EXPECT_TRUE(FileSink({.path = "discard"}).WritesInline());
+  EXPECT_FALSE(FileSink({.path = "stdout"}).WritesInline());
+  std::string fifo = dir.File("pipe");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_FALSE(FileSink({.path = fifo}).WritesInline());  // its reader may stall
+}
+
 TEST(AuditFileSink, ModeIsApplied) {
   TempDir dir;
   FileSink s({.path = dir.File("m.log"), .mode = 0640});

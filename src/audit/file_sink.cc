@@ -48,6 +48,14 @@ Status FileSink::Open() {
   return OkStatus();
 }
 
+bool FileSink::WritesInline() const {
+  if (options_.path == "discard") return true;
+  if (options_.path == "stdout") return false;
+  struct stat st {};
+  if (::stat(options_.path.c_str(), &st) != 0) return errno == ENOENT;
+  return S_ISREG(st.st_mode);
+}
+
 void FileSink::Close() {
   if (fd_ >= 0 && fd_ != STDOUT_FILENO) ::close(fd_);
   fd_ = -1;

@@ -7,7 +7,7 @@
 // (older ones shift to .2, .3, ...; those past rotate_max_files are deleted) and a new file is
 // started.
 //
-// Thread-safety: none; used by one Device writer thread (Open may be called before that).
+// Thread-safety: none; used by one Device writer at a time (Open may be called before that).
 #pragma once
 
 #include <chrono>
@@ -37,6 +37,10 @@ class FileSink : public Sink {
   Status Write(std::string_view line) override;
   Status Reopen() override;
   void Close() override;
+  // Regular files (and "discard") are written inline; stdout and other special files (a FIFO
+  // whose reader may stall) go through the Device's writer thread. Decided from the path as it
+  // is when called; a missing path will be created as a regular file.
+  bool WritesInline() const override;
 
  private:
   std::chrono::system_clock::time_point Now() const;

@@ -1,7 +1,6 @@
 #include "audit/format.h"
 
-#include <cstdio>
-#include <ctime>
+#include "common/rfc3339.h"
 
 namespace arca::audit {
 namespace {
@@ -37,19 +36,8 @@ AuthInfo AuthInfoFromRequest(const logical::Request& req) {
 }
 
 std::string FormatTime(std::chrono::system_clock::time_point t) {
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
-  long frac = static_cast<long>(ns % 1'000'000'000);
-  if (frac < 0) {
-    frac += 1'000'000'000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[48];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-  return buf;
+  return FormatRfc3339Nanos(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
 }
 
 Formatter::Formatter(FormatOptions options, std::shared_ptr<const Hasher> hasher)

@@ -1,15 +1,15 @@
 #include "audit/hasher.h"
 
 #include "common/encoding.h"
-#include "crypto/hmac.h"
 
 namespace arca::audit {
 
-Hasher::Hasher(std::string_view salt) : salt_(SecureBytes::FromString(salt)) {}
+Hasher::Hasher(std::string_view salt)
+    : mac_(std::span(reinterpret_cast<const uint8_t*>(salt.data()), salt.size())) {}
 
 std::string Hasher::Hash(std::string_view in) const {
   std::string out(kHashPrefix);
-  out += HexEncode(crypto::HmacSha256(salt_.span(), in));
+  out += HexEncode(mac_.Sum(in));
   return out;
 }
 

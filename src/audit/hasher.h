@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "common/json.h"
-#include "common/secure_bytes.h"
+#include "crypto/hmac.h"
 
 namespace arca::audit {
 
@@ -19,6 +19,8 @@ inline constexpr std::string_view kHashPrefix = "hmac-sha256:";
 class Hasher {
  public:
   explicit Hasher(std::string_view salt);
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
 
   // "hmac-sha256:" + hex(HMAC-SHA256(salt, in)).
   std::string Hash(std::string_view in) const;
@@ -39,7 +41,7 @@ class Hasher {
   }
 
  private:
-  SecureBytes salt_;
+  crypto::HmacSha256Keyed mac_;  // keyed with the salt
 };
 
 }  // namespace arca::audit

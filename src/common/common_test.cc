@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "common/duration.h"
+#include "common/rfc3339.h"
 #include "common/encoding.h"
 #include "common/glob.h"
 #include "common/json.h"
@@ -37,6 +38,15 @@ TEST(Status, AssignOrReturnPropagates) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message(), "odd");
   EXPECT_EQ(r.error().WithContext("ctx").message(), "ctx: odd");
+}
+
+TEST(Rfc3339, FormatsNanosecondsInUtc) {
+  EXPECT_EQ(FormatRfc3339Nanos(0), "1970-01-01T00:00:00.000000000Z");
+  // 1795469687 s after the epoch
+  EXPECT_EQ(FormatRfc3339Nanos(1'795'469'687'000'000'123), "2026-11-23T21:34:47.000000123Z");
+  EXPECT_EQ(FormatRfc3339Nanos(951'782'400'999'999'999), "2000-02-29T00:00:00.999999999Z");
+  // Before the epoch the fraction still counts forward from the earlier second.
+  EXPECT_EQ(FormatRfc3339Nanos(-1), "1969-12-31T23:59:59.999999999Z");
 }
 
 TEST(Duration, ParsesVaultForms) {

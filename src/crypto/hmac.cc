@@ -80,3 +80,48 @@ std::string HmacSha256(std::span<const uint8_t> key, std::string_view data) {
 }
 
 }  // namespace arca::crypto
+
+namespace arca::crypto {
+
+HmacSha256Keyed::HmacSha256Keyed(std::span<const uint8_t> key) {
+  const EVP_MAC_CTX* tmpl = TemplateFor(HashAlgorithm::kSha256);
+  static const uint8_t kNoKey = 0;
+  keyed_ = tmpl ? EVP_MAC_CTX_dup(const_cast<EVP_MAC_CTX*>(tmpl)) : nullptr;
+  if (keyed_ == nullptr ||
+      EVP_MAC_init(keyed_, key.empty() ? &kNoKey : key.data(), key.size(), nullptr) != 1) {
+    internal::FatalCryptoError("HMAC-SHA256 key setup failed");
+  }
+}
+
+HmacSha256Keyed::~HmacSha256Keyed() {
+  for (EVP_MAC_CTX* c : free_) EVP_MAC_CTX_free(c);
+  EVP_MAC_CTX_free(keyed_);
+}
+
+std::string HmacSha256Keyed::Sum(std::string_view data) const {
+  EVP_MAC_CTX* ctx = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (!free_.empty()) {
+      ctx = free_.back();
+      free_.pop_back();
+    }
+  }
+  // A duplicate of the keyed context carries the key's pad states; EVP_MAC_init without a key
+  // restarts from them.
+  if (ctx == nullptr) ctx = EVP_MAC_CTX_dup(keyed_);
+  std::string out(32, '\0');
+  size_t out_len = 0;
+  if (ctx == nullptr || EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1 ||
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(out.data()), &out_len, out.size()) !=
+          1 ||
+      out_len != out.size()) {
+    internal::FatalCryptoError("HMAC-SHA256 failed");
+  }
+  std::lock_guard lock(mu_);
+  free_.push_back(ctx);
+  return out;
+}
+
+}  // namespace arca::crypto

@@ -4,12 +4,16 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "crypto/hash.h"
+
+struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
 
 namespace arca::crypto {
 
@@ -20,5 +24,27 @@ std::string HmacSha256(std::span<const uint8_t> key, std::string_view data);
 // The raw HMAC of `data` under `key` with digest `alg` (DigestSize(alg) bytes). Internal error
 // only if OpenSSL cannot provide the algorithm.
 Result<std::string> Hmac(HashAlgorithm alg, std::span<const uint8_t> key, std::string_view data);
+
+// HMAC-SHA256 under one fixed key, for callers that MAC many short strings with it (audit
+// entries: a dozen per request). The key's inner and outer pad states are computed once; each
+// Sum starts from a copy of them instead of setting the key up again. Contexts are pooled, and
+// freed (OpenSSL cleanses them) with the object.
+//
+// Thread-safety: Sum may be called concurrently.
+class HmacSha256Keyed {
+ public:
+  explicit HmacSha256Keyed(std::span<const uint8_t> key);
+  ~HmacSha256Keyed();
+  HmacSha256Keyed(const HmacSha256Keyed&) = delete;
+  HmacSha256Keyed& operator=(const HmacSha256Keyed&) = delete;
+
+  // The raw 32-byte MAC of `data`; the same as HmacSha256(key, data).
+  std::string Sum(std::string_view data) const;
+
+ private:
+  ::evp_mac_ctx_st* keyed_;  // initialized with the key; only duplicated
+  mutable std::mutex mu_;
+  mutable std::vector<::evp_mac_ctx_st*> free_;  // guarded by mu_
+};
 
 }  // namespace arca::crypto

@@ -105,5 +105,36 @@ TEST(HmacTest, ConcurrentCallsAgree) {
   EXPECT_EQ(mismatches.load(), 0);
 }
 
+TEST(HmacTest, KeyedMatchesOneShotAcrossReuse) {
+  // RFC 4231 vectors through one keyed object per key, each summed twice (the second Sum reuses a
+  // pooled context that must restart from the key, not continue the previous message).
+  for (const auto& v : Vectors()) {
+    if (v.alg != HashAlgorithm::kSha256) continue;
+    SCOPED_TRACE(v.label);
+    HmacSha256Keyed keyed(AsBytes(v.key));
+    EXPECT_EQ(HexEncode(keyed.Sum(v.data)), v.hex);
+    EXPECT_EQ(HexEncode(keyed.Sum(v.data)), v.hex);
+    EXPECT_EQ(keyed.Sum("other"), HmacSha256(AsBytes(v.key), "other"));
+  }
+  HmacSha256Keyed empty_key(std::span<const uint8_t>{});
+  EXPECT_EQ(empty_key.Sum(""), HmacSha256(std::span<const uint8_t>{}, ""));
+}
+
+TEST(HmacTest, KeyedConcurrentSumsAgree) {
+  HmacSha256Keyed keyed(AsBytes("shared key"));
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        std::string data = "payload " + std::to_string(t * 1000 + i);
+        if (keyed.Sum(data) != HmacSha256(AsBytes("shared key"), data)) ++mismatches;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
 }  // namespace
 }  // namespace arca::crypto

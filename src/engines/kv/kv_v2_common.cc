@@ -1,9 +1,9 @@
 // KV v2: storage encoding of config and key metadata, time formatting, shared rules.
-#include <cstdio>
-#include <ctime>
 #include <functional>
 
 #include "engines/kv/kv_v2_internal.h"
+
+#include "common/rfc3339.h"
 #include "logical/framework/field.h"
 
 namespace arca::engines::kv::v2 {
@@ -129,44 +129,7 @@ Status DeleteKey(logical::Storage& s, std::string_view path, const KeyMeta& m) {
   return s.Delete(MetaKey(path));
 }
 
-std::string FormatTime(int64_t ns) {
-  if (ns == 0) return "";
-  int64_t secs = ns / 1'000'000'000;
-  int64_t frac = ns % 1'000'000'000;
-  if (frac < 0) {
-    frac += 1'000'000'000;
-    --secs;
-  }
-  std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  // "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" written digit by digit: this runs on every KV v2 read and
-  // snprintf's format parsing was a measurable part of it.
-  char buf[32];
-  char* p = buf;
-  auto put = [&p](int64_t v, int width) {
-    for (int i = width - 1; i >= 0; --i) {
-      p[i] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    }
-    p += width;
-  };
-  put(tm.tm_year + 1900, 4);
-  *p++ = '-';
-  put(tm.tm_mon + 1, 2);
-  *p++ = '-';
-  put(tm.tm_mday, 2);
-  *p++ = 'T';
-  put(tm.tm_hour, 2);
-  *p++ = ':';
-  put(tm.tm_min, 2);
-  *p++ = ':';
-  put(tm.tm_sec, 2);
-  *p++ = '.';
-  put(frac, 9);
-  *p++ = 'Z';
-  return std::string(buf, p);
-}
+std::string FormatTime(int64_t ns) { return ns == 0 ? "" : FormatRfc3339Nanos(ns); }
 
 json::value CustomMetadataJson(const KeyMeta& m) {
   if (m.custom_metadata.empty()) return nullptr;
