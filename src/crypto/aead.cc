@@ -83,9 +83,13 @@ bool AddAad(EVP_CIPHER_CTX* ctx, bool encrypt, std::string_view aad) {
 
 }  // namespace
 
-Result<std::string> AesGcmSealWithNonce(std::span<const uint8_t> key, std::string_view nonce12,
-                                        std::string_view plaintext, std::string_view aad) {
-  ARCA_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, CipherForKey(key));
+namespace {
+
+// Seals into nonce || ciphertext || tag with `ctx`: a fresh context given `cipher` and `key`, or
+// a keyed one (both null) that only takes the nonce.
+Result<std::string> SealWith(EVP_CIPHER_CTX* ctx, const EVP_CIPHER* cipher, const uint8_t* key,
+                             std::string_view nonce12, std::string_view plaintext,
+                             std::string_view aad) {
   if (nonce12.size() != kGcmNonceSize) {
     return InvalidRequest("AES-GCM nonce must be 12 bytes");
   }
@@ -93,17 +97,51 @@ Result<std::string> AesGcmSealWithNonce(std::span<const uint8_t> key, std::strin
   std::copy(nonce12.begin(), nonce12.end(), out.begin());
   auto* ct = reinterpret_cast<unsigned char*>(out.data()) + kGcmNonceSize;
   auto* tag = ct + plaintext.size();
-
-  internal::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   int final_len = 0;
   // The default IV length of GCM in OpenSSL is 12 bytes, so no SET_IVLEN is needed.
-  if (!ctx || EVP_EncryptInit_ex2(ctx.get(), cipher, key.data(), Bytes(nonce12), nullptr) != 1 ||
-      !AddAad(ctx.get(), true, aad) || !UpdateAll(ctx.get(), true, plaintext, ct) ||
-      EVP_EncryptFinal_ex(ctx.get(), tag, &final_len) != 1 || final_len != 0 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize, tag) != 1) {
+  if (!ctx || EVP_EncryptInit_ex2(ctx, cipher, key, Bytes(nonce12), nullptr) != 1 ||
+      !AddAad(ctx, true, aad) || !UpdateAll(ctx, true, plaintext, ct) ||
+      EVP_EncryptFinal_ex(ctx, tag, &final_len) != 1 || final_len != 0 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kGcmTagSize, tag) != 1) {
     return Internal("AES-GCM encryption failed: " + internal::DrainOpenSslErrors());
   }
   return out;
+}
+
+// Opens nonce || ciphertext || tag; `ctx`, `cipher` and `key` as for SealWith.
+Result<std::string> OpenWith(EVP_CIPHER_CTX* ctx, const EVP_CIPHER* cipher, const uint8_t* key,
+                             std::string_view sealed, std::string_view aad) {
+  if (sealed.size() < kGcmOverhead) return InvalidRequest(kAuthFailed);
+  const std::string_view nonce = sealed.substr(0, kGcmNonceSize);
+  const std::string_view ct = sealed.substr(kGcmNonceSize, sealed.size() - kGcmOverhead);
+  // SET_TAG takes a non-const pointer; copy the tag rather than cast constness away.
+  unsigned char tag[kGcmTagSize];
+  std::copy_n(sealed.end() - kGcmTagSize, kGcmTagSize, tag);
+
+  std::string plaintext(ct.size(), '\0');
+  auto* pt = reinterpret_cast<unsigned char*>(plaintext.data());
+  if (!ctx || EVP_DecryptInit_ex2(ctx, cipher, key, Bytes(nonce), nullptr) != 1 ||
+      !AddAad(ctx, false, aad) || !UpdateAll(ctx, false, ct, pt) ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag) != 1) {
+    SecureWipe(plaintext);
+    return Internal("AES-GCM decryption failed: " + internal::DrainOpenSslErrors());
+  }
+  int final_len = 0;
+  if (EVP_DecryptFinal_ex(ctx, pt + ct.size(), &final_len) != 1 || final_len != 0) {
+    SecureWipe(plaintext);
+    internal::DrainOpenSslErrors();  // leave no stale entries in this thread's error queue
+    return InvalidRequest(kAuthFailed);
+  }
+  return plaintext;
+}
+
+}  // namespace
+
+Result<std::string> AesGcmSealWithNonce(std::span<const uint8_t> key, std::string_view nonce12,
+                                        std::string_view plaintext, std::string_view aad) {
+  ARCA_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, CipherForKey(key));
+  internal::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  return SealWith(ctx.get(), cipher, key.data(), nonce12, plaintext, aad);
 }
 
 Result<std::string> AesGcmSeal(std::span<const uint8_t> key, std::string_view plaintext,
@@ -117,28 +155,82 @@ Result<std::string> AesGcmOpen(std::span<const uint8_t> key, std::string_view se
                                std::string_view aad) {
   ARCA_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, CipherForKey(key));
   if (sealed.size() < kGcmOverhead) return InvalidRequest(kAuthFailed);
-  const std::string_view nonce = sealed.substr(0, kGcmNonceSize);
-  const std::string_view ct = sealed.substr(kGcmNonceSize, sealed.size() - kGcmOverhead);
-  // SET_TAG takes a non-const pointer; copy the tag rather than cast constness away.
-  unsigned char tag[kGcmTagSize];
-  std::copy_n(sealed.end() - kGcmTagSize, kGcmTagSize, tag);
-
-  std::string plaintext(ct.size(), '\0');
-  auto* pt = reinterpret_cast<unsigned char*>(plaintext.data());
   internal::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_DecryptInit_ex2(ctx.get(), cipher, key.data(), Bytes(nonce), nullptr) != 1 ||
-      !AddAad(ctx.get(), false, aad) || !UpdateAll(ctx.get(), false, ct, pt) ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag) != 1) {
-    SecureWipe(plaintext);
-    return Internal("AES-GCM decryption failed: " + internal::DrainOpenSslErrors());
+  return OpenWith(ctx.get(), cipher, key.data(), sealed, aad);
+}
+
+Result<std::unique_ptr<AesGcmKey>> AesGcmKey::Create(std::span<const uint8_t> key) {
+  ARCA_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, CipherForKey(key));
+  std::unique_ptr<AesGcmKey> k(new AesGcmKey());
+  k->enc_template_ = EVP_CIPHER_CTX_new();
+  k->dec_template_ = EVP_CIPHER_CTX_new();
+  if (k->enc_template_ == nullptr || k->dec_template_ == nullptr ||
+      EVP_EncryptInit_ex2(k->enc_template_, cipher, key.data(), nullptr, nullptr) != 1 ||
+      EVP_DecryptInit_ex2(k->dec_template_, cipher, key.data(), nullptr, nullptr) != 1) {
+    return Internal("AES-GCM key setup failed: " + internal::DrainOpenSslErrors());
   }
-  int final_len = 0;
-  if (EVP_DecryptFinal_ex(ctx.get(), pt + ct.size(), &final_len) != 1 || final_len != 0) {
-    SecureWipe(plaintext);
-    internal::DrainOpenSslErrors();  // leave no stale entries in this thread's error queue
-    return InvalidRequest(kAuthFailed);
+  return k;
+}
+
+AesGcmKey::~AesGcmKey() {
+  // EVP_CIPHER_CTX_free cleanses the key schedules.
+  for (EVP_CIPHER_CTX* c : enc_pool_) EVP_CIPHER_CTX_free(c);
+  for (EVP_CIPHER_CTX* c : dec_pool_) EVP_CIPHER_CTX_free(c);
+  EVP_CIPHER_CTX_free(enc_template_);
+  EVP_CIPHER_CTX_free(dec_template_);
+}
+
+EVP_CIPHER_CTX* AesGcmKey::Acquire(bool encrypt) const {
+  {
+    std::lock_guard lock(mu_);
+    auto& pool = encrypt ? enc_pool_ : dec_pool_;
+    if (!pool.empty()) {
+      EVP_CIPHER_CTX* c = pool.back();
+      pool.pop_back();
+      return c;
+    }
   }
-  return plaintext;
+  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+  if (c != nullptr && EVP_CIPHER_CTX_copy(c, encrypt ? enc_template_ : dec_template_) != 1) {
+    EVP_CIPHER_CTX_free(c);
+    c = nullptr;
+  }
+  return c;
+}
+
+void AesGcmKey::Release(EVP_CIPHER_CTX* ctx, bool encrypt) const {
+  if (ctx == nullptr) return;
+  {
+    std::lock_guard lock(mu_);
+    auto& pool = encrypt ? enc_pool_ : dec_pool_;
+    if (pool.size() < kMaxPooled) {
+      pool.push_back(ctx);
+      return;
+    }
+  }
+  EVP_CIPHER_CTX_free(ctx);
+}
+
+Result<std::string> AesGcmKey::SealWithNonce(std::string_view nonce12, std::string_view plaintext,
+                                             std::string_view aad) const {
+  EVP_CIPHER_CTX* ctx = Acquire(true);
+  auto out = SealWith(ctx, nullptr, nullptr, nonce12, plaintext, aad);
+  Release(ctx, true);
+  return out;
+}
+
+Result<std::string> AesGcmKey::Seal(std::string_view plaintext, std::string_view aad) const {
+  char nonce[kGcmNonceSize];
+  ARCA_RETURN_IF_ERROR(RandomBytes({reinterpret_cast<uint8_t*>(nonce), sizeof(nonce)}));
+  return SealWithNonce({nonce, sizeof(nonce)}, plaintext, aad);
+}
+
+Result<std::string> AesGcmKey::Open(std::string_view sealed, std::string_view aad) const {
+  if (sealed.size() < kGcmOverhead) return InvalidRequest(kAuthFailed);
+  EVP_CIPHER_CTX* ctx = Acquire(false);
+  auto out = OpenWith(ctx, nullptr, nullptr, sealed, aad);
+  Release(ctx, false);
+  return out;
 }
 
 }  // namespace arca::crypto

@@ -13,11 +13,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
+
+struct evp_cipher_ctx_st;  // OpenSSL's EVP_CIPHER_CTX
 
 namespace arca::crypto {
 
@@ -41,5 +46,34 @@ Result<std::string> AesGcmOpen(std::span<const uint8_t> key, std::string_view se
 // different plaintext (convergent encryption derives it from the plaintext).
 Result<std::string> AesGcmSealWithNonce(std::span<const uint8_t> key, std::string_view nonce12,
                                         std::string_view plaintext, std::string_view aad);
+
+// One AES-GCM key for many operations (transit keys): the key schedule is set up once, and each
+// operation takes a pooled context that only needs its nonce. Results are identical to the
+// functions above with the same key. Contexts are freed, their key schedules cleansed, with the
+// object. Thread-safety: Seal/SealWithNonce/Open may be called concurrently.
+class AesGcmKey {
+ public:
+  // InvalidRequest for a key that is not 16, 24 or 32 bytes.
+  static Result<std::unique_ptr<AesGcmKey>> Create(std::span<const uint8_t> key);
+  ~AesGcmKey();
+  AesGcmKey(const AesGcmKey&) = delete;
+  AesGcmKey& operator=(const AesGcmKey&) = delete;
+
+  Result<std::string> Seal(std::string_view plaintext, std::string_view aad) const;
+  Result<std::string> SealWithNonce(std::string_view nonce12, std::string_view plaintext,
+                                    std::string_view aad) const;
+  Result<std::string> Open(std::string_view sealed, std::string_view aad) const;
+
+ private:
+  static constexpr size_t kMaxPooled = 64;  // per direction; more concurrent users allocate
+  AesGcmKey() = default;
+  ::evp_cipher_ctx_st* Acquire(bool encrypt) const;
+  void Release(::evp_cipher_ctx_st* ctx, bool encrypt) const;
+
+  ::evp_cipher_ctx_st* enc_template_ = nullptr;  // keyed; only copied
+  ::evp_cipher_ctx_st* dec_template_ = nullptr;
+  mutable std::mutex mu_;
+  mutable std::vector<::evp_cipher_ctx_st*> enc_pool_, dec_pool_;  // guarded by mu_
+};
 
 }  // namespace arca::crypto

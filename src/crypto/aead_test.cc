@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/encoding.h"
 #include "crypto/test_util.h"
@@ -181,6 +184,82 @@ TEST(AesGcmTest, RejectsBadNonceLengths) {
     ASSERT_FALSE(sealed.has_value()) << len;
     EXPECT_EQ(sealed.error().kind(), ErrorKind::kInvalidRequest);
   }
+}
+
+TEST(AesGcmKeyTest, SpecVectorsThroughReusedContexts) {
+  // Each vector twice through one keyed object: the second run takes the pooled context the
+  // first left behind, which must restart from the new nonce with no state carried over.
+  for (const auto& v : kVectors) {
+    SCOPED_TRACE(v.label);
+    const std::string key = Unhex(v.key);
+    auto k = AesGcmKey::Create(AsBytes(key));
+    ASSERT_TRUE(k.has_value()) << k.error().ToString();
+    const std::string expected =
+        std::string(v.nonce) + std::string(v.ciphertext) + std::string(v.tag);
+    for (int round = 0; round < 2; ++round) {
+      auto sealed = (*k)->SealWithNonce(Unhex(v.nonce), Unhex(v.plaintext), Unhex(v.aad));
+      ASSERT_TRUE(sealed.has_value()) << sealed.error().ToString();
+      EXPECT_EQ(HexEncode(*sealed), expected);
+      auto opened = (*k)->Open(Unhex(expected), Unhex(v.aad));
+      ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+      EXPECT_EQ(HexEncode(*opened), v.plaintext);
+    }
+  }
+}
+
+TEST(AesGcmKeyTest, FailedOpenLeavesTheContextUsable) {
+  const std::string key(32, 'k');
+  auto k = AesGcmKey::Create(AsBytes(key));
+  ASSERT_TRUE(k.has_value());
+  auto sealed = (*k)->Seal("secret", "aad");
+  ASSERT_TRUE(sealed.has_value());
+  // Interoperates with the one-shot functions in both directions.
+  auto one_shot = AesGcmOpen(AsBytes(key), *sealed, "aad");
+  ASSERT_TRUE(one_shot.has_value());
+  EXPECT_EQ(*one_shot, "secret");
+  std::string tampered = *sealed;
+  tampered[kGcmNonceSize] ^= 1;
+  auto bad = (*k)->Open(tampered, "aad");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message(), kAuthFailed);
+  auto wrong_aad = (*k)->Open(*sealed, "other");
+  ASSERT_FALSE(wrong_aad.has_value());
+  EXPECT_EQ(wrong_aad.error().message(), kAuthFailed);
+  auto good = (*k)->Open(*sealed, "aad");
+  ASSERT_TRUE(good.has_value()) << good.error().ToString();
+  EXPECT_EQ(*good, "secret");
+  auto from_one_shot = AesGcmSeal(AsBytes(key), "other secret", "");
+  ASSERT_TRUE(from_one_shot.has_value());
+  auto opened = (*k)->Open(*from_one_shot, "");
+  ASSERT_TRUE(opened.has_value());
+  EXPECT_EQ(*opened, "other secret");
+  // Random nonces differ; short input and bad nonce sizes are refused.
+  EXPECT_NE((*k)->Seal("x", "")->substr(0, kGcmNonceSize),
+            (*k)->Seal("x", "")->substr(0, kGcmNonceSize));
+  EXPECT_EQ((*k)->Open(std::string(kGcmOverhead - 1, 'c'), "").error().message(), kAuthFailed);
+  EXPECT_EQ((*k)->SealWithNonce("short", "x", "").error().kind(), ErrorKind::kInvalidRequest);
+}
+
+TEST(AesGcmKeyTest, RejectsBadKeyLengthsAndAgreesUnderConcurrency) {
+  EXPECT_EQ(AesGcmKey::Create(AsBytes(std::string(20, 'k'))).error().kind(),
+            ErrorKind::kInvalidRequest);
+  const std::string key(16, 'q');
+  auto k = AesGcmKey::Create(AsBytes(key));
+  ASSERT_TRUE(k.has_value());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        std::string pt = "message " + std::to_string(t * 1000 + i);
+        auto sealed = (*k)->Seal(pt, "");
+        auto back = sealed ? AesGcmOpen(AsBytes(key), *sealed, "") : sealed;
+        if (!back || *back != pt) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 }  // namespace

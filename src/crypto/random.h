@@ -1,4 +1,5 @@
-// Cryptographically secure random bytes from OpenSSL's CSPRNG (RAND_bytes).
+// Cryptographically secure random bytes from OpenSSL's CSPRNG (RAND_bytes). Requests of up to
+// 32 bytes are served from a per-thread buffer of RAND_bytes output (see random.cc).
 //
 // Thread-safety: all functions are thread-safe.
 #pragma once

@@ -1,6 +1,8 @@
 #include "crypto/random.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <set>
@@ -40,6 +42,47 @@ TEST(RandomTest, BytesAreRoughlyUniform) {
   std::vector<int> counts(256, 0);
   for (unsigned char c : bytes) ++counts[c];
   EXPECT_TRUE(std::all_of(counts.begin(), counts.end(), [](int n) { return n > 100; }));
+}
+
+TEST(RandomTest, SmallBufferedDrawsAreUniqueAndUniform) {
+  // 12-byte draws (nonces) come from the per-thread buffer: across many refills no draw repeats
+  // and every byte value shows up.
+  std::set<std::string> seen;
+  std::vector<int> counts(256, 0);
+  for (int i = 0; i < 20000; ++i) {
+    std::string n = RandomBytesString(12);
+    ASSERT_TRUE(seen.insert(n).second) << "repeat at draw " << i;
+    for (unsigned char c : n) ++counts[c];
+  }
+  // 240,000 bytes: about 937 of each value expected.
+  EXPECT_TRUE(std::all_of(counts.begin(), counts.end(), [](int n) { return n > 600; }));
+}
+
+TEST(RandomTest, ForkedChildDoesNotReplayTheParentsBuffer) {
+  (void)RandomBytesString(12);  // the buffer holds unused bytes now
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::string n = RandomBytesString(12);
+    ssize_t w = ::write(fds[1], n.data(), n.size());
+    ::_exit(w == 12 ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string parent = RandomBytesString(12);
+  char child[12];
+  ssize_t got = 0;
+  while (got < 12) {
+    ssize_t r = ::read(fds[0], child + got, sizeof(child) - got);
+    if (r <= 0) break;
+    got += r;
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_EQ(got, 12);
+  EXPECT_NE(parent, std::string(child, 12));
 }
 
 }  // namespace

@@ -55,12 +55,25 @@ bool BoolOr(const json::object& o, std::string_view field, bool fallback) {
 
 }  // namespace
 
+namespace {
+
+// Sets up the shared AES-GCM context of an AES-GCM version (nothing for other types).
+Status AttachGcm(KeyType type, KeyVersion& v) {
+  if (type != KeyType::kAes128Gcm96 && type != KeyType::kAes256Gcm96) return OkStatus();
+  ARCA_ASSIGN_OR_RETURN(auto k, crypto::AesGcmKey::Create(v.key.span()));
+  v.gcm = std::move(k);
+  return OkStatus();
+}
+
+}  // namespace
+
 KeyVersion KeyVersion::Clone() const {
   KeyVersion v;
   v.key = key.Clone();
   v.hmac_key = hmac_key.Clone();
   v.creation_time = creation_time;
   v.pkey = pkey;
+  v.gcm = gcm;
   return v;
 }
 
@@ -157,6 +170,7 @@ Status Policy::AddVersion(SecureBytes material, int64_t now) {
     ARCA_ASSIGN_OR_RETURN(v.pkey, ParsePrivateKey(type, material.span()));
   }
   v.key = std::move(material);
+  ARCA_RETURN_IF_ERROR(AttachGcm(type, v));
   v.hmac_key = crypto::RandomKey(kHmacKeySize);
   v.creation_time = now;
   ++latest_version;
@@ -264,6 +278,7 @@ Result<Policy> Policy::FromStorageJson(const json::value& v) {
       if (!pkey) return Internal("transit: stored private key does not parse");
       ver.pkey = std::move(*pkey);
     }
+    if (!AttachGcm(p.type, ver)) return Internal("transit: stored key has a bad AES key size");
     p.versions.emplace(n, std::move(ver));
   }
   return p;

@@ -11,12 +11,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "common/json.h"
 #include "common/secure_bytes.h"
 #include "common/status.h"
+#include "crypto/aead.h"
 #include "engines/transit/asymmetric.h"
 #include "engines/transit/key_type.h"
 
@@ -31,6 +33,9 @@ struct KeyVersion {
   SecureBytes hmac_key;       // 32 bytes: the key for hmac/ and convergent nonces
   int64_t creation_time = 0;  // Unix seconds
   PkeyPtr pkey;               // asymmetric only: parsed from `key`
+  // AES-GCM types only: `key` with its schedule set up once, shared by clones (the material is
+  // the same); used for non-derived keys.
+  std::shared_ptr<const crypto::AesGcmKey> gcm;
 
   KeyVersion Clone() const;
 };
