@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,12 @@ struct Request {
   std::chrono::seconds renew_increment{0};  // kRenew: the increment asked for (0 = default)
   std::chrono::seconds lease_ttl{0};        // kRenew: the TTL the lease had
   int64_t lease_issue_time = 0;             // unix seconds
+
+  // --- backend scratch ---
+  // What a backend worked out in HandleExistenceCheck (the routed path, the validated
+  // parameters) for the HandleRequest call that follows on the same request; the core changes
+  // neither path nor data between the two.
+  std::shared_ptr<void> backend_scratch;
 };
 
 }  // namespace arca::logical

@@ -40,36 +40,60 @@ bool IsAllowed(const json::value& v, const std::vector<std::string>& allowed,
 
 }  // namespace
 
-Result<FieldData> FieldData::Create(const FieldMap& schema, json::object raw) {
-  FieldData fd;
-  fd.raw_ = std::move(raw);
+namespace {
+
+// Converts and checks one given parameter of a declared field.
+Result<json::value> ConvertGiven(const std::string& name, const FieldSchema& field,
+                                 const json::value& given) {
+  auto converted = ConvertValue(field.type, given);
+  if (!converted) {
+    return InvalidRequest("error converting input for field \"" + name +
+                          "\": " + converted.error().message());
+  }
+  std::string offending;
+  if (!field.allowed_values.empty() && !IsAllowed(*converted, field.allowed_values, &offending)) {
+    return InvalidRequest("invalid value for field \"" + name + "\": \"" + offending +
+                          "\" is not one of " + JoinForMessage(field.allowed_values));
+  }
+  return converted;
+}
+
+}  // namespace
+
+Result<json::object> FieldData::SchemaDefaults(const FieldMap& schema) {
+  json::object out;
   for (const auto& [name, field] : schema) {
-    auto it = fd.raw_.find(name);
-    if (it != fd.raw_.end()) {
-      auto converted = ConvertValue(field.type, it->value());
-      if (!converted) {
-        return InvalidRequest("error converting input for field \"" + name +
-                              "\": " + converted.error().message());
-      }
-      std::string offending;
-      if (!field.allowed_values.empty() &&
-          !IsAllowed(*converted, field.allowed_values, &offending)) {
-        return InvalidRequest("invalid value for field \"" + name + "\": \"" + offending +
-                              "\" is not one of " + JoinForMessage(field.allowed_values));
-      }
-      fd.values_[name] = std::move(*converted);
-      continue;
-    }
-    if (field.required) return InvalidRequest("missing required field \"" + name + "\"");
     if (field.default_value.is_null()) {
-      fd.values_[name] = ZeroValue(field.type);
+      out[name] = ZeroValue(field.type);
       continue;
     }
     auto def = ConvertValue(field.type, field.default_value);
     if (!def) {
       return Internal("invalid default for field \"" + name + "\": " + def.error().message());
     }
-    fd.values_[name] = std::move(*def);
+    out[name] = std::move(*def);
+  }
+  return out;
+}
+
+Result<FieldData> FieldData::Create(const FieldMap& schema, json::object raw) {
+  ARCA_ASSIGN_OR_RETURN(json::object defaults, SchemaDefaults(schema));
+  return Create(schema, std::move(raw), std::make_shared<const json::object>(std::move(defaults)));
+}
+
+Result<FieldData> FieldData::Create(const FieldMap& schema, json::object raw,
+                                    std::shared_ptr<const json::object> defaults) {
+  FieldData fd;
+  fd.raw_ = std::move(raw);
+  fd.defaults_ = std::move(defaults);
+  for (const auto& [name, field] : schema) {
+    auto it = fd.raw_.find(name);
+    if (it != fd.raw_.end()) {
+      ARCA_ASSIGN_OR_RETURN(json::value v, ConvertGiven(name, field, it->value()));
+      fd.values_[name] = std::move(v);
+      continue;
+    }
+    if (field.required) return InvalidRequest("missing required field \"" + name + "\"");
   }
   return fd;
 }
@@ -84,6 +108,9 @@ bool FieldData::Has(std::string_view name) const { return raw_.contains(name); }
 
 const json::value& FieldData::Get(std::string_view name) const {
   if (auto it = values_.find(name); it != values_.end()) return it->value();
+  if (defaults_) {
+    if (auto it = defaults_->find(name); it != defaults_->end()) return it->value();
+  }
   return GetRaw(name);
 }
 

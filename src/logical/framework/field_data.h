@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,13 @@ class FieldData {
   // An unconvertible default is an Internal error (a bug in the backend). Parameters that the
   // schema does not declare are kept in Raw() and otherwise ignored.
   static Result<FieldData> Create(const FieldMap& schema, json::object raw);
+  // The same, with `defaults` = SchemaDefaults(schema) computed once by the caller (a backend
+  // does it per path): only the given parameters are converted, and the defaults are shared.
+  static Result<FieldData> Create(const FieldMap& schema, json::object raw,
+                                  std::shared_ptr<const json::object> defaults);
+  // Every declared field -> its converted default, or its type's zero value. Internal error for
+  // a default that does not convert.
+  static Result<json::object> SchemaDefaults(const FieldMap& schema);
 
   // No schema: every name is undeclared (see the getter rules). Never fails.
   static FieldData Unchecked(json::object raw);
@@ -69,7 +77,8 @@ class FieldData {
   std::optional<json::value> Typed(std::string_view name, FieldType type) const;
 
   json::object raw_;
-  json::object values_;  // every declared field -> canonical value
+  json::object values_;  // declared fields -> canonical value (all of them unless defaults_)
+  std::shared_ptr<const json::object> defaults_;  // the rest, when shared
 };
 
 }  // namespace arca::logical::framework

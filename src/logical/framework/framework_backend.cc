@@ -13,15 +13,31 @@ struct FrameworkBackend::Compiled {
   std::string prefix;  // LiteralPrefix of the pattern: paths without it cannot match
   boost::regex re;
   std::vector<std::string> captures;
+  std::shared_ptr<const json::object> defaults;  // FieldData::SchemaDefaults of the fields
   bool ok = false;
 };
 
 namespace {
 
-Result<FieldData> MakeFieldData(const Path& path, json::object raw) {
+// The existence check's routing and parameters, kept in Request::backend_scratch for the
+// HandleRequest call that follows.
+struct Routed {
+  const void* owner;  // the FrameworkBackend
+  std::string path;   // req.path it was routed for
+  const Path* route;
+  size_t index;
+  FieldData fd;
+};
+
+}  // namespace
+
+Result<FieldData> FrameworkBackend::MakeFieldData(size_t index, json::object raw) const {
+  const Path& path = options_.paths[index];
   if (path.fields.empty()) return FieldData::Unchecked(std::move(raw));
-  return FieldData::Create(path.fields, std::move(raw));
+  return FieldData::Create(path.fields, std::move(raw), compiled_[index]->defaults);
 }
+
+namespace {
 
 // Runs a callback, turning a stray exception into an Internal error so that none crosses the
 // backend boundary.
@@ -72,6 +88,9 @@ FrameworkBackend::FrameworkBackend(Options options) : options_(std::move(options
              p.pattern + "\": " + v.error().message());
       }
     }
+    if (auto d = FieldData::SchemaDefaults(p.fields)) {
+      c->defaults = std::make_shared<const json::object>(std::move(*d));
+    }
     compiled_.push_back(std::move(c));
   }
 }
@@ -84,7 +103,8 @@ Result<std::unique_ptr<FrameworkBackend>> FrameworkBackend::Create(Options optio
   return b;
 }
 
-const Path* FrameworkBackend::Route(const Request& req, json::object* fields) const {
+const Path* FrameworkBackend::Route(const Request& req, json::object* fields,
+                                    size_t* index) const {
   for (size_t i = 0; i < compiled_.size(); ++i) {
     const Compiled& c = *compiled_[i];
     if (!c.ok || !req.path.starts_with(c.prefix)) continue;
@@ -102,6 +122,7 @@ const Path* FrameworkBackend::Route(const Request& req, json::object* fields) co
       const auto& sub = m[name];
       if (sub.matched) (*fields)[name] = sub.str();
     }
+    if (index != nullptr) *index = i;
     return &options_.paths[i];
   }
   return nullptr;
@@ -148,8 +169,16 @@ Result<Response> FrameworkBackend::HandleRequest(Request& req) {
   }
   if (req.operation == Operation::kHelp && req.path.empty()) return Help(req, nullptr);
 
+  // Routed and validated by the existence check already?
+  std::shared_ptr<Routed> routed;
+  if (auto* r = static_cast<Routed*>(req.backend_scratch.get());
+      r != nullptr && r->owner == this && r->path == req.path) {
+    routed = std::static_pointer_cast<Routed>(std::move(req.backend_scratch));
+  }
+  req.backend_scratch.reset();
   json::object raw;
-  const Path* path = Route(req, &raw);
+  size_t index = 0;
+  const Path* path = routed ? routed->route : Route(req, &raw, &index);
   if (path == nullptr) return NotFound("unsupported path");
   if (req.operation == Operation::kHelp) return Help(req, path);
 
@@ -161,7 +190,12 @@ Result<Response> FrameworkBackend::HandleRequest(Request& req) {
     return Unsupported("unsupported operation");
   }
 
-  ARCA_ASSIGN_OR_RETURN(FieldData fd, MakeFieldData(*path, std::move(raw)));
+  FieldData fd;
+  if (routed) {
+    fd = std::move(routed->fd);
+  } else {
+    ARCA_ASSIGN_OR_RETURN(fd, MakeFieldData(index, std::move(raw)));
+  }
   const Handler& handler = op->second.handler;
   auto resp = Guarded<Response>("request handler", [&] { return handler(req, fd); });
   if (resp && !path->fields.empty() && !path->takes_arbitrary_input) {
@@ -175,12 +209,15 @@ Result<Response> FrameworkBackend::HandleRequest(Request& req) {
 Result<ExistenceCheck> FrameworkBackend::HandleExistenceCheck(Request& req) {
   if (!init_status_) return std::unexpected(init_status_.error());
   json::object raw;
-  const Path* path = Route(req, &raw);
+  size_t index = 0;
+  const Path* path = Route(req, &raw, &index);
   if (path == nullptr) return NotFound("unsupported path");
   if (!path->existence_check) return ExistenceCheck{};
-  ARCA_ASSIGN_OR_RETURN(FieldData fd, MakeFieldData(*path, std::move(raw)));
+  ARCA_ASSIGN_OR_RETURN(FieldData fd, MakeFieldData(index, std::move(raw)));
   ARCA_ASSIGN_OR_RETURN(bool exists, Guarded<bool>("existence check",
                                                    [&] { return path->existence_check(req, fd); }));
+  req.backend_scratch = std::make_shared<Routed>(
+      Routed{.owner = this, .path = req.path, .route = path, .index = index, .fd = std::move(fd)});
   return ExistenceCheck{.supported = true, .exists = exists};
 }
 

@@ -93,9 +93,11 @@ class FrameworkBackend : public Backend {
  private:
   struct Compiled;  // a compiled pattern (Boost.Regex stays out of this header)
 
-  // The first path matching req.path (nullptr if none); `*fields` receives req.data with the
-  // path's captures merged over it.
-  const Path* Route(const Request& req, json::object* fields) const;
+  // The first path matching req.path (its index in *index when given), with the URL captures
+  // merged over req.data in *fields; nullptr when none matches.
+  const Path* Route(const Request& req, json::object* fields, size_t* index = nullptr) const;
+  // The validated parameters of paths[index] for `raw` (shared schema defaults).
+  Result<FieldData> MakeFieldData(size_t index, json::object raw) const;
   Result<Response> Help(const Request& req, const Path* path) const;
 
   Options options_;

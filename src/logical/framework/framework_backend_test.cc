@@ -228,6 +228,35 @@ TEST_F(FrameworkBackendTest, ExistenceCheck) {
   EXPECT_EQ(e.error().http_status(), 400);
 }
 
+TEST_F(FrameworkBackendTest, ExistenceCheckRoutingIsReusedOnlyForTheSamePath) {
+  // The existence check leaves its routing and validated fields for HandleRequest.
+  Request req = Req(Operation::kUpdate, "keys/fresh", R"({"ttl":"1h"})");
+  auto e = backend_.HandleExistenceCheck(req);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_NE(req.backend_scratch, nullptr);
+  req.operation = Operation::kCreate;  // as the core does for a missing entry
+  auto resp = backend_.HandleRequest(req);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->data.at("name").as_string(), "fresh");
+  EXPECT_EQ(resp->data.at("ttl").as_int64(), 3600);
+  EXPECT_EQ(req.backend_scratch, nullptr);  // consumed
+
+  // Scratch left for another path (or by another backend) is not used.
+  Request moved = Req(Operation::kUpdate, "keys/first");
+  ASSERT_TRUE(backend_.HandleExistenceCheck(moved).has_value());
+  moved.path = "keys/second";
+  resp = backend_.HandleRequest(moved);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->data.at("name").as_string(), "second");
+  FrameworkBackend other(TestOptions());
+  Request foreign = Req(Operation::kUpdate, "keys/mine");
+  ASSERT_TRUE(other.HandleExistenceCheck(foreign).has_value());
+  foreign.data = Obj(R"({"ttl":"2h"})");
+  resp = backend_.HandleRequest(foreign);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->data.at("ttl").as_int64(), 7200);  // validated afresh from the data
+}
+
 TEST_F(FrameworkBackendTest, PathHelp) {
   Request req = Req(Operation::kHelp, "keys/k");
   auto resp = backend_.HandleRequest(req);
