@@ -91,7 +91,8 @@ Result<KeyStatus> Barrier::GetKeyStatus() const {
 
 Result<std::string> Barrier::Encrypt(const BarrierKey& key, std::string_view path,
                                      std::string_view plaintext) const {
-  ARCA_ASSIGN_OR_RETURN(std::string body, crypto::AesGcmSeal(key.value.span(), plaintext, path));
+  ARCA_ASSIGN_OR_RETURN(std::string body, key.gcm ? key.gcm->Seal(plaintext, path)
+                                                  : crypto::AesGcmSeal(key.value.span(), plaintext, path));
   encryptions_.fetch_add(1, std::memory_order_relaxed);
   return Header(key.term) + body;
 }
@@ -103,7 +104,9 @@ Result<std::string> Barrier::Decrypt(std::string_view path, std::string_view cip
   if (b[4] != kVersionAadPath) return Internal("barrier entry has an unknown version");
   const BarrierKey* key = keyring_->Term(term);
   if (!key) return Internal("barrier entry uses unknown key term " + std::to_string(term));
-  auto plain = crypto::AesGcmOpen(key->value.span(), ciphertext.substr(kHeaderSize), path);
+  const std::string_view body = ciphertext.substr(kHeaderSize);
+  auto plain = key->gcm ? key->gcm->Open(body, path)
+                        : crypto::AesGcmOpen(key->value.span(), body, path);
   if (!plain) {
     return Internal("barrier entry at \"" + std::string(path) +
                     "\" failed authentication (tampered or moved)");

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "crypto/aead.h"
 #include "crypto/random.h"
 #include "storage/backend.h"
 
@@ -87,6 +88,31 @@ TEST_F(BarrierTest, RotationKeepsOldEntriesReadable) {
   EXPECT_EQ(barrier_->GetKeyStatus()->term, 2u);
   std::string raw_new = **physical_->Get("new");
   EXPECT_EQ(raw_new[3], 2);  // term in the header
+}
+
+TEST(KeyringTest, KeysCarryAPreparedCipherInterchangeableWithTheKey) {
+  Keyring k = Keyring::Generate();
+  const BarrierKey* key = k.Active();
+  ASSERT_NE(key, nullptr);
+  ASSERT_NE(key->gcm, nullptr);
+  auto sealed = key->gcm->Seal("entry", "some/path");
+  ASSERT_TRUE(sealed);
+  auto opened = crypto::AesGcmOpen(key->value.span(), *sealed, "some/path");
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(*opened, "entry");
+  // A keyring loaded from its serialized form prepares its own contexts for the same keys.
+  std::string text = k.Serialize();
+  auto loaded = Keyring::Deserialize(text);
+  SecureWipe(text);
+  ASSERT_TRUE(loaded);
+  const BarrierKey* again = loaded->Term(key->term);
+  ASSERT_NE(again, nullptr);
+  ASSERT_NE(again->gcm, nullptr);
+  EXPECT_NE(again->gcm, key->gcm);
+  auto reopened = again->gcm->Open(*sealed, "some/path");
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(*reopened, "entry");
+  EXPECT_FALSE(again->gcm->Open(*sealed, "other/path"));
 }
 
 TEST_F(BarrierTest, KeyringCannotBeOverwrittenThroughTheBarrier) {

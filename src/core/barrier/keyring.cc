@@ -24,9 +24,15 @@ std::string NowRfc3339() {
   return buf;
 }
 
+BarrierKey MakeBarrierKey(uint32_t term, SecureBytes value, std::string install_time) {
+  BarrierKey key{term, std::move(value), std::move(install_time), nullptr};
+  if (auto gcm = crypto::AesGcmKey::Create(key.value.span())) key.gcm = std::move(*gcm);
+  return key;
+}
+
 Keyring Keyring::Generate() {
   Keyring k;
-  BarrierKey key{1, crypto::RandomKey(32), NowRfc3339()};
+  BarrierKey key = MakeBarrierKey(1, crypto::RandomKey(32), NowRfc3339());
   k.keys_.emplace(1, std::move(key));
   k.active_term_ = 1;
   return k;
@@ -41,7 +47,7 @@ const BarrierKey* Keyring::Term(uint32_t term) const {
 
 const BarrierKey& Keyring::Rotate() {
   uint32_t term = active_term_ + 1;
-  auto [it, _] = keys_.emplace(term, BarrierKey{term, crypto::RandomKey(32), NowRfc3339()});
+  auto [it, _] = keys_.emplace(term, MakeBarrierKey(term, crypto::RandomKey(32), NowRfc3339()));
   active_term_ = term;
   return it->second;
 }
@@ -72,14 +78,13 @@ Result<Keyring> Keyring::Deserialize(std::string_view text) {
     k.active_term_ = root.at("active_term").to_number<uint32_t>();
     for (const auto& v : root.at("keys").as_array()) {
       const auto& o = v.as_object();
-      BarrierKey key;
-      key.term = o.at("term").to_number<uint32_t>();
+      const uint32_t term = o.at("term").to_number<uint32_t>();
       auto raw = Base64Decode(o.at("value").as_string());
       if (!raw || raw->size() != 32) return Internal("keyring: bad key value");
-      key.value = SecureBytes::FromString(*raw);
+      SecureBytes value = SecureBytes::FromString(*raw);
       SecureWipe(*raw);
-      key.install_time = std::string(o.at("install_time").as_string());
-      k.keys_.emplace(key.term, std::move(key));
+      k.keys_.emplace(term, MakeBarrierKey(term, std::move(value),
+                                           std::string(o.at("install_time").as_string())));
     }
   } catch (const std::exception& e) {
     return Internal(std::string("keyring is corrupt: ") + e.what());

@@ -7,10 +7,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "common/secure_bytes.h"
 #include "common/status.h"
+#include "crypto/aead.h"
 
 namespace arca::core {
 
@@ -18,7 +20,14 @@ struct BarrierKey {
   uint32_t term = 0;
   SecureBytes value;         // 32 bytes, AES-256-GCM
   std::string install_time;  // RFC 3339
+  // `value` with its AES key schedule set up once (every barrier read and write uses it);
+  // null if that failed (the one-shot functions are used then). Freed, and cleansed, with the
+  // keyring when the barrier seals.
+  std::shared_ptr<const crypto::AesGcmKey> gcm;
 };
+
+// A key of `term` with its prepared AES-GCM context.
+BarrierKey MakeBarrierKey(uint32_t term, SecureBytes value, std::string install_time);
 
 class Keyring {
  public:
