@@ -23,6 +23,7 @@ using testing::TempDir;
 class BlockingSink : public Sink {
  public:
   Status Write(std::string_view line) override {
+    ++entered_;
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return released_; });
     ++written_;
@@ -36,6 +37,7 @@ class BlockingSink : public Sink {
     cv_.notify_all();
   }
   std::atomic<int> written_{0};
+  std::atomic<int> entered_{0};  // writes begun (blocked until Release)
 
  private:
   std::mutex mu_;
@@ -75,7 +77,11 @@ TEST(AuditDevice, FullQueueFailsAtOnce) {
   BlockingSink* sink = owned.get();
   Device d(std::move(owned), 5s);
   std::vector<Device::Ticket> tickets;
-  for (size_t i = 0; i <= Device::kMaxQueue; ++i) tickets.push_back(d.Submit("x\n"));
+  tickets.push_back(d.Submit("x\n"));
+  // Once the writer is stuck on the first line, kMaxQueue more fill the queue exactly.
+  while (sink->entered_.load() == 0) std::this_thread::sleep_for(1ms);
+  for (size_t i = 0; i < Device::kMaxQueue; ++i) tickets.push_back(d.Submit("x\n"));
+  for (const auto& t : tickets) ASSERT_TRUE(t.ack.valid());
   auto start = std::chrono::steady_clock::now();
   Status st = d.Log("overflow\n");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
@@ -96,11 +102,6 @@ TEST(AuditDevice, ClosedDeviceRefuses) {
 class InlineBlockingSink : public BlockingSink {
  public:
   bool WritesInline() const override { return true; }
-  Status Write(std::string_view line) override {
-    ++entered_;
-    return BlockingSink::Write(line);
-  }
-  std::atomic<int> entered_{0};
 };
 
 TEST(AuditDevice, FileDeviceWritesOnTheCallersThread) {

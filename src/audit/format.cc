@@ -48,11 +48,18 @@ std::string Formatter::HashIf(std::string_view s, bool hash) const {
   return hasher_->Hash(s);
 }
 
-json::object Formatter::AuthObject(const LogInput& in) const {
+Formatter::TokenFields Formatter::HashedTokenFields(const LogInput& in) const {
+  return {HashIf(in.request->client_token, true),
+          HashIf(in.request->client_token_accessor, options_.hmac_accessor)};
+}
+
+json::object Formatter::AuthObject(const LogInput& in, const TokenFields& t) const {
   const AuthInfo& a = in.auth;
   json::object o;
-  PutIf(o, "client_token", HashIf(in.request->client_token, true));
-  PutIf(o, "accessor", HashIf(a.accessor, options_.hmac_accessor));
+  PutIf(o, "client_token", t.client_token);
+  PutIf(o, "accessor", a.accessor == in.request->client_token_accessor
+                           ? t.accessor
+                           : HashIf(a.accessor, options_.hmac_accessor));
   PutIf(o, "display_name", a.display_name);
   if (!a.policies.empty()) o["policies"] = ToArray(a.policies);
   if (!a.token_policies.empty()) o["token_policies"] = ToArray(a.token_policies);
@@ -73,7 +80,8 @@ json::object Formatter::AuthObject(const LogInput& in) const {
   return o;
 }
 
-json::object Formatter::RequestObject(const LogInput& in, const HeaderConfig& headers) const {
+json::object Formatter::RequestObject(const LogInput& in, const HeaderConfig& headers,
+                                      const TokenFields& t) const {
   const logical::Request& r = *in.request;
   json::object o;
   PutIf(o, "id", r.id);
@@ -81,8 +89,8 @@ json::object Formatter::RequestObject(const LogInput& in, const HeaderConfig& he
   PutIf(o, "mount_point", r.mount_point);
   PutIf(o, "mount_type", r.mount_type);
   PutIf(o, "mount_accessor", r.mount_accessor);
-  PutIf(o, "client_token", HashIf(r.client_token, true));
-  PutIf(o, "client_token_accessor", HashIf(r.client_token_accessor, options_.hmac_accessor));
+  PutIf(o, "client_token", t.client_token);
+  PutIf(o, "client_token_accessor", t.accessor);
   o["namespace"] = json::object{{"id", "root"}};
   o["path"] = r.original_path.empty() ? r.path : r.original_path;
   if (!r.data.empty()) {
@@ -185,8 +193,9 @@ std::string Formatter::FormatRequest(const LogInput& in, const HeaderConfig& hea
   json::object e;
   e["time"] = FormatTime(t);
   e["type"] = "request";
-  e["auth"] = AuthObject(in);
-  e["request"] = RequestObject(in, headers);
+  const TokenFields tf = HashedTokenFields(in);
+  e["auth"] = AuthObject(in, tf);
+  e["request"] = RequestObject(in, headers, tf);
   e["error"] = in.error;
   return Finish(std::move(e));
 }
@@ -197,8 +206,9 @@ std::string Formatter::FormatResponse(const LogInput& in, const HeaderConfig& he
   json::object e;
   e["time"] = FormatTime(t);
   e["type"] = "response";
-  e["auth"] = AuthObject(in);
-  e["request"] = RequestObject(in, headers);
+  const TokenFields tf = HashedTokenFields(in);
+  e["auth"] = AuthObject(in, tf);
+  e["request"] = RequestObject(in, headers, tf);
   e["response"] = ResponseObject(in);
   e["error"] = in.error;
   return Finish(std::move(e));

@@ -51,8 +51,15 @@ class Formatter {
 
  private:
   std::string HashIf(std::string_view s, bool hash) const;
-  json::object AuthObject(const LogInput& in) const;
-  json::object RequestObject(const LogInput& in, const HeaderConfig& headers) const;
+  // The request's token and accessor as they appear in an entry (hashed unless log_raw);
+  // computed once per entry, for both the auth and the request object.
+  struct TokenFields {
+    std::string client_token, accessor;
+  };
+  TokenFields HashedTokenFields(const LogInput& in) const;
+  json::object AuthObject(const LogInput& in, const TokenFields& t) const;
+  json::object RequestObject(const LogInput& in, const HeaderConfig& headers,
+                             const TokenFields& t) const;
   json::object ResponseObject(const LogInput& in) const;
   std::string Finish(json::object entry) const;
 
