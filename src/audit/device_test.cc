@@ -45,6 +45,17 @@ class BlockingSink : public Sink {
   bool released_ = false;
 };
 
+// Logs `line` through `d` (write_timeout 150ms) and expects the timeout error after about that.
+void ExpectTimeout(Device& d, std::string line) {
+  auto start = std::chrono::steady_clock::now();
+  Status st = d.Log(std::move(line));
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message().find("timed out"), std::string::npos);
+  EXPECT_GE(took, 140ms);
+  EXPECT_LT(took, 1s);
+}
+
 TEST(AuditDevice, WritesAndAcknowledges) {
   TempDir dir;
   auto sink = std::make_unique<FileSink>(FileSinkOptions{.path = dir.File("a.log")});
@@ -59,13 +70,7 @@ TEST(AuditDevice, HungSinkTimesOutAndLateWriteHappens) {
   auto owned = std::make_unique<BlockingSink>();
   BlockingSink* sink = owned.get();
   Device d(std::move(owned), 150ms);
-  auto start = std::chrono::steady_clock::now();
-  Status st = d.Log("x\n");
-  auto took = std::chrono::steady_clock::now() - start;
-  ASSERT_FALSE(st);
-  EXPECT_NE(st.error().message().find("timed out"), std::string::npos);
-  EXPECT_GE(took, 140ms);
-  EXPECT_LT(took, 1s);
+  ExpectTimeout(d, "x\n");
   sink->Release();
   // The queued line is still written once the sink recovers.
   ASSERT_TRUE(d.Log("y\n"));
@@ -130,13 +135,7 @@ TEST(AuditDevice, InlineWriterStuckCostsOthersAtMostTheTimeout) {
   Device d(std::move(owned), 150ms);
   std::thread stuck([&] { EXPECT_TRUE(d.Log("a\n")); });  // blocks inside Write
   while (sink->entered_.load() == 0) std::this_thread::sleep_for(1ms);
-  auto start = std::chrono::steady_clock::now();
-  Status st = d.Log("b\n");
-  auto took = std::chrono::steady_clock::now() - start;
-  ASSERT_FALSE(st);
-  EXPECT_NE(st.error().message().find("timed out"), std::string::npos);
-  EXPECT_GE(took, 140ms);
-  EXPECT_LT(took, 1s);
+  ExpectTimeout(d, "b\n");
   sink->Release();
   stuck.join();
   // The timed-out line was dropped, not queued: only "a" reached the sink.
