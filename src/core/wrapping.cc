@@ -93,7 +93,7 @@ Result<logical::WrapInfo> StoreWrapped(TokenStore& tokens, Router& router,
 }  // namespace
 
 Status Core::WrapResponse(const logical::Request& req, logical::Response& resp) {
-  std::string envelope = json::serialize(logical::EncodeEnvelope(req, resp));
+  std::string envelope = logical::SerializeEnvelope(req, resp);
   ARCA_ASSIGN_OR_RETURN(logical::WrapInfo info,
                         StoreWrapped(*tokens_, router_, envelope, req.original_path, req.wrap_ttl));
   if (resp.auth) info.wrapped_accessor = resp.auth->accessor;

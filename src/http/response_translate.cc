@@ -7,7 +7,6 @@
 namespace arca::http {
 namespace {
 
-using logical::EncodeEnvelope;
 using logical::Strings;
 
 constexpr std::string_view kJson = "application/json";
@@ -80,7 +79,8 @@ HttpResponseOut BuildResponse(const logical::Request& req, const Result<logical:
     out.status = resp.status_code != 0 ? resp.status_code : 200;
     AddCommonHeaders(out);
     if (out.status != 204 && out.status != 304) {
-      SetJsonBody(out, EncodeEnvelope(req, resp), head_request);
+      out.headers.emplace_back("Content-Type", std::string(kJson));
+      if (!head_request) out.body = logical::SerializeEnvelope(req, resp);
     }
   } else {
     out.status = resp.status_code != 0 ? resp.status_code : 204;

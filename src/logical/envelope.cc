@@ -1,5 +1,7 @@
 #include "logical/envelope.h"
 
+#include <array>
+
 namespace arca::logical {
 
 json::value StringsOrNull(const std::vector<std::string>& v) {
@@ -76,6 +78,48 @@ json::object EncodeEnvelope(const Request& req, const Response& resp) {
     }
   }
   return o;
+}
+
+std::string SerializeEnvelope(const Request& req, const Response& resp) {
+  static constexpr std::array<std::string_view, 9> kEnvelopeKeys = {
+      "request_id", "lease_id", "renewable", "lease_duration", "data",
+      "wrap_info",  "warnings", "auth",      "mount_type"};
+  const bool wrapped = resp.wrap_info.has_value();
+  std::string out;
+  out.reserve(256);
+  out += "{\"request_id\":";
+  out += json::serialize(json::string_view(wrapped ? std::string_view() : req.id));
+  out += ",\"lease_id\":";
+  out += json::serialize(
+      json::string_view(resp.secret ? std::string_view(resp.secret->lease_id) : std::string_view()));
+  out += ",\"renewable\":";
+  out += resp.secret && resp.secret->renewable ? "true" : "false";
+  out += ",\"lease_duration\":";
+  out += std::to_string(resp.secret ? resp.secret->ttl.count() : int64_t{0});
+  out += ",\"data\":";
+  out += wrapped || resp.data.empty() ? std::string("null") : json::serialize(resp.data);
+  out += ",\"wrap_info\":";
+  out += wrapped ? json::serialize(EncodeWrapInfo(*resp.wrap_info)) : std::string("null");
+  out += ",\"warnings\":";
+  out += json::serialize(StringsOrNull(resp.warnings));
+  out += ",\"auth\":";
+  out += resp.auth ? json::serialize(EncodeAuth(*resp.auth)) : std::string("null");
+  out += ",\"mount_type\":";
+  out += json::serialize(json::string_view(req.mount_type));
+  if (resp.data_at_top_level && !wrapped) {
+    for (const auto& kv : resp.data) {
+      std::string_view key(kv.key().data(), kv.key().size());
+      bool taken = false;
+      for (std::string_view k : kEnvelopeKeys) taken = taken || k == key;
+      if (taken) continue;
+      out += ',';
+      out += json::serialize(kv.key());
+      out += ':';
+      out += json::serialize(kv.value());
+    }
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace arca::logical

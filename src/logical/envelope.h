@@ -14,6 +14,9 @@ namespace arca::logical {
 
 // The envelope of `resp` to `req`. With wrap_info set, data and request_id are emptied (Vault).
 json::object EncodeEnvelope(const Request& req, const Response& resp);
+// json::serialize(EncodeEnvelope(req, resp)), written directly: no envelope object is built
+// and resp.data is not copied (this runs for every API response).
+std::string SerializeEnvelope(const Request& req, const Response& resp);
 // Vault's logical.HTTPAuth shape.
 json::object EncodeAuth(const Auth& a);
 json::object EncodeWrapInfo(const WrapInfo& w);

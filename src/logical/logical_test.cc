@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "logical/backend.h"
+#include "logical/envelope.h"
 #include "logical/response.h"
 #include "logical/storage.h"
 
@@ -23,6 +24,42 @@ TEST(ResponseTest, ListResponse) {
   Response empty = Response::ListResponse({});
   EXPECT_TRUE(empty.empty_list);
   EXPECT_FALSE(Response{}.HasContent());
+}
+
+TEST(EnvelopeTest, SerializedDirectlyAsTheEnvelopeObjectSerializes) {
+  // SerializeEnvelope must write byte for byte what serializing EncodeEnvelope's object does,
+  // for every shape of response.
+  Request req;
+  req.id = "11111111-2222-3333-4444-555555555555";
+  req.mount_type = "kv";
+  std::vector<Response> cases;
+  cases.emplace_back();  // no data
+  Response plain;
+  plain.data["value"] = "a \"quoted\" \\ value\n\u0001";
+  plain.data["nested"] = json::object{{"n", 1}, {"list", json::array{1, "two", nullptr}}};
+  cases.push_back(plain);
+  Response leased = plain;
+  leased.secret = Secret{.lease_id = "database/creds/ro/abc", .ttl = std::chrono::seconds(3600)};
+  leased.warnings = {"first warning", "second"};
+  cases.push_back(leased);
+  Response login;
+  login.auth = Auth{.client_token = "hvs.x", .accessor = "acc", .policies = {"default", "p"},
+                    .metadata = {{"role", "r"}}, .lease_duration = std::chrono::seconds(60)};
+  cases.push_back(login);
+  Response wrapped = plain;
+  wrapped.wrap_info = WrapInfo{.token = "hvs.w", .accessor = "wa", .ttl = std::chrono::seconds(300),
+                               .creation_time = "2026-11-22T00:00:00Z",
+                               .creation_path = "secret/data/x"};
+  cases.push_back(wrapped);
+  Response top = plain;
+  top.data_at_top_level = true;
+  top.data["mount_type"] = "shadowed";  // an envelope key: the envelope's value wins
+  top.data["extra"] = true;
+  cases.push_back(top);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(SerializeEnvelope(req, cases[i]), json::serialize(EncodeEnvelope(req, cases[i])));
+  }
 }
 
 TEST(PathMatchesAnyTest, ExactAndPrefix) {
