@@ -1,7 +1,8 @@
 // audit::Sink and audit::Device: where audit lines go, and the fail-fast wrapper around it.
 //
 // A Sink is the blocking writer of one device type (file, syslog, socket). It is used by one
-// thread only: the device's writer thread.
+// thread at a time: the device's writer thread, or (inline sinks) the caller holding the
+// device's lock.
 //
 // A Device owns a Sink and writes its lines in one of two ways:
 //   - Queued (sockets, syslog, stdout: sinks a slow reader can stall): a bounded queue and a
@@ -45,7 +46,7 @@ class Sink {
   virtual Status Write(std::string_view line) = 0;
   // Closes and reopens the destination (file: after log rotation by an external tool, SIGHUP).
   virtual Status Reopen() = 0;
-  // Releases the destination. Called on the writer thread before it exits.
+  // Releases the destination (by the writer thread before it exits, or at Close when inline).
   virtual void Close() = 0;
   // True when a write cannot be held up by a reader (a regular file): the Device then writes
   // on the caller's thread instead of a writer thread. Fixed for the sink's lifetime.

@@ -81,10 +81,6 @@ bool AddAad(EVP_CIPHER_CTX* ctx, bool encrypt, std::string_view aad) {
   return true;
 }
 
-}  // namespace
-
-namespace {
-
 // Seals into nonce || ciphertext || tag with `ctx`: a fresh context given `cipher` and `key`, or
 // a keyed one (both null) that only takes the nonce.
 Result<std::string> SealWith(EVP_CIPHER_CTX* ctx, const EVP_CIPHER* cipher, const uint8_t* key,
@@ -154,10 +150,12 @@ Result<std::string> AesGcmSeal(std::span<const uint8_t> key, std::string_view pl
 Result<std::string> AesGcmOpen(std::span<const uint8_t> key, std::string_view sealed,
                                std::string_view aad) {
   ARCA_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, CipherForKey(key));
-  if (sealed.size() < kGcmOverhead) return InvalidRequest(kAuthFailed);
   internal::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   return OpenWith(ctx.get(), cipher, key.data(), sealed, aad);
 }
+
+AesGcmKey::AesGcmKey()
+    : enc_pool_(EVP_CIPHER_CTX_free, kMaxPooled), dec_pool_(EVP_CIPHER_CTX_free, kMaxPooled) {}
 
 Result<std::unique_ptr<AesGcmKey>> AesGcmKey::Create(std::span<const uint8_t> key) {
   ARCA_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, CipherForKey(key));
@@ -173,23 +171,13 @@ Result<std::unique_ptr<AesGcmKey>> AesGcmKey::Create(std::span<const uint8_t> ke
 }
 
 AesGcmKey::~AesGcmKey() {
-  // EVP_CIPHER_CTX_free cleanses the key schedules.
-  for (EVP_CIPHER_CTX* c : enc_pool_) EVP_CIPHER_CTX_free(c);
-  for (EVP_CIPHER_CTX* c : dec_pool_) EVP_CIPHER_CTX_free(c);
+  // EVP_CIPHER_CTX_free cleanses the key schedules (the pools free theirs).
   EVP_CIPHER_CTX_free(enc_template_);
   EVP_CIPHER_CTX_free(dec_template_);
 }
 
 EVP_CIPHER_CTX* AesGcmKey::Acquire(bool encrypt) const {
-  {
-    std::lock_guard lock(mu_);
-    auto& pool = encrypt ? enc_pool_ : dec_pool_;
-    if (!pool.empty()) {
-      EVP_CIPHER_CTX* c = pool.back();
-      pool.pop_back();
-      return c;
-    }
-  }
+  if (EVP_CIPHER_CTX* c = (encrypt ? enc_pool_ : dec_pool_).Take()) return c;
   EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
   if (c != nullptr && EVP_CIPHER_CTX_copy(c, encrypt ? enc_template_ : dec_template_) != 1) {
     EVP_CIPHER_CTX_free(c);
@@ -198,24 +186,11 @@ EVP_CIPHER_CTX* AesGcmKey::Acquire(bool encrypt) const {
   return c;
 }
 
-void AesGcmKey::Release(EVP_CIPHER_CTX* ctx, bool encrypt) const {
-  if (ctx == nullptr) return;
-  {
-    std::lock_guard lock(mu_);
-    auto& pool = encrypt ? enc_pool_ : dec_pool_;
-    if (pool.size() < kMaxPooled) {
-      pool.push_back(ctx);
-      return;
-    }
-  }
-  EVP_CIPHER_CTX_free(ctx);
-}
-
 Result<std::string> AesGcmKey::SealWithNonce(std::string_view nonce12, std::string_view plaintext,
                                              std::string_view aad) const {
   EVP_CIPHER_CTX* ctx = Acquire(true);
   auto out = SealWith(ctx, nullptr, nullptr, nonce12, plaintext, aad);
-  Release(ctx, true);
+  enc_pool_.Give(ctx);
   return out;
 }
 
@@ -226,10 +201,9 @@ Result<std::string> AesGcmKey::Seal(std::string_view plaintext, std::string_view
 }
 
 Result<std::string> AesGcmKey::Open(std::string_view sealed, std::string_view aad) const {
-  if (sealed.size() < kGcmOverhead) return InvalidRequest(kAuthFailed);
   EVP_CIPHER_CTX* ctx = Acquire(false);
   auto out = OpenWith(ctx, nullptr, nullptr, sealed, aad);
-  Release(ctx, false);
+  dec_pool_.Give(ctx);
   return out;
 }
 

@@ -14,13 +14,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "common/status.h"
+#include "crypto/context_pool.h"
 
 struct evp_cipher_ctx_st;  // OpenSSL's EVP_CIPHER_CTX
 
@@ -66,14 +65,13 @@ class AesGcmKey {
 
  private:
   static constexpr size_t kMaxPooled = 64;  // per direction; more concurrent users allocate
-  AesGcmKey() = default;
+  AesGcmKey();
+  // A context keyed for `encrypt` (or decryption): a pooled one, else a copy of the template.
   ::evp_cipher_ctx_st* Acquire(bool encrypt) const;
-  void Release(::evp_cipher_ctx_st* ctx, bool encrypt) const;
 
   ::evp_cipher_ctx_st* enc_template_ = nullptr;  // keyed; only copied
   ::evp_cipher_ctx_st* dec_template_ = nullptr;
-  mutable std::mutex mu_;
-  mutable std::vector<::evp_cipher_ctx_st*> enc_pool_, dec_pool_;  // guarded by mu_
+  mutable ContextPool<::evp_cipher_ctx_st> enc_pool_, dec_pool_;
 };
 
 }  // namespace arca::crypto

@@ -79,11 +79,8 @@ std::string HmacSha256(std::span<const uint8_t> key, std::string_view data) {
   return std::move(*mac);
 }
 
-}  // namespace arca::crypto
-
-namespace arca::crypto {
-
-HmacSha256Keyed::HmacSha256Keyed(std::span<const uint8_t> key) {
+HmacSha256Keyed::HmacSha256Keyed(std::span<const uint8_t> key)
+    : pool_(EVP_MAC_CTX_free, kMaxPooled) {
   const EVP_MAC_CTX* tmpl = TemplateFor(HashAlgorithm::kSha256);
   static const uint8_t kNoKey = 0;
   keyed_ = tmpl ? EVP_MAC_CTX_dup(const_cast<EVP_MAC_CTX*>(tmpl)) : nullptr;
@@ -93,20 +90,10 @@ HmacSha256Keyed::HmacSha256Keyed(std::span<const uint8_t> key) {
   }
 }
 
-HmacSha256Keyed::~HmacSha256Keyed() {
-  for (EVP_MAC_CTX* c : free_) EVP_MAC_CTX_free(c);
-  EVP_MAC_CTX_free(keyed_);
-}
+HmacSha256Keyed::~HmacSha256Keyed() { EVP_MAC_CTX_free(keyed_); }
 
 std::string HmacSha256Keyed::Sum(std::string_view data) const {
-  EVP_MAC_CTX* ctx = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    if (!free_.empty()) {
-      ctx = free_.back();
-      free_.pop_back();
-    }
-  }
+  EVP_MAC_CTX* ctx = pool_.Take();
   // A duplicate of the keyed context carries the key's pad states; EVP_MAC_init without a key
   // restarts from them.
   if (ctx == nullptr) ctx = EVP_MAC_CTX_dup(keyed_);
@@ -119,8 +106,7 @@ std::string HmacSha256Keyed::Sum(std::string_view data) const {
       out_len != out.size()) {
     internal::FatalCryptoError("HMAC-SHA256 failed");
   }
-  std::lock_guard lock(mu_);
-  free_.push_back(ctx);
+  pool_.Give(ctx);
   return out;
 }
 

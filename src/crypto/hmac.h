@@ -4,13 +4,12 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "common/status.h"
+#include "crypto/context_pool.h"
 #include "crypto/hash.h"
 
 struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
@@ -42,9 +41,9 @@ class HmacSha256Keyed {
   std::string Sum(std::string_view data) const;
 
  private:
+  static constexpr size_t kMaxPooled = 64;  // more concurrent users allocate
   ::evp_mac_ctx_st* keyed_;  // initialized with the key; only duplicated
-  mutable std::mutex mu_;
-  mutable std::vector<::evp_mac_ctx_st*> free_;  // guarded by mu_
+  mutable ContextPool<::evp_mac_ctx_st> pool_;
 };
 
 }  // namespace arca::crypto

@@ -4,8 +4,8 @@
 // only when none runs or the queue holds more items than there are workers running (they come
 // back for the queue when they finish). The worker woken is the one that fell asleep last
 // (LIFO): under a steady load the same thread, warm in cache and on its core, takes every item,
-// and the others stay asleep, as with a pool of one thread. One sleeper, the standby, sleeps with a timeout
-// (kStandbyBusyWait while workers run) and takes a waiting item when the running workers have
+// and the others stay asleep, as with a pool of one thread. One sleeper, the standby, sleeps
+// with a timeout (kStandbyBusyWait while workers run) and takes a waiting item when the running workers have
 // made no progress for that long: so items behind workers blocked on fsync or a slow database
 // still run, and concurrency grows while they stay blocked. A worker inside a BlockingScope
 // (common/blocking.h: fsync, audit devices, network calls) does not count as running, so

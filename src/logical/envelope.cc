@@ -56,30 +56,6 @@ json::object EncodeWrapInfo(const WrapInfo& w) {
   return o;
 }
 
-json::object EncodeEnvelope(const Request& req, const Response& resp) {
-  json::object o;
-  const bool wrapped = resp.wrap_info.has_value();
-  o["request_id"] = wrapped ? std::string() : req.id;
-  o["lease_id"] = resp.secret ? resp.secret->lease_id : std::string();
-  o["renewable"] = resp.secret ? resp.secret->renewable : false;
-  o["lease_duration"] = resp.secret ? resp.secret->ttl.count() : int64_t{0};
-  if (wrapped || resp.data.empty()) {
-    o["data"] = nullptr;
-  } else {
-    o["data"] = resp.data;
-  }
-  o["wrap_info"] = wrapped ? json::value(EncodeWrapInfo(*resp.wrap_info)) : json::value(nullptr);
-  o["warnings"] = StringsOrNull(resp.warnings);
-  o["auth"] = resp.auth ? json::value(EncodeAuth(*resp.auth)) : json::value(nullptr);
-  o["mount_type"] = req.mount_type;
-  if (resp.data_at_top_level && !wrapped) {
-    for (const auto& kv : resp.data) {
-      if (!o.contains(kv.key())) o.emplace(kv.key(), kv.value());
-    }
-  }
-  return o;
-}
-
 std::string SerializeEnvelope(const Request& req, const Response& resp) {
   static constexpr std::array<std::string_view, 9> kEnvelopeKeys = {
       "request_id", "lease_id", "renewable", "lease_duration", "data",

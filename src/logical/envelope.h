@@ -12,10 +12,10 @@
 
 namespace arca::logical {
 
-// The envelope of `resp` to `req`. With wrap_info set, data and request_id are emptied (Vault).
-json::object EncodeEnvelope(const Request& req, const Response& resp);
-// json::serialize(EncodeEnvelope(req, resp)), written directly: no envelope object is built
-// and resp.data is not copied (this runs for every API response).
+// The serialized envelope of `resp` to `req`, in Vault's key order. With wrap_info set, data
+// and request_id are emptied (Vault); with data_at_top_level, data's keys also follow the
+// envelope's (an envelope key wins). Written directly: no envelope object is built and
+// resp.data is not copied (this runs for every API response).
 std::string SerializeEnvelope(const Request& req, const Response& resp);
 // Vault's logical.HTTPAuth shape.
 json::object EncodeAuth(const Auth& a);

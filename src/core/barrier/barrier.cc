@@ -91,8 +91,9 @@ Result<KeyStatus> Barrier::GetKeyStatus() const {
 
 Result<std::string> Barrier::Encrypt(const BarrierKey& key, std::string_view path,
                                      std::string_view plaintext) const {
-  ARCA_ASSIGN_OR_RETURN(std::string body, key.gcm ? key.gcm->Seal(plaintext, path)
-                                                  : crypto::AesGcmSeal(key.value.span(), plaintext, path));
+  ARCA_ASSIGN_OR_RETURN(std::string body,
+                        key.gcm ? key.gcm->Seal(plaintext, path)
+                                : crypto::AesGcmSeal(key.value.span(), plaintext, path));
   encryptions_.fetch_add(1, std::memory_order_relaxed);
   return Header(key.term) + body;
 }

@@ -117,7 +117,8 @@ Result<std::string> XChaChaOpenRaw(std::span<const uint8_t> key, std::string_vie
 }  // namespace
 
 Result<std::string> AeadSeal(KeyType type, std::span<const uint8_t> key, std::string_view nonce,
-                             std::string_view plaintext, std::string_view aad) {
+                             std::string_view plaintext, std::string_view aad,
+                             const crypto::AesGcmKey* prepared) {
   const size_t nonce_size = NonceSize(type);
   if (nonce_size == 0) return InvalidRequest("key type does not support encryption");
   if (key.size() != SymmetricKeySize(type)) return InvalidRequest("invalid key size");
@@ -130,6 +131,7 @@ Result<std::string> AeadSeal(KeyType type, std::span<const uint8_t> key, std::st
   switch (type) {
     case KeyType::kAes128Gcm96:
     case KeyType::kAes256Gcm96:
+      if (prepared) return prepared->SealWithNonce(nonce, plaintext, aad);
       return crypto::AesGcmSealWithNonce(key, nonce, plaintext, aad);
     case KeyType::kChaCha20Poly1305: {
       ARCA_ASSIGN_OR_RETURN(std::string body, ChaChaSealRaw(key, nonce, plaintext, aad));
@@ -143,7 +145,7 @@ Result<std::string> AeadSeal(KeyType type, std::span<const uint8_t> key, std::st
 }
 
 Result<std::string> AeadOpen(KeyType type, std::span<const uint8_t> key, std::string_view sealed,
-                             std::string_view aad) {
+                             std::string_view aad, const crypto::AesGcmKey* prepared) {
   const size_t nonce_size = NonceSize(type);
   if (nonce_size == 0) return InvalidRequest("key type does not support decryption");
   if (key.size() != SymmetricKeySize(type)) return InvalidRequest("invalid key size");
@@ -151,7 +153,7 @@ Result<std::string> AeadOpen(KeyType type, std::span<const uint8_t> key, std::st
   switch (type) {
     case KeyType::kAes128Gcm96:
     case KeyType::kAes256Gcm96: {
-      auto r = crypto::AesGcmOpen(key, sealed, aad);
+      auto r = prepared ? prepared->Open(sealed, aad) : crypto::AesGcmOpen(key, sealed, aad);
       if (!r && r.error().kind() == ErrorKind::kInvalidRequest) return InvalidRequest(kAuthFailed);
       return r;
     }

@@ -18,14 +18,18 @@
 
 #include "common/secure_bytes.h"
 #include "common/status.h"
+#include "crypto/aead.h"
 #include "engines/transit/key_type.h"
 
 namespace arca::engines::transit {
 
-// Encrypts with `nonce` (NonceSize(type) bytes) or, when empty, a fresh random nonce.
+// Encrypts with `nonce` (NonceSize(type) bytes) or, when empty, a fresh random nonce. For the
+// AES-GCM types, `prepared` (when given) is `key` with its schedule set up already and is used
+// instead of it.
 Result<std::string> AeadSeal(KeyType type, std::span<const uint8_t> key, std::string_view nonce,
-                             std::string_view plaintext, std::string_view aad);
+                             std::string_view plaintext, std::string_view aad,
+                             const crypto::AesGcmKey* prepared = nullptr);
 Result<std::string> AeadOpen(KeyType type, std::span<const uint8_t> key, std::string_view sealed,
-                             std::string_view aad);
+                             std::string_view aad, const crypto::AesGcmKey* prepared = nullptr);
 
 }  // namespace arca::engines::transit

@@ -78,12 +78,7 @@ Result<std::string> EncryptValue(const Policy& p, std::string_view plaintext,
       SecureWipe(msg);
       nonce.resize(NonceSize(p.type));
     }
-    if (v->gcm && !p.derived) {  // the version's prepared AES-GCM context
-      ARCA_ASSIGN_OR_RETURN(sealed, nonce.empty() ? v->gcm->Seal(plaintext, aad)
-                                                  : v->gcm->SealWithNonce(nonce, plaintext, aad));
-    } else {
-      ARCA_ASSIGN_OR_RETURN(sealed, AeadSeal(p.type, key, nonce, plaintext, aad));
-    }
+    ARCA_ASSIGN_OR_RETURN(sealed, AeadSeal(p.type, key, nonce, plaintext, aad, v->gcm.get()));
   }
   if (used_version != nullptr) *used_version = ver;
   return VersionedString(ver, Base64Encode(sealed));
@@ -101,17 +96,9 @@ Result<std::string> DecryptValue(const Policy& p, std::string_view ciphertext,
   ARCA_ASSIGN_OR_RETURN(std::string sealed, DecodeB64(parsed.payload, "ciphertext"));
   if (used_version != nullptr) *used_version = parsed.version;
   if (IsRsa(p.type)) return RsaOaepDecrypt(v->pkey.get(), sealed);
-  if (v->gcm && !p.derived) {  // the version's prepared AES-GCM context
-    auto r = v->gcm->Open(sealed, aad);
-    // Vault's wording for any authentication failure, as AeadOpen has it.
-    if (!r && r.error().kind() == ErrorKind::kInvalidRequest) {
-      return InvalidRequest("cipher: message authentication failed");
-    }
-    return r;
-  }
   SecureBytes scratch;
   ARCA_ASSIGN_OR_RETURN(auto key, WorkingKey(p, *v, context, &scratch));
-  return AeadOpen(p.type, key, sealed, aad);
+  return AeadOpen(p.type, key, sealed, aad, v->gcm.get());
 }
 
 Result<std::string> HmacValue(const Policy& p, crypto::HashAlgorithm alg, std::string_view input,

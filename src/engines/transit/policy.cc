@@ -53,13 +53,11 @@ bool BoolOr(const json::object& o, std::string_view field, bool fallback) {
   return v != nullptr && v->is_bool() ? v->as_bool() : fallback;
 }
 
-}  // namespace
-
-namespace {
-
-// Sets up the shared AES-GCM context of an AES-GCM version (nothing for other types).
-Status AttachGcm(KeyType type, KeyVersion& v) {
-  if (type != KeyType::kAes128Gcm96 && type != KeyType::kAes256Gcm96) return OkStatus();
+// Sets up the shared AES-GCM context of a non-derived AES-GCM version (nothing otherwise).
+Status AttachGcm(KeyType type, bool derived, KeyVersion& v) {
+  if (derived || (type != KeyType::kAes128Gcm96 && type != KeyType::kAes256Gcm96)) {
+    return OkStatus();
+  }
   ARCA_ASSIGN_OR_RETURN(auto k, crypto::AesGcmKey::Create(v.key.span()));
   v.gcm = std::move(k);
   return OkStatus();
@@ -170,7 +168,7 @@ Status Policy::AddVersion(SecureBytes material, int64_t now) {
     ARCA_ASSIGN_OR_RETURN(v.pkey, ParsePrivateKey(type, material.span()));
   }
   v.key = std::move(material);
-  ARCA_RETURN_IF_ERROR(AttachGcm(type, v));
+  ARCA_RETURN_IF_ERROR(AttachGcm(type, derived, v));
   v.hmac_key = crypto::RandomKey(kHmacKeySize);
   v.creation_time = now;
   ++latest_version;
@@ -278,7 +276,9 @@ Result<Policy> Policy::FromStorageJson(const json::value& v) {
       if (!pkey) return Internal("transit: stored private key does not parse");
       ver.pkey = std::move(*pkey);
     }
-    if (!AttachGcm(p.type, ver)) return Internal("transit: stored key has a bad AES key size");
+    if (!AttachGcm(p.type, p.derived, ver)) {
+      return Internal("transit: stored key has a bad AES key size");
+    }
     p.versions.emplace(n, std::move(ver));
   }
   return p;

@@ -33,8 +33,8 @@ struct KeyVersion {
   SecureBytes hmac_key;       // 32 bytes: the key for hmac/ and convergent nonces
   int64_t creation_time = 0;  // Unix seconds
   PkeyPtr pkey;               // asymmetric only: parsed from `key`
-  // AES-GCM types only: `key` with its schedule set up once, shared by clones (the material is
-  // the same); used for non-derived keys.
+  // Non-derived AES-GCM keys only: `key` with its schedule set up once, shared by clones (the
+  // material is the same). Derived keys work with a per-context key instead.
   std::shared_ptr<const crypto::AesGcmKey> gcm;
 
   KeyVersion Clone() const;

@@ -38,10 +38,6 @@ bool IsAllowed(const json::value& v, const std::vector<std::string>& allowed,
   return check_one(v);
 }
 
-}  // namespace
-
-namespace {
-
 // Converts and checks one given parameter of a declared field.
 Result<json::value> ConvertGiven(const std::string& name, const FieldSchema& field,
                                  const json::value& given) {

@@ -25,7 +25,6 @@ struct Routed {
   const void* owner;  // the FrameworkBackend
   std::string path;   // req.path it was routed for
   const Path* route;
-  size_t index;
   FieldData fd;
 };
 
@@ -81,15 +80,10 @@ FrameworkBackend::FrameworkBackend(Options options) : options_(std::move(options
       fail("backend " + options_.type + ": invalid path pattern \"" + p.pattern +
            "\": " + e.what());
     }
-    for (const auto& [name, field] : p.fields) {
-      if (field.default_value.is_null()) continue;
-      if (auto v = ConvertValue(field.type, field.default_value); !v) {
-        fail("backend " + options_.type + ": invalid default for field \"" + name + "\" of \"" +
-             p.pattern + "\": " + v.error().message());
-      }
-    }
     if (auto d = FieldData::SchemaDefaults(p.fields)) {
       c->defaults = std::make_shared<const json::object>(std::move(*d));
+    } else {
+      fail("backend " + options_.type + " path \"" + p.pattern + "\": " + d.error().message());
     }
     compiled_.push_back(std::move(c));
   }
@@ -217,7 +211,7 @@ Result<ExistenceCheck> FrameworkBackend::HandleExistenceCheck(Request& req) {
   ARCA_ASSIGN_OR_RETURN(bool exists, Guarded<bool>("existence check",
                                                    [&] { return path->existence_check(req, fd); }));
   req.backend_scratch = std::make_shared<Routed>(
-      Routed{.owner = this, .path = req.path, .route = path, .index = index, .fd = std::move(fd)});
+      Routed{.owner = this, .path = req.path, .route = path, .fd = std::move(fd)});
   return ExistenceCheck{.supported = true, .exists = exists};
 }
 
