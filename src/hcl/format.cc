@@ -138,14 +138,17 @@ Result<std::string> Format(std::string_view text, std::string_view filename) {
     std::string_view raw = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
     if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    // A verbatim line (heredoc body, comment) whose text itself ends in '\r' keeps its CRLF
+    // ending: written with a bare '\n', the next read would take that '\r' for a line ending.
+    auto verbatim = [&raw] { return raw.ends_with('\r') ? std::string(raw) + '\r' : std::string(raw); };
     if (!heredoc_end.empty()) {
-      lines.push_back({std::string(raw), 0, true, std::nullopt});
+      lines.push_back({verbatim(), 0, true, std::nullopt});
       std::string_view t = heredoc_indented ? Trim(raw) : raw;
       if (t == heredoc_end) heredoc_end.clear();
       continue;
     }
     if (in_comment) {
-      lines.push_back({std::string(raw), 0, true, std::nullopt});
+      lines.push_back({verbatim(), 0, true, std::nullopt});
       if (raw.find("*/") != std::string_view::npos) in_comment = false;
       continue;
     }

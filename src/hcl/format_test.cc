@@ -29,6 +29,11 @@ TEST(HclFormat, Table) {
        "path \"p\" {\n  capabilities = [\n    \"read\",\n    \"list\",\n  ]\n}\n"},
       // Heredoc bodies are left alone.
       {"x = <<EOF\n  keep   this\nEOF\ny=1\n", "x = <<EOF\n  keep   this\nEOF\ny = 1\n"},
+      // CRLF line endings become LF, except where a verbatim line's own text ends in '\r'
+      // (found by the fuzzer: dropping one '\r' per pass was not idempotent).
+      {"a=1\r\nb=2\r\n", "a = 1\nb = 2\n"},
+      {"x = <<EOF\r\nv\r\r\nEOF\r\n", "x = <<EOF\nv\r\r\nEOF\n"},
+      {"/* c\r\r\r\n\r\r\n*/\r\n", "/* c\n\r\r\n*/\n"},
   };
   for (const auto& c : cases) {
     auto r = Format(c.in, "p.hcl");
