@@ -3,11 +3,43 @@
 #include <algorithm>
 #include <boost/regex.hpp>
 #include <exception>
+#include <optional>
 
 #include "common/log.h"
 #include "logical/framework/help.h"
+#include "logical/framework/path.h"
 
 namespace arca::logical::framework {
+
+namespace {
+
+// The two commonest pattern shapes are matched without the regex engine: the literal prefix
+// followed by one capture of the rest, either MatchAllRegex ("data/(?<path>.*)") or
+// GenericNameRegex ("encrypt/(?<name>...)"). kRegex: anything else.
+enum class Shape { kRegex, kRest, kName };
+
+bool IsWordChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// Whether `rest` (the path after the prefix) matches the shape; nullopt when the regex must
+// decide (bytes the fast matchers might judge differently from Boost.Regex: controls, non-ASCII).
+std::optional<bool> FastMatch(Shape shape, std::string_view rest) {
+  for (char c : rest) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      return std::nullopt;
+    }
+  }
+  if (shape == Shape::kRest) return true;
+  // \w(([\w.-]+)?\w)?: word characters, dots and dashes, starting and ending with a word char.
+  if (rest.empty() || !IsWordChar(rest.front()) || !IsWordChar(rest.back())) return false;
+  for (char c : rest) {
+    if (!IsWordChar(c) && c != '.' && c != '-') return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 struct FrameworkBackend::Compiled {
   std::string prefix;  // LiteralPrefix of the pattern: paths without it cannot match
@@ -15,6 +47,7 @@ struct FrameworkBackend::Compiled {
   std::vector<std::string> captures;
   std::shared_ptr<const json::object> defaults;  // FieldData::SchemaDefaults of the fields
   bool ok = false;
+  Shape shape = Shape::kRegex;
 };
 
 namespace {
@@ -73,6 +106,13 @@ FrameworkBackend::FrameworkBackend(Options options) : options_(std::move(options
     auto c = std::make_unique<Compiled>();
     c->captures = CaptureNames(p.pattern);
     c->prefix = LiteralPrefix(p.pattern);
+    if (c->captures.size() == 1) {
+      if (p.pattern == c->prefix + MatchAllRegex(c->captures[0])) {
+        c->shape = Shape::kRest;
+      } else if (p.pattern == c->prefix + GenericNameRegex(c->captures[0])) {
+        c->shape = Shape::kName;
+      }
+    }
     try {
       c->re.assign(NormalizePattern(p.pattern), boost::regex::perl);
       c->ok = true;
@@ -102,6 +142,16 @@ const Path* FrameworkBackend::Route(const Request& req, json::object* fields,
   for (size_t i = 0; i < compiled_.size(); ++i) {
     const Compiled& c = *compiled_[i];
     if (!c.ok || !req.path.starts_with(c.prefix)) continue;
+    if (c.shape != Shape::kRegex) {
+      std::string_view rest = std::string_view(req.path).substr(c.prefix.size());
+      if (std::optional<bool> fast = FastMatch(c.shape, rest)) {
+        if (!*fast) continue;
+        *fields = req.data;
+        (*fields)[c.captures[0]] = rest;
+        if (index != nullptr) *index = i;
+        return &options_.paths[i];
+      }
+    }
     boost::smatch m;
     bool matched = false;
     try {

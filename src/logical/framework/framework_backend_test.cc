@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/regex.hpp>
 #include <stdexcept>
 
 namespace arca::logical::framework {
@@ -292,6 +293,46 @@ TEST_F(FrameworkBackendTest, HelpOnUnknownPathIs404) {
   auto resp = backend_.HandleRequest(req);
   ASSERT_FALSE(resp.has_value());
   EXPECT_EQ(resp.error().http_status(), 404);
+}
+
+// Patterns of the shapes routed without the regex engine (prefix + MatchAllRegex, prefix +
+// GenericNameRegex) answer exactly as Boost.Regex does, captures included.
+TEST(FrameworkRoutingTest, FastShapesAgreeWithTheRegex) {
+  const std::vector<std::string> patterns = {"data/" + MatchAllRegex("path"),
+                                             "encrypt/" + GenericNameRegex("name"),
+                                             MatchAllRegex("path")};
+  const std::vector<std::string> rests = {
+      "", "a", "ab", "a.b", "a-b", "a_b", "-a", "a-", ".a", "a.", "a/b", "a b", "a+b", "A9_z",
+      "_", "-", ".", "a..b", "x/", "/x", "a%2Fb", "caf\xc3\xa9", "a\nb", "a\tb", "a\rb",
+      std::string("a\0b", 3), "\x7f", "very-long.name_with-many.parts_0123456789"};
+  for (const std::string& pattern : patterns) {
+    FrameworkBackend::Options o;
+    o.type = "test";
+    o.paths.push_back(Path{
+        .pattern = pattern,
+        .fields = {{CaptureNames(pattern).at(0), {.type = FieldType::kString}}},
+        .operations = {{Operation::kRead, {Echo("hit")}}},
+    });
+    FrameworkBackend b(o);
+    boost::regex re(NormalizePattern(pattern), boost::regex::perl);
+    const std::string prefix = LiteralPrefix(pattern);
+    const std::string capture = CaptureNames(pattern).at(0);
+    for (const std::string& rest : rests) {
+      std::string path = prefix + rest;
+      boost::smatch m;
+      bool want = boost::regex_match(path, m, re);
+      Request req;
+      req.operation = Operation::kRead;
+      req.path = path;
+      auto r = b.HandleRequest(req);
+      ASSERT_EQ(r.has_value(), want) << pattern << " on \"" << path << "\"";
+      if (want) {
+        EXPECT_EQ(r->data.at("fields").at(capture), json::value(m[capture].str())) << pattern << " " << path;
+      } else {
+        EXPECT_EQ(r.error().http_status(), 404) << pattern << " " << path;
+      }
+    }
+  }
 }
 
 TEST(FrameworkBackendInitTest, InvalidPatternFailsEveryRequest) {
