@@ -80,7 +80,10 @@ std::shared_ptr<const Broker::Snapshot> Broker::Current() const {
 }
 
 void Broker::Publish(std::shared_ptr<const Snapshot> snap) {
+  size_t queued = 0;
+  for (const Live& l : snap->devices) queued += l.device->writes_inline() ? 0 : 1;
   count_.store(snap->devices.size(), std::memory_order_release);
+  queued_count_.store(queued, std::memory_order_release);
   std::lock_guard lock(snap_mu_);
   snap_ = std::move(snap);
 }

@@ -73,6 +73,9 @@ class Broker {
   Status Disable(std::string_view path);
   std::vector<DeviceEntry> List() const;
   bool HasDevices() const { return count_.load(std::memory_order_acquire) > 0; }
+  // True while some enabled device hands its lines to a writer thread (socket, syslog,
+  // stdout): logging then waits for another thread, up to that device's write_timeout.
+  bool HasQueuedDevices() const { return queued_count_.load(std::memory_order_acquire) > 0; }
 
   Status LogRequest(const LogInput& input);
   Status LogResponse(const LogInput& input);
@@ -116,6 +119,7 @@ class Broker {
   mutable std::mutex snap_mu_;  // guards snap_ (held only to copy / swap the pointer)
   std::shared_ptr<const Snapshot> snap_;
   std::atomic<size_t> count_{0};
+  std::atomic<size_t> queued_count_{0};
 };
 
 }  // namespace arca::audit

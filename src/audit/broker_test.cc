@@ -54,6 +54,7 @@ TEST_F(AuditBrokerTest, LogsToFileWithoutSecrets) {
   Broker b(storage_);
   ASSERT_TRUE(b.Enable(File("file", dir_.File("audit.log"))));
   EXPECT_TRUE(b.HasDevices());
+  EXPECT_FALSE(b.HasQueuedDevices());  // a regular file is written on the caller's thread
   ASSERT_TRUE(b.LogRequest(in_));
   resp_.data = json::object{{"value", "response-secret"}};
   ASSERT_TRUE(b.LogResponse(in_));
@@ -113,6 +114,9 @@ TEST_F(AuditBrokerTest, SkipTestAllowsUnreachableSocket) {
       .options = {
           {"address", dir_.File("none.sock")}, {"socket_type", "unix"}, {"skip_test", "true"}}}));
   EXPECT_TRUE(b.HasDevices());
+  EXPECT_TRUE(b.HasQueuedDevices());  // sockets have a writer thread
+  ASSERT_TRUE(b.Disable("sock"));
+  EXPECT_FALSE(b.HasQueuedDevices());
 }
 
 TEST_F(AuditBrokerTest, PathConflicts) {

@@ -80,6 +80,8 @@ class Device {
   void Close();
 
   std::chrono::milliseconds write_timeout() const { return write_timeout_; }
+  // Inline mode (the sink WritesInline): Log runs on the caller's thread, without a hand-off.
+  bool writes_inline() const { return inline_; }
 
  private:
   struct Item {

@@ -51,6 +51,7 @@ struct CoreConfig {
   std::string cluster_name;  // empty = generated at first unseal
   std::string api_addr;
   bool dev_mode = false;
+  bool disable_cache = false;  // handed to every backend (logical::BackendConfig)
   // How often mounted backends' Periodic() runs (tests shorten it).
   std::chrono::milliseconds periodic_interval{logical::Backend::kPeriodicInterval};
 };
@@ -90,6 +91,15 @@ class Core {
   // The request pipeline. `req.path` is the full API path ("secret/foo"); on return, the
   // request's routing fields (mount_type, mount_point, ...) are filled in.
   Result<logical::Response> HandleRequest(logical::Request& req);
+
+  // True when HandleRequest(req) will only touch memory and local storage, without waiting for
+  // fsync, another thread or the network, so the HTTP I/O thread that parsed it may run it
+  // itself instead of handing it to a worker: reads (GET, LIST) of lifecycle paths and of kv,
+  // cubbyhole and transit mounts, on inmem, file or lmdb storage, not response-wrapped, with
+  // a token the token cache knows has no use limit (a use is then a storage write), while no
+  // audit device hands its lines to a writer thread. Cheap: a token-cache and a mount-table
+  // lookup.
+  bool RunsInline(const logical::Request& req) const;
 
   // --- lifecycle ---
   Result<bool> Initialized();

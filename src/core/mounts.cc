@@ -84,6 +84,7 @@ Result<std::shared_ptr<MountRoute>> Core::BuildRoute(
     cfg.options = entry.options;
     for (const auto& [k, v] : transient_options) cfg.options[k] = v;
     cfg.logger = log::GetLogger(entry.type);
+    cfg.disable_cache = config_.disable_cache;
     ARCA_ASSIGN_OR_RETURN(auto b, it->second(cfg));
     backend = std::move(b);
   }

@@ -26,6 +26,23 @@ bool IsLifecyclePath(std::string_view path) {
 
 }  // namespace
 
+bool Core::RunsInline(const logical::Request& req) const {
+  if (req.operation != logical::Operation::kRead && req.operation != logical::Operation::kList) {
+    return false;
+  }
+  if (req.wrap_ttl.count() != 0 || audit_->HasQueuedDevices()) return false;
+  // Storage that answers from this machine (a network backend would block the I/O thread).
+  const std::string_view storage = config_.physical->Type();
+  if (storage != "inmem" && storage != "file" && storage != "lmdb") return false;
+  if (IsLifecyclePath(req.path)) return true;
+  // A token with a use limit is counted down in storage (and revoked at its last use).
+  if (tokens_->UseMayWrite(req.client_token)) return false;
+  auto match = router_.Route(req.path);
+  if (!match) return true;  // answered 404 at once
+  const std::string& type = match->route->type();
+  return type == "kv" || type == "cubbyhole" || type == "transit";
+}
+
 Result<logical::Response> Core::HandleRequest(logical::Request& req) {
   const auto start = std::chrono::steady_clock::now();
   auto result = HandleRequestUnmetered(req);

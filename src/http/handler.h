@@ -28,6 +28,10 @@ class Handler {
   // HTTP layer reads req.mount_type afterwards for the response envelope. An Error becomes
   // {"errors":[...]} with err.http_status(); a Response becomes Vault's envelope.
   virtual Result<logical::Response> Handle(logical::Request& req) = 0;
+  // True when Handle(req) will neither block (fsync, network, another thread) nor run long, so
+  // the I/O thread that parsed the request may call it itself: no hand-off to a worker thread
+  // and back. Called on an I/O thread, before Handle; must be cheap and thread-safe.
+  virtual bool RunsInline(const logical::Request& /*req*/) const { return false; }
 };
 
 // One listener (Vault's `listener "tcp"` stanza).
@@ -50,16 +54,17 @@ struct ListenerOptions {
 };
 
 struct ServerOptions {
-  int io_threads = 2;                 // threads running the Asio event loop
+  // Threads running an Asio event loop each (one io_context per thread; accepted connections
+  // are dealt round-robin and stay on their thread).
+  int io_threads = 2;
   int worker_threads = 4;             // threads calling Handler::Handle for reads (GET, LIST, ...)
   // Threads for requests that may write (POST, PUT, PATCH, DELETE). Writes wait for fsync, so
   // this pool is larger: concurrent writers are what lets storage group-commit them.
   int write_worker_threads = 16;
   size_t max_queued_requests = 4096;  // requests waiting for a worker (per pool); beyond -> 503
-  // Reads (GET, LIST, SCAN, help) run on the I/O thread that parsed them instead of the read
-  // pool: no hand-off between threads. Reads never wait for fsync, so they do not hold up the
-  // event loop for long.
-  bool inline_reads = false;
+  // Requests for which Handler::RunsInline is true run on the I/O thread that parsed them
+  // instead of a pool. false: every request goes to a pool.
+  bool inline_requests = true;
 };
 
 }  // namespace arca::http

@@ -1,9 +1,15 @@
 // http::Server on Boost.Beast/Asio with C++20 coroutines.
 //
-// Shape: one io_context run by io_threads threads; per listener an acceptor on its own strand
-// with an accept coroutine; per connection a Connection object (shared_ptr, its socket on its own
-// strand) running one coroutine: [TLS handshake], then a keep-alive loop of read header ->
-// [100-continue] -> read body -> translate -> worker pool -> translate -> write.
+// Shape: one io_context per I/O thread (io_threads of them, each run by its thread alone); per
+// listener an acceptor with an accept coroutine on the first, which deals accepted sockets to
+// the io_contexts round-robin; per connection a Connection object (shared_ptr) running one
+// coroutine on its io_context: [TLS handshake], then a keep-alive loop of read header ->
+// [100-continue] -> read body -> translate -> handler (inline, or on a worker pool) ->
+// translate -> write. A connection's handlers all run on its one thread, so it needs no strand.
+//
+// Inline requests (Handler::RunsInline: reads of memory and local storage) are handled on the
+// I/O thread itself: no wake-up of a worker and no post back, and, with a loop per thread, the
+// I/O threads share no scheduler lock. Everything else goes to a worker pool.
 //
 // The hop to the worker pool allocates nothing of its own: the Connection *is* the pool's
 // WorkItem (reused for every request of the connection) and the coroutine's completion handler
@@ -108,8 +114,7 @@ std::string PeerIp(const tcp::socket& sock) {
 namespace internal {
 
 struct Listener {
-  Listener(net::io_context& ioc, ListenerOptions o)
-      : opts(std::move(o)), acceptor(net::make_strand(ioc)) {}
+  Listener(net::io_context& ioc, ListenerOptions o) : opts(std::move(o)), acceptor(ioc) {}
   ListenerOptions opts;
   CidrSet trusted_proxies;
   std::unique_ptr<net::ssl::context> tls;  // null: plain HTTP
@@ -121,7 +126,7 @@ struct Listener {
 class ConnectionBase {
  public:
   virtual ~ConnectionBase() = default;
-  // Runs on the connection's strand. force=false: close if idle, else after the current
+  // Runs on the connection's thread. force=false: close if idle, else after the current
   // response; force=true: close now.
   virtual void OnServerStop(bool force) = 0;
   virtual net::any_io_executor executor() = 0;
@@ -132,12 +137,15 @@ class ServerState {
  public:
   ServerState(Handler& handler, const ServerOptions& opts)
       : handler_(handler),
-        inline_reads_(opts.inline_reads),
+        inline_requests_(opts.inline_requests),
         pool_(opts.worker_threads, opts.max_queued_requests),
         write_pool_(opts.write_worker_threads, opts.max_queued_requests) {}
 
   Handler& handler() { return handler_; }
-  bool inline_reads() const { return inline_reads_; }
+  // Whether `req` runs on the I/O thread (see Handler::RunsInline).
+  bool RunsInline(const logical::Request& req) const {
+    return inline_requests_ && handler_.RunsInline(req);
+  }
   WorkerPool& pool() { return pool_; }
   WorkerPool& write_pool() { return write_pool_; }
   const WorkerPool& pool() const { return pool_; }
@@ -168,7 +176,7 @@ class ServerState {
     }
     cv_.notify_all();
   }
-  // Posts OnServerStop(force) to every live connection's strand.
+  // Posts OnServerStop(force) to every live connection's thread.
   void StopConnections(bool force) {
     std::vector<std::shared_ptr<ConnectionBase>> conns;
     {
@@ -187,7 +195,7 @@ class ServerState {
 
  private:
   Handler& handler_;
-  const bool inline_reads_;
+  const bool inline_requests_;
   WorkerPool pool_;
   WorkerPool write_pool_;
   std::atomic<bool> stopping_{false};
@@ -204,8 +212,13 @@ using internal::ServerState;
 
 class Server::Impl {
  public:
-  Impl(Handler& handler, ServerOptions opts)
-      : opts_(opts), state_(handler, opts), work_guard_(net::make_work_guard(ioc_)) {}
+  Impl(Handler& handler, ServerOptions opts) : opts_(opts), state_(handler, opts) {
+    for (int i = 0; i < std::max(opts_.io_threads, 1); ++i) {
+      // Concurrency hint 1: each io_context is run by one thread only.
+      iocs_.push_back(std::make_unique<net::io_context>(1));
+      work_guards_.push_back(net::make_work_guard(*iocs_.back()));
+    }
+  }
 
   ~Impl() { Stop(std::chrono::seconds(0)); }
 
@@ -220,12 +233,18 @@ class Server::Impl {
   net::awaitable<void> AcceptLoop(std::shared_ptr<Listener> l);
   void SpawnAcceptLoop(const std::shared_ptr<Listener>& l);
 
+  // The io_context of the next accepted connection (round-robin).
+  net::io_context& NextIoContext() {
+    return *iocs_[next_ioc_.fetch_add(1, std::memory_order_relaxed) % iocs_.size()];
+  }
+
   const ServerOptions opts_;
-  // Declared before ioc_: connections destroyed together with ioc_ unregister here.
+  // Declared before iocs_: connections destroyed together with their io_context unregister here.
   ServerState state_;
-  net::io_context ioc_;
+  std::vector<std::unique_ptr<net::io_context>> iocs_;  // one per I/O thread; [0] accepts
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work_guards_;
+  std::atomic<size_t> next_ioc_{0};
   net::io_context signal_ioc_;
-  net::executor_work_guard<net::io_context::executor_type> work_guard_;
 
   mutable std::mutex mu_;  // guards listeners_, threads_, started_, stopped_
   std::vector<std::shared_ptr<Listener>> listeners_;
@@ -274,13 +293,13 @@ class Connection final : public ConnectionBase, public WorkItem {
 
   // WorkItem: runs on a worker thread.
   void Run() noexcept override {
-    Execute();
+    Execute(req_);
     Complete();
   }
   // Calls the handler; result_ receives its answer (or an internal error if it threw).
-  void Execute() noexcept {
+  void Execute(logical::Request& req) noexcept {
     try {
-      result_.emplace(server_.handler().Handle(req_));
+      result_.emplace(server_.handler().Handle(req));
     } catch (const std::exception& e) {
       spdlog::error("http: handler threw: {}", e.what());
       result_.emplace(std::unexpected(Error(ErrorKind::kInternal, "internal error")));
@@ -322,15 +341,15 @@ class Connection final : public ConnectionBase, public WorkItem {
   ServerState& server_;
   std::shared_ptr<Listener> listener_;  // keeps the TLS context alive
   Stream stream_;
-  const net::any_io_executor exec_;  // the connection's strand
+  const net::any_io_executor exec_;  // the connection's io_context (one thread)
   std::string peer_ip_;
-  // Strand state.
+  // State of the connection's thread.
   bool idle_ = true;
   bool stopping_ = false;
   std::vector<HeaderField> header_views_;  // reused per request
   std::string write_buffer_;                // reused per response
-  // Exchange with the worker pool: written by the strand before TryPush, by the worker before
-  // posting done_, read by the strand after resumption.
+  // Exchange with the worker pool: written by the I/O thread before TryPush, by the worker
+  // before posting done_, read by the I/O thread after resumption.
   logical::Request req_;
   std::optional<Result<logical::Response>> result_;
   net::any_completion_handler<void()> done_;
@@ -345,14 +364,17 @@ net::awaitable<HttpResponseOut> Connection<Stream>::Process(
   HttpRequestView view{msg.method_string(), msg.target(), header_views_, msg.body(), peer_ip_};
   auto built = BuildRequest(view, listener_->trusted_proxies);
   if (!built) co_return ErrorResponse(built.error(), head);
-  req_ = std::move(*built);
-  req_.unauthenticated_metrics_access = listener_->opts.unauthenticated_metrics_access;
+  built->unauthenticated_metrics_access = listener_->opts.unauthenticated_metrics_access;
   result_.reset();
-  if (server_.inline_reads() && &server_.PoolFor(req_.operation) == &server_.pool()) {
-    Execute();
-  } else {
-    co_await AsyncHandle(net::use_awaitable);
+  if (server_.RunsInline(*built)) {
+    // Handled here: the request stays in this frame (dropped with it) and never moves.
+    Execute(*built);
+    HttpResponseOut out = BuildResponse(*built, *result_, head);
+    result_.reset();
+    co_return out;
   }
+  req_ = std::move(*built);
+  co_await AsyncHandle(net::use_awaitable);
   if (!result_) {
     static metrics::Counter& rejected = metrics::Registry::Global().GetCounter(
         "core.overloaded", "Requests answered 503 because the worker queue was full.");
@@ -532,11 +554,11 @@ Status Server::Impl::AddListener(const ListenerOptions& opts) {
     std::lock_guard lock(mu_);
     if (stopped_) return Unavailable("server is stopped");
   }
-  auto l = std::make_shared<Listener>(ioc_, opts);
+  auto l = std::make_shared<Listener>(*iocs_[0], opts);
   l->trusted_proxies = std::move(trusted);
   l->tls = std::move(tls);
   error_code ec;
-  tcp::resolver resolver(ioc_);
+  tcp::resolver resolver(*iocs_[0]);
   auto results = resolver.resolve(host_port.first, std::to_string(host_port.second),
                                   tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || results.empty()) {
@@ -582,7 +604,7 @@ void Server::Impl::SpawnAcceptLoop(const std::shared_ptr<Listener>& l) {
 
 net::awaitable<void> Server::Impl::AcceptLoop(std::shared_ptr<Listener> l) {
   for (;;) {
-    tcp::socket sock(net::make_strand(ioc_));
+    tcp::socket sock(NextIoContext());
     auto [ec] = co_await l->acceptor.async_accept(sock, Tuple());
     if (ec) {
       if (ec == net::error::operation_aborted || !l->acceptor.is_open() || state_.stopping()) {
@@ -620,12 +642,11 @@ void Server::Impl::Start() {
   if (started_ || stopped_) return;
   started_ = true;
   for (const auto& l : listeners_) SpawnAcceptLoop(l);
-  int n = std::max(opts_.io_threads, 1);
-  for (int i = 0; i < n; ++i) {
-    threads_.emplace_back([this] {
+  for (auto& ioc : iocs_) {
+    threads_.emplace_back([ioc = ioc.get()] {
       for (;;) {
         try {
-          ioc_.run();
+          ioc->run();
           return;
         } catch (const std::exception& e) {
           spdlog::error("http: I/O thread: {}", e.what());
@@ -678,8 +699,8 @@ void Server::Impl::Stop(std::chrono::seconds grace) {
     if (!state_.WaitForNoConnections(std::chrono::steady_clock::now() + kForcedCloseWait)) {
       spdlog::warn("http: connections did not finish after being closed");
     }
-    work_guard_.reset();
-    ioc_.stop();
+    for (auto& g : work_guards_) g.reset();
+    for (auto& ioc : iocs_) ioc->stop();
     std::vector<std::thread> threads;
     {
       std::lock_guard lock(mu_);

@@ -1,9 +1,10 @@
 // http::Server: the HTTP/1.1 (+TLS) front end speaking Vault's API on one or more listeners.
 //
-// Each connection is one coroutine on its own strand; the Asio event loop runs on
-// ServerOptions::io_threads threads. Each parsed request is translated (translate.h) and handed
-// to a bounded worker pool that calls Handler::Handle; when the pool's queue is full the request
-// is answered 503 {"errors":["server is overloaded, retry later"]} with Retry-After: 1.
+// Each connection is one coroutine on one of ServerOptions::io_threads event loops (one thread
+// each). Each parsed request is translated (translate.h) and either handled on that thread
+// (Handler::RunsInline) or handed to a bounded worker pool that calls Handler::Handle; when the
+// pool's queue is full the request is answered 503
+// {"errors":["server is overloaded, retry later"]} with Retry-After: 1.
 //
 // Thread-safety: AddListener/Start/Stop/WaitForShutdownSignal may be called from any thread, but
 // AddListener and Start are not meant to race with Stop. Stop is idempotent and also runs in the

@@ -11,7 +11,9 @@
 #include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <future>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "common/uuid.h"
@@ -39,6 +41,7 @@ class FakeHandler : public Handler {
       std::unique_lock lock(mu_);
       ++calls_;
       last_ = req;
+      threads_[req.path].insert(std::this_thread::get_id());
       if (req.path == "block") {
         ++blocked_;
         cv_.notify_all();
@@ -64,6 +67,17 @@ class FakeHandler : public Handler {
       return r;
     }
     return logical::Response::WithData({{"path", req.path}});
+  }
+
+  // Paths under "inline/" (and "throw" when inline_throw_ is set) run on the I/O thread.
+  bool RunsInline(const logical::Request& req) const override {
+    return req.path.starts_with("inline/") || (inline_throw_ && req.path == "throw");
+  }
+  void SetInlineThrow() { inline_throw_ = true; }
+  // The threads that ran requests for `path`.
+  std::set<std::thread::id> threads(const std::string& path) {
+    std::lock_guard lock(mu_);
+    return threads_[path];
   }
 
   // Waits until `n` handler calls are blocked on path "block".
@@ -92,6 +106,8 @@ class FakeHandler : public Handler {
   int blocked_ = 0;
   bool released_ = false;
   logical::Request last_;
+  std::map<std::string, std::set<std::thread::id>> threads_;
+  std::atomic<bool> inline_throw_{false};
 };
 
 // ---- client ----
@@ -359,15 +375,42 @@ TEST_F(ServerTest, WritesRunOnTheirOwnPool) {
   EXPECT_EQ(blocked.get(), 200);
 }
 
-TEST_F(ServerTest, InlineReadsAnswerOnTheIoThreadAndWritesStillUseThePool) {
+TEST_F(ServerTest, InlineRequestsRunOnTheIoThreadsAndOthersUseThePools) {
   StartServer({.io_threads = 2, .worker_threads = 1, .write_worker_threads = 1,
-               .max_queued_requests = 1, .inline_reads = true});
-  PlainClient client(port_);
-  for (int i = 0; i < 20; ++i) {
-    HttpResponse res;
-    ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/secret/x"), res));
-    EXPECT_EQ(res.result_int(), 200);
+               .max_queued_requests = 1});
+  handler_.SetInlineThrow();
+  // The read pool's only worker is stuck and its queue holds one more request: an inline
+  // request is still answered (it never reaches the pool), a pooled one is refused.
+  auto blocked = std::async(std::launch::async, [&] {
+    PlainClient c(port_);
+    HttpResponse r;
+    auto ec = c.Send(MakeRequest("GET", "/v1/block"), r);
+    return ec ? -1 : r.result_int();
+  });
+  ASSERT_TRUE(handler_.WaitForBlocked(1));
+  auto queued = std::async(std::launch::async, [&] {
+    PlainClient c(port_);
+    HttpResponse r;
+    auto ec = c.Send(MakeRequest("GET", "/v1/queued"), r);
+    return ec ? -1 : r.result_int();
+  });
+  std::this_thread::sleep_for(milliseconds(300));  // let it reach the queue
+  // Four connections: dealt round-robin, they land on both I/O threads.
+  for (int conn = 0; conn < 4; ++conn) {
+    PlainClient client(port_);
+    for (int i = 0; i < 5; ++i) {
+      HttpResponse res;
+      ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/inline/x"), res));
+      EXPECT_EQ(res.result_int(), 200);
+    }
   }
+  EXPECT_EQ(handler_.threads("inline/x").size(), 2u);
+  EXPECT_FALSE(handler_.threads("inline/x").contains(*handler_.threads("block").begin()));
+  PlainClient client(port_);
+  HttpResponse refused;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/pooled"), refused));
+  EXPECT_EQ(refused.result_int(), 503);
+  // A write still runs on its own pool.
   HttpResponse res;
   ASSERT_FALSE(client.Send(MakeRequest("POST", "/v1/secret/x", R"({"a":"b"})"), res));
   EXPECT_LT(res.result_int(), 500);
@@ -375,6 +418,22 @@ TEST_F(ServerTest, InlineReadsAnswerOnTheIoThreadAndWritesStillUseThePool) {
   HttpResponse bad;
   ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/throw"), bad));
   EXPECT_EQ(bad.result_int(), 500);
+  handler_.Release();
+  EXPECT_EQ(blocked.get(), 200);
+  EXPECT_EQ(queued.get(), 200);
+}
+
+TEST_F(ServerTest, InlineRequestsCanBeSwitchedOff) {
+  StartServer({.io_threads = 1, .worker_threads = 1, .max_queued_requests = 1,
+               .inline_requests = false});
+  PlainClient client(port_);
+  HttpResponse res;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/inline/x"), res));
+  EXPECT_EQ(res.result_int(), 200);
+  auto ran_on = handler_.threads("inline/x");
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/other"), res));
+  // Both ran on the read pool's one worker.
+  EXPECT_EQ(ran_on, handler_.threads("other"));
 }
 
 TEST_F(ServerTest, QueueFullIs503WithRetryAfter) {

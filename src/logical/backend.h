@@ -94,6 +94,8 @@ struct BackendConfig {
   std::string mount_path;            // "secret/"
   std::map<std::string, std::string> options;  // mount options, e.g. {"version": "2"}
   std::shared_ptr<spdlog::logger> logger;
+  // The server's `disable_cache`: keep no read cache of decoded storage entries.
+  bool disable_cache = false;
 };
 
 using Factory = std::function<Result<std::unique_ptr<Backend>>(const BackendConfig&)>;

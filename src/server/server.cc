@@ -32,6 +32,7 @@ class CoreHandler : public http::Handler {
   Result<logical::Response> Handle(logical::Request& req) override {
     return core_.HandleRequest(req);
   }
+  bool RunsInline(const logical::Request& req) const override { return core_.RunsInline(req); }
 
  private:
   core::Core& core_;
@@ -201,6 +202,7 @@ int RunServerCommand(const std::vector<std::string>& args) {
   core_cfg.cluster_name = cfg.cluster_name;
   core_cfg.api_addr = cfg.api_addr;
   core_cfg.dev_mode = flags->dev;
+  core_cfg.disable_cache = cfg.disable_cache;
   std::string storage_type = cfg.storage->type;
   metrics::Registry::Global().SetPrefix(cfg.telemetry.metrics_prefix);
   core::Core core(std::move(core_cfg));
@@ -208,16 +210,18 @@ int RunServerCommand(const std::vector<std::string>& args) {
   CoreHandler handler(core);
   http::ServerOptions sopts;
   unsigned hw = std::thread::hardware_concurrency();
-  // Half the cores parse and write HTTP, half run requests: on small machines every extra
-  // thread costs context switches on the hot path (see bench/README.md). Tunable through
-  // ARCA_IO_THREADS and ARCA_WORKER_THREADS.
-  int half = std::max(1, static_cast<int>(hw ? hw : 2) / 2);
-  sopts.io_threads = half;
-  sopts.worker_threads = half;
+  // One event loop per core; reads of memory and local storage run on them (Handler::
+  // RunsInline), other reads on a pool of half the cores, writes on a larger pool: on small
+  // machines every extra thread costs context switches on the hot path (see bench/README.md).
+  // Tunable through ARCA_IO_THREADS, ARCA_WORKER_THREADS, ARCA_WRITE_WORKER_THREADS and
+  // ARCA_INLINE_REQUESTS=0 (no request on the event loops).
+  int cores = std::max(1, static_cast<int>(hw ? hw : 2));
+  sopts.io_threads = cores;
+  sopts.worker_threads = std::max(1, cores / 2);
   if (const char* v = std::getenv("ARCA_IO_THREADS")) sopts.io_threads = std::max(1, std::atoi(v));
   sopts.write_worker_threads = std::max(16, 4 * static_cast<int>(hw ? hw : 2));
   if (const char* v = std::getenv("ARCA_WORKER_THREADS")) sopts.worker_threads = std::max(1, std::atoi(v));
-  if (const char* v = std::getenv("ARCA_INLINE_READS")) sopts.inline_reads = std::atoi(v) != 0;
+  if (const char* v = std::getenv("ARCA_INLINE_REQUESTS")) sopts.inline_requests = std::atoi(v) != 0;
   if (const char* v = std::getenv("ARCA_WRITE_WORKER_THREADS")) {
     sopts.write_worker_threads = std::max(1, std::atoi(v));
   }

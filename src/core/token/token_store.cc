@@ -272,6 +272,19 @@ Result<std::shared_ptr<const TokenEntry>> TokenStore::LookupBatch(std::string_vi
   return std::make_shared<const TokenEntry>(std::move(*opened));
 }
 
+bool TokenStore::UseMayWrite(std::string_view token) const {
+  if (token.empty() || IsBatchToken(token)) return false;
+  const size_t key = std::hash<std::string_view>{}(token);
+  std::shared_lock lock(mu_);
+  auto [first, last] = by_token_.equal_range(key);
+  for (auto it = first; it != last; ++it) {
+    if (crypto::ConstantTimeEquals(it->second.token, token)) {
+      return it->second.entry->num_uses > 0;
+    }
+  }
+  return true;
+}
+
 Result<std::shared_ptr<const TokenEntry>> TokenStore::Lookup(std::string_view token) {
   if (IsBatchToken(token)) return LookupBatch(token);
   const size_t key = std::hash<std::string_view>{}(token);

@@ -102,6 +102,10 @@ class TokenStore {
   }
   // Counts one use of a token with num_uses > 0; the last use revokes it (and its subtree).
   Status UseToken(std::string_view token, const TokenEntry& entry);
+  // Whether a request with `token` may write to storage on the token's account (UseToken),
+  // judged from the lookup cache alone: true for a cached token with a use limit and for a
+  // token not in the cache (unknown); false for "", batch tokens and other cached tokens.
+  bool UseMayWrite(std::string_view token) const;
 
   // The entry of `token`, or nullptr when unknown, expired or (batch) undecryptable or
   // parentless. Entries are immutable once handed out.

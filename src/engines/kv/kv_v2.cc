@@ -22,7 +22,8 @@ mount-wide defaults.
 Result<std::unique_ptr<logical::Backend>> NewKvV2Backend(
     const logical::BackendConfig& config,
     std::function<std::chrono::system_clock::time_point()> clock) {
-  auto st = std::make_shared<v2::State>(config.storage, std::move(clock));
+  auto st = std::make_shared<v2::State>(config.storage, std::move(clock),
+                                        /*read_cache=*/!config.disable_cache);
   logical::framework::FrameworkBackend::Options options;
   options.type = "kv";
   options.help = kHelp;

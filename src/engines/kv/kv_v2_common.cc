@@ -19,8 +19,65 @@ int64_t State::NowNs() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
-std::mutex& State::KeyLock(std::string_view path) const {
+State::KeyGuard::KeyGuard(const State& st, std::string path)
+    : st_(st),
+      path_(std::move(path)),
+      lock_(st.StripeFor(path_)) {}
+
+State::KeyGuard::~KeyGuard() { st_.Drop(path_); }
+
+std::mutex& State::StripeFor(std::string_view path) const {
   return stripes_[std::hash<std::string_view>{}(path) % stripes_.size()];
+}
+
+State::CacheShard& State::ShardFor(std::string_view path) const {
+  // Other bits of the hash than the lock stripes use.
+  return cache_[(std::hash<std::string_view>{}(path) >> 8) % cache_.size()];
+}
+
+void State::Drop(std::string_view path) const {
+  CacheShard& sh = ShardFor(path);
+  std::lock_guard lock(sh.mu);
+  if (auto it = sh.keys.find(path); it != sh.keys.end()) sh.keys.erase(it);
+}
+
+Result<std::shared_ptr<const CachedKey>> State::ReadKey(logical::Storage& s,
+                                                       std::string_view path) const {
+  const bool cacheable = read_cache_ && &s == storage_;
+  CacheShard& sh = ShardFor(path);
+  if (cacheable) {
+    std::lock_guard lock(sh.mu);
+    if (auto it = sh.keys.find(path); it != sh.keys.end()) return it->second;
+  }
+  // A miss loads under the key's lock, as Vault's reads do: the metadata and the data it names
+  // are read together (a concurrent write could otherwise prune that version in between), and
+  // no mutation can finish between the load and the insert below.
+  std::lock_guard key_lock(StripeFor(path));
+  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(s, path));
+  if (!meta) return std::shared_ptr<const CachedKey>();
+  auto key = std::make_shared<CachedKey>();
+  key->meta = std::move(*meta);
+  const int64_t current = key->meta.current_version;
+  if (auto it = key->meta.versions.find(current);
+      it != key->meta.versions.end() && !it->second.destroyed) {
+    ARCA_ASSIGN_OR_RETURN(auto raw, s.Get(VersionKey(path, current)));
+    if (raw) {
+      auto parsed = ParseJson(*raw);
+      if (!parsed || !parsed->is_object()) {
+        return Internal("kv: stored version is not a JSON object");
+      }
+      key->data_version = current;
+      key->data = std::make_shared<const json::object>(std::move(parsed->as_object()));
+      key->data_metadata = VersionMetadataJson(key->meta, current);
+    }
+  }
+  std::shared_ptr<const CachedKey> out = std::move(key);
+  if (cacheable) {
+    std::lock_guard lock(sh.mu);
+    if (sh.keys.size() >= kReadCacheKeys / kCacheShards) sh.keys.erase(sh.keys.begin());
+    sh.keys.insert_or_assign(std::string(path), out);
+  }
+  return out;
 }
 
 std::string MetaKey(std::string_view path) { return "metadata/" + std::string(path); }

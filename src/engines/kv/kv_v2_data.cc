@@ -73,17 +73,22 @@ Result<Response> HandleRead(const State& st, Request& req, FieldData& d) {
   ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
   ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
   ARCA_ASSIGN_OR_RETURN(int64_t requested, NonNegativeInt(d.Get("version"), "version"));
-  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
-  if (!meta) return NotFoundEmpty();
-  int64_t version = requested == 0 ? meta->current_version : requested;
-  auto it = meta->versions.find(version);
-  if (it == meta->versions.end()) return NotFoundEmpty();
+  ARCA_ASSIGN_OR_RETURN(auto key, st.ReadKey(*s, path));
+  if (!key) return NotFoundEmpty();
+  const KeyMeta& meta = key->meta;
+  int64_t version = requested == 0 ? meta.current_version : requested;
+  auto it = meta.versions.find(version);
+  if (it == meta.versions.end()) return NotFoundEmpty();
 
-  json::object md = VersionMetadataJson(*meta, version);
+  const bool cached = version == key->data_version;
+  json::object md = cached ? key->data_metadata : VersionMetadataJson(meta, version);
   if (!IsLive(it->second, st.NowNs())) {
     Response r = Response::WithData(json::object{{"data", nullptr}, {"metadata", std::move(md)}});
     r.status_code = 404;
     return r;
+  }
+  if (cached) {
+    return Response::WithData(json::object{{"data", *key->data}, {"metadata", std::move(md)}});
   }
   ARCA_ASSIGN_OR_RETURN(auto raw, s->Get(VersionKey(path, version)));
   if (!raw) return NotFoundEmpty();
@@ -98,7 +103,7 @@ Result<Response> HandleWrite(const State& st, Request& req, FieldData& d) {
   ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
   ARCA_ASSIGN_OR_RETURN(json::object data, WriteData(d));
   ARCA_ASSIGN_OR_RETURN(json::object options, WriteOptions(d));
-  std::lock_guard lock(st.KeyLock(path));
+  auto key_guard = st.LockKey(path);
   ARCA_ASSIGN_OR_RETURN(MountConfig cfg, LoadConfig(*s));
   ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
   return WriteVersion(st, *s, path, data, options, std::move(meta), cfg);
@@ -109,7 +114,7 @@ Result<Response> HandlePatch(const State& st, Request& req, FieldData& d) {
   ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
   ARCA_ASSIGN_OR_RETURN(json::object patch, WriteData(d));
   ARCA_ASSIGN_OR_RETURN(json::object options, WriteOptions(d));
-  std::lock_guard lock(st.KeyLock(path));
+  auto key_guard = st.LockKey(path);
   ARCA_ASSIGN_OR_RETURN(MountConfig cfg, LoadConfig(*s));
   ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
   if (!meta) return NotFoundEmpty();
@@ -128,7 +133,7 @@ Result<Response> HandlePatch(const State& st, Request& req, FieldData& d) {
 Result<Response> HandleDelete(const State& st, Request& req, FieldData& d) {
   ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
   ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
-  std::lock_guard lock(st.KeyLock(path));
+  auto key_guard = st.LockKey(path);
   ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
   if (!meta) return Response{};
   auto it = meta->versions.find(meta->current_version);

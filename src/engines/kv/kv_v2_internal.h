@@ -17,8 +17,15 @@
 // fractional digits; deletion_time 0 is shown as "".
 //
 // Thread-safety: State is shared by all handlers. Every mutation of one key's metadata or
-// versions holds State::KeyLock(path) (a mutex striped by the hash of the path), so
-// check-and-set is race-free; config writes hold ConfigLock(). Reads take no lock.
+// versions holds State::LockKey(path) (a mutex striped by the hash of the path), so
+// check-and-set is race-free; config writes hold ConfigLock(). Reads take no key lock.
+//
+// Read cache: State keeps the decoded metadata and current version's data of recently read keys
+// (State::ReadKey), so a read of the latest version costs neither a barrier decryption nor a
+// JSON parse (off with the server's `disable_cache`). Each mutation drops the key when its KeyGuard is released (still under the key
+// lock); a miss loads and inserts under the key lock, so it never inserts what a mutation has
+// replaced. Bounded (kReadCacheKeys per mount); dropped with the backend (unmount, seal). Only
+// reads through the mount's own storage view are cached.
 #pragma once
 
 #include <array>
@@ -31,6 +38,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/json.h"
 #include "common/status.h"
@@ -71,21 +79,69 @@ struct KeyMeta {
   std::map<int64_t, VersionMeta> versions;
 };
 
+// A key as the read cache holds it.
+struct CachedKey {
+  KeyMeta meta;
+  int64_t data_version = 0;                  // the version `data` belongs to (0: none held)
+  std::shared_ptr<const json::object> data;  // the current version's data, when stored
+  json::object data_metadata;                // VersionMetadataJson(meta, data_version)
+};
+
+inline constexpr size_t kReadCacheKeys = 4096;
+
 class State {
  public:
-  State(logical::Storage* storage, Clock clock) : storage_(storage), clock_(std::move(clock)) {}
+  State(logical::Storage* storage, Clock clock, bool read_cache = true)
+      : storage_(storage), clock_(std::move(clock)), read_cache_(read_cache) {}
 
   // req.storage when set, else the mount's; Internal when neither.
   Result<logical::Storage*> StorageFor(const logical::Request& req) const;
   int64_t NowNs() const;
-  std::mutex& KeyLock(std::string_view path) const;
+
+  // Holds the key's lock; on release, drops the key from the read cache.
+  class KeyGuard {
+   public:
+    KeyGuard(const State& st, std::string path);
+    ~KeyGuard();
+    KeyGuard(const KeyGuard&) = delete;
+    KeyGuard& operator=(const KeyGuard&) = delete;
+
+   private:
+    const State& st_;
+    std::string path_;
+    std::lock_guard<std::mutex> lock_;
+  };
+  // Every mutation of a key's metadata or versions holds this.
+  KeyGuard LockKey(std::string path) const { return KeyGuard(*this, std::move(path)); }
   std::mutex& ConfigLock() const { return config_mu_; }
 
+  // The key's metadata and current data, from the cache or else from `s` (and then cached when
+  // `s` is the mount's storage and the cache is on); nullptr when the key has no metadata.
+  Result<std::shared_ptr<const CachedKey>> ReadKey(logical::Storage& s,
+                                                   std::string_view path) const;
+
  private:
+  struct TransparentHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
+  };
+  struct CacheShard {
+    std::mutex mu;
+    std::unordered_map<std::string, std::shared_ptr<const CachedKey>, TransparentHash,
+                       std::equal_to<>>
+        keys;
+  };
+  static constexpr size_t kCacheShards = 16;
+  std::mutex& StripeFor(std::string_view path) const;  // the key lock
+  CacheShard& ShardFor(std::string_view path) const;
+  void Drop(std::string_view path) const;
+
   logical::Storage* storage_;
   Clock clock_;
+  const bool read_cache_;  // off with the server's disable_cache
   mutable std::array<std::mutex, 64> stripes_;
   mutable std::mutex config_mu_;
+  mutable std::array<CacheShard, kCacheShards> cache_;
 };
 
 using StatePtr = std::shared_ptr<State>;

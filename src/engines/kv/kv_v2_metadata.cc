@@ -58,7 +58,7 @@ Status ApplyFields(const FieldData& d, bool merge, KeyMeta& meta) {
 Result<Response> Write(const State& st, Request& req, FieldData& d, bool patch) {
   ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
   ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
-  std::lock_guard lock(st.KeyLock(path));
+  auto key_guard = st.LockKey(path);
   ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
   int64_t now = st.NowNs();
   if (!meta) {
@@ -82,7 +82,7 @@ Result<Response> HandlePatch(const State& st, Request& req, FieldData& d) {
 Result<Response> HandleDelete(const State& st, Request& req, FieldData& d) {
   ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
   ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
-  std::lock_guard lock(st.KeyLock(path));
+  auto key_guard = st.LockKey(path);
   ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
   if (meta) ARCA_RETURN_IF_ERROR(DeleteKey(*s, path, *meta));
   return Response{};

@@ -515,6 +515,173 @@ TEST_F(KvV2Test, HelpListsEveryPath) {
   EXPECT_NE(json::serialize(h->data.at("help")).find("custom_metadata"), std::string::npos);
 }
 
+// Storage that counts reads, to see the read cache at work.
+class CountingStorage : public logical::Storage {
+ public:
+  Result<std::optional<std::string>> Get(std::string_view key) override {
+    ++gets;
+    return inner.Get(key);
+  }
+  Status Put(std::string_view key, std::string_view value) override {
+    return inner.Put(key, value);
+  }
+  Status Delete(std::string_view key) override { return inner.Delete(key); }
+  Result<std::vector<std::string>> List(std::string_view prefix) override {
+    return inner.List(prefix);
+  }
+  logical::InmemStorage inner;
+  std::atomic<int> gets{0};
+};
+
+class KvV2CacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    logical::BackendConfig config;
+    config.storage = &storage_;
+    config.mount_path = "secret/";
+    auto b = NewKvV2Backend(config, [this] { return now_; });
+    ASSERT_TRUE(b.has_value()) << b.error().ToString();
+    backend_ = std::move(*b);
+  }
+  Result<Response> Do(Operation op, std::string path, std::string_view body = "{}",
+                      logical::Storage* storage = nullptr) {
+    Request req;
+    req.operation = op;
+    req.path = std::move(path);
+    req.data = Obj(body);
+    req.mount_point = "secret/";
+    req.storage = storage != nullptr ? storage : &storage_;
+    return backend_->HandleRequest(req);
+  }
+  // The latest version's data, or its HTTP status when it is not readable.
+  json::value Read(const std::string& path) {
+    auto r = Do(Operation::kRead, "data/" + path);
+    if (!r) return r.error().http_status();
+    if (r->status_code != 0) return r->status_code;
+    return r->data.at("data");
+  }
+  CountingStorage storage_;
+  std::unique_ptr<logical::Backend> backend_;
+  system_clock::time_point now_ = system_clock::time_point(std::chrono::seconds(kStartSeconds));
+};
+
+TEST_F(KvV2CacheTest, RepeatedReadsSkipStorage) {
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/a", R"({"data":{"v":1}})"));
+  EXPECT_EQ(Read("a"), Obj(R"({"v":1})"));
+  int after_first = storage_.gets;
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Read("a"), Obj(R"({"v":1})"));
+  EXPECT_EQ(storage_.gets, after_first);
+  // An older version is not cached: it is read from storage each time.
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/a", R"({"data":{"v":2}})"));
+  EXPECT_EQ(Read("a"), Obj(R"({"v":2})"));
+  int before = storage_.gets;
+  auto v1 = Do(Operation::kRead, "data/a", R"({"version":1})");
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(v1->data.at("data"), Obj(R"({"v":1})"));
+  EXPECT_EQ(storage_.gets, before + 1);
+  // Reads through another storage view than the mount's are neither served from nor put in
+  // the cache.
+  logical::InmemStorage other;
+  auto none = Do(Operation::kRead, "data/a", "{}", &other);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().http_status(), 404);
+}
+
+TEST_F(KvV2CacheTest, DisableCacheReadsStorageEveryTime) {
+  logical::BackendConfig config;
+  config.storage = &storage_;
+  config.mount_path = "secret/";
+  config.disable_cache = true;
+  auto b = NewKvV2Backend(config, [this] { return now_; });
+  ASSERT_TRUE(b.has_value());
+  backend_ = std::move(*b);
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/a", R"({"data":{"v":1}})"));
+  EXPECT_EQ(Read("a"), Obj(R"({"v":1})"));
+  int before = storage_.gets;
+  EXPECT_EQ(Read("a"), Obj(R"({"v":1})"));
+  EXPECT_EQ(storage_.gets, before + 2);  // metadata and data
+}
+
+TEST_F(KvV2CacheTest, EveryMutationIsSeenByTheNextRead) {
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/k", R"({"data":{"v":1}})"));
+  EXPECT_EQ(Read("k"), Obj(R"({"v":1})"));
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/k", R"({"data":{"v":2}})"));  // write
+  EXPECT_EQ(Read("k"), Obj(R"({"v":2})"));
+  ASSERT_TRUE(Do(Operation::kPatch, "data/k", R"({"data":{"w":3}})"));  // patch
+  EXPECT_EQ(Read("k"), Obj(R"({"v":2,"w":3})"));
+  ASSERT_TRUE(Do(Operation::kDelete, "data/k"));  // soft delete of the latest
+  EXPECT_EQ(Read("k"), 404);
+  ASSERT_TRUE(Do(Operation::kUpdate, "undelete/k", R"({"versions":[3]})"));
+  EXPECT_EQ(Read("k"), Obj(R"({"v":2,"w":3})"));
+  ASSERT_TRUE(Do(Operation::kUpdate, "delete/k", R"({"versions":[3]})"));
+  EXPECT_EQ(Read("k"), 404);
+  ASSERT_TRUE(Do(Operation::kUpdate, "undelete/k", R"({"versions":[3]})"));
+  EXPECT_EQ(Read("k"), Obj(R"({"v":2,"w":3})"));
+  ASSERT_TRUE(Do(Operation::kUpdate, "destroy/k", R"({"versions":[3]})"));
+  EXPECT_EQ(Read("k"), 404);
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/k", R"({"data":{"v":4}})"));
+  EXPECT_EQ(Read("k"), Obj(R"({"v":4})"));
+  // Metadata changes show in the version metadata of the next read.
+  ASSERT_TRUE(Do(Operation::kUpdate, "metadata/k", R"({"custom_metadata":{"team":"x"}})"));
+  auto r = Do(Operation::kRead, "data/k");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->data.at("metadata").at("custom_metadata"), Obj(R"({"team":"x"})"));
+  ASSERT_TRUE(Do(Operation::kPatch, "metadata/k", R"({"custom_metadata":{"team":"y"}})"));
+  r = Do(Operation::kRead, "data/k");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->data.at("metadata").at("custom_metadata"), Obj(R"({"team":"y"})"));
+  ASSERT_TRUE(Do(Operation::kDelete, "metadata/k"));  // the key and all its versions
+  EXPECT_EQ(Read("k"), 404);
+  // A soft delete in the future (delete_version_after) takes effect as time passes, with the
+  // key cached.
+  ASSERT_TRUE(Do(Operation::kUpdate, "metadata/t", R"({"delete_version_after":"10s"})"));
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/t", R"({"data":{"v":1}})"));
+  EXPECT_EQ(Read("t"), Obj(R"({"v":1})"));
+  now_ += std::chrono::seconds(11);
+  EXPECT_EQ(Read("t"), 404);
+}
+
+TEST_F(KvV2CacheTest, ConcurrentReadsNeverSeeAnOlderVersionThanAcknowledged) {
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/c", R"({"data":{"n":0}})"));
+  std::atomic<int64_t> acknowledged{0};
+  std::atomic<bool> done{false}, stale{false};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      while (!done) {
+        int64_t floor = acknowledged.load();
+        json::value v = Read("c");
+        if (!v.is_object() || v.as_object().at("n").as_int64() < floor) {
+          ADD_FAILURE() << "read " << json::serialize(v) << " after " << floor << " was acknowledged";
+          stale = true;
+        }
+      }
+    });
+  }
+  for (int64_t n = 1; n <= 300; ++n) {
+    ASSERT_TRUE(Do(Operation::kUpdate, "data/c", "{\"data\":{\"n\":" + std::to_string(n) + "}}"));
+    acknowledged = n;
+  }
+  done = true;
+  for (auto& t : readers) t.join();
+  EXPECT_FALSE(stale);
+  EXPECT_EQ(Read("c"), Obj(R"({"n":300})"));
+}
+
+TEST_F(KvV2CacheTest, BoundedNumberOfKeys) {
+  const size_t n = v2::kReadCacheKeys + 500;
+  for (size_t i = 0; i < n; ++i) {
+    std::string path = "k" + std::to_string(i);
+    ASSERT_TRUE(Do(Operation::kUpdate, "data/" + path, R"({"data":{"v":1}})"));
+    EXPECT_EQ(Read(path), Obj(R"({"v":1})"));
+  }
+  // Every key still reads correctly; at most kReadCacheKeys of them come from the cache, the
+  // others cost two storage reads each (metadata and data).
+  int before = storage_.gets;
+  for (size_t i = 0; i < n; ++i) EXPECT_EQ(Read("k" + std::to_string(i)), Obj(R"({"v":1})"));
+  EXPECT_GE(static_cast<size_t>(storage_.gets - before), 2 * (n - v2::kReadCacheKeys));
+}
+
 TEST(KvV2MergePatchTest, Rfc7396Examples) {
   struct Case {
     std::string target, patch, want;

@@ -27,7 +27,7 @@ Result<Response> Apply(const State& st, Action action, Request& req, FieldData& 
   ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
   ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
   ARCA_ASSIGN_OR_RETURN(std::vector<int64_t> versions, Versions(d));
-  std::lock_guard lock(st.KeyLock(path));
+  auto key_guard = st.LockKey(path);
   ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
   if (!meta) return Response{};
   int64_t now = st.NowNs();
