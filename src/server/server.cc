@@ -210,11 +210,11 @@ int RunServerCommand(const std::vector<std::string>& args) {
   CoreHandler handler(core);
   http::ServerOptions sopts;
   unsigned hw = std::thread::hardware_concurrency();
-  // One event loop per core; reads of memory and local storage run on them (Handler::
-  // RunsInline), other reads on a pool of half the cores, writes on a larger pool: on small
-  // machines every extra thread costs context switches on the hot path (see bench/README.md).
-  // Tunable through ARCA_IO_THREADS, ARCA_WORKER_THREADS, ARCA_WRITE_WORKER_THREADS and
-  // ARCA_INLINE_REQUESTS=0 (no request on the event loops).
+  // One event loop per core (as nginx runs a worker per core); reads of memory and local
+  // storage run on them (Handler::RunsInline), other reads on a pool of half the cores, writes
+  // on a larger pool: on small machines every extra thread costs context switches on the hot
+  // path (see bench/README.md). Tunable through ARCA_IO_THREADS, ARCA_WORKER_THREADS,
+  // ARCA_WRITE_WORKER_THREADS and ARCA_INLINE_REQUESTS=0 (no request on the event loops).
   int cores = std::max(1, static_cast<int>(hw ? hw : 2));
   sopts.io_threads = cores;
   sopts.worker_threads = std::max(1, cores / 2);
