@@ -216,6 +216,15 @@ class ServerTest : public ::testing::Test {
     ASSERT_NE(port_, 0);
     server_->Start();
   }
+  // Sends GET `target` on a new connection from another thread; the status, or -1.
+  std::future<int> GetAsync(std::string target) {
+    return std::async(std::launch::async, [this, target] {
+      PlainClient c(port_);
+      HttpResponse r;
+      auto ec = c.Send(MakeRequest("GET", target), r);
+      return ec ? -1 : r.result_int();
+    });
+  }
   void TearDown() override {
     handler_.Release();
     if (server_) server_->Stop(seconds(1));
@@ -359,12 +368,7 @@ TEST_F(ServerTest, OversizeBodyIs413AndClosesTheConnection) {
 TEST_F(ServerTest, WritesRunOnTheirOwnPool) {
   StartServer({.io_threads = 1, .worker_threads = 1, .write_worker_threads = 2,
                .max_queued_requests = 1});
-  auto blocked = std::async(std::launch::async, [&] {
-    PlainClient c(port_);
-    HttpResponse r;
-    auto ec = c.Send(MakeRequest("GET", "/v1/block"), r);
-    return ec ? -1 : r.result_int();
-  });
+  auto blocked = GetAsync("/v1/block");
   ASSERT_TRUE(handler_.WaitForBlocked(1));
   // The read pool's only worker is stuck; a write is still answered.
   PlainClient client(port_);
@@ -381,19 +385,9 @@ TEST_F(ServerTest, InlineRequestsRunOnTheIoThreadsAndOthersUseThePools) {
   handler_.SetInlineThrow();
   // The read pool's only worker is stuck and its queue holds one more request: an inline
   // request is still answered (it never reaches the pool), a pooled one is refused.
-  auto blocked = std::async(std::launch::async, [&] {
-    PlainClient c(port_);
-    HttpResponse r;
-    auto ec = c.Send(MakeRequest("GET", "/v1/block"), r);
-    return ec ? -1 : r.result_int();
-  });
+  auto blocked = GetAsync("/v1/block");
   ASSERT_TRUE(handler_.WaitForBlocked(1));
-  auto queued = std::async(std::launch::async, [&] {
-    PlainClient c(port_);
-    HttpResponse r;
-    auto ec = c.Send(MakeRequest("GET", "/v1/queued"), r);
-    return ec ? -1 : r.result_int();
-  });
+  auto queued = GetAsync("/v1/queued");
   std::this_thread::sleep_for(milliseconds(300));  // let it reach the queue
   // Four connections: dealt round-robin, they land on both I/O threads.
   for (int conn = 0; conn < 4; ++conn) {
@@ -438,19 +432,9 @@ TEST_F(ServerTest, InlineRequestsCanBeSwitchedOff) {
 
 TEST_F(ServerTest, QueueFullIs503WithRetryAfter) {
   StartServer({.io_threads = 1, .worker_threads = 1, .max_queued_requests = 1});
-  auto blocked = std::async(std::launch::async, [&] {
-    PlainClient c(port_);
-    HttpResponse r;
-    auto ec = c.Send(MakeRequest("GET", "/v1/block"), r);
-    return ec ? -1 : r.result_int();
-  });
+  auto blocked = GetAsync("/v1/block");
   ASSERT_TRUE(handler_.WaitForBlocked(1));
-  auto queued = std::async(std::launch::async, [&] {
-    PlainClient c(port_);
-    HttpResponse r;
-    auto ec = c.Send(MakeRequest("GET", "/v1/queued"), r);
-    return ec ? -1 : r.result_int();
-  });
+  auto queued = GetAsync("/v1/queued");
   std::this_thread::sleep_for(milliseconds(300));  // let the second request reach the queue
 
   PlainClient client(port_);
