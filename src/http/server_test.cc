@@ -222,7 +222,7 @@ class ServerTest : public ::testing::Test {
       PlainClient c(port_);
       HttpResponse r;
       auto ec = c.Send(MakeRequest("GET", target), r);
-      return ec ? -1 : r.result_int();
+      return ec ? -1 : static_cast<int>(r.result_int());
     });
   }
   void TearDown() override {
