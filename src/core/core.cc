@@ -29,6 +29,8 @@ constexpr std::string_view kClusterInfoPath = "core/cluster/local/info";
 }  // namespace
 
 Core::Core(CoreConfig config) : config_(std::move(config)) {
+  const std::string_view storage = config_.physical->Type();
+  local_storage_ = storage == "inmem" || storage == "file" || storage == "lmdb";
   barrier_ = std::make_unique<Barrier>(*config_.physical);
   token_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/token/");
   tokens_ = std::make_unique<TokenStore>(*token_view_);

@@ -227,6 +227,8 @@ class Core {
                                           const MountRoute& route);
 
   CoreConfig config_;
+  // The physical storage answers from this machine (inmem, file, lmdb): see RunsInline.
+  bool local_storage_ = false;
   std::unique_ptr<Barrier> barrier_;
   std::unique_ptr<logical::PrefixedStorage> token_view_;
   std::unique_ptr<TokenStore> tokens_;

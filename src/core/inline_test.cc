@@ -42,8 +42,8 @@ TEST(CoreRunsInline, LocalReadsOfMemoryBackedMountsOnly) {
 
   // Tokens: one the cache knows without a use limit runs inline; one with a use limit (each
   // use is a storage write) and one the cache does not know (yet) do not.
-  auto plain = t.Do(Operation::kUpdate, "auth/token/create", {{"policies", json::array{"default"}}},
-                    root);
+  auto plain =
+      t.Do(Operation::kUpdate, "auth/token/create", {{"policies", json::array{"default"}}}, root);
   auto limited = t.Do(Operation::kUpdate, "auth/token/create",
                       {{"policies", json::array{"default"}}, {"num_uses", 5}}, root);
   ASSERT_TRUE(plain && limited);
@@ -63,10 +63,9 @@ TEST(CoreRunsInline, LocalReadsOfMemoryBackedMountsOnly) {
   // An audit device with a writer thread (a socket) makes every request wait for that thread.
   ASSERT_TRUE(t.Do(Operation::kUpdate, "sys/audit/sock",
                    {{"type", "socket"},
-                    {"options",
-                     json::object{{"address", "/nonexistent/audit.sock"},
-                                  {"socket_type", "unix"},
-                                  {"skip_test", "true"}}}},
+                    {"options", json::object{{"address", "/nonexistent/audit.sock"},
+                                             {"socket_type", "unix"},
+                                             {"skip_test", "true"}}}},
                    root));
   EXPECT_FALSE(core.RunsInline(Req(Operation::kRead, "kv1/a")));
   // (The unreachable device refuses every request, its own removal included: the operator's

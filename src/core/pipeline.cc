@@ -30,10 +30,8 @@ bool Core::RunsInline(const logical::Request& req) const {
   if (req.operation != logical::Operation::kRead && req.operation != logical::Operation::kList) {
     return false;
   }
-  if (req.wrap_ttl.count() != 0 || audit_->HasQueuedDevices()) return false;
-  // Storage that answers from this machine (a network backend would block the I/O thread).
-  const std::string_view storage = config_.physical->Type();
-  if (storage != "inmem" && storage != "file" && storage != "lmdb") return false;
+  // A network storage backend would block the I/O thread.
+  if (!local_storage_ || req.wrap_ttl.count() != 0 || audit_->HasQueuedDevices()) return false;
   if (IsLifecyclePath(req.path)) return true;
   // A token with a use limit is counted down in storage (and revoked at its last use).
   if (tokens_->UseMayWrite(req.client_token)) return false;

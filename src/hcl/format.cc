@@ -140,7 +140,9 @@ Result<std::string> Format(std::string_view text, std::string_view filename) {
     if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
     // A verbatim line (heredoc body, comment) whose text itself ends in '\r' keeps its CRLF
     // ending: written with a bare '\n', the next read would take that '\r' for a line ending.
-    auto verbatim = [&raw] { return raw.ends_with('\r') ? std::string(raw) + '\r' : std::string(raw); };
+    auto verbatim = [&raw] {
+      return raw.ends_with('\r') ? std::string(raw) + '\r' : std::string(raw);
+    };
     if (!heredoc_end.empty()) {
       lines.push_back({verbatim(), 0, true, std::nullopt});
       std::string_view t = heredoc_indented ? Trim(raw) : raw;

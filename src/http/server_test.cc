@@ -380,8 +380,8 @@ TEST_F(ServerTest, WritesRunOnTheirOwnPool) {
 }
 
 TEST_F(ServerTest, InlineRequestsRunOnTheIoThreadsAndOthersUseThePools) {
-  StartServer({.io_threads = 2, .worker_threads = 1, .write_worker_threads = 1,
-               .max_queued_requests = 1});
+  StartServer(
+      {.io_threads = 2, .worker_threads = 1, .write_worker_threads = 1, .max_queued_requests = 1});
   handler_.SetInlineThrow();
   // The read pool's only worker is stuck and its queue holds one more request: an inline
   // request is still answered (it never reaches the pool), a pooled one is refused.
@@ -418,8 +418,8 @@ TEST_F(ServerTest, InlineRequestsRunOnTheIoThreadsAndOthersUseThePools) {
 }
 
 TEST_F(ServerTest, InlineRequestsCanBeSwitchedOff) {
-  StartServer({.io_threads = 1, .worker_threads = 1, .max_queued_requests = 1,
-               .inline_requests = false});
+  StartServer(
+      {.io_threads = 1, .worker_threads = 1, .max_queued_requests = 1, .inline_requests = false});
   PlainClient client(port_);
   HttpResponse res;
   ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/inline/x"), res));

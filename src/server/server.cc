@@ -221,7 +221,8 @@ int RunServerCommand(const std::vector<std::string>& args) {
   if (const char* v = std::getenv("ARCA_IO_THREADS")) sopts.io_threads = std::max(1, std::atoi(v));
   sopts.write_worker_threads = std::max(16, 4 * static_cast<int>(hw ? hw : 2));
   if (const char* v = std::getenv("ARCA_WORKER_THREADS")) sopts.worker_threads = std::max(1, std::atoi(v));
-  if (const char* v = std::getenv("ARCA_INLINE_REQUESTS")) sopts.inline_requests = std::atoi(v) != 0;
+  if (const char* v = std::getenv("ARCA_INLINE_REQUESTS"))
+    sopts.inline_requests = std::atoi(v) != 0;
   if (const char* v = std::getenv("ARCA_WRITE_WORKER_THREADS")) {
     sopts.write_worker_threads = std::max(1, std::atoi(v));
   }

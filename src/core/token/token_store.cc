@@ -272,17 +272,20 @@ Result<std::shared_ptr<const TokenEntry>> TokenStore::LookupBatch(std::string_vi
   return std::make_shared<const TokenEntry>(std::move(*opened));
 }
 
+const std::shared_ptr<const TokenEntry>* TokenStore::FindCachedLocked(
+    std::string_view token) const {
+  auto [first, last] = by_token_.equal_range(std::hash<std::string_view>{}(token));
+  for (auto it = first; it != last; ++it) {
+    if (crypto::ConstantTimeEquals(it->second.token, token)) return &it->second.entry;
+  }
+  return nullptr;
+}
+
 bool TokenStore::UseMayWrite(std::string_view token) const {
   if (token.empty() || IsBatchToken(token)) return false;
-  const size_t key = std::hash<std::string_view>{}(token);
   std::shared_lock lock(mu_);
-  auto [first, last] = by_token_.equal_range(key);
-  for (auto it = first; it != last; ++it) {
-    if (crypto::ConstantTimeEquals(it->second.token, token)) {
-      return it->second.entry->num_uses > 0;
-    }
-  }
-  return true;
+  const auto* cached = FindCachedLocked(token);
+  return cached == nullptr || (*cached)->num_uses > 0;
 }
 
 Result<std::shared_ptr<const TokenEntry>> TokenStore::Lookup(std::string_view token) {
@@ -293,12 +296,9 @@ Result<std::shared_ptr<const TokenEntry>> TokenStore::Lookup(std::string_view to
   {
     std::shared_lock lock(mu_);
     if (salt_.empty()) return ::arca::Sealed();
-    auto [first, last] = by_token_.equal_range(key);
-    for (auto it = first; it != last; ++it) {
-      if (crypto::ConstantTimeEquals(it->second.token, token)) {
-        if (it->second.entry->Expired(UnixNow())) return std::shared_ptr<const TokenEntry>();
-        return it->second.entry;
-      }
+    if (const auto* cached = FindCachedLocked(token)) {
+      if ((*cached)->Expired(UnixNow())) return std::shared_ptr<const TokenEntry>();
+      return *cached;
     }
     hash = Hash(token);
     generation = generation_;

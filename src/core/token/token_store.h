@@ -156,6 +156,8 @@ class TokenStore {
     std::shared_ptr<const TokenEntry> entry;
   };
   static constexpr size_t kMaxCached = 65536;
+  // The cached entry of `token` (constant-time compared), or nullptr. REQUIRES: mu_ held.
+  const std::shared_ptr<const TokenEntry>* FindCachedLocked(std::string_view token) const;
 
   mutable std::shared_mutex mu_;
   SecureBytes salt_;                                     // guarded by mu_

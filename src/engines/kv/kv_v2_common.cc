@@ -20,9 +20,7 @@ int64_t State::NowNs() const {
 }
 
 State::KeyGuard::KeyGuard(const State& st, std::string path)
-    : st_(st),
-      path_(std::move(path)),
-      lock_(st.StripeFor(path_)) {}
+    : st_(st), path_(std::move(path)), lock_(st.StripeFor(path_)) {}
 
 State::KeyGuard::~KeyGuard() { st_.Drop(path_); }
 
@@ -42,7 +40,7 @@ void State::Drop(std::string_view path) const {
 }
 
 Result<std::shared_ptr<const CachedKey>> State::ReadKey(logical::Storage& s,
-                                                       std::string_view path) const {
+                                                        std::string_view path) const {
   const bool cacheable = read_cache_ && &s == storage_;
   CacheShard& sh = ShardFor(path);
   if (cacheable) {

@@ -22,10 +22,10 @@
 //
 // Read cache: State keeps the decoded metadata and current version's data of recently read keys
 // (State::ReadKey), so a read of the latest version costs neither a barrier decryption nor a
-// JSON parse (off with the server's `disable_cache`). Each mutation drops the key when its KeyGuard is released (still under the key
-// lock); a miss loads and inserts under the key lock, so it never inserts what a mutation has
-// replaced. Bounded (kReadCacheKeys per mount); dropped with the backend (unmount, seal). Only
-// reads through the mount's own storage view are cached.
+// JSON parse (off with the server's `disable_cache`). Each mutation drops the key when its KeyGuard
+// is released (still under the key lock); a miss loads and inserts under the key lock, so it never
+// inserts what a mutation has replaced. Bounded (kReadCacheKeys per mount); dropped with the
+// backend (unmount, seal). Only reads through the mount's own storage view are cached.
 #pragma once
 
 #include <array>

@@ -652,7 +652,8 @@ TEST_F(KvV2CacheTest, ConcurrentReadsNeverSeeAnOlderVersionThanAcknowledged) {
         int64_t floor = acknowledged.load();
         json::value v = Read("c");
         if (!v.is_object() || v.as_object().at("n").as_int64() < floor) {
-          ADD_FAILURE() << "read " << json::serialize(v) << " after " << floor << " was acknowledged";
+          ADD_FAILURE() << "read " << json::serialize(v) << " after " << floor
+                        << " was acknowledged";
           stale = true;
         }
       }

@@ -10,6 +10,7 @@
 #include "common/duration.h"
 #include "common/encoding.h"
 #include "logical/framework/field.h"
+#include "logical/framework/path.h"
 
 namespace arca::logical::framework {
 namespace {
@@ -142,16 +143,6 @@ Result<double> ToFloat(const json::value& v) {
 Result<std::string> ToString(const json::value& v) {
   if (auto s = WeakString(v)) return *s;
   return InvalidRequest("expected a string, got " + Describe(v));
-}
-
-bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-
-bool IsValidName(std::string_view s) {
-  if (s.empty() || !IsWordChar(s.front()) || !IsWordChar(s.back())) return false;
-  for (char c : s) {
-    if (!IsWordChar(c) && c != '-' && c != '.') return false;
-  }
-  return true;
 }
 
 // Items of a list input: an array, a comma-separated string (when `split`), or one scalar.
@@ -313,7 +304,7 @@ Result<json::value> ConvertValue(FieldType type, const json::value& in) {
     }
     case FieldType::kNameString: {
       ARCA_ASSIGN_OR_RETURN(std::string s, ToString(in));
-      if (!IsValidName(s)) return InvalidRequest("field does not match the formatting rules");
+      if (!IsGenericName(s)) return InvalidRequest("field does not match the formatting rules");
       return json::value(s);
     }
     case FieldType::kInt: {

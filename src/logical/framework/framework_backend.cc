@@ -18,10 +18,6 @@ namespace {
 // GenericNameRegex ("encrypt/(?<name>...)"). kRegex: anything else.
 enum class Shape { kRegex, kRest, kName };
 
-bool IsWordChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
 // Whether `rest` (the path after the prefix) matches the shape; nullopt when the regex must
 // decide (bytes the fast matchers might judge differently from Boost.Regex: controls, non-ASCII).
 std::optional<bool> FastMatch(Shape shape, std::string_view rest) {
@@ -30,13 +26,7 @@ std::optional<bool> FastMatch(Shape shape, std::string_view rest) {
       return std::nullopt;
     }
   }
-  if (shape == Shape::kRest) return true;
-  // \w(([\w.-]+)?\w)?: word characters, dots and dashes, starting and ending with a word char.
-  if (rest.empty() || !IsWordChar(rest.front()) || !IsWordChar(rest.back())) return false;
-  for (char c : rest) {
-    if (!IsWordChar(c) && c != '.' && c != '-') return false;
-  }
-  return true;
+  return shape == Shape::kRest || IsGenericName(rest);
 }
 
 }  // namespace
@@ -142,29 +132,30 @@ const Path* FrameworkBackend::Route(const Request& req, json::object* fields,
   for (size_t i = 0; i < compiled_.size(); ++i) {
     const Compiled& c = *compiled_[i];
     if (!c.ok || !req.path.starts_with(c.prefix)) continue;
-    if (c.shape != Shape::kRegex) {
-      std::string_view rest = std::string_view(req.path).substr(c.prefix.size());
-      if (std::optional<bool> fast = FastMatch(c.shape, rest)) {
-        if (!*fast) continue;
-        *fields = req.data;
-        (*fields)[c.captures[0]] = rest;
-        if (index != nullptr) *index = i;
-        return &options_.paths[i];
-      }
-    }
+    const std::string_view rest = std::string_view(req.path).substr(c.prefix.size());
+    const std::optional<bool> fast =
+        c.shape == Shape::kRegex ? std::nullopt : FastMatch(c.shape, rest);
     boost::smatch m;
-    bool matched = false;
-    try {
-      matched = boost::regex_match(req.path, m, c.re);
-    } catch (const std::exception& e) {  // pathological pattern/input: treat as no match
-      spdlog::warn("path pattern \"{}\" failed on a request: {}", options_.paths[i].pattern,
-                   e.what());
+    if (fast) {
+      if (!*fast) continue;
+    } else {
+      bool matched = false;
+      try {
+        matched = boost::regex_match(req.path, m, c.re);
+      } catch (const std::exception& e) {  // pathological pattern/input: treat as no match
+        spdlog::warn("path pattern \"{}\" failed on a request: {}", options_.paths[i].pattern,
+                     e.what());
+      }
+      if (!matched) continue;
     }
-    if (!matched) continue;
     *fields = req.data;
-    for (const auto& name : c.captures) {
-      const auto& sub = m[name];
-      if (sub.matched) (*fields)[name] = sub.str();
+    if (fast) {
+      (*fields)[c.captures[0]] = rest;
+    } else {
+      for (const auto& name : c.captures) {
+        const auto& sub = m[name];
+        if (sub.matched) (*fields)[name] = sub.str();
+      }
     }
     if (index != nullptr) *index = i;
     return &options_.paths[i];

@@ -301,10 +301,20 @@ TEST(FrameworkRoutingTest, FastShapesAgreeWithTheRegex) {
   const std::vector<std::string> patterns = {"data/" + MatchAllRegex("path"),
                                              "encrypt/" + GenericNameRegex("name"),
                                              MatchAllRegex("path")};
-  const std::vector<std::string> rests = {
-      "", "a", "ab", "a.b", "a-b", "a_b", "-a", "a-", ".a", "a.", "a/b", "a b", "a+b", "A9_z",
-      "_", "-", ".", "a..b", "x/", "/x", "a%2Fb", "caf\xc3\xa9", "a\nb", "a\tb", "a\rb",
-      std::string("a\0b", 3), "\x7f", "very-long.name_with-many.parts_0123456789"};
+  const std::vector<std::string> rests = {"",      "a",
+                                          "ab",    "a.b",
+                                          "a-b",   "a_b",
+                                          "-a",    "a-",
+                                          ".a",    "a.",
+                                          "a/b",   "a b",
+                                          "a+b",   "A9_z",
+                                          "_",     "-",
+                                          ".",     "a..b",
+                                          "x/",    "/x",
+                                          "a%2Fb", "caf\xc3\xa9",
+                                          "a\nb",  "a\tb",
+                                          "a\rb",  std::string("a\0b", 3),
+                                          "\x7f",  "very-long.name_with-many.parts_0123456789"};
   for (const std::string& pattern : patterns) {
     FrameworkBackend::Options o;
     o.type = "test";
@@ -327,7 +337,8 @@ TEST(FrameworkRoutingTest, FastShapesAgreeWithTheRegex) {
       auto r = b.HandleRequest(req);
       ASSERT_EQ(r.has_value(), want) << pattern << " on \"" << path << "\"";
       if (want) {
-        EXPECT_EQ(r->data.at("fields").at(capture), json::value(m[capture].str())) << pattern << " " << path;
+        EXPECT_EQ(r->data.at("fields").at(capture), json::value(m[capture].str()))
+            << pattern << " " << path;
       } else {
         EXPECT_EQ(r.error().http_status(), 404) << pattern << " " << path;
       }

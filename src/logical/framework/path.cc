@@ -6,6 +6,20 @@ std::string GenericNameRegex(std::string_view name) {
   return "(?<" + std::string(name) + ">\\w(([\\w.-]+)?\\w)?)";
 }
 
+namespace {
+bool IsWordChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+}  // namespace
+
+bool IsGenericName(std::string_view s) {
+  if (s.empty() || !IsWordChar(s.front()) || !IsWordChar(s.back())) return false;
+  for (char c : s) {
+    if (!IsWordChar(c) && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
 std::string OptionalParamRegex(std::string_view name) {
   return "(/(?<" + std::string(name) + ">.+))?";
 }

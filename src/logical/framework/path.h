@@ -52,6 +52,8 @@ struct Path {
 // (?<name>\w(([\w.-]+)?\w)?) : a name of word characters, '-' and '.', not starting or
 // ending with '-' or '.'.
 std::string GenericNameRegex(std::string_view name);
+// Whether `s` is such a name (ASCII word characters; the same rule without the regex engine).
+bool IsGenericName(std::string_view s);
 // (/(?<name>.+))? : an optional "/<anything>" suffix.
 std::string OptionalParamRegex(std::string_view name);
 // (?<name>.*) : anything, including the empty string.
