@@ -41,9 +41,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// The media type of a Content-Type value: parameters dropped, lower-cased.
-std::string MediaType(std::string_view content_type) {
-  return ToLower(Trim(content_type.substr(0, content_type.find(';'))));
+// Whether the media type of a Content-Type value (parameters dropped) is `lower`.
+bool IsMediaType(std::string_view content_type, std::string_view lower) {
+  return EqualsIgnoreCase(Trim(content_type.substr(0, content_type.find(';'))), lower);
 }
 
 // Go's strconv.ParseBool truthy values.
@@ -153,9 +153,12 @@ Result<std::string> ForwardedFor(const logical::Request& req) {
 }  // namespace
 
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_as_space) {
-  std::string out;
+  // Up to the first escape (usually the whole input), a plain copy.
+  const size_t plain = in.find_first_of(plus_as_space ? std::string_view("%+") : "%");
+  std::string out(in.substr(0, plain));
+  if (plain == std::string_view::npos) return out;
   out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
+  for (size_t i = plain; i < in.size(); ++i) {
     char c = in[i];
     if (c == '%') {
       if (i + 2 >= in.size()) return std::nullopt;
@@ -179,6 +182,13 @@ std::optional<std::string> PercentDecode(std::string_view in, bool plus_as_space
 }
 
 Result<logical::Request> BuildRequest(const HttpRequestView& in, const CidrSet& trusted_proxies) {
+  logical::Request req;
+  ARCA_RETURN_IF_ERROR(BuildRequest(in, trusted_proxies, req));
+  return req;
+}
+
+Status BuildRequest(const HttpRequestView& in, const CidrSet& trusted_proxies,
+                    logical::Request& req) {
   std::string_view target = in.target;
   // Absolute form ("http://host/v1/...") as sent to proxies.
   if (auto scheme = target.find("://"); scheme != std::string_view::npos && target.front() != '/') {
@@ -191,13 +201,16 @@ Result<logical::Request> BuildRequest(const HttpRequestView& in, const CidrSet& 
   std::string_view raw_query =
       qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1);
 
-  auto decoded = PercentDecode(raw_path, false);
-  if (!decoded) return InvalidPath();
-  std::string_view full_path = *decoded;
+  std::optional<std::string> decoded;
+  std::string_view full_path = raw_path;
+  if (raw_path.find('%') != std::string_view::npos) {
+    decoded = PercentDecode(raw_path, false);
+    if (!decoded) return InvalidPath();
+    full_path = *decoded;
+  }
   if (full_path.substr(0, kApiPrefix.size()) != kApiPrefix) {
     return std::unexpected(Error(ErrorKind::kNotFound, std::vector<std::string>{}));
   }
-  logical::Request req;
   req.path.assign(full_path.substr(kApiPrefix.size()));
   ARCA_RETURN_IF_ERROR(ValidatePath(req.path));
 
@@ -232,7 +245,7 @@ Result<logical::Request> BuildRequest(const HttpRequestView& in, const CidrSet& 
     req.operation = Operation::kDelete;
     query_data = true;
   } else if (m == "PATCH") {
-    if (MediaType(req.content_type) != "application/merge-patch+json") {
+    if (!IsMediaType(req.content_type, "application/merge-patch+json")) {
       return MakeError(ErrorKind::kUnsupportedMediaType,
                        "PATCH requires Content-Type application/merge-patch+json");
     }
@@ -281,11 +294,11 @@ Result<logical::Request> BuildRequest(const HttpRequestView& in, const CidrSet& 
     // Like Vault, a form content type whose body starts like JSON is JSON: `curl -d '{...}'`
     // sends that content type by default.
     bool looks_like_json = !body.empty() && (body.front() == '{' || body.front() == '[');
-    const std::string media = MediaType(req.content_type);
-    if (media == "application/ocsp-request" || media == "application/pkcs10" ||
-        media == "application/pkix-cert" || media == "application/octet-stream") {
+    const std::string_view ct = req.content_type;
+    if (IsMediaType(ct, "application/ocsp-request") || IsMediaType(ct, "application/pkcs10") ||
+        IsMediaType(ct, "application/pkix-cert") || IsMediaType(ct, "application/octet-stream")) {
       req.raw_body.assign(in.body);
-    } else if (media == "application/x-www-form-urlencoded" && !looks_like_json) {
+    } else if (IsMediaType(ct, "application/x-www-form-urlencoded") && !looks_like_json) {
       ARCA_ASSIGN_OR_RETURN(std::vector<QueryParam> form, ParsePairs(body, true));
       AddFields(form, true, req.data);
     } else if (!body.empty()) {
@@ -299,7 +312,7 @@ Result<logical::Request> BuildRequest(const HttpRequestView& in, const CidrSet& 
     if (!client.empty()) req.remote_addr = std::move(client);
   }
   req.id = GenerateRequestId();
-  return req;
+  return OkStatus();
 }
 
 }  // namespace arca::http

@@ -7,6 +7,14 @@
 // [100-continue] -> read body -> translate -> handler (inline, or on a worker pool) ->
 // translate -> write. A connection's handlers all run on its one thread, so it needs no strand.
 //
+// Reading: Beast's HTTP parser (basic_parser) fed from the connection's buffer, with the request
+// line, header fields and body kept in storage the connection reuses (RequestParser), so that
+// parsing a request allocates nothing once that storage has grown.
+//
+// Timeouts: a connection records the deadline of its pending read or write (a store, no timer
+// operation per request); each event loop sweeps its connections every kSweepInterval while it
+// has any, and cancels the operations whose deadline has passed.
+//
 // Inline requests (Handler::RunsInline: reads of memory and local storage) are handled on the
 // I/O thread itself: no wake-up of a worker and no post back, and, with a loop per thread, the
 // I/O threads share no scheduler lock. Everything else goes to a worker pool.
@@ -15,6 +23,8 @@
 // WorkItem (reused for every request of the connection) and the coroutine's completion handler
 // is stored type-erased in an any_completion_handler (allocated from Asio's recycling allocator).
 #include "http/server.h"
+
+#include <time.h>
 
 #include <atomic>
 #include <charconv>
@@ -27,6 +37,7 @@
 
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/secure_bytes.h"
 #include "http/beast_pch.h"
 #include "http/cidr.h"
 #include "http/tls_config.h"
@@ -51,17 +62,116 @@ constexpr size_t kMaxKeptWriteBuffer = 64 * 1024;  // larger response buffers ar
 constexpr size_t kLingerBytes = 4 * 1024 * 1024;
 // How long Stop waits for connections to end after they were force-closed.
 constexpr auto kForcedCloseWait = std::chrono::seconds(5);
+// How often an event loop looks for connections past their deadline (timeouts fire up to this
+// late).
+constexpr auto kSweepInterval = std::chrono::milliseconds(250);
+constexpr int64_t kNoDeadline = INT64_MAX;
+constexpr size_t kMaxKeptBody = 64 * 1024;  // larger request body buffers are freed
 
 auto Tuple() { return net::as_tuple(net::use_awaitable); }
 
-// Arms the stream's timeout for the next operation; zero means none (as in Go's http.Server).
-void SetTimeout(beast::tcp_stream& s, std::chrono::seconds timeout) {
-  if (timeout.count() > 0) {
-    s.expires_after(timeout);
-  } else {
-    s.expires_never();
-  }
+// Connections use their io_context's executor type directly: no type-erased executor to copy,
+// compare and destroy in every operation.
+using Exec = net::io_context::executor_type;
+using Socket = net::basic_stream_socket<tcp, Exec>;
+template <class T>
+using Task = net::awaitable<T, Exec>;
+constexpr net::use_awaitable_t<Exec> kUseTask;
+auto TaskTuple() { return net::as_tuple(kUseTask); }
+
+// Milliseconds of the monotonic clock at the kernel tick's resolution (a few ms): cheap enough
+// to read for every operation, precise enough for timeouts counted in seconds.
+int64_t CoarseNowMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
+
+// The deadline of an operation starting now that may take `timeout`; zero means none (as in
+// Go's http.Server).
+int64_t DeadlineAfter(std::chrono::milliseconds timeout) {
+  return timeout.count() > 0 ? CoarseNowMs() + timeout.count() : kNoDeadline;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
+
+// What RequestParser keeps of one request: the request line, the header fields (names and
+// values back to back in `text`) and the body. A connection reuses one for all its requests.
+struct ParsedRequest {
+  struct Field {
+    uint32_t name_at, name_size, value_at, value_size;
+  };
+  std::string method;
+  std::string target;
+  std::string text;
+  std::vector<Field> fields;
+  std::string body;
+
+  std::string_view Name(const Field& f) const { return {text.data() + f.name_at, f.name_size}; }
+  std::string_view Value(const Field& f) const { return {text.data() + f.value_at, f.value_size}; }
+  // The first value of header `name` (any case), or empty.
+  std::string_view Find(std::string_view name) const {
+    for (const Field& f : fields) {
+      if (EqualsIgnoreCase(Name(f), name)) return Value(f);
+    }
+    return {};
+  }
+  // Forgets the request; its bytes (a token, a plaintext) are overwritten, not just released.
+  void Clear() {
+    SecureWipe(target);
+    SecureWipe(text);
+    fields.clear();
+    SecureWipe(body);
+    if (body.capacity() > kMaxKeptBody) std::string().swap(body);
+    method.clear();
+  }
+};
+
+// Beast's HTTP/1.1 request parser writing into a ParsedRequest (Beast's request_parser would
+// allocate each header field and the body anew for every request).
+class RequestParser final : public bhttp::basic_parser<true> {
+ public:
+  explicit RequestParser(ParsedRequest& out) : out_(out) { out_.Clear(); }
+
+ private:
+  void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target, int,
+                       error_code&) override {
+    out_.method.assign(method.data(), method.size());
+    out_.target.assign(target.data(), target.size());
+  }
+  void on_response_impl(int, beast::string_view, int, error_code& ec) override {
+    ec = bhttp::error::bad_method;  // a request parser never sees a status line
+  }
+  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+                     error_code&) override {
+    // header_limit bounds the total, so the offsets fit.
+    ParsedRequest::Field f{};
+    f.name_at = static_cast<uint32_t>(out_.text.size());
+    f.name_size = static_cast<uint32_t>(name.size());
+    out_.text.append(name.data(), name.size());
+    f.value_at = static_cast<uint32_t>(out_.text.size());
+    f.value_size = static_cast<uint32_t>(value.size());
+    out_.text.append(value.data(), value.size());
+    out_.fields.push_back(f);
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<uint64_t>& content_length, error_code&) override {
+    // The parser has checked Content-Length against body_limit already.
+    if (content_length) out_.body.reserve(static_cast<size_t>(*content_length));
+  }
+  size_t on_body_impl(beast::string_view body, error_code&) override {
+    out_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(uint64_t, beast::string_view, error_code&) override {}
+  size_t on_chunk_body_impl(uint64_t, beast::string_view body, error_code&) override {
+    out_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+
+  ParsedRequest& out_;
+};
 
 void LogException(std::exception_ptr e, const char* where) {
   if (!e) return;
@@ -98,7 +208,7 @@ Result<std::pair<std::string, uint16_t>> SplitHostPort(std::string_view address)
                                           static_cast<uint16_t>(port));
 }
 
-std::string PeerIp(const tcp::socket& sock) {
+std::string PeerIp(const Socket& sock) {
   error_code ec;
   tcp::endpoint ep = sock.remote_endpoint(ec);
   if (ec) return std::string();
@@ -130,6 +240,59 @@ class ConnectionBase {
   // response; force=true: close now.
   virtual void OnServerStop(bool force) = 0;
   virtual net::any_io_executor executor() = 0;
+  // Called by its loop's sweep once deadline_ms has passed: cancels the pending operation.
+  virtual void OnDeadline() = 0;
+
+  // Both touched only on the connection's thread.
+  int64_t deadline_ms = kNoDeadline;  // of the pending read or write (CoarseNowMs)
+  size_t loop_index = 0;              // position in IoLoop::conns
+};
+
+// One I/O thread's event loop and the connections it serves; conns and the sweep are touched
+// only by that thread.
+class IoLoop {
+ public:
+  net::io_context& context() { return ioc_; }
+
+  void Add(ConnectionBase* c) {
+    c->loop_index = conns_.size();
+    conns_.push_back(c);
+    ArmSweep();
+  }
+  void Remove(ConnectionBase* c) {
+    const size_t i = c->loop_index;
+    conns_[i] = conns_.back();
+    conns_[i]->loop_index = i;
+    conns_.pop_back();
+  }
+
+ private:
+  // The sweep runs while the loop has connections.
+  void ArmSweep() {
+    if (sweeping_ || conns_.empty()) return;
+    sweeping_ = true;
+    sweep_.expires_after(kSweepInterval);
+    sweep_.async_wait([this](error_code ec) {
+      sweeping_ = false;
+      if (ec) return;
+      const int64_t now = CoarseNowMs();
+      // OnDeadline only cancels: the connection leaves conns later, in a handler of its own.
+      for (ConnectionBase* c : conns_) {
+        if (c->deadline_ms <= now) {
+          c->deadline_ms = kNoDeadline;
+          c->OnDeadline();
+        }
+      }
+      ArmSweep();
+    });
+  }
+
+  // Destroyed in reverse: the timer, then the context (whose pending coroutines leave conns_
+  // as they are destroyed), then conns_.
+  std::vector<ConnectionBase*> conns_;
+  net::io_context ioc_{1};  // run by one thread only
+  net::steady_timer sweep_{ioc_};
+  bool sweeping_ = false;
 };
 
 // What connections share with the server. Thread-safe.
@@ -207,6 +370,7 @@ class ServerState {
 }  // namespace internal
 
 using internal::ConnectionBase;
+using internal::IoLoop;
 using internal::Listener;
 using internal::ServerState;
 
@@ -214,9 +378,8 @@ class Server::Impl {
  public:
   Impl(Handler& handler, ServerOptions opts) : opts_(opts), state_(handler, opts) {
     for (int i = 0; i < std::max(opts_.io_threads, 1); ++i) {
-      // Concurrency hint 1: each io_context is run by one thread only.
-      iocs_.push_back(std::make_unique<net::io_context>(1));
-      work_guards_.push_back(net::make_work_guard(*iocs_.back()));
+      loops_.push_back(std::make_unique<IoLoop>());
+      work_guards_.push_back(net::make_work_guard(loops_.back()->context()));
     }
   }
 
@@ -233,17 +396,17 @@ class Server::Impl {
   net::awaitable<void> AcceptLoop(std::shared_ptr<Listener> l);
   void SpawnAcceptLoop(const std::shared_ptr<Listener>& l);
 
-  // The io_context of the next accepted connection (round-robin).
-  net::io_context& NextIoContext() {
-    return *iocs_[next_ioc_.fetch_add(1, std::memory_order_relaxed) % iocs_.size()];
+  // The loop of the next accepted connection (round-robin).
+  IoLoop& NextLoop() {
+    return *loops_[next_loop_.fetch_add(1, std::memory_order_relaxed) % loops_.size()];
   }
 
   const ServerOptions opts_;
-  // Declared before iocs_: connections destroyed together with their io_context unregister here.
+  // Declared before loops_: connections destroyed together with their loop unregister here.
   ServerState state_;
-  std::vector<std::unique_ptr<net::io_context>> iocs_;  // one per I/O thread; [0] accepts
+  std::vector<std::unique_ptr<IoLoop>> loops_;  // one per I/O thread; [0] accepts
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work_guards_;
-  std::atomic<size_t> next_ioc_{0};
+  std::atomic<size_t> next_loop_{0};
   net::io_context signal_ioc_;
 
   mutable std::mutex mu_;  // guards listeners_, threads_, started_, stopped_
@@ -266,13 +429,14 @@ struct Resume {
   net::any_completion_handler<void()> handler;
 };
 
-// One client connection over Stream (beast::tcp_stream or ssl_stream<tcp_stream>).
+// One client connection over Stream (Socket or beast::ssl_stream<Socket>).
 template <class Stream>
 class Connection final : public ConnectionBase, public WorkItem {
  public:
-  Connection(ServerState& server, std::shared_ptr<Listener> listener, Stream stream,
+  Connection(ServerState& server, IoLoop& loop, std::shared_ptr<Listener> listener, Stream stream,
              std::string peer_ip)
       : server_(server),
+        loop_(loop),
         listener_(std::move(listener)),
         stream_(std::move(stream)),
         exec_(stream_.get_executor()),
@@ -286,9 +450,14 @@ class Connection final : public ConnectionBase, public WorkItem {
     stopping_ = true;
     if (force || idle_) {
       error_code ec;
-      beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
-      beast::get_lowest_layer(stream_).cancel();
+      socket().shutdown(tcp::socket::shutdown_both, ec);
+      socket().cancel(ec);
     }
+  }
+
+  void OnDeadline() override {
+    error_code ec;
+    socket().cancel(ec);
   }
 
   // WorkItem: runs on a worker thread.
@@ -313,11 +482,29 @@ class Connection final : public ConnectionBase, public WorkItem {
     Complete();
   }
 
-  // The connection's coroutine; `self` keeps the connection alive.
-  static net::awaitable<void> Serve(std::shared_ptr<Connection> self) { co_await self->Loop(); }
+  // The connection's coroutine, on its loop's thread; `self` keeps the connection alive.
+  static Task<void> Serve(std::shared_ptr<Connection> self) {
+    self->loop_.Add(self.get());
+    // Leaves the loop when the coroutine ends, or when its frame is destroyed unfinished
+    // (its io_context destroyed at shutdown).
+    struct Leave {
+      IoLoop& loop;
+      ConnectionBase* c;
+      ~Leave() { loop.Remove(c); }
+    } leave{self->loop_, self.get()};
+    co_await self->Loop();
+  }
 
  private:
-  net::awaitable<void> Loop();
+  Socket& socket() { return beast::get_lowest_layer(stream_); }
+  // The pending operation may take `timeout` (zero: no limit).
+  void Expect(std::chrono::milliseconds timeout) { deadline_ms = DeadlineAfter(timeout); }
+  void NoDeadline() { deadline_ms = kNoDeadline; }
+
+  Task<void> Loop();
+  // Reads the rest of a request into `parser` (the semantics of Beast's http::async_read,
+  // answering "Expect: 100-continue" once the header is in).
+  Task<error_code> ReadRequest(beast::flat_buffer& buffer, RequestParser& parser);
   void Complete() noexcept { net::post(exec_, Resume{std::move(done_)}); }
 
   // Queues req_ on the worker pool and completes when result_ is set; completes at once with
@@ -334,18 +521,20 @@ class Connection final : public ConnectionBase, public WorkItem {
         token);
   }
 
-  net::awaitable<HttpResponseOut> Process(bhttp::request<bhttp::string_body>& msg);
-  net::awaitable<bool> Write(HttpResponseOut out, bool keep_alive);
-  net::awaitable<void> LingeringClose(beast::flat_buffer& buffer);
+  Task<HttpResponseOut> Process(bool head);
+  Task<bool> Write(HttpResponseOut out, bool keep_alive);
+  Task<void> LingeringClose(beast::flat_buffer& buffer);
 
   ServerState& server_;
+  IoLoop& loop_;
   std::shared_ptr<Listener> listener_;  // keeps the TLS context alive
   Stream stream_;
-  const net::any_io_executor exec_;  // the connection's io_context (one thread)
+  const Exec exec_;  // the connection's io_context (one thread)
   std::string peer_ip_;
   // State of the connection's thread.
   bool idle_ = true;
   bool stopping_ = false;
+  ParsedRequest parsed_;                   // reused per request
   std::vector<HeaderField> header_views_;  // reused per request
   std::string write_buffer_;                // reused per response
   // Exchange with the worker pool: written by the I/O thread before TryPush, by the worker
@@ -356,38 +545,38 @@ class Connection final : public ConnectionBase, public WorkItem {
 };
 
 template <class Stream>
-net::awaitable<HttpResponseOut> Connection<Stream>::Process(
-    bhttp::request<bhttp::string_body>& msg) {
-  const bool head = msg.method() == bhttp::verb::head;
+Task<HttpResponseOut> Connection<Stream>::Process(bool head) {
   header_views_.clear();
-  for (const auto& field : msg) header_views_.emplace_back(field.name_string(), field.value());
-  HttpRequestView view{msg.method_string(), msg.target(), header_views_, msg.body(), peer_ip_};
-  auto built = BuildRequest(view, listener_->trusted_proxies);
-  if (!built) co_return ErrorResponse(built.error(), head);
-  built->unauthenticated_metrics_access = listener_->opts.unauthenticated_metrics_access;
-  result_.reset();
-  if (server_.RunsInline(*built)) {
-    // Handled here: the request stays in this frame (dropped with it) and never moves.
-    Execute(*built);
-    HttpResponseOut out = BuildResponse(*built, *result_, head);
-    result_.reset();
-    co_return out;
+  for (const auto& f : parsed_.fields)
+    header_views_.emplace_back(parsed_.Name(f), parsed_.Value(f));
+  HttpRequestView view{parsed_.method, parsed_.target, header_views_, parsed_.body, peer_ip_};
+  // The request is built in place and dropped (it may hold secrets) once answered.
+  struct Drop {
+    logical::Request& req;
+    ~Drop() { req = logical::Request(); }
+  } drop{req_};
+  if (Status built = BuildRequest(view, listener_->trusted_proxies, req_); !built) {
+    co_return ErrorResponse(built.error(), head);
   }
-  req_ = std::move(*built);
-  co_await AsyncHandle(net::use_awaitable);
-  if (!result_) {
-    static metrics::Counter& rejected = metrics::Registry::Global().GetCounter(
-        "core.overloaded", "Requests answered 503 because the worker queue was full.");
-    rejected.Add();
+  req_.unauthenticated_metrics_access = listener_->opts.unauthenticated_metrics_access;
+  result_.reset();
+  if (server_.RunsInline(req_)) {
+    Execute(req_);
+  } else {
+    co_await AsyncHandle(kUseTask);
+    if (!result_) {
+      static metrics::Counter& rejected = metrics::Registry::Global().GetCounter(
+          "core.overloaded", "Requests answered 503 because the worker queue was full.");
+      rejected.Add();
+    }
   }
   HttpResponseOut out = result_ ? BuildResponse(req_, *result_, head) : OverloadedResponse(head);
   result_.reset();
-  req_ = logical::Request();  // drop request data (may hold secrets) while idle
   co_return out;
 }
 
 template <class Stream>
-net::awaitable<bool> Connection<Stream>::Write(HttpResponseOut out, bool keep_alive) {
+Task<bool> Connection<Stream>::Write(HttpResponseOut out, bool keep_alive) {
   if (out.status < 200 || out.status > 599) {  // a handler bug
     spdlog::error("http: invalid response status {}", out.status);
     out = ErrorResponse(Error(ErrorKind::kInternal, "internal error"));
@@ -423,36 +612,73 @@ net::awaitable<bool> Connection<Stream>::Write(HttpResponseOut out, bool keep_al
   if (!keep_alive) w += "Connection: close\r\n";
   w += "\r\n";
   if (out.status != 204 && out.status != 304) w += out.body;
-  SetTimeout(beast::get_lowest_layer(stream_), listener_->opts.max_request_duration);
-  auto [ec, n] = co_await net::async_write(stream_, net::buffer(w), Tuple());
+  Expect(listener_->opts.max_request_duration);
+  auto [ec, n] = co_await net::async_write(stream_, net::buffer(w), TaskTuple());
+  NoDeadline();
   if (w.capacity() > kMaxKeptWriteBuffer) std::string().swap(w);  // do not pin big bodies
   co_return !ec;
 }
 
 template <class Stream>
-net::awaitable<void> Connection<Stream>::LingeringClose(beast::flat_buffer& buffer) {
-  auto& tcp_stream = beast::get_lowest_layer(stream_);
+Task<void> Connection<Stream>::LingeringClose(beast::flat_buffer& buffer) {
   error_code ec;
-  tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  tcp_stream.expires_after(kLingerTime);
+  socket().shutdown(tcp::socket::shutdown_send, ec);
+  Expect(kLingerTime);
   size_t drained = 0;
   char scratch[16 * 1024];
   while (drained < kLingerBytes) {
-    auto [rec, n] = co_await tcp_stream.async_read_some(net::buffer(scratch), Tuple());
+    auto [rec, n] = co_await socket().async_read_some(net::buffer(scratch), TaskTuple());
     if (rec) break;
     drained += n;
   }
+  NoDeadline();
 }
 
 template <class Stream>
-net::awaitable<void> Connection<Stream>::Loop() {
-  auto& tcp_stream = beast::get_lowest_layer(stream_);
+Task<error_code> Connection<Stream>::ReadRequest(beast::flat_buffer& buffer,
+                                                 RequestParser& parser) {
+  bool continue_checked = false;
+  error_code ec;
+  while (!parser.is_done()) {
+    if (parser.is_header_done() && !continue_checked) {
+      continue_checked = true;
+      if (EqualsIgnoreCase(parsed_.Find("expect"), "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [wec, wn] = co_await net::async_write(stream_, net::buffer(kContinue), TaskTuple());
+        if (wec) co_return wec;
+      }
+    }
+    if (buffer.size() != 0) {
+      const size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (!ec) continue;                                // progress
+      if (ec != bhttp::error::need_more) co_return ec;  // malformed or over a limit
+      ec = {};
+    }
+    const size_t size = beast::read_size(buffer, 65536);
+    if (size == 0) co_return bhttp::error::buffer_overflow;
+    auto [rec, n] = co_await stream_.async_read_some(buffer.prepare(size), TaskTuple());
+    buffer.commit(n);
+    if (rec == net::error::eof) {
+      if (!parser.got_some()) co_return bhttp::error::end_of_stream;
+      parser.put_eof(ec);  // a body delimited by the end of the stream, or truncated
+      if (ec) co_return ec;
+      continue;
+    }
+    if (rec) co_return rec;
+  }
+  co_return error_code{};
+}
+
+template <class Stream>
+Task<void> Connection<Stream>::Loop() {
   const ListenerOptions& opts = listener_->opts;
   if (server_.stopping()) co_return;
 
-  if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-    SetTimeout(tcp_stream, opts.http_read_timeout);
-    auto [ec] = co_await stream_.async_handshake(net::ssl::stream_base::server, Tuple());
+  if constexpr (!std::is_same_v<Stream, Socket>) {
+    Expect(opts.http_read_timeout);
+    auto [ec] = co_await stream_.async_handshake(net::ssl::stream_base::server, TaskTuple());
+    NoDeadline();
     if (ec) {
       spdlog::debug("http: TLS handshake with {} failed: {}", peer_ip_, ec.message());
       co_return;
@@ -467,31 +693,21 @@ net::awaitable<void> Connection<Stream>::Loop() {
     if (stopping_ || server_.stopping()) break;
     if (buffer.size() == 0) {
       // A zero idle timeout falls back to the read timeout, as in Go.
-      SetTimeout(tcp_stream, first || opts.http_idle_timeout.count() == 0 ? opts.http_read_timeout
-                                                                          : opts.http_idle_timeout);
-      auto [ec, n] = co_await stream_.async_read_some(buffer.prepare(4096), Tuple());
+      Expect(first || opts.http_idle_timeout.count() == 0 ? opts.http_read_timeout
+                                                          : opts.http_idle_timeout);
+      auto [ec, n] = co_await stream_.async_read_some(buffer.prepare(4096), TaskTuple());
       if (ec) break;  // closed, timed out or cancelled by Stop
       buffer.commit(n);
     }
     idle_ = false;
     first = false;
 
-    bhttp::request_parser<bhttp::string_body> parser;
+    RequestParser parser(parsed_);
     parser.header_limit(kHeaderLimit);
     parser.body_limit(opts.max_request_size != 0 ? opts.max_request_size : kDefaultMaxRequestSize);
-    SetTimeout(tcp_stream, opts.http_read_timeout);
-    auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer, parser, Tuple());
-    error_code ec = hec;
-    if (!ec && !parser.is_done()) {
-      if (auto expect = parser.get()[bhttp::field::expect];
-          beast::iequals(expect, "100-continue")) {
-        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        auto [wec, wn] = co_await net::async_write(stream_, net::buffer(kContinue), Tuple());
-        if (wec) break;
-      }
-      auto [bec, bn] = co_await bhttp::async_read(stream_, buffer, parser, Tuple());
-      ec = bec;
-    }
+    Expect(opts.http_read_timeout);
+    const error_code ec = co_await ReadRequest(buffer, parser);
+    NoDeadline();
     if (ec == bhttp::error::body_limit) {
       co_await Write(
           ErrorResponse(Error(ErrorKind::kPayloadTooLarge, "http: request body too large")), false);
@@ -506,9 +722,9 @@ net::awaitable<void> Connection<Stream>::Loop() {
       co_await LingeringClose(buffer);
       co_return;
     }
-    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted || ec == net::error::eof ||
-        ec == net::error::connection_reset) {
+    // Closed, timed out (the sweep cancels) or cancelled by Stop.
+    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == net::error::eof || ec == net::error::connection_reset) {
       break;
     }
     if (ec) {
@@ -522,19 +738,20 @@ net::awaitable<void> Connection<Stream>::Loop() {
       break;
     }
 
-    auto& msg = parser.get();
-    bool keep_alive = msg.keep_alive();
-    HttpResponseOut out = co_await Process(msg);
+    bool keep_alive = parser.keep_alive();
+    HttpResponseOut out = co_await Process(parsed_.method == "HEAD");
+    parsed_.Clear();
     keep_alive = keep_alive && !stopping_ && !server_.stopping();
     if (!co_await Write(std::move(out), keep_alive) || !keep_alive) break;
   }
 
   error_code ec;
-  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-    tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  } else if (!stopping_ && tcp_stream.socket().is_open()) {
-    tcp_stream.expires_after(std::chrono::seconds(1));
-    auto [sec] = co_await stream_.async_shutdown(Tuple());
+  if constexpr (std::is_same_v<Stream, Socket>) {
+    socket().shutdown(tcp::socket::shutdown_send, ec);
+  } else if (!stopping_ && socket().is_open()) {
+    Expect(std::chrono::seconds(1));
+    auto [sec] = co_await stream_.async_shutdown(TaskTuple());
+    NoDeadline();
   }
 }
 
@@ -554,11 +771,11 @@ Status Server::Impl::AddListener(const ListenerOptions& opts) {
     std::lock_guard lock(mu_);
     if (stopped_) return Unavailable("server is stopped");
   }
-  auto l = std::make_shared<Listener>(*iocs_[0], opts);
+  auto l = std::make_shared<Listener>(loops_[0]->context(), opts);
   l->trusted_proxies = std::move(trusted);
   l->tls = std::move(tls);
   error_code ec;
-  tcp::resolver resolver(*iocs_[0]);
+  tcp::resolver resolver(loops_[0]->context());
   auto results = resolver.resolve(host_port.first, std::to_string(host_port.second),
                                   tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || results.empty()) {
@@ -604,7 +821,8 @@ void Server::Impl::SpawnAcceptLoop(const std::shared_ptr<Listener>& l) {
 
 net::awaitable<void> Server::Impl::AcceptLoop(std::shared_ptr<Listener> l) {
   for (;;) {
-    tcp::socket sock(NextIoContext());
+    IoLoop& loop = NextLoop();
+    Socket sock(loop.context());
     auto [ec] = co_await l->acceptor.async_accept(sock, Tuple());
     if (ec) {
       if (ec == net::error::operation_aborted || !l->acceptor.is_open() || state_.stopping()) {
@@ -621,17 +839,17 @@ net::awaitable<void> Server::Impl::AcceptLoop(std::shared_ptr<Listener> l) {
     std::string ip = PeerIp(sock);
     auto exec = sock.get_executor();
     if (l->tls) {
-      using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+      using TlsStream = beast::ssl_stream<Socket>;
       auto c = std::make_shared<Connection<TlsStream>>(
-          state_, l, TlsStream(beast::tcp_stream(std::move(sock)), *l->tls), std::move(ip));
+          state_, loop, l, TlsStream(std::move(sock), *l->tls), std::move(ip));
       state_.Register(c);
       net::co_spawn(exec, Connection<TlsStream>::Serve(std::move(c)),
                     [](std::exception_ptr e) { LogException(e, "session"); });
     } else {
-      auto c = std::make_shared<Connection<beast::tcp_stream>>(
-          state_, l, beast::tcp_stream(std::move(sock)), std::move(ip));
+      auto c =
+          std::make_shared<Connection<Socket>>(state_, loop, l, std::move(sock), std::move(ip));
       state_.Register(c);
-      net::co_spawn(exec, Connection<beast::tcp_stream>::Serve(std::move(c)),
+      net::co_spawn(exec, Connection<Socket>::Serve(std::move(c)),
                     [](std::exception_ptr e) { LogException(e, "session"); });
     }
   }
@@ -642,8 +860,8 @@ void Server::Impl::Start() {
   if (started_ || stopped_) return;
   started_ = true;
   for (const auto& l : listeners_) SpawnAcceptLoop(l);
-  for (auto& ioc : iocs_) {
-    threads_.emplace_back([ioc = ioc.get()] {
+  for (auto& loop : loops_) {
+    threads_.emplace_back([ioc = &loop->context()] {
       for (;;) {
         try {
           ioc->run();
@@ -700,7 +918,7 @@ void Server::Impl::Stop(std::chrono::seconds grace) {
       spdlog::warn("http: connections did not finish after being closed");
     }
     for (auto& g : work_guards_) g.reset();
-    for (auto& ioc : iocs_) ioc->stop();
+    for (auto& loop : loops_) loop->context().stop();
     std::vector<std::thread> threads;
     {
       std::lock_guard lock(mu_);

@@ -292,6 +292,79 @@ TEST_F(ServerTest, KeepAliveConnectionServesManyRequests) {
   EXPECT_EQ(handler_.calls(), 6);  // 3 health + HEAD + LIST + denied
 }
 
+TEST_F(ServerTest, RequestsInPiecesPipelinedAndChunkedAreRead) {
+  StartServer();
+  PlainClient client(port_);
+  // A request whose header and body arrive in several reads.
+  const std::string body = R"({"k":"v","n":1})";
+  const std::string head =
+      "POST /v1/secret/pieces HTTP/1.1\r\nHost: x\r\nX-Vault-Token: t1\r\n"
+      "X-Multi: a\r\nx-multi: b\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  for (std::string_view piece :
+       {std::string_view(head).substr(0, 7), std::string_view(head).substr(7, 30),
+        std::string_view(head).substr(37), std::string_view(body).substr(0, 5),
+        std::string_view(body).substr(5)}) {
+    ASSERT_FALSE(client.WriteRaw(piece));
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  HttpResponse res;
+  ASSERT_FALSE(client.Read(res));
+  EXPECT_EQ(res.result_int(), 200);
+  logical::Request seen = handler_.last();
+  EXPECT_EQ(seen.path, "secret/pieces");
+  EXPECT_EQ(json::serialize(seen.data), body);
+  EXPECT_EQ(seen.client_token, "t1");
+  EXPECT_EQ(seen.headers["x-multi"], (std::vector<std::string>{"a", "b"}));
+
+  // Two requests in one write are answered in order on the same connection.
+  ASSERT_FALSE(client.WriteRaw(
+      "GET /v1/first HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/second HTTP/1.1\r\nHost: x\r\n\r\n"));
+  HttpResponse first, second;
+  ASSERT_FALSE(client.Read(first));
+  ASSERT_FALSE(client.Read(second));
+  EXPECT_EQ(BodyJson(first).at("data").at("path"), "first");
+  EXPECT_EQ(BodyJson(second).at("data").at("path"), "second");
+
+  // A chunked body.
+  ASSERT_FALSE(client.WriteRaw(
+      "PUT /v1/secret/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "4\r\n{\"a\"\r\n6\r\n:\"bc\"}\r\n0\r\n\r\n"));
+  HttpResponse chunked;
+  ASSERT_FALSE(client.Read(chunked));
+  EXPECT_EQ(chunked.result_int(), 200);
+  EXPECT_EQ(json::serialize(handler_.last().data), R"({"a":"bc"})");
+  EXPECT_EQ(handler_.calls(), 4);
+}
+
+TEST_F(ServerTest, ReadTimeoutClosesAStalledRequest) {
+  ListenerOptions lopts = PlainListener();
+  lopts.http_read_timeout = seconds(1);
+  StartServer({}, lopts);
+  // The header never ends.
+  PlainClient stalled_header(port_);
+  ASSERT_FALSE(stalled_header.WriteRaw("GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n"));
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(stalled_header.ServerClosed());
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, milliseconds(700));
+  EXPECT_LT(waited, seconds(5));
+  // The body never ends.
+  PlainClient stalled_body(port_);
+  ASSERT_FALSE(stalled_body.WriteRaw(
+      "PUT /v1/secret/x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{\"a\""));
+  start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(stalled_body.ServerClosed());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
+  EXPECT_EQ(handler_.calls(), 0);
+  // A connection that keeps to the timeout is served.
+  PlainClient ok(port_);
+  HttpResponse res;
+  ASSERT_FALSE(ok.Send(MakeRequest("GET", "/v1/sys/health"), res));
+  EXPECT_EQ(res.result_int(), 200);
+}
+
 TEST_F(ServerTest, RejectedMethodsNeverReachTheHandler) {
   StartServer();
   PlainClient client(port_);

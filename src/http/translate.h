@@ -57,6 +57,9 @@ struct HttpResponseOut {
 
 // Builds the logical request, or the Error to answer (see the rules above).
 Result<logical::Request> BuildRequest(const HttpRequestView& in, const CidrSet& trusted_proxies);
+// The same into `req`, a default-constructed request (left partly filled on error).
+Status BuildRequest(const HttpRequestView& in, const CidrSet& trusted_proxies,
+                    logical::Request& req);
 
 // Encodes a handler result. `req` is the request after Handle (for id and mount_type);
 // `head_request` drops the body.
