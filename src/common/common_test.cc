@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <random>
 
 #include "common/duration.h"
-#include "common/rfc3339.h"
 #include "common/encoding.h"
 #include "common/glob.h"
 #include "common/json.h"
+#include "common/rfc3339.h"
 #include "common/secure_bytes.h"
 #include "common/status.h"
 #include "common/uuid.h"
@@ -65,7 +69,9 @@ TEST(Duration, RejectsBadInput) {
   for (const char* in : {"-5s", "abc", "10x", "h", "1..5s", "5 s", "99999999999999999999"}) {
     auto r = ParseDuration(in);
     EXPECT_FALSE(r) << in;
-    if (!r) EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidRequest);
+    if (!r) {
+      EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidRequest);
+    }
   }
 }
 
@@ -89,6 +95,35 @@ TEST(Encoding, Base64RoundTripAndVectors) {
   EXPECT_FALSE(Base64Decode("Zm9v!"));
   EXPECT_FALSE(Base64Decode("Z"));
   EXPECT_FALSE(Base64Decode("Zh=="));  // non-canonical trailing bits
+  EXPECT_EQ(Base64UrlEncode("fo"), "Zm8");
+  EXPECT_EQ(Base64UrlEncode("fo", true), "Zm8=");
+  EXPECT_EQ(*Base64UrlDecode("Zm8"), "fo");
+  EXPECT_FALSE(Base64UrlDecode("Zm+v"));  // '+' is not in the URL alphabet
+  EXPECT_FALSE(Base64Decode("Zm-_"));     // nor '-' in the standard one
+}
+
+TEST(Encoding, Base64AgreesWithOpenSslAtEveryLength) {
+  std::mt19937 rng(7);
+  for (size_t n = 0; n <= 100; ++n) {
+    std::string bytes(n, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    std::string expected(4 * ((n + 2) / 3) + 1, '\0');
+    const int len =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(expected.data()),
+                        reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(n));
+    expected.resize(static_cast<size_t>(len));
+    EXPECT_EQ(Base64Encode(bytes), expected) << n;
+    auto decoded = Base64Decode(expected);
+    ASSERT_TRUE(decoded) << n;
+    EXPECT_EQ(*decoded, bytes) << n;
+    std::string url = expected;
+    std::replace(url.begin(), url.end(), '+', '-');
+    std::replace(url.begin(), url.end(), '/', '_');
+    EXPECT_EQ(Base64UrlEncode(bytes, true), url) << n;
+    url.erase(url.find_last_not_of('=') + 1);
+    EXPECT_EQ(Base64UrlEncode(bytes), url) << n;
+    EXPECT_EQ(*Base64UrlDecode(url), bytes) << n;
+  }
 }
 
 TEST(Encoding, Hex) {

@@ -31,15 +31,13 @@ Result<std::optional<std::vector<json::object>>> BatchInput(const FieldData& d) 
   return std::optional<std::vector<json::object>>(std::move(items));
 }
 
-Result<std::string> ItemString(const json::object& item, std::string_view field) {
-  const json::value* v = item.if_contains(field);
-  if (v == nullptr || v->is_null()) return std::string();
+Result<std::string_view> StringValue(const json::value* v, std::string_view field) {
+  if (v == nullptr || v->is_null()) return std::string_view();
   if (!v->is_string()) return InvalidRequest("'" + std::string(field) + "' must be a string");
-  return std::string(v->as_string());
+  return std::string_view(v->as_string());
 }
 
-Result<int64_t> ItemInt(const json::object& item, std::string_view field) {
-  const json::value* v = item.if_contains(field);
+Result<int64_t> IntValue(const json::value* v, std::string_view field) {
   if (v == nullptr || v->is_null()) return int64_t{0};
   if (v->is_int64()) return v->as_int64();
   if (v->is_uint64() && v->as_uint64() <= INT64_MAX) return static_cast<int64_t>(v->as_uint64());
@@ -53,6 +51,15 @@ Result<int64_t> ItemInt(const json::object& item, std::string_view field) {
     }
   }
   return InvalidRequest("'" + std::string(field) + "' must be an integer");
+}
+
+Result<std::string> ItemString(const json::object& item, std::string_view field) {
+  ARCA_ASSIGN_OR_RETURN(std::string_view s, StringValue(item.if_contains(field), field));
+  return std::string(s);
+}
+
+Result<int64_t> ItemInt(const json::object& item, std::string_view field) {
+  return IntValue(item.if_contains(field), field);
 }
 
 Result<std::string> DecodeBase64Field(std::string_view text, std::string_view what) {

@@ -28,53 +28,59 @@ struct Item {
   ~Item() { SecureWipe(plaintext); }
 };
 
-// Reads the item fields shared by encrypt/decrypt/rewrap from a batch item or the request.
-Result<Item> DecodeItem(const json::object& src, bool want_plaintext) {
+// The fields of one item: a batch_input element, or (single form) the request's own fields,
+// read in place.
+struct ItemFields {
+  const json::object* item = nullptr;
+  const FieldData* fields = nullptr;
+
+  const json::value* Find(std::string_view name) const {
+    if (item != nullptr) return item->if_contains(name);
+    const json::value& v = fields->Get(name);
+    return v.is_null() ? nullptr : &v;
+  }
+  Result<std::string_view> String(std::string_view name) const {
+    return StringValue(Find(name), name);
+  }
+};
+
+// Reads the item fields shared by encrypt/decrypt/rewrap.
+Result<Item> DecodeItem(const ItemFields& src, bool want_plaintext) {
   Item it;
-  ARCA_ASSIGN_OR_RETURN(it.reference, ItemString(src, "reference"));
+  ARCA_ASSIGN_OR_RETURN(std::string_view reference, src.String("reference"));
+  it.reference.assign(reference);
   if (want_plaintext) {
-    ARCA_ASSIGN_OR_RETURN(std::string b64, ItemString(src, "plaintext"));
+    ARCA_ASSIGN_OR_RETURN(std::string_view b64, src.String("plaintext"));
     ARCA_ASSIGN_OR_RETURN(it.plaintext, DecodeBase64Field(b64, "plaintext"));
   } else {
-    ARCA_ASSIGN_OR_RETURN(it.ciphertext, ItemString(src, "ciphertext"));
-    if (it.ciphertext.empty()) return InvalidRequest("missing ciphertext to decrypt");
+    ARCA_ASSIGN_OR_RETURN(std::string_view ciphertext, src.String("ciphertext"));
+    if (ciphertext.empty()) return InvalidRequest("missing ciphertext to decrypt");
+    it.ciphertext.assign(ciphertext);
   }
-  ARCA_ASSIGN_OR_RETURN(std::string ctx, ItemString(src, "context"));
+  ARCA_ASSIGN_OR_RETURN(std::string_view ctx, src.String("context"));
   ARCA_ASSIGN_OR_RETURN(it.context, DecodeBase64Field(ctx, "context"));
-  ARCA_ASSIGN_OR_RETURN(std::string aad, ItemString(src, "associated_data"));
+  ARCA_ASSIGN_OR_RETURN(std::string_view aad, src.String("associated_data"));
   ARCA_ASSIGN_OR_RETURN(it.aad, DecodeBase64Field(aad, "associated_data"));
-  ARCA_ASSIGN_OR_RETURN(std::string nonce, ItemString(src, "nonce"));
+  ARCA_ASSIGN_OR_RETURN(std::string_view nonce, src.String("nonce"));
   it.has_nonce = !nonce.empty();
-  ARCA_ASSIGN_OR_RETURN(it.key_version, ItemInt(src, "key_version"));
+  ARCA_ASSIGN_OR_RETURN(it.key_version, IntValue(src.Find("key_version"), "key_version"));
   return it;
 }
 
-// The request's own fields as one item (non-batch form).
-json::object SingleItem(const FieldData& d) {
-  json::object o;
-  for (const char* f :
-       {"plaintext", "ciphertext", "context", "associated_data", "nonce", "reference"}) {
-    const json::value& v = d.Get(f);
-    if (v.is_string() && !v.as_string().empty()) o[f] = v;
-  }
-  if (d.GetInt("key_version") != 0) o["key_version"] = d.GetInt("key_version");
-  return o;
-}
-
-using ItemFn = std::function<Result<json::object>(const Policy&, const json::object&)>;
+using ItemFn = std::function<Result<json::object>(const Policy&, const ItemFields&)>;
 
 // Runs `fn` over the batch (or the single request); single errors are returned as errors.
 Result<Response> RunItems(const Policy& p, const FieldData& d,
                           const std::optional<std::vector<json::object>>& batch, const ItemFn& fn) {
   if (!batch) {
-    ARCA_ASSIGN_OR_RETURN(json::object out, fn(p, SingleItem(d)));
+    ARCA_ASSIGN_OR_RETURN(json::object out, fn(p, ItemFields{.fields = &d}));
     return Response::WithData(std::move(out));
   }
   json::array results;
   results.reserve(batch->size());
   size_t errors = 0;
   for (const json::object& item : *batch) {
-    auto r = fn(p, item);
+    auto r = fn(p, ItemFields{.item = &item});
     json::object out;
     if (r) {
       out = std::move(*r);
@@ -89,7 +95,7 @@ Result<Response> RunItems(const Policy& p, const FieldData& d,
   return BatchResponse(std::move(results), errors, d.GetInt("partial_failure_response_code"));
 }
 
-Result<json::object> EncryptOne(const Policy& p, const json::object& src) {
+Result<json::object> EncryptOne(const Policy& p, const ItemFields& src) {
   ARCA_ASSIGN_OR_RETURN(Item it, DecodeItem(src, true));
   if (it.has_nonce) return InvalidRequest(kNonceNotAllowed);
   int64_t used = 0;
@@ -101,7 +107,7 @@ Result<json::object> EncryptOne(const Policy& p, const json::object& src) {
   return out;
 }
 
-Result<json::object> DecryptOne(const Policy& p, const json::object& src) {
+Result<json::object> DecryptOne(const Policy& p, const ItemFields& src) {
   ARCA_ASSIGN_OR_RETURN(Item it, DecodeItem(src, false));
   int64_t used = 0;
   ARCA_ASSIGN_OR_RETURN(std::string pt, DecryptValue(p, it.ciphertext, it.context, it.aad, &used));
@@ -111,7 +117,7 @@ Result<json::object> DecryptOne(const Policy& p, const json::object& src) {
   return out;
 }
 
-Result<json::object> RewrapOne(const Policy& p, const json::object& src) {
+Result<json::object> RewrapOne(const Policy& p, const ItemFields& src) {
   ARCA_ASSIGN_OR_RETURN(Item it, DecodeItem(src, false));
   if (it.has_nonce) return InvalidRequest(kNonceNotAllowed);
   int64_t used = 0;
@@ -136,8 +142,8 @@ Result<Response> Encrypt(State& st, Request& req, FieldData& d) {
     KeyOptions opts;
     ARCA_ASSIGN_OR_RETURN(opts.type, ParseKeyType(d.GetString("type")));
     opts.convergent = d.GetBool("convergent_encryption");
-    const json::object first = batch ? batch->front() : SingleItem(d);
-    ARCA_ASSIGN_OR_RETURN(std::string ctx, ItemString(first, "context"));
+    const ItemFields first = batch ? ItemFields{.item = &batch->front()} : ItemFields{.fields = &d};
+    ARCA_ASSIGN_OR_RETURN(std::string_view ctx, first.String("context"));
     opts.derived = !ctx.empty();
     bool created = false;
     ARCA_ASSIGN_OR_RETURN(
