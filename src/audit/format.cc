@@ -1,5 +1,7 @@
 #include "audit/format.h"
 
+#include <atomic>
+
 #include "common/rfc3339.h"
 
 namespace arca::audit {
@@ -23,6 +25,11 @@ std::chrono::system_clock::time_point EntryTime(const LogInput& in,
   return now != TimePoint{} ? now : std::chrono::system_clock::now();
 }
 
+uint64_t NextFormatterId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 AuthInfo AuthInfoFromRequest(const logical::Request& req) {
@@ -41,7 +48,7 @@ std::string FormatTime(std::chrono::system_clock::time_point t) {
 }
 
 Formatter::Formatter(FormatOptions options, std::shared_ptr<const Hasher> hasher)
-    : options_(std::move(options)), hasher_(std::move(hasher)) {}
+    : id_(NextFormatterId()), options_(std::move(options)), hasher_(std::move(hasher)) {}
 
 std::string Formatter::HashIf(std::string_view s, bool hash) const {
   if (s.empty() || !hash || options_.log_raw) return std::string(s);
@@ -180,38 +187,57 @@ json::object Formatter::ResponseObject(const LogInput& in) const {
   return o;
 }
 
-std::string Formatter::Finish(json::object entry) const {
+EntryMemo::Part Formatter::SharedParts(const LogInput& in, const HeaderConfig& headers) const {
+  const TokenFields tf = HashedTokenFields(in);
+  return {id_, json::serialize(AuthObject(in, tf)),
+          json::serialize(RequestObject(in, headers, tf))};
+}
+
+std::string Formatter::Line(std::chrono::system_clock::time_point t, std::string_view type,
+                            const EntryMemo::Part& shared, const std::string* response,
+                            const std::string& error) const {
   std::string line = options_.prefix;
-  line += json::serialize(entry);
-  line += '\n';
+  line += R"({"time":)";
+  line += json::serialize(json::value(FormatTime(t)));
+  line += R"(,"type":)";
+  line += json::serialize(json::value(type));
+  line += R"(,"auth":)";
+  line += shared.auth;
+  line += R"(,"request":)";
+  line += shared.request;
+  if (response != nullptr) {
+    line += R"(,"response":)";
+    line += *response;
+  }
+  line += R"(,"error":)";
+  line += json::serialize(json::value(error));
+  line += "}\n";
   return line;
 }
 
 std::string Formatter::FormatRequest(const LogInput& in, const HeaderConfig& headers,
                                      std::chrono::system_clock::time_point now) const {
-  auto t = EntryTime(in, now);
-  json::object e;
-  e["time"] = FormatTime(t);
-  e["type"] = "request";
-  const TokenFields tf = HashedTokenFields(in);
-  e["auth"] = AuthObject(in, tf);
-  e["request"] = RequestObject(in, headers, tf);
-  e["error"] = in.error;
-  return Finish(std::move(e));
+  EntryMemo::Part shared = SharedParts(in, headers);
+  std::string line = Line(EntryTime(in, now), "request", shared, nullptr, in.error);
+  if (in.memo != nullptr) in.memo->parts.push_back(std::move(shared));
+  return line;
 }
 
 std::string Formatter::FormatResponse(const LogInput& in, const HeaderConfig& headers,
                                       std::chrono::system_clock::time_point now) const {
-  auto t = EntryTime(in, now);
-  json::object e;
-  e["time"] = FormatTime(t);
-  e["type"] = "response";
-  const TokenFields tf = HashedTokenFields(in);
-  e["auth"] = AuthObject(in, tf);
-  e["request"] = RequestObject(in, headers, tf);
-  e["response"] = ResponseObject(in);
-  e["error"] = in.error;
-  return Finish(std::move(e));
+  const EntryMemo::Part* shared = nullptr;
+  if (in.memo != nullptr) {
+    for (const EntryMemo::Part& p : in.memo->parts) {
+      if (p.formatter == id_) shared = &p;
+    }
+  }
+  EntryMemo::Part fresh;
+  if (shared == nullptr) {
+    fresh = SharedParts(in, headers);
+    shared = &fresh;
+  }
+  const std::string response = json::serialize(ResponseObject(in));
+  return Line(EntryTime(in, now), "response", *shared, &response, in.error);
 }
 
 }  // namespace arca::audit

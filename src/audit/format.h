@@ -61,8 +61,14 @@ class Formatter {
   json::object RequestObject(const LogInput& in, const HeaderConfig& headers,
                              const TokenFields& t) const;
   json::object ResponseObject(const LogInput& in) const;
-  std::string Finish(json::object entry) const;
+  // The serialized auth and request objects of `in`'s entries.
+  EntryMemo::Part SharedParts(const LogInput& in, const HeaderConfig& headers) const;
+  // One line: {"time","type","auth","request"[,"response"],"error"}, each object serialized.
+  std::string Line(std::chrono::system_clock::time_point t, std::string_view type,
+                   const EntryMemo::Part& shared, const std::string* response,
+                   const std::string& error) const;
 
+  const uint64_t id_;  // unique per formatter, for EntryMemo
   FormatOptions options_;
   std::shared_ptr<const Hasher> hasher_;
 };

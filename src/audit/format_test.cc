@@ -243,3 +243,38 @@ TEST(AuditFormat, UnauthenticatedRequestHasEmptyAuth) {
 
 }  // namespace
 }  // namespace arca::audit
+
+namespace arca::audit {
+namespace {
+
+TEST(AuditFormat, ResponseEntryReusesTheRequestEntrysParts) {
+  Fixture f;
+  Formatter fmt = Make();
+  Formatter other(FormatOptions{}, std::make_shared<const Hasher>("another-salt"));
+  HeaderConfig headers{{"x-custom", true}};
+  const std::string fresh = fmt.FormatResponse(f.in, headers);
+  // The field-by-field shape of a fresh response entry, for comparison below.
+  json::object expected = Parse(fresh);
+
+  EntryMemo memo;
+  f.in.memo = &memo;
+  const std::string request_line = fmt.FormatRequest(f.in, headers);
+  ASSERT_EQ(memo.parts.size(), 1u);
+  // The same bytes as a response entry formatted from scratch.
+  EXPECT_EQ(fmt.FormatResponse(f.in, headers), fresh);
+  // Both entries show the request as it was logged first: a change made in between (by a
+  // backend) does not reach the response entry's request object.
+  f.req.data["password"] = "changed";
+  json::object reused = Parse(fmt.FormatResponse(f.in, headers));
+  EXPECT_EQ(reused.at("request"), expected.at("request"));
+  EXPECT_EQ(reused.at("auth"), Parse(request_line).at("auth"));
+  // Another device's formatter (another salt) does not take this one's parts.
+  f.in.memo = nullptr;
+  const std::string other_fresh = other.FormatResponse(f.in, headers);
+  f.in.memo = &memo;
+  EXPECT_EQ(other.FormatResponse(f.in, headers), other_fresh);
+  EXPECT_NE(Parse(other_fresh).at("request"), expected.at("request"));
+}
+
+}  // namespace
+}  // namespace arca::audit

@@ -8,8 +8,11 @@ Hasher::Hasher(std::string_view salt)
     : mac_(std::span(reinterpret_cast<const uint8_t*>(salt.data()), salt.size())) {}
 
 std::string Hasher::Hash(std::string_view in) const {
-  std::string out(kHashPrefix);
-  out += HexEncode(mac_.Sum(in));
+  const std::string hex = HexEncode(mac_.Sum(in));
+  std::string out;
+  out.reserve(kHashPrefix.size() + hex.size());
+  out += kHashPrefix;
+  out += hex;
   return out;
 }
 

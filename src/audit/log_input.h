@@ -34,6 +34,17 @@ struct AuthInfo {
   int64_t remaining_uses = 0;    // 0 = unlimited
 };
 
+// What a request's request entry leaves for its response entry: per formatter (by id), the
+// serialized "auth" and "request" objects, which the two entries of one request share. Owned by
+// the caller for the span of one request.
+struct EntryMemo {
+  struct Part {
+    uint64_t formatter = 0;
+    std::string auth, request;
+  };
+  std::vector<Part> parts;
+};
+
 struct LogInput {
   const logical::Request* request = nullptr;    // required
   const logical::Response* response = nullptr;  // required by LogResponse, ignored otherwise
@@ -45,6 +56,9 @@ struct LogInput {
   std::span<const std::string> non_hmac_response_keys;
   // The entry's timestamp; the epoch (default) means "now".
   std::chrono::system_clock::time_point time{};
+  // Optional: set for both entries of a request, the response entry reuses what the request
+  // entry formatted instead of formatting (and hashing) the same objects again.
+  EntryMemo* memo = nullptr;
 };
 
 // An AuthInfo filled from the token fields the core already set on a request (accessor,

@@ -85,11 +85,11 @@ Result<std::string> Base64UrlDecode(std::string_view text) { return Decode(text,
 
 std::string HexEncode(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  std::string out(bytes.size() * 2, '\0');
+  char* o = out.data();
   for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
+    *o++ = kDigits[c >> 4];
+    *o++ = kDigits[c & 15];
   }
   return out;
 }

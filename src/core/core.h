@@ -196,6 +196,8 @@ class Core {
     MountEntry mount;  // for the non-HMAC key lists
     std::shared_ptr<const TokenEntry> token;
     bool request_logged = false;
+    // The request entry's formatted parts, reused by the response entry.
+    mutable audit::EntryMemo memo;
   };
   Result<logical::Response> Dispatch(logical::Request& req, Router::Match& match,
                                      AuditCall* audit);

@@ -157,6 +157,7 @@ audit::LogInput Core::AuditInput(const logical::Request& req, const AuditCall& c
   }
   in.non_hmac_request_keys = call.mount.config.audit_non_hmac_request_keys;
   in.non_hmac_response_keys = call.mount.config.audit_non_hmac_response_keys;
+  in.memo = &call.memo;
   return in;
 }
 
