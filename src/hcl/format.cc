@@ -149,9 +149,26 @@ Result<std::string> Format(std::string_view text, std::string_view filename) {
       if (t == heredoc_end) heredoc_end.clear();
       continue;
     }
+    // Moves the state on past a scanned piece of code.
+    auto advance = [&](const Scan& sc) {
+      depth = std::max(0, depth + sc.opens - sc.closes);
+      heredoc_end = sc.heredoc_end;
+      heredoc_indented = sc.heredoc_indented;
+      in_comment = sc.comment_open;
+    };
     if (in_comment) {
       lines.push_back({verbatim(), 0, true, std::nullopt});
-      if (raw.find("*/") != std::string_view::npos) in_comment = false;
+      if (size_t close = raw.find("*/"); close != std::string_view::npos) {
+        in_comment = false;
+        // Code after the comment on its last line (brackets, a heredoc start, another
+        // comment) stays as written but counts like any other code (found by the fuzzer: a
+        // heredoc opened there lost its body's verbatim treatment).
+        if (std::string_view rest = Trim(raw.substr(close + 2)); !rest.empty()) {
+          const Scan sc = Respace(rest);
+          depth = std::max(0, depth - sc.leading_closes);
+          advance(sc);
+        }
+      }
       continue;
     }
     std::string_view t = Trim(raw);
@@ -159,13 +176,10 @@ Result<std::string> Format(std::string_view text, std::string_view filename) {
       lines.push_back({"", depth, false, std::nullopt});
       continue;
     }
-    Scan sc = Respace(t);
+    const Scan sc = Respace(t);
     depth = std::max(0, depth - sc.leading_closes);
     lines.push_back({sc.out, depth, false, sc.key_len});
-    depth = std::max(0, depth + sc.opens - sc.closes);
-    heredoc_end = sc.heredoc_end;
-    heredoc_indented = sc.heredoc_indented;
-    in_comment = sc.comment_open;
+    advance(sc);
   }
 
   // Align '=' in runs of one-line attributes at the same depth.

@@ -34,6 +34,11 @@ TEST(HclFormat, Table) {
       {"a=1\r\nb=2\r\n", "a = 1\nb = 2\n"},
       {"x = <<EOF\r\nv\r\r\nEOF\r\n", "x = <<EOF\nv\r\r\nEOF\n"},
       {"/* c\r\r\r\n\r\r\n*/\r\n", "/* c\n\r\r\n*/\n"},
+      // Code after a block comment on its closing line is kept as written and still counts: a
+      // heredoc opened there keeps its body verbatim, a brace opened there indents.
+      {"/*\n*/x=<<EOT\nEOT\r\r\nEOT\n", "/*\n*/x=<<EOT\nEOT\r\r\nEOT\n"},
+      {"/* a\n*/ path \"p\" {\ncapabilities=[]\n}\n",
+       "/* a\n*/ path \"p\" {\n  capabilities = []\n}\n"},
   };
   for (const auto& c : cases) {
     auto r = Format(c.in, "p.hcl");
