@@ -67,6 +67,7 @@ constexpr auto kForcedCloseWait = std::chrono::seconds(5);
 constexpr auto kSweepInterval = std::chrono::milliseconds(250);
 constexpr int64_t kNoDeadline = INT64_MAX;
 constexpr size_t kMaxKeptBody = 64 * 1024;  // larger request body buffers are freed
+constexpr uint64_t kMaxReserved = 1024 * 1024;  // most reserved up front for a request body
 
 auto Tuple() { return net::as_tuple(net::use_awaitable); }
 
@@ -156,8 +157,11 @@ class RequestParser final : public bhttp::basic_parser<true> {
   }
   void on_header_impl(error_code&) override {}
   void on_body_init_impl(const boost::optional<uint64_t>& content_length, error_code&) override {
-    // The parser has checked Content-Length against body_limit already.
-    if (content_length) out_.body.reserve(static_cast<size_t>(*content_length));
+    // The parser has checked Content-Length against body_limit already; a large declared body
+    // still grows as it arrives, so that a header alone cannot reserve memory.
+    if (content_length) {
+      out_.body.reserve(static_cast<size_t>(std::min<uint64_t>(*content_length, kMaxReserved)));
+    }
   }
   size_t on_body_impl(beast::string_view body, error_code&) override {
     out_.body.append(body.data(), body.size());

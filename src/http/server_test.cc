@@ -11,6 +11,7 @@
 #include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <future>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -435,6 +436,22 @@ TEST_F(ServerTest, OversizeBodyIs413AndClosesTheConnection) {
   EXPECT_EQ(res.body(), R"({"errors":["http: request body too large"]})");
   EXPECT_FALSE(res.keep_alive());
   EXPECT_TRUE(client.ServerClosed());
+  EXPECT_EQ(handler_.calls(), 1);
+}
+
+TEST_F(ServerTest, AHugeDeclaredBodyReservesNoMemoryUpFront) {
+  ListenerOptions lopts = PlainListener();
+  lopts.max_request_size = std::numeric_limits<uint64_t>::max();  // "no limit"
+  StartServer({}, lopts);
+  // Four exabytes declared, one byte sent: nothing may be allocated for the declared size.
+  PlainClient huge(port_);
+  ASSERT_FALSE(huge.WriteRaw(
+      "PUT /v1/secret/x HTTP/1.1\r\nHost: x\r\nContent-Length: 4611686018427387904\r\n\r\n{"));
+  std::this_thread::sleep_for(milliseconds(100));
+  PlainClient other(port_);
+  HttpResponse res;
+  ASSERT_FALSE(other.Send(MakeRequest("GET", "/v1/sys/health"), res));
+  EXPECT_EQ(res.result_int(), 200);
   EXPECT_EQ(handler_.calls(), 1);
 }
 
