@@ -41,9 +41,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// Whether the media type of a Content-Type value (parameters dropped) is `lower`.
-bool IsMediaType(std::string_view content_type, std::string_view lower) {
-  return EqualsIgnoreCase(Trim(content_type.substr(0, content_type.find(';'))), lower);
+// The media type of a Content-Type value: parameters dropped (compare it ignoring case).
+std::string_view MediaType(std::string_view content_type) {
+  return Trim(content_type.substr(0, content_type.find(';')));
 }
 
 // Go's strconv.ParseBool truthy values.
@@ -245,7 +245,7 @@ Status BuildRequest(const HttpRequestView& in, const CidrSet& trusted_proxies,
     req.operation = Operation::kDelete;
     query_data = true;
   } else if (m == "PATCH") {
-    if (!IsMediaType(req.content_type, "application/merge-patch+json")) {
+    if (!EqualsIgnoreCase(MediaType(req.content_type), "application/merge-patch+json")) {
       return MakeError(ErrorKind::kUnsupportedMediaType,
                        "PATCH requires Content-Type application/merge-patch+json");
     }
@@ -294,11 +294,12 @@ Status BuildRequest(const HttpRequestView& in, const CidrSet& trusted_proxies,
     // Like Vault, a form content type whose body starts like JSON is JSON: `curl -d '{...}'`
     // sends that content type by default.
     bool looks_like_json = !body.empty() && (body.front() == '{' || body.front() == '[');
-    const std::string_view ct = req.content_type;
-    if (IsMediaType(ct, "application/ocsp-request") || IsMediaType(ct, "application/pkcs10") ||
-        IsMediaType(ct, "application/pkix-cert") || IsMediaType(ct, "application/octet-stream")) {
+    const std::string_view media = MediaType(req.content_type);
+    auto is = [media](std::string_view type) { return EqualsIgnoreCase(media, type); };
+    if (is("application/ocsp-request") || is("application/pkcs10") || is("application/pkix-cert") ||
+        is("application/octet-stream")) {
       req.raw_body.assign(in.body);
-    } else if (IsMediaType(ct, "application/x-www-form-urlencoded") && !looks_like_json) {
+    } else if (is("application/x-www-form-urlencoded") && !looks_like_json) {
       ARCA_ASSIGN_OR_RETURN(std::vector<QueryParam> form, ParsePairs(body, true));
       AddFields(form, true, req.data);
     } else if (!body.empty()) {

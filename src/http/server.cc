@@ -94,8 +94,6 @@ int64_t DeadlineAfter(std::chrono::milliseconds timeout) {
   return timeout.count() > 0 ? CoarseNowMs() + timeout.count() : kNoDeadline;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
-
 // What RequestParser keeps of one request: the request line, the header fields (names and
 // values back to back in `text`) and the body. A connection reuses one for all its requests.
 struct ParsedRequest {
@@ -113,7 +111,7 @@ struct ParsedRequest {
   // The first value of header `name` (any case), or empty.
   std::string_view Find(std::string_view name) const {
     for (const Field& f : fields) {
-      if (EqualsIgnoreCase(Name(f), name)) return Value(f);
+      if (beast::iequals(Name(f), name)) return Value(f);
     }
     return {};
   }
@@ -646,7 +644,7 @@ Task<error_code> Connection<Stream>::ReadRequest(beast::flat_buffer& buffer,
   while (!parser.is_done()) {
     if (parser.is_header_done() && !continue_checked) {
       continue_checked = true;
-      if (EqualsIgnoreCase(parsed_.Find("expect"), "100-continue")) {
+      if (beast::iequals(parsed_.Find("expect"), "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         auto [wec, wn] = co_await net::async_write(stream_, net::buffer(kContinue), TaskTuple());
         if (wec) co_return wec;

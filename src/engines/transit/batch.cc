@@ -58,10 +58,6 @@ Result<std::string> ItemString(const json::object& item, std::string_view field)
   return std::string(s);
 }
 
-Result<int64_t> ItemInt(const json::object& item, std::string_view field) {
-  return IntValue(item.if_contains(field), field);
-}
-
 Result<std::string> DecodeBase64Field(std::string_view text, std::string_view what) {
   auto raw = Base64Decode(text);
   if (!raw) return InvalidRequest("failed to base64-decode " + std::string(what));

@@ -50,9 +50,9 @@ std::vector<Path> ImportPaths(const StatePtr& st);   // path_import.cc (BYOK)
 Result<std::optional<std::vector<json::object>>> BatchInput(const FieldData& d);
 // A string member of a batch item ("" when absent); a non-string value is an error.
 Result<std::string> ItemString(const json::object& item, std::string_view field);
-Result<int64_t> ItemInt(const json::object& item, std::string_view field);
-// The same rules for a value that may be absent (nullptr); the view is into `v`.
+// The same rule for a value that may be absent (nullptr); the view is into `v`.
 Result<std::string_view> StringValue(const json::value* v, std::string_view field);
+// An integer (or a string holding one) that may be absent (0); anything else is an error.
 Result<int64_t> IntValue(const json::value* v, std::string_view field);
 // Base64-decodes `text` or fails with 400 "failed to base64-decode <what>".
 Result<std::string> DecodeBase64Field(std::string_view text, std::string_view what);
