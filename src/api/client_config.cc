@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "common/duration.h"
@@ -57,14 +59,15 @@ ClientConfig ClientConfig::FromEnvironment(const GetEnvFn& getenv) {
   if (auto v = Lookup(getenv, "CLIENT_KEY")) c.client_key = *v;
   if (auto v = Lookup(getenv, "TLS_SERVER_NAME")) c.tls_server_name = *v;
   if (auto v = Lookup(getenv, "WRAP_TTL")) c.wrap_ttl = *v;
+  if (auto v = Lookup(getenv, "NAMESPACE")) c.name_space = *v;
   if (auto v = Lookup(getenv, "SKIP_VERIFY")) c.tls_skip_verify = ParseGoBool(*v).value_or(false);
   if (auto v = Lookup(getenv, "CLIENT_TIMEOUT")) {
     if (auto d = ParseDuration(*v); d && d->count() > 0) c.timeout = *d;
   }
   if (auto v = Lookup(getenv, "TOKEN")) {
     c.token = *v;
-  } else if (std::string path = TokenHelperPath(getenv); !path.empty()) {
-    if (auto t = ReadTokenHelper(path)) c.token = *t;
+  } else if (auto t = GetStoredToken(getenv)) {
+    c.token = *t;
   }
   return c;
 }
@@ -72,9 +75,123 @@ ClientConfig ClientConfig::FromEnvironment(const GetEnvFn& getenv) {
 std::string TokenHelperPath(const GetEnvFn& getenv) {
   auto home = getenv("HOME");
   if (!home || home->empty()) return "";
-  std::string path = *home;
-  if (path.back() != '/') path += '/';
-  return path + ".arca-token";
+  std::string dir = *home;
+  if (dir.back() != '/') dir += '/';
+  std::string arca = dir + ".arca-token";
+  struct stat st {};
+  if (::stat(arca.c_str(), &st) == 0) return arca;
+  return dir + ".vault-token";
+}
+
+std::optional<std::string> ExternalTokenHelper(const GetEnvFn& getenv) {
+  std::string path;
+  if (auto v = Lookup(getenv, "CONFIG_PATH")) {
+    path = *v;
+  } else if (auto home = getenv("HOME"); home && !home->empty()) {
+    path = *home + "/.vault";
+  } else {
+    return std::nullopt;
+  }
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  // The file is HCL or JSON; only `token_helper = "..."` / `"token_helper": "..."` matters.
+  static const std::regex kKey(R"re(^\s*"?token_helper"?\s*[=:]\s*"([^"]*)")re");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, kKey) && !m[1].str().empty()) return m[1].str();
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Runs `program op`, feeding `input` on its stdin; returns its stdout. A non-zero exit is an
+// error carrying what it wrote to stderr, as Vault's external helper does.
+Result<std::string> RunHelper(const std::string& program, const char* op, std::string_view input) {
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0) return Internal("token helper: pipe failed");
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    return Internal("token helper: pipe failed");
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) return Internal(std::string("token helper: fork failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::dup2(in_pipe[0], 0);
+    ::dup2(out_pipe[1], 1);
+    ::dup2(err_pipe[1], 2);
+    // Run through the shell as Vault does for a relative or argument-bearing helper.
+    std::string cmd = program + " " + op;
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  size_t done = 0;
+  while (done < input.size()) {
+    ssize_t n = ::write(in_pipe[1], input.data() + done, input.size() - done);
+    if (n <= 0 && errno != EINTR) break;
+    if (n > 0) done += static_cast<size_t>(n);
+  }
+  ::close(in_pipe[1]);
+  auto drain = [](int fd) {
+    std::string s;
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n > 0) {
+        s.append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        break;
+      }
+    }
+    ::close(fd);
+    return s;
+  };
+  std::string out = drain(out_pipe[0]);
+  std::string err = drain(err_pipe[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Internal("Error running token helper \"" + program + " " + op + "\": " + Trim(err));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> GetStoredToken(const GetEnvFn& getenv) {
+  if (auto program = ExternalTokenHelper(getenv)) {
+    ARCA_ASSIGN_OR_RETURN(std::string out, RunHelper(*program, "get", ""));
+    return Trim(out);
+  }
+  std::string path = TokenHelperPath(getenv);
+  if (path.empty()) return std::string();
+  return ReadTokenHelper(path);
+}
+
+Status StoreToken(std::string_view token, const GetEnvFn& getenv) {
+  if (auto program = ExternalTokenHelper(getenv)) {
+    auto r = RunHelper(*program, "store", token);
+    if (!r) return std::unexpected(r.error());
+    return OkStatus();
+  }
+  std::string path = TokenHelperPath(getenv);
+  if (path.empty()) return Internal("cannot locate the token helper file: HOME is not set");
+  return WriteTokenHelper(path, token);
+}
+
+Status EraseStoredToken(const GetEnvFn& getenv) {
+  if (auto program = ExternalTokenHelper(getenv)) {
+    auto r = RunHelper(*program, "erase", "");
+    if (!r) return std::unexpected(r.error());
+    return OkStatus();
+  }
+  std::string path = TokenHelperPath(getenv);
+  if (path.empty()) return OkStatus();
+  return EraseTokenHelper(path);
 }
 
 Result<std::string> ReadTokenHelper(const std::string& path) {
@@ -86,12 +203,6 @@ Result<std::string> ReadTokenHelper(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return Trim(ss.str());
-}
-
-Result<std::string> ReadTokenHelper() {
-  std::string path = TokenHelperPath();
-  if (path.empty()) return std::string();
-  return ReadTokenHelper(path);
 }
 
 Status WriteTokenHelper(const std::string& path, std::string_view token) {
@@ -116,12 +227,6 @@ Status WriteTokenHelper(const std::string& path, std::string_view token) {
     st = Internal("error writing token helper file " + path + ": " + std::strerror(errno));
   }
   return st;
-}
-
-Status WriteTokenHelper(std::string_view token) {
-  std::string path = TokenHelperPath();
-  if (path.empty()) return Internal("cannot locate the token helper file: HOME is not set");
-  return WriteTokenHelper(path, token);
 }
 
 Status EraseTokenHelper(const std::string& path) {

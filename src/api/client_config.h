@@ -36,6 +36,9 @@ struct ClientConfig {
   std::chrono::seconds timeout{60};  // ARCA_CLIENT_TIMEOUT / VAULT_CLIENT_TIMEOUT
   std::string wrap_ttl;  // sent as X-Vault-Wrap-TTL when not empty (ARCA_WRAP_TTL / VAULT_WRAP_TTL)
   std::map<std::string, std::string> headers;  // extra request headers
+  // ARCA_NAMESPACE / VAULT_NAMESPACE. Arca has only the root namespace: the CLI refuses any
+  // other instead of silently talking to the root one.
+  std::string name_space;
 
   // Reads the process environment (and the token helper file under $HOME).
   static ClientConfig FromEnvironment();
@@ -46,18 +49,31 @@ struct ClientConfig {
 // Go's strconv.ParseBool: 1 t T TRUE true True / 0 f F FALSE false False.
 std::optional<bool> ParseGoBool(std::string_view s);
 
-// ---- Token helper: the file ~/.arca-token, written by `arca login` and read by every command.
+// ---- Token helper: where `arca login` stores the token and every command reads it.
+//
+// As Vault's CLI: when the CLI configuration file (VAULT_CONFIG_PATH / ARCA_CONFIG_PATH, else
+// ~/.vault) sets `token_helper = "<program>"`, that program is run as `<program> get` (token on
+// its stdout), `<program> store` (token on its stdin) and `<program> erase`. Otherwise the
+// token lives in a file: ~/.arca-token when it exists, else ~/.vault-token (Vault's file, so a
+// `vault login` and an `arca login` see the same token).
 
-// "<home>/.arca-token" where home comes from `getenv("HOME")`; empty if HOME is unset.
+// The token file for `home` (from `getenv("HOME")`): "<home>/.arca-token" if that file exists,
+// else "<home>/.vault-token"; empty if HOME is unset.
 std::string TokenHelperPath(const GetEnvFn& getenv = ProcessEnv);
+// The external helper program named by `token_helper` in the CLI configuration file, if any.
+// A configuration file that cannot be read is ignored, as Vault does for a missing one.
+std::optional<std::string> ExternalTokenHelper(const GetEnvFn& getenv = ProcessEnv);
 // Reads the token (surrounding whitespace trimmed). A missing file is not an error: it yields
 // "". Other read failures are kInternal errors naming the file.
 Result<std::string> ReadTokenHelper(const std::string& path);
-Result<std::string> ReadTokenHelper();
 // Writes the token with mode 0600 (also tightening an existing file). Failures are kInternal.
 Status WriteTokenHelper(const std::string& path, std::string_view token);
-Status WriteTokenHelper(std::string_view token);
 // Removes the file; a missing file is fine.
 Status EraseTokenHelper(const std::string& path);
+
+// The same three operations on whichever helper is configured (program or file).
+Result<std::string> GetStoredToken(const GetEnvFn& getenv = ProcessEnv);
+Status StoreToken(std::string_view token, const GetEnvFn& getenv = ProcessEnv);
+Status EraseStoredToken(const GetEnvFn& getenv = ProcessEnv);
 
 }  // namespace arca::api

@@ -84,7 +84,8 @@ TEST(ClientConfigTest, ParseGoBool) {
 TEST_F(TempHome, TokenHelperRoundTripWithMode0600) {
   auto env = FakeEnv({{"HOME", home_.string()}});
   std::string path = TokenHelperPath(env);
-  EXPECT_EQ(path, (home_ / ".arca-token").string());
+  // Without ~/.arca-token, Vault's ~/.vault-token is the helper file.
+  EXPECT_EQ(path, (home_ / ".vault-token").string());
   auto missing = ReadTokenHelper(path);
   ASSERT_TRUE(missing);
   EXPECT_EQ(*missing, "");

@@ -2,13 +2,75 @@
 
 #include <algorithm>
 #include <ostream>
+#include <sstream>
+#include <vector>
 
+#include "cli/capture.h"
 #include "cli/commands.h"
 
 namespace arca::cli {
 namespace {
 
-constexpr std::string_view kGroups[] = {"kv", "operator", "policy", "secrets", "token"};
+struct Group {
+  std::string_view name;
+  std::string_view synopsis;
+};
+constexpr Group kGroups[] = {
+    {"audit", "Interact with audit devices"},
+    {"auth", "Interact with auth methods"},
+    {"kv", "Interact with Arca's Key-Value storage"},
+    {"lease", "Interact with leases"},
+    {"operator", "Perform operator-specific tasks"},
+    {"policy", "Interact with policies"},
+    {"print", "Prints runtime configurations"},
+    {"secrets", "Interact with secrets engines"},
+    {"token", "Interact with tokens"},
+};
+
+const Group* FindGroup(std::string_view name) {
+  for (const auto& g : kGroups) {
+    if (g.name == name) return &g;
+  }
+  return nullptr;
+}
+
+// Levenshtein distance, for "Did you mean ...?".
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The closest command names (distance <= 2) to `word` among `candidates`, best first.
+std::vector<std::string> Suggestions(std::string_view word,
+                                     const std::vector<std::string>& candidates) {
+  std::vector<std::pair<size_t, std::string>> scored;
+  for (const auto& c : candidates) {
+    size_t d = EditDistance(word, c);
+    if (d <= 2 && d < c.size()) scored.emplace_back(d, c);
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (auto& [_, c] : scored) out.push_back(std::move(c));
+  return out;
+}
+
+std::string DidYouMean(const std::vector<std::string>& suggestions) {
+  if (suggestions.empty()) return "";
+  std::string out = "\nDid you mean";
+  out += suggestions.size() == 1 ? " this?\n" : " one of these?\n";
+  for (const auto& s : suggestions) out += "    " + s + "\n";
+  return out;
+}
 
 std::string Listing(std::string_view prefix) {
   std::vector<std::pair<std::string, std::string>> rows;
@@ -22,11 +84,8 @@ std::string Listing(std::string_view prefix) {
         if (std::any_of(rows.begin(), rows.end(), [&](auto& r) { return r.first == first; })) {
           continue;
         }
-        rows.emplace_back(first, first == "kv"         ? "Interact with Arca's Key-Value storage"
-                                 : first == "operator" ? "Perform operator-specific tasks"
-                                 : first == "policy"   ? "Interact with policies"
-                                 : first == "token"    ? "Interact with tokens"
-                                                       : "Interact with secrets engines");
+        const Group* g = FindGroup(first);
+        rows.emplace_back(first, g ? std::string(g->synopsis) : std::string());
         continue;
       }
       rows.emplace_back(first, std::string(c.synopsis));
@@ -64,7 +123,54 @@ int Run(int argc, char** argv, const ExtraCommands& extra_commands) {
   return code;
 }
 
+namespace {
+
+int Dispatch(const std::vector<std::string>& args, CliEnv& env, const ExtraCommands& extra);
+
+// Which of -output-curl-string / -output-policy the arguments ask for ("" for neither).
+std::string CaptureMode(const std::vector<std::string>& args) {
+  std::string mode;
+  for (const auto& a : args) {
+    if (a == "--") break;
+    std::string_view f = a;
+    if (f.starts_with("--")) f.remove_prefix(1);
+    if (f == "-output-curl-string" || f == "-output-curl-string=true") mode = "curl";
+    if (f == "-output-policy" || f == "-output-policy=true") mode = "policy";
+  }
+  return mode;
+}
+
+}  // namespace
+
 int RunCli(const std::vector<std::string>& args, CliEnv& env, const ExtraCommands& extra) {
+  std::string mode = CaptureMode(args);
+  if (mode.empty() || args.empty() || extra.contains(args[0])) return Dispatch(args, env, extra);
+  // Run the command against a client that records its request instead of sending it; what the
+  // command prints about the unsent request is discarded.
+  std::ostringstream discard_out, discard_err;
+  CliEnv quiet = env;
+  quiet.out = &discard_out;
+  quiet.err = &discard_err;
+  std::optional<CapturedRequest> captured;
+  api::ClientConfig config;
+  quiet.make_client = [&](const api::ClientConfig& c) -> std::unique_ptr<api::Client> {
+    config = c;
+    auto inner = env.make_client ? env.make_client(c) : std::make_unique<api::Client>(c);
+    return std::make_unique<CapturingClient>(c, std::move(inner), &captured);
+  };
+  int code = Dispatch(args, quiet, extra);
+  if (captured) {
+    *env.out << (mode == "curl" ? CurlString(*captured, config) : PolicyString(*captured)) << "\n";
+    return 0;
+  }
+  *env.err << discard_err.str()
+           << (mode == "curl" ? "Could not generate cURL command\n" : "Could not generate policy\n");
+  return code == 0 ? 1 : code;
+}
+
+namespace {
+
+int Dispatch(const std::vector<std::string>& args, CliEnv& env, const ExtraCommands& extra) {
   if (args.empty()) {
     *env.err << TopUsage(extra);
     return 127;
@@ -106,19 +212,38 @@ int RunCli(const std::vector<std::string>& args, CliEnv& env, const ExtraCommand
       return c.run(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
     }
   }
-  if (std::find(std::begin(kGroups), std::end(kGroups), first) != std::end(kGroups)) {
-    std::string usage = "Usage: arca " + first +
-                        " <subcommand> [options] [args]\n\nSubcommands:\n" + Listing(first);
+  if (const Group* g = FindGroup(first)) {
+    std::string usage = "Usage: arca " + first + " <subcommand> [options] [args]\n\n  " +
+                        std::string(g->synopsis) + ".\n\nSubcommands:\n" + Listing(first);
     bool help = args.size() >= 2 && (args[1] == "-h" || args[1] == "-help" || args[1] == "--help");
-    if (help) {
-      *env.out << usage;
-      return 0;
+    if (args.size() == 1 || help) {
+      // A bare group prints its help as Vault's does (to stderr, exit 1; with -h: stdout, 0).
+      (help ? *env.out : *env.err) << usage;
+      return help ? 0 : 1;
     }
-    *env.err << usage;
+    std::vector<std::string> subs;
+    for (const auto& c : CommandTable()) {
+      if (c.name.starts_with(first + " ")) {
+        std::string_view rest = c.name.substr(first.size() + 1);
+        subs.emplace_back(rest.substr(0, rest.find(' ')));
+      }
+    }
+    *env.err << "Unknown subcommand: " << first << " " << args[1] << "\n"
+             << DidYouMean(Suggestions(args[1], subs)) << "\n"
+             << usage;
     return 1;
   }
-  *env.err << "Unknown command: " << first << "\n\n" << TopUsage(extra);
+  std::vector<std::string> names;
+  for (const auto& c : CommandTable()) names.emplace_back(c.name.substr(0, c.name.find(' ')));
+  for (const auto& [name, _] : extra) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  *env.err << "Unknown command: " << first << "\n"
+           << DidYouMean(Suggestions(first, names)) << "\n"
+           << TopUsage(extra);
   return 127;
 }
+
+}  // namespace
 
 }  // namespace arca::cli

@@ -14,7 +14,8 @@ constexpr CommandSpec kCommands[] = {
      RunRead},
     {"write", "Write data, configuration, and secrets",
      "Usage: arca write [options] PATH [DATA K=V...]\n\n  Writes data to Arca at the given path. "
-     "K=@file reads a file, K=- and - read stdin.",
+     "K=@file reads a file into K; @file alone (a JSON object or K=V words) and - (stdin) give "
+     "the whole body.",
      RunWrite},
     {"delete", "Delete secrets and configuration",
      "Usage: arca delete [options] PATH [K=V...]\n\n  Deletes secrets and configuration at PATH.",
@@ -46,6 +47,10 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca kv patch [options] KEY [DATA]\n\n  Merges the data into the latest version "
      "of KEY (KV v2; -mount=MOUNT, -cas=N).",
      RunKvPatch},
+    {"kv enable-versioning", "Turns on versioning for a KV store",
+     "Usage: arca kv enable-versioning [options] KEY\n\n  Turns on versioning for the K/V "
+     "version 1 mount at KEY (upgrades it to version 2 in place).",
+     RunKvEnableVersioning},
     {"kv undelete", "Undeletes versions in the KV store",
      "Usage: arca kv undelete [options] KEY\n\n  Undeletes the given versions of KEY "
      "(KV v2; -versions=1,2 required).",
@@ -187,6 +192,11 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca token revoke [options] [TOKEN | ACCESSOR]\n\n  Revokes the token and its "
      "children (-self: the current token; -accessor; -mode=orphan).",
      RunTokenRevoke},
+    {"print token", "Prints the token the CLI would use",
+     "Usage: arca print token\n\n  Prints the value of the token the CLI uses: ARCA_TOKEN or "
+     "VAULT_TOKEN, else the token helper (~/.arca-token, ~/.vault-token, or the token_helper "
+     "program named in ~/.vault).",
+     RunPrintToken},
     {"token capabilities", "Print capabilities of a token on a path",
      "Usage: arca token capabilities [options] [TOKEN] PATH\n\n  Prints the capabilities of the "
      "token (default: the current one) on PATH.",

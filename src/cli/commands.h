@@ -77,6 +77,7 @@ int RunSecretsList(Ctx& ctx, const std::vector<std::string>& args);
 int RunSecretsTune(Ctx& ctx, const std::vector<std::string>& args);
 int RunKvGet(Ctx& ctx, const std::vector<std::string>& args);
 int RunKvPut(Ctx& ctx, const std::vector<std::string>& args);
+int RunKvEnableVersioning(Ctx& ctx, const std::vector<std::string>& args);
 int RunKvDelete(Ctx& ctx, const std::vector<std::string>& args);
 int RunKvList(Ctx& ctx, const std::vector<std::string>& args);
 int RunKvPatch(Ctx& ctx, const std::vector<std::string>& args);
@@ -102,5 +103,6 @@ int RunLeaseRevoke(Ctx& ctx, const std::vector<std::string>& args);
 int RunUnwrap(Ctx& ctx, const std::vector<std::string>& args);
 int RunTokenCapabilities(Ctx& ctx, const std::vector<std::string>& args);
 int RunLogin(Ctx& ctx, const std::vector<std::string>& args);
+int RunPrintToken(Ctx& ctx, const std::vector<std::string>& args);
 
 }  // namespace arca::cli

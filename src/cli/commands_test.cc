@@ -1,4 +1,5 @@
 // Commands against a fake client: request shapes, output goldens and exit codes.
+#include "build_info.h"
 #include "cli/commands.h"
 
 #include "cli/cli_test_util.h"
@@ -10,6 +11,7 @@ namespace {
 using testing::CliTest;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using ::testing::Not;
 
 constexpr char kUnsealed[] = R"({"type":"shamir","initialized":true,"sealed":false,"t":3,"n":5,
   "progress":0,"nonce":"","version":"0.1.0","build_date":"2024-01-01T00:00:00Z",
@@ -399,7 +401,11 @@ TEST_F(CliTest, KvGetMissingAndPreflightErrors) {
   EXPECT_EQ(err(), "No value found at secret/data/nope\n");
   AddRoute("GET sys/internal/ui/mounts/locked/x", 403, R"({"errors":["permission denied"]})");
   EXPECT_EQ(Run({"kv", "get", "locked/x"}), 2);
-  EXPECT_THAT(err(), StartsWith("preflight capability check returned 403"));
+  // Vault's kv commands print the preflight's API error block as it is.
+  EXPECT_EQ(err(),
+            "Error making API request.\n\nURL: GET "
+            "http://127.0.0.1:8200/v1/sys/internal/ui/mounts/locked/x\nCode: 403. Errors:\n\n"
+            "* permission denied\n");
 }
 
 TEST_F(CliTest, KvPutV2PrintsMetadata) {
@@ -529,6 +535,25 @@ TEST_F(CliTest, UnknownCommandsAndUsage) {
   EXPECT_EQ(Run({"operator"}), 1);
   EXPECT_THAT(err(), HasSubstr("    unseal"));
   EXPECT_EQ(Run({"operator", "frob"}), 1);
+  // Every group prints its subcommands, bare (stderr, 1) and with -h (stdout, 0).
+  for (std::string group : {"audit", "auth", "lease", "kv", "policy", "secrets", "token"}) {
+    EXPECT_EQ(Run({group}), 1) << group;
+    EXPECT_THAT(err(), StartsWith("Usage: arca " + group + " <subcommand>")) << group;
+    EXPECT_EQ(Run({group, "-h"}), 0) << group;
+    EXPECT_THAT(out(), HasSubstr("Subcommands:\n    ")) << group;
+  }
+  EXPECT_EQ(Run({"audit", "-h"}), 0);
+  EXPECT_THAT(out(), HasSubstr("    disable    Disables an audit device\n"));
+  EXPECT_THAT(out(), HasSubstr("    enable     Enables an audit device\n"));
+  EXPECT_EQ(Run({"lease", "--help"}), 0);
+  EXPECT_THAT(out(), HasSubstr("    revoke    Revokes leases and secrets\n"));
+  // Typos get suggestions.
+  EXPECT_EQ(Run({"wirte", "secret/x"}), 127);
+  EXPECT_THAT(err(), StartsWith("Unknown command: wirte\n\nDid you mean this?\n    write\n"));
+  EXPECT_EQ(Run({"secrets", "enabel"}), 1);
+  EXPECT_THAT(err(), HasSubstr("Did you mean this?\n    enable\n"));
+  EXPECT_EQ(Run({"zzzzzzzz"}), 127);
+  EXPECT_THAT(err(), Not(HasSubstr("Did you mean")));
   EXPECT_EQ(Run({"--help"}), 0);
   EXPECT_THAT(out(), HasSubstr("    kv "));
   EXPECT_EQ(Run({"read", "-h"}), 0);
@@ -538,10 +563,16 @@ TEST_F(CliTest, UnknownCommandsAndUsage) {
 }
 
 TEST_F(CliTest, VersionCommand) {
+  // Vault's layout: name, version, commit in parentheses, build date.
+  const std::string want = std::string("Arca v") + ARCA_VERSION + " (" + ARCA_GIT_COMMIT +
+                           "), built " + ARCA_BUILD_DATE + "\n";
+  EXPECT_THAT(want.substr(0, want.size() - 1),
+              ::testing::MatchesRegex(
+                  R"(Arca v[0-9.]+ \(([0-9a-f]{40}|unknown)\), built ([-0-9T:]+Z|unknown))"));
   EXPECT_EQ(Run({"version"}), 0);
-  EXPECT_EQ(out(), std::string("Arca v") + ARCA_VERSION + "\n");
+  EXPECT_EQ(out(), want);
   EXPECT_EQ(Run({"-version"}), 0);
-  EXPECT_EQ(out(), std::string("Arca v") + ARCA_VERSION + "\n");
+  EXPECT_EQ(out(), want);
 }
 
 TEST_F(CliTest, ExtraCommandsAreDispatched) {
@@ -558,6 +589,74 @@ TEST_F(CliTest, ExtraCommandsAreDispatched) {
                        }}};
   EXPECT_EQ(RunCli({"server", "-dev"}, env, extra), 7);
   EXPECT_EQ(got, std::vector<std::string>{"-dev"});
+}
+
+TEST_F(CliTest, OutputCurlStringAndPolicyDoNotSendTheRequest) {
+  AddRoute("GET sys/internal/ui/mounts/secret/app", 200, kV2Mount);
+  env_vars_["ARCA_TOKEN"] = "hvs.t";
+  EXPECT_EQ(Run({"kv", "put", "-output-curl-string", "secret/app", "pw=it's"}), 0) << err();
+  EXPECT_EQ(out(),
+            "curl -X PUT -H \"X-Vault-Request: true\" -H \"X-Vault-Token: $(arca print token)\" "
+            "-d '{\"data\":{\"pw\":\"it'\"'\"'s\"},\"options\":{}}' "
+            "http://127.0.0.1:8200/v1/secret/data/app\n");
+  // The mount preflight is real; the write is not sent.
+  ASSERT_EQ(calls_.size(), 1u);
+  EXPECT_EQ(calls_[0].path, "sys/internal/ui/mounts/secret/app");
+
+  calls_.clear();
+  EXPECT_EQ(Run({"kv", "get", "-output-policy", "secret/app"}), 0) << err();
+  EXPECT_EQ(out(), "path \"secret/data/app\" {\n  capabilities = [\"read\"]\n}\n");
+  EXPECT_EQ(Run({"write", "-output-policy", "sys/policies/acl/x", "policy=y"}), 0);
+  EXPECT_EQ(out(),
+            "path \"sys/policies/acl/x\" {\n  capabilities = [\"create\", \"update\"]\n}\n");
+  EXPECT_EQ(Run({"list", "-output-curl-string", "secret/metadata"}), 0);
+  EXPECT_EQ(out(),
+            "curl -H \"X-Vault-Request: true\" -H \"X-Vault-Token: $(arca print token)\" "
+            "http://127.0.0.1:8200/v1/secret/metadata/?list=true\n");
+  EXPECT_EQ(calls_.size(), 1u);  // only kv get's preflight
+  // A command that makes no request cannot be shown.
+  EXPECT_EQ(Run({"version", "-output-curl-string"}), 1);
+  EXPECT_THAT(err(), HasSubstr("Could not generate cURL command"));
+}
+
+TEST_F(CliTest, ReadFormatRawPrintsTheBodyAsSent) {
+  AddRoute("GET pki/ca/pem", 200, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  EXPECT_EQ(Run({"read", "-format=raw", "pki/ca/pem"}), 0) << err();
+  EXPECT_EQ(out(), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  AddRoute("GET sys/health", 200, R"({"initialized":true,"sealed":false})");
+  EXPECT_EQ(Run({"read", "-format=raw", "sys/health"}), 0);
+  EXPECT_EQ(out(), R"({"initialized":true,"sealed":false})");
+  AddRoute("GET secret/denied", 403, R"({"errors":["permission denied"]})");
+  EXPECT_EQ(Run({"read", "-format=raw", "secret/denied"}), 2);
+  EXPECT_THAT(err(), HasSubstr("Code: 403. Errors:\n\n* permission denied"));
+  EXPECT_EQ(out(), "");
+}
+
+TEST_F(CliTest, NonRootNamespaceIsRefusedNotIgnored) {
+  AddRoute("GET secret/foo", 200, R"({"data":{"a":"1"}})");
+  EXPECT_EQ(Run({"read", "-namespace=team-a", "secret/foo"}), 1);
+  EXPECT_THAT(err(), HasSubstr("namespace \"team-a\" is not supported"));
+  env_vars_["VAULT_NAMESPACE"] = "team-b/";
+  EXPECT_EQ(Run({"read", "secret/foo"}), 1);
+  EXPECT_THAT(err(), HasSubstr("namespace \"team-b/\" is not supported"));
+  EXPECT_TRUE(calls_.empty());
+  // The root namespace is fine, by flag or variable.
+  EXPECT_EQ(Run({"read", "-ns=root", "secret/foo"}), 0) << err();
+  env_vars_["VAULT_NAMESPACE"] = "root";
+  EXPECT_EQ(Run({"read", "secret/foo"}), 0) << err();
+  EXPECT_EQ(calls_.size(), 2u);
+}
+
+TEST_F(CliTest, AddressWithoutSchemeIsAClearError) {
+  AddRoute("GET secret/foo", 200, R"({"data":{"a":"1"}})");
+  for (std::string addr : {"127.0.0.1:8200", "localhost:8200"}) {
+    EXPECT_EQ(Run({"read", "-address=" + addr, "secret/foo"}), 1) << addr;
+    EXPECT_THAT(err(), HasSubstr("Error initializing client: the address \"" + addr +
+                                 "\" has no scheme"))
+        << addr;
+  }
+  EXPECT_TRUE(calls_.empty());
+  EXPECT_EQ(Run({"read", "-address=HTTP://127.0.0.1:8200", "secret/foo"}), 0) << err();
 }
 
 TEST_F(CliTest, GlobalFlagsBuildClientConfig) {

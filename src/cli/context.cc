@@ -52,8 +52,16 @@ Ctx::Ctx(CliEnv& env, std::string command_name, std::string usage)
   flags.String("tls-server-name", &global.tls_server_name, "SNI host name (ARCA_TLS_SERVER_NAME).");
   flags.Bool("tls-skip-verify", &global.tls_skip_verify, "Disable TLS verification (insecure).");
   flags.String("wrap-ttl", &global.wrap_ttl, "Wrap the response in a cubbyhole token.");
+  flags.String("namespace", &global.name_space,
+               "Namespace (ARCA_NAMESPACE/VAULT_NAMESPACE); Arca has only the root namespace.");
+  flags.String("ns", &global.name_space, "Alias of -namespace.");
   flags.StringList("header", &global.headers, "Extra request header, key=value; repeatable.");
   flags.Bool("non-interactive", &global.non_interactive, "Never prompt for input.");
+  // Handled by RunCli (cli.cc), which sees them before the command runs.
+  flags.Bool("output-curl-string", &global.output_curl_string,
+             "Print the curl command for the request instead of sending it.");
+  flags.Bool("output-policy", &global.output_policy,
+             "Print the policy the request needs instead of sending it.");
   flags.String("format", &global.format, "Output format: table, json or yaml (ARCA_FORMAT).");
   flags.String("field", &global.field, "Print only this field, raw, without a trailing newline.");
 }
@@ -100,6 +108,7 @@ api::ClientConfig Ctx::client_config() {
   if (!global.tls_server_name.empty()) c.tls_server_name = global.tls_server_name;
   if (flags.IsSet("tls-skip-verify")) c.tls_skip_verify = global.tls_skip_verify;
   if (!global.wrap_ttl.empty()) c.wrap_ttl = global.wrap_ttl;
+  if (flags.IsSet("namespace") || flags.IsSet("ns")) c.name_space = global.name_space;
   for (const auto& h : global.headers) {
     size_t eq = h.find('=');
     if (eq == std::string::npos || eq == 0) continue;
@@ -117,6 +126,19 @@ api::Client* Ctx::client() {
     }
   }
   auto config = client_config();
+  if (std::string_view ns = config.name_space;
+      !ns.empty() && ns != "root" && ns != "root/" && ns != "/") {
+    err() << "Error initializing client: namespace \"" << config.name_space
+          << "\" is not supported: Arca has only the root namespace (unset -namespace, "
+             "ARCA_NAMESPACE and VAULT_NAMESPACE)\n";
+    return nullptr;
+  }
+  if (config.address.find("://") == std::string::npos) {
+    err() << "Error initializing client: the address \"" << config.address
+          << "\" has no scheme: write it as http://" << config.address << " or https://"
+          << config.address << " (from -address, ARCA_ADDR or VAULT_ADDR)\n";
+    return nullptr;
+  }
   client_ = env_.make_client ? env_.make_client(config) : std::make_unique<api::Client>(config);
   return client_.get();
 }

@@ -42,8 +42,11 @@ struct GlobalOptions {
   std::string tls_server_name;
   bool tls_skip_verify = false;
   std::string wrap_ttl;
+  std::string name_space;  // -namespace / -ns
   std::vector<std::string> headers;  // "Name=value"
   bool non_interactive = false;
+  bool output_curl_string = false;
+  bool output_policy = false;
   std::string format = "table";  // ARCA_FORMAT / VAULT_FORMAT, then -format
   std::string field;
 };

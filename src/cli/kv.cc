@@ -140,4 +140,19 @@ int RunKvList(Ctx& ctx, const std::vector<std::string>& raw_args) {
   return ListAndPrint(ctx, *client, EnsureTrailingSlash(KvFullPath(*t, "metadata")));
 }
 
+int RunKvEnableVersioning(Ctx& ctx, const std::vector<std::string>& raw_args) {
+  auto args = ctx.Parse(raw_args);
+  if (!args) return args.error();
+  if (!ctx.CheckArgs(*args, 1, 1)) return 1;
+  api::Client* client = ctx.client();
+  if (client == nullptr) return 1;
+  // Vault's command: tune the mount's options to version 2 (the server upgrades in place).
+  std::string mount = EnsureTrailingSlash(SanitizePath((*args)[0]));
+  json::object body{{"options", json::object{{"version", "2"}}}};
+  auto r = client->Write("sys/mounts/" + mount + "tune", body);
+  if (!r) return ServerError(ctx, "Error tuning secrets engine " + mount, r.error());
+  ctx.out() << "Success! Tuned the secrets engine at: " << mount << "\n";
+  return 0;
+}
+
 }  // namespace arca::cli

@@ -15,21 +15,16 @@ class Builder {
     if (raw.empty()) return OkStatus();
     size_t eq = raw.find('=');
     if (eq == std::string::npos) {
-      if (raw == "-") return AddStdinObject();
+      if (raw == "-") return AddObject(ReadStdin(), "stdin");
+      // "@file": the whole body from a file (JSON object or key=value words), as Vault's CLI.
+      if (raw.size() > 1 && raw[0] == '@') return AddObject(ReadFile(raw.substr(1)), raw.substr(1));
       return InvalidRequest("invalid key/value pair \"" + raw + "\": format must be key=value");
     }
     std::string key = raw.substr(0, eq);
     std::string value = raw.substr(eq + 1);
     if (!value.empty()) {
       if (value[0] == '@') {
-        std::ifstream f(value.substr(1), std::ios::binary);
-        if (!f) {
-          return InvalidRequest("error reading file: open " + value.substr(1) + ": " +
-                                std::strerror(errno));
-        }
-        std::ostringstream ss;
-        ss << f.rdbuf();
-        value = ss.str();
+        ARCA_ASSIGN_OR_RETURN(value, ReadFile(value.substr(1)));
       } else if (value.size() > 1 && value[0] == '\\' && value[1] == '@') {
         value = value.substr(1);
       } else if (value == "-") {
@@ -66,13 +61,24 @@ class Builder {
     return ss.str();
   }
 
-  Status AddStdinObject() {
-    ARCA_ASSIGN_OR_RETURN(std::string text, ReadStdin());
+  static Result<std::string> ReadFile(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return InvalidRequest("error reading file: open " + path + ": " + std::strerror(errno));
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  }
+
+  // A whole body: a JSON object, or key=value words separated by white space.
+  Status AddObject(Result<std::string> read, const std::string& source) {
+    ARCA_ASSIGN_OR_RETURN(std::string text, std::move(read));
     size_t first = text.find_first_not_of(" \t\r\n");
     if (first == std::string::npos) return OkStatus();
     if (text[first] == '{') {
       auto obj = ParseJsonObject(text);
-      if (!obj) return InvalidRequest("error parsing JSON from stdin: " + obj.error().message());
+      if (!obj) {
+        return InvalidRequest("error parsing JSON from " + source + ": " + obj.error().message());
+      }
       for (auto& kv : *obj) result_[kv.key()] = std::move(kv.value());
       return OkStatus();
     }

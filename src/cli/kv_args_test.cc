@@ -39,6 +39,28 @@ TEST(KvArgsTest, FileContents) {
   EXPECT_THAT(missing.error().message(), HasSubstr("error reading file"));
 }
 
+TEST(KvArgsTest, BareFileArgumentIsTheWholeBody) {
+  std::string json_path = "/tmp/arca-kvargs-json-" + std::to_string(::getpid());
+  std::string words_path = "/tmp/arca-kvargs-words-" + std::to_string(::getpid());
+  std::ofstream(json_path) << R"({"user": "app", "n": 3, "tags": ["a", "b"]})";
+  std::ofstream(words_path) << "a=1\nb=2\n";
+  auto from_json = ParseKvArgs({"@" + json_path, "extra=x"}, nullptr);
+  auto from_words = ParseKvArgs({"@" + words_path}, nullptr);
+  auto missing = ParseKvArgs({"@/nonexistent/body.json"}, nullptr);
+  std::ofstream(json_path) << "{broken";
+  auto broken = ParseKvArgs({"@" + json_path}, nullptr);
+  std::remove(json_path.c_str());
+  std::remove(words_path.c_str());
+  ASSERT_TRUE(from_json) << from_json.error().ToString();
+  EXPECT_EQ(json::serialize(*from_json), R"({"user":"app","n":3,"tags":["a","b"],"extra":"x"})");
+  ASSERT_TRUE(from_words) << from_words.error().ToString();
+  EXPECT_EQ(json::serialize(*from_words), R"({"a":"1","b":"2"})");
+  ASSERT_FALSE(missing);
+  EXPECT_THAT(missing.error().message(), HasSubstr("error reading file: open /nonexistent/body.json"));
+  ASSERT_FALSE(broken);
+  EXPECT_THAT(broken.error().message(), HasSubstr("error parsing JSON from " + json_path));
+}
+
 TEST(KvArgsTest, ValueFromStdin) {
   std::istringstream in("s3cret\n");
   auto r = ParseKvArgs({"password=-"}, &in);

@@ -10,12 +10,6 @@ Result<KvMount> KvPreflight(api::Client& client, std::string_view path) {
   client.SetWrapTtl(std::move(wrap_ttl));
   ARCA_ASSIGN_OR_RETURN(api::ApiResponse r, std::move(response));
   if (r.status == 404) return KvMount{"", 1};
-  if (r.status == 403) {
-    return PermissionDenied(
-        "preflight capability check returned 403, please ensure client's policies grant access "
-        "to path \"" +
-        std::string(path) + "/\"");
-  }
   if (r.status >= 400) return std::unexpected(api::ResponseError(r));
   if (!r.json.is_object()) return Internal("nil response from pre-flight request");
   const json::object& o = r.json.as_object();

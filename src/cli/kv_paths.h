@@ -17,8 +17,8 @@ struct KvMount {
 };
 
 // GET sys/internal/ui/mounts/<path>: the mount path and options.version ("2" -> 2, else 1).
-// A 404 means an old server: version 1, empty mount path. 403 and other errors are returned
-// (403 as vault's "preflight capability check returned 403, ..." message).
+// A 404 means an old server: version 1, empty mount path. Any other error status, 403
+// included, is returned as Vault's "Error making API request." block.
 Result<KvMount> KvPreflight(api::Client& client, std::string_view path);
 
 // Go's path.Join of the non-empty parts, cleaned of duplicate and trailing slashes.

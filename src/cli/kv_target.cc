@@ -63,7 +63,7 @@ json::array ParseKvVersions(std::string_view versions) {
 }
 
 std::optional<KvWrite> ParseKvWrite(Ctx& ctx, const std::vector<std::string>& raw_args,
-                                    std::string_view cas_help, int* code) {
+                                    std::string_view cas_help, int* code, bool allow_no_data) {
   std::string mount;
   KvWrite w;
   ctx.flags.String("mount", &mount, "The KV mount; the argument is then the key in it.");
@@ -78,7 +78,7 @@ std::optional<KvWrite> ParseKvWrite(Ctx& ctx, const std::vector<std::string>& ra
     ctx.err() << "Not enough arguments (expected >1, got 0)\n";
     return std::nullopt;
   }
-  if (args->size() == 1) {
+  if (args->size() == 1 && !allow_no_data) {
     ctx.err() << "Must supply data\n";
     return std::nullopt;
   }

@@ -32,7 +32,8 @@ struct KvWrite {
 // Parses the flags and arguments and runs the preflight; on failure prints why and sets *code
 // (1 for usage errors, 2 for server errors).
 std::optional<KvWrite> ParseKvWrite(Ctx& ctx, const std::vector<std::string>& raw_args,
-                                    std::string_view cas_help, int* code);
+                                    std::string_view cas_help, int* code,
+                                    bool allow_no_data = false);
 
 // Runs the preflight; on failure prints the error and sets *code = 2.
 std::optional<KvTarget> ResolveKvTarget(Ctx& ctx, api::Client& client,

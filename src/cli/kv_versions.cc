@@ -69,24 +69,72 @@ int RunKvDestroy(Ctx& ctx, const std::vector<std::string>& args) {
   return RunVersionsOp(ctx, args, "destroy", "Destroy");
 }
 
+namespace {
+
+// `kv patch -method=rw`: read the latest version, merge, write it back with check-and-set on
+// the version read (Vault's readThenWrite).
+int PatchReadThenWrite(Ctx& ctx, api::Client& client, const std::string& path,
+                       const json::object& data, const std::vector<std::string>& remove) {
+  auto current = client.Read(path);
+  if (!current) return ServerError(ctx, "Error doing pre-read at data path", current.error());
+  const json::object* cur = current->has_value() ? KvObjectAt(**current, "data") : nullptr;
+  const json::object* cur_data = cur ? KvObjectAt(*cur, "data") : nullptr;
+  const json::object* cur_meta = cur ? KvObjectAt(*cur, "metadata") : nullptr;
+  const json::value* version = cur_meta ? cur_meta->if_contains("version") : nullptr;
+  if (cur_data == nullptr || version == nullptr || !version->is_number()) {
+    ctx.err() << "No value found at " << path << "\n";
+    return 2;
+  }
+  json::object merged = *cur_data;
+  for (const auto& kv : data) merged[kv.key()] = kv.value();
+  for (const auto& k : remove) merged.erase(k);
+  json::object body{{"data", std::move(merged)},
+                    {"options", json::object{{"cas", version->to_number<int64_t>()}}}};
+  auto secret = client.Write(path, body);
+  if (!secret) return ServerError(ctx, "Error writing data to " + path, secret.error());
+  return OutputWriteResult(ctx, path, *secret);
+}
+
+}  // namespace
+
 int RunKvPatch(Ctx& ctx, const std::vector<std::string>& raw_args) {
+  std::string method;
+  std::vector<std::string> remove;
+  ctx.flags.String("method", &method,
+                   "patch (HTTP PATCH), rw (read, merge, write with check-and-set); default: "
+                   "patch, falling back to rw when PATCH is denied.");
+  ctx.flags.StringList("remove-data", &remove, "Key to remove from the data; repeatable.");
   int code = 0;
-  auto w = ParseKvWrite(ctx, raw_args, "Check-and-set version; -1 disables.", &code);
+  auto w = ParseKvWrite(ctx, raw_args, "Check-and-set version; -1 disables.", &code,
+                        /*allow_no_data=*/true);
   if (!w) return code;
+  if (w->data.empty() && remove.empty()) {
+    ctx.err() << "Must supply data\n";
+    return 1;
+  }
+  if (!method.empty() && method != "patch" && method != "rw") {
+    ctx.err() << "Unsupported method provided to -method flag: " << method << "\n";
+    return 2;
+  }
   const KvTarget* t = &w->target;
   api::Client* client = w->client;
   int cas = w->cas;
-  auto data = &w->data;
   if (!t->v2()) {
     ctx.err() << "K/V engine mount must be version 2 for patch support\n";
     return 2;
   }
   std::string path = KvFullPath(*t, "data");
+  if (method == "rw") return PatchReadThenWrite(ctx, *client, path, w->data, remove);
+  json::object data = w->data;
+  for (const auto& k : remove) data[k] = nullptr;  // a JSON merge patch deletes null members
   json::object options;
   if (cas > -1) options["cas"] = cas;
-  json::object body{{"data", std::move(*data)}, {"options", std::move(options)}};
+  json::object body{{"data", std::move(data)}, {"options", std::move(options)}};
   auto r = client->Request("PATCH", path, &body);
   if (!r) return ServerError(ctx, "Error writing data to " + path, r.error());
+  if (r->status == 403 && method.empty()) {
+    return PatchReadThenWrite(ctx, *client, path, w->data, remove);
+  }
   if (r->status == 404) {
     ctx.err() << "No value found at " << path << "\n";
     return 2;

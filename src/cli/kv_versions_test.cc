@@ -22,6 +22,44 @@ class KvVersionsTest : public CliTest {
   }
 };
 
+TEST_F(KvVersionsTest, PatchMethodsAndRemoveData) {
+  constexpr char kCurrent[] = R"({"data":{"data":{"a":"1","b":"2","c":"3"},
+    "metadata":{"version":7}}})";
+  AddRoute("GET secret/data/foo", 200, kCurrent);
+  AddRoute("PUT secret/data/foo", 200, kWriteMeta);
+  AddRoute("PATCH secret/data/foo", 200, kWriteMeta);
+  // rw: read, merge, write back with check-and-set on the version read.
+  EXPECT_EQ(Run({"kv", "patch", "-method=rw", "-remove-data=c", "secret/foo", "a=9"}), 0) << err();
+  EXPECT_EQ(calls_.back().method, "PUT");
+  EXPECT_EQ(calls_.back().body, R"({"data":{"a":"9","b":"2"},"options":{"cas":7}})");
+  // patch: removed keys are nulls in the merge patch; data may be empty with -remove-data.
+  EXPECT_EQ(Run({"kv", "patch", "-method=patch", "-remove-data=b", "-remove-data=c",
+                 "secret/foo"}),
+            0)
+      << err();
+  EXPECT_EQ(calls_.back().method, "PATCH");
+  EXPECT_EQ(calls_.back().body, R"({"data":{"b":null,"c":null},"options":{}})");
+  // Default: PATCH, and read-then-write when PATCH is denied.
+  AddRoute("PATCH secret/data/foo", 403, R"({"errors":["permission denied"]})");
+  EXPECT_EQ(Run({"kv", "patch", "secret/foo", "d=4"}), 0) << err();
+  EXPECT_EQ(calls_.back().method, "PUT");
+  EXPECT_EQ(calls_.back().body, R"({"data":{"a":"1","b":"2","c":"3","d":"4"},"options":{"cas":7}})");
+  // An explicit -method=patch does not fall back.
+  EXPECT_EQ(Run({"kv", "patch", "-method=patch", "secret/foo", "d=4"}), 2);
+  EXPECT_THAT(err(), HasSubstr("Code: 403"));
+  EXPECT_EQ(Run({"kv", "patch", "-method=bogus", "secret/foo", "d=4"}), 2);
+  EXPECT_THAT(err(), HasSubstr("Unsupported method provided to -method flag: bogus"));
+}
+
+TEST_F(KvVersionsTest, EnableVersioningTunesTheMount) {
+  AddRoute("PUT sys/mounts/kv1/tune", 204, "");
+  EXPECT_EQ(Run({"kv", "enable-versioning", "kv1"}), 0) << err();
+  EXPECT_EQ(calls_.back().body, R"({"options":{"version":"2"}})");
+  EXPECT_EQ(out(), "Success! Tuned the secrets engine at: kv1/\n");
+  EXPECT_EQ(Run({"kv", "enable-versioning"}), 1);
+  EXPECT_EQ(Run({"kv", "enable-versioning", "nomount"}), 2);  // no route: 404
+}
+
 TEST_F(KvVersionsTest, PatchSendsMergePatchWithCas) {
   AddRoute("PATCH secret/data/foo", 200, kWriteMeta);
   EXPECT_EQ(Run({"kv", "patch", "-cas=2", "secret/foo", "a=b"}), 0);

@@ -181,6 +181,19 @@ int RunLogin(Ctx& ctx, const std::vector<std::string>& raw_args) {
   }
   std::string auth_method = SanitizePath(method);
   if (auth_method.empty()) auth_method = "token";
+  // The methods this CLI knows how to log in with (Vault's CLI also fails locally for others).
+  static constexpr std::string_view kKnownMethods[] = {
+      "token", "userpass", "ldap",   "radius",     "okta",  "approle",
+      "cert",  "jwt",      "oidc",   "kubernetes", "github"};
+  if (std::find(std::begin(kKnownMethods), std::end(kKnownMethods), auth_method) ==
+      std::end(kKnownMethods)) {
+    ctx.err() << WrapAtLength("Unknown auth method: " + auth_method +
+                              ". Use \"arca auth list\" to see the complete list of auth "
+                              "methods. Additionally, some auth methods are only available via "
+                              "the HTTP API.")
+              << "\n";
+    return 1;
+  }
   std::string token;
   json::object secret;
   if (auth_method != "token") {
@@ -230,7 +243,7 @@ int RunLogin(Ctx& ctx, const std::vector<std::string>& raw_args) {
   }  // the token method
 
   if (!no_store) {
-    Status stored = api::WriteTokenHelper(api::TokenHelperPath(ctx.env().getenv), token);
+    Status stored = api::StoreToken(token, ctx.env().getenv);
     if (!stored) {
       ctx.err() << WrapAtLength("Error storing token: " + stored.error().message()) << "\n\n"
                 << WrapAtLength(
@@ -266,6 +279,25 @@ int RunLogin(Ctx& ctx, const std::vector<std::string>& raw_args) {
               << "\n\n";
   }
   return OutputSecret(ctx, secret);
+}
+
+int RunPrintToken(Ctx& ctx, const std::vector<std::string>& raw_args) {
+  auto args = ctx.Parse(raw_args);
+  if (!args) return args.error();
+  if (!ctx.CheckArgs(*args, 0, 0)) return 1;
+  for (const char* var : {"ARCA_TOKEN", "VAULT_TOKEN"}) {
+    if (auto v = ctx.env().getenv(var); v && !v->empty()) {
+      ctx.out() << *v << "\n";
+      return 0;
+    }
+  }
+  auto stored = api::GetStoredToken(ctx.env().getenv);
+  if (!stored) {
+    ctx.err() << stored.error().message() << "\n";
+    return 2;
+  }
+  ctx.out() << *stored << "\n";
+  return 0;
 }
 
 }  // namespace arca::cli

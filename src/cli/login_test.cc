@@ -2,6 +2,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "api/client_config.h"
 #include "cli/cli_test_util.h"
@@ -27,7 +29,8 @@ class LoginTest : public testing::CliTest {
   }
   void TearDown() override { std::filesystem::remove_all(home_); }
   std::string Stored() {
-    auto t = api::ReadTokenHelper((home_ / ".arca-token").string());
+    // No ~/.arca-token exists in these tests: the token goes to Vault's ~/.vault-token.
+    auto t = api::ReadTokenHelper((home_ / ".vault-token").string());
     return t ? *t : "<error>";
   }
   std::filesystem::path home_;
@@ -52,6 +55,64 @@ TEST_F(LoginTest, TokenArgumentIsVerifiedStoredAndPrinted) {
                                "policies             [\"default\" \"dev\" \"team\"]\n"
                                "token_meta_user      bob\n"));
   EXPECT_EQ(err(), "");
+}
+
+TEST_F(LoginTest, TokenHelperFilesVaultsUnlessArcasExists) {
+  AddRoute("GET auth/token/lookup-self", 200, kLookupSelf);
+  // A token written by `vault login` is used by every command.
+  std::ofstream(home_ / ".vault-token") << "hvs.fromvault\n";
+  EXPECT_EQ(Run({"print", "token"}), 0) << err();
+  EXPECT_EQ(out(), "hvs.fromvault\n");
+  EXPECT_EQ(Run({"login", "hvs.abc"}), 0) << err();
+  EXPECT_EQ(Stored(), "hvs.abc");
+  EXPECT_FALSE(std::filesystem::exists(home_ / ".arca-token"));
+  // Once ~/.arca-token exists it wins, for reading and writing; ~/.vault-token is left alone.
+  std::ofstream(home_ / ".arca-token") << "hvs.arca";
+  EXPECT_EQ(Run({"print", "token"}), 0);
+  EXPECT_EQ(out(), "hvs.arca\n");
+  EXPECT_EQ(Run({"login", "hvs.second"}), 0);
+  EXPECT_EQ(*api::ReadTokenHelper((home_ / ".arca-token").string()), "hvs.second");
+  EXPECT_EQ(Stored(), "hvs.abc");
+  // The environment comes first.
+  env_vars_["VAULT_TOKEN"] = "hvs.env";
+  EXPECT_EQ(Run({"print", "token"}), 0);
+  EXPECT_EQ(out(), "hvs.env\n");
+}
+
+TEST_F(LoginTest, ExternalTokenHelperFromVaultConfig) {
+  AddRoute("GET auth/token/lookup-self", 200, kLookupSelf);
+  // A helper program as Vault runs it: `helper get|store|erase`, the token on stdin for store.
+  auto helper = home_ / "helper.sh";
+  auto store = home_ / "helper-store";
+  std::ofstream(helper) << "#!/bin/sh\ncase \"$1\" in\n"
+                        << "  get) cat " << store << " 2>/dev/null ;;\n"
+                        << "  store) cat > " << store << " ;;\n"
+                        << "  erase) rm -f " << store << " ;;\n"
+                        << "  *) echo bad op >&2; exit 3 ;;\nesac\n";
+  std::filesystem::permissions(helper, std::filesystem::perms::owner_all);
+  std::ofstream(home_ / ".vault") << "token_helper = \"" << helper.string() << "\"\n";
+  EXPECT_EQ(Run({"login", "hvs.abc"}), 0) << err();
+  std::ifstream in(store);
+  std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(got, "hvs.abc");
+  EXPECT_FALSE(std::filesystem::exists(home_ / ".vault-token"));
+  EXPECT_EQ(Run({"print", "token"}), 0);
+  EXPECT_EQ(out(), "hvs.abc\n");
+  EXPECT_TRUE(api::EraseStoredToken([&](std::string_view n) -> std::optional<std::string> {
+    if (n == "HOME") return home_.string();
+    return std::nullopt;
+  }));
+  EXPECT_FALSE(std::filesystem::exists(store));
+  // A helper that fails is an error naming it, not an empty token.
+  std::ofstream(home_ / ".vault") << "token_helper = \"/bin/false\"\n";
+  EXPECT_EQ(Run({"print", "token"}), 2);
+  EXPECT_THAT(err(), HasSubstr("Error running token helper \"/bin/false get\""));
+}
+
+TEST_F(LoginTest, UnknownMethodFailsLocally) {
+  EXPECT_EQ(Run({"login", "-method=nosuch", "a=b"}), 1);
+  EXPECT_THAT(err(), HasSubstr("Unknown auth method: nosuch."));
+  EXPECT_TRUE(calls_.empty());
 }
 
 TEST_F(LoginTest, UsesTheGivenTokenForLookup) {

@@ -22,6 +22,21 @@ int RunRead(Ctx& ctx, const std::vector<std::string>& raw_args) {
   }
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
+  if (ctx.format() == "raw") {
+    // The body exactly as the server sent it (pki/ca/pem, sys/health, ...), as Vault's
+    // `read -format=raw`: no parsing, no trailing newline added.
+    auto r = client->Request("GET", path, nullptr, DataToQuery(*data));
+    if (!r) return ServerError(ctx, "Error reading " + path, r.error());
+    if (r->status >= 400) {
+      return ServerError(ctx, "Error reading " + path, api::ResponseError(*r));
+    }
+    if (r->status == 204 || r->body.empty()) {
+      ctx.err() << "No value found at " << path << "\n";
+      return 2;
+    }
+    ctx.out() << r->body;
+    return 0;
+  }
   auto secret = client->Read(path, DataToQuery(*data));
   if (!secret) return ServerError(ctx, "Error reading " + path, secret.error());
   if (!secret->has_value()) {

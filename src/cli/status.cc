@@ -1,6 +1,7 @@
 // `arca status` and the seal-status table it shares with `operator unseal`.
 #include <ostream>
 
+#include "build_info.h"
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/output.h"
@@ -122,7 +123,9 @@ int RunStatus(Ctx& ctx, const std::vector<std::string>& raw_args) {
 int RunVersion(Ctx& ctx, const std::vector<std::string>& raw_args) {
   auto args = ctx.Parse(raw_args);
   if (!args) return args.error();
-  ctx.out() << "Arca v" << ARCA_VERSION << "\n";
+  // Vault's layout: "Vault v1.15.0 (<commit>), built <date>".
+  ctx.out() << "Arca v" << ARCA_VERSION << " (" << ARCA_GIT_COMMIT << "), built " << ARCA_BUILD_DATE
+            << "\n";
   return 0;
 }
 

@@ -260,7 +260,7 @@ int RunServerCommand(const std::vector<std::string>& args) {
     kv.options["version"] = "2";
     kv.description = "key/value secret storage";
     if (auto s = core.EnableMount(kv); !s) return Fail("dev mount secret/: " + s.error().message());
-    (void)api::WriteTokenHelper(root_token);
+    (void)api::WriteTokenHelper(api::TokenHelperPath(), root_token);
   }
 
   std::cout << "==> Arca server configuration:\n\n"
