@@ -153,6 +153,19 @@ struct Client::Impl {
         } else {
           ctx->load_verify_file(c.ca_cert);
         }
+      } else if (!c.ca_path.empty()) {
+        // VAULT_CAPATH: every PEM file in the directory (no c_rehash links needed, as Vault).
+        size_t loaded = 0;
+        for (const auto& entry : std::filesystem::directory_iterator(c.ca_path)) {
+          if (!entry.is_regular_file()) continue;
+          boost::system::error_code ec;
+          ctx->load_verify_file(entry.path().string(), ec);
+          if (!ec) ++loaded;
+        }
+        if (loaded == 0) {
+          return InvalidRequest("error configuring TLS: no PEM certificate in ca_path \"" +
+                                c.ca_path + "\"");
+        }
       } else {
         ctx->set_default_verify_paths();
       }
@@ -161,6 +174,9 @@ struct Client::Impl {
       ctx->set_verify_mode(c.tls_skip_verify ? ssl::verify_none : ssl::verify_peer);
       ssl_ctx = std::move(ctx);
       return OkStatus();
+    } catch (const std::filesystem::filesystem_error& e) {
+      return InvalidRequest("error configuring TLS (ca_path \"" + c.ca_path + "\"): " +
+                            e.code().message());
     } catch (const boost::system::system_error& e) {
       return InvalidRequest("error configuring TLS (ca_cert \"" + c.ca_cert + "\", client_cert \"" +
                             c.client_cert + "\"): " + e.code().message());

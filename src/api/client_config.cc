@@ -55,6 +55,10 @@ ClientConfig ClientConfig::FromEnvironment(const GetEnvFn& getenv) {
   ClientConfig c;
   if (auto v = Lookup(getenv, "ADDR")) c.address = *v;
   if (auto v = Lookup(getenv, "CACERT")) c.ca_cert = *v;
+  if (auto v = Lookup(getenv, "CAPATH")) c.ca_path = *v;
+  if (auto v = Lookup(getenv, "DISABLE_REDIRECTS")) {
+    c.disable_redirects = ParseGoBool(*v).value_or(false);
+  }
   if (auto v = Lookup(getenv, "CLIENT_CERT")) c.client_cert = *v;
   if (auto v = Lookup(getenv, "CLIENT_KEY")) c.client_key = *v;
   if (auto v = Lookup(getenv, "TLS_SERVER_NAME")) c.tls_server_name = *v;

@@ -29,6 +29,7 @@ struct ClientConfig {
   std::string address = kDefaultAddress;  // ARCA_ADDR, else VAULT_ADDR
   std::string token;                 // ARCA_TOKEN, else VAULT_TOKEN, else the token helper file
   std::string ca_cert;               // ARCA_CACERT / VAULT_CACERT (a PEM file or a directory)
+  std::string ca_path;               // ARCA_CAPATH / VAULT_CAPATH (a directory of PEM files)
   std::string client_cert;           // ARCA_CLIENT_CERT / VAULT_CLIENT_CERT
   std::string client_key;            // ARCA_CLIENT_KEY / VAULT_CLIENT_KEY
   std::string tls_server_name;       // ARCA_TLS_SERVER_NAME / VAULT_TLS_SERVER_NAME (SNI + verify)
@@ -36,6 +37,9 @@ struct ClientConfig {
   std::chrono::seconds timeout{60};  // ARCA_CLIENT_TIMEOUT / VAULT_CLIENT_TIMEOUT
   std::string wrap_ttl;  // sent as X-Vault-Wrap-TTL when not empty (ARCA_WRAP_TTL / VAULT_WRAP_TTL)
   std::map<std::string, std::string> headers;  // extra request headers
+  // ARCA_DISABLE_REDIRECTS / VAULT_DISABLE_REDIRECTS. The client never follows redirects yet,
+  // so this only records the wish.
+  bool disable_redirects = false;
   // ARCA_NAMESPACE / VAULT_NAMESPACE. Arca has only the root namespace: the CLI refuses any
   // other instead of silently talking to the root one.
   std::string name_space;

@@ -340,6 +340,27 @@ TEST_F(TlsClientTest, VerifiesAgainstCaCert) {
   EXPECT_EQ(server_->connections(), 1);
 }
 
+TEST_F(TlsClientTest, VerifiesAgainstCaPathDirectory) {
+  // A directory of PEM files with ordinary names (no c_rehash links), as VAULT_CAPATH.
+  auto dir = std::filesystem::temp_directory_path() / ("arca-capath-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "notes.txt") << "not a certificate\n";
+  ClientConfig c = ConfigFor(*server_);
+  c.ca_path = dir.string();
+  {
+    Client empty(c);  // nothing loadable yet
+    auto r = empty.Request("GET", "sys/health");
+    ASSERT_FALSE(r);
+    EXPECT_THAT(r.error().message(), HasSubstr("no PEM certificate in ca_path"));
+  }
+  std::filesystem::copy_file(ca_path_, dir / "my-ca.pem");
+  Client client(c);
+  auto r = client.Request("GET", "sys/health");
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_TRUE(r->json.at("tls").as_bool());
+}
+
 TEST_F(TlsClientTest, RejectsUnknownAuthority) {
   ClientConfig c = ConfigFor(*server_);
   Client client(c);  // system store: does not know the self-signed certificate

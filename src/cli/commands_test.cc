@@ -523,6 +523,26 @@ TEST_F(CliTest, SecretsListDisableTune) {
   EXPECT_EQ(Run({"secrets", "tune", "-max-lease-ttl=2h", "-description=", "secret/"}), 0);
   EXPECT_EQ(calls_.back().body, R"({"max_lease_ttl":"2h0m0s","description":""})");
   EXPECT_EQ(out(), "Success! Tuned the secrets engine at: secret/\n");
+  EXPECT_EQ(Run({"secrets", "tune", "-audit-non-hmac-request-keys=a",
+                 "-audit-non-hmac-request-keys=b", "-passthrough-request-headers=X-A",
+                 "-allowed-response-headers=X-B", "-audit-non-hmac-response-keys=c", "secret/"}),
+            0)
+      << err();
+  EXPECT_EQ(calls_.back().body,
+            R"({"audit_non_hmac_request_keys":["a","b"],"audit_non_hmac_response_keys":["c"],)"
+            R"("passthrough_request_headers":["X-A"],"allowed_response_headers":["X-B"]})");
+  // -token-type is for auth methods only.
+  EXPECT_EQ(Run({"secrets", "tune", "-token-type=batch", "secret/"}), 1);
+  AddRoute("POST sys/auth/userpass/tune", 204, "");
+  EXPECT_EQ(Run({"auth", "tune", "-token-type=default-batch", "userpass/"}), 0) << err();
+  EXPECT_EQ(calls_.back().body, R"({"token_type":"default-batch"})");
+  AddRoute("POST sys/auth/up2/", 204, "");
+  EXPECT_EQ(Run({"auth", "enable", "-path=up2", "-token-type=batch",
+                 "-passthrough-request-headers=X-C", "userpass"}),
+            0)
+      << err();
+  EXPECT_THAT(calls_.back().body,
+              HasSubstr(R"("config":{"passthrough_request_headers":["X-C"],"token_type":"batch"})"));
 }
 
 // ---- dispatch and global flags

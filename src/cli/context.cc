@@ -47,6 +47,11 @@ Ctx::Ctx(CliEnv& env, std::string command_name, std::string usage)
   }
   flags.String("address", &global.address, "Address of the Arca server (ARCA_ADDR).");
   flags.String("ca-cert", &global.ca_cert, "PEM CA certificate file (ARCA_CACERT).");
+  flags.String("ca-path", &global.ca_path, "Directory of PEM CA certificates (ARCA_CAPATH).");
+  flags.Bool("disable-redirects", &global.disable_redirects,
+             "Do not follow redirects (VAULT_DISABLE_REDIRECTS); the client never does yet.");
+  flags.Bool("policy-override", &global.policy_override,
+             "Override soft-mandatory policy failures (sends X-Vault-Policy-Override).");
   flags.String("client-cert", &global.client_cert, "PEM client certificate (ARCA_CLIENT_CERT).");
   flags.String("client-key", &global.client_key, "PEM client key (ARCA_CLIENT_KEY).");
   flags.String("tls-server-name", &global.tls_server_name, "SNI host name (ARCA_TLS_SERVER_NAME).");
@@ -103,6 +108,9 @@ api::ClientConfig Ctx::client_config() {
   api::ClientConfig c = api::ClientConfig::FromEnvironment(env_.getenv);
   if (!global.address.empty()) c.address = global.address;
   if (!global.ca_cert.empty()) c.ca_cert = global.ca_cert;
+  if (!global.ca_path.empty()) c.ca_path = global.ca_path;
+  if (flags.IsSet("disable-redirects")) c.disable_redirects = global.disable_redirects;
+  if (global.policy_override) c.headers["X-Vault-Policy-Override"] = "true";
   if (!global.client_cert.empty()) c.client_cert = global.client_cert;
   if (!global.client_key.empty()) c.client_key = global.client_key;
   if (!global.tls_server_name.empty()) c.tls_server_name = global.tls_server_name;

@@ -37,6 +37,9 @@ struct CliEnv {
 struct GlobalOptions {
   std::string address;
   std::string ca_cert;
+  std::string ca_path;
+  bool disable_redirects = false;
+  bool policy_override = false;
   std::string client_cert;
   std::string client_key;
   std::string tls_server_name;

@@ -68,6 +68,42 @@ int RunAuthTune(Ctx& ctx, const std::vector<std::string>& a) { return Tune(ctx, 
 
 namespace {
 
+// The mount config flags Vault's `secrets|auth enable` and `tune` share.
+struct ConfigListFlags {
+  std::vector<std::string> non_hmac_request, non_hmac_response, passthrough, allowed_response;
+  std::string token_type;
+
+  void Register(Ctx& ctx, const MountKind& kind) {
+    ctx.flags.StringList("audit-non-hmac-request-keys", &non_hmac_request,
+                         "Request key the audit devices do not HMAC; repeatable.");
+    ctx.flags.StringList("audit-non-hmac-response-keys", &non_hmac_response,
+                         "Response key the audit devices do not HMAC; repeatable.");
+    ctx.flags.StringList("passthrough-request-headers", &passthrough,
+                         "Request header passed to the backend; repeatable.");
+    ctx.flags.StringList("allowed-response-headers", &allowed_response,
+                         "Response header the backend may set; repeatable.");
+    if (kind.is_auth) {
+      ctx.flags.String("token-type", &token_type,
+                       "Token type of the method's logins: default-service, default-batch, "
+                       "service or batch.");
+    }
+  }
+
+  void Apply(Ctx& ctx, json::object& config) const {
+    auto list = [&](const char* flag, const char* key, const std::vector<std::string>& v) {
+      if (!ctx.flags.IsSet(flag)) return;
+      json::array a;
+      for (const auto& x : v) a.emplace_back(json::string(x));
+      config[key] = std::move(a);
+    };
+    list("audit-non-hmac-request-keys", "audit_non_hmac_request_keys", non_hmac_request);
+    list("audit-non-hmac-response-keys", "audit_non_hmac_response_keys", non_hmac_response);
+    list("passthrough-request-headers", "passthrough_request_headers", passthrough);
+    list("allowed-response-headers", "allowed_response_headers", allowed_response);
+    if (!token_type.empty()) config["token_type"] = token_type;
+  }
+};
+
 int Enable(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& kind) {
   std::string path, description, default_ttl, max_ttl, plugin_version, listing_visibility;
   bool force_no_cache = false, local = false, seal_wrap = false, entropy = false;
@@ -85,6 +121,8 @@ int Enable(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& 
   ctx.flags.StringList("options", &options, "Engine option key=value; repeatable.");
   ctx.flags.String("plugin-version", &plugin_version, "Plugin version.");
   ctx.flags.String("listing-visibility", &listing_visibility, "\"unauth\" or \"hidden\".");
+  ConfigListFlags lists;
+  lists.Register(ctx, kind);
   auto args = ctx.Parse(raw_args);
   if (!args) return args.error();
   if (!ctx.CheckArgs(*args, 1, 1)) return 1;
@@ -107,6 +145,7 @@ int Enable(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& 
   if (!mx.empty()) config["max_lease_ttl"] = mx;
   if (force_no_cache) config["force_no_cache"] = true;
   if (!listing_visibility.empty()) config["listing_visibility"] = listing_visibility;
+  lists.Apply(ctx, config);
   json::object body{{"type", type},           {"description", description},
                     {"config", config},       {"local", local},
                     {"seal_wrap", seal_wrap}, {"external_entropy_access", entropy}};
@@ -227,6 +266,8 @@ int Tune(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& ki
                      "Quiet time after which the failure count starts over.");
     ctx.flags.Bool("user-lockout-disable", &lockout_disable, "Disable user lockout.");
   }
+  ConfigListFlags lists;
+  lists.Register(ctx, kind);
   auto args = ctx.Parse(raw_args);
   if (!args) return args.error();
   if (!ctx.CheckArgs(*args, 1, 1)) return 1;
@@ -255,6 +296,7 @@ int Tune(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& ki
   if (!plugin_version.empty()) body["plugin_version"] = plugin_version;
   if (!opts.empty()) body["options"] = opts;
   if (!lockout.empty()) body["user_lockout_config"] = std::move(lockout);
+  lists.Apply(ctx, body);
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
   auto r = client->Call("POST", std::string(kind.api) + mount + "tune", &body);

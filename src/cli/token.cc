@@ -18,7 +18,7 @@ int OutputTokenSecret(Ctx& ctx, const json::object& secret) {
 }  // namespace
 
 int RunTokenCreate(Ctx& ctx, const std::vector<std::string>& raw_args) {
-  std::string id, display_name, ttl, explicit_max_ttl, period, role, type;
+  std::string id, display_name, ttl, explicit_max_ttl, period, role, type, entity_alias;
   bool orphan = false, no_default_policy = false, renewable = true;
   int use_limit = 0;
   std::vector<std::string> policies, metadata;
@@ -29,6 +29,8 @@ int RunTokenCreate(Ctx& ctx, const std::vector<std::string>& raw_args) {
   ctx.flags.String("period", &period, "Periodic token renewal period.");
   ctx.flags.String("role", &role, "Token role to create the token against.");
   ctx.flags.String("type", &type, "Token type: service or batch.");
+  ctx.flags.String("entity-alias", &entity_alias,
+                   "Name of the entity alias to associate the token with (needs -role).");
   ctx.flags.Bool("orphan", &orphan, "Create the token with no parent.");
   ctx.flags.Bool("no-default-policy", &no_default_policy, "Do not attach the default policy.");
   ctx.flags.Bool("renewable", &renewable, "Allow the token to be renewed (default true).");
@@ -78,6 +80,7 @@ int RunTokenCreate(Ctx& ctx, const std::vector<std::string>& raw_args) {
   body["num_uses"] = use_limit;
   body["renewable"] = renewable;
   if (!type.empty()) body["type"] = type;
+  if (!entity_alias.empty()) body["entity_alias"] = entity_alias;
 
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
@@ -162,12 +165,14 @@ int RunTokenRevoke(Ctx& ctx, const std::vector<std::string>& raw_args) {
   std::string mode;
   ctx.flags.Bool("self", &self, "Revoke the token used by this command.");
   ctx.flags.Bool("accessor", &accessor, "Treat the argument as an accessor.");
-  ctx.flags.String("mode", &mode, "\"orphan\": revoke only this token, keeping its children.");
+  ctx.flags.String("mode", &mode,
+                   "\"orphan\": revoke only this token, keeping its children; \"path\": revoke "
+                   "every token created under the login path given as the argument.");
   auto args = ctx.Parse(raw_args);
   if (!args) return args.error();
   size_t n = args->size();
   std::string error;
-  if (!mode.empty() && mode != "orphan") {
+  if (!mode.empty() && mode != "orphan" && mode != "path") {
     error = "Invalid mode: " + mode;
   } else if (self && n > 0) {
     error = "Too many arguments with -self (expected 0, got " + std::to_string(n) + ")";
@@ -181,6 +186,8 @@ int RunTokenRevoke(Ctx& ctx, const std::vector<std::string>& raw_args) {
     error = "Cannot use -self with -mode!";
   } else if (accessor && mode == "orphan") {
     error = "Cannot use -accessor with -mode=orphan!";
+  } else if (accessor && mode == "path") {
+    error = "Cannot use -accessor with -mode=path!";
   }
   if (!error.empty()) {
     ctx.err() << error << "\n";
@@ -192,6 +199,9 @@ int RunTokenRevoke(Ctx& ctx, const std::vector<std::string>& raw_args) {
   Result<json::object> r;
   if (self) {
     r = client->Call("POST", "auth/token/revoke-self");
+  } else if (mode == "path") {
+    // Vault's -mode=path: revoke by prefix (the tokens' leases live under auth/<path>).
+    r = client->Call("PUT", "sys/leases/revoke-prefix/" + SanitizePath(token));
   } else if (accessor) {
     json::object body{{"accessor", token}};
     r = client->Call("POST", "auth/token/revoke-accessor", &body);

@@ -17,7 +17,7 @@ TEST_F(CliTest, TokenCreateSendsAllFlags) {
   AddRoute("POST auth/token/create", 200, kCreated);
   EXPECT_EQ(Run({"token", "create", "-policy=dev", "-policy", "ops,ci", "-ttl=1h",
                  "-explicit-max-ttl=2h", "-display-name=app", "-use-limit=3", "-orphan",
-                 "-no-default-policy", "-metadata=team=x", "-id=abc"}),
+                 "-no-default-policy", "-metadata=team=x", "-id=abc", "-entity-alias=web"}),
             0)
       << err();
   ASSERT_EQ(calls_.size(), 1u);
@@ -26,7 +26,7 @@ TEST_F(CliTest, TokenCreateSendsAllFlags) {
   EXPECT_EQ(calls_[0].body,
             R"({"id":"abc","policies":["dev","ops","ci"],"meta":{"team":"x"},"ttl":"1h0m0s",)"
             R"("explicit_max_ttl":"2h0m0s","no_parent":true,"no_default_policy":true,)"
-            R"("display_name":"app","num_uses":3,"renewable":true})");
+            R"("display_name":"app","num_uses":3,"renewable":true,"entity_alias":"web"})");
   EXPECT_EQ(out(),
             "Key                  Value\n"
             "---                  -----\n"
@@ -119,6 +119,10 @@ TEST_F(CliTest, TokenRevokeModes) {
   EXPECT_EQ(calls_.back().body, R"({"accessor":"acc-1"})");
   EXPECT_EQ(Run({"token", "revoke", "-mode=orphan", "hvs.y"}), 0);
   EXPECT_EQ(calls_.back().path, "auth/token/revoke-orphan");
+  AddRoute("PUT sys/leases/revoke-prefix/auth/userpass/login", 204, "");
+  EXPECT_EQ(Run({"token", "revoke", "-mode=path", "auth/userpass/login/"}), 0) << err();
+  EXPECT_EQ(calls_.back().method, "PUT");
+  EXPECT_EQ(calls_.back().path, "sys/leases/revoke-prefix/auth/userpass/login");
 }
 
 TEST_F(CliTest, TokenRevokeErrors) {
@@ -134,6 +138,8 @@ TEST_F(CliTest, TokenRevokeErrors) {
       {{"token", "revoke", "-mode=bogus", "a"}, "Invalid mode: bogus\n"},
       {{"token", "revoke", "-accessor", "-mode=orphan", "a"},
        "Cannot use -accessor with -mode=orphan!\n"},
+      {{"token", "revoke", "-accessor", "-mode=path", "a"},
+       "Cannot use -accessor with -mode=path!\n"},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(Run(c.args), 1) << c.err;
