@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -636,6 +637,26 @@ TEST_F(AcmeServerTest, TidyDropsStaleOrders) {
   server_->Tidy(storage_);
   EXPECT_TRUE(storage_.List("acme/orders/")->empty());
   EXPECT_TRUE(storage_.List("acme/authorizations/")->empty());
+}
+
+TEST(AcmeServerOptions, LocalTargetsOnlyWithTheEnvironmentSwitch) {
+  const char* saved = std::getenv("ARCA_ACME_ALLOW_LOCAL_TARGETS");
+  const std::string saved_value = saved != nullptr ? saved : "";
+  unsetenv("ARCA_ACME_ALLOW_LOCAL_TARGETS");
+  EXPECT_FALSE(AcmeServer::DefaultOptions().validation.allow_local_addresses);
+  for (const char* off : {"0", "false", "yes", ""}) {
+    setenv("ARCA_ACME_ALLOW_LOCAL_TARGETS", off, 1);
+    EXPECT_FALSE(AcmeServer::DefaultOptions().validation.allow_local_addresses) << off;
+  }
+  for (const char* on : {"1", "true"}) {
+    setenv("ARCA_ACME_ALLOW_LOCAL_TARGETS", on, 1);
+    EXPECT_TRUE(AcmeServer::DefaultOptions().validation.allow_local_addresses) << on;
+  }
+  if (saved != nullptr) {
+    setenv("ARCA_ACME_ALLOW_LOCAL_TARGETS", saved_value.c_str(), 1);
+  } else {
+    unsetenv("ARCA_ACME_ALLOW_LOCAL_TARGETS");
+  }
 }
 
 TEST(AcmeServerPaths, UnauthenticatedPathsCoverTheProtocolButNotEab) {

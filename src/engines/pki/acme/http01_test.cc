@@ -203,5 +203,30 @@ TEST(Http01, ATargetThatNeverAnswersIsAbandonedWithinTheBound) {
   EXPECT_LT(took, bound + std::chrono::seconds(2));
 }
 
+// A connection attempt that never completes (the listener's backlog is full, so the kernel drops
+// the SYN) is given up after connect_timeout, long before the validation's total bound.
+TEST(Http01, AConnectionAttemptThatNeverCompletesIsAbandonedAfterTheConnectBound) {
+  testing::SilentListener listener("127.0.0.1", 0, /*backlog=*/0);
+  ASSERT_TRUE(listener.ok());
+  // Fill the accept queue (one connection with backlog 0).
+  int filler = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(listener.port()));
+  ASSERT_EQ(::connect(filler, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ValidationPolicy policy = Loopback(std::chrono::seconds(5));
+  policy.connect_timeout = std::chrono::milliseconds(300);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = ValidateHttp01("127.0.0.1", listener.port(), "tok", "tok.thumb", policy);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::close(filler);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().type, "connection") << r.error().detail;
+  EXPECT_NE(r.error().detail.find("could not connect"), std::string::npos) << r.error().detail;
+  EXPECT_GE(took, policy.connect_timeout - std::chrono::milliseconds(50));
+  EXPECT_LT(took, std::chrono::seconds(2)) << "the attempt ran to the total bound";
+}
+
 }  // namespace
 }  // namespace arca::pki::acme
