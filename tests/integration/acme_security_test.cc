@@ -27,9 +27,9 @@ class AcmeSecurity : public DevServerTest {
   }
   std::string Base() const { return "http://127.0.0.1:" + std::to_string(port_); }
   ShellResult Lego(const std::string& directory, const std::string& domain) {
-    return Sh("lego --accept-tos --email acme-test@example.com --server " + Base() + "/v1/pki/" + directory +
-              " --domains " + domain + " --http --http.port 127.0.0.1:" + std::to_string(challenge_port_) +
-              " --path " + dir_.File("lego") + " run 2>&1");
+    return Sh("lego --accept-tos --email acme-test@example.com --server " + Base() + "/v1/pki/" +
+              directory + " --domains " + domain + " --http --http.port 127.0.0.1:" +
+              std::to_string(challenge_port_) + " --path " + dir_.File("lego") + " run 2>&1");
   }
 
   int challenge_port_ = 0;
@@ -43,8 +43,8 @@ TEST_F(AcmeSecurity, ValidationDoesNotConnectToLoopback) {
 }
 
 TEST_F(AcmeSecurity, RoleDirectoryRefusesOtherNamesAtNewOrder) {
-  Ok({"write", "pki/roles/web", "allowed_domains=example.com", "allow_subdomains=true", "allow_localhost=false", "key_type=ec",
-      "key_bits=256"});
+  Ok({"write", "pki/roles/web", "allowed_domains=example.com", "allow_subdomains=true",
+      "allow_localhost=false", "key_type=ec", "key_bits=256"});
   ShellResult run = Lego("roles/web/acme/directory", "localhost");
   EXPECT_NE(run.code, 0) << run.out;
   EXPECT_NE(run.out.find("rejectedIdentifier"), std::string::npos) << run.out;

@@ -349,30 +349,36 @@ Result<Role> PkiEngine::AcmeRole(logical::Storage& s, std::string_view role_name
   return std::move(*loaded);
 }
 
-Status PkiEngine::CheckAcmeIdentifier(logical::Storage& s, std::string_view role_name, std::string_view type,
-                                      std::string_view value) {
+Status PkiEngine::CheckAcmeIdentifier(logical::Storage& s, std::string_view role_name,
+                                      std::string_view type, std::string_view value) {
   ARCA_ASSIGN_OR_RETURN(Role role, AcmeRole(s, role_name));
   if (type == "ip") {
     if (!role.allow_ip_sans) {
-      return std::unexpected(InvalidRequest("role (" + role.name + ") will not issue certificate for IP address " +
+      return std::unexpected(InvalidRequest("role (" + role.name +
+                                            ") will not issue certificate for IP address " +
                                             std::string(value) + ": allow_ip_sans is false"));
     }
     return {};
   }
-  if (type != "dns") return std::unexpected(InvalidRequest("identifier type " + std::string(type) + " is not supported"));
+  if (type != "dns")
+    return std::unexpected(
+        InvalidRequest("identifier type " + std::string(type) + " is not supported"));
   if (auto ok = CheckName(role, std::string(value)); !ok) {
-    return std::unexpected(InvalidRequest("role (" + role.name + ") will not issue certificate for name " +
-                                          std::string(value)));
+    return std::unexpected(InvalidRequest(
+        "role (" + role.name + ") will not issue certificate for name " + std::string(value)));
   }
   return {};
 }
 
 Result<IssuedCertificate> PkiEngine::SignCsr(logical::Storage& s, std::string_view issuer_ref,
-                                             std::string_view role_name, std::span<const uint8_t> csr_der,
+                                             std::string_view role_name,
+                                             std::span<const uint8_t> csr_der,
                                              std::optional<std::chrono::seconds> ttl,
                                              const AcmeSignOptions& options) {
   ARCA_ASSIGN_OR_RETURN(Role role, AcmeRole(s, role_name));
-  if (role.no_store) return std::unexpected(InvalidRequest("role " + role.name + " has no_store set; ACME needs stored certificates"));
+  if (role.no_store)
+    return std::unexpected(
+        InvalidRequest("role " + role.name + " has no_store set; ACME needs stored certificates"));
   // As Vault: unless config/acme allows the role's extended key usages, an ACME certificate is a
   // TLS server certificate and nothing else (no ClientAuth a client could log in with).
   if (!options.allow_role_ext_key_usage || role_name.empty()) {

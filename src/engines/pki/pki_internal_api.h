@@ -29,13 +29,14 @@ class PkiInternal {
   // and SANs are used (the caller has matched them to the order's identifiers): no other subject
   // attribute of the CSR reaches the certificate.
   virtual Result<IssuedCertificate> SignCsr(logical::Storage& s, std::string_view issuer_ref,
-      std::string_view role, std::span<const uint8_t> csr_der, std::optional<std::chrono::seconds> ttl,
-      const AcmeSignOptions& options) = 0;
+                                            std::string_view role, std::span<const uint8_t> csr_der,
+                                            std::optional<std::chrono::seconds> ttl,
+                                            const AcmeSignOptions& options) = 0;
   // Whether `role` ("" = sign-verbatim) may issue for an ACME identifier (`type` "dns" or "ip").
   // Errors: InvalidRequest naming the identifier when the role refuses it, NotFound for an
   // unknown role.
-  virtual Status CheckAcmeIdentifier(logical::Storage& s, std::string_view role, std::string_view type,
-                                     std::string_view value) = 0;
+  virtual Status CheckAcmeIdentifier(logical::Storage& s, std::string_view role,
+                                     std::string_view type, std::string_view value) = 0;
   virtual Status Revoke(logical::Storage& s, std::string_view serial_number) = 0;
   virtual Result<std::string> CertificatePem(logical::Storage& s, std::string_view serial_number) = 0;
 };

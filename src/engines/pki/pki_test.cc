@@ -489,13 +489,15 @@ TEST_F(PkiTest, InternalApiSignsForAcme) {
   std::vector<uint8_t> csr_der(der, der + len);
   OPENSSL_free(der);
   PkiEngine engine(&system_, [] { return static_cast<int64_t>(time(nullptr)); });
-  auto issued = engine.SignCsr(storage_, "", "", csr_der, std::chrono::seconds(3600), AcmeSignOptions{});
+  auto issued =
+      engine.SignCsr(storage_, "", "", csr_der, std::chrono::seconds(3600), AcmeSignOptions{});
   ASSERT_TRUE(issued) << issued.error().ToString();
   EXPECT_EQ(issued->ca_chain_pem.size(), 1u);
   EXPECT_TRUE(engine.CertificatePem(storage_, issued->serial_number));
   EXPECT_TRUE(engine.Revoke(storage_, issued->serial_number));
   EXPECT_FALSE(engine.Revoke(storage_, issued->serial_number));  // already revoked
-  auto unknown_role = engine.SignCsr(storage_, "", "nope", csr_der, std::nullopt, AcmeSignOptions{});
+  auto unknown_role =
+      engine.SignCsr(storage_, "", "nope", csr_der, std::nullopt, AcmeSignOptions{});
   ASSERT_FALSE(unknown_role);
   EXPECT_EQ(unknown_role.error().kind(), ErrorKind::kNotFound);
 }
@@ -503,7 +505,8 @@ TEST_F(PkiTest, InternalApiSignsForAcme) {
 // The extended key usages of a certificate, as NIDs in their order.
 std::vector<int> EkuNids(X509* cert) {
   std::vector<int> out;
-  auto* eku = static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr));
+  auto* eku =
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr));
   for (int i = 0; eku != nullptr && i < sk_ASN1_OBJECT_num(eku); ++i) {
     out.push_back(OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)));
   }
@@ -544,8 +547,11 @@ std::vector<uint8_t> GreedyCsrDer(EVP_PKEY* key) {
 TEST_F(PkiTest, AcmeCertificatesTakeOnlyNamesFromTheCsrAndAreServerAuthOnly) {
   Root();
   // A role that would hand out client (and more) certificates through issue/ and sign/.
-  Write("roles/clients", {{"allow_any_name", true}, {"key_type", "ec"}, {"client_flag", true},
-                          {"code_signing_flag", true}, {"ext_key_usage", "TimeStamping"}});
+  Write("roles/clients", {{"allow_any_name", true},
+                          {"key_type", "ec"},
+                          {"client_flag", true},
+                          {"code_signing_flag", true},
+                          {"ext_key_usage", "TimeStamping"}});
   auto key = GenerateKey("ec", 256);
   const std::vector<uint8_t> csr = GreedyCsrDer(key->get());
   PkiEngine engine(&system_, [] { return static_cast<int64_t>(time(nullptr)); });
@@ -565,8 +571,8 @@ TEST_F(PkiTest, AcmeCertificatesTakeOnlyNamesFromTheCsrAndAreServerAuthOnly) {
     ASSERT_NE(cert, nullptr);
     EXPECT_EQ(SubjectOf(cert.get()), "CN=acme.test");
     X509_NAME* subject = X509_get_subject_name(cert.get());
-    for (int nid : {NID_organizationName, NID_organizationalUnitName, NID_countryName, NID_localityName,
-                    NID_stateOrProvinceName, NID_serialNumber}) {
+    for (int nid : {NID_organizationName, NID_organizationalUnitName, NID_countryName,
+                    NID_localityName, NID_stateOrProvinceName, NID_serialNumber}) {
       EXPECT_EQ(X509_NAME_get_index_by_NID(subject, nid, -1), -1) << OBJ_nid2sn(nid);
     }
     EXPECT_EQ(EkuNids(cert.get()), std::vector<int>{NID_server_auth});
@@ -587,8 +593,11 @@ TEST_F(PkiTest, AcmeCertificatesTakeOnlyNamesFromTheCsrAndAreServerAuthOnly) {
 
 TEST_F(PkiTest, AcmeIdentifiersAreCheckedAgainstTheRole) {
   Root();
-  Write("roles/web", {{"allowed_domains", "example.com"}, {"allow_subdomains", true}, {"key_type", "ec"},
-                      {"allow_ip_sans", false}, {"allow_localhost", false}});
+  Write("roles/web", {{"allowed_domains", "example.com"},
+                      {"allow_subdomains", true},
+                      {"key_type", "ec"},
+                      {"allow_ip_sans", false},
+                      {"allow_localhost", false}});
   PkiEngine engine(&system_, [] { return static_cast<int64_t>(time(nullptr)); });
   EXPECT_TRUE(engine.CheckAcmeIdentifier(storage_, "web", "dns", "www.example.com"));
   for (auto [type, value] : {std::pair<const char*, const char*>{"dns", "evil.test"},
@@ -612,7 +621,8 @@ TEST_F(PkiTest, AcmeIdentifiersAreCheckedAgainstTheRole) {
 // refused at new-order with rejectedIdentifier, and nothing is stored.
 TEST_F(PkiTest, AcmeNewOrderRefusesNamesTheRoleRefuses) {
   Root();
-  Write("roles/web", {{"allowed_domains", "example.com"}, {"allow_subdomains", true}, {"key_type", "ec"}});
+  Write("roles/web",
+        {{"allowed_domains", "example.com"}, {"allow_subdomains", true}, {"key_type", "ec"}});
   const std::string cluster = "http://127.0.0.1:8200/v1/pki";
   Write("config/cluster", {{"path", cluster}});
   Write("config/acme", {{"enabled", true}, {"eab_policy", "not-required"}});
@@ -642,7 +652,8 @@ TEST_F(PkiTest, AcmeNewOrderRefusesNamesTheRoleRefuses) {
   auto refused = order({dns("www.example.com"), dns("evil.test")});
   EXPECT_EQ(refused.raw->status, 400);
   EXPECT_EQ(refused.raw->content_type, "application/problem+json");
-  EXPECT_NE(refused.raw->body.find("urn:ietf:params:acme:error:rejectedIdentifier"), std::string::npos)
+  EXPECT_NE(refused.raw->body.find("urn:ietf:params:acme:error:rejectedIdentifier"),
+            std::string::npos)
       << refused.raw->body;
   EXPECT_NE(refused.raw->body.find("evil.test"), std::string::npos) << refused.raw->body;
   EXPECT_EQ(storage_.List("acme/orders/")->size(), orders);

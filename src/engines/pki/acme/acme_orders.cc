@@ -359,8 +359,8 @@ AcmeResult<AcmeServer::Reply> AcmeServer::Finalize(Call& c) {
   AcmeSignOptions sign_options;
   sign_options.allow_role_ext_key_usage = c.config.allow_role_ext_key_usage;
   auto issued = pki_.SignCsr(c.storage, c.issuer_ref, c.role,
-                             std::span(reinterpret_cast<const uint8_t*>(der->data()), der->size()), ttl,
-                             sign_options);
+                             std::span(reinterpret_cast<const uint8_t*>(der->data()), der->size()),
+                             ttl, sign_options);
   if (!issued) {
     auto p = FromStatus(issued.error(), "badCSR");
     return fail(p.error());

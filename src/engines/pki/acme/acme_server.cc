@@ -79,7 +79,8 @@ AcmeServer::AcmeServer(PkiInternal& pki, Options options)
     };
   }
   if (!options_.validate_tls_alpn01) {
-    options_.validate_tls_alpn01 = [policy = options_.validation](auto d, int p, auto /*token*/, auto k) {
+    options_.validate_tls_alpn01 = [policy = options_.validation](auto d, int p, auto /*token*/,
+                                                                  auto k) {
       return ValidateTlsAlpn01(d, p, k, policy);
     };
   }

@@ -51,8 +51,8 @@ class FakePki : public PkiInternal {
   }
   ~FakePki() override { X509_free(ca_); }
 
-  Result<IssuedCertificate> SignCsr(logical::Storage&, std::string_view issuer_ref, std::string_view role,
-                                    std::span<const uint8_t> csr_der,
+  Result<IssuedCertificate> SignCsr(logical::Storage&, std::string_view issuer_ref,
+                                    std::string_view role, std::span<const uint8_t> csr_der,
                                     std::optional<std::chrono::seconds> ttl,
                                     const AcmeSignOptions& options) override {
     last_issuer = std::string(issuer_ref);
@@ -96,8 +96,8 @@ class FakePki : public PkiInternal {
                              std::string_view value) override {
     checked.push_back(std::string(role) + "|" + std::string(type) + ":" + std::string(value));
     if (refused_identifiers.contains(std::string(value))) {
-      return std::unexpected(InvalidRequest("role " + std::string(role) + " will not issue a certificate for " +
-                                            std::string(value)));
+      return std::unexpected(InvalidRequest(
+          "role " + std::string(role) + " will not issue a certificate for " + std::string(value)));
     }
     return {};
   }
@@ -567,20 +567,25 @@ TEST_F(AcmeServerTest, NewOrderAsksTheDirectorysRoleAboutEveryIdentifier) {
   pki_.refused_identifiers = {"evil.example.com"};
   auto dns = [](const char* v) { return json::object{{"type", "dns"}, {"value", v}}; };
   // Accepted names make an order (the check can pass)...
-  auto ok = Post(account, "acme/new-order", kid, json::object{{"identifiers", json::array{dns("good.example.com")}}});
+  auto ok = Post(account, "acme/new-order", kid,
+                 json::object{{"identifiers", json::array{dns("good.example.com")}}});
   EXPECT_EQ(ok.raw->status, 201) << ok.raw->body;
-  ASSERT_EQ(pki_.checked, std::vector<std::string>{"|dns:good.example.com"});  // sign-verbatim: role ""
+  ASSERT_EQ(pki_.checked,
+            std::vector<std::string>{"|dns:good.example.com"});  // sign-verbatim: role ""
   // ...one refused name refuses the whole order at new-order, before any authorization exists.
   pki_.checked.clear();
   const std::string web_kid =
-      Post(account, "roles/web/acme/new-account", "", json::object{}, "roles/web/acme/").headers["Location"];
-  auto refused = Post(account, "roles/web/acme/new-order", web_kid,
-                      json::object{{"identifiers", json::array{dns("good.example.com"), dns("evil.example.com")}}},
-                      "roles/web/acme/");
+      Post(account, "roles/web/acme/new-account", "", json::object{}, "roles/web/acme/")
+          .headers["Location"];
+  auto refused = Post(
+      account, "roles/web/acme/new-order", web_kid,
+      json::object{{"identifiers", json::array{dns("good.example.com"), dns("evil.example.com")}}},
+      "roles/web/acme/");
   EXPECT_EQ(refused.raw->status, 400);
   EXPECT_EQ(ProblemType(refused), "urn:ietf:params:acme:error:rejectedIdentifier");
   EXPECT_NE(refused.raw->body.find("evil.example.com"), std::string::npos) << refused.raw->body;
-  EXPECT_EQ(pki_.checked, (std::vector<std::string>{"web|dns:good.example.com", "web|dns:evil.example.com"}));
+  EXPECT_EQ(pki_.checked,
+            (std::vector<std::string>{"web|dns:good.example.com", "web|dns:evil.example.com"}));
   EXPECT_EQ(storage_.List("acme/orders/")->size(), 1u);
   EXPECT_EQ(storage_.List("acme/authorizations/")->size(), 1u);
   EXPECT_TRUE(validations_.empty());

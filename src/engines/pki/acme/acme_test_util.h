@@ -2,21 +2,20 @@
 // (lego, certbot) sends them. Signing is OpenSSL's.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <optional>
-
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 

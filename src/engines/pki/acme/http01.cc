@@ -132,7 +132,8 @@ AcmeResult<AddrinfoPtr> Resolve(const std::string& name, const std::string& port
   if (!lookup->cv.wait_until(lock, deadline, [&] { return lookup->done; })) {
     return MakeProblem("dns", "resolving " + name + " timed out");
   }
-  if (lookup->rc != 0) return MakeProblem("dns", "could not resolve " + name + ": " + gai_strerror(lookup->rc));
+  if (lookup->rc != 0)
+    return MakeProblem("dns", "could not resolve " + name + ": " + gai_strerror(lookup->rc));
   return std::move(lookup->result);
 }
 
@@ -157,7 +158,8 @@ std::string AddressText(const sockaddr* sa) {
 
 const char* ForbiddenTargetReason(const sockaddr* addr) {
   if (addr->sa_family == AF_INET) {
-    return ForbiddenV4(reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in*>(addr)->sin_addr));
+    return ForbiddenV4(
+        reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in*>(addr)->sin_addr));
   }
   if (addr->sa_family != AF_INET6) return "not an IPv4 or IPv6 address";
   const uint8_t* b = reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr.s6_addr;
@@ -176,7 +178,8 @@ const char* ForbiddenTargetReason(const sockaddr* addr) {
   return nullptr;
 }
 
-AcmeResult<int> DialTcp(const std::string& host, int port, std::chrono::steady_clock::time_point deadline,
+AcmeResult<int> DialTcp(const std::string& host, int port,
+                        std::chrono::steady_clock::time_point deadline,
                         const ValidationPolicy& policy) {
   // IPv6 literals are bracketed in URLs and Host headers but not for getaddrinfo.
   std::string lookup = host;
@@ -201,7 +204,8 @@ AcmeResult<int> DialTcp(const std::string& host, int port, std::chrono::steady_c
   int fd = -1;
   for (const addrinfo* ai = resolved->get(); ai != nullptr && fd < 0; ai = ai->ai_next) {
     if (std::chrono::steady_clock::now() >= deadline) break;
-    fd = ConnectOne(ai, std::min(deadline, std::chrono::steady_clock::now() + policy.connect_timeout));
+    fd = ConnectOne(ai,
+                    std::min(deadline, std::chrono::steady_clock::now() + policy.connect_timeout));
   }
   if (fd < 0) return MakeProblem("connection", "could not connect to " + host + " port " + port_text);
   return fd;

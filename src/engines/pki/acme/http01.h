@@ -38,7 +38,8 @@ const char* ForbiddenTargetReason(const sockaddr* addr);
 // `deadline`. Name resolution is bounded by `deadline` too. Returns a non-blocking socket the
 // caller closes. Problems: dns (no resolution), rejectedIdentifier (a forbidden address),
 // connection.
-AcmeResult<int> DialTcp(const std::string& host, int port, std::chrono::steady_clock::time_point deadline,
+AcmeResult<int> DialTcp(const std::string& host, int port,
+                        std::chrono::steady_clock::time_point deadline,
                         const ValidationPolicy& policy);
 // Waits until `fd` is ready for `events` (POLLIN/POLLOUT) or `deadline` passes.
 bool WaitReady(int fd, short events, std::chrono::steady_clock::time_point deadline);

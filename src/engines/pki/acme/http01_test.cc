@@ -113,7 +113,8 @@ TEST(Http01, UnreachableOrUnresolvableFails) {
   auto r = ValidateHttp01("127.0.0.1", port, "tok", "tok.thumb", Loopback(std::chrono::seconds(2)));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().type, "connection");
-  auto dns = ValidateHttp01("no-such-host.invalid", 80, "tok", "x", Loopback(std::chrono::seconds(2)));
+  auto dns =
+      ValidateHttp01("no-such-host.invalid", 80, "tok", "x", Loopback(std::chrono::seconds(2)));
   ASSERT_FALSE(dns);
   EXPECT_EQ(dns.error().type, "dns");
 }
@@ -138,14 +139,15 @@ sockaddr_storage Addr(const char* text) {
 
 TEST(ValidationTargets, LoopbackLinkLocalAndUnspecifiedAreForbidden) {
   for (const char* forbidden :
-       {"127.0.0.1", "127.255.255.254", "169.254.169.254", "169.254.0.1", "0.0.0.0", "0.1.2.3", "::1", "::",
-        "fe80::1", "febf:ffff::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::ffff:0.0.0.0", "::127.0.0.2",
-        "64:ff9b::a9fe:a9fe"}) {
+       {"127.0.0.1", "127.255.255.254", "169.254.169.254", "169.254.0.1", "0.0.0.0", "0.1.2.3",
+        "::1", "::", "fe80::1", "febf:ffff::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254",
+        "::ffff:0.0.0.0", "::127.0.0.2", "64:ff9b::a9fe:a9fe"}) {
     sockaddr_storage ss = Addr(forbidden);
     EXPECT_NE(ForbiddenTargetReason(reinterpret_cast<sockaddr*>(&ss)), nullptr) << forbidden;
   }
-  for (const char* allowed : {"10.0.0.1", "192.168.1.1", "8.8.8.8", "128.0.0.1", "169.253.1.1", "169.255.0.1",
-                              "1.0.0.0", "2001:db8::1", "::ffff:8.8.8.8", "fec0::1", "fe00::1", "64:ff9b::808:808"}) {
+  for (const char* allowed :
+       {"10.0.0.1", "192.168.1.1", "8.8.8.8", "128.0.0.1", "169.253.1.1", "169.255.0.1", "1.0.0.0",
+        "2001:db8::1", "::ffff:8.8.8.8", "fec0::1", "fe00::1", "64:ff9b::808:808"}) {
     sockaddr_storage ss = Addr(allowed);
     EXPECT_EQ(ForbiddenTargetReason(reinterpret_cast<sockaddr*>(&ss)), nullptr) << allowed;
   }
@@ -158,24 +160,28 @@ TEST(Http01, LocalTargetsAreRefusedWithoutConnecting) {
     const char* target;  // the identifier as the validator gets it
     const char* listen;  // where a connection to it arrives
   };
-  for (const Case& c : {Case{"127.0.0.1", "127.0.0.1"}, Case{"0.0.0.0", "127.0.0.1"}, Case{"localhost", "127.0.0.1"},
-                        Case{"[::ffff:127.0.0.1]", "127.0.0.1"}, Case{"[::1]", "::1"}, Case{"[::]", "::1"}}) {
+  for (const Case& c : {Case{"127.0.0.1", "127.0.0.1"}, Case{"0.0.0.0", "127.0.0.1"},
+                        Case{"localhost", "127.0.0.1"}, Case{"[::ffff:127.0.0.1]", "127.0.0.1"},
+                        Case{"[::1]", "::1"}, Case{"[::]", "::1"}}) {
     SCOPED_TRACE(c.target);
     testing::SilentListener listener(c.listen);
     if (!listener.ok()) {
       std::cerr << "skipping " << c.target << ": cannot listen on " << c.listen << "\n";
       continue;
     }
-    auto allowed = ValidateHttp01(c.target, listener.port(), "tok", "tok.thumb", Loopback(std::chrono::milliseconds(300)));
+    auto allowed = ValidateHttp01(c.target, listener.port(), "tok", "tok.thumb",
+                                  Loopback(std::chrono::milliseconds(300)));
     ASSERT_FALSE(allowed);  // nobody answers
-    ASSERT_TRUE(listener.Pending()) << "the target does not reach the listener: " << allowed.error().detail;
+    ASSERT_TRUE(listener.Pending())
+        << "the target does not reach the listener: " << allowed.error().detail;
     listener.Drain();
     ASSERT_FALSE(listener.Pending());
 
     auto refused = ValidateHttp01(c.target, listener.port(), "tok", "tok.thumb", Strict());
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().type, "rejectedIdentifier") << refused.error().detail;
-    EXPECT_NE(refused.error().detail.find("does not connect"), std::string::npos) << refused.error().detail;
+    EXPECT_NE(refused.error().detail.find("does not connect"), std::string::npos)
+        << refused.error().detail;
     EXPECT_FALSE(listener.Pending()) << "a connection was made";
   }
 }

@@ -158,7 +158,8 @@ TEST(TlsAlpn01, LocalTargetsAreRefusedWithoutConnecting) {
   ASSERT_TRUE(listener.ok());
   ValidationPolicy allowed = Loopback();
   allowed.timeout = std::chrono::milliseconds(300);
-  ASSERT_FALSE(ValidateTlsAlpn01("localhost", listener.port(), "tok.thumb", allowed));  // nobody answers
+  ASSERT_FALSE(
+      ValidateTlsAlpn01("localhost", listener.port(), "tok.thumb", allowed));  // nobody answers
   ASSERT_TRUE(listener.Pending()) << "localhost does not reach the listener";
   listener.Drain();
   auto refused = ValidateTlsAlpn01("localhost", listener.port(), "tok.thumb", ValidationPolicy{});
