@@ -360,9 +360,10 @@ Status PkiEngine::CheckAcmeIdentifier(logical::Storage& s, std::string_view role
     }
     return {};
   }
-  if (type != "dns")
+  if (type != "dns") {
     return std::unexpected(
         InvalidRequest("identifier type " + std::string(type) + " is not supported"));
+  }
   if (auto ok = CheckName(role, std::string(value)); !ok) {
     return std::unexpected(InvalidRequest(
         "role (" + role.name + ") will not issue certificate for name " + std::string(value)));
@@ -376,9 +377,10 @@ Result<IssuedCertificate> PkiEngine::SignCsr(logical::Storage& s, std::string_vi
                                              std::optional<std::chrono::seconds> ttl,
                                              const AcmeSignOptions& options) {
   ARCA_ASSIGN_OR_RETURN(Role role, AcmeRole(s, role_name));
-  if (role.no_store)
+  if (role.no_store) {
     return std::unexpected(
         InvalidRequest("role " + role.name + " has no_store set; ACME needs stored certificates"));
+  }
   // As Vault: unless config/acme allows the role's extended key usages, an ACME certificate is a
   // TLS server certificate and nothing else (no ClientAuth a client could log in with).
   if (!options.allow_role_ext_key_usage || role_name.empty()) {
