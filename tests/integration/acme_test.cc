@@ -1,6 +1,7 @@
 // ACME (RFC 8555) against a real dev server with a client nobody here wrote: Debian's `lego`
 // obtains a certificate for "localhost" through http-01 (lego serves the challenge on a loopback
-// port; ARCA_ACME_HTTP01_PORT points Arca's validator at it), renews it and revokes it; the
+// port; ARCA_ACME_HTTP01_PORT points Arca's validator at it and ARCA_ACME_ALLOW_LOCAL_TARGETS
+// lets it connect to loopback), renews it and revokes it; the
 // certificate verifies with `openssl verify` against the mount's CA, and the revoked serial is in
 // the CRL. A second scenario requires external account binding.
 #include <gtest/gtest.h>
@@ -27,6 +28,8 @@ class Acme : public DevServerTest {
     tls_port_ = FreePort();
     server_env_["ARCA_ACME_HTTP01_PORT"] = std::to_string(challenge_port_);
     server_env_["ARCA_ACME_TLSALPN01_PORT"] = std::to_string(tls_port_);
+    // lego serves the challenges on loopback, which validation refuses by default.
+    server_env_["ARCA_ACME_ALLOW_LOCAL_TARGETS"] = "1";
     DevServerTest::SetUp();
     ASSERT_FALSE(HasFailure());
     Ok({"secrets", "enable", "pki"});
@@ -81,6 +84,9 @@ TEST_F(Acme, LegoObtainsRenewsAndRevokes) {
   EXPECT_EQ(verify.code, 0) << verify.out;
   Shell text = Sh("openssl x509 -noout -text -in " + CertPath());
   EXPECT_NE(text.out.find("DNS:localhost"), std::string::npos) << text.out;
+  // A TLS server certificate only (allow_role_ext_key_usage is false).
+  EXPECT_NE(text.out.find("TLS Web Server Authentication"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("TLS Web Client Authentication"), std::string::npos) << text.out;
   const std::string first_serial = Serial(CertPath());
   // The certificate is stored by the PKI engine.
   EXPECT_NE(Ok({"read", "-field=certificate", "pki/cert/" + first_serial}).find("BEGIN CERTIFICATE"),

@@ -342,22 +342,61 @@ Result<IssueResult> PkiEngine::IssueCertificate(logical::Storage& s, const Role&
   return out;
 }
 
+Result<Role> PkiEngine::AcmeRole(logical::Storage& s, std::string_view role_name) {
+  if (role_name.empty()) return AcmeSignVerbatimRole();
+  ARCA_ASSIGN_OR_RETURN(auto loaded, LoadRole(s, role_name));
+  if (!loaded) return std::unexpected(NotFound("unknown role: " + std::string(role_name)));
+  return std::move(*loaded);
+}
+
+Status PkiEngine::CheckAcmeIdentifier(logical::Storage& s, std::string_view role_name,
+                                      std::string_view type, std::string_view value) {
+  ARCA_ASSIGN_OR_RETURN(Role role, AcmeRole(s, role_name));
+  if (type == "ip") {
+    if (!role.allow_ip_sans) {
+      return std::unexpected(InvalidRequest("role (" + role.name +
+                                            ") will not issue certificate for IP address " +
+                                            std::string(value) + ": allow_ip_sans is false"));
+    }
+    return {};
+  }
+  if (type != "dns") {
+    return std::unexpected(
+        InvalidRequest("identifier type " + std::string(type) + " is not supported"));
+  }
+  if (auto ok = CheckName(role, std::string(value)); !ok) {
+    return std::unexpected(InvalidRequest(
+        "role (" + role.name + ") will not issue certificate for name " + std::string(value)));
+  }
+  return {};
+}
+
 Result<IssuedCertificate> PkiEngine::SignCsr(logical::Storage& s, std::string_view issuer_ref,
-                                             std::string_view role_name, std::span<const uint8_t> csr_der,
-                                             std::optional<std::chrono::seconds> ttl) {
-  Role role = SignVerbatimRole();
-  if (!role_name.empty()) {
-    ARCA_ASSIGN_OR_RETURN(auto loaded, LoadRole(s, role_name));
-    if (!loaded) return std::unexpected(NotFound("unknown role: " + std::string(role_name)));
-    role = std::move(*loaded);
-    if (role.no_store) return std::unexpected(InvalidRequest("role " + role.name + " has no_store set; ACME needs stored certificates"));
+                                             std::string_view role_name,
+                                             std::span<const uint8_t> csr_der,
+                                             std::optional<std::chrono::seconds> ttl,
+                                             const AcmeSignOptions& options) {
+  ARCA_ASSIGN_OR_RETURN(Role role, AcmeRole(s, role_name));
+  if (role.no_store) {
+    return std::unexpected(
+        InvalidRequest("role " + role.name + " has no_store set; ACME needs stored certificates"));
+  }
+  // As Vault: unless config/acme allows the role's extended key usages, an ACME certificate is a
+  // TLS server certificate and nothing else (no ClientAuth a client could log in with).
+  if (!options.allow_role_ext_key_usage || role_name.empty()) {
+    role.server_flag = true;
+    role.client_flag = role.code_signing_flag = role.email_protection_flag = false;
+    role.ext_key_usage.clear();
+    role.ext_key_usage_oids.clear();
   }
   ARCA_ASSIGN_OR_RETURN(ReqPtr csr, ParseCsr(std::string_view(reinterpret_cast<const char*>(csr_der.data()), csr_der.size())));
   IssueRequest req;
   req.issuer_ref = std::string(issuer_ref);
   req.csr = csr.get();
   req.public_key = X509_REQ_get0_pubkey(csr.get());
-  req.verbatim = role_name.empty();
+  // Never verbatim: the CSR's O, OU, C, L, ST, serialNumber... are dropped; the CN and SANs were
+  // matched to the authorized identifiers by the ACME server.
+  req.verbatim = false;
   req.truncate_to_issuer = true;  // an ACME client cannot choose a shorter TTL itself
   if (ttl) req.ttl = *ttl;
   if (!role_name.empty() && role.issuer_ref != "default" && issuer_ref.empty()) req.issuer_ref = role.issuer_ref;

@@ -72,7 +72,10 @@ class PkiEngine : public PkiInternal {
   // PkiInternal (ACME).
   Result<IssuedCertificate> SignCsr(logical::Storage& s, std::string_view issuer_ref,
                                     std::string_view role, std::span<const uint8_t> csr_der,
-                                    std::optional<std::chrono::seconds> ttl) override;
+                                    std::optional<std::chrono::seconds> ttl,
+                                    const AcmeSignOptions& options) override;
+  Status CheckAcmeIdentifier(logical::Storage& s, std::string_view role, std::string_view type,
+                             std::string_view value) override;
   Status Revoke(logical::Storage& s, std::string_view serial_number) override;
   Result<std::string> CertificatePem(logical::Storage& s, std::string_view serial_number) override;
 
@@ -89,6 +92,9 @@ class PkiEngine : public PkiInternal {
   // "default"/""/id/name -> the loaded issuer. NotFound-style InvalidRequest for unknown refs.
   Result<std::shared_ptr<const LoadedIssuer>> Issuer(logical::Storage& s, std::string_view ref);
   Result<std::optional<Role>> LoadRole(logical::Storage& s, std::string_view name);
+  // The role an ACME directory issues with: the named one, or AcmeSignVerbatimRole() for "".
+  // NotFound for an unknown name.
+  Result<Role> AcmeRole(logical::Storage& s, std::string_view name);
   // Builds, signs and (unless no_store) stores a certificate.
   Result<IssueResult> IssueCertificate(logical::Storage& s, const Role& role, const IssueRequest& req);
   // A key for issue/:role: from the pool for RSA when available, else generated now.

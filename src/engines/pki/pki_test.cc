@@ -7,6 +7,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/encoding.h"
+#include "engines/pki/acme/acme_test_util.h"
 #include "engines/pki/cert_builder.h"
 #include "engines/pki/pki_engine.h"
 #include "engines/pki/pki_internal_api.h"
@@ -488,15 +489,175 @@ TEST_F(PkiTest, InternalApiSignsForAcme) {
   std::vector<uint8_t> csr_der(der, der + len);
   OPENSSL_free(der);
   PkiEngine engine(&system_, [] { return static_cast<int64_t>(time(nullptr)); });
-  auto issued = engine.SignCsr(storage_, "", "", csr_der, std::chrono::seconds(3600));
+  auto issued =
+      engine.SignCsr(storage_, "", "", csr_der, std::chrono::seconds(3600), AcmeSignOptions{});
   ASSERT_TRUE(issued) << issued.error().ToString();
   EXPECT_EQ(issued->ca_chain_pem.size(), 1u);
   EXPECT_TRUE(engine.CertificatePem(storage_, issued->serial_number));
   EXPECT_TRUE(engine.Revoke(storage_, issued->serial_number));
   EXPECT_FALSE(engine.Revoke(storage_, issued->serial_number));  // already revoked
-  auto unknown_role = engine.SignCsr(storage_, "", "nope", csr_der, std::nullopt);
+  auto unknown_role =
+      engine.SignCsr(storage_, "", "nope", csr_der, std::nullopt, AcmeSignOptions{});
   ASSERT_FALSE(unknown_role);
   EXPECT_EQ(unknown_role.error().kind(), ErrorKind::kNotFound);
+}
+
+// The extended key usages of a certificate, as NIDs in their order.
+std::vector<int> EkuNids(X509* cert) {
+  std::vector<int> out;
+  auto* eku =
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr));
+  for (int i = 0; eku != nullptr && i < sk_ASN1_OBJECT_num(eku); ++i) {
+    out.push_back(OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)));
+  }
+  EXTENDED_KEY_USAGE_free(eku);
+  return out;
+}
+
+std::string SubjectOf(X509* cert) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string out(data, len);
+  BIO_free(bio);
+  return out;
+}
+
+// A CSR for acme.test whose subject also claims O=system:masters and friends.
+std::vector<uint8_t> GreedyCsrDer(EVP_PKEY* key) {
+  CertSpec spec;
+  spec.subject.common_name = "acme.test";
+  spec.subject.organization = {"system:masters"};
+  spec.subject.ou = {"ops"};
+  spec.subject.country = {"US"};
+  spec.subject.locality = {"Springfield"};
+  spec.subject.province = {"Oregon"};
+  spec.subject.serial_number = "1234";
+  spec.dns_sans = {"acme.test"};
+  auto csr = BuildCsr(spec, key);
+  EXPECT_TRUE(csr);
+  unsigned char* der = nullptr;
+  int len = i2d_X509_REQ(csr->get(), &der);
+  std::vector<uint8_t> out(der, der + len);
+  OPENSSL_free(der);
+  return out;
+}
+
+TEST_F(PkiTest, AcmeCertificatesTakeOnlyNamesFromTheCsrAndAreServerAuthOnly) {
+  Root();
+  // A role that would hand out client (and more) certificates through issue/ and sign/.
+  Write("roles/clients", {{"allow_any_name", true},
+                          {"key_type", "ec"},
+                          {"client_flag", true},
+                          {"code_signing_flag", true},
+                          {"ext_key_usage", "TimeStamping"}});
+  auto key = GenerateKey("ec", 256);
+  const std::vector<uint8_t> csr = GreedyCsrDer(key->get());
+  PkiEngine engine(&system_, [] { return static_cast<int64_t>(time(nullptr)); });
+  auto sign = [&](std::string_view role, bool allow_role_eku) -> X509Ptr {
+    AcmeSignOptions options;
+    options.allow_role_ext_key_usage = allow_role_eku;
+    auto issued = engine.SignCsr(storage_, "", role, csr, std::chrono::seconds(3600), options);
+    EXPECT_TRUE(issued) << issued.error().ToString();
+    if (!issued) return nullptr;
+    return std::move(*ParseCertPem(issued->certificate_pem));
+  };
+  // The default directory (sign-verbatim) and a role directory, with allow_role_ext_key_usage
+  // false (the default): CN and SAN from the CSR, nothing else of its subject; ServerAuth only.
+  for (std::string_view role : {"", "clients"}) {
+    SCOPED_TRACE(std::string("role \"") + std::string(role) + "\"");
+    X509Ptr cert = sign(role, false);
+    ASSERT_NE(cert, nullptr);
+    EXPECT_EQ(SubjectOf(cert.get()), "CN=acme.test");
+    X509_NAME* subject = X509_get_subject_name(cert.get());
+    for (int nid : {NID_organizationName, NID_organizationalUnitName, NID_countryName,
+                    NID_localityName, NID_stateOrProvinceName, NID_serialNumber}) {
+      EXPECT_EQ(X509_NAME_get_index_by_NID(subject, nid, -1), -1) << OBJ_nid2sn(nid);
+    }
+    EXPECT_EQ(EkuNids(cert.get()), std::vector<int>{NID_server_auth});
+    EXPECT_EQ(X509_check_purpose(cert.get(), X509_PURPOSE_SSL_CLIENT, 0), 0);
+    EXPECT_EQ(X509_check_purpose(cert.get(), X509_PURPOSE_SSL_SERVER, 0), 1);
+  }
+  // allow_role_ext_key_usage: the role's usages apply (and still no CSR subject values).
+  X509Ptr role_eku = sign("clients", true);
+  ASSERT_NE(role_eku, nullptr);
+  EXPECT_EQ(EkuNids(role_eku.get()),
+            (std::vector<int>{NID_server_auth, NID_client_auth, NID_code_sign, NID_time_stamp}));
+  EXPECT_EQ(SubjectOf(role_eku.get()), "CN=acme.test");
+  // The implicit sign-verbatim role has no usages to allow: still ServerAuth only.
+  X509Ptr verbatim = sign("", true);
+  ASSERT_NE(verbatim, nullptr);
+  EXPECT_EQ(EkuNids(verbatim.get()), std::vector<int>{NID_server_auth});
+}
+
+TEST_F(PkiTest, AcmeIdentifiersAreCheckedAgainstTheRole) {
+  Root();
+  Write("roles/web", {{"allowed_domains", "example.com"},
+                      {"allow_subdomains", true},
+                      {"key_type", "ec"},
+                      {"allow_ip_sans", false},
+                      {"allow_localhost", false}});
+  PkiEngine engine(&system_, [] { return static_cast<int64_t>(time(nullptr)); });
+  EXPECT_TRUE(engine.CheckAcmeIdentifier(storage_, "web", "dns", "www.example.com"));
+  for (auto [type, value] : {std::pair<const char*, const char*>{"dns", "evil.test"},
+                             {"dns", "example.com.evil.test"},
+                             {"dns", "localhost"},
+                             {"ip", "192.0.2.1"}}) {
+    auto r = engine.CheckAcmeIdentifier(storage_, "web", type, value);
+    ASSERT_FALSE(r) << value;
+    EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidRequest);
+    EXPECT_NE(r.error().message().find(value), std::string::npos) << r.error().message();
+  }
+  // The implicit sign-verbatim role takes any name; an unknown role is NotFound.
+  EXPECT_TRUE(engine.CheckAcmeIdentifier(storage_, "", "dns", "evil.test"));
+  EXPECT_TRUE(engine.CheckAcmeIdentifier(storage_, "", "ip", "192.0.2.1"));
+  auto unknown = engine.CheckAcmeIdentifier(storage_, "nope", "dns", "www.example.com");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().kind(), ErrorKind::kNotFound);
+}
+
+// new-order through the mount's real ACME server: a name the directory's role refuses is
+// refused at new-order with rejectedIdentifier, and nothing is stored.
+TEST_F(PkiTest, AcmeNewOrderRefusesNamesTheRoleRefuses) {
+  Root();
+  Write("roles/web",
+        {{"allowed_domains", "example.com"}, {"allow_subdomains", true}, {"key_type", "ec"}});
+  const std::string cluster = "http://127.0.0.1:8200/v1/pki";
+  Write("config/cluster", {{"path", cluster}});
+  Write("config/acme", {{"enabled", true}, {"eab_policy", "not-required"}});
+  acme::testing::TestKey account;
+  auto post = [&](const std::string& path, const std::string& kid, json::object payload) {
+    auto nonce = Do(logical::Operation::kRead, "roles/web/acme/new-nonce");
+    EXPECT_TRUE(nonce);
+    auto r = Do(logical::Operation::kUpdate, path,
+                account.Jws(cluster + "/" + path, nonce->headers["Replay-Nonce"], kid, payload));
+    EXPECT_TRUE(r && r->raw) << path;
+    return r && r->raw ? *r : logical::Response{};
+  };
+  auto created = post("roles/web/acme/new-account", "", {{"termsOfServiceAgreed", true}});
+  ASSERT_EQ(created.raw->status, 201) << created.raw->body;
+  const std::string kid = created.headers["Location"];
+  auto order = [&](json::array identifiers) {
+    return post("roles/web/acme/new-order", kid, {{"identifiers", std::move(identifiers)}});
+  };
+  auto dns = [](const char* v) { return json::object{{"type", "dns"}, {"value", v}}; };
+  // The role's names are ordered.
+  auto ok = order({dns("www.example.com")});
+  EXPECT_EQ(ok.raw->status, 201) << ok.raw->body;
+  const size_t orders = storage_.List("acme/orders/")->size();
+  const size_t authzs = storage_.List("acme/authorizations/")->size();
+  ASSERT_EQ(orders, 1u);
+  // One name outside the role spoils the order.
+  auto refused = order({dns("www.example.com"), dns("evil.test")});
+  EXPECT_EQ(refused.raw->status, 400);
+  EXPECT_EQ(refused.raw->content_type, "application/problem+json");
+  EXPECT_NE(refused.raw->body.find("urn:ietf:params:acme:error:rejectedIdentifier"),
+            std::string::npos)
+      << refused.raw->body;
+  EXPECT_NE(refused.raw->body.find("evil.test"), std::string::npos) << refused.raw->body;
+  EXPECT_EQ(storage_.List("acme/orders/")->size(), orders);
+  EXPECT_EQ(storage_.List("acme/authorizations/")->size(), authzs);
 }
 
 TEST_F(PkiTest, TidyRemovesExpired) {

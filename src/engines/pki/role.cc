@@ -272,6 +272,18 @@ Role SignVerbatimRole() {
   return r;
 }
 
+Role AcmeSignVerbatimRole() {
+  Role r = SignVerbatimRole();
+  r.server_flag = true;
+  r.client_flag = r.code_signing_flag = r.email_protection_flag = false;
+  r.ext_key_usage.clear();
+  r.ext_key_usage_oids.clear();
+  r.allowed_uri_sans.clear();
+  r.allowed_other_sans.clear();
+  r.allowed_serial_numbers.clear();
+  return r;
+}
+
 Status CheckName(const Role& role, const std::string& raw_name) {
   std::string name = Lower(raw_name);
   // An email address: its domain is checked like a host name.

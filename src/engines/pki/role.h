@@ -60,6 +60,10 @@ Role RoleFromJson(const json::object& o);
 
 // The role that sign-verbatim uses: any name, the request's key, no stored rules.
 Role SignVerbatimRole();
+// The implicit role of an ACME directory whose policy is sign-verbatim: any name (the ACME server
+// has checked it is a valid DNS name or IP), the CSR's key, and a TLS server certificate only
+// (ServerAuth; no ClientAuth), whatever config/acme allow_role_ext_key_usage says.
+Role AcmeSignVerbatimRole();
 
 // Checks one requested name (CN or DNS/email SAN) against the role. Errors name it.
 Status CheckName(const Role& role, const std::string& name);

@@ -206,6 +206,11 @@ AcmeResult<AcmeServer::Reply> AcmeServer::NewOrder(Call& c) {
       return MakeProblem("unsupportedIdentifier", "identifier type \"" + t + "\" is not supported");
     }
     if (!seen.emplace(t, v).second) continue;
+    // The directory's role decides now, not at finalize: no authorization (and no validation
+    // traffic) for a name the role would refuse to sign.
+    if (auto allowed = pki_.CheckAcmeIdentifier(c.storage, c.role, t, v); !allowed) {
+      return FromStatus(allowed.error(), "rejectedIdentifier");
+    }
     order.identifiers.emplace_back(t, v);
     Authorization a;
     a.id = GenerateUuid();
@@ -351,8 +356,11 @@ AcmeResult<AcmeServer::Reply> AcmeServer::Finalize(Call& c) {
   if (c.config.max_ttl_seconds > 0 && (!ttl || ttl->count() > c.config.max_ttl_seconds)) {
     ttl = std::chrono::seconds(c.config.max_ttl_seconds);
   }
+  AcmeSignOptions sign_options;
+  sign_options.allow_role_ext_key_usage = c.config.allow_role_ext_key_usage;
   auto issued = pki_.SignCsr(c.storage, c.issuer_ref, c.role,
-                             std::span(reinterpret_cast<const uint8_t*>(der->data()), der->size()), ttl);
+                             std::span(reinterpret_cast<const uint8_t*>(der->data()), der->size()),
+                             ttl, sign_options);
   if (!issued) {
     auto p = FromStatus(issued.error(), "badCSR");
     return fail(p.error());

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <string_view>
 
 #include "common/uuid.h"
 #include "engines/pki/acme/acme_internal.h"
@@ -61,6 +62,10 @@ AcmeServer::Options AcmeServer::DefaultOptions() {
   };
   port_from("ARCA_ACME_HTTP01_PORT", o.http01_port);
   port_from("ARCA_ACME_TLSALPN01_PORT", o.tls_alpn01_port);
+  if (const char* v = std::getenv("ARCA_ACME_ALLOW_LOCAL_TARGETS"); v != nullptr) {
+    const std::string_view value(v);
+    o.validation.allow_local_addresses = value == "1" || value == "true";
+  }
   return o;
 }
 
@@ -68,11 +73,16 @@ AcmeServer::AcmeServer(PkiInternal& pki) : AcmeServer(pki, DefaultOptions()) {}
 
 AcmeServer::AcmeServer(PkiInternal& pki, Options options)
     : pki_(pki), options_(std::move(options)) {
-  if (!options_.validate_http01) options_.validate_http01 = [](auto d, int p, auto t, auto k) {
-    return ValidateHttp01(d, p, t, k);
-  };
+  if (!options_.validate_http01) {
+    options_.validate_http01 = [policy = options_.validation](auto d, int p, auto t, auto k) {
+      return ValidateHttp01(d, p, t, k, policy);
+    };
+  }
   if (!options_.validate_tls_alpn01) {
-    options_.validate_tls_alpn01 = [](auto d, int p, auto /*token*/, auto k) { return ValidateTlsAlpn01(d, p, k); };
+    options_.validate_tls_alpn01 = [policy = options_.validation](auto d, int p, auto /*token*/,
+                                                                  auto k) {
+      return ValidateTlsAlpn01(d, p, k, policy);
+    };
   }
 }
 

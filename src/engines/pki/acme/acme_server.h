@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "engines/pki/acme/http01.h"
 #include "engines/pki/acme/nonces.h"
 #include "engines/pki/acme/problem.h"
 #include "engines/pki/pki_internal_api.h"
@@ -45,11 +46,16 @@ class AcmeServer {
     // (domain, port, token, key authorization); empty = the real TLS check (tls_alpn01.h)
     Http01Validator validate_tls_alpn01;
     std::function<int64_t()> now;     // unix seconds; empty = the system clock
+    // The real validators' address rules and time bounds (http01.h): loopback, link-local and
+    // unspecified targets are refused unless allow_local_addresses is set.
+    ValidationPolicy validation;
   };
 
   // Options for a server: http01_port from ARCA_ACME_HTTP01_PORT and tls_alpn01_port from
   // ARCA_ACME_TLSALPN01_PORT when set (testing aids for clients that cannot listen on ports 80
-  // and 443; see docs/compat.md).
+  // and 443; see docs/compat.md); validation.allow_local_addresses when
+  // ARCA_ACME_ALLOW_LOCAL_TARGETS is "1" or "true" (for clients that serve challenges on
+  // loopback; see docs/acme.md).
   static Options DefaultOptions();
 
   explicit AcmeServer(PkiInternal& pki);

@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -50,12 +51,14 @@ class FakePki : public PkiInternal {
   }
   ~FakePki() override { X509_free(ca_); }
 
-  Result<IssuedCertificate> SignCsr(logical::Storage&, std::string_view issuer_ref, std::string_view role,
-                                    std::span<const uint8_t> csr_der,
-                                    std::optional<std::chrono::seconds> ttl) override {
+  Result<IssuedCertificate> SignCsr(logical::Storage&, std::string_view issuer_ref,
+                                    std::string_view role, std::span<const uint8_t> csr_der,
+                                    std::optional<std::chrono::seconds> ttl,
+                                    const AcmeSignOptions& options) override {
     last_issuer = std::string(issuer_ref);
     last_role = std::string(role);
     last_ttl = ttl;
+    last_options = options;
     if (refuse) return std::unexpected(InvalidRequest("role does not allow the name"));
     const unsigned char* p = csr_der.data();
     X509_REQ* req = d2i_X509_REQ(nullptr, &p, csr_der.size());
@@ -89,6 +92,15 @@ class FakePki : public PkiInternal {
     certs_[out.serial_number] = out.certificate_pem;
     return out;
   }
+  Status CheckAcmeIdentifier(logical::Storage&, std::string_view role, std::string_view type,
+                             std::string_view value) override {
+    checked.push_back(std::string(role) + "|" + std::string(type) + ":" + std::string(value));
+    if (refused_identifiers.contains(std::string(value))) {
+      return std::unexpected(InvalidRequest(
+          "role " + std::string(role) + " will not issue a certificate for " + std::string(value)));
+    }
+    return {};
+  }
   Status Revoke(logical::Storage&, std::string_view serial) override {
     if (!certs_.contains(std::string(serial))) return std::unexpected(NotFound("no cert"));
     if (!revoked.insert(std::string(serial)).second) {
@@ -105,7 +117,10 @@ class FakePki : public PkiInternal {
 
   std::string last_issuer, last_role;
   std::optional<std::chrono::seconds> last_ttl;
+  AcmeSignOptions last_options;
   bool refuse = false;
+  std::set<std::string> refused_identifiers;  // CheckAcmeIdentifier refuses these values
+  std::vector<std::string> checked;           // "role|type:value" per CheckAcmeIdentifier
   std::set<std::string> revoked;
 
  private:
@@ -545,6 +560,55 @@ TEST_F(AcmeServerTest, RoleDirectoriesFollowTheConfiguration) {
   EXPECT_EQ(Do(logical::Operation::kRead, "acme/directory")->raw->status, 403);
 }
 
+TEST_F(AcmeServerTest, NewOrderAsksTheDirectorysRoleAboutEveryIdentifier) {
+  Enable({{"allowed_roles", json::array{"web"}}});
+  TestKey account;
+  const std::string kid = Register(account);
+  pki_.refused_identifiers = {"evil.example.com"};
+  auto dns = [](const char* v) { return json::object{{"type", "dns"}, {"value", v}}; };
+  // Accepted names make an order (the check can pass)...
+  auto ok = Post(account, "acme/new-order", kid,
+                 json::object{{"identifiers", json::array{dns("good.example.com")}}});
+  EXPECT_EQ(ok.raw->status, 201) << ok.raw->body;
+  ASSERT_EQ(pki_.checked,
+            std::vector<std::string>{"|dns:good.example.com"});  // sign-verbatim: role ""
+  // ...one refused name refuses the whole order at new-order, before any authorization exists.
+  pki_.checked.clear();
+  const std::string web_kid =
+      Post(account, "roles/web/acme/new-account", "", json::object{}, "roles/web/acme/")
+          .headers["Location"];
+  auto refused = Post(
+      account, "roles/web/acme/new-order", web_kid,
+      json::object{{"identifiers", json::array{dns("good.example.com"), dns("evil.example.com")}}},
+      "roles/web/acme/");
+  EXPECT_EQ(refused.raw->status, 400);
+  EXPECT_EQ(ProblemType(refused), "urn:ietf:params:acme:error:rejectedIdentifier");
+  EXPECT_NE(refused.raw->body.find("evil.example.com"), std::string::npos) << refused.raw->body;
+  EXPECT_EQ(pki_.checked,
+            (std::vector<std::string>{"web|dns:good.example.com", "web|dns:evil.example.com"}));
+  EXPECT_EQ(storage_.List("acme/orders/")->size(), 1u);
+  EXPECT_EQ(storage_.List("acme/authorizations/")->size(), 1u);
+  EXPECT_TRUE(validations_.empty());
+}
+
+TEST_F(AcmeServerTest, FinalizePassesAllowRoleExtKeyUsage) {
+  Enable();
+  TestKey account, cert_key;
+  const std::string kid = Register(account);
+  auto finalize = [&](const char* name) {
+    const std::string order_url = ReadyOrder(account, kid, {name});
+    auto fin = Post(account, Tail(order_url) + "/finalize", kid,
+                    json::object{{"csr", Base64UrlEncode(MakeCsrDer(cert_key, {name}))}});
+    EXPECT_EQ(fin.raw->status, 200) << fin.raw->body;
+  };
+  pki_.last_options.allow_role_ext_key_usage = true;  // so that false below is what was passed
+  finalize("a.example.com");
+  EXPECT_FALSE(pki_.last_options.allow_role_ext_key_usage);
+  ASSERT_TRUE(Do(logical::Operation::kUpdate, "config/acme", {{"allow_role_ext_key_usage", true}}));
+  finalize("b.example.com");
+  EXPECT_TRUE(pki_.last_options.allow_role_ext_key_usage);
+}
+
 TEST_F(AcmeServerTest, ConfigurationBadInputChangesNothing) {
   Enable();
   auto before = Do(logical::Operation::kRead, "config/acme")->data;
@@ -578,6 +642,26 @@ TEST_F(AcmeServerTest, TidyDropsStaleOrders) {
   server_->Tidy(storage_);
   EXPECT_TRUE(storage_.List("acme/orders/")->empty());
   EXPECT_TRUE(storage_.List("acme/authorizations/")->empty());
+}
+
+TEST(AcmeServerOptions, LocalTargetsOnlyWithTheEnvironmentSwitch) {
+  const char* saved = std::getenv("ARCA_ACME_ALLOW_LOCAL_TARGETS");
+  const std::string saved_value = saved != nullptr ? saved : "";
+  unsetenv("ARCA_ACME_ALLOW_LOCAL_TARGETS");
+  EXPECT_FALSE(AcmeServer::DefaultOptions().validation.allow_local_addresses);
+  for (const char* off : {"0", "false", "yes", ""}) {
+    setenv("ARCA_ACME_ALLOW_LOCAL_TARGETS", off, 1);
+    EXPECT_FALSE(AcmeServer::DefaultOptions().validation.allow_local_addresses) << off;
+  }
+  for (const char* on : {"1", "true"}) {
+    setenv("ARCA_ACME_ALLOW_LOCAL_TARGETS", on, 1);
+    EXPECT_TRUE(AcmeServer::DefaultOptions().validation.allow_local_addresses) << on;
+  }
+  if (saved != nullptr) {
+    setenv("ARCA_ACME_ALLOW_LOCAL_TARGETS", saved_value.c_str(), 1);
+  } else {
+    unsetenv("ARCA_ACME_ALLOW_LOCAL_TARGETS");
+  }
 }
 
 TEST(AcmeServerPaths, UnauthenticatedPathsCoverTheProtocolButNotEab) {

@@ -2,16 +2,20 @@
 // (lego, certbot) sends them. Signing is OpenSSL's.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-
-#include <optional>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -122,6 +126,68 @@ class TestKey {
  private:
   std::string kind_;
   PkeyPtr key_;
+};
+
+// A TCP listener that never accepts: the kernel completes connections into its backlog, and
+// nothing is ever sent. Pending() tells (without waiting) whether a connection has arrived,
+// which the validators' connect() has completed by the time they return.
+class SilentListener {
+ public:
+  // `address`: an IPv4 or IPv6 literal to bind; port 0 = any free port. ok() is false when the
+  // address cannot be bound here (e.g. no IPv6).
+  explicit SilentListener(const std::string& address, int port = 0, int backlog = 16) {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
+      v4->sin_family = AF_INET;
+      v4->sin_port = htons(static_cast<uint16_t>(port));
+      len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
+      v6->sin6_family = AF_INET6;
+      v6->sin6_port = htons(static_cast<uint16_t>(port));
+      len = sizeof *v6;
+    } else {
+      return;
+    }
+    fd_ = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) return;
+    if (ss.ss_family == AF_INET6) {
+      int one = 1;
+      ::setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    }
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd_, backlog) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+    port_ = ntohs(ss.ss_family == AF_INET ? v4->sin_port : v6->sin6_port);
+  }
+  ~SilentListener() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  int port() const { return port_; }
+  bool Pending() const {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+  }
+  // Accepts and closes the pending connections.
+  void Drain() {
+    while (Pending()) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      ::close(c);
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
 };
 
 // A DER CSR for `names` (first one the CN, all of them DNS SANs), signed by `key`.

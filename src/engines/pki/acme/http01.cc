@@ -1,13 +1,21 @@
 #include "engines/pki/acme/http01.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
 
 #include "common/blocking.h"
 
@@ -55,7 +63,10 @@ bool WaitReady(int fd, short events, std::chrono::steady_clock::time_point deadl
   }
 }
 
-static int ConnectOne(const addrinfo* ai, std::chrono::steady_clock::time_point deadline) {
+namespace {
+
+// One non-blocking connection attempt, until `deadline`; -1 on failure.
+int ConnectOne(const addrinfo* ai, std::chrono::steady_clock::time_point deadline) {
   int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
   if (fd < 0) return -1;
   if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
@@ -73,40 +84,144 @@ static int ConnectOne(const addrinfo* ai, std::chrono::steady_clock::time_point 
   return fd;
 }
 
-AcmeResult<int> DialTcp(const std::string& host, int port, std::chrono::steady_clock::time_point deadline) {
+struct AddrinfoFree {
+  void operator()(addrinfo* a) const {
+    if (a != nullptr) ::freeaddrinfo(a);
+  }
+};
+using AddrinfoPtr = std::unique_ptr<addrinfo, AddrinfoFree>;
+
+// getaddrinfo bounded by `deadline`. An address literal resolves at once; a name is looked up on
+// a helper thread that is left to finish on its own (and free its result) when the deadline
+// passes first, so a resolver that never answers does not hold the caller.
+AcmeResult<AddrinfoPtr> Resolve(const std::string& name, const std::string& port,
+                                std::chrono::steady_clock::time_point deadline) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(name.c_str(), port.c_str(), &hints, &res) == 0) return AddrinfoPtr(res);
+
+  struct Lookup {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    int rc = 0;
+    AddrinfoPtr result;
+  };
+  auto lookup = std::make_shared<Lookup>();
+  try {
+    std::thread([lookup, name, port] {
+      addrinfo hints{};
+      hints.ai_family = AF_UNSPEC;
+      hints.ai_socktype = SOCK_STREAM;
+      hints.ai_flags = AI_NUMERICSERV;
+      addrinfo* res = nullptr;
+      const int rc = ::getaddrinfo(name.c_str(), port.c_str(), &hints, &res);
+      std::lock_guard lock(lookup->mu);
+      lookup->rc = rc;
+      lookup->result.reset(res);
+      lookup->done = true;
+      lookup->cv.notify_all();
+    }).detach();
+  } catch (const std::system_error&) {
+    return ServerInternal("could not start a DNS lookup");
+  }
+  std::unique_lock lock(lookup->mu);
+  if (!lookup->cv.wait_until(lock, deadline, [&] { return lookup->done; })) {
+    return MakeProblem("dns", "resolving " + name + " timed out");
+  }
+  if (lookup->rc != 0)
+    return MakeProblem("dns", "could not resolve " + name + ": " + gai_strerror(lookup->rc));
+  return std::move(lookup->result);
+}
+
+const char* ForbiddenV4(const uint8_t* a) {
+  if (a[0] == 127) return "a loopback address";
+  if (a[0] == 169 && a[1] == 254) return "a link-local address";
+  if (a[0] == 0) return "an unspecified address";
+  return nullptr;
+}
+
+std::string AddressText(const sockaddr* sa) {
+  char out[INET6_ADDRSTRLEN] = "?";
+  if (sa->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, out, sizeof out);
+  } else if (sa->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, out, sizeof out);
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* ForbiddenTargetReason(const sockaddr* addr) {
+  if (addr->sa_family == AF_INET) {
+    return ForbiddenV4(
+        reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in*>(addr)->sin_addr));
+  }
+  if (addr->sa_family != AF_INET6) return "not an IPv4 or IPv6 address";
+  const uint8_t* b = reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr.s6_addr;
+  static constexpr uint8_t kZero[16] = {};
+  static constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  static constexpr uint8_t kNat64Prefix[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+  if (std::memcmp(b, kZero, 15) == 0 && (b[15] == 0 || b[15] == 1)) {
+    return b[15] == 0 ? "an unspecified address" : "a loopback address";
+  }
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return "a link-local address";
+  // An IPv4 address inside IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64.
+  if (std::memcmp(b, kMappedPrefix, 12) == 0 || std::memcmp(b, kZero, 12) == 0 ||
+      std::memcmp(b, kNat64Prefix, 12) == 0) {
+    return ForbiddenV4(b + 12);
+  }
+  return nullptr;
+}
+
+AcmeResult<int> DialTcp(const std::string& host, int port,
+                        std::chrono::steady_clock::time_point deadline,
+                        const ValidationPolicy& policy) {
   // IPv6 literals are bracketed in URLs and Host headers but not for getaddrinfo.
   std::string lookup = host;
   if (lookup.size() > 2 && lookup.front() == '[' && lookup.back() == ']') {
     lookup = lookup.substr(1, lookup.size() - 2);
   }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
   const std::string port_text = std::to_string(port);
-  if (int rc = ::getaddrinfo(lookup.c_str(), port_text.c_str(), &hints, &res); rc != 0) {
-    return MakeProblem("dns", "could not resolve " + host + ": " + gai_strerror(rc));
+  auto resolved = Resolve(lookup, port_text, deadline);
+  if (!resolved) return std::unexpected(resolved.error());
+  // Every address is checked before any is tried: a name may not mix a public address with a
+  // local one to reach the local one when the public one fails. The connections below use these
+  // very addresses (no second lookup that could answer differently).
+  if (!policy.allow_local_addresses) {
+    for (const addrinfo* ai = resolved->get(); ai != nullptr; ai = ai->ai_next) {
+      if (const char* why = ForbiddenTargetReason(ai->ai_addr)) {
+        return MakeProblem("rejectedIdentifier",
+                           host + " resolves to " + AddressText(ai->ai_addr) + ", " + why +
+                               ", which challenge validation does not connect to");
+      }
+    }
   }
   int fd = -1;
-  for (const addrinfo* ai = res; ai != nullptr && fd < 0; ai = ai->ai_next) {
-    fd = ConnectOne(ai, deadline);
+  for (const addrinfo* ai = resolved->get(); ai != nullptr && fd < 0; ai = ai->ai_next) {
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    fd = ConnectOne(ai,
+                    std::min(deadline, std::chrono::steady_clock::now() + policy.connect_timeout));
   }
-  ::freeaddrinfo(res);
   if (fd < 0) return MakeProblem("connection", "could not connect to " + host + " port " + port_text);
   return fd;
 }
 
 AcmeStatus ValidateHttp01(std::string_view domain, int port, std::string_view token,
-                          std::string_view key_authorization, std::chrono::milliseconds timeout) {
+                          std::string_view key_authorization, const ValidationPolicy& policy) {
   BlockingScope blocking;  // network I/O: let the worker pool run others meanwhile
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = std::chrono::steady_clock::now() + policy.timeout;
   std::string host(domain);
   std::string lookup = host;
   if (lookup.size() > 2 && lookup.front() == '[' && lookup.back() == ']') {
     lookup = lookup.substr(1, lookup.size() - 2);
   }
   const std::string port_text = std::to_string(port);
-  auto dialed = DialTcp(host, port, deadline);
+  auto dialed = DialTcp(host, port, deadline, policy);
   if (!dialed) return std::unexpected(dialed.error());
   const int fd = *dialed;
   Fd sock(fd);

@@ -84,12 +84,12 @@ class SigpipeBlock {
 }  // namespace
 
 AcmeStatus ValidateTlsAlpn01(std::string_view domain, int port, std::string_view key_authorization,
-                             std::chrono::milliseconds timeout) {
+                             const ValidationPolicy& policy) {
   BlockingScope blocking;  // network I/O: let the worker pool run others meanwhile
   SigpipeBlock no_sigpipe;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = std::chrono::steady_clock::now() + policy.timeout;
   const std::string host(domain);
-  auto dialed = DialTcp(host, port, deadline);
+  auto dialed = DialTcp(host, port, deadline, policy);
   if (!dialed) return std::unexpected(dialed.error());
   const int fd = *dialed;
   std::unique_ptr<SSL_CTX, SslCtxFree> ctx(SSL_CTX_new(TLS_client_method()));

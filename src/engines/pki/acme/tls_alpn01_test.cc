@@ -9,9 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <thread>
 
 #include "crypto/hash.h"
+#include "engines/pki/acme/acme_test_util.h"
 
 namespace arca::pki::acme {
 namespace {
@@ -107,6 +109,14 @@ class ChallengeServer {
   std::thread thread_;
 };
 
+// The test servers listen on loopback, which validation refuses unless allowed.
+ValidationPolicy Loopback() {
+  ValidationPolicy p;
+  p.allow_local_addresses = true;
+  p.timeout = std::chrono::seconds(5);
+  return p;
+}
+
 // The in-test server thread must survive a client that hangs up (the validator blocks SIGPIPE
 // only for its own thread, as the server process ignores it).
 const bool kIgnoreSigpipe = [] {
@@ -116,31 +126,61 @@ const bool kIgnoreSigpipe = [] {
 
 TEST(TlsAlpn01, MatchingCertificatePasses) {
   ChallengeServer server("localhost", "tok.thumb", true);
-  auto r = ValidateTlsAlpn01("localhost", server.port(), "tok.thumb", std::chrono::seconds(5));
+  auto r = ValidateTlsAlpn01("localhost", server.port(), "tok.thumb", Loopback());
   EXPECT_TRUE(r) << r.error().detail;
 }
 
 TEST(TlsAlpn01, WrongDigestNameOrProtocolFails) {
   {
     ChallengeServer server("localhost", "tok.other", true);
-    auto r = ValidateTlsAlpn01("localhost", server.port(), "tok.thumb", std::chrono::seconds(5));
+    auto r = ValidateTlsAlpn01("localhost", server.port(), "tok.thumb", Loopback());
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().type, "incorrectResponse");
     EXPECT_NE(r.error().detail.find("acmeIdentifier"), std::string::npos) << r.error().detail;
   }
   {
     ChallengeServer server("other.test", "tok.thumb", true);
-    auto r = ValidateTlsAlpn01("localhost", server.port(), "tok.thumb", std::chrono::seconds(5));
+    auto r = ValidateTlsAlpn01("localhost", server.port(), "tok.thumb", Loopback());
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().type, "incorrectResponse");
   }
   {
     ChallengeServer server("localhost", "tok.thumb", false);
-    auto r = ValidateTlsAlpn01("localhost", server.port(), "tok.thumb", std::chrono::seconds(5));
+    auto r = ValidateTlsAlpn01("localhost", server.port(), "tok.thumb", Loopback());
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().type, "incorrectResponse");
     EXPECT_NE(r.error().detail.find("acme-tls/1"), std::string::npos) << r.error().detail;
   }
+}
+
+TEST(TlsAlpn01, LocalTargetsAreRefusedWithoutConnecting) {
+  testing::SilentListener listener("127.0.0.1");
+  ASSERT_TRUE(listener.ok());
+  ValidationPolicy allowed = Loopback();
+  allowed.timeout = std::chrono::milliseconds(300);
+  ASSERT_FALSE(
+      ValidateTlsAlpn01("localhost", listener.port(), "tok.thumb", allowed));  // nobody answers
+  ASSERT_TRUE(listener.Pending()) << "localhost does not reach the listener";
+  listener.Drain();
+  auto refused = ValidateTlsAlpn01("localhost", listener.port(), "tok.thumb", ValidationPolicy{});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().type, "rejectedIdentifier") << refused.error().detail;
+  EXPECT_FALSE(listener.Pending()) << "a connection was made";
+}
+
+TEST(TlsAlpn01, AHandshakeThatNeverAnswersIsAbandonedWithinTheBound) {
+  testing::SilentListener listener("127.0.0.1");
+  ASSERT_TRUE(listener.ok());
+  ValidationPolicy policy = Loopback();
+  policy.timeout = std::chrono::milliseconds(400);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = ValidateTlsAlpn01("127.0.0.1", listener.port(), "tok.thumb", policy);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().type, "tls") << r.error().detail;
+  EXPECT_TRUE(listener.Pending());  // it connected and waited for the server's hello
+  EXPECT_GE(took, policy.timeout - std::chrono::milliseconds(50));
+  EXPECT_LT(took, policy.timeout + std::chrono::seconds(2));
 }
 
 }  // namespace
