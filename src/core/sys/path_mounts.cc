@@ -13,11 +13,14 @@ namespace fw = logical::framework;
 
 // A TTL given as a duration string, a number of seconds, or "system" (= 0, the default).
 Result<std::chrono::seconds> ParseTtlValue(const json::value& v, std::string_view name) {
-  if (v.is_int64()) {
-    if (v.as_int64() < 0) return InvalidRequest(std::string(name) + " must not be negative");
-    return std::chrono::seconds(v.as_int64());
+  if (v.is_int64() && v.as_int64() < 0) {
+    return InvalidRequest(std::string(name) + " must not be negative");
   }
-  if (v.is_uint64()) return std::chrono::seconds(static_cast<int64_t>(v.as_uint64()));
+  if (v.is_int64() || v.is_uint64()) {
+    auto d = DurationFromNumber(v);
+    if (!d) return InvalidRequest("invalid " + std::string(name) + ": " + d.error().message());
+    return *d;
+  }
   if (v.is_string()) {
     std::string_view s = v.as_string();
     if (s == "system" || s.empty()) return std::chrono::seconds(0);
