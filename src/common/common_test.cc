@@ -79,11 +79,11 @@ TEST(Duration, RejectsBadInput) {
 // handler), and durations past what fits in nanoseconds were accepted.
 TEST(Duration, HugeOrNonFiniteInputIsAnErrorNotAThrow) {
   const std::string long_digits = "1" + std::string(400, '0');
-  for (std::string in : {long_digits + "s", long_digits + ".5h",
-                         std::string("1e999s"), std::string("inf"), std::string("nan"),
-                         std::string("Infinity"), std::string("-inf"), std::string("9223372037"),
-                         std::string("9223372037s"), std::string("2562048h"), long_digits,
-                         std::string("99999999999999999999999999h"), std::string("1.5.h")}) {
+  for (std::string in :
+       {long_digits + "s", long_digits + ".5h", std::string("1e999s"), std::string("inf"),
+        std::string("nan"), std::string("Infinity"), std::string("-inf"), std::string("9223372037"),
+        std::string("9223372037s"), std::string("2562048h"), long_digits,
+        std::string("99999999999999999999999999h"), std::string("1.5.h")}) {
     Result<Seconds> r = Seconds(0);
     ASSERT_NO_THROW(r = ParseDuration(in)) << in;
     ASSERT_FALSE(r) << in << " -> " << r->count();
@@ -128,8 +128,7 @@ TEST(Duration, FromNumberChecksTheRangeBeforeConverting) {
   }
   auto huge = DurationFromNumber(json::value(1e300));
   ASSERT_FALSE(huge);
-  EXPECT_NE(huge.error().message().find("too large"), std::string::npos)
-      << huge.error().message();
+  EXPECT_NE(huge.error().message().find("too large"), std::string::npos) << huge.error().message();
 }
 
 TEST(Duration, Formats) {

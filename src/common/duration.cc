@@ -76,7 +76,8 @@ Result<Seconds> ParseDuration(std::string_view text) {
     if (!ParseUnit(rest.substr(0, j), &unit_nanos)) return bad("unknown unit");
     rest.remove_prefix(j);
     total_nanos += value * unit_nanos;
-    if (!std::isfinite(total_nanos) || total_nanos / 1e9 >= static_cast<double>(kMaxDuration.count()) + 1) {
+    if (!std::isfinite(total_nanos) ||
+        total_nanos / 1e9 >= static_cast<double>(kMaxDuration.count()) + 1) {
       return bad("too large");
     }
   }
@@ -89,7 +90,8 @@ Result<Seconds> DurationFromNumber(const json::value& v) {
                           std::to_string(kMaxDuration.count()) + " seconds)");
   };
   if (v.is_int64()) {
-    if (v.as_int64() < 0) return InvalidRequest("invalid duration " + json::serialize(v) + ": negative");
+    if (v.as_int64() < 0)
+      return InvalidRequest("invalid duration " + json::serialize(v) + ": negative");
     if (v.as_int64() > kMaxDuration.count()) return too_large();
     return Seconds(v.as_int64());
   }

@@ -176,8 +176,8 @@ TEST_F(AuditPipeline, SealAndStepDownAreAudited) {
       continue;
     }
     ++s.requests;
-    const bool denied = o->contains("error") && o->at("error").is_string() &&
-                        !o->at("error").as_string().empty();
+    const bool denied =
+        o->contains("error") && o->at("error").is_string() && !o->at("error").as_string().empty();
     if (denied) {
       ++s.denied;
       continue;

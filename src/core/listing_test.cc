@@ -124,13 +124,11 @@ TEST_F(Listing, ScanSkipsFoldersTheCallerMayNotList) {
   // The same token sees team-a's names, so the walk does go below the scanned folder.
   auto v2 = List("v2/metadata/", {}, tok, Operation::kScan);
   ASSERT_TRUE(v2) << v2.error().ToString();
-  EXPECT_EQ(Keys(*v2), (std::vector<std::string>{"a", "b", "c", "d", "e", "team-a/x",
-                                                  "team-a/y"}));
+  EXPECT_EQ(Keys(*v2), (std::vector<std::string>{"a", "b", "c", "d", "e", "team-a/x", "team-a/y"}));
   // kv/: team-a/ may be listed; team-b/ only read (neither list nor scan): not walked.
   auto kv = List("kv/", {}, tok, Operation::kScan);
   ASSERT_TRUE(kv) << kv.error().ToString();
-  EXPECT_EQ(Keys(*kv), (std::vector<std::string>{"a", "b", "c", "d", "e", "team-a/x",
-                                                  "team-a/y"}));
+  EXPECT_EQ(Keys(*kv), (std::vector<std::string>{"a", "b", "c", "d", "e", "team-a/x", "team-a/y"}));
   // Paging does not bring them back.
   auto paged = List("v2/metadata/", {{"after", "team-a/y"}}, tok, Operation::kScan);
   ASSERT_TRUE(paged);

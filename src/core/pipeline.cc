@@ -281,8 +281,8 @@ Result<logical::Response> Core::HandleSealRequest(logical::Request& req) {
     call.mount = route.entry();
     bool root_protected = false;
     std::shared_ptr<const TokenEntry> token_entry;
-    Status allowed = Authenticate(req, *route.backend(), match->relative_path, &root_protected,
-                                  &token_entry);
+    Status allowed =
+        Authenticate(req, *route.backend(), match->relative_path, &root_protected, &token_entry);
     call.token = token_entry;
     req.mount_point = route.router_path();
     req.mount_type = route.type();
@@ -291,7 +291,8 @@ Result<logical::Response> Core::HandleSealRequest(logical::Request& req) {
     if (allowed) allowed = Authorize(req, /*root_protected=*/true, nullptr);
     if (audit_->HasDevices()) {
       // No log, no answer: an allowed request goes no further unless it was recorded.
-      Status logged = LogAuditRequest(req, call, allowed ? std::string() : allowed.error().message());
+      Status logged =
+          LogAuditRequest(req, call, allowed ? std::string() : allowed.error().message());
       if (allowed && !logged) return std::unexpected(logged.error());
       if (!allowed || !seal) {
         audit::LogInput in = AuditInput(req, call);

@@ -26,8 +26,7 @@ class SecurityAcl : public DevServerTest {
     return o ? *o : json::object{};
   }
   void WritePolicy(const std::string& name, const std::string& hcl) {
-    auto r = Api("PUT", "sys/policies/acl/" + name,
-                 json::serialize(json::object{{"policy", hcl}}));
+    auto r = Api("PUT", "sys/policies/acl/" + name, json::serialize(json::object{{"policy", hcl}}));
     ASSERT_EQ(r.status, 204) << r.body;
   }
   // A token with `policies` (a JSON array), made by `parent`.
@@ -60,7 +59,9 @@ class SecurityAcl : public DevServerTest {
 // userpass reads "token_policies" exactly: the user was created with admin and logged in with it.
 TEST_F(SecurityAcl, KeysDifferingOnlyInCaseCannotSmugglePoliciesPastTheAcl) {
   ASSERT_EQ(Api("POST", "sys/auth/userpass", R"({"type":"userpass"})").status, 204);
-  WritePolicy("admin", R"(path "*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] })");
+  WritePolicy(
+      "admin",
+      R"(path "*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] })");
   WritePolicy("dev", R"(path "secret/data/dev/*" { capabilities = ["read"] })");
   WritePolicy("delegate", R"(
     path "auth/userpass/users/*" {
@@ -84,8 +85,8 @@ TEST_F(SecurityAcl, KeysDifferingOnlyInCaseCannotSmugglePoliciesPastTheAcl) {
   };
 
   // The delegate can do what it was given: a user with dev, who logs in with dev.
-  auto ok = Api("POST", "auth/userpass/users/fine",
-                R"({"password":"pw","token_policies":"dev"})", delegate);
+  auto ok = Api("POST", "auth/userpass/users/fine", R"({"password":"pw","token_policies":"dev"})",
+                delegate);
   ASSERT_EQ(ok.status, 204) << ok.body;
   auto fine = login("fine");
   ASSERT_EQ(fine.status, 200) << fine.body;
@@ -138,8 +139,9 @@ TEST_F(SecurityAcl, ScanDoesNotListNamesBelowADeny) {
   EXPECT_TRUE(Has(Strings(Json(root_scan).at("data").as_object().at("keys")), "hr/salaries"));
 
   for (const char* verb : {"GET", "SCAN"}) {
-    auto r = Api(verb, verb == std::string("GET") ? "secret/metadata/?scan=true" : "secret/metadata/",
-                 "", token);
+    auto r =
+        Api(verb, verb == std::string("GET") ? "secret/metadata/?scan=true" : "secret/metadata/",
+            "", token);
     ASSERT_EQ(r.status, 200) << verb << ": " << r.body;
     std::vector<std::string> keys = Strings(Json(r).at("data").as_object().at("keys"));
     EXPECT_EQ(keys, (std::vector<std::string>{"app/config", "app/db", "top"})) << r.body;
@@ -165,8 +167,8 @@ TEST_F(SecurityAcl, ExpiringRootTokenCannotMintANonExpiringOne) {
   }
   EXPECT_EQ(accessors(), before);
   // An expiring root child is still allowed.
-  const std::string child = Token(R"({"policies":["root"],"ttl":"10m"})", expiring,
-                                  "auth/token/create-orphan");
+  const std::string child =
+      Token(R"({"policies":["root"],"ttl":"10m"})", expiring, "auth/token/create-orphan");
   ASSERT_FALSE(child.empty());
   auto look = Api("GET", "auth/token/lookup-self", "", child);
   ASSERT_EQ(look.status, 200) << look.body;
@@ -178,11 +180,16 @@ TEST_F(SecurityAcl, ExpiringRootTokenCannotMintANonExpiringOne) {
 TEST_F(SecurityAcl, AbsurdDurationsAreRefused) {
   const std::string digits(400, '9');
   const std::vector<std::string> bodies = {
-      R"({"ttl":1e300})",           R"({"ttl":-1})",
-      R"({"ttl":9223372037})",      R"({"ttl":18446744073709551615})",
-      R"({"ttl":"1e999s"})",        R"({"ttl":"inf"})",
-      R"({"ttl":"nan"})",           R"({"ttl":")" + digits + R"(s"})",
-      R"({"ttl":")" + digits + R"("})", R"({"explicit_max_ttl":1e300})",
+      R"({"ttl":1e300})",
+      R"({"ttl":-1})",
+      R"({"ttl":9223372037})",
+      R"({"ttl":18446744073709551615})",
+      R"({"ttl":"1e999s"})",
+      R"({"ttl":"inf"})",
+      R"({"ttl":"nan"})",
+      R"({"ttl":")" + digits + R"(s"})",
+      R"({"ttl":")" + digits + R"("})",
+      R"({"explicit_max_ttl":1e300})",
       R"({"period":1e300})",
   };
   auto accessors = [&] {
@@ -199,7 +206,8 @@ TEST_F(SecurityAcl, AbsurdDurationsAreRefused) {
   EXPECT_NE(FirstError(huge).find("too large"), std::string::npos) << huge.body;
   EXPECT_EQ(accessors(), before);
   // Mount tuning too.
-  auto tune = Api("POST", "sys/mounts/secret/tune", R"({"default_lease_ttl":18446744073709551615})");
+  auto tune =
+      Api("POST", "sys/mounts/secret/tune", R"({"default_lease_ttl":18446744073709551615})");
   EXPECT_EQ(tune.status, 400) << tune.body;
   // Still serving.
   EXPECT_EQ(Api("GET", "sys/health", "", "").status, 200);

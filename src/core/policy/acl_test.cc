@@ -298,7 +298,7 @@ TEST(Acl, ParameterListValuesAreCheckedElementByElement) {
       {"allow", "ops-1", true},
       {"allow", json::array{"dev", "ops-2"}, true},
       {"allow", "ops-1,ops-2", true},
-      {"allow", "a, b", true},  // listed verbatim
+      {"allow", "a, b", true},          // listed verbatim
       {"allow", "ops-1,admin", false},  // "ops-*" matches the whole string, not "admin"
       {"allow", "ops-x, root", false},
       {"allow", json::array{"dev", "admin"}, false},

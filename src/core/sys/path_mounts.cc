@@ -390,7 +390,8 @@ std::vector<fw::Path> MountPaths(Core& core) {
         info["description"] = e.description;
         json::object options;
         for (const auto& [k, v] : e.options) options[k] = v;
-        info["options"] = e.options.empty() ? json::value(nullptr) : json::value(std::move(options));
+        info["options"] =
+            e.options.empty() ? json::value(nullptr) : json::value(std::move(options));
       }
       (e.is_auth ? auth : secret)[e.path] = std::move(info);
     }

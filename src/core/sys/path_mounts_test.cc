@@ -63,11 +63,11 @@ TEST_F(UiMounts, ListShowsOnlyMountsTheTokenHasAccessUnder) {
     path "hidden" { capabilities = ["deny"] }
   )");
   std::set<std::string> seen = Visible(a);
-  EXPECT_TRUE(seen.contains("team-a/"));   // a grant below the mount
-  EXPECT_TRUE(seen.contains("shared/"));   // listing_visibility = "unauth"
-  EXPECT_FALSE(seen.contains("team-b/"));  // denied
-  EXPECT_FALSE(seen.contains("hidden/"));  // nothing granted
-  EXPECT_TRUE(seen.contains("sys/"));  // the default policy grants sys/capabilities-self etc.
+  EXPECT_TRUE(seen.contains("team-a/"));     // a grant below the mount
+  EXPECT_TRUE(seen.contains("shared/"));     // listing_visibility = "unauth"
+  EXPECT_FALSE(seen.contains("team-b/"));    // denied
+  EXPECT_FALSE(seen.contains("hidden/"));    // nothing granted
+  EXPECT_TRUE(seen.contains("sys/"));        // the default policy grants sys/capabilities-self etc.
   EXPECT_TRUE(seen.contains("cubbyhole/"));  // the default policy grants cubbyhole/*
   // The default policy's auth/token/lookup-self etc. make the token mount visible.
   EXPECT_TRUE(Visible(a, "auth").contains("token/"));

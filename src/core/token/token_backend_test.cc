@@ -112,9 +112,9 @@ TEST_F(TokenBackend, ExpiringRootCannotCreateNonExpiringRoot) {
     auto r = Post(path, {{"policies", "root"}}, expiring);
     ASSERT_FALSE(r) << path;
     EXPECT_EQ(r.error().http_status(), 400) << path;
-    EXPECT_NE(r.error().ToString().find(
-                  "expiring root tokens cannot create non-expiring root tokens"),
-              std::string::npos)
+    EXPECT_NE(
+        r.error().ToString().find("expiring root tokens cannot create non-expiring root tokens"),
+        std::string::npos)
         << path << ": " << r.error().ToString();
     // An explicit ttl of 0 is the same request.
     EXPECT_EQ(StatusOf(Post(path, {{"policies", "root"}, {"ttl", 0}}, expiring)), 400) << path;
