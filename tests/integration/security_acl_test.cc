@@ -213,5 +213,62 @@ TEST_F(SecurityAcl, AbsurdDurationsAreRefused) {
   EXPECT_EQ(Api("GET", "sys/health", "", "").status, 200);
 }
 
+// Issue 16 #8: sys/internal/ui/mounts showed every mount to any token.
+TEST_F(SecurityAcl, UiMountsShowsOnlyMountsTheTokenCanUse) {
+  ASSERT_EQ(Api("POST", "sys/mounts/team-a", R"({"type":"kv"})").status, 204);
+  ASSERT_EQ(Api("POST", "sys/mounts/team-b", R"({"type":"kv"})").status, 204);
+  WritePolicy("team-a", R"(path "team-a/*" { capabilities = ["read"] })");
+  const std::string token = Token(R"({"policies":["team-a"]})");
+  ASSERT_FALSE(token.empty());
+  auto mounts = [&](const std::string& t) {
+    auto r = Api("GET", "sys/internal/ui/mounts", "", t);
+    EXPECT_EQ(r.status, 200) << r.body;
+    json::object o = Json(r);
+    std::vector<std::string> out;
+    if (!o.contains("data")) return out;
+    for (const auto& kv : o.at("data").as_object().at("secret").as_object()) {
+      out.emplace_back(kv.key());
+    }
+    return out;
+  };
+  std::vector<std::string> all = mounts("root");
+  EXPECT_TRUE(Has(all, "team-a/") && Has(all, "team-b/")) << ::testing::PrintToString(all);
+  std::vector<std::string> seen = mounts(token);
+  EXPECT_TRUE(Has(seen, "team-a/")) << ::testing::PrintToString(seen);
+  EXPECT_FALSE(Has(seen, "team-b/")) << ::testing::PrintToString(seen);
+  EXPECT_TRUE(mounts("").empty());
+  EXPECT_EQ(Api("GET", "sys/internal/ui/mounts/team-a/x", "", token).status, 200);
+  EXPECT_EQ(Api("GET", "sys/internal/ui/mounts/team-b/x", "", token).status, 403);
+  EXPECT_EQ(Api("GET", "sys/internal/ui/mounts/no-such/x", "", token).status, 403);
+}
+
+// Issue 16 #9: sys/seal left no trace in the audit log.
+TEST_F(SecurityAcl, SealIsAuditedWithItsTokenHashed) {
+  const std::string log = dir_.File("audit.log");
+  auto enable = Api("PUT", "sys/audit/file",
+                    json::serialize(json::object{{"type", "file"},
+                                                 {"options", json::object{{"file_path", log}}}}));
+  ASSERT_EQ(enable.status, 204) << enable.body;
+  auto sealed = Api("PUT", "sys/seal");
+  ASSERT_EQ(sealed.status, 204) << sealed.body;
+  ShellResult text = Sh("cat '" + log + "'");
+  int seal_entries = 0;
+  size_t start = 0;
+  while (start < text.out.size()) {
+    size_t end = text.out.find('\n', start);
+    if (end == std::string::npos) end = text.out.size();
+    auto o = ParseJsonObject(text.out.substr(start, end - start));
+    start = end + 1;
+    if (!o || !o->contains("request")) continue;
+    if (o->at("request").as_object().at("path").as_string() != "sys/seal") continue;
+    ++seal_entries;
+    const std::string token(o->at("auth").as_object().at("client_token").as_string());
+    EXPECT_TRUE(token.starts_with("hmac-sha256:")) << token;
+  }
+  EXPECT_EQ(seal_entries, 1) << text.out;
+  auto status = Json(Api("GET", "sys/seal-status", "", ""));
+  EXPECT_TRUE(status.at("sealed").as_bool());
+}
+
 }  // namespace
 }  // namespace arca::testing
