@@ -75,6 +75,62 @@ TEST(Duration, RejectsBadInput) {
   }
 }
 
+// Issue 16 #11: a number out of double's range made std::stod throw (out of the request
+// handler), and durations past what fits in nanoseconds were accepted.
+TEST(Duration, HugeOrNonFiniteInputIsAnErrorNotAThrow) {
+  const std::string long_digits = "1" + std::string(400, '0');
+  for (std::string in :
+       {long_digits + "s", long_digits + ".5h", std::string("1e999s"), std::string("inf"),
+        std::string("nan"), std::string("Infinity"), std::string("-inf"), std::string("9223372037"),
+        std::string("9223372037s"), std::string("2562048h"), long_digits,
+        std::string("99999999999999999999999999h"), std::string("1.5.h")}) {
+    Result<Seconds> r = Seconds(0);
+    ASSERT_NO_THROW(r = ParseDuration(in)) << in;
+    ASSERT_FALSE(r) << in << " -> " << r->count();
+    EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidRequest) << in;
+  }
+  EXPECT_EQ(ParseDuration("9223372036")->count(), 9223372036);
+  EXPECT_EQ(ParseDuration("2562047h")->count(), 2562047LL * 3600);
+  EXPECT_EQ(kMaxDuration.count(), 9223372036);
+}
+
+TEST(Duration, FromNumberChecksTheRangeBeforeConverting) {
+  struct Case {
+    json::value in;
+    int64_t secs;  // -1: an error
+  } cases[] = {
+      {json::value(3600), 3600},
+      {json::value(1.9), 1},
+      {json::value(0), 0},
+      {json::value(9223372036), 9223372036},
+      {json::value(9223372036.5), 9223372036},
+      {json::value(1e300), -1},
+      {json::value(-1e300), -1},
+      {json::value(9223372037), -1},
+      {json::value(9223372037.0), -1},
+      {json::value(std::numeric_limits<uint64_t>::max()), -1},
+      {json::value(std::numeric_limits<int64_t>::max()), -1},
+      {json::value(std::numeric_limits<double>::infinity()), -1},
+      {json::value(std::numeric_limits<double>::quiet_NaN()), -1},
+      {json::value(-1), -1},
+      {json::value(-0.5), -1},
+      {json::value("10"), -1},  // not a number: strings go through ParseDuration
+  };
+  for (const Case& c : cases) {
+    auto r = DurationFromNumber(c.in);
+    if (c.secs < 0) {
+      ASSERT_FALSE(r) << json::serialize(c.in) << " -> " << r->count();
+      EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidRequest);
+    } else {
+      ASSERT_TRUE(r) << json::serialize(c.in) << ": " << r.error().message();
+      EXPECT_EQ(r->count(), c.secs) << json::serialize(c.in);
+    }
+  }
+  auto huge = DurationFromNumber(json::value(1e300));
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.error().message().find("too large"), std::string::npos) << huge.error().message();
+}
+
 TEST(Duration, Formats) {
   EXPECT_EQ(FormatGoDuration(Seconds(2764800)), "768h0m0s");
   EXPECT_EQ(FormatGoDuration(Seconds(90)), "1m30s");

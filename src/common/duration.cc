@@ -1,8 +1,10 @@
 #include "common/duration.h"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <limits>
+#include <string>
 
 namespace arca {
 namespace {
@@ -33,9 +35,11 @@ Result<Seconds> ParseDuration(std::string_view text) {
   bool all_digits = !text.empty();
   for (char c : text) all_digits = all_digits && std::isdigit(static_cast<unsigned char>(c));
   if (all_digits) {
-    if (text.size() > 15) return InvalidRequest("invalid duration \"" + std::string(text) + "\": too large");
     int64_t v = 0;
-    for (char c : text) v = v * 10 + (c - '0');
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size() || v > kMaxDuration.count()) {
+      return InvalidRequest("invalid duration \"" + std::string(text) + "\": too large");
+    }
     return Seconds(v);
   }
 
@@ -57,7 +61,13 @@ Result<Seconds> ParseDuration(std::string_view text) {
       ++i;
     }
     if (!seen_digit) return bad("expected a number");
-    double value = std::stod(std::string(rest.substr(0, i)));
+    // from_chars never throws (std::stod did, on a number out of double's range).
+    double value = 0;
+    auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + i, value);
+    if (ec == std::errc::result_out_of_range || (ec == std::errc() && !std::isfinite(value))) {
+      return bad("too large");
+    }
+    if (ec != std::errc() || ptr != rest.data() + i) return bad("malformed number");
     rest.remove_prefix(i);
     size_t j = 0;
     while (j < rest.size() && !std::isdigit(static_cast<unsigned char>(rest[j])) && rest[j] != '.') ++j;
@@ -66,9 +76,38 @@ Result<Seconds> ParseDuration(std::string_view text) {
     if (!ParseUnit(rest.substr(0, j), &unit_nanos)) return bad("unknown unit");
     rest.remove_prefix(j);
     total_nanos += value * unit_nanos;
-    if (total_nanos > 9.2e18) return bad("too large");
+    if (!std::isfinite(total_nanos) ||
+        total_nanos / 1e9 >= static_cast<double>(kMaxDuration.count()) + 1) {
+      return bad("too large");
+    }
   }
   return Seconds(static_cast<int64_t>(total_nanos / 1e9));
+}
+
+Result<Seconds> DurationFromNumber(const json::value& v) {
+  auto too_large = [&] {
+    return InvalidRequest("invalid duration " + json::serialize(v) + ": too large (at most " +
+                          std::to_string(kMaxDuration.count()) + " seconds)");
+  };
+  if (v.is_int64()) {
+    if (v.as_int64() < 0)
+      return InvalidRequest("invalid duration " + json::serialize(v) + ": negative");
+    if (v.as_int64() > kMaxDuration.count()) return too_large();
+    return Seconds(v.as_int64());
+  }
+  if (v.is_uint64()) {
+    if (v.as_uint64() > static_cast<uint64_t>(kMaxDuration.count())) return too_large();
+    return Seconds(static_cast<int64_t>(v.as_uint64()));
+  }
+  if (v.is_double()) {
+    const double d = v.as_double();
+    if (std::isnan(d)) return InvalidRequest("invalid duration " + json::serialize(v));
+    if (d < 0) return InvalidRequest("invalid duration " + json::serialize(v) + ": negative");
+    // Compared before the cast: converting an out-of-range double to an integer is undefined.
+    if (!(d < static_cast<double>(kMaxDuration.count()) + 1)) return too_large();
+    return Seconds(static_cast<int64_t>(d));
+  }
+  return InvalidRequest("invalid duration " + json::serialize(v) + ": not a number");
 }
 
 std::string FormatGoDuration(Seconds d) {

@@ -4,18 +4,29 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
+#include "common/json.h"
 #include "common/status.h"
 
 namespace arca {
 
 using Seconds = std::chrono::seconds;
 
-// Parses a duration string. The empty string is zero. Negative durations and unknown units are
-// InvalidRequest errors.
+// The longest duration accepted (Go's time.Duration limit, about 292 years): a longer one is an
+// error rather than a value that overflows, or wraps to "no expiry", once converted.
+inline constexpr Seconds kMaxDuration{std::numeric_limits<int64_t>::max() / 1'000'000'000};
+
+// Parses a duration string. The empty string is zero. Negative durations, unknown units,
+// malformed numbers and durations over kMaxDuration are InvalidRequest errors.
 Result<Seconds> ParseDuration(std::string_view text);
+
+// A JSON number of seconds (integer or floating point; a fraction is truncated) as a duration.
+// InvalidRequest ("invalid duration 1e+300: too large ...") for a negative, non-finite or
+// over-kMaxDuration number, or a value that is not a number.
+Result<Seconds> DurationFromNumber(const json::value& v);
 
 // Go's time.Duration.String() for whole seconds: "0s", "45s", "1m30s", "768h0m0s".
 std::string FormatGoDuration(Seconds d);

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "audit/broker.h"
@@ -118,6 +119,79 @@ TEST_F(AuditPipeline, DevicesSurviveSealAndUnseal) {
   size_t before = ReadFile(log).size();
   ASSERT_EQ(Status(Operation::kRead, "sys/mounts"), 200);
   EXPECT_GT(ReadFile(log).size(), before);
+}
+
+// Issue 16 #9: sys/seal was answered before the audit stage (and sys/step-down had no handler):
+// neither left a trace. Both are now recorded, refused calls included, with the token HMAC'd.
+TEST_F(AuditPipeline, SealAndStepDownAreAudited) {
+  std::string log = (dir_ / "audit.log").string();
+  ASSERT_EQ(Enable("file", {{"file_path", log}}), 200);
+  ASSERT_TRUE(t_.Do(Operation::kUpdate, "sys/policies/acl/sealer",
+                    {{"policy", R"(path "sys/seal" { capabilities = ["update", "sudo"] }
+                                   path "sys/step-down" { capabilities = ["update", "sudo"] })"}},
+                    root_));
+  ASSERT_TRUE(t_.Do(Operation::kUpdate, "sys/policies/acl/nosudo",
+                    {{"policy", R"(path "sys/seal" { capabilities = ["update"] })"}}, root_));
+  auto token = [&](const char* policy) {
+    auto r = t_.Do(Operation::kUpdate, "auth/token/create", {{"policies", policy}}, root_);
+    return r && r->auth ? r->auth->client_token : std::string();
+  };
+  const std::string sealer = token("sealer"), nosudo = token("nosudo");
+  ASSERT_FALSE(sealer.empty());
+  ASSERT_FALSE(nosudo.empty());
+
+  // Refused (no sudo; no token): recorded, and nothing sealed.
+  auto refused = t_.Do(Operation::kUpdate, "sys/seal", {}, nosudo);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().http_status(), 403);
+  EXPECT_EQ(t_.Do(Operation::kUpdate, "sys/seal", {}, "").error().http_status(), 403);
+  EXPECT_FALSE(t_.core->Sealed());
+  // Step-down: a no-op on one node, still checked and recorded.
+  EXPECT_EQ(t_.Do(Operation::kUpdate, "sys/step-down", {}, nosudo).error().http_status(), 403);
+  ASSERT_TRUE(t_.Do(Operation::kUpdate, "sys/step-down", {}, root_));
+  EXPECT_FALSE(t_.core->Sealed());
+  // Update and sudo on sys/seal suffice (Vault's rule), not only a root token.
+  auto sealed = t_.Do(Operation::kUpdate, "sys/seal", {}, sealer);
+  ASSERT_TRUE(sealed) << sealed.error().ToString();
+  EXPECT_TRUE(t_.core->Sealed());
+
+  const std::string text = ReadFile(log);
+  for (const std::string& secret : {root_, sealer, nosudo}) {
+    EXPECT_EQ(text.find(secret), std::string::npos);
+  }
+  struct Seen {
+    int requests = 0, denied = 0, responses = 0;
+  };
+  std::map<std::string, Seen> seen;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    auto o = ParseJsonObject(line);
+    ASSERT_TRUE(o) << line;
+    const json::object& request = o->at("request").as_object();
+    const std::string path(request.at("path").as_string());
+    if (path != "sys/seal" && path != "sys/step-down") continue;
+    Seen& s = seen[path];
+    if (o->at("type").as_string() == "response") {
+      ++s.responses;
+      continue;
+    }
+    ++s.requests;
+    const bool denied =
+        o->contains("error") && o->at("error").is_string() && !o->at("error").as_string().empty();
+    if (denied) {
+      ++s.denied;
+      continue;
+    }
+    // The token that was let through is in the entry, HMAC'd.
+    const json::object& auth = o->at("auth").as_object();
+    EXPECT_TRUE(auth.at("client_token").as_string().starts_with("hmac-sha256:")) << line;
+    EXPECT_EQ(request.at("operation").as_string(), "update") << line;
+  }
+  EXPECT_EQ(seen["sys/seal"].requests, 3);  // nosudo, no token, sealer
+  EXPECT_EQ(seen["sys/seal"].denied, 2);
+  EXPECT_EQ(seen["sys/step-down"].requests, 2);
+  EXPECT_EQ(seen["sys/step-down"].denied, 1);
+  EXPECT_EQ(seen["sys/step-down"].responses, 2);
 }
 
 }  // namespace

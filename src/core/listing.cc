@@ -73,10 +73,26 @@ Result<logical::Response> Core::HandleListing(logical::Request& req, logical::Ba
     // SCAN: walk the tree below the path with the backend's own LIST, breadth first.
     std::string base = req.path;
     if (!base.empty() && base.back() != '/') base.push_back('/');
+    // The request was authorized for the scanned folder only: each folder below it must be
+    // open to the caller too (list or scan on it), whatever list_filter_by_acl says, or a
+    // deny on "secret/metadata/hr/*" would not hide the names under hr/.
+    std::shared_ptr<const policy::Acl> acl;
+    if (!req.is_root_token) {
+      ARCA_ASSIGN_OR_RETURN(acl, policies_->AclFor(req.policies));
+    }
+    std::string full_base = req.original_path;
+    if (!full_base.empty() && full_base.back() != '/') full_base.push_back('/');
+    auto may_descend = [&](const std::string& folder) {
+      if (!acl || folder.empty()) return true;  // the scanned folder itself was authorized
+      const std::string full = full_base + folder;
+      return acl->Allowed(full, Operation::kList, {}).allowed ||
+             acl->Allowed(full, Operation::kScan, {}).allowed;
+    };
     std::deque<std::string> folders{""};
     while (!folders.empty()) {
       std::string folder = std::move(folders.front());
       folders.pop_front();
+      if (!may_descend(folder)) continue;
       logical::Request sub = req;
       sub.operation = Operation::kList;
       sub.path = base + folder;

@@ -111,6 +111,32 @@ TEST_F(Listing, ScanNeedsTheScanCapability) {
   EXPECT_EQ(Keys(*ok).size(), 9u);
 }
 
+// Issue 16 #3: SCAN walked every folder below the scanned one with the backend's own LIST, so a
+// deny below the scanned path did not hide the names under it.
+TEST_F(Listing, ScanSkipsFoldersTheCallerMayNotList) {
+  std::string tok = Token(R"(
+    path "v2/metadata/*" { capabilities = ["scan", "list", "read"] }
+    path "v2/metadata/team-b/*" { capabilities = ["deny"] }
+    path "kv/" { capabilities = ["scan"] }
+    path "kv/team-a/" { capabilities = ["list"] }
+    path "kv/team-b/*" { capabilities = ["read"] }
+  )");
+  // The same token sees team-a's names, so the walk does go below the scanned folder.
+  auto v2 = List("v2/metadata/", {}, tok, Operation::kScan);
+  ASSERT_TRUE(v2) << v2.error().ToString();
+  EXPECT_EQ(Keys(*v2), (std::vector<std::string>{"a", "b", "c", "d", "e", "team-a/x", "team-a/y"}));
+  // kv/: team-a/ may be listed; team-b/ only read (neither list nor scan): not walked.
+  auto kv = List("kv/", {}, tok, Operation::kScan);
+  ASSERT_TRUE(kv) << kv.error().ToString();
+  EXPECT_EQ(Keys(*kv), (std::vector<std::string>{"a", "b", "c", "d", "e", "team-a/x", "team-a/y"}));
+  // Paging does not bring them back.
+  auto paged = List("v2/metadata/", {{"after", "team-a/y"}}, tok, Operation::kScan);
+  ASSERT_TRUE(paged);
+  EXPECT_TRUE(paged->empty_list || Keys(*paged).empty());
+  // Root still sees everything.
+  EXPECT_EQ(Keys(*List("v2/metadata/", {}, "", Operation::kScan)).size(), 9u);
+}
+
 TEST_F(Listing, FilteredListShowsOnlyWhatPoliciesAllow) {
   std::string tok = Token(R"(
     path "kv/" { capabilities = ["list"] }

@@ -98,7 +98,7 @@ Result<logical::Response> Core::HandleRequestUnmetered(logical::Request& req) {
     req.storage = sys_view_.get();
     return system_backend_->HandleRequest(req);
   }
-  if (req.path == "sys/seal") return HandleSealRequest(req);
+  if (req.path == "sys/seal" || req.path == "sys/step-down") return HandleSealRequest(req);
 
   std::shared_lock state(state_mu_);
   if (sealed_) return ::arca::Sealed();
@@ -264,17 +264,53 @@ Status Core::Authorize(const logical::Request& req, bool root_protected,
   return OkStatus();
 }
 
+// sys/seal and sys/step-down: authenticated, authorized (update and sudo on the path, as in
+// Vault) and audited like any routed request, but answered here: sealing tears down the router
+// and the audit devices, so the request entry is written before and no response entry after.
+// Step-down is a no-op (one node, always active) that is still checked and audited.
 Result<logical::Response> Core::HandleSealRequest(logical::Request& req) {
   if (req.operation != logical::Operation::kUpdate) return Unsupported();
+  const bool seal = req.path == "sys/seal";
   {
     std::shared_lock state(state_mu_);
     if (sealed_) return ::arca::Sealed();
-    if (req.client_token.empty()) return PermissionDenied();
-    ARCA_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
-    if (!entry || !entry->IsRoot()) return PermissionDenied();
+    auto match = router_.Route(req.path);
+    if (!match || match->route->backend() == nullptr) return Internal("no system mount");
+    MountRoute& route = *match->route;
+    AuditCall call;
+    call.mount = route.entry();
+    bool root_protected = false;
+    std::shared_ptr<const TokenEntry> token_entry;
+    Status allowed =
+        Authenticate(req, *route.backend(), match->relative_path, &root_protected, &token_entry);
+    call.token = token_entry;
+    req.mount_point = route.router_path();
+    req.mount_type = route.type();
+    req.mount_accessor = route.accessor();
+    req.path = std::move(match->relative_path);
+    if (allowed) allowed = Authorize(req, /*root_protected=*/true, nullptr);
+    if (audit_->HasDevices()) {
+      // No log, no answer: an allowed request goes no further unless it was recorded.
+      Status logged =
+          LogAuditRequest(req, call, allowed ? std::string() : allowed.error().message());
+      if (allowed && !logged) return std::unexpected(logged.error());
+      if (!allowed || !seal) {
+        audit::LogInput in = AuditInput(req, call);
+        logical::Response none;
+        in.response = &none;
+        if (!allowed) in.error = allowed.error().message();
+        if (Status r = audit_->LogResponse(in); !r) {
+          spdlog::error("core: audit: {}", r.error().message());
+          if (allowed) return std::unexpected(r.error());
+        }
+      }
+    }
+    if (!allowed) return std::unexpected(allowed.error());
+    if (token_entry && token_entry->num_uses > 0) {
+      ARCA_RETURN_IF_ERROR(tokens_->UseToken(req.client_token, *token_entry));
+    }
+    if (!seal) return logical::Response{};
   }
-  req.mount_point = "sys/";
-  req.mount_type = "system";
   ARCA_RETURN_IF_ERROR(Seal());
   return logical::Response{};
 }

@@ -207,7 +207,8 @@ TEST(Acl, Parameters) {
       {"deny-all", O{}, true},
       {"deny-all", O{{"x", 1}}, false},
       {"required", O{{"ticket", "T-1"}}, true},
-      {"required", O{{"Ticket", "T-1"}}, true},
+      // Backends read "ticket" exactly: "Ticket" does not give it (Vault does the same).
+      {"required", O{{"Ticket", "T-1"}}, false},
       {"required", O{{"other", "T-1"}}, false},
       {"required", O{}, false},
       {"both", O{{"x", "good"}}, true},
@@ -222,6 +223,92 @@ TEST(Acl, Parameters) {
   }
   // Constraints do not apply to delete/list.
   EXPECT_TRUE(Can(*acl, "required", Operation::kDelete, {}));
+}
+
+// Issue 16 #1: keys that differ only in case used to collapse into one entry (the last one
+// won), so {"token_policies":"admin","TOKEN_POLICIES":"dev"} passed a rule allowing "dev" while
+// the backend read "admin". Every key is now checked on its own.
+TEST(Acl, ParameterKeysDifferingOnlyInCaseAreEachChecked) {
+  auto acl = MustCompile({R"(
+    path "auth/userpass/users/*" {
+      capabilities = ["create", "update"]
+      allowed_parameters = { "password" = [], "token_policies" = ["dev"] }
+    }
+    path "deny" {
+      capabilities = ["update"]
+      denied_parameters = { "token_policies" = ["admin"] }
+    }
+  )"});
+  using O = json::object;
+  const auto allowed = [&](std::string_view path, O data) {
+    return acl->Allowed(path, Operation::kUpdate, data).allowed;
+  };
+  // The rule does allow dev under either spelling of the key, so a refusal below is the key
+  // collision being caught, not the rule refusing everything.
+  EXPECT_TRUE(allowed("auth/userpass/users/bob", O{{"token_policies", "dev"}}));
+  EXPECT_TRUE(allowed("auth/userpass/users/bob", O{{"TOKEN_POLICIES", "dev"}}));
+  EXPECT_FALSE(allowed("auth/userpass/users/bob", O{{"TOKEN_POLICIES", "admin"}}));
+  // Both orders: whichever key a map would keep last, the other one is still checked.
+  EXPECT_FALSE(allowed("auth/userpass/users/bob",
+                       O{{"token_policies", "admin"}, {"TOKEN_POLICIES", "dev"}}));
+  EXPECT_FALSE(allowed("auth/userpass/users/bob",
+                       O{{"TOKEN_POLICIES", "dev"}, {"token_policies", "admin"}}));
+  EXPECT_FALSE(allowed("auth/userpass/users/bob",
+                       O{{"token_policies", "dev"}, {"Token_Policies", "admin"}}));
+  AclResult r = acl->Allowed("auth/userpass/users/bob", Operation::kUpdate,
+                             O{{"token_policies", "admin"}, {"TOKEN_POLICIES", "dev"}});
+  EXPECT_NE(r.reason.find("\"token_policies\""), std::string::npos) << r.reason;
+
+  EXPECT_TRUE(allowed("deny", O{{"token_policies", "dev"}, {"TOKEN_POLICIES", "dev"}}));
+  EXPECT_FALSE(allowed("deny", O{{"token_policies", "dev"}, {"TOKEN_POLICIES", "admin"}}));
+  EXPECT_FALSE(allowed("deny", O{{"token_policies", "admin"}, {"TOKEN_POLICIES", "dev"}}));
+}
+
+// A list field reads an array or a comma-separated string as several values: one denied
+// element is enough to refuse, and a glob must not let "dev,admin" through as one string.
+TEST(Acl, ParameterListValuesAreCheckedElementByElement) {
+  auto acl = MustCompile({R"(
+    path "deny" {
+      capabilities = ["update"]
+      denied_parameters = { "policies" = ["admin", "root*"] }
+    }
+    path "allow" {
+      capabilities = ["update"]
+      allowed_parameters = { "policies" = ["dev", "ops-*", "a, b"] }
+    }
+  )"});
+  using O = json::object;
+  struct Case {
+    const char* path;
+    json::value value;
+    bool allowed;
+  } cases[] = {
+      {"deny", "dev", true},
+      {"deny", json::array{"dev", "ops"}, true},
+      {"deny", "dev,ops", true},
+      {"deny", "admin", false},
+      {"deny", json::array{"admin", "dev"}, false},
+      {"deny", json::array{"dev", "admin"}, false},
+      {"deny", json::array{"dev", json::array{"rootish"}}, false},
+      {"deny", "dev,admin", false},
+      {"deny", "dev, admin ", false},
+      {"deny", "root-x,dev", false},
+      {"deny", json::array{"dev,admin"}, false},
+      {"allow", "dev", true},
+      {"allow", "ops-1", true},
+      {"allow", json::array{"dev", "ops-2"}, true},
+      {"allow", "ops-1,ops-2", true},
+      {"allow", "a, b", true},          // listed verbatim
+      {"allow", "ops-1,admin", false},  // "ops-*" matches the whole string, not "admin"
+      {"allow", "ops-x, root", false},
+      {"allow", json::array{"dev", "admin"}, false},
+      {"allow", json::array{"ops-1,admin"}, false},
+      {"allow", "dev,admin", false},
+  };
+  for (const Case& c : cases) {
+    AclResult r = acl->Allowed(c.path, Operation::kUpdate, O{{"policies", c.value}});
+    EXPECT_EQ(r.allowed, c.allowed) << c.path << " " << json::serialize(c.value) << " " << r.reason;
+  }
 }
 
 TEST(Acl, ParametersMergeAcrossPolicies) {

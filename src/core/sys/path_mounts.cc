@@ -2,6 +2,8 @@
 #include "core/sys/paths.h"
 
 #include "common/duration.h"
+#include "core/policy/acl.h"
+#include "core/policy_store.h"
 
 namespace arca::core::sys {
 namespace {
@@ -13,11 +15,14 @@ namespace fw = logical::framework;
 
 // A TTL given as a duration string, a number of seconds, or "system" (= 0, the default).
 Result<std::chrono::seconds> ParseTtlValue(const json::value& v, std::string_view name) {
-  if (v.is_int64()) {
-    if (v.as_int64() < 0) return InvalidRequest(std::string(name) + " must not be negative");
-    return std::chrono::seconds(v.as_int64());
+  if (v.is_int64() && v.as_int64() < 0) {
+    return InvalidRequest(std::string(name) + " must not be negative");
   }
-  if (v.is_uint64()) return std::chrono::seconds(static_cast<int64_t>(v.as_uint64()));
+  if (v.is_int64() || v.is_uint64()) {
+    auto d = DurationFromNumber(v);
+    if (!d) return InvalidRequest("invalid " + std::string(name) + ": " + d.error().message());
+    return *d;
+  }
   if (v.is_string()) {
     std::string_view s = v.as_string();
     if (s == "system" || s.empty()) return std::chrono::seconds(0);
@@ -26,6 +31,15 @@ Result<std::chrono::seconds> ParseTtlValue(const json::value& v, std::string_vie
     return *d;
   }
   return InvalidRequest(std::string(name) + " must be a duration string or a number of seconds");
+}
+
+// Whether a token with `acl` may see the mount at `mount_path` ("secret/", "auth/userpass/")
+// in sys/internal/ui/mounts: some capability on the mount path itself, or some rule that grants
+// something below it (as Vault's hasMountAccess).
+bool HasMountAccess(const policy::Acl& acl, std::string_view mount_path) {
+  const uint32_t caps = acl.Capabilities(mount_path);
+  if (caps != 0 && (caps & policy::kDeny) == 0) return true;
+  return acl.AnyAllowedUnder(mount_path);
 }
 
 Result<std::vector<std::string>> StringList(const json::value& v, std::string_view name) {
@@ -355,12 +369,31 @@ std::vector<fw::Path> MountPaths(Core& core) {
   ui.pattern = "internal/ui/mounts";
   ui.help_synopsis = "Information about mounts visible to the caller, for the UI and CLI.";
   ui.operations[Operation::kRead] = {[&core, mount_info](Request& req, fw::FieldData&) -> Result<Response> {
-    bool authed = !req.client_token_accessor.empty();
+    // Unauthenticated (no valid token): the mounts tuned listing_visibility="unauth", with
+    // their type, description and options only. With a token: those and the mounts the
+    // token has some capability under, in full (Vault's rule).
+    const bool authed = !req.client_token_accessor.empty();
+    std::shared_ptr<const policy::Acl> acl;
+    if (authed && !req.is_root_token) {
+      ARCA_ASSIGN_OR_RETURN(acl, core.policies().AclFor(req.policies));
+    }
     json::object secret, auth;
     for (const auto& r : core.router().All()) {
-      MountEntry e = r->entry();
-      if (!authed && e.config.listing_visibility != "unauth") continue;
-      (e.is_auth ? auth : secret)[e.path] = mount_info(e);
+      const MountEntry& e = r->entry();
+      const bool listed = e.config.listing_visibility == "unauth";
+      if (!listed && !(authed && (!acl || HasMountAccess(*acl, e.RouterPath())))) continue;
+      json::object info;
+      if (authed) {
+        info = mount_info(e);
+      } else {
+        info["type"] = e.type;
+        info["description"] = e.description;
+        json::object options;
+        for (const auto& [k, v] : e.options) options[k] = v;
+        info["options"] =
+            e.options.empty() ? json::value(nullptr) : json::value(std::move(options));
+      }
+      (e.is_auth ? auth : secret)[e.path] = std::move(info);
     }
     json::object d;
     d["secret"] = std::move(secret);
@@ -374,13 +407,24 @@ std::vector<fw::Path> MountPaths(Core& core) {
   ui_one.help_synopsis = "Information about the mount that serves a path.";
   ui_one.fields["path"] = Field(fw::FieldType::kString, "A path served by the mount.");
   ui_one.operations[Operation::kRead] = {[&core, mount_info](Request& req, fw::FieldData& d) -> Result<Response> {
-    if (req.client_token_accessor.empty()) return PermissionDenied();
     std::string p = d.GetString("path");
+    while (!p.empty() && p.front() == '/') p.erase(p.begin());
+    if (!p.ends_with('/')) p.push_back('/');
+    // One answer (403) for "no such mount" and "no access", so that the path cannot be used
+    // to find out which mounts exist (Vault's rule).
+    const auto denied = [&p] {
+      return PermissionDenied(
+          "preflight capability check returned 403, please ensure client's policies grant "
+          "access to path \"" + p + "\"");
+    };
+    if (req.client_token_accessor.empty()) return denied();
     auto match = core.router().Route(p);
-    if (!match) {
-      return InvalidRequest("preflight capability check returned 403, please ensure client's policies grant access to path \"" + p + "/\"");
-    }
+    if (!match) return denied();
     MountEntry e = match->route->entry();
+    if (!req.is_root_token) {
+      ARCA_ASSIGN_OR_RETURN(auto acl, core.policies().AclFor(req.policies));
+      if (!HasMountAccess(*acl, e.RouterPath())) return denied();
+    }
     json::object m = mount_info(e);
     m["path"] = e.RouterPath();
     return Response::WithData(std::move(m));

@@ -95,6 +95,41 @@ TEST_F(TokenBackend, OrphanRules) {
   EXPECT_EQ(StatusOf(Post("create", {{"id", "chosen"}}, other)), 400);
 }
 
+// Issue 16 #4: an expiring root token could mint a root token that never expires (Vault
+// refuses: "expiring root tokens cannot create non-expiring root tokens", 400).
+TEST_F(TokenBackend, ExpiringRootCannotCreateNonExpiringRoot) {
+  std::string expiring = Create({{"policies", "root"}, {"ttl", "1h"}}, root_);
+  ASSERT_FALSE(expiring.empty());
+  ASSERT_GT(Lookup(expiring).at("ttl").as_int64(), 0);
+  ASSERT_TRUE(Post("roles/rooty", {{"allowed_policies", "root"}}, root_));
+  auto count_tokens = [&] {
+    auto r = t_.Do(Operation::kList, "auth/token/accessors", {}, root_);
+    EXPECT_TRUE(r) << r.error().ToString();
+    return r ? r->data.at("keys").as_array().size() : 0u;
+  };
+  const size_t before = count_tokens();
+  for (const char* path : {"create", "create-orphan", "create/rooty"}) {
+    auto r = Post(path, {{"policies", "root"}}, expiring);
+    ASSERT_FALSE(r) << path;
+    EXPECT_EQ(r.error().http_status(), 400) << path;
+    EXPECT_NE(
+        r.error().ToString().find("expiring root tokens cannot create non-expiring root tokens"),
+        std::string::npos)
+        << path << ": " << r.error().ToString();
+    // An explicit ttl of 0 is the same request.
+    EXPECT_EQ(StatusOf(Post(path, {{"policies", "root"}, {"ttl", 0}}, expiring)), 400) << path;
+  }
+  EXPECT_EQ(count_tokens(), before);
+  // What it may do: expiring root children, and non-expiring ones from a non-expiring root.
+  for (const char* path : {"create", "create-orphan", "create/rooty"}) {
+    std::string child = Create({{"policies", "root"}, {"ttl", "30m"}}, expiring, path);
+    ASSERT_FALSE(child.empty()) << path;
+    EXPECT_GT(Lookup(child).at("ttl").as_int64(), 0) << path;
+  }
+  std::string forever = Create({{"policies", "root"}}, root_, "create-orphan");
+  EXPECT_EQ(Lookup(forever).at("ttl").as_int64(), 0);
+}
+
 TEST_F(TokenBackend, AccessorRenewAndBadAccessors) {
   std::string t = Create({{"policies", "creator"}, {"ttl", "1h"}}, root_);
   std::string acc = std::string(Lookup(t).at("accessor").as_string());

@@ -191,6 +191,10 @@ Result<Response> HandleCreate(const Context& ctx, Request& req, fw::FieldData& d
     }
   }
   if (explicit_max.count() > 0 && (ttl.count() == 0 || ttl > explicit_max)) ttl = explicit_max;
+  // Only a root token gets no TTL: a parent that expires may not outlive itself that way.
+  if (ttl.count() == 0 && parent->ttl.count() != 0) {
+    return InvalidRequest("expiring root tokens cannot create non-expiring root tokens");
+  }
   e.ttl = ttl;
 
   ARCA_ASSIGN_OR_RETURN(std::string token, store.CreateToken(e, id));

@@ -114,14 +114,9 @@ Result<bool> ToBool(const json::value& v) {
 
 Result<int64_t> ToDuration(const json::value& v) {
   if (v.is_int64() || v.is_uint64() || v.is_double()) {
-    double d = v.is_double() ? v.as_double() : static_cast<double>(v.to_number<int64_t>());
-    if (v.is_uint64() &&
-        v.as_uint64() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      return InvalidRequest("duration " + Describe(v) + " out of range");
-    }
-    if (!std::isfinite(d) || d < 0) return InvalidRequest("invalid duration " + Describe(v));
-    if (v.is_double()) return static_cast<int64_t>(d);
-    return v.to_number<int64_t>();
+    // Range-checked before any cast: {"ttl": 1e300} must not wrap into a huge or zero TTL.
+    ARCA_ASSIGN_OR_RETURN(Seconds s, DurationFromNumber(v));
+    return static_cast<int64_t>(s.count());
   }
   if (v.is_string()) {
     ARCA_ASSIGN_OR_RETURN(Seconds s, ParseDuration(v.as_string()));

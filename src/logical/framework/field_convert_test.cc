@@ -79,6 +79,22 @@ const ConvertCase kCases[] = {
     {"duration_negative_fails", FieldType::kDuration, "-5", nullptr},
     {"duration_bad_unit_fails", FieldType::kDuration, R"("5 parsecs")", nullptr},
     {"duration_bool_fails", FieldType::kDuration, "true", nullptr},
+    // Issue 16 #11: 1e300 was cast to int64 (undefined; it came out as no expiry).
+    {"duration_huge_float_fails", FieldType::kDuration, "1e300", nullptr},
+    {"duration_over_max_float_fails", FieldType::kDuration, "9223372037.0", nullptr},
+    {"duration_over_max_int_fails", FieldType::kDuration, "9223372037", nullptr},
+    {"duration_huge_uint_fails", FieldType::kDuration, "18446744073709551615", nullptr},
+    {"duration_negative_float_fails", FieldType::kDuration, "-0.5", nullptr},
+    {"duration_max_ok", FieldType::kDuration, "9223372036", "9223372036"},
+    {"duration_huge_string_fails", FieldType::kDuration, R"("1e999s")", nullptr},
+    {"duration_inf_string_fails", FieldType::kDuration, R"("inf")", nullptr},
+    {"duration_nan_string_fails", FieldType::kDuration, R"("nan")", nullptr},
+    {"duration_long_digits_fails", FieldType::kDuration,
+     R"("1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000)"
+     R"(000000000000000000000000000000000000000000000000000000000000000000000000000000000000000)"
+     R"(000000000000000000000000000000000000000000000000000000000000000000000000000000000000000)"
+     R"(000000000000000000000000000000000000000000000000000000000000000000000000000000000000000s")",
+     nullptr},
     // kFloat
     {"float", FieldType::kFloat, "2.5", "2.5"},
     {"float_from_int", FieldType::kFloat, "2", "2.0"},
