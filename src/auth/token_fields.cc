@@ -53,7 +53,7 @@ std::vector<std::string> SanitizePolicies(std::vector<std::string> in) {
   return out;
 }
 
-void AddTokenFieldSchemas(fw::FieldMap& f) {
+void AddTokenFieldSchemas(fw::FieldMap& f, bool legacy) {
   using fw::FieldType;
   auto add = [&](const char* name, FieldType type, const char* desc) {
     f[name] = fw::FieldSchema{.type = type, .description = desc};
@@ -76,10 +76,23 @@ void AddTokenFieldSchemas(fw::FieldMap& f) {
   add("token_type", FieldType::kString,
       "The type of issued tokens: service, batch, default-service, default-batch or default.");
   f["token_type"].default_value = "default";
+  if (legacy) {
+    add("ttl", FieldType::kDuration, "Deprecated: use token_ttl.");
+    add("max_ttl", FieldType::kDuration, "Deprecated: use token_max_ttl.");
+    add("bound_cidrs", FieldType::kCommaStringSlice, "Deprecated: use token_bound_cidrs.");
+    add("num_uses", FieldType::kInt, "Deprecated: use token_num_uses.");
+    for (const char* name : {"ttl", "max_ttl", "bound_cidrs", "num_uses"}) f[name].deprecated = true;
+  }
 }
 
-Status ParseTokenFields(const fw::FieldData& d, TokenFields& out) {
+Status ParseTokenFields(const fw::FieldData& d, TokenFields& out, bool legacy) {
   TokenFields t = out;
+  // The token_* name wins when both are given (Vault's tokenutil).
+  auto pick = [&](const char* name, const char* alias) -> const char* {
+    if (d.Has(name)) return name;
+    if (legacy && d.Has(alias)) return alias;
+    return nullptr;
+  };
   auto dur = [&](const char* name, const char* legacy, std::chrono::seconds& dst) {
     if (d.Has(name)) {
       dst = d.GetDuration(name);
@@ -87,8 +100,8 @@ Status ParseTokenFields(const fw::FieldData& d, TokenFields& out) {
       dst = d.GetDuration(legacy);
     }
   };
-  dur("token_ttl", nullptr, t.ttl);
-  dur("token_max_ttl", nullptr, t.max_ttl);
+  dur("token_ttl", legacy ? "ttl" : nullptr, t.ttl);
+  dur("token_max_ttl", legacy ? "max_ttl" : nullptr, t.max_ttl);
   dur("token_explicit_max_ttl", nullptr, t.explicit_max_ttl);
   dur("token_period", "period", t.period);
   if (d.Has("token_policies")) {
@@ -96,14 +109,14 @@ Status ParseTokenFields(const fw::FieldData& d, TokenFields& out) {
   } else if (d.Has("policies")) {
     t.policies = SanitizePolicies(d.GetStringSlice("policies"));
   }
-  if (d.Has("token_bound_cidrs")) {
+  if (const char* cidrs = pick("token_bound_cidrs", "bound_cidrs")) {
     t.bound_cidrs.clear();
-    for (auto& c : d.GetStringSlice("token_bound_cidrs")) {
+    for (auto& c : d.GetStringSlice(cidrs)) {
       if (std::string s = Trim(c); !s.empty()) t.bound_cidrs.push_back(std::move(s));
     }
   }
   if (d.Has("token_no_default_policy")) t.no_default_policy = d.GetBool("token_no_default_policy");
-  if (d.Has("token_num_uses")) t.num_uses = d.GetInt("token_num_uses");
+  if (const char* uses = pick("token_num_uses", "num_uses")) t.num_uses = d.GetInt(uses);
   if (d.Has("token_type")) t.type = d.GetString("token_type");
   if (t.type.empty()) t.type = "default";
 
@@ -131,7 +144,7 @@ Status ParseTokenFields(const fw::FieldData& d, TokenFields& out) {
   return OkStatus();
 }
 
-void TokenFields::AddToResponse(json::object& data) const {
+void TokenFields::AddToResponse(json::object& data, bool legacy) const {
   data["token_ttl"] = ttl.count();
   data["token_max_ttl"] = max_ttl.count();
   data["token_explicit_max_ttl"] = explicit_max_ttl.count();
@@ -143,6 +156,12 @@ void TokenFields::AddToResponse(json::object& data) const {
   data["token_type"] = type;
   data["policies"] = ToArray(policies);
   data["period"] = period.count();
+  if (legacy) {
+    if (ttl.count() > 0) data["ttl"] = ttl.count();
+    if (max_ttl.count() > 0) data["max_ttl"] = max_ttl.count();
+    if (!bound_cidrs.empty()) data["bound_cidrs"] = ToArray(bound_cidrs);
+    if (num_uses > 0) data["num_uses"] = num_uses;
+  }
 }
 
 json::object TokenFields::ToJson() const {

@@ -9,6 +9,7 @@
 //   token_num_uses                                                    int >= 0
 //   token_type  default | service | batch | default-service | default-batch
 //   period (legacy alias of token_period)
+//   with the legacy set (userpass): ttl, max_ttl, bound_cidrs, num_uses (aliases of the token_*)
 //
 // Thread-safety: TokenFields is a value type; the functions are pure.
 #pragma once
@@ -36,8 +37,10 @@ struct TokenFields {
   int64_t num_uses = 0;
   std::string type = "default";
 
-  // Vault's read shape: every token_* key plus the legacy "policies" and "period".
-  void AddToResponse(json::object& data) const;
+  // Vault's read shape: every token_* key plus the legacy "policies" and "period"; with
+  // `legacy`, also "ttl", "max_ttl", "bound_cidrs" and "num_uses" when they are set (as
+  // Vault's userpass echoes its deprecated fields).
+  void AddToResponse(json::object& data, bool legacy = false) const;
   json::object ToJson() const;
   // Missing keys keep their defaults; wrong types are Internal (corrupt storage).
   static Result<TokenFields> FromJson(const json::object& o);
@@ -50,15 +53,18 @@ struct TokenFields {
   bool operator==(const TokenFields&) const = default;
 };
 
-// Adds the schemas of the token fields (and the legacy "policies" and "period") to `fields`.
-void AddTokenFieldSchemas(logical::framework::FieldMap& fields);
+// Adds the schemas of the token fields (and the legacy "policies" and "period") to `fields`;
+// with `legacy`, also the deprecated "ttl", "max_ttl", "bound_cidrs" and "num_uses".
+void AddTokenFieldSchemas(logical::framework::FieldMap& fields, bool legacy = false);
 
 // Applies the token fields the request gave onto `fields` (absent ones keep their value, so an
 // update changes only what was sent), then validates the result. Legacy "policies" / "period"
 // are used when the token_* name is absent. Errors (InvalidRequest, 400): a bad CIDR, an
 // unknown token_type, negative num_uses, token_ttl > token_max_ttl (both set), token_period >
 // token_max_ttl... as below; `fields` is left unchanged on error.
-Status ParseTokenFields(const logical::framework::FieldData& d, TokenFields& fields);
+// With `legacy`, "ttl", "max_ttl", "bound_cidrs" and "num_uses" are aliases too.
+Status ParseTokenFields(const logical::framework::FieldData& d, TokenFields& fields,
+                        bool legacy = false);
 
 // Vault's policyutil.SanitizePolicies: trimmed, lowercased, empty entries dropped, sorted,
 // unique.

@@ -12,11 +12,11 @@ namespace {
 
 namespace fw = logical::framework;
 
-Result<TokenFields> Parse(json::object in, TokenFields start = {}) {
+Result<TokenFields> Parse(json::object in, TokenFields start = {}, bool legacy = false) {
   fw::FieldMap schema;
-  AddTokenFieldSchemas(schema);
+  AddTokenFieldSchemas(schema, legacy);
   ARCA_ASSIGN_OR_RETURN(auto d, fw::FieldData::Create(schema, std::move(in)));
-  ARCA_RETURN_IF_ERROR(ParseTokenFields(d, start));
+  ARCA_RETURN_IF_ERROR(ParseTokenFields(d, start, legacy));
   return start;
 }
 
@@ -50,6 +50,39 @@ TEST(TokenFields, LegacyAliasesAndTokenNamesWin) {
   auto both = Parse({{"policies", "a"}, {"token_policies", "b"}});
   ASSERT_TRUE(both);
   EXPECT_EQ(both->policies, std::vector<std::string>{"b"});
+}
+
+TEST(TokenFields, UserpassLegacyTtlCidrAndUseAliases) {
+  auto t = Parse({{"ttl", "1h"}, {"max_ttl", 7200}, {"bound_cidrs", "10.0.0.0/8"}, {"num_uses", 4}},
+                 {}, /*legacy=*/true);
+  ASSERT_TRUE(t) << t.error().ToString();
+  EXPECT_EQ(t->ttl.count(), 3600);
+  EXPECT_EQ(t->max_ttl.count(), 7200);
+  EXPECT_EQ(t->bound_cidrs, std::vector<std::string>{"10.0.0.0/8"});
+  EXPECT_EQ(t->num_uses, 4);
+  // Echoed on read next to the token_* names.
+  json::object read;
+  t->AddToResponse(read, /*legacy=*/true);
+  EXPECT_EQ(read.at("ttl").as_int64(), 3600);
+  EXPECT_EQ(read.at("token_ttl").as_int64(), 3600);
+  EXPECT_EQ(read.at("max_ttl").as_int64(), 7200);
+  EXPECT_EQ(read.at("bound_cidrs").as_array().size(), 1u);
+  EXPECT_EQ(read.at("num_uses").as_int64(), 4);
+  // token_* wins; aliases are checked like the real names.
+  auto both = Parse({{"ttl", "1h"}, {"token_ttl", "10m"}}, {}, true);
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->ttl.count(), 600);
+  EXPECT_FALSE(Parse({{"bound_cidrs", "not-a-cidr"}}, {}, true));
+  EXPECT_FALSE(Parse({{"num_uses", -1}}, {}, true));
+  EXPECT_FALSE(Parse({{"ttl", "2h"}, {"max_ttl", "1h"}}, {}, true));
+  // Without the legacy set (AppRole roles), the names mean nothing to the token fields.
+  auto plain = Parse({{"ttl", "1h"}, {"num_uses", 4}});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->ttl.count(), 0);
+  EXPECT_EQ(plain->num_uses, 0);
+  json::object plain_read;
+  plain->AddToResponse(plain_read);
+  EXPECT_FALSE(plain_read.contains("ttl"));
 }
 
 TEST(TokenFields, UpdateKeepsAbsentFields) {

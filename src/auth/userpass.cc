@@ -117,7 +117,7 @@ fw::Path Users(std::shared_ptr<State> st) {
   p.fields["username"] = Str("Username of the user.");
   p.fields["password"] = Str("Password of the user.");
   p.fields["password_hash"] = Str("A bcrypt hash of the password, instead of password.");
-  AddTokenFieldSchemas(p.fields);
+  AddTokenFieldSchemas(p.fields, /*legacy=*/true);
   p.existence_check = [](Request& req, fw::FieldData& d) -> Result<bool> {
     ARCA_ASSIGN_OR_RETURN(logical::Storage * s, StorageOf(req));
     ARCA_ASSIGN_OR_RETURN(auto u, LoadUser(*s, Lower(d.GetString("username"))));
@@ -128,7 +128,7 @@ fw::Path Users(std::shared_ptr<State> st) {
     std::string name = Lower(d.GetString("username"));
     ARCA_ASSIGN_OR_RETURN(auto existing, LoadUser(*s, name));
     User u = existing.value_or(User{});
-    ARCA_RETURN_IF_ERROR(ParseTokenFields(d, u.token));
+    ARCA_RETURN_IF_ERROR(ParseTokenFields(d, u.token, /*legacy=*/true));
     ARCA_ASSIGN_OR_RETURN(auto hash, NewHash(*st, d));
     if (hash) u.password_hash = std::move(*hash);
     if (u.password_hash.empty()) return InvalidRequest("missing password");
@@ -143,7 +143,7 @@ fw::Path Users(std::shared_ptr<State> st) {
         ARCA_ASSIGN_OR_RETURN(auto u, LoadUser(*s, Lower(d.GetString("username"))));
         if (!u) return std::unexpected(Error(ErrorKind::kNotFound, std::vector<std::string>{}));
         Response r;
-        u->token.AddToResponse(r.data);
+        u->token.AddToResponse(r.data, /*legacy=*/true);
         return r;
       },
       "Read a user."};
@@ -186,7 +186,7 @@ fw::Path UserPart(std::shared_ptr<State> st, bool password) {
           if (!d.Has("token_policies") && !d.Has("policies")) {
             return InvalidRequest("missing token_policies");
           }
-          ARCA_RETURN_IF_ERROR(ParseTokenFields(d, u->token));
+          ARCA_RETURN_IF_ERROR(ParseTokenFields(d, u->token, /*legacy=*/true));
         }
         ARCA_RETURN_IF_ERROR(logical::PutJson(*s, "user/" + name, u->ToJson()));
         return Response{};

@@ -152,6 +152,24 @@ TEST(CoreHealth, StatusCodesFollowState) {
   EXPECT_EQ(out_of_range.error().http_status(), 400);
 }
 
+TEST(CoreMounts, GenericIsKvVersion1AndKvV2IsVersion2) {
+  TestCore t;
+  std::string root = t.InitAndUnseal();
+  ASSERT_TRUE(t.Do(Operation::kUpdate, "sys/mounts/old", json::object{{"type", "generic"}}, root));
+  ASSERT_TRUE(t.Do(Operation::kUpdate, "sys/mounts/new", json::object{{"type", "kv-v2"}}, root));
+  auto list = t.Do(Operation::kRead, "sys/mounts", {}, root);
+  ASSERT_TRUE(list);
+  const auto& old_mount = list->data.at("old/").as_object();
+  EXPECT_EQ(old_mount.at("type").as_string(), "kv");
+  EXPECT_EQ(old_mount.at("options").at("version").as_string(), "1");
+  EXPECT_EQ(list->data.at("new/").at("options").at("version").as_string(), "2");
+  // generic/ behaves as KV version 1: a plain write and read at the key's path.
+  ASSERT_TRUE(t.Do(Operation::kUpdate, "old/app", json::object{{"pw", "x"}}, root));
+  auto read = t.Do(Operation::kRead, "old/app", {}, root);
+  ASSERT_TRUE(read) << read.error().ToString();
+  EXPECT_EQ(read->data.at("pw").as_string(), "x");
+}
+
 TEST(CoreMounts, EnableReadListTuneDisable) {
   TestCore t;
   std::string root = t.InitAndUnseal();

@@ -336,6 +336,10 @@ void AddTablePaths(Core& core, bool is_auth, std::vector<fw::Path>& paths) {
       e.type = "kv";
       e.options["version"] = "2";
     }
+    if (!is_auth && e.type == "generic") {  // Vault's old name of KV version 1
+      e.type = "kv";
+      if (!e.options.count("version")) e.options["version"] = "1";
+    }
     if (!is_auth && e.type == "kv" && e.options.count("version")) {
       const std::string& v = e.options["version"];
       if (v != "1" && v != "2") return InvalidRequest("invalid KV version \"" + v + "\": must be 1 or 2");

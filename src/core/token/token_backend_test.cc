@@ -130,6 +130,30 @@ TEST_F(TokenBackend, ExpiringRootCannotCreateNonExpiringRoot) {
   EXPECT_EQ(Lookup(forever).at("ttl").as_int64(), 0);
 }
 
+TEST_F(TokenBackend, LegacyLeaseIsTtlAndTtlWins) {
+  std::string by_lease = Create({{"policies", "creator"}, {"lease", "2h"}}, root_);
+  ASSERT_FALSE(by_lease.empty());
+  EXPECT_EQ(Lookup(by_lease).at("ttl").as_int64(), 7200);
+  std::string both = Create({{"policies", "creator"}, {"lease", "2h"}, {"ttl", "30m"}}, root_);
+  EXPECT_EQ(Lookup(both).at("ttl").as_int64(), 1800);
+  EXPECT_EQ(StatusOf(Post("create", {{"lease", "soon"}}, root_)), 400);
+}
+
+TEST_F(TokenBackend, EntityAliasIsCheckedAsVaultDoes) {
+  auto message = [](const Result<logical::Response>& r) { return r ? "" : r.error().ToString(); };
+  auto no_role = Post("create", {{"entity_alias", "web"}}, root_);
+  EXPECT_EQ(StatusOf(no_role), 400);
+  EXPECT_NE(message(no_role).find("'entity_alias' is only allowed in combination with token role"),
+            std::string::npos);
+  ASSERT_TRUE(Post("roles/aliased", {{"allowed_entity_aliases", "web"}}, root_));
+  auto not_allowed = Post("create/aliased", {{"entity_alias", "db"}}, root_);
+  EXPECT_EQ(StatusOf(not_allowed), 400);
+  EXPECT_NE(message(not_allowed).find("invalid 'entity_alias' value"), std::string::npos);
+  auto allowed = Post("create/aliased", {{"entity_alias", "web"}}, root_);
+  EXPECT_EQ(StatusOf(allowed), 400);
+  EXPECT_NE(message(allowed).find("no identity store"), std::string::npos);
+}
+
 TEST_F(TokenBackend, AccessorRenewAndBadAccessors) {
   std::string t = Create({{"policies", "creator"}, {"ttl", "1h"}}, root_);
   std::string acc = std::string(Lookup(t).at("accessor").as_string());

@@ -98,6 +98,15 @@ Result<Response> HandleCreate(const Context& ctx, Request& req, fw::FieldData& d
     ARCA_ASSIGN_OR_RETURN(role, store.roles().Get(name));
     if (!role) return InvalidRequest("unknown role " + name);
   }
+  if (std::string alias = d.GetString("entity_alias"); !alias.empty()) {
+    // Vault's checks, in its order; the entity itself needs the identity store (not built yet).
+    if (!role) return InvalidRequest("'entity_alias' is only allowed in combination with token role");
+    if (std::find(role->allowed_entity_aliases.begin(), role->allowed_entity_aliases.end(),
+                  alias) == role->allowed_entity_aliases.end()) {
+      return InvalidRequest("invalid 'entity_alias' value");
+    }
+    return InvalidRequest("'entity_alias' is not supported yet: Arca has no identity store");
+  }
 
   std::string type;
   if (role) {
@@ -180,7 +189,8 @@ Result<Response> HandleCreate(const Context& ctx, Request& req, fw::FieldData& d
   if (period.count() > 0) {
     ttl = period;
   } else {
-    ttl = d.GetDuration("ttl");
+    // `lease` is the deprecated name of `ttl`; `ttl` wins when both are given (as Vault).
+    ttl = d.Has("ttl") || !d.Has("lease") ? d.GetDuration("ttl") : d.GetDuration("lease");
     const auto max = ctx.system ? ctx.system->MaxLeaseTtl() : std::chrono::seconds(768 * 3600);
     if (ttl.count() == 0 && !root_child) ttl = ctx.system ? ctx.system->DefaultLeaseTtl() : max;
     if (ttl > max && !root_child && max.count() > 0) {
@@ -222,7 +232,9 @@ fw::FieldMap CreateFields() {
   f["num_uses"] = {fw::FieldType::kInt, "Number of uses; 0 = unlimited."};
   f["period"] = {fw::FieldType::kDuration, "Renewal period of a periodic token (sudo)."};
   f["type"] = {fw::FieldType::kString, "service or batch."};
-  f["entity_alias"] = {fw::FieldType::kString, "Entity alias (not supported yet; ignored)."};
+  f["entity_alias"] = {fw::FieldType::kString,
+                       "Entity alias (with a role that allows it; needs the identity store)."};
+  f["lease"] = {fw::FieldType::kDuration, "Deprecated: use ttl."};
   return f;
 }
 

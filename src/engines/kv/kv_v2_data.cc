@@ -37,6 +37,12 @@ Result<Response> WriteVersion(const State& st, logical::Storage& s, const std::s
     return InvalidRequest("check-and-set parameter required for this call");
   }
   if (cas_raw != nullptr) {
+    // A negative version can never be the current one: Vault's mismatch message, not a type
+    // error (clients match on it).
+    if ((cas_raw->is_int64() && cas_raw->as_int64() < 0) ||
+        (cas_raw->is_double() && cas_raw->as_double() < 0)) {
+      return InvalidRequest("check-and-set parameter did not match the current version");
+    }
     ARCA_ASSIGN_OR_RETURN(int64_t cas, NonNegativeInt(*cas_raw, "cas"));
     int64_t current = meta ? meta->current_version : 0;
     if (cas != current) {

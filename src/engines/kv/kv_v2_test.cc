@@ -141,6 +141,13 @@ TEST_F(KvV2Test, CheckAndSet) {
   }
   ExpectStatus(Do(Operation::kUpdate, "data/k", R"({"data":{"a":1},"options":{"cas":1}})"), 400,
                "check-and-set parameter did not match the current version");
+  // A negative cas is a mismatch in Vault's words, not a type error; nothing is written.
+  auto before = Do(Operation::kRead, "metadata/k");
+  ExpectStatus(Do(Operation::kUpdate, "data/k", R"({"data":{"a":1},"options":{"cas":-1}})"), 400,
+               "check-and-set parameter did not match the current version");
+  auto after = Do(Operation::kRead, "metadata/k");
+  ASSERT_TRUE(before && after);
+  EXPECT_EQ(after->data.at("current_version"), before->data.at("current_version"));
 }
 
 TEST_F(KvV2Test, CasRequiredOnMountAndKey) {
