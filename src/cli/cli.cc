@@ -22,6 +22,7 @@ constexpr Group kGroups[] = {
     {"lease", "Interact with leases"},
     {"operator", "Perform operator-specific tasks"},
     {"policy", "Interact with policies"},
+    {"plugin", "Interact with plugins and the catalog"},
     {"print", "Prints runtime configurations"},
     {"secrets", "Interact with secrets engines"},
     {"token", "Interact with tokens"},

@@ -192,6 +192,29 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca token revoke [options] [TOKEN | ACCESSOR]\n\n  Revokes the token and its "
      "children (-self: the current token; -accessor; -mode=orphan).",
      RunTokenRevoke},
+    {"secrets move", "Move a secrets engine to a new path",
+     "Usage: arca secrets move [options] SOURCE DESTINATION\n\n  Moves the secrets engine at "
+     "SOURCE to DESTINATION (sys/remount); its data and leases follow.",
+     RunSecretsMove},
+    {"auth move", "Move an auth method to a new path",
+     "Usage: arca auth move [options] SOURCE DESTINATION\n\n  Moves the auth method at "
+     "auth/SOURCE to auth/DESTINATION (sys/remount).",
+     RunAuthMove},
+    {"auth help", "Prints usage for an auth method",
+     "Usage: arca auth help [options] TYPE | PATH\n\n  Prints how to log in with the auth method "
+     "of that type, or the one enabled at that path.",
+     RunAuthHelp},
+    {"plugin list", "Lists available plugins",
+     "Usage: arca plugin list [options] [TYPE]\n\n  Lists the plugins in the catalog (all built "
+     "in), optionally only those of TYPE (auth, database, secret).",
+     RunPluginList},
+    {"plugin info", "Read information about a plugin in the catalog",
+     "Usage: arca plugin info [options] TYPE NAME\n\n  Prints the catalog entry of the plugin.",
+     RunPluginInfo},
+    {"version-history", "Prints the version history of the target Arca server",
+     "Usage: arca version-history [options]\n\n  Prints the versions the server has run, with "
+     "when each was first started.",
+     RunVersionHistory},
     {"print token", "Prints the token the CLI would use",
      "Usage: arca print token\n\n  Prints the value of the token the CLI uses: ARCA_TOKEN or "
      "VAULT_TOKEN, else the token helper (~/.arca-token, ~/.vault-token, or the token_helper "

@@ -104,5 +104,11 @@ int RunUnwrap(Ctx& ctx, const std::vector<std::string>& args);
 int RunTokenCapabilities(Ctx& ctx, const std::vector<std::string>& args);
 int RunLogin(Ctx& ctx, const std::vector<std::string>& args);
 int RunPrintToken(Ctx& ctx, const std::vector<std::string>& args);
+int RunSecretsMove(Ctx& ctx, const std::vector<std::string>& args);
+int RunAuthMove(Ctx& ctx, const std::vector<std::string>& args);
+int RunAuthHelp(Ctx& ctx, const std::vector<std::string>& args);
+int RunPluginList(Ctx& ctx, const std::vector<std::string>& args);
+int RunPluginInfo(Ctx& ctx, const std::vector<std::string>& args);
+int RunVersionHistory(Ctx& ctx, const std::vector<std::string>& args);
 
 }  // namespace arca::cli

@@ -652,6 +652,71 @@ TEST_F(CliTest, ReadFormatRawPrintsTheBodyAsSent) {
   EXPECT_EQ(out(), "");
 }
 
+TEST_F(CliTest, SecretsAndAuthMoveUseRemountAndWaitForTheEnd) {
+  AddRoute("POST sys/remount", 200, R"({"data":{"migration_id":"m-1"}})");
+  AddRoute("GET sys/remount/status/m-1", 200,
+           R"({"data":{"migration_id":"m-1","migration_info":{"source_mount":"secret/",)"
+           R"("target_mount":"kv/","status":"success"}}})");
+  EXPECT_EQ(Run({"secrets", "move", "secret", "kv"}), 0) << err();
+  EXPECT_EQ(calls_[0].body, R"({"from":"secret/","to":"kv/"})");
+  EXPECT_EQ(out(),
+            "Started moving secrets engine secret/ to kv/, with migration ID m-1\n"
+            "Success! Finished moving secrets engine secret/ to kv/, with migration ID m-1\n");
+  EXPECT_EQ(Run({"auth", "move", "userpass/", "people"}), 0) << err();
+  EXPECT_EQ(calls_[2].body, R"({"from":"auth/userpass/","to":"auth/people/"})");
+  EXPECT_THAT(out(), HasSubstr("Success! Finished moving auth method auth/userpass/ to auth/people/"));
+  AddRoute("GET sys/remount/status/m-1", 200,
+           R"({"data":{"migration_info":{"status":"failure"}}})");
+  EXPECT_EQ(Run({"secrets", "move", "a", "b"}), 2);
+  EXPECT_THAT(err(), HasSubstr("Failure! Error encountered moving secrets engine a/ to b/"));
+  AddRoute("POST sys/remount", 400, R"({"errors":["cannot remount \"sys/\""]})");
+  EXPECT_EQ(Run({"secrets", "move", "sys", "x"}), 2);
+  EXPECT_THAT(err(), HasSubstr("Error moving secrets engine sys/ to x/"));
+  EXPECT_EQ(Run({"secrets", "move", "only-one"}), 1);
+}
+
+TEST_F(CliTest, PluginListInfoAndVersionHistoryTables) {
+  AddRoute("GET sys/plugins/catalog", 200,
+           R"({"data":{"auth":["userpass"],"secret":["kv"],"detailed":[)"
+           R"({"name":"userpass","type":"auth","version":"v0.1.0+builtin","builtin":true,)"
+           R"("deprecation_status":"supported"},{"name":"kv","type":"secret",)"
+           R"("version":"v0.1.0+builtin","builtin":true,"deprecation_status":"supported"}]}})");
+  EXPECT_EQ(Run({"plugin", "list"}), 0) << err();
+  EXPECT_EQ(out(),
+            "Name        Type      Version\n"
+            "----        ----      -------\n"
+            "userpass    auth      v0.1.0+builtin\n"
+            "kv          secret    v0.1.0+builtin\n");
+  EXPECT_EQ(Run({"plugin", "list", "-detailed", "secret"}), 0);
+  EXPECT_EQ(out(),
+            "Name    Type      Version           Deprecation Status\n"
+            "----    ----      -------           ------------------\n"
+            "kv      secret    v0.1.0+builtin    supported\n");
+  EXPECT_EQ(Run({"plugin", "list", "bogus"}), 1);
+  AddRoute("GET sys/plugins/catalog/auth/userpass", 200,
+           R"({"data":{"name":"userpass","builtin":true,"version":"v0.1.0+builtin"}})");
+  EXPECT_EQ(Run({"plugin", "info", "-field=builtin", "auth", "userpass"}), 0);
+  EXPECT_EQ(out(), "true");
+  AddRoute("LIST sys/version-history", 200,
+           R"({"data":{"keys":["0.1.0"],"key_info":{"0.1.0":{"timestamp_installed":)"
+           R"("2026-12-06T20:00:00Z","build_date":"2026-12-06T14:33:22Z","previous_version":null}}}})");
+  EXPECT_EQ(Run({"version-history"}), 0) << err();
+  EXPECT_EQ(out(),
+            "Version    Installation Time       Build Date\n"
+            "-------    -----------------       ----------\n"
+            "0.1.0      2026-12-06T20:00:00Z    2026-12-06T14:33:22Z\n");
+}
+
+TEST_F(CliTest, AuthHelpPrintsTheMethodsLoginUsage) {
+  AddRoute("GET sys/auth", 200, R"({"data":{"people/":{"type":"userpass"}}})");
+  EXPECT_EQ(Run({"auth", "help", "people"}), 0) << err();
+  EXPECT_THAT(out(), HasSubstr("arca login -method=userpass"));
+  EXPECT_EQ(Run({"auth", "help", "approle"}), 0);
+  EXPECT_THAT(out(), HasSubstr("role_id=<string>"));
+  EXPECT_EQ(Run({"auth", "help", "nosuch"}), 2);
+  EXPECT_THAT(err(), HasSubstr("no CLI login help for this method"));
+}
+
 TEST_F(CliTest, NonRootNamespaceIsRefusedNotIgnored) {
   AddRoute("GET secret/foo", 200, R"({"data":{"a":"1"}})");
   EXPECT_EQ(Run({"read", "-namespace=team-a", "secret/foo"}), 1);
