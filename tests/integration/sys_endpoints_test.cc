@@ -47,7 +47,7 @@ TEST(SysEndpoints, RemountSurvivesRestartOnFileStorage) {
   ASSERT_TRUE(server->running()) << server->Log();
   auto init = RawHttp(port, "PUT", "/v1/sys/init", R"({"secret_shares":1,"secret_threshold":1})");
   ASSERT_EQ(init.status, 200) << init.body;
-  const json::array keys = Json(init).at("keys").as_array();
+  const json::array keys = Json(init).at("keys").as_array();  // copied out of the temporary
   const std::string root(Json(init).at("root_token").as_string());
   const std::map<std::string, std::string> tok = {{"X-Vault-Token", root}};
   Unseal(port, keys);
@@ -82,7 +82,8 @@ TEST(SysEndpoints, RemountSurvivesRestartOnFileStorage) {
 
   auto state = RawHttp(port, "GET", "/v1/sys/config/state/sanitized", "", tok);
   ASSERT_EQ(state.status, 200) << state.body;
-  const auto& sd = Json(state).at("data").as_object();
+  const json::object sbody = Json(state);
+  const auto& sd = sbody.at("data").as_object();
   EXPECT_EQ(sd.at("storage").as_object().at("type"), "file");
   EXPECT_EQ(state.body.find(dir.File("data")), std::string::npos) << state.body;  // no options
 }
@@ -92,7 +93,8 @@ class SysEndpointsDev : public DevServerTest {};
 TEST_F(SysEndpointsDev, PluginCatalogListsTheRealBuiltins) {
   auto r = RawHttp(port_, "GET", "/v1/sys/plugins/catalog", "", kRoot);
   ASSERT_EQ(r.status, 200) << r.body;
-  const auto& d = Json(r).at("data").as_object();
+  const json::object body = Json(r);
+  const auto& d = body.at("data").as_object();
   for (const char* name : {"kv", "transit", "pki", "database"}) {
     const auto& s = d.at("secret").as_array();
     EXPECT_NE(std::find(s.begin(), s.end(), json::value(name)), s.end()) << name;
