@@ -38,7 +38,10 @@ class JsonEscapedMessage : public spdlog::custom_flag_formatter {
 };
 
 std::mutex g_mu;
-Format g_format = Format::kStandard;
+Format g_format = Format::kStandard;                    // guarded by g_mu
+spdlog::level::level_enum g_configured = spdlog::level::info;  // guarded by g_mu
+// Named loggers handed out by GetLogger; guarded by g_mu.
+std::map<std::string, std::shared_ptr<spdlog::logger>, std::less<>> g_loggers;
 
 void ApplyFormat(spdlog::logger& logger) {
   if (g_format == Format::kJson) {
@@ -53,15 +56,39 @@ void ApplyFormat(spdlog::logger& logger) {
 
 }  // namespace
 
+Result<spdlog::level::level_enum> ParseLevel(std::string_view level) {
+  if (level == "trace") return spdlog::level::trace;
+  if (level == "debug") return spdlog::level::debug;
+  if (level == "info") return spdlog::level::info;
+  if (level == "warn" || level == "warning") return spdlog::level::warn;
+  if (level == "error" || level == "err") return spdlog::level::err;
+  return InvalidRequest("unknown log level \"" + std::string(level) +
+                        "\": must be trace, debug, info, warn or error");
+}
+
+std::string_view LevelName(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace: return "trace";
+    case spdlog::level::debug: return "debug";
+    case spdlog::level::info: return "info";
+    case spdlog::level::warn: return "warn";
+    case spdlog::level::err: return "error";
+    case spdlog::level::critical: return "critical";
+    default: return "off";
+  }
+}
+
 Status Init(std::string_view level, std::string_view format) {
   spdlog::level::level_enum lvl;
-  if (level == "trace") lvl = spdlog::level::trace;
-  else if (level == "debug") lvl = spdlog::level::debug;
-  else if (level == "info" || level.empty()) lvl = spdlog::level::info;
-  else if (level == "warn" || level == "warning") lvl = spdlog::level::warn;
-  else if (level == "error" || level == "err") lvl = spdlog::level::err;
-  else if (level == "off") lvl = spdlog::level::off;
-  else return InvalidRequest("unknown log level \"" + std::string(level) + "\"");
+  if (level.empty()) {
+    lvl = spdlog::level::info;
+  } else if (level == "off") {
+    lvl = spdlog::level::off;
+  } else {
+    auto parsed = ParseLevel(level);
+    if (!parsed) return InvalidRequest("unknown log level \"" + std::string(level) + "\"");
+    lvl = *parsed;
+  }
   Format fmt;
   if (format == "standard" || format.empty()) fmt = Format::kStandard;
   else if (format == "json") fmt = Format::kJson;
@@ -69,6 +96,8 @@ Status Init(std::string_view level, std::string_view format) {
 
   std::lock_guard lock(g_mu);
   g_format = fmt;
+  g_configured = lvl;
+  g_loggers.clear();
   auto logger = std::make_shared<spdlog::logger>(
       "arca", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   logger->set_level(lvl);
@@ -77,13 +106,61 @@ Status Init(std::string_view level, std::string_view format) {
   return OkStatus();
 }
 
+std::map<std::string, std::string> Levels() {
+  std::lock_guard lock(g_mu);
+  std::map<std::string, std::string> out;
+  auto def = spdlog::default_logger();
+  out[def->name()] = std::string(LevelName(def->level()));
+  for (const auto& [name, l] : g_loggers) out[name] = std::string(LevelName(l->level()));
+  return out;
+}
+
+namespace {
+
+// REQUIRES: g_mu held. Applies `lvl` to the logger `name` (empty: all). false = unknown name.
+bool ApplyLevel(spdlog::level::level_enum lvl, std::string_view name) {
+  auto def = spdlog::default_logger();
+  if (name.empty()) {
+    def->set_level(lvl);
+    for (auto& [n, l] : g_loggers) l->set_level(lvl);
+    return true;
+  }
+  if (name == def->name()) {
+    def->set_level(lvl);
+    return true;
+  }
+  auto it = g_loggers.find(name);
+  if (it == g_loggers.end()) return false;
+  it->second->set_level(lvl);
+  return true;
+}
+
+}  // namespace
+
+Status SetLevel(std::string_view level, std::string_view name) {
+  ARCA_ASSIGN_OR_RETURN(auto lvl, ParseLevel(level));
+  std::lock_guard lock(g_mu);
+  if (!ApplyLevel(lvl, name)) return InvalidRequest("logger \"" + std::string(name) + "\" not found");
+  return OkStatus();
+}
+
+Status ResetLevel(std::string_view name) {
+  std::lock_guard lock(g_mu);
+  if (!ApplyLevel(g_configured, name)) {
+    return InvalidRequest("logger \"" + std::string(name) + "\" not found");
+  }
+  return OkStatus();
+}
+
 std::shared_ptr<spdlog::logger> GetLogger(std::string_view name) {
   std::lock_guard lock(g_mu);
+  if (auto it = g_loggers.find(name); it != g_loggers.end()) return it->second;
   auto def = spdlog::default_logger();
   auto logger = std::make_shared<spdlog::logger>(std::string(name), def->sinks().begin(),
                                                  def->sinks().end());
   logger->set_level(def->level());
   ApplyFormat(*logger);
+  g_loggers.emplace(std::string(name), logger);
   return logger;
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/duration.h"
+#include "common/json.h"
 #include "common/status.h"
 #include "hcl/node.h"
 
@@ -97,5 +98,9 @@ Status ApplyDocument(const hcl::Node& root, Config* config);
 
 // Checks that need the merged result: default_lease_ttl <= max_lease_ttl.
 Status Validate(const Config& config);
+
+// The configuration as sys/config/state/sanitized shows it (Vault's key names): no storage or
+// seal options (they may hold credentials), listener settings without secrets.
+json::object SanitizedJson(const Config& c);
 
 }  // namespace arca::config

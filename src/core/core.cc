@@ -14,9 +14,13 @@
 #include "common/log.h"
 #include "common/uuid.h"
 #include "core/barrier/barrier.h"
+#include "core/cors_store.h"
+#include "core/activity.h"
+#include "core/in_flight.h"
 #include "core/policy_store.h"
 #include "core/seal/shamir_seal.h"
 #include "core/sys/system_backend.h"
+#include "core/version_history.h"
 #include "core/token/token_backend.h"
 #include "core/token/token_store.h"
 #include "crypto/random.h"
@@ -56,6 +60,8 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   password_policies_ = std::make_unique<PasswordPolicyStore>(*password_policy_view_);
   quota_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/quotas/");
   quotas_ = std::make_unique<QuotaManager>(*quota_view_);
+  cors_ = std::make_unique<CorsStore>();
+  in_flight_ = std::make_unique<InFlightRequests>();
   expire_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/expire/");
   ExpirationOptions eopts;
   eopts.default_lease_ttl = config_.ttls.default_lease_ttl;
@@ -78,6 +84,7 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
       [this](const LeaseEntry& l, std::chrono::seconds inc) { return RenewLease(l, inc); },
       std::move(eopts));
   SetupLeaseHooks();
+  activity_ = std::make_unique<ActivityLog>([this] { return expiration_->NowUnix(); });
   audit_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "core/audit/");
   audit_ = std::make_unique<audit::Broker>(*audit_view_);
   system_backend_ = NewSystemBackend(*this);
@@ -262,6 +269,8 @@ Status Core::PostUnseal() {
   ARCA_RETURN_IF_ERROR(tokens_->Setup());
   ARCA_RETURN_IF_ERROR(policies_->Setup());
   ARCA_RETURN_IF_ERROR(SetupClusterInfo());
+  ARCA_RETURN_IF_ERROR(RecordVersion(*barrier_, ARCA_VERSION, expiration_->NowUnix()));
+  ARCA_RETURN_IF_ERROR(cors_->Load(*barrier_));
   ARCA_RETURN_IF_ERROR(LoadMounts(false));
   ARCA_RETURN_IF_ERROR(LoadMounts(true));
   ARCA_RETURN_IF_ERROR(audit_->Load());

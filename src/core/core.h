@@ -37,6 +37,9 @@ class Broker;
 namespace arca::core {
 
 class Barrier;
+class CorsStore;
+class InFlightRequests;
+class ActivityLog;
 class PolicyStore;
 class PasswordPolicyStore;
 class QuotaManager;
@@ -47,6 +50,11 @@ struct CoreConfig {
   std::unique_ptr<storage::Backend> physical;
   std::map<std::string, logical::Factory> secret_engines;  // "kv" -> factory
   std::map<std::string, logical::Factory> auth_methods;
+  // Names of the built-in database plugins (sys/plugins/catalog lists them; the database
+  // engine has its own table).
+  std::vector<std::string> database_plugins;
+  // The server configuration without secrets (sys/config/state/sanitized).
+  json::object sanitized_config;
   SystemTtls ttls;
   std::string cluster_name;  // empty = generated at first unseal
   std::string api_addr;
@@ -133,6 +141,10 @@ class Core {
   PolicyStore& policies() { return *policies_; }
   PasswordPolicyStore& password_policies() { return *password_policies_; }
   QuotaManager& quotas() { return *quotas_; }
+  CorsStore& cors() { return *cors_; }
+  InFlightRequests& in_flight() { return *in_flight_; }
+  ActivityLog& activity() { return *activity_; }
+  const CorsStore& cors() const { return *cors_; }
   const CoreConfig& config() const { return config_; }
   std::string storage_type() const;
   // Mount management (sys/mounts, sys/auth). Paths are normalized to end in '/'.
@@ -140,6 +152,12 @@ class Core {
   Status DisableMount(std::string_view path, bool is_auth);
   Status TuneMount(std::string_view router_path, const MountEntry& updated);
   bool IsKnownType(std::string_view type, bool is_auth) const;
+  // Moves a mount (sys/remount): `from` and `to` are router paths ("secret/", "auth/userpass/").
+  // The mount keeps its UUID, accessor, configuration and data; its leases are revoked first
+  // (as in Vault). Errors: InvalidRequest for reserved paths (sys/, auth/token/, cubbyhole/,
+  // identity/), a missing source, a target in use or nested with a mount, or a move between
+  // the secrets and auth tables; Internal when the leases cannot be revoked (nothing moved).
+  Status RemountMount(std::string_view from, std::string_view to);
 
  private:
   // HandleRequest without the request metrics (pipeline.cc).
@@ -241,6 +259,9 @@ class Core {
   std::unique_ptr<PasswordPolicyStore> password_policies_;
   std::unique_ptr<logical::PrefixedStorage> quota_view_;
   std::unique_ptr<QuotaManager> quotas_;
+  std::unique_ptr<CorsStore> cors_;  // sys/config/cors; kept across seals (as Vault does)
+  std::unique_ptr<InFlightRequests> in_flight_;  // sys/in-flight-req
+  std::unique_ptr<ActivityLog> activity_;        // sys/internal/counters/activity
   std::unique_ptr<logical::PrefixedStorage> expire_view_;
   std::unique_ptr<ExpirationManager> expiration_;
   std::mutex unwrap_mu_;

@@ -9,6 +9,8 @@
 #include "common/metrics.h"
 #include "core/barrier/barrier.h"
 #include "core/core.h"
+#include "core/activity.h"
+#include "core/in_flight.h"
 
 #include "common/metrics.h"
 #include "core/policy_store.h"
@@ -43,6 +45,7 @@ bool Core::RunsInline(const logical::Request& req) const {
 
 Result<logical::Response> Core::HandleRequest(logical::Request& req) {
   const auto start = std::chrono::steady_clock::now();
+  const InFlightRequests::Scope in_flight = in_flight_->Track(req);  // sys/in-flight-req
   auto result = HandleRequestUnmetered(req);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -181,6 +184,7 @@ Result<logical::Response> Core::Dispatch(logical::Request& req, Router::Match& m
   ARCA_RETURN_IF_ERROR(
       Authenticate(req, *backend, match.relative_path, &root_protected, &token_entry));
   if (audit) audit->token = token_entry;
+  activity_->Record(token_entry);  // sys/internal/counters/activity
 
   req.mount_point = route.router_path();
   req.mount_type = route.type();

@@ -7,9 +7,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "common/cors.h"
 #include "common/status.h"
 #include "logical/request.h"
 #include "logical/response.h"
@@ -32,6 +34,9 @@ class Handler {
   // the I/O thread that parsed the request may call it itself: no hand-off to a worker thread
   // and back. Called on an I/O thread, before Handle; must be cheap and thread-safe.
   virtual bool RunsInline(const logical::Request& /*req*/) const { return false; }
+  // The CORS settings in force (sys/config/cors), or null (CORS disabled). Called on an I/O
+  // thread for every request: must be cheap and thread-safe.
+  virtual std::shared_ptr<const CorsConfig> Cors() const { return nullptr; }
 };
 
 // One listener (Vault's `listener "tcp"` stanza).

@@ -24,6 +24,8 @@
 // is stored type-erased in an any_completion_handler (allocated from Asio's recycling allocator).
 #include "http/server.h"
 
+#include "http/cors.h"
+
 #include <time.h>
 
 #include <atomic>
@@ -552,13 +554,20 @@ Task<HttpResponseOut> Connection<Stream>::Process(bool head) {
   for (const auto& f : parsed_.fields)
     header_views_.emplace_back(parsed_.Name(f), parsed_.Value(f));
   HttpRequestView view{parsed_.method, parsed_.target, header_views_, parsed_.body, peer_ip_};
+  // CORS (sys/config/cors): a preflight or a refused origin is answered here.
+  std::vector<std::pair<std::string, std::string>> cors_headers;
+  if (auto cors = server_.handler().Cors(); cors && cors->enabled) {
+    if (auto early = ApplyCors(*cors, view, cors_headers)) co_return std::move(*early);
+  }
   // The request is built in place and dropped (it may hold secrets) once answered.
   struct Drop {
     logical::Request& req;
     ~Drop() { req = logical::Request(); }
   } drop{req_};
   if (Status built = BuildRequest(view, listener_->trusted_proxies, req_); !built) {
-    co_return ErrorResponse(built.error(), head);
+    HttpResponseOut err = ErrorResponse(built.error(), head);
+    for (auto& h : cors_headers) err.headers.push_back(std::move(h));
+    co_return err;
   }
   req_.unauthenticated_metrics_access = listener_->opts.unauthenticated_metrics_access;
   result_.reset();
@@ -574,6 +583,7 @@ Task<HttpResponseOut> Connection<Stream>::Process(bool head) {
   }
   HttpResponseOut out = result_ ? BuildResponse(req_, *result_, head) : OverloadedResponse(head);
   result_.reset();
+  for (auto& h : cors_headers) out.headers.push_back(std::move(h));
   co_return out;
 }
 

@@ -4,6 +4,7 @@
 #include "auth/userpass.h"
 #include "engines/cubbyhole/cubbyhole.h"
 #include "engines/database/database.h"
+#include "engines/database/plugin.h"
 #include "engines/kv/kv.h"
 #include "engines/pki/pki_engine.h"
 #include "engines/transit/transit.h"
@@ -36,6 +37,12 @@ const std::map<std::string, logical::Factory>& AuthMethods() {
       {"approle", [](const logical::BackendConfig& c) { return auth::NewApproleBackend(c); }},
   };
   return kTable;
+}
+
+std::vector<std::string> DatabasePlugins() {
+  std::vector<std::string> out;
+  for (const auto& [name, f] : engines::database::PluginRegistry()) out.push_back(name);
+  return out;
 }
 
 }  // namespace arca::server

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "logical/backend.h"
 #include "storage/backend.h"
@@ -13,5 +14,7 @@ namespace arca::server {
 const std::map<std::string, storage::Factory>& StorageBackends();
 const std::map<std::string, logical::Factory>& SecretEngines();
 const std::map<std::string, logical::Factory>& AuthMethods();
+// The database engine's plugin names (for sys/plugins/catalog).
+std::vector<std::string> DatabasePlugins();
 
 }  // namespace arca::server

@@ -19,6 +19,7 @@
 #include "common/status.h"
 #include "config/config.h"
 #include "core/core.h"
+#include "core/cors_store.h"
 #include "http/handler.h"
 #include "http/server.h"
 #include "server/builtins.h"
@@ -33,6 +34,7 @@ class CoreHandler : public http::Handler {
     return core_.HandleRequest(req);
   }
   bool RunsInline(const logical::Request& req) const override { return core_.RunsInline(req); }
+  std::shared_ptr<const CorsConfig> Cors() const override { return core_.cors().Get(); }
 
  private:
   core::Core& core_;
@@ -197,6 +199,8 @@ int RunServerCommand(const std::vector<std::string>& args) {
   core_cfg.physical = std::move(*physical);
   core_cfg.secret_engines = SecretEngines();
   core_cfg.auth_methods = AuthMethods();
+  core_cfg.database_plugins = DatabasePlugins();
+  core_cfg.sanitized_config = config::SanitizedJson(cfg);
   core_cfg.ttls.default_lease_ttl = cfg.default_lease_ttl;
   core_cfg.ttls.max_lease_ttl = cfg.max_lease_ttl;
   core_cfg.cluster_name = cfg.cluster_name;

@@ -63,6 +63,14 @@ class Acl {
 
   bool is_root() const { return root_; }
 
+  // Calls `fn` on every merged rule: the exact ones, then the others (for
+  // sys/internal/ui/resultant-acl). Nothing for a root ACL.
+  template <typename F>
+  void ForEachRule(F&& fn) const {
+    for (const auto& [p, r] : exact_) fn(r);
+    for (const auto& r : non_exact_) fn(r);
+  }
+
   // Merged rules of one pattern.
   struct Rule {
     Pattern pattern;

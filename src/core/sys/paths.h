@@ -19,6 +19,16 @@ std::vector<logical::framework::Path> PasswordPolicyPaths(Core& core);
 std::vector<logical::framework::Path> MetricsPaths(Core& core);
 std::vector<logical::framework::Path> QuotaPaths(Core& core);
 std::vector<logical::framework::Path> LockedUserPaths(Core& core);
+std::vector<logical::framework::Path> RemountPaths(Core& core);
+std::vector<logical::framework::Path> PluginPaths(Core& core);
+std::vector<logical::framework::Path> LoggerPaths(Core& core);
+std::vector<logical::framework::Path> HostPaths(Core& core);
+std::vector<logical::framework::Path> VersionHistoryPaths(Core& core);
+std::vector<logical::framework::Path> CorsPaths(Core& core);
+std::vector<logical::framework::Path> ResultantAclPaths(Core& core);
+std::vector<logical::framework::Path> ConfigStatePaths(Core& core);
+std::vector<logical::framework::Path> InFlightPaths(Core& core);
+std::vector<logical::framework::Path> CounterPaths(Core& core);
 
 // A field of the given type with a description and an optional default.
 inline logical::framework::FieldSchema Field(logical::framework::FieldType t, std::string desc,

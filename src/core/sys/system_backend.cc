@@ -16,6 +16,13 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
                       &sys::MetricsPaths, &sys::QuotaPaths, &sys::LockedUserPaths}) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
+  // Issue 17's families (one file each).
+  for (auto* family : {&sys::RemountPaths, &sys::PluginPaths, &sys::LoggerPaths,
+                       &sys::HostPaths, &sys::VersionHistoryPaths, &sys::CorsPaths,
+                       &sys::ResultantAclPaths, &sys::ConfigStatePaths,
+                       &sys::InFlightPaths, &sys::CounterPaths}) {
+    for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
+  }
   for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));
   for (auto& p : sys::AuditPaths(core.audit())) opts.paths.push_back(std::move(p));
   opts.special_paths.unauthenticated = {"init", "seal-status", "unseal", "health", "leader",
@@ -24,6 +31,8 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
   opts.special_paths.root = {"auth/*", "rotate", "seal", "step-down", "raw/*", "audit",
                              "audit/*", "remount"};
   for (auto& p : sys::LeaseRootPaths()) opts.special_paths.root.push_back(std::move(p));
+  // sudo: as in Vault (plugins/catalog/*, config/cors), and host details (Arca's choice).
+  for (const char* p : {"plugins/catalog/*", "config/cors", "host-info"}) opts.special_paths.root.push_back(p);
   for (auto& p : sys::AuditRootPaths()) opts.special_paths.root.push_back(std::move(p));
   return std::make_shared<logical::framework::FrameworkBackend>(std::move(opts));
 }
