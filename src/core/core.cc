@@ -19,6 +19,7 @@
 #include "core/sys/system_backend.h"
 #include "core/token/token_backend.h"
 #include "core/token/token_store.h"
+#include "crypto/compare.h"
 #include "crypto/random.h"
 
 namespace arca::core {
@@ -79,7 +80,9 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
       std::move(eopts));
   SetupLeaseHooks();
   audit_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "core/audit/");
-  audit_ = std::make_unique<audit::Broker>(*audit_view_);
+  audit::Broker::Options audit_options;
+  audit_options.file_policy.forbidden_dirs = config_.audit_forbidden_dirs;
+  audit_ = std::make_unique<audit::Broker>(*audit_view_, std::move(audit_options));
   system_backend_ = NewSystemBackend(*this);
   RegisterMetrics();
 }
@@ -186,7 +189,7 @@ Result<std::optional<SecureBytes>> Core::AddUnsealKey(SecureBytes key) {
   }
   for (const auto& k : unseal_keys_) {
     // The same key twice does not advance progress.
-    if (k.view() == key.view()) return std::optional<SecureBytes>();
+    if (crypto::ConstantTimeEquals(k.view(), key.view())) return std::optional<SecureBytes>();
   }
   unseal_keys_.push_back(std::move(key));
   if (unseal_nonce_.empty()) unseal_nonce_ = GenerateUuid();
