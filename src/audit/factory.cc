@@ -77,15 +77,16 @@ bool Within(std::string_view path, std::string_view dir) {
 }
 
 Status BadPath(const std::string& path, std::string_view why) {
-  return InvalidRequest("invalid value for option \"file_path\": \"" + path + "\": " +
-                        std::string(why));
+  return InvalidRequest("invalid value for option \"file_path\": \"" + path +
+                        "\": " + std::string(why));
 }
 
 // The checks of file_path that factory.h lists.
 Status CheckFilePath(const std::string& path, const FilePolicy& policy) {
   if (path == "stdout" || path == "discard") return OkStatus();
   if (HasControlChar(path)) {
-    return InvalidRequest("invalid value for option \"file_path\": control characters are not allowed");
+    return InvalidRequest(
+        "invalid value for option \"file_path\": control characters are not allowed");
   }
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);

@@ -38,8 +38,8 @@ TEST(AuditFactory, ModesWithExecuteSetuidSetgidOrStickyBitsAreRefused) {
   struct stat st {};
   ASSERT_EQ(::stat(dir.File("ok.log").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0640u);
-  for (std::string mode : {"0755", "0700", "0610", "0601", "0777", "4600", "2600", "1600",
-                           "6644", "7777", "100", "1"}) {
+  for (std::string mode : {"0755", "0700", "0610", "0601", "0777", "4600", "2600", "1600", "6644",
+                           "7777", "100", "1"}) {
     std::string file = dir.File("m" + mode + ".log");
     std::string msg = Refusal("file", FileAt(file, {{"mode", mode}}));
     EXPECT_NE(msg.find("may not be executable, setuid, setgid or sticky"), std::string::npos)
@@ -62,9 +62,9 @@ TEST(AuditFactory, PrefixWithControlCharactersIsRefusedForEveryType) {
     EXPECT_NE(msg.find("\"prefix\": control characters"), std::string::npos) << msg;
     EXPECT_FALSE(std::filesystem::exists(file));
     EXPECT_NE(Refusal("syslog", {{"prefix", prefix}}), "");
-    EXPECT_NE(Refusal("socket", {{"address", "127.0.0.1:1"}, {"skip_test", "true"},
-                                 {"prefix", prefix}}),
-              "");
+    EXPECT_NE(
+        Refusal("socket", {{"address", "127.0.0.1:1"}, {"skip_test", "true"}, {"prefix", prefix}}),
+        "");
   }
 }
 
@@ -150,7 +150,7 @@ TEST(AuditFactory, RestoreOpensTheFileNowUnlessSkipTest) {
   std::filesystem::remove(file);
   ASSERT_EQ(Refusal("file", FileAt(file, {{"skip_test", "true"}}), {}, BuildMode::kRestore), "");
   EXPECT_FALSE(std::filesystem::exists(file));  // skip_test: opened on the first write
-  std::filesystem::create_directory(file);  // now the path is a directory
+  std::filesystem::create_directory(file);      // now the path is a directory
   EXPECT_NE(Refusal("file", FileAt(file), {}, BuildMode::kRestore).find("not a regular file"),
             std::string::npos);
   // A socket is connected lazily at restore (a collector that is down does not block unseal),

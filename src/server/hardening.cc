@@ -29,7 +29,8 @@ std::vector<std::string> AuditForbiddenDirs(const config::Config& config,
   std::vector<std::string> dirs;
   for (const auto& storage : {config.storage, config.ha_storage}) {
     if (!storage) continue;
-    if (auto it = storage->options.find("path"); it != storage->options.end() && !it->second.empty()) {
+    if (auto it = storage->options.find("path");
+        it != storage->options.end() && !it->second.empty()) {
       dirs.push_back(Absolute(it->second));
     }
   }

@@ -33,15 +33,15 @@ TEST_F(CoreDumpProtection, OnByDefaultOffWhenDisabled) {
 TEST(AuditForbiddenDirs, StorageConfigurationAndPluginDirectories) {
   std::string cwd = std::filesystem::current_path().string();
   std::string tmp = ::testing::TempDir();
-  std::filesystem::path conf_dir = std::filesystem::path(tmp) / ("hardening-" + std::to_string(::getpid()));
+  std::filesystem::path conf_dir =
+      std::filesystem::path(tmp) / ("hardening-" + std::to_string(::getpid()));
   std::filesystem::create_directories(conf_dir);
   config::Config c;
   c.storage = config::StorageConfig{"file", {{"path", "/var/lib/arca/data"}}, 0};
   c.plugin_directory = "plugins";
-  auto dirs = AuditForbiddenDirs(
-      c, {"/etc/arca/arca.hcl", conf_dir.string(), "relative.hcl"});
-  std::vector<std::string> want = {"/var/lib/arca/data", "/etc/arca", conf_dir.lexically_normal().string(),
-                                   cwd, cwd + "/plugins"};
+  auto dirs = AuditForbiddenDirs(c, {"/etc/arca/arca.hcl", conf_dir.string(), "relative.hcl"});
+  std::vector<std::string> want = {"/var/lib/arca/data", "/etc/arca",
+                                   conf_dir.lexically_normal().string(), cwd, cwd + "/plugins"};
   EXPECT_EQ(dirs, want);
   std::filesystem::remove_all(conf_dir);
   // Dev mode: in-memory storage, no files.

@@ -42,8 +42,8 @@ class SecurityAuditServer : public ::testing::Test {
     std::string cfg = WriteConfig(dir_, port_);
     server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg}, port_);
     ASSERT_TRUE(server_->running()) << server_->Log();
-    auto init = RawHttp(port_, "PUT", "/v1/sys/init",
-                        R"({"secret_shares":1,"secret_threshold":1})");
+    auto init =
+        RawHttp(port_, "PUT", "/v1/sys/init", R"({"secret_shares":1,"secret_threshold":1})");
     ASSERT_EQ(init.status, 200) << init.body;
     json::object o = Body(init);
     key_ = std::string(o.at("keys_base64").as_array().at(0).as_string());
@@ -199,16 +199,16 @@ TEST(SecurityCoreDump, ServerIsNotDumpableUnlessConfigured) {
   ::chmod(cfg.c_str(), 0644);
 
   int port = FreePort();
-  pid_t pid = StartAsNobody({"-dev", "-dev-listen-address=127.0.0.1:" + std::to_string(port)}, port);
+  pid_t pid =
+      StartAsNobody({"-dev", "-dev-listen-address=127.0.0.1:" + std::to_string(port)}, port);
   ASSERT_GT(pid, 0) << "the server did not start as nobody";
   EXPECT_EQ(ProcOwner(pid), 0u) << "the server is dumpable";
   StopChild(pid);
 
   // The option turns the protection off: the same server, same user, is dumpable.
   port = FreePort();
-  pid = StartAsNobody({"-dev", "-dev-listen-address=127.0.0.1:" + std::to_string(port),
-                       "-config=" + cfg},
-                      port);
+  pid = StartAsNobody(
+      {"-dev", "-dev-listen-address=127.0.0.1:" + std::to_string(port), "-config=" + cfg}, port);
   ASSERT_GT(pid, 0) << "the server did not start as nobody with " << cfg;
   EXPECT_EQ(ProcOwner(pid), 65534u) << "disable_core_dump_protection had no effect";
   StopChild(pid);

@@ -1,12 +1,12 @@
 #include "core/barrier/keyring.h"
 
+#include <openssl/crypto.h>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <new>
 #include <system_error>
-
-#include <openssl/crypto.h>
 
 #include "common/encoding.h"
 #include "common/json.h"
