@@ -88,9 +88,10 @@ void Broker::Publish(std::shared_ptr<const Snapshot> snap) {
   snap_ = std::move(snap);
 }
 
-Result<Broker::Live> Broker::MakeLive(DeviceEntry entry, std::string_view salt, bool test) const {
-  ARCA_ASSIGN_OR_RETURN(BuiltDevice built,
-                        BuildDevice(entry.type, entry.options, test, options_.hooks));
+Result<Broker::Live> Broker::MakeLive(DeviceEntry entry, std::string_view salt,
+                                     BuildMode mode) const {
+  ARCA_ASSIGN_OR_RETURN(BuiltDevice built, BuildDevice(entry.type, entry.options, mode,
+                                                       options_.hooks, options_.file_policy));
   Live l;
   l.entry = std::move(entry);
   l.formatter =
@@ -112,11 +113,14 @@ Status Broker::Load() {
   if (table && table->is_object()) {
     const json::value* entries = table->get_object().if_contains("entries");
     if (entries && entries->is_array()) {
+      // Fail closed: serving requests without a device the table says is enabled would leave
+      // them unaudited (or audited by fewer devices than configured). Devices built before an
+      // error close with `next`.
       for (const auto& v : entries->get_array()) {
         auto e = EntryFromJson(v);
         if (!e) {
-          log::GetLogger("audit")->error("skipping audit table entry: {}", e.error().ToString());
-          continue;
+          return Internal("an entry of the audit table cannot be read (" +
+                          e.error().message() + "); refusing to run without it");
         }
         ARCA_ASSIGN_OR_RETURN(auto salt, storage_.Get(SaltKey(e->path)));
         if (!salt || salt->size() != kSaltSize) {
@@ -124,11 +128,12 @@ Status Broker::Load() {
           ARCA_RETURN_IF_ERROR(storage_.Put(SaltKey(e->path), *salt));
         }
         std::string path = e->path;
-        auto live = MakeLive(std::move(*e), *salt, /*test=*/false);
+        auto live = MakeLive(std::move(*e), *salt, BuildMode::kRestore);
         if (!live) {
-          log::GetLogger("audit")->error("audit device {} not restored: {}", path,
-                                         live.error().ToString());
-          continue;
+          log::GetLogger("audit")->error("audit device {} could not be restored: {}", path,
+                                         live.error().message());
+          return Internal("audit device \"" + path +
+                          "\" could not be restored: " + live.error().message());
         }
         next->devices.push_back(std::move(*live));
       }
@@ -168,7 +173,7 @@ Status Broker::Enable(DeviceEntry entry) {
     }
   }
   std::string salt = crypto::RandomBytesString(kSaltSize);
-  ARCA_ASSIGN_OR_RETURN(Live live, MakeLive(entry, salt, /*test=*/true));
+  ARCA_ASSIGN_OR_RETURN(Live live, MakeLive(entry, salt, BuildMode::kEnable));
   std::vector<DeviceEntry> entries;
   for (const auto& l : cur->devices) entries.push_back(l.entry);
   entries.push_back(entry);

@@ -12,8 +12,11 @@
 //   "salt/<hex(path)>" the device's 32 random salt bytes (new on every enable, kept across
 //                      restarts so hashes stay stable)
 //   "audited-headers"  JSON {"<lower-case name>": {"hmac": bool}}
-// Load() (at unseal) re-creates the devices from it, opening them lazily: a device whose file
-// or socket is unavailable is kept and reports errors on writes. Reset() (at seal) closes them.
+// Load() (at unseal) re-creates the devices from it, opening file devices at once (unless
+// skip_test) and connecting sockets lazily. It fails closed: a table entry that cannot be read,
+// whose options no longer validate (e.g. an executable mode allowed by an older version) or
+// whose file cannot be opened is an error naming the device, and the core stays sealed (an
+// unseal must not leave requests unaudited). Reset() (at seal) closes them.
 //
 // Thread-safety: every method may be called concurrently. Logging takes a snapshot of the
 // device set (one shared_ptr copy under a mutex) and never holds a lock while writing; admin
@@ -49,6 +52,7 @@ class Broker {
  public:
   struct Options {
     SinkHooks hooks;  // test hooks for the sinks
+    FilePolicy file_policy;  // where file devices may not write
   };
 
   explicit Broker(logical::Storage& storage) : Broker(storage, Options{}) {}
@@ -58,7 +62,8 @@ class Broker {
   Broker& operator=(const Broker&) = delete;
 
   // Reads the table, salts and audited headers and (re)creates the devices. Storage errors are
-  // returned; an entry whose options no longer validate is logged and skipped.
+  // returned; so is (as Internal, naming the device's path) any entry that cannot be restored,
+  // and then the devices in use before the call are left as they were.
   Status Load();
   // Closes every device and forgets them (storage is untouched).
   void Reset();
@@ -111,7 +116,7 @@ class Broker {
   std::shared_ptr<const Snapshot> Current() const;
   void Publish(std::shared_ptr<const Snapshot> snap);  // requires admin_mu_
   Status SaveTable(const std::vector<DeviceEntry>& entries);
-  Result<Live> MakeLive(DeviceEntry entry, std::string_view salt, bool test) const;
+  Result<Live> MakeLive(DeviceEntry entry, std::string_view salt, BuildMode mode) const;
 
   logical::Storage& storage_;
   const Options options_;

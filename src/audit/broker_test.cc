@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
@@ -83,7 +84,7 @@ TEST_F(AuditBrokerTest, EnableValidation) {
       {File("x", "discard", {{"format", "jsonx"}}), "format"},
       {File("x", "discard", {{"write_timeout", "soon"}}), "invalid duration"},
       {File("x", "discard", {{"rotate_max_files", "0"}}), "rotate_max_files"},
-      {File("x", dir_.File("missing/dir/a.log")), "failed to open audit file"},
+      {File("x", dir_.File("missing/dir/a.log")), "its directory cannot be resolved"},
       {DeviceEntry{.path = "x", .type = "syslog", .options = {{"facility", "NOPE"}}}, "facility"},
       {DeviceEntry{.path = "x", .type = "socket"}, "address is required"},
       {DeviceEntry{.path = "x",
@@ -134,7 +135,12 @@ TEST_F(AuditBrokerTest, PathConflicts) {
 
 TEST_F(AuditBrokerTest, OneFailingDeviceAloneFailsTheRequest) {
   Broker b(storage_);
-  ASSERT_TRUE(b.Enable(File("full", "/dev/full", {{"mode", "0000"}})));
+  // A socket nobody listens on: every write fails.
+  ASSERT_TRUE(b.Enable(DeviceEntry{.path = "full",
+                                   .type = "socket",
+                                   .options = {{"socket_type", "unix"},
+                                               {"address", dir_.File("nobody-listens.sock")},
+                                               {"skip_test", "true"}}}));
   Status st = b.LogRequest(in_);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().kind(), ErrorKind::kInternal);
@@ -197,6 +203,63 @@ TEST_F(AuditBrokerTest, PersistenceAndSalts) {
   ASSERT_TRUE(b.Disable("file"));
   ASSERT_TRUE(b.Enable(File("file", dir_.File("p.log"))));
   EXPECT_NE(*b.Hash("file", "input"), hash);  // re-enabled: new salt
+}
+
+TEST_F(AuditBrokerTest, LoadFailsClosedNamingTheDevice) {
+  std::string log = dir_.File("restore.log");
+  {
+    Broker b(storage_);
+    ASSERT_TRUE(b.Enable(File("discard", "discard")));
+    ASSERT_TRUE(b.Enable(File("team/file", log)));
+  }
+  // The file's place is taken by a directory: that device cannot be rebuilt.
+  std::filesystem::remove(log);
+  std::filesystem::create_directory(log);
+  Broker b(storage_);
+  Status st = b.Load();
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind(), ErrorKind::kInternal);
+  EXPECT_NE(st.error().message().find("audit device \"team/file/\" could not be restored"),
+            std::string::npos)
+      << st.error().message();
+  EXPECT_FALSE(b.HasDevices());  // not even the device that could be rebuilt
+  EXPECT_TRUE(b.List().empty());
+  // Once the path is usable again, both devices come back and log.
+  std::filesystem::remove(log);
+  ASSERT_TRUE(b.Load());
+  EXPECT_EQ(b.List().size(), 2u);
+  ASSERT_TRUE(b.LogRequest(in_));
+  EXPECT_NE(ReadFile(log).find("\"type\":\"request\""), std::string::npos);
+}
+
+TEST_F(AuditBrokerTest, LoadRefusesEntriesThatNoLongerValidateOrCannotBeRead) {
+  // A table written by an older version, which accepted an executable mode.
+  std::string old_log = dir_.File("old.log");
+  json::object entry{{"path", "old/"},
+                     {"type", "file"},
+                     {"description", ""},
+                     {"options", json::object{{"file_path", old_log}, {"mode", "0755"}}},
+                     {"local", false}};
+  ASSERT_TRUE(logical::PutJson(storage_, "config", json::object{{"entries", json::array{entry}}}));
+  Broker b(storage_);
+  Status st = b.Load();
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message().find("\"old/\""), std::string::npos) << st.error().message();
+  EXPECT_NE(st.error().message().find("mode"), std::string::npos) << st.error().message();
+  EXPECT_FALSE(b.HasDevices());
+  EXPECT_FALSE(std::filesystem::exists(old_log));
+  // An entry that is not even an object.
+  ASSERT_TRUE(logical::PutJson(storage_, "config",
+                               json::object{{"entries", json::array{"garbage"}}}));
+  st = b.Load();
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message().find("audit table"), std::string::npos) << st.error().message();
+  // The check could pass: a valid mode restores.
+  entry["options"].as_object()["mode"] = "0600";
+  ASSERT_TRUE(logical::PutJson(storage_, "config", json::object{{"entries", json::array{entry}}}));
+  ASSERT_TRUE(b.Load());
+  EXPECT_TRUE(b.HasDevices());
+  EXPECT_TRUE(std::filesystem::exists(old_log));
 }
 
 TEST_F(AuditBrokerTest, HashOfUnknownDevice) {

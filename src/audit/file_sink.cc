@@ -33,15 +33,23 @@ Status FileSink::Open() {
     fd_ = STDOUT_FILENO;
     return OkStatus();
   }
-  int fd = ::open(options_.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                  options_.mode == 0 ? 0600 : options_.mode);
+  // regular_only: O_NONBLOCK so that a FIFO put in the file's place fails (ENXIO) or is
+  // refused below instead of blocking until it has a reader; regular files ignore the flag.
+  int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY;
+  if (options_.regular_only) flags |= O_NONBLOCK;
+  int fd = ::open(options_.path.c_str(), flags, options_.mode == 0 ? 0600 : options_.mode);
   if (fd < 0) return InvalidRequest(Errno("failed to open audit file", options_.path));
+  struct stat st {};
+  if (options_.regular_only && (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+    ::close(fd);
+    return InvalidRequest("failed to open audit file " + options_.path +
+                          ": not a regular file");
+  }
   if (options_.mode != 0 && ::fchmod(fd, static_cast<mode_t>(options_.mode)) != 0) {
     std::string msg = Errno("failed to set the mode of audit file", options_.path);
     ::close(fd);
     return InvalidRequest(msg);
   }
-  struct stat st {};
   size_ = ::fstat(fd, &st) == 0 ? st.st_size : 0;
   opened_at_ = Now();
   fd_ = fd;

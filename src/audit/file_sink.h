@@ -24,6 +24,7 @@ struct FileSinkOptions {
   int64_t rotate_bytes = 0;  // 0 = no size rotation
   std::chrono::seconds rotate_interval{0};                     // 0 = no age rotation
   int rotate_max_files = 10;                                   // rotated files kept (>= 1)
+  bool regular_only = false;  // Open fails when the path is not a regular file (after open)
   std::function<std::chrono::system_clock::time_point()> now;  // clock; null = system clock
 };
 

@@ -89,6 +89,15 @@ Status ApplyDocument(const hcl::Node& root, Config* c) {
       .On("cluster_name", str(&c->cluster_name))
       .On("pid_file", str(&c->pid_file))
       .On("disable_mlock", boolean(&c->disable_mlock))
+      .On("disable_core_dump_protection", boolean(&c->disable_core_dump_protection))
+      .On("plugin_directory",
+          [&](const hcl::Entry& e) -> Status {
+            ARCA_ASSIGN_OR_RETURN(c->plugin_directory, hcl::AsString(*e.value, e.key));
+            c->warnings.push_back(hcl::WhereLine(*e.value, e.key_pos) +
+                                  ": \"plugin_directory\" in the top level is not supported by "
+                                  "Arca and was ignored (audit files may not be written there)");
+            return OkStatus();
+          })
       .On("ui", boolean(&c->ui))
       .On("raw_storage_endpoint", boolean(&c->raw_storage_endpoint))
       .On("disable_cache", boolean(&c->disable_cache))
@@ -126,7 +135,7 @@ Status ApplyDocument(const hcl::Node& root, Config* c) {
           })
       .On("default_lease_ttl", duration(&c->default_lease_ttl))
       .On("max_lease_ttl", duration(&c->max_lease_ttl))
-      .Ignore({"plugin_directory", "plugin_file_uid", "plugin_file_permissions", "plugin_tmpdir",
+      .Ignore({"plugin_file_uid", "plugin_file_permissions", "plugin_tmpdir",
                "service_registration", "enable_response_header_hostname",
                "enable_response_header_raft_node_id", "introspection_endpoint",
                "default_max_request_duration", "license_path", "user_lockout", "entropy",

@@ -67,6 +67,12 @@ struct Config {
   std::optional<SealConfig> seal;                    // absent = shamir
   std::string api_addr, cluster_addr, cluster_name;
   bool disable_mlock = false;
+  // false: the server makes itself non-dumpable (prctl PR_SET_DUMPABLE 0: no core dump, no
+  // ptrace attach or /proc/<pid>/mem read by other processes of the same user).
+  bool disable_core_dump_protection = false;
+  // Not used by Arca (no external plugins; the key is accepted with a warning), but no file
+  // audit device may write into it.
+  std::string plugin_directory;
   bool ui = false;
   bool raw_storage_endpoint = false;
   bool disable_cache = false;

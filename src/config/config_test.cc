@@ -31,6 +31,19 @@ TEST(Config, Defaults) {
   EXPECT_TRUE(c.warnings.empty());
 }
 
+TEST(Config, CoreDumpProtectionKeyAndPluginDirectory) {
+  EXPECT_FALSE(MustParse("").disable_core_dump_protection);
+  Config c = MustParse("disable_core_dump_protection = true\nplugin_directory = \"/opt/p\"\n");
+  EXPECT_TRUE(c.disable_core_dump_protection);
+  EXPECT_EQ(c.plugin_directory, "/opt/p");  // kept for the audit file check
+  ASSERT_EQ(c.warnings.size(), 1u);         // and still reported as not used
+  EXPECT_TRUE(c.warnings[0].starts_with("arca.hcl:2: \"plugin_directory\"")) << c.warnings[0];
+  EXPECT_TRUE(MustParse("disable_core_dump_protection = \"false\"\n").warnings.empty());
+  auto bad = Parse("disable_core_dump_protection = [1]\n", "c.hcl");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("disable_core_dump_protection"), std::string::npos);
+}
+
 TEST(Config, FullHclConfig) {
   Config c = MustParse(R"(
 ui            = true

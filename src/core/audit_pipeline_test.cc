@@ -89,10 +89,15 @@ TEST_F(AuditPipeline, EntriesHideSecretsAndTokens) {
 
 TEST_F(AuditPipeline, NoDeviceRecordingMeansNoAnswerAndNoChange) {
   ASSERT_EQ(Status(Operation::kUpdate, "kv/app", {{"v", "before"}}), 200);
-  // A device that cannot write (a full disk), alone.
-  ASSERT_EQ(Enable("full", {{"file_path", "/dev/full"}, {"skip_test", "true"},
-                            {"write_timeout", "500ms"}}),
-            200);
+  // A device that cannot write (a socket nobody listens on), alone.
+  auto full = t_.Do(Operation::kUpdate, "sys/audit/full",
+                    {{"type", "socket"},
+                     {"options", json::object{{"socket_type", "unix"},
+                                              {"address", (dir_ / "nobody.sock").string()},
+                                              {"skip_test", "true"},
+                                              {"write_timeout", "500ms"}}}},
+                    root_);
+  ASSERT_TRUE(full) << full.error().ToString();
   EXPECT_EQ(Status(Operation::kUpdate, "kv/app", {{"v", "after"}}), 500);
   EXPECT_EQ(Status(Operation::kRead, "kv/app"), 500);
   // sys/audit itself is audited, so the operator's way out is the config (here: the broker).
@@ -192,6 +197,30 @@ TEST_F(AuditPipeline, SealAndStepDownAreAudited) {
   EXPECT_EQ(seen["sys/step-down"].requests, 2);
   EXPECT_EQ(seen["sys/step-down"].denied, 1);
   EXPECT_EQ(seen["sys/step-down"].responses, 2);
+}
+
+TEST_F(AuditPipeline, UnsealIsRefusedWhileADeviceCannotBeRestored) {
+  std::string log = (dir_ / "audit.log").string();
+  ASSERT_EQ(Enable("file", {{"file_path", log}}), 200);
+  ASSERT_TRUE(t_.core->Seal());
+  // The log file is replaced by a directory while sealed.
+  std::filesystem::remove(log);
+  std::filesystem::create_directory(log);
+  arca::Status st = t_.core->UnsealWithKeys(t_.keys);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message().find("audit device \"file/\" could not be restored"),
+            std::string::npos)
+      << st.error().message();
+  EXPECT_TRUE(t_.core->Sealed());
+  auto sealed = t_.Do(Operation::kRead, "sys/mounts", {}, root_);
+  ASSERT_FALSE(sealed);
+  EXPECT_EQ(sealed.error().http_status(), 503);
+  // Path fixed: the same keys unseal, and requests are audited again.
+  std::filesystem::remove(log);
+  ASSERT_TRUE(t_.core->UnsealWithKeys(t_.keys));
+  EXPECT_FALSE(t_.core->Sealed());
+  ASSERT_EQ(Status(Operation::kRead, "sys/mounts"), 200);
+  EXPECT_NE(ReadFile(log).find("sys/mounts"), std::string::npos);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "core/version_history.h"
 #include "core/token/token_backend.h"
 #include "core/token/token_store.h"
+#include "crypto/compare.h"
 #include "crypto/random.h"
 
 namespace arca::core {
@@ -86,7 +87,9 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   SetupLeaseHooks();
   activity_ = std::make_unique<ActivityLog>([this] { return expiration_->NowUnix(); });
   audit_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "core/audit/");
-  audit_ = std::make_unique<audit::Broker>(*audit_view_);
+  audit::Broker::Options audit_options;
+  audit_options.file_policy.forbidden_dirs = config_.audit_forbidden_dirs;
+  audit_ = std::make_unique<audit::Broker>(*audit_view_, std::move(audit_options));
   system_backend_ = NewSystemBackend(*this);
   RegisterMetrics();
 }
@@ -193,7 +196,7 @@ Result<std::optional<SecureBytes>> Core::AddUnsealKey(SecureBytes key) {
   }
   for (const auto& k : unseal_keys_) {
     // The same key twice does not advance progress.
-    if (k.view() == key.view()) return std::optional<SecureBytes>();
+    if (crypto::ConstantTimeEquals(k.view(), key.view())) return std::optional<SecureBytes>();
   }
   unseal_keys_.push_back(std::move(key));
   if (unseal_nonce_.empty()) unseal_nonce_ = GenerateUuid();

@@ -60,6 +60,9 @@ struct CoreConfig {
   std::string api_addr;
   bool dev_mode = false;
   bool disable_cache = false;  // handed to every backend (logical::BackendConfig)
+  // Directories no file audit device may write into: the storage, configuration and plugin
+  // directories of the server (audit::FilePolicy).
+  std::vector<std::string> audit_forbidden_dirs;
   // How often mounted backends' Periodic() runs (tests shorten it).
   std::chrono::milliseconds periodic_interval{logical::Backend::kPeriodicInterval};
 };

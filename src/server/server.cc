@@ -23,6 +23,7 @@
 #include "http/handler.h"
 #include "http/server.h"
 #include "server/builtins.h"
+#include "server/hardening.h"
 
 namespace arca::server {
 namespace {
@@ -166,6 +167,13 @@ int RunServerCommand(const std::vector<std::string>& args) {
   if (!flags->log_level.empty()) cfg.log_level = flags->log_level;
   if (!flags->log_format.empty()) cfg.log_format = flags->log_format;
   if (auto s = log::Init(cfg.log_level, cfg.log_format); !s) return Fail(s.error().message());
+  // Before any key material exists in this process.
+  if (auto s = ApplyCoreDumpProtection(cfg.disable_core_dump_protection); !s) {
+    return Fail(s.error().message());
+  }
+  if (cfg.disable_core_dump_protection) {
+    spdlog::warn("core dump protection is disabled: the process is dumpable and traceable");
+  }
   for (const auto& w : cfg.warnings) spdlog::warn("config: {}", w);
 
   if (!cfg.storage) return Fail("a storage backend must be specified (storage \"file\" { path = ... })");
@@ -207,6 +215,7 @@ int RunServerCommand(const std::vector<std::string>& args) {
   core_cfg.api_addr = cfg.api_addr;
   core_cfg.dev_mode = flags->dev;
   core_cfg.disable_cache = cfg.disable_cache;
+  core_cfg.audit_forbidden_dirs = AuditForbiddenDirs(cfg, flags->config_paths);
   std::string storage_type = cfg.storage->type;
   metrics::Registry::Global().SetPrefix(cfg.telemetry.metrics_prefix);
   core::Core core(std::move(core_cfg));

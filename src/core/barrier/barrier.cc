@@ -28,10 +28,9 @@ Result<bool> Barrier::Initialized() {
 }
 
 Status Barrier::PersistKeyring(const Keyring& keyring, const SecureBytes& root_key) {
-  std::string plain = keyring.Serialize();
+  SecureBytes plain = keyring.Serialize();
   // Term 0 marks "encrypted with the root key".
-  auto sealed = crypto::AesGcmSeal(root_key.span(), plain, kKeyringPath);
-  SecureWipe(plain);
+  auto sealed = crypto::AesGcmSeal(root_key.span(), plain.view(), kKeyringPath);
   if (!sealed) return std::unexpected(sealed.error());
   return physical_.Put(kKeyringPath, Header(0) + *sealed);
 }
@@ -75,7 +74,7 @@ Result<uint32_t> Barrier::Rotate() {
   std::unique_lock lock(mu_);
   if (!keyring_) return ::arca::Sealed();
   // Persist a copy first so that a failed write leaves the in-memory keyring unchanged.
-  ARCA_ASSIGN_OR_RETURN(Keyring next, Keyring::Deserialize(keyring_->Serialize()));
+  ARCA_ASSIGN_OR_RETURN(Keyring next, Keyring::Deserialize(keyring_->Serialize().view()));
   uint32_t term = next.Rotate().term;
   ARCA_RETURN_IF_ERROR(PersistKeyring(next, root_key_));
   keyring_ = std::move(next);

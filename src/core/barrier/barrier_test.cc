@@ -101,9 +101,8 @@ TEST(KeyringTest, KeysCarryAPreparedCipherInterchangeableWithTheKey) {
   ASSERT_TRUE(opened);
   EXPECT_EQ(*opened, "entry");
   // A keyring loaded from its serialized form prepares its own contexts for the same keys.
-  std::string text = k.Serialize();
-  auto loaded = Keyring::Deserialize(text);
-  SecureWipe(text);
+  SecureBytes text = k.Serialize();
+  auto loaded = Keyring::Deserialize(text.view());
   ASSERT_TRUE(loaded);
   const BarrierKey* again = loaded->Term(key->term);
   ASSERT_NE(again, nullptr);

@@ -1,8 +1,12 @@
 #include "core/barrier/keyring.h"
 
+#include <openssl/crypto.h>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <new>
+#include <system_error>
 
 #include "common/encoding.h"
 #include "common/json.h"
@@ -52,42 +56,71 @@ const BarrierKey& Keyring::Rotate() {
   return it->second;
 }
 
-std::string Keyring::Serialize() const {
-  json::object root;
-  root["version"] = 1;
-  root["active_term"] = active_term_;
-  json::array keys;
-  for (const auto& [term, key] : keys_) {
-    json::object k;
-    k["term"] = term;
-    k["value"] = Base64Encode(key.value.view());
-    k["install_time"] = key.install_time;
-    keys.push_back(std::move(k));
+namespace {
+
+// A JSON memory resource that wipes every block it frees: the parsed keyring's strings hold
+// base64 key material.
+class WipingResource final : public json::memory_resource {
+  void* do_allocate(std::size_t n, std::size_t align) override {
+    return ::operator new(n, std::align_val_t(align));
   }
-  root["keys"] = std::move(keys);
-  return json::serialize(root);
+  void do_deallocate(void* p, std::size_t n, std::size_t align) override {
+    OPENSSL_cleanse(p, n);
+    ::operator delete(p, n, std::align_val_t(align));
+  }
+  bool do_is_equal(const json::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+};
+
+}  // namespace
+
+SecureBytes Keyring::Serialize() const {
+  // Written by hand into secure memory (the same members boost::json would write), so the key
+  // values never sit in an ordinary string.
+  SecureBytes out;
+  out.Append("{\"version\":1,\"active_term\":" + std::to_string(active_term_) + ",\"keys\":[");
+  bool first = true;
+  for (const auto& [term, key] : keys_) {
+    if (!first) out.Append(",");
+    first = false;
+    out.Append("{\"term\":" + std::to_string(term) + ",\"value\":\"");
+    std::string b64 = Base64Encode(key.value.view());
+    out.Append(b64);
+    SecureWipe(b64);
+    out.Append("\",\"install_time\":" + json::serialize(json::string(key.install_time)) + "}");
+  }
+  out.Append("]}");
+  return out;
 }
 
 Result<Keyring> Keyring::Deserialize(std::string_view text) {
-  auto parsed = ParseJsonObject(text);
-  if (!parsed) return Internal("keyring is corrupt: not a JSON object");
-  const json::object& root = *parsed;
+  WipingResource resource;
   Keyring k;
-  try {
-    if (root.at("version").to_number<int64_t>() != 1) return Internal("keyring: unknown version");
-    k.active_term_ = root.at("active_term").to_number<uint32_t>();
-    for (const auto& v : root.at("keys").as_array()) {
-      const auto& o = v.as_object();
-      const uint32_t term = o.at("term").to_number<uint32_t>();
-      auto raw = Base64Decode(o.at("value").as_string());
-      if (!raw || raw->size() != 32) return Internal("keyring: bad key value");
-      SecureBytes value = SecureBytes::FromString(*raw);
-      SecureWipe(*raw);
-      k.keys_.emplace(term, MakeBarrierKey(term, std::move(value),
-                                           std::string(o.at("install_time").as_string())));
+  {
+    std::error_code ec;
+    json::value parsed = json::parse(text, ec, json::storage_ptr(&resource));
+    if (ec || !parsed.is_object()) return Internal("keyring is corrupt: not a JSON object");
+    const json::object& root = parsed.get_object();
+    try {
+      if (root.at("version").to_number<int64_t>() != 1) return Internal("keyring: unknown version");
+      k.active_term_ = root.at("active_term").to_number<uint32_t>();
+      for (const auto& v : root.at("keys").as_array()) {
+        const auto& o = v.as_object();
+        const uint32_t term = o.at("term").to_number<uint32_t>();
+        auto raw = Base64Decode(o.at("value").as_string());
+        if (!raw || raw->size() != 32) {
+          if (raw) SecureWipe(*raw);
+          return Internal("keyring: bad key value");
+        }
+        SecureBytes value = SecureBytes::FromString(*raw);
+        SecureWipe(*raw);
+        k.keys_.emplace(term, MakeBarrierKey(term, std::move(value),
+                                             std::string(o.at("install_time").as_string())));
+      }
+    } catch (const std::exception& e) {
+      return Internal(std::string("keyring is corrupt: ") + e.what());
     }
-  } catch (const std::exception& e) {
-    return Internal(std::string("keyring is corrupt: ") + e.what());
   }
   if (!k.Active()) return Internal("keyring: active term missing");
   return k;

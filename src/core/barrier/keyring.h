@@ -44,8 +44,10 @@ class Keyring {
   // Adds term active_term()+1 with a random key and makes it active.
   const BarrierKey& Rotate();
 
-  // JSON form, with key values base64-encoded. The result holds key material: wipe it.
-  std::string Serialize() const;
+  // JSON form, with key values base64-encoded, in a SecureBytes (it holds key material). No
+  // copy of a key is left behind in freed memory, here or in Deserialize (its JSON tree lives
+  // in memory that is wiped when freed).
+  SecureBytes Serialize() const;
   static Result<Keyring> Deserialize(std::string_view text);
 
  private:
