@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,6 +55,9 @@ struct CoreConfig {
   bool disable_cache = false;  // handed to every backend (logical::BackendConfig)
   // How often mounted backends' Periodic() runs (tests shorten it).
   std::chrono::milliseconds periodic_interval{logical::Backend::kPeriodicInterval};
+  // The clock of token expiry (wrapping tokens included) and leases; tests inject one and move
+  // it instead of waiting. Unset: system_clock::now.
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 struct InitParams {
