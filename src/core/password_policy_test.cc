@@ -3,7 +3,6 @@
 #include "core/password_policy.h"
 
 #include <gtest/gtest.h>
-
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -159,8 +158,8 @@ TEST(PeriodicThread, CallsMountedBackendsWhileUnsealedOnly) {
   std::atomic<pid_t> tid{0};
   CoreConfig cfg;
   cfg.physical = *storage::NewInmemBackend({});
-  cfg.secret_engines["counting"] = [&calls, &tid](const logical::BackendConfig&)
-      -> Result<std::unique_ptr<logical::Backend>> {
+  cfg.secret_engines["counting"] =
+      [&calls, &tid](const logical::BackendConfig&) -> Result<std::unique_ptr<logical::Backend>> {
     return std::make_unique<CountingBackend>(&calls, &tid);
   };
   cfg.periodic_interval = std::chrono::milliseconds(10);
@@ -180,8 +179,9 @@ TEST(PeriodicThread, CallsMountedBackendsWhileUnsealedOnly) {
   EXPECT_TRUE(Eventually([&] { return !ThreadAlive(unsealed_tid); }));
   EXPECT_EQ(calls.load(), at_seal);
   ASSERT_TRUE(t.core->UnsealWithKeys(t.keys));
-  EXPECT_TRUE(Eventually([&] { return calls.load() >= at_seal + 2; }));  // resumed after unseal
-  EXPECT_NE(tid.load(), unsealed_tid);  // on a new thread
+  // Calls resume after unseal, on a new thread.
+  EXPECT_TRUE(Eventually([&] { return calls.load() >= at_seal + 2; }));
+  EXPECT_NE(tid.load(), unsealed_tid);
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ struct ManualClock {
   std::atomic<int64_t> now{UnixNow()};
   void Advance(std::chrono::seconds s) { now += s.count(); }
   std::function<std::chrono::system_clock::time_point()> Fn() {
-    return [this] { return std::chrono::system_clock::time_point(std::chrono::seconds(now.load())); };
+    return
+        [this] { return std::chrono::system_clock::time_point(std::chrono::seconds(now.load())); };
   }
 };
 

@@ -1,11 +1,10 @@
 // Socket tests of http::Server with a fake Handler on 127.0.0.1:0 and a small Beast client.
 #include "http/server.h"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -470,9 +469,9 @@ TEST_F(ServerTest, AHugeDeclaredBodyReservesNoMemoryUpFront) {
   // The server answers "100 Continue" after the body's set-up (where the reservation is made),
   // so once it arrives the header has been fully processed.
   PlainClient huge(port_);
-  ASSERT_FALSE(huge.WriteRaw(
-      "PUT /v1/secret/x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-      "Content-Length: 4611686018427387904\r\n\r\n"));
+  ASSERT_FALSE(
+      huge.WriteRaw("PUT /v1/secret/x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                    "Content-Length: 4611686018427387904\r\n\r\n"));
   HttpResponse interim;
   ASSERT_FALSE(huge.Read(interim));
   EXPECT_EQ(interim.result_int(), 100);

@@ -512,7 +512,8 @@ TEST_F(PkiTest, TidyRemovesExpired) {
   EXPECT_EQ(StoredCerts(), 2u);  // the root and the leaf
   ExpectBad("tidy", {}, "without any operation");
   // Before the leaf expires, tidy keeps it.
-  auto early = Do(logical::Operation::kUpdate, "tidy", {{"tidy_cert_store", true}, {"safety_buffer", 0}});
+  auto early =
+      Do(logical::Operation::kUpdate, "tidy", {{"tidy_cert_store", true}, {"safety_buffer", 0}});
   ASSERT_TRUE(early) << early.error().ToString();
   EXPECT_EQ(StoredCerts(), 2u);
   now_ += 2;  // the leaf's 1 s TTL has run out

@@ -19,8 +19,7 @@ constexpr char kMissingContext[] =
 // Vault's key derivation (keysutil DeriveKey, kdf "hkdf_sha256"): the HKDF-SHA256 stream of
 // the version's key with no salt and the context as info. An AEAD key is its first key-size
 // bytes.
-Result<SecureBytes> DeriveBytes(std::span<const uint8_t> key, std::string_view context,
-                                size_t n) {
+Result<SecureBytes> DeriveBytes(std::span<const uint8_t> key, std::string_view context, size_t n) {
   if (context.empty()) return InvalidRequest(kMissingContext);
   return crypto::HkdfSha256(key, "", context, n);
 }
@@ -58,8 +57,7 @@ Result<PkeyPtr> SigningKey(const Policy& p, const KeyVersion& v, std::string_vie
   size_t seed_len = 32;
   size_t pub_len = 32;
   if (EVP_PKEY_get_raw_private_key(v.pkey.get(), full.data(), &seed_len) != 1 || seed_len != 32 ||
-      EVP_PKEY_get_raw_public_key(v.pkey.get(), full.data() + 32, &pub_len) != 1 ||
-      pub_len != 32) {
+      EVP_PKEY_get_raw_public_key(v.pkey.get(), full.data() + 32, &pub_len) != 1 || pub_len != 32) {
     return Internal("could not read the ed25519 key");
   }
   ARCA_ASSIGN_OR_RETURN(SecureBytes derived, DeriveBytes(full.span(), context, 32));

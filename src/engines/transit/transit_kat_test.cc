@@ -49,8 +49,7 @@ std::string RawHkdf(std::string_view ikm, std::string_view info, size_t n) {
                                         info.size()),
       OSSL_PARAM_construct_end()};
   std::string out(n, '\0');
-  const bool ok =
-      EVP_KDF_derive(ctx, reinterpret_cast<unsigned char*>(out.data()), n, params) == 1;
+  const bool ok = EVP_KDF_derive(ctx, reinterpret_cast<unsigned char*>(out.data()), n, params) == 1;
   EVP_KDF_CTX_free(ctx);
   return ok ? out : "";
 }
@@ -58,8 +57,8 @@ std::string RawHkdf(std::string_view ikm, std::string_view info, size_t n) {
 std::string RawHmacSha256(std::string_view key, std::string_view msg) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), U(msg), msg.size(), mac,
-           &len) == nullptr) {
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), U(msg), msg.size(), mac, &len) ==
+      nullptr) {
     return "";
   }
   return std::string(reinterpret_cast<char*>(mac), len);
@@ -94,8 +93,7 @@ std::optional<std::string> RawAeadOpen(KeyType type, std::string_view key,
                               static_cast<int>(body.size())) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16,
                                 const_cast<unsigned char*>(U(tag))) == 1 &&
-            EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()) + len, &fin) ==
-                1;
+            EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()) + len, &fin) == 1;
   EVP_CIPHER_CTX_free(ctx);
   if (!ok) return std::nullopt;
   out.resize(static_cast<size_t>(len + fin));
@@ -145,12 +143,12 @@ TEST_F(TransitTest, DerivedKeyIsHkdfOfTheKeyWithTheContext) {
     const std::string name = std::string("d-") + c.name;
     MustWrite("keys/" + name,
               std::string(R"({"derived":true,"exportable":true,"type":")") + c.name + R"("})");
-    std::string ct = Str(MustWrite("encrypt/" + name, R"({"plaintext":")" + B64(plaintext) +
-                                                          R"(","context":")" + B64(context) +
-                                                          R"("})")["ciphertext"]);
+    std::string ct =
+        Str(MustWrite("encrypt/" + name, R"({"plaintext":")" + B64(plaintext) + R"(","context":")" +
+                                             B64(context) + R"("})")["ciphertext"]);
     ASSERT_TRUE(ct.starts_with("vault:v1:")) << ct;
-    auto key = Base64Decode(Str(MustRead("export/encryption-key/" + name + "/1")["keys"]
-                                    .as_object()["1"]));
+    auto key = Base64Decode(
+        Str(MustRead("export/encryption-key/" + name + "/1")["keys"].as_object()["1"]));
     ASSERT_TRUE(key.has_value());
     ASSERT_EQ(key->size(), c.key_size);
     const std::string sealed = Payload(ct);
@@ -161,9 +159,9 @@ TEST_F(TransitTest, DerivedKeyIsHkdfOfTheKeyWithTheContext) {
     EXPECT_EQ(RawAeadOpen(c.type, *key, sealed), std::nullopt);
     EXPECT_EQ(RawAeadOpen(c.type, RawHkdf(*key, "user-1235", c.key_size), sealed), std::nullopt);
     // Not convergent: a fresh random nonce each time.
-    std::string again = Str(MustWrite("encrypt/" + name, R"({"plaintext":")" + B64(plaintext) +
-                                                             R"(","context":")" + B64(context) +
-                                                             R"("})")["ciphertext"]);
+    std::string again =
+        Str(MustWrite("encrypt/" + name, R"({"plaintext":")" + B64(plaintext) + R"(","context":")" +
+                                             B64(context) + R"("})")["ciphertext"]);
     EXPECT_NE(again, ct);
   }
 }
@@ -181,8 +179,8 @@ TEST_F(TransitTest, ConvergentNonceIsHmacOfThePlaintextUnderTheDerivedHmacKey) {
         R"({"plaintext":")" + B64(plaintext) + R"(","context":")" + B64(context) + R"("})";
     std::string ct = Str(MustWrite("encrypt/" + name, req)["ciphertext"]);
     EXPECT_EQ(Str(MustWrite("encrypt/" + name, req)["ciphertext"]), ct);  // deterministic
-    auto key = Base64Decode(Str(MustRead("export/encryption-key/" + name + "/1")["keys"]
-                                    .as_object()["1"]));
+    auto key = Base64Decode(
+        Str(MustRead("export/encryption-key/" + name + "/1")["keys"].as_object()["1"]));
     ASSERT_TRUE(key.has_value());
     // Vault reads key size + 32 bytes from the HKDF stream: the key, then the nonce's HMAC key.
     const std::string stream = RawHkdf(*key, context, c.key_size + 32);
@@ -195,15 +193,15 @@ TEST_F(TransitTest, ConvergentNonceIsHmacOfThePlaintextUnderTheDerivedHmacKey) {
     EXPECT_EQ(RawAeadOpen(c.type, enc_key, sealed), plaintext);
     // Another plaintext gets another nonce, as the HMAC predicts.
     const std::string other = "4111 1111 1111 1112";
-    std::string ct2 = Str(MustWrite("encrypt/" + name, R"({"plaintext":")" + B64(other) +
-                                                           R"(","context":")" + B64(context) +
-                                                           R"("})")["ciphertext"]);
+    std::string ct2 =
+        Str(MustWrite("encrypt/" + name, R"({"plaintext":")" + B64(other) + R"(","context":")" +
+                                             B64(context) + R"("})")["ciphertext"]);
     EXPECT_EQ(Base64Encode(Payload(ct2).substr(0, 12)),
               Base64Encode(RawHmacSha256(stream.substr(c.key_size), other).substr(0, 12)));
     EXPECT_NE(ct2, ct);
     // The engine still decrypts its own output.
     EXPECT_EQ(Str(MustWrite("decrypt/" + name, R"({"ciphertext":")" + ct + R"(","context":")" +
-                                                    B64(context) + R"("})")["plaintext"]),
+                                                   B64(context) + R"("})")["plaintext"]),
               B64(plaintext));
   }
 }
@@ -224,13 +222,13 @@ TEST_F(TransitTest, DerivedEd25519KeyIsMadeFromHkdfOfTheFullPrivateKey) {
   EXPECT_TRUE(RawEd25519Verify(seed, input, Payload(sig), &pub));
   // Teeth: the seed derived from the 32-byte seed alone, or another context, does not verify.
   std::string ignored;
-  EXPECT_FALSE(RawEd25519Verify(RawHkdf(priv->substr(0, 32), context, 32), input, Payload(sig),
-                                &ignored));
+  EXPECT_FALSE(
+      RawEd25519Verify(RawHkdf(priv->substr(0, 32), context, 32), input, Payload(sig), &ignored));
   EXPECT_FALSE(RawEd25519Verify(RawHkdf(*priv, "signer-8", 32), input, Payload(sig), &ignored));
   EXPECT_TRUE(MustWrite("verify/ed", R"({"input":")" + B64(input) + R"(","context":")" +
-                                         B64(context) + R"(","signature":")" + sig + R"("})")
-                  ["valid"]
-                      .as_bool());
+                                         B64(context) + R"(","signature":")" + sig +
+                                         R"("})")["valid"]
+                  .as_bool());
 }
 
 // ---- fixed vectors: fixed key bytes through Policy::AddVersion (the BYOK import path) ----
@@ -306,17 +304,17 @@ TEST(TransitKat, DerivedEd25519FixedVector) {
   // 302e020100300506032b657004220420 || seed. Derived seed = HKDF(seed || public key, info =
   // "arca-kat-context")[:32] = a1bb9856..510e6dae; signature of "the quick brown fox" by
   // Ed25519PrivateKey.from_private_bytes(derived seed).sign(...) (ed25519 is deterministic).
-  std::string der = std::string("\x30\x2e\x02\x01\x00\x30\x05\x06\x03\x2b\x65\x70\x04\x22\x04\x20",
-                                16) +
-                    std::string(32, '\x42');
+  std::string der =
+      std::string("\x30\x2e\x02\x01\x00\x30\x05\x06\x03\x2b\x65\x70\x04\x22\x04\x20", 16) +
+      std::string(32, '\x42');
   auto p = Policy::CreateEmpty("kat", {.type = KeyType::kEd25519, .derived = true});
   ASSERT_TRUE(p.has_value());
   ASSERT_TRUE(p->AddVersion(SecureBytes::FromString(der), 1'700'000'000).has_value());
   auto sig = SignValue(*p, "the quick brown fox", "arca-kat-context", SignOptions{}, 0, nullptr);
   ASSERT_TRUE(sig.has_value()) << sig.error().ToString();
   EXPECT_EQ(*sig,
-            "vault:v1:zTDpX9Pb0j4bpKFULZVqv7R+rH3VDKyhizHXymQOa0n33ysgeCDigmxwoZVbGex0SvE9V7K37U4Danv72"
-            "aMZBw==");
+            "vault:v1:zTDpX9Pb0j4bpKFULZVqv7R+rH3VDKyhizHXymQOa0n33ysgeCDigmxwoZVbGex0SvE9V7K37U"
+            "4Danv72aMZBw==");
   auto ok = VerifySignatureValue(*p, "the quick brown fox", *sig, "arca-kat-context", {});
   ASSERT_TRUE(ok.has_value());
   EXPECT_TRUE(*ok);
