@@ -6,7 +6,10 @@
 #include <syslog.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "audit/file_sink.h"
 #include "audit/syslog_sink.h"
@@ -23,8 +26,9 @@ using testing::TempDir;
 class BlockingSink : public Sink {
  public:
   Status Write(std::string_view line) override {
-    ++entered_;
     std::unique_lock lock(mu_);
+    ++entered_;
+    cv_.notify_all();
     cv_.wait(lock, [&] { return released_; });
     ++written_;
     return OkStatus();
@@ -35,6 +39,11 @@ class BlockingSink : public Sink {
     std::lock_guard lock(mu_);
     released_ = true;
     cv_.notify_all();
+  }
+  // Waits (up to 10 s) until a write has begun; false on timeout.
+  bool WaitEntered() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 10s, [&] { return entered_.load() > 0; });
   }
   std::atomic<int> written_{0};
   std::atomic<int> entered_{0};  // writes begun (blocked until Release)
@@ -84,7 +93,7 @@ TEST(AuditDevice, FullQueueFailsAtOnce) {
   std::vector<Device::Ticket> tickets;
   tickets.push_back(d.Submit("x\n"));
   // Once the writer is stuck on the first line, kMaxQueue more fill the queue exactly.
-  while (sink->entered_.load() == 0) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(sink->WaitEntered());  // (no ASSERT: the sink must still be released)
   for (size_t i = 0; i < Device::kMaxQueue; ++i) tickets.push_back(d.Submit("x\n"));
   for (const auto& t : tickets) ASSERT_TRUE(t.ack.valid());
   auto start = std::chrono::steady_clock::now();
@@ -134,7 +143,7 @@ TEST(AuditDevice, InlineWriterStuckCostsOthersAtMostTheTimeout) {
   InlineBlockingSink* sink = owned.get();
   Device d(std::move(owned), 150ms);
   std::thread stuck([&] { EXPECT_TRUE(d.Log("a\n")); });  // blocks inside Write
-  while (sink->entered_.load() == 0) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(sink->WaitEntered());  // (no ASSERT: the sink must still be released)
   ExpectTimeout(d, "b\n");
   sink->Release();
   stuck.join();

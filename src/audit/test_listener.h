@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -53,13 +54,11 @@ class Listener {
     std::lock_guard lock(mu_);
     return received_;
   }
-  // Waits until `n` bytes have arrived (or 2 s).
+  // Waits until `n` bytes have arrived (or 10 s); returns what has arrived.
   std::string WaitFor(size_t n) {
-    for (int i = 0; i < 200; ++i) {
-      if (std::string r = Received(); r.size() >= n) return r;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return Received();
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return received_.size() >= n; });
+    return received_;
   }
 
  private:
@@ -85,6 +84,7 @@ class Listener {
       }
       std::lock_guard lock(mu_);
       received_.append(buf, static_cast<size_t>(n));
+      cv_.notify_all();
     }
     if (conn >= 0) ::close(conn);
   }
@@ -95,6 +95,7 @@ class Listener {
   std::atomic<bool> stop_{false};
   std::thread thread_;
   std::mutex mu_;
+  std::condition_variable cv_;  // notified when received_ grows
   std::string received_;
 };
 

@@ -28,7 +28,8 @@ class AclEnforcement : public ::testing::Test {
     auto r = t_.Do(op, path, std::move(body), token);
     return r ? 200 : r.error().http_status();
   }
-  TestCore t_;
+  ManualClock clock_;
+  TestCore t_{nullptr, &clock_};
   std::string root_;
 };
 
@@ -110,7 +111,7 @@ TEST_F(AclEnforcement, ChildTokensNumUsesAndTtl) {
   // ttl: gone after it runs out.
   std::string brief = Token({{"policies", "reader"}, {"ttl", "1s"}});
   EXPECT_EQ(Status(Operation::kRead, "kv/other", brief), 200);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  clock_.Advance(std::chrono::seconds(2));
   EXPECT_EQ(Status(Operation::kRead, "kv/other", brief), 403);
 
   // revoke-self.

@@ -38,7 +38,13 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   local_storage_ = storage == "inmem" || storage == "file" || storage == "lmdb";
   barrier_ = std::make_unique<Barrier>(*config_.physical);
   token_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/token/");
-  tokens_ = std::make_unique<TokenStore>(*token_view_);
+  std::function<int64_t()> token_now = UnixNow;
+  if (config_.clock) {
+    token_now = [clock = config_.clock] {
+      return std::chrono::duration_cast<std::chrono::seconds>(clock().time_since_epoch()).count();
+    };
+  }
+  tokens_ = std::make_unique<TokenStore>(*token_view_, std::move(token_now));
   // A revoked token's cubbyhole goes with it.
   tokens_->SetRevokeHook([this](const TokenEntry& e) {
     if (auto cubby = router_.Find("cubbyhole/"); cubby && !e.accessor.empty()) {
@@ -65,6 +71,7 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   in_flight_ = std::make_unique<InFlightRequests>();
   expire_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/expire/");
   ExpirationOptions eopts;
+  eopts.clock = config_.clock;
   eopts.default_lease_ttl = config_.ttls.default_lease_ttl;
   eopts.max_lease_ttl = config_.ttls.max_lease_ttl;
   // A lease's entry and index keys in one durable write.

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -65,6 +66,9 @@ struct CoreConfig {
   std::vector<std::string> audit_forbidden_dirs;
   // How often mounted backends' Periodic() runs (tests shorten it).
   std::chrono::milliseconds periodic_interval{logical::Backend::kPeriodicInterval};
+  // The clock of token expiry (wrapping tokens included) and leases; tests inject one and move
+  // it instead of waiting. Unset: system_clock::now.
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 struct InitParams {

@@ -65,6 +65,7 @@ class Leases : public ::testing::Test {
     cfg.physical = *storage::NewInmemBackend({});
     cfg.secret_engines["kv"] = engines::kv::NewKvBackend;
     cfg.secret_engines["leasetest"] = LeaseTestFactory(&issued_);
+    cfg.clock = clock_.Fn();
     t_.core = std::make_unique<Core>(std::move(cfg));
     root_ = t_.InitAndUnseal();
     ASSERT_FALSE(root_.empty());
@@ -83,6 +84,7 @@ class Leases : public ::testing::Test {
     return r ? 200 : r.error().http_status();
   }
   Issued issued_;
+  ManualClock clock_;
   TestCore t_;
   std::string root_;
 };
@@ -144,27 +146,45 @@ TEST_F(Leases, ExpiredTokenIsRevokedWithItsLeases) {
   // The token's own lease is listed under its creation path.
   auto list = t_.Do(Operation::kList, "sys/leases/lookup/auth/token/create/", {}, root_);
   ASSERT_TRUE(list) << list.error().ToString();
-  for (int i = 0; i < 60 && issued_.revoked.load() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  EXPECT_EQ(list->data.at("keys").as_array().size(), 1u);
+  EXPECT_EQ(issued_.revoked.load(), 0);
+  clock_.Advance(std::chrono::seconds(2));  // past the token's TTL
+  t_.core->expiration().Wake();
+  EXPECT_TRUE(Eventually([&] { return issued_.revoked.load() == 1; }));
   EXPECT_EQ(issued_.revoked.load(), 1);
   auto lookup = t_.Do(Operation::kUpdate, "auth/token/lookup", {{"token", token}}, root_);
   EXPECT_FALSE(lookup && !lookup->data.empty());
 }
 
 TEST_F(Leases, DueLeasesAreRevokedOnceAfterUnseal) {
-  for (int i = 0; i < 3; ++i) ASSERT_FALSE(Issue(root_, 1).empty());
-  std::string keep = Issue(root_, 3600);
-  ASSERT_TRUE(t_.core->Seal());
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  EXPECT_EQ(issued_.revoked.load(), 0);  // nothing runs while sealed
-  ASSERT_TRUE(t_.core->UnsealWithKeys(t_.keys));
-  for (int i = 0; i < 50 && issued_.revoked.load() < 3; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::vector<std::string> due;
+  for (int i = 0; i < 3; ++i) {
+    due.push_back(Issue(root_, 1));
+    ASSERT_FALSE(due.back().empty());
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::string keep = Issue(root_, 3600);
+  ExpirationManager& leases = t_.core->expiration();
+  EXPECT_EQ(leases.ScheduledCount(), 4u);
+  ASSERT_TRUE(t_.core->Seal());
+  clock_.Advance(std::chrono::seconds(2));  // the three 1 s leases are due
+  // Nothing runs while sealed: the workers are stopped and nothing is scheduled for them
+  // (RunDue does on this thread what a worker would do).
+  EXPECT_EQ(leases.ScheduledCount(), 0u);
+  EXPECT_EQ(leases.RunDue(), 0u);
+  EXPECT_EQ(issued_.revoked.load(), 0);
+  ASSERT_TRUE(t_.core->UnsealWithKeys(t_.keys));
+  leases.Wake();
+  EXPECT_TRUE(Eventually([&] { return issued_.revoked.load() >= 3; }));
+  // Sealing again joins the workers, so no revocation is still under way: each due lease was
+  // revoked exactly once, and is gone (it cannot be revoked again after the next unseal).
+  ASSERT_TRUE(t_.core->Seal());
   EXPECT_EQ(issued_.revoked.load(), 3);
+  ASSERT_TRUE(t_.core->UnsealWithKeys(t_.keys));
+  for (const std::string& id : due) {
+    EXPECT_FALSE(t_.Do(Operation::kUpdate, "sys/leases/lookup", {{"lease_id", id}}, root_)) << id;
+  }
   EXPECT_TRUE(t_.Do(Operation::kUpdate, "sys/leases/lookup", {{"lease_id", keep}}, root_));
+  EXPECT_EQ(leases.ScheduledCount(), 1u);
 }
 
 TEST_F(Leases, UnmountRevokesTheMountsLeasesAndFailsWhenItCannot) {

@@ -3,9 +3,12 @@
 #include "core/password_policy.h"
 
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
-#include <thread>
+#include <filesystem>
+#include <string>
 
 #include "core/testing.h"
 
@@ -127,14 +130,15 @@ TEST_F(PasswordPolicies, BadInputChangesNothing) {
   EXPECT_EQ(denied.error().http_status(), 403);
 }
 
-// A backend that counts its Periodic() calls.
+// A backend that counts its Periodic() calls and notes the (kernel) id of the calling thread.
 class CountingBackend : public logical::Backend {
  public:
-  explicit CountingBackend(std::atomic<int>* calls) : calls_(calls) {}
+  CountingBackend(std::atomic<int>* calls, std::atomic<pid_t>* tid) : calls_(calls), tid_(tid) {}
   Result<logical::Response> HandleRequest(logical::Request&) override {
     return logical::Response{};
   }
   void Periodic(logical::Storage& storage) override {
+    tid_->store(static_cast<pid_t>(syscall(SYS_gettid)));
     calls_->fetch_add(1);
     (void)storage.Put("tick", "1");  // storage is usable from the periodic thread
   }
@@ -142,15 +146,21 @@ class CountingBackend : public logical::Backend {
 
  private:
   std::atomic<int>* calls_;
+  std::atomic<pid_t>* tid_;
 };
+
+bool ThreadAlive(pid_t tid) {
+  return std::filesystem::exists("/proc/self/task/" + std::to_string(tid));
+}
 
 TEST(PeriodicThread, CallsMountedBackendsWhileUnsealedOnly) {
   std::atomic<int> calls{0};
+  std::atomic<pid_t> tid{0};
   CoreConfig cfg;
   cfg.physical = *storage::NewInmemBackend({});
-  cfg.secret_engines["counting"] = [&calls](const logical::BackendConfig&)
-      -> Result<std::unique_ptr<logical::Backend>> {
-    return std::make_unique<CountingBackend>(&calls);
+  cfg.secret_engines["counting"] =
+      [&calls, &tid](const logical::BackendConfig&) -> Result<std::unique_ptr<logical::Backend>> {
+    return std::make_unique<CountingBackend>(&calls, &tid);
   };
   cfg.periodic_interval = std::chrono::milliseconds(10);
   TestCore t;
@@ -158,19 +168,20 @@ TEST(PeriodicThread, CallsMountedBackendsWhileUnsealedOnly) {
   std::string root = t.InitAndUnseal();
   ASSERT_FALSE(root.empty());
   ASSERT_TRUE(t.Do(Operation::kUpdate, "sys/mounts/c", {{"type", "counting"}}, root));
-  for (int i = 0; i < 300 && calls.load() < 3; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_GE(calls.load(), 3);
+  EXPECT_TRUE(Eventually([&] { return calls.load() >= 3; }));
+  const pid_t unsealed_tid = tid.load();
+  ASSERT_NE(unsealed_tid, 0);
+  ASSERT_TRUE(ThreadAlive(unsealed_tid));
   ASSERT_TRUE(t.core->Seal());
-  int at_seal = calls.load();
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(calls.load(), at_seal);  // no calls while sealed
+  // No calls while sealed: the only thread that makes them has ended (Seal joined it; the
+  // kernel drops its task entry just after), so none can come, however long we wait.
+  const int at_seal = calls.load();
+  EXPECT_TRUE(Eventually([&] { return !ThreadAlive(unsealed_tid); }));
+  EXPECT_EQ(calls.load(), at_seal);
   ASSERT_TRUE(t.core->UnsealWithKeys(t.keys));
-  for (int i = 0; i < 300 && calls.load() < at_seal + 2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_GE(calls.load(), at_seal + 2);  // resumed after unseal
+  // Calls resume after unseal, on a new thread.
+  EXPECT_TRUE(Eventually([&] { return calls.load() >= at_seal + 2; }));
+  EXPECT_NE(tid.load(), unsealed_tid);
 }
 
 }  // namespace

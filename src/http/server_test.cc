@@ -3,6 +3,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -32,6 +34,18 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 using HttpResponse = bhttp::response<bhttp::string_body>;
+
+// Polls `done` (observable state without a hook to wait on) until it holds or a generous
+// deadline passes. Returns whether it held.
+template <class Pred>
+bool Eventually(Pred done) {
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
 
 // ---- fake handler ----
 
@@ -296,20 +310,28 @@ TEST_F(ServerTest, KeepAliveConnectionServesManyRequests) {
 TEST_F(ServerTest, RequestsInPiecesPipelinedAndChunkedAreRead) {
   StartServer();
   PlainClient client(port_);
-  // A request whose header and body arrive in several reads.
+  // A request whose header and body arrive in several reads. Two splits are forced without
+  // timing: the header's first bytes ride behind a complete request, so the server has read
+  // them once that request is answered; and the body follows "100 Continue", which the server
+  // writes only when the whole header is in. (The body's own two writes may be merged by TCP.)
   const std::string body = R"({"k":"v","n":1})";
   const std::string head =
       "POST /v1/secret/pieces HTTP/1.1\r\nHost: x\r\nX-Vault-Token: t1\r\n"
       "X-Multi: a\r\nx-multi: b\r\nContent-Type: application/json\r\n"
-      "Content-Length: " +
+      "Expect: 100-continue\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n";
-  for (std::string_view piece :
-       {std::string_view(head).substr(0, 7), std::string_view(head).substr(7, 30),
-        std::string_view(head).substr(37), std::string_view(body).substr(0, 5),
-        std::string_view(body).substr(5)}) {
-    ASSERT_FALSE(client.WriteRaw(piece));
-    std::this_thread::sleep_for(milliseconds(20));
-  }
+  ASSERT_FALSE(client.WriteRaw("GET /v1/before HTTP/1.1\r\nHost: x\r\n\r\n" + head.substr(0, 7)));
+  HttpResponse before;
+  ASSERT_FALSE(client.Read(before));
+  EXPECT_EQ(BodyJson(before).at("data").at("path"), "before");
+  EXPECT_EQ(handler_.calls(), 1);  // the partial request has not reached the handler
+  ASSERT_FALSE(client.WriteRaw(std::string_view(head).substr(7)));
+  HttpResponse interim;
+  ASSERT_FALSE(client.Read(interim));
+  EXPECT_EQ(interim.result_int(), 100);
+  EXPECT_EQ(handler_.calls(), 1);
+  ASSERT_FALSE(client.WriteRaw(std::string_view(body).substr(0, 5)));
+  ASSERT_FALSE(client.WriteRaw(std::string_view(body).substr(5)));
   HttpResponse res;
   ASSERT_FALSE(client.Read(res));
   EXPECT_EQ(res.result_int(), 200);
@@ -336,7 +358,7 @@ TEST_F(ServerTest, RequestsInPiecesPipelinedAndChunkedAreRead) {
   ASSERT_FALSE(client.Read(chunked));
   EXPECT_EQ(chunked.result_int(), 200);
   EXPECT_EQ(json::serialize(handler_.last().data), R"({"a":"bc"})");
-  EXPECT_EQ(handler_.calls(), 4);
+  EXPECT_EQ(handler_.calls(), 5);
 }
 
 TEST_F(ServerTest, ReadTimeoutClosesAStalledRequest) {
@@ -444,10 +466,16 @@ TEST_F(ServerTest, AHugeDeclaredBodyReservesNoMemoryUpFront) {
   lopts.max_request_size = std::numeric_limits<uint64_t>::max();  // "no limit"
   StartServer({}, lopts);
   // Four exabytes declared, one byte sent: nothing may be allocated for the declared size.
+  // The server answers "100 Continue" after the body's set-up (where the reservation is made),
+  // so once it arrives the header has been fully processed.
   PlainClient huge(port_);
-  ASSERT_FALSE(huge.WriteRaw(
-      "PUT /v1/secret/x HTTP/1.1\r\nHost: x\r\nContent-Length: 4611686018427387904\r\n\r\n{"));
-  std::this_thread::sleep_for(milliseconds(100));
+  ASSERT_FALSE(
+      huge.WriteRaw("PUT /v1/secret/x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                    "Content-Length: 4611686018427387904\r\n\r\n"));
+  HttpResponse interim;
+  ASSERT_FALSE(huge.Read(interim));
+  EXPECT_EQ(interim.result_int(), 100);
+  ASSERT_FALSE(huge.WriteRaw("{"));
   PlainClient other(port_);
   HttpResponse res;
   ASSERT_FALSE(other.Send(MakeRequest("GET", "/v1/sys/health"), res));
@@ -478,7 +506,7 @@ TEST_F(ServerTest, InlineRequestsRunOnTheIoThreadsAndOthersUseThePools) {
   auto blocked = GetAsync("/v1/block");
   ASSERT_TRUE(handler_.WaitForBlocked(1));
   auto queued = GetAsync("/v1/queued");
-  std::this_thread::sleep_for(milliseconds(300));  // let it reach the queue
+  ASSERT_TRUE(Eventually([&] { return server_->QueuedRequests() == 1; }));
   // Four connections: dealt round-robin, they land on both I/O threads.
   for (int conn = 0; conn < 4; ++conn) {
     PlainClient client(port_);
@@ -525,7 +553,7 @@ TEST_F(ServerTest, QueueFullIs503WithRetryAfter) {
   auto blocked = GetAsync("/v1/block");
   ASSERT_TRUE(handler_.WaitForBlocked(1));
   auto queued = GetAsync("/v1/queued");
-  std::this_thread::sleep_for(milliseconds(300));  // let the second request reach the queue
+  ASSERT_TRUE(Eventually([&] { return server_->QueuedRequests() == 1; }));
 
   PlainClient client(port_);
   HttpResponse res;
@@ -634,12 +662,34 @@ TEST(ServerListenerTest, WaitForShutdownSignalReturnsWhenStopped) {
   Server server(handler, {});
   ASSERT_TRUE(server.AddListener(PlainListener()).has_value());
   server.Start();
+  // Stop must wake a WaitForShutdownSignal that is already waiting. Its SIGHUP callback runs
+  // inside the wait, so it tells the stopper when the wait is on. SIGHUP is ignored until the
+  // wait installs its handler, so an early one is harmless; the stopper repeats it until seen.
+  struct sigaction old_hup {};
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  ASSERT_EQ(sigaction(SIGHUP, &ignore, &old_hup), 0);
+  std::promise<void> waiting;
+  auto waiting_seen = waiting.get_future();
+  std::atomic<bool> hup_seen{false};
+  std::atomic<bool> stopped{false};
   std::thread stopper([&] {
-    std::this_thread::sleep_for(milliseconds(100));
+    const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+    while (waiting_seen.wait_for(milliseconds(20)) != std::future_status::ready &&
+           std::chrono::steady_clock::now() < deadline) {
+      kill(getpid(), SIGHUP);
+    }
+    stopped = true;
     server.Stop(seconds(1));
   });
-  server.WaitForShutdownSignal([] {});
+  server.WaitForShutdownSignal([&] {
+    if (!hup_seen.exchange(true)) waiting.set_value();
+  });
   stopper.join();
+  sigaction(SIGHUP, &old_hup, nullptr);
+  EXPECT_TRUE(hup_seen);  // the wait was running...
+  EXPECT_TRUE(stopped);   // ...and returned only after Stop
   PlainClient late(server.BoundPorts()[0]);
   EXPECT_TRUE(late.connect_error());
 }

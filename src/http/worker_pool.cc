@@ -160,4 +160,9 @@ size_t WorkerPool::queued() const {
   return size_;
 }
 
+int WorkerPool::sleeping() const {
+  std::lock_guard lock(mu_);
+  return sleepers_;
+}
+
 }  // namespace arca::http

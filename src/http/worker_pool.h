@@ -64,6 +64,9 @@ class WorkerPool {
   void Shutdown();
 
   size_t queued() const;
+  // Workers asleep waiting for an item (the standby included). Lets tests wait for the pool to
+  // settle instead of sleeping.
+  int sleeping() const;
 
   // The standby's sleep while workers run, and while none does.
   static constexpr std::chrono::milliseconds kStandbyBusyWait{5};

@@ -6,9 +6,22 @@
 #include <future>
 #include <latch>
 #include <map>
+#include <thread>
 
 namespace arca::http {
 namespace {
+
+// Polls `done` (an observable state of the pool; it has no hook to wait on) until it holds or
+// a generous deadline passes. Returns whether it held.
+template <class Pred>
+bool Eventually(Pred done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
 
 class Item : public WorkItem {
  public:
@@ -52,8 +65,8 @@ TEST(WorkerPool, ItemsBehindABlockedWorkerStillRun) {
   Item blocked(&gate), next;
   ASSERT_TRUE(pool.TryPush(&blocked));
   blocked.started.wait();
-  // Let the other workers fall asleep (one of them as the standby).
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The other three workers are asleep (one of them as the standby) before the item arrives.
+  ASSERT_TRUE(Eventually([&] { return pool.sleeping() == 3; })) << pool.sleeping();
   ASSERT_TRUE(pool.TryPush(&next));
   auto status = next.done.get_future().wait_for(std::chrono::milliseconds(500));
   EXPECT_EQ(status, std::future_status::ready);
@@ -90,7 +103,9 @@ TEST(WorkerPool, RefusesWhenQueueFullAndCancelsQueuedOnShutdown) {
   EXPECT_EQ(pool.queued(), 1u);
   EXPECT_FALSE(pool.TryPush(&refused));
   std::thread releaser([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Shutdown has begun (it has taken the queued item) while `running` still blocks.
+    EXPECT_TRUE(Eventually([&] { return pool.queued() == 0; }));
+    EXPECT_FALSE(running.ran);
     gate.count_down();
   });
   pool.Shutdown();  // waits for the running item, cancels the queued one
@@ -122,8 +137,8 @@ TEST(WorkerPool, OneRequestAtATimeKeepsToOneThread) {
     auto f = r.done.get_future();
     ASSERT_TRUE(pool.TryPush(&r));
     ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
-    // Run has returned once the worker is back for the lock; give it the moment to sleep.
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    // Wait until every worker is asleep again, so each item is a fresh wake-up.
+    ASSERT_TRUE(Eventually([&] { return pool.sleeping() == 8; })) << pool.sleeping();
     ++runs[r.tid];
   }
   int most = 0;

@@ -61,7 +61,7 @@ json::array ToArray(const std::vector<std::string>& v) {
   return a;
 }
 
-json::object LookupData(const TokenEntry& e, std::string_view id) {
+json::object LookupData(const TokenEntry& e, std::string_view id, int64_t now) {
   json::object d;
   d["accessor"] = e.accessor;
   d["creation_time"] = e.creation_time;
@@ -84,7 +84,7 @@ json::object LookupData(const TokenEntry& e, std::string_view id) {
   d["path"] = e.path;
   d["policies"] = ToArray(e.policies);
   d["renewable"] = e.renewable && e.expire_time > 0;
-  d["ttl"] = e.expire_time > 0 ? std::max<int64_t>(0, e.expire_time - UnixNow()) : 0;
+  d["ttl"] = e.expire_time > 0 ? std::max<int64_t>(0, e.expire_time - now) : 0;
   if (e.expire_time > 0) d["expire_time"] = UnixToRfc3339(e.expire_time);
   d["type"] = e.type;
   if (e.period.count() > 0) d["period"] = e.period.count();
@@ -113,7 +113,7 @@ void AddLookupPaths(const Context& ctx, std::vector<fw::Path>& out) {
     if (token.empty()) return InvalidRequest("missing token");
     ARCA_ASSIGN_OR_RETURN(auto entry, store->Lookup(token));
     if (!entry) return InvalidRequest("bad token");
-    return Response::WithData(LookupData(*entry, token));
+    return Response::WithData(LookupData(*entry, token, store->Now()));
   };
 
   fw::Path self = MakePath("lookup-self", "Display information about the calling token.");
@@ -140,7 +140,7 @@ void AddLookupPaths(const Context& ctx, std::vector<fw::Path>& out) {
         if (acc.empty()) return InvalidRequest("missing accessor");
         ARCA_ASSIGN_OR_RETURN(auto entry, store->LookupByAccessor(acc));
         if (!entry) return InvalidRequest("invalid accessor");
-        return Response::WithData(LookupData(*entry, ""));
+        return Response::WithData(LookupData(*entry, "", store->Now()));
       },
       "Look up a token by accessor."};
   out.push_back(std::move(accessor));

@@ -139,17 +139,17 @@ Result<bool> TokenStore::Alive(std::string_view id_hash) {
     if (auto k = key_of_hash_.find(std::string(id_hash)); k != key_of_hash_.end()) {
       auto [first, last] = by_token_.equal_range(k->second);
       for (auto it = first; it != last; ++it) {
-        if (it->second.entry->id_hash == id_hash) return !it->second.entry->Expired(UnixNow());
+        if (it->second.entry->id_hash == id_hash) return !it->second.entry->Expired(Now());
       }
     }
   }
   ARCA_ASSIGN_OR_RETURN(auto e, Read(id_hash));
-  return e.has_value() && !e->Expired(UnixNow());
+  return e.has_value() && !e->Expired(Now());
 }
 
 Result<std::string> TokenStore::CreateToken(TokenEntry e, std::string id) {
   e.orphan = e.parent.empty();
-  e.creation_time = UnixNow();
+  e.creation_time = Now();
   e.expire_time = e.ttl.count() > 0 ? e.creation_time + e.ttl.count() : 0;
   if (e.IsBatch()) {
     if (!id.empty()) return InvalidRequest("batch tokens cannot have a custom ID");
@@ -195,7 +195,7 @@ Result<std::string> TokenStore::CreateRootToken(std::string id) {
   e.policies = {"root"};
   e.path = "auth/token/root";
   e.display_name = "root";
-  e.creation_time = UnixNow();
+  e.creation_time = Now();
   e.orphan = true;
   std::lock_guard write(write_mu_);
   ARCA_RETURN_IF_ERROR(Store(e));
@@ -206,7 +206,7 @@ Result<TokenStore::Renewed> TokenStore::RenewLocked(std::string_view id_hash,
                                                     std::chrono::seconds increment,
                                                     std::chrono::seconds max_ttl) {
   ARCA_ASSIGN_OR_RETURN(auto stored, Read(id_hash));
-  int64_t now = UnixNow();
+  int64_t now = Now();
   if (!stored || stored->Expired(now)) return InvalidRequest("invalid token");
   TokenEntry e = std::move(*stored);
   if (e.expire_time == 0) return InvalidRequest("token has no TTL and cannot be renewed");
@@ -264,7 +264,7 @@ Result<std::shared_ptr<const TokenEntry>> TokenStore::LookupBatch(std::string_vi
     if (batch_key_.empty()) return ::arca::Sealed();
     opened = OpenBatchToken(batch_key_.span(), token);
   }
-  if (!opened || opened->Expired(UnixNow())) return std::shared_ptr<const TokenEntry>();
+  if (!opened || opened->Expired(Now())) return std::shared_ptr<const TokenEntry>();
   if (!opened->parent.empty()) {
     ARCA_ASSIGN_OR_RETURN(bool alive, Alive(opened->parent));
     if (!alive) return std::shared_ptr<const TokenEntry>();
@@ -297,14 +297,14 @@ Result<std::shared_ptr<const TokenEntry>> TokenStore::Lookup(std::string_view to
     std::shared_lock lock(mu_);
     if (salt_.empty()) return ::arca::Sealed();
     if (const auto* cached = FindCachedLocked(token)) {
-      if ((*cached)->Expired(UnixNow())) return std::shared_ptr<const TokenEntry>();
+      if ((*cached)->Expired(Now())) return std::shared_ptr<const TokenEntry>();
       return *cached;
     }
     hash = Hash(token);
     generation = generation_;
   }
   ARCA_ASSIGN_OR_RETURN(auto stored, Read(hash));
-  if (!stored || stored->Expired(UnixNow())) return std::shared_ptr<const TokenEntry>();
+  if (!stored || stored->Expired(Now())) return std::shared_ptr<const TokenEntry>();
   auto entry = std::make_shared<const TokenEntry>(std::move(*stored));
   std::unique_lock lock(mu_);
   if (generation != generation_ || key_of_hash_.contains(hash)) return entry;
@@ -319,7 +319,7 @@ Result<std::shared_ptr<const TokenEntry>> TokenStore::LookupByAccessor(std::stri
   ARCA_ASSIGN_OR_RETURN(auto id_hash, view_.Get("accessor/" + acc_hash));
   if (!id_hash) return std::shared_ptr<const TokenEntry>();
   ARCA_ASSIGN_OR_RETURN(auto e, Read(*id_hash));
-  if (!e || e->Expired(UnixNow())) return std::shared_ptr<const TokenEntry>();
+  if (!e || e->Expired(Now())) return std::shared_ptr<const TokenEntry>();
   return std::make_shared<const TokenEntry>(std::move(*e));
 }
 

@@ -42,8 +42,13 @@ namespace arca::core {
 
 class TokenStore {
  public:
-  // `view` is the barrier view for "sys/token/"; it must outlive the store.
-  explicit TokenStore(logical::Storage& view) : view_(view), roles_(view) {}
+  // `view` is the barrier view for "sys/token/"; it must outlive the store. `now` is the clock
+  // of creation and expiry times, in unix seconds (injectable for tests).
+  explicit TokenStore(logical::Storage& view, std::function<int64_t()> now = UnixNow)
+      : view_(view), roles_(view), now_(std::move(now)) {}
+
+  // The store's clock, in unix seconds.
+  int64_t Now() const { return now_(); }
 
   // Loads the salt and the batch token key, creating them on first use. Must be called after
   // unseal, before lookups.
@@ -148,6 +153,7 @@ class TokenStore {
 
   logical::Storage& view_;
   TokenRoleStore roles_;
+  const std::function<int64_t()> now_;
   // Cached entry with the token it was looked up by, so that a repeated lookup of the same
   // token skips the HMAC: found by a cheap hash of the token, confirmed by a constant-time
   // comparison. The tokens live only in this process's (mlocked) memory and are wiped on Reset.

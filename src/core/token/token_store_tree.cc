@@ -103,7 +103,7 @@ Status TokenStore::RevokeOrphan(std::string_view id_hash) {
 Result<TokenStore::TidyStats> TokenStore::Tidy() {
   std::lock_guard write(write_mu_);
   TidyStats stats;
-  const int64_t now = UnixNow();
+  const int64_t now = Now();
 
   // Expired tokens go with their subtrees.
   ARCA_ASSIGN_OR_RETURN(auto ids, view_.List("id/"));

@@ -674,10 +674,8 @@ namespace {
 
 class PkiBackend : public logical::Backend {
  public:
-  explicit PkiBackend(const logical::BackendConfig& config)
-      : engine_(config.system, [] {
-          return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-        }) {}
+  PkiBackend(const logical::BackendConfig& config, std::function<int64_t()> now)
+      : engine_(config.system, std::move(now)) {}
 
   Status Init() {
     logical::framework::FrameworkBackend::Options o;
@@ -712,7 +710,16 @@ class PkiBackend : public logical::Backend {
 }  // namespace
 
 Result<std::unique_ptr<logical::Backend>> NewPkiBackend(const logical::BackendConfig& config) {
-  auto b = std::make_unique<PkiBackend>(config);
+  return NewPkiBackendWithClock(config, [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  });
+}
+
+Result<std::unique_ptr<logical::Backend>> NewPkiBackendWithClock(
+    const logical::BackendConfig& config, std::function<int64_t()> now) {
+  auto b = std::make_unique<PkiBackend>(config, std::move(now));
   ARCA_RETURN_IF_ERROR(b->Init());
   return std::unique_ptr<logical::Backend>(std::move(b));
 }

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,9 @@ class AcmeServer;
 }
 
 Result<std::unique_ptr<logical::Backend>> NewPkiBackend(const logical::BackendConfig& config);
+// The same with an injected clock (unix seconds), for tests that move time instead of waiting.
+Result<std::unique_ptr<logical::Backend>> NewPkiBackendWithClock(
+    const logical::BackendConfig& config, std::function<int64_t()> now);
 
 // An issuer with its parsed certificate and key (key null when the mount lacks it).
 struct LoadedIssuer {

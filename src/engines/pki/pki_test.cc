@@ -6,6 +6,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <atomic>
+#include <ctime>
+
 #include "common/encoding.h"
 #include "engines/pki/acme/acme_test_util.h"
 #include "engines/pki/cert_builder.h"
@@ -28,7 +31,9 @@ class PkiTest : public ::testing::Test {
     config.storage = &storage_;
     config.mount_path = "pki/";
     config.system = &system_;
-    auto b = NewPkiBackend(config);
+    // The mount's clock starts at the real time (OpenSSL verifies the certificates against
+    // it) and moves only when a test advances it.
+    auto b = NewPkiBackendWithClock(config, [this] { return now_.load(); });
     ASSERT_TRUE(b) << b.error().ToString();
     backend_ = std::move(*b);
   }
@@ -77,6 +82,7 @@ class PkiTest : public ::testing::Test {
     return r->data["keys"].as_array().size();
   }
 
+  std::atomic<int64_t> now_{static_cast<int64_t>(time(nullptr))};
   FakeSystem system_;
   logical::InmemStorage storage_;
   std::unique_ptr<logical::Backend> backend_;
@@ -666,7 +672,12 @@ TEST_F(PkiTest, TidyRemovesExpired) {
   Write("issue/short", {{"common_name", "s.test"}, {"ttl", "1s"}});
   EXPECT_EQ(StoredCerts(), 2u);  // the root and the leaf
   ExpectBad("tidy", {}, "without any operation");
-  sleep(2);
+  // Before the leaf expires, tidy keeps it.
+  auto early =
+      Do(logical::Operation::kUpdate, "tidy", {{"tidy_cert_store", true}, {"safety_buffer", 0}});
+  ASSERT_TRUE(early) << early.error().ToString();
+  EXPECT_EQ(StoredCerts(), 2u);
+  now_ += 2;  // the leaf's 1 s TTL has run out
   auto r = Do(logical::Operation::kUpdate, "tidy", {{"tidy_cert_store", true}, {"safety_buffer", 0}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status_code, 202);

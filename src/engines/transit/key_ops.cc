@@ -16,12 +16,19 @@ constexpr char kMissingContext[] =
     "means additional, per-request information must be included in order to perform "
     "operations with the key";
 
+// Vault's key derivation (keysutil DeriveKey, kdf "hkdf_sha256"): the HKDF-SHA256 stream of
+// the version's key with no salt and the context as info. An AEAD key is its first key-size
+// bytes.
+Result<SecureBytes> DeriveBytes(std::span<const uint8_t> key, std::string_view context, size_t n) {
+  if (context.empty()) return InvalidRequest(kMissingContext);
+  return crypto::HkdfSha256(key, "", context, n);
+}
+
 // The working AEAD key of a version: the stored key, or the derived one (kept in *scratch).
 Result<std::span<const uint8_t>> WorkingKey(const Policy& p, const KeyVersion& v,
                                             std::string_view context, SecureBytes* scratch) {
   if (!p.derived) return v.key.span();
-  if (context.empty()) return InvalidRequest(kMissingContext);
-  ARCA_ASSIGN_OR_RETURN(*scratch, crypto::HkdfSha256(v.key.span(), "", context, v.key.size()));
+  ARCA_ASSIGN_OR_RETURN(*scratch, DeriveBytes(v.key.span(), context, v.key.size()));
   return scratch->span();
 }
 
@@ -44,12 +51,16 @@ Result<PkeyPtr> SigningKey(const Policy& p, const KeyVersion& v, std::string_vie
   }
   if (!p.derived) return v.pkey;
   if (context.empty()) return InvalidRequest(kMissingContext);
-  SecureBytes seed(32);
-  size_t len = seed.size();
-  if (EVP_PKEY_get_raw_private_key(v.pkey.get(), seed.data(), &len) != 1 || len != 32) {
-    return Internal("could not read the ed25519 seed");
+  // Vault derives from its 64-byte ed25519 private key, seed || public key (what export/
+  // returns), and uses the first 32 bytes of the stream as the seed of the derived key.
+  SecureBytes full(64);
+  size_t seed_len = 32;
+  size_t pub_len = 32;
+  if (EVP_PKEY_get_raw_private_key(v.pkey.get(), full.data(), &seed_len) != 1 || seed_len != 32 ||
+      EVP_PKEY_get_raw_public_key(v.pkey.get(), full.data() + 32, &pub_len) != 1 || pub_len != 32) {
+    return Internal("could not read the ed25519 key");
   }
-  ARCA_ASSIGN_OR_RETURN(SecureBytes derived, crypto::HkdfSha256(seed.span(), "", context, 32));
+  ARCA_ASSIGN_OR_RETURN(SecureBytes derived, DeriveBytes(full.span(), context, 32));
   return Ed25519FromSeed(derived.span());
 }
 
@@ -69,14 +80,21 @@ Result<std::string> EncryptValue(const Policy& p, std::string_view plaintext,
     ARCA_ASSIGN_OR_RETURN(sealed, RsaOaepEncrypt(v->pkey.get(), plaintext));
   } else {
     SecureBytes scratch;
-    ARCA_ASSIGN_OR_RETURN(auto key, WorkingKey(p, *v, context, &scratch));
+    std::span<const uint8_t> key;
     std::string nonce;
     if (p.convergent) {
-      std::string msg(context);
-      msg.append(plaintext);
-      nonce = crypto::HmacSha256(v->hmac_key.span(), msg);
-      SecureWipe(msg);
+      // Vault's convergent version 3: the derivation is read for key size + 32 bytes; the
+      // 32 bytes after the key are the HMAC key of the nonce, HMAC-SHA256(plaintext).
+      if (!p.derived) {
+        return InvalidRequest("convergent encryption requires derivation to be enabled");
+      }
+      const size_t key_size = v->key.size();
+      ARCA_ASSIGN_OR_RETURN(scratch, DeriveBytes(v->key.span(), context, key_size + 32));
+      key = scratch.span().first(key_size);
+      nonce = crypto::HmacSha256(scratch.span().subspan(key_size), plaintext);
       nonce.resize(NonceSize(p.type));
+    } else {
+      ARCA_ASSIGN_OR_RETURN(key, WorkingKey(p, *v, context, &scratch));
     }
     ARCA_ASSIGN_OR_RETURN(sealed, AeadSeal(p.type, key, nonce, plaintext, aad, v->gcm.get()));
   }

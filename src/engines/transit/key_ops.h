@@ -1,10 +1,13 @@
 // Cryptographic operations on one transit key (a Policy): encrypt/decrypt, HMAC, sign/verify,
 // producing and reading Vault's "vault:v<N>:<base64>" strings.
 //
-// Derived keys: the working key of a version is HKDF-SHA256(key, salt = "", info = context),
-// context required (400 when missing). Convergent keys (version 3): the nonce is the first
-// bytes of HMAC-SHA256(version HMAC key, context || plaintext), so equal plaintexts under the
-// same context give equal ciphertexts.
+// Derived keys, as Vault (keysutil, kdf "hkdf_sha256"): the working key of a version is the
+// first key-size bytes of HKDF-SHA256(key, salt = none, info = context), context required (400
+// when missing); for ed25519 the HKDF key is the 64-byte seed || public key and the output the
+// derived seed. Convergent keys (version 3): the same stream is read for key size + 32 bytes,
+// and the nonce is the first bytes of HMAC-SHA256(those last 32 bytes, plaintext), so equal
+// plaintexts under the same context give equal ciphertexts. transit_kat_test.cc holds known
+// answers computed outside Arca.
 //
 // Thread-safety: pure functions of a const Policy. Failures: user errors are InvalidRequest
 // (400) with Vault's messages; OpenSSL failure is Internal.

@@ -30,7 +30,7 @@ inline constexpr int64_t kConvergentVersion = 3;
 struct KeyVersion {
   // AEAD key; the HMAC key of a "hmac" key; PKCS#8 DER of an asymmetric key.
   SecureBytes key;
-  SecureBytes hmac_key;       // 32 bytes: the key for hmac/ and convergent nonces
+  SecureBytes hmac_key;       // 32 bytes: the key for hmac/ (not for convergent nonces)
   int64_t creation_time = 0;  // Unix seconds
   PkeyPtr pkey;               // asymmetric only: parsed from `key`
   // Non-derived AES-GCM keys only: `key` with its schedule set up once, shared by clones (the
