@@ -1,0 +1,53 @@
+// Response shapes of the system backend that Vault clients depend on (the HTTP side is in
+// src/http/wire_shapes_test.cc and tests/integration/wire_shapes_test.cc).
+#include <gtest/gtest.h>
+
+#include "core/testing.h"
+
+namespace arca::core {
+namespace {
+
+using logical::Operation;
+
+TEST(SysWireShapes, InitReadIsTheBareObject) {
+  TestCore t;
+  auto before = t.Do(Operation::kRead, "sys/init");
+  ASSERT_TRUE(before) << before.error().ToString();
+  ASSERT_TRUE(before->raw) << "sys/init must bypass the envelope";
+  EXPECT_EQ(before->raw->status, 200);
+  EXPECT_EQ(before->raw->content_type, "application/json");
+  EXPECT_EQ(before->raw->body, R"({"initialized":false})");
+
+  std::string root = t.InitAndUnseal();
+  ASSERT_FALSE(root.empty());
+  auto after = t.Do(Operation::kRead, "sys/init");
+  ASSERT_TRUE(after && after->raw);
+  EXPECT_EQ(after->raw->body, R"({"initialized":true})");
+}
+
+TEST(SysWireShapes, AuditTableWithNoDeviceKeepsItsEmptyData) {
+  TestCore t;
+  std::string root = t.InitAndUnseal();
+  auto r = t.Do(Operation::kRead, "sys/audit", {}, root);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_TRUE(r->data.empty());
+  EXPECT_TRUE(r->data_even_if_empty);
+  EXPECT_TRUE(r->data_at_top_level);
+  EXPECT_TRUE(r->HasContent()) << "an empty audit table is 200 {\"data\": {}}, not 204";
+}
+
+TEST(SysWireShapes, HelpHasHelpOpenapiAndSeeAlso) {
+  TestCore t;
+  std::string root = t.InitAndUnseal();
+  for (const char* path : {"sys/mounts", "sys/policy/default", "auth/token/create"}) {
+    auto r = t.Do(Operation::kHelp, path, {}, root);
+    ASSERT_TRUE(r) << path << ": " << r.error().ToString();
+    EXPECT_TRUE(r->data.at("help").is_string()) << path;
+    EXPECT_TRUE(r->data.at("openapi").is_object()) << path;
+    ASSERT_TRUE(r->data.contains("see_also")) << path;
+    EXPECT_TRUE(r->data.at("see_also").is_null()) << path;
+  }
+}
+
+}  // namespace
+}  // namespace arca::core
