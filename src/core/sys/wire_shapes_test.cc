@@ -51,3 +51,39 @@ TEST(SysWireShapes, HelpHasHelpOpenapiAndSeeAlso) {
 
 }  // namespace
 }  // namespace arca::core
+
+namespace arca::core {
+namespace {
+
+using logical::Operation;
+
+// Vault checks the token and its ACL before reporting that no mount serves a path.
+TEST(SysWireShapes, UnknownRouteIs403WithoutAValidTokenAnd404WithOne) {
+  TestCore t;
+  std::string root = t.InitAndUnseal();
+  auto code = [&](const std::string& token) {
+    auto r = t.Do(Operation::kRead, "no-such-mount/x", {}, token);
+    return r ? 200 : r.error().http_status();
+  };
+  EXPECT_EQ(code(""), 403);
+  EXPECT_EQ(code("hvs.not-a-token"), 403);
+  EXPECT_EQ(code(root), 404);
+  // A valid token whose policies do not reach the path: 403; one whose policies do: 404.
+  ASSERT_TRUE(t.Do(Operation::kUpdate, "sys/policy/anything",
+                   json::object{{"policy", "path \"no-such-mount/*\" { capabilities = [\"read\"] }"}},
+                   root));
+  auto mk = [&](const char* policy) {
+    auto r = t.Do(Operation::kUpdate, "auth/token/create",
+                  json::object{{"policies", json::array{policy}}}, root);
+    return r && r->auth ? r->auth->client_token : std::string();
+  };
+  std::string plain = mk("default");
+  std::string reader = mk("anything");
+  ASSERT_FALSE(plain.empty());
+  ASSERT_FALSE(reader.empty());
+  EXPECT_EQ(code(plain), 403);
+  EXPECT_EQ(code(reader), 404);
+}
+
+}  // namespace
+}  // namespace arca::core
