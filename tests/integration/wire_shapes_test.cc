@@ -47,6 +47,14 @@ TEST_F(WireShapes, InitIsTheBareObject) {
   }
 }
 
+// The CLI reads the bare object too: with the envelope it reported "not initialized" (exit 2).
+TEST_F(WireShapes, CliInitStatusReadsTheBareObject) {
+  auto r = RunCli({"operator", "init", "-status"},
+                  {{"VAULT_ADDR", "http://127.0.0.1:" + std::to_string(port_)}});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "Arca is initialized\n");
+}
+
 TEST_F(WireShapes, LifecycleEndpointsAnswerBareObjects) {
   struct Case {
     const char* target;
