@@ -55,6 +55,15 @@ TEST_F(WireShapes, CliInitStatusReadsTheBareObject) {
   EXPECT_EQ(r.out, "Arca is initialized\n");
 }
 
+// `arca path-help` prints the top-level "help" (with the envelope it printed an empty line).
+TEST_F(WireShapes, CliPathHelpPrintsTheHelpText) {
+  auto r = RunCli({"path-help", "sys/mounts"},
+                  {{"VAULT_ADDR", "http://127.0.0.1:" + std::to_string(port_)},
+                   {"VAULT_TOKEN", "root"}});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Matching Route: ^mounts$"), std::string::npos) << r.out;
+}
+
 TEST_F(WireShapes, LifecycleEndpointsAnswerBareObjects) {
   struct Case {
     const char* target;
