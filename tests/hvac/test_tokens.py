@@ -70,7 +70,7 @@ class TokenTest(ServerTestCase):
         self.client.auth.token.revoke(token)
         with self.assertRaises(hvac.exceptions.Forbidden):
             self.server.client(token).auth.token.lookup_self()
-        with self.assertRaises(hvac.exceptions.InvalidRequest):
+        with self.assertRaisesRegex(hvac.exceptions.Forbidden, "bad token"):  # Vault: 403
             self.client.auth.token.lookup(token)
 
     def test_orphan_periodic_batch(self):
