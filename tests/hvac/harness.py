@@ -81,6 +81,7 @@ class ArcaServer:
         else:
             self.port = free_port()
         self.root_token = None
+        self._clients = []
         self.log_path = os.path.join(self.dir, "server.log")
         args = [arca_binary(), "server"]
         if dev:
@@ -140,7 +141,15 @@ class ArcaServer:
         # "" (not None): hvac would otherwise read VAULT_TOKEN or ~/.vault-token.
         if token is None:
             token = self.root_token or ""
-        return hvac.Client(url=self.addr, token=token)
+        c = hvac.Client(url=self.addr, token=token)
+        self._clients.append(c)
+        return c
+
+    def close_clients(self):
+        """Closes the HTTP sessions of the clients handed out so far."""
+        for c in self._clients:
+            c.adapter.close()
+        self._clients = []
 
     def raw(self, method, path, body=None, token=None, headers=None):
         """One HTTP request; returns (status, headers, parsed JSON body or None, raw bytes)."""
@@ -168,6 +177,7 @@ class ArcaServer:
             return ""
 
     def stop(self):
+        self.close_clients()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -188,6 +198,9 @@ class ServerTestCase(unittest.TestCase):
         self.assertIsNotNone(ServerTestCase.server, "setUpModule did not start a server")
         self.server = ServerTestCase.server
         self.client = self.server.client()
+
+    def tearDown(self):
+        self.server.close_clients()
 
     def unique(self, prefix):
         return "%s-%s" % (prefix, secrets.token_hex(4))
