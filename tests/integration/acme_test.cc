@@ -1,16 +1,23 @@
 // ACME (RFC 8555) against a real dev server with a client nobody here wrote: Debian's `lego`
-// obtains a certificate for "localhost" through http-01 (lego serves the challenge on a loopback
-// port; ARCA_ACME_HTTP01_PORT points Arca's validator at it and ARCA_ACME_ALLOW_LOCAL_TARGETS
-// lets it connect to loopback), renews it and revokes it; the
+// obtains a certificate for "localhost" through http-01 (lego writes the challenge into a webroot
+// that this test serves on a loopback port it bound itself; ARCA_ACME_HTTP01_PORT points Arca's
+// validator at it and ARCA_ACME_ALLOW_LOCAL_TARGETS lets it connect to loopback), renews it and
+// revokes it; the
 // certificate verifies with `openssl verify` against the mount's CA, and the revoked serial is in
 // the CRL. A second scenario requires external account binding.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "common/json.h"
 #include "integration/harness.h"
@@ -20,15 +27,97 @@ namespace {
 
 using Shell = ShellResult;
 
+// Serves the files under `root` (GET only) on a socket it binds to 127.0.0.1:0 and keeps until
+// destroyed: its port is known before the Arca server starts, and no other process can take it
+// in between (lego's own challenge server would need a port picked in advance).
+class WebrootServer {
+ public:
+  explicit WebrootServer(std::string root) : root_(std::move(root)) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        listen(fd_, 16) != 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+        pipe(stop_) != 0) {
+      ADD_FAILURE() << "WebrootServer: " << std::strerror(errno);
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~WebrootServer() {
+    if (thread_.joinable()) {
+      (void)!write(stop_[1], "x", 1);
+      thread_.join();
+    }
+    for (int fd : {fd_, stop_[0], stop_[1]}) {
+      if (fd >= 0) close(fd);
+    }
+  }
+  int port() const { return port_; }
+
+ private:
+  void Serve() {
+    while (true) {
+      pollfd p[2] = {{fd_, POLLIN, 0}, {stop_[0], POLLIN, 0}};
+      if (poll(p, 2, -1) < 0 || (p[1].revents & POLLIN)) return;
+      int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      Answer(c);
+      close(c);
+    }
+  }
+  void Answer(int c) {
+    std::string req;
+    char buf[4096];
+    while (req.find("\r\n\r\n") == std::string::npos && req.size() < 65536) {
+      pollfd p{c, POLLIN, 0};
+      if (poll(&p, 1, 5000) <= 0) return;
+      ssize_t n = recv(c, buf, sizeof buf, 0);
+      if (n <= 0) return;
+      req.append(buf, static_cast<size_t>(n));
+    }
+    std::string status = "404 Not Found", body;
+    std::istringstream line(req.substr(0, req.find("\r\n")));
+    std::string method, target;
+    line >> method >> target;
+    if (method == "GET" && target.rfind("/.well-known/acme-challenge/", 0) == 0 &&
+        target.find("..") == std::string::npos) {
+      std::ifstream f(root_ + target, std::ios::binary);
+      if (f) {
+        body.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+        status = "200 OK";
+      }
+    }
+    std::string resp = "HTTP/1.1 " + status + "\r\nContent-Type: text/plain\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    (void)!send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
+  }
+
+  std::string root_;
+  int fd_ = -1;
+  int port_ = 0;
+  int stop_[2] = {-1, -1};
+  std::thread thread_;
+};
+
 
 class Acme : public DevServerTest {
  protected:
   void SetUp() override {
-    challenge_port_ = FreePort();
-    tls_port_ = FreePort();
-    server_env_["ARCA_ACME_HTTP01_PORT"] = std::to_string(challenge_port_);
+    std::filesystem::create_directories(dir_.File("webroot"));
+    webroot_ = std::make_unique<WebrootServer>(dir_.File("webroot"));
+    ASSERT_GT(webroot_->port(), 0);
+    // tls-alpn-01: lego serves that challenge itself on a port that Arca must know when it
+    // starts, so this one is picked in advance; it stays bound here (nobody else can take it)
+    // until just before lego binds it (in Lego()).
+    tls_hold_ = std::make_unique<ClosedPort>();
+    tls_port_ = tls_hold_->port();
+    server_env_["ARCA_ACME_HTTP01_PORT"] = std::to_string(webroot_->port());
     server_env_["ARCA_ACME_TLSALPN01_PORT"] = std::to_string(tls_port_);
-    // lego serves the challenges on loopback, which validation refuses by default.
+    // The challenges are served on loopback, which validation refuses by default.
     server_env_["ARCA_ACME_ALLOW_LOCAL_TARGETS"] = "1";
     DevServerTest::SetUp();
     ASSERT_FALSE(HasFailure());
@@ -43,8 +132,11 @@ class Acme : public DevServerTest {
   std::string Base() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // lego with this test's server, account store and challenge port.
   Shell Lego(const std::string& args, bool tls_alpn = false) {
-    const std::string challenge = tls_alpn ? "--tls --tls.port 127.0.0.1:" + std::to_string(tls_port_)
-                                           : "--http --http.port 127.0.0.1:" + std::to_string(challenge_port_);
+    std::string challenge = "--http --http.webroot " + dir_.File("webroot");
+    if (tls_alpn) {
+      tls_hold_.reset();  // unbound now: lego binds it next
+      challenge = "--tls --tls.port 127.0.0.1:" + std::to_string(tls_port_);
+    }
     return Sh("lego --accept-tos --email acme-test@example.com --server " + Base() +
               "/v1/pki/acme/directory --domains localhost " + challenge + " --path " + dir_.File("lego") +
               " " + args);
@@ -65,7 +157,8 @@ class Acme : public DevServerTest {
     return out;
   }
 
-  int challenge_port_ = 0;
+  std::unique_ptr<WebrootServer> webroot_;
+  std::unique_ptr<ClosedPort> tls_hold_;
   int tls_port_ = 0;
   std::string root_pem_;
 };
