@@ -91,6 +91,8 @@ class ServerProcess {
   // token (so a test cannot be talking to another test's server); running() is false if not.
   static std::unique_ptr<ServerProcess> Dev(const std::vector<std::string>& extra_args = {},
                                             const std::map<std::string, std::string>& env = {});
+  // Stops a running server with SIGTERM and waits: a test failure if it does not exit with
+  // status 0 (a leak, under LeakSanitizer) within 30 s.
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -109,6 +111,8 @@ class ServerProcess {
   const std::string& log_path() const { return log_path_; }
   // What the harness found wrong (if anything), then the server's output.
   std::string Log() const;
+  // The last 16 KiB of Log().
+  std::string LogTail() const;
 
  private:
   int pid_ = -1;
