@@ -52,6 +52,71 @@ ClosedPort::~ClosedPort() {
   if (fd_ >= 0) close(fd_);
 }
 
+WebrootServer::WebrootServer(std::string root) : root_(std::move(root)) {
+  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(fd_, 16) != 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      pipe(stop_) != 0) {
+    ADD_FAILURE() << "WebrootServer: " << std::strerror(errno);
+    return;
+  }
+  port_ = ntohs(addr.sin_port);
+  thread_ = std::thread([this] { Serve(); });
+}
+
+WebrootServer::~WebrootServer() {
+  if (thread_.joinable()) {
+    (void)!write(stop_[1], "x", 1);
+    thread_.join();
+  }
+  for (int fd : {fd_, stop_[0], stop_[1]}) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+void WebrootServer::Serve() {
+  while (true) {
+    pollfd p[2] = {{fd_, POLLIN, 0}, {stop_[0], POLLIN, 0}};
+    if (poll(p, 2, -1) < 0 || (p[1].revents & POLLIN)) return;
+    int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) continue;
+    Answer(c);
+    close(c);
+  }
+}
+
+void WebrootServer::Answer(int c) {
+  std::string req;
+  char buf[4096];
+  while (req.find("\r\n\r\n") == std::string::npos && req.size() < 65536) {
+    pollfd p{c, POLLIN, 0};
+    if (poll(&p, 1, 5000) <= 0) return;
+    ssize_t n = recv(c, buf, sizeof buf, 0);
+    if (n <= 0) return;
+    req.append(buf, static_cast<size_t>(n));
+  }
+  ++requests_;
+  std::string status = "404 Not Found", body;
+  std::istringstream line(req.substr(0, req.find("\r\n")));
+  std::string method, target;
+  line >> method >> target;
+  if (method == "GET" && target.rfind("/.well-known/acme-challenge/", 0) == 0 &&
+      target.find("..") == std::string::npos) {
+    std::ifstream f(root_ + target, std::ios::binary);
+    if (f) {
+      body.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+      status = "200 OK";
+    }
+  }
+  std::string resp = "HTTP/1.1 " + status + "\r\nContent-Type: text/plain\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  (void)!send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
+}
+
 std::string RandomToken() {
   unsigned char bytes[16] = {};
   std::ifstream f("/dev/urandom", std::ios::binary);

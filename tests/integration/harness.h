@@ -3,6 +3,7 @@
 // the bytes they want (odd verbs, encoded paths, oversize bodies).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace arca::testing {
@@ -32,6 +34,31 @@ class ClosedPort {
  private:
   int fd_ = -1;
   int port_ = 0;
+};
+
+// Serves the files under `root` (GET /.well-known/acme-challenge/... only: what lego's
+// --http.webroot writes) on a socket it binds to 127.0.0.1:0 and keeps until destroyed: its port
+// is known before an arca server that must reach it starts, and no other process can take it
+// in between. requests() counts the requests it has answered.
+class WebrootServer {
+ public:
+  explicit WebrootServer(std::string root);
+  ~WebrootServer();
+  WebrootServer(const WebrootServer&) = delete;
+  WebrootServer& operator=(const WebrootServer&) = delete;
+  int port() const { return port_; }
+  int requests() const { return requests_.load(); }
+
+ private:
+  void Serve();
+  void Answer(int c);
+
+  std::string root_;
+  int fd_ = -1;
+  int port_ = 0;
+  int stop_[2] = {-1, -1};
+  std::atomic<int> requests_{0};
+  std::thread thread_;
 };
 
 // A random token id ("test-" and 32 hex digits from /dev/urandom).
