@@ -3,6 +3,8 @@
 // ?help=1, 403 for a bad or missing token, and the raw PKI downloads.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "common/json.h"
 #include "integration/harness.h"
 
@@ -12,18 +14,19 @@ namespace {
 class WireShapes : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    port_ = FreePort();
-    server_ = new ServerProcess({"-dev", "-dev-root-token-id=root",
-                                 "-dev-listen-address=127.0.0.1:" + std::to_string(port_)},
-                                port_);
+    server_ = ServerProcess::Dev().release();
     ASSERT_TRUE(server_->running()) << server_->Log();
+    port_ = server_->port();
+    root_ = server_->root_token();
   }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
   }
   static HttpResult Req(const std::string& method, const std::string& target,
-                        const std::string& body = "", const std::string& token = "root") {
+                        const std::string& body = "",
+                        const std::optional<std::string>& token_or_root = std::nullopt) {
+    const std::string token = token_or_root.value_or(root_);
     std::map<std::string, std::string> headers;
     if (!token.empty()) headers["X-Vault-Token"] = token;
     return RawHttp(port_, method, target, body, headers);
@@ -34,13 +37,15 @@ class WireShapes : public ::testing::Test {
     return o ? *o : json::object{};
   }
   static int port_;
+  static std::string root_;
   static ServerProcess* server_;
 };
 int WireShapes::port_ = 0;
+std::string WireShapes::root_;
 ServerProcess* WireShapes::server_ = nullptr;
 
 TEST_F(WireShapes, InitIsTheBareObject) {
-  for (const std::string& token : {std::string(), std::string("root")}) {
+  for (const std::string& token : {std::string(), root_}) {
     auto r = Req("GET", "/v1/sys/init", "", token);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.body, R"({"initialized":true})");
@@ -59,7 +64,7 @@ TEST_F(WireShapes, CliInitStatusReadsTheBareObject) {
 TEST_F(WireShapes, CliPathHelpPrintsTheHelpText) {
   auto r = RunCli({"path-help", "sys/mounts"},
                   {{"VAULT_ADDR", "http://127.0.0.1:" + std::to_string(port_)},
-                   {"VAULT_TOKEN", "root"}});
+                   {"VAULT_TOKEN", root_}});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("Matching Route: ^mounts$"), std::string::npos) << r.out;
 }
