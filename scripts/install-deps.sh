@@ -13,6 +13,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   wrk nginx-light curl python3 procps lmdb-utils openssl
+  # the hvac suites (tests/hvac): Python hvac 0.11 and cryptography, for /usr/bin/python3
+  python3-hvac python3-cryptography
   # real services the tests start on loopback (database engine), promtool (metrics), an ACME client
   postgresql mariadb-server prometheus lego
   # the libFuzzer engine (fuzz/), linked into a GCC-instrumented target; objcopy from binutils

@@ -203,6 +203,8 @@ class Core {
   Status Authenticate(logical::Request& req, const logical::Backend& backend,
                       std::string_view relative_path, bool* root_protected,
                       std::shared_ptr<const TokenEntry>* entry);
+  // For a path no mount serves: 403 unless a valid token whose ACL allows the request.
+  Status AuthorizeUnrouted(const logical::Request& req);
   // ACL check of the (create/update-resolved) operation on the full path.
   // `wrap_bounds` (optional) receives the policy's min/max wrapping TTLs for the path.
   struct WrapBounds {

@@ -38,7 +38,7 @@ bool Core::RunsInline(const logical::Request& req) const {
   // A token with a use limit is counted down in storage (and revoked at its last use).
   if (tokens_->UseMayWrite(req.client_token)) return false;
   auto match = router_.Route(req.path);
-  if (!match) return true;  // answered 404 at once
+  if (!match) return true;  // answered 403 or 404 after a token lookup
   const std::string& type = match->route->type();
   return type == "kv" || type == "cubbyhole" || type == "transit";
 }
@@ -108,6 +108,9 @@ Result<logical::Response> Core::HandleRequestUnmetered(logical::Request& req) {
 
   auto match = router_.Route(req.path);
   if (!match) {
+    // As Vault: the token and its ACL are checked before the missing route is reported, so
+    // that a caller without a valid token learns nothing about which mounts exist (403).
+    ARCA_RETURN_IF_ERROR(AuthorizeUnrouted(req));
     return NotFound("no handler for route \"" + req.original_path +
                     "\". route entry not found.");
   }
@@ -265,6 +268,18 @@ Status Core::Authorize(const logical::Request& req, bool root_protected,
   if (!result.allowed) return PermissionDenied();
   if (wrap_bounds) *wrap_bounds = {result.min_wrapping_ttl, result.max_wrapping_ttl};
   if (root_protected && !result.root_privs) return PermissionDenied();
+  return OkStatus();
+}
+
+Status Core::AuthorizeUnrouted(const logical::Request& req) {
+  if (req.client_token.empty()) return PermissionDenied();
+  ARCA_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
+  if (!entry || !entry->AllowsAddress(req.remote_addr)) return PermissionDenied();
+  if (entry->IsRoot()) return OkStatus();
+  ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(entry->policies));
+  if (!acl->Allowed(req.original_path, req.operation, req.data).allowed) {
+    return PermissionDenied();
+  }
   return OkStatus();
 }
 

@@ -73,6 +73,11 @@ HttpResponseOut BuildResponse(const logical::Request& req, const Result<logical:
       out.headers.emplace_back("Content-Type", resp.raw->content_type);
     }
     if (!head_request) out.body = resp.raw->body;
+  } else if (req.operation == logical::Operation::kHelp && !resp.wrap_info) {
+    // Vault answers ?help=1 with the response's data alone: {"help", "openapi", "see_also"}.
+    out.status = 200;
+    AddCommonHeaders(out);
+    SetJsonBody(out, resp.data, head_request);
   } else if (resp.empty_list) {
     out = ErrorResponse(Error(ErrorKind::kNotFound, std::vector<std::string>{}), head_request);
   } else if (resp.HasContent()) {

@@ -73,7 +73,8 @@ std::string SerializeEnvelope(const Request& req, const Response& resp) {
   out += ",\"lease_duration\":";
   out += std::to_string(resp.secret ? resp.secret->ttl.count() : int64_t{0});
   out += ",\"data\":";
-  out += wrapped || resp.data.empty() ? std::string("null") : json::serialize(resp.data);
+  out += wrapped || (resp.data.empty() && !resp.data_even_if_empty) ? std::string("null")
+                                                                     : json::serialize(resp.data);
   out += ",\"wrap_info\":";
   out += wrapped ? json::serialize(EncodeWrapInfo(*resp.wrap_info)) : std::string("null");
   out += ",\"warnings\":";

@@ -82,9 +82,13 @@ struct Response {
   bool data_at_top_level = false;
   // A LIST response with no keys: answered 404 {"errors":[]} as Vault does.
   bool empty_list = false;
+  // `data` is sent even when it is empty: 200 with "data": {} instead of 204 (Vault's handler
+  // returned an empty, non-nil map, e.g. sys/audit with no device enabled).
+  bool data_even_if_empty = false;
 
   bool HasContent() const {
-    return !data.empty() || secret || auth || wrap_info || !warnings.empty() || raw;
+    return !data.empty() || data_even_if_empty || secret || auth || wrap_info ||
+           !warnings.empty() || raw;
   }
 
   static Response WithData(json::object d) {

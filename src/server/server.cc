@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -48,6 +49,8 @@ struct ServerFlags {
   std::string dev_listen_address = "127.0.0.1:8200";
   std::string log_level;
   std::string log_format;
+  // -listener-address-file: where to write the bound listener URLs once the server serves.
+  std::string listener_address_file;
 };
 
 void PrintUsage() {
@@ -57,7 +60,10 @@ void PrintUsage() {
                "  -dev-root-token-id=<id>     Root token to use in dev mode.\n"
                "  -dev-listen-address=<addr>  Dev mode listen address (default 127.0.0.1:8200).\n"
                "  -log-level=<level>          trace, debug, info, warn, error.\n"
-               "  -log-format=<format>        standard or json.\n";
+               "  -log-format=<format>        standard or json.\n"
+               "  -listener-address-file=<path>\n"
+               "                              Once serving, write the listeners' URLs (real ports,\n"
+               "                              also for port 0) to <path>, one a line.\n";
 }
 
 Result<ServerFlags> ParseFlags(const std::vector<std::string>& args) {
@@ -91,6 +97,11 @@ Result<ServerFlags> ParseFlags(const std::vector<std::string>& args) {
       ARCA_ASSIGN_OR_RETURN(f.log_level, take());
     } else if (name == "log-format") {
       ARCA_ASSIGN_OR_RETURN(f.log_format, take());
+    } else if (name == "listener-address-file") {
+      ARCA_ASSIGN_OR_RETURN(f.listener_address_file, take());
+      if (f.listener_address_file.empty()) {
+        return InvalidRequest("-listener-address-file needs a path");
+      }
     } else if (name == "h" || name == "help") {
       PrintUsage();
       return InvalidRequest("");
@@ -127,6 +138,26 @@ std::string ListenerUrl(const http::ListenerOptions& l, uint16_t port) {
   std::string host = l.address.substr(0, l.address.rfind(':'));
   if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
   return std::string(l.tls_disable ? "http" : "https") + "://" + host + ":" + std::to_string(port);
+}
+
+// The address a listener is bound to: its configured host with the real port (port 0 in the
+// configuration asks the kernel for a free one).
+std::string BoundAddress(const http::ListenerOptions& l, uint16_t port) {
+  return l.address.substr(0, l.address.rfind(':')) + ":" + std::to_string(port);
+}
+
+// Writes `content` to `path` through a temporary file and a rename, so that a reader polling
+// for `path` never sees a partial file.
+Status WriteFileAtomically(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    if (!(f << content) || !f.flush()) return Unavailable("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Unavailable("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  }
+  return OkStatus();
 }
 
 int Fail(const std::string& msg) {
@@ -279,7 +310,7 @@ int RunServerCommand(const std::vector<std::string>& args) {
   std::cout << "==> Arca server configuration:\n\n"
             << "     Api Address: " << (cfg.api_addr.empty() ? api_url : cfg.api_addr) << "\n";
   for (size_t i = 0; i < listeners.size(); ++i) {
-    std::cout << "      Listener " << i + 1 << ": tcp (addr: \"" << listeners[i].address
+    std::cout << "      Listener " << i + 1 << ": tcp (addr: \"" << BoundAddress(listeners[i], ports[i])
               << "\", tls: \"" << (listeners[i].tls_disable ? "disabled" : "enabled") << "\")\n";
   }
   std::cout << "       Log Level: " << cfg.log_level << "\n"
@@ -303,6 +334,13 @@ int RunServerCommand(const std::vector<std::string>& args) {
   std::cout << "==> Arca server started! Log data will stream in below:\n" << std::endl;
 
   server.Start();
+  if (!flags->listener_address_file.empty()) {
+    std::string urls;
+    for (size_t i = 0; i < listeners.size(); ++i) urls += ListenerUrl(listeners[i], ports[i]) + "\n";
+    if (auto s = WriteFileAtomically(flags->listener_address_file, urls); !s) {
+      return Fail("-listener-address-file: " + s.error().message());
+    }
+  }
   // SIGHUP reopens the audit files (log rotation by an outside tool).
   server.WaitForShutdownSignal([&core] {
     if (auto s = core.audit().Reopen(); !s) {

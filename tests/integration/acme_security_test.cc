@@ -1,9 +1,11 @@
 // ACME's safety rules against a real dev server and a real client (Debian's `lego`): without
 // ARCA_ACME_ALLOW_LOCAL_TARGETS the challenge validator does not connect to loopback, so lego's
-// challenge server on 127.0.0.1 is never asked and the order fails with rejectedIdentifier; and a
+// challenge (served by this test on 127.0.0.1) is never asked for and the order fails with rejectedIdentifier; and a
 // role directory refuses a name outside its role at new-order.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <memory>
 #include <string>
 
 #include "integration/harness.h"
@@ -14,8 +16,12 @@ namespace {
 class AcmeSecurity : public DevServerTest {
  protected:
   void SetUp() override {
-    challenge_port_ = FreePort();
-    server_env_["ARCA_ACME_HTTP01_PORT"] = std::to_string(challenge_port_);
+    // The challenge is served from a socket this test holds (lego --http.webroot), so that
+    // "never asked" can be checked: the server counts requests.
+    std::filesystem::create_directories(dir_.File("webroot"));
+    webroot_ = std::make_unique<WebrootServer>(dir_.File("webroot"));
+    ASSERT_GT(webroot_->port(), 0);
+    server_env_["ARCA_ACME_HTTP01_PORT"] = std::to_string(webroot_->port());
     // No ARCA_ACME_ALLOW_LOCAL_TARGETS: the default.
     DevServerTest::SetUp();
     ASSERT_FALSE(HasFailure());
@@ -28,11 +34,11 @@ class AcmeSecurity : public DevServerTest {
   std::string Base() const { return "http://127.0.0.1:" + std::to_string(port_); }
   ShellResult Lego(const std::string& directory, const std::string& domain) {
     return Sh("lego --accept-tos --email acme-test@example.com --server " + Base() + "/v1/pki/" +
-              directory + " --domains " + domain + " --http --http.port 127.0.0.1:" +
-              std::to_string(challenge_port_) + " --path " + dir_.File("lego") + " run 2>&1");
+              directory + " --domains " + domain + " --http --http.webroot " +
+              dir_.File("webroot") + " --path " + dir_.File("lego") + " run 2>&1");
   }
 
-  int challenge_port_ = 0;
+  std::unique_ptr<WebrootServer> webroot_;
 };
 
 TEST_F(AcmeSecurity, ValidationDoesNotConnectToLoopback) {
@@ -40,6 +46,9 @@ TEST_F(AcmeSecurity, ValidationDoesNotConnectToLoopback) {
   EXPECT_NE(run.code, 0) << run.out;
   EXPECT_NE(run.out.find("rejectedIdentifier"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("loopback"), std::string::npos) << run.out;
+  // lego did get as far as writing the challenge for the validator to fetch; nobody fetched it.
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("webroot/.well-known/acme-challenge")));
+  EXPECT_EQ(webroot_->requests(), 0);
 }
 
 TEST_F(AcmeSecurity, RoleDirectoryRefusesOtherNamesAtNewOrder) {

@@ -1,7 +1,8 @@
 // ACME (RFC 8555) against a real dev server with a client nobody here wrote: Debian's `lego`
-// obtains a certificate for "localhost" through http-01 (lego serves the challenge on a loopback
-// port; ARCA_ACME_HTTP01_PORT points Arca's validator at it and ARCA_ACME_ALLOW_LOCAL_TARGETS
-// lets it connect to loopback), renews it and revokes it; the
+// obtains a certificate for "localhost" through http-01 (lego writes the challenge into a webroot
+// that this test serves on a loopback port it bound itself; ARCA_ACME_HTTP01_PORT points Arca's
+// validator at it and ARCA_ACME_ALLOW_LOCAL_TARGETS lets it connect to loopback), renews it and
+// revokes it; the
 // certificate verifies with `openssl verify` against the mount's CA, and the revoked serial is in
 // the CRL. A second scenario requires external account binding.
 #include <gtest/gtest.h>
@@ -20,15 +21,20 @@ namespace {
 
 using Shell = ShellResult;
 
-
 class Acme : public DevServerTest {
  protected:
   void SetUp() override {
-    challenge_port_ = FreePort();
-    tls_port_ = FreePort();
-    server_env_["ARCA_ACME_HTTP01_PORT"] = std::to_string(challenge_port_);
+    std::filesystem::create_directories(dir_.File("webroot"));
+    webroot_ = std::make_unique<WebrootServer>(dir_.File("webroot"));
+    ASSERT_GT(webroot_->port(), 0);
+    // tls-alpn-01: lego serves that challenge itself on a port that Arca must know when it
+    // starts, so this one is picked in advance; it stays bound here (nobody else can take it)
+    // until just before lego binds it (in Lego()).
+    tls_hold_ = std::make_unique<ClosedPort>();
+    tls_port_ = tls_hold_->port();
+    server_env_["ARCA_ACME_HTTP01_PORT"] = std::to_string(webroot_->port());
     server_env_["ARCA_ACME_TLSALPN01_PORT"] = std::to_string(tls_port_);
-    // lego serves the challenges on loopback, which validation refuses by default.
+    // The challenges are served on loopback, which validation refuses by default.
     server_env_["ARCA_ACME_ALLOW_LOCAL_TARGETS"] = "1";
     DevServerTest::SetUp();
     ASSERT_FALSE(HasFailure());
@@ -43,8 +49,11 @@ class Acme : public DevServerTest {
   std::string Base() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // lego with this test's server, account store and challenge port.
   Shell Lego(const std::string& args, bool tls_alpn = false) {
-    const std::string challenge = tls_alpn ? "--tls --tls.port 127.0.0.1:" + std::to_string(tls_port_)
-                                           : "--http --http.port 127.0.0.1:" + std::to_string(challenge_port_);
+    std::string challenge = "--http --http.webroot " + dir_.File("webroot");
+    if (tls_alpn) {
+      tls_hold_.reset();  // unbound now: lego binds it next
+      challenge = "--tls --tls.port 127.0.0.1:" + std::to_string(tls_port_);
+    }
     return Sh("lego --accept-tos --email acme-test@example.com --server " + Base() +
               "/v1/pki/acme/directory --domains localhost " + challenge + " --path " + dir_.File("lego") +
               " " + args);
@@ -65,7 +74,8 @@ class Acme : public DevServerTest {
     return out;
   }
 
-  int challenge_port_ = 0;
+  std::unique_ptr<WebrootServer> webroot_;
+  std::unique_ptr<ClosedPort> tls_hold_;
   int tls_port_ = 0;
   std::string root_pem_;
 };

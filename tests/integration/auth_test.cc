@@ -60,7 +60,7 @@ TEST_F(AuthMethods, LockedUsersAreListedAndUnlocked) {
   // Vault's way: the mount's user_lockout_config, set by a tune.
   auto tune = RawHttp(port_, "POST", "/v1/sys/auth/userpass/tune",
                       R"({"user_lockout_config": {"lockout_threshold": "2", "lockout_duration": "1h"}})",
-                      {{"X-Vault-Token", "root"}});
+                      {{"X-Vault-Token", root_}});
   ASSERT_EQ(tune.status, 204) << tune.body;
   for (int i = 0; i < 2; ++i) {
     EXPECT_NE(Cli({"login", "-method=userpass", "username=carol", "password=wrong"}, "").exit_code, 0);

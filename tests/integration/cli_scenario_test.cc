@@ -116,7 +116,7 @@ TEST_F(CliScenario, WrappedSecretUnwrapsOnce) {
   ASSERT_TRUE(token.starts_with("hvs.")) << token;
   // Over HTTP, the header works the same (and the wrapped response carries no data).
   auto raw = RawHttp(port_, "GET", "/v1/secret/data/app", "",
-                     {{"X-Vault-Token", "root"}, {"X-Vault-Wrap-TTL", "60"}});
+                     {{"X-Vault-Token", root_}, {"X-Vault-Wrap-TTL", "60"}});
   ASSERT_EQ(raw.status, 200) << raw.body;
   auto body = ParseJsonObject(raw.body);
   ASSERT_TRUE(body) << raw.body;

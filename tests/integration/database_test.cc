@@ -19,7 +19,7 @@ class DatabaseWalkthrough : public DevServerTest {
   struct Creds {
     std::string lease_id, username, password;
   };
-  Creds Read(const std::string& path, const std::string& token = "root") {
+  Creds Read(const std::string& path, const std::optional<std::string>& token = std::nullopt) {
     Creds c;
     auto r = Cli({"read", "-format=json", path}, token);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -135,10 +135,12 @@ TEST_F(DatabaseWalkthrough, MariaDb) {
   EXPECT_EQ(db.SqlAs(c.username, c.password, "SELECT 1"), 0);
   Ok({"lease", "revoke", "-sync", c.lease_id});
   EXPECT_NE(db.SqlAs(c.username, c.password, "SELECT 1"), 0);
-  // A closed port: a clear error naming the connection, and the server keeps answering.
+  // A closed port (held by this test, so nobody listens there): a clear error naming the
+  // connection, and the server keeps answering.
+  ClosedPort closed;
   auto bad = Cli({"write", "database/config/down", "plugin_name=mysql-database-plugin",
                   "connection_url={{username}}:{{password}}@tcp(127.0.0.1:" +
-                      std::to_string(FreeTcpPort()) + ")/",
+                      std::to_string(closed.port()) + ")/",
                   "username=root", "password=hunter2-secret", "allowed_roles=*"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("down"), std::string::npos) << bad.err;

@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include <fstream>
-#include <thread>
 
 #include "common/json.h"
 #include "integration/harness.h"
@@ -14,11 +13,10 @@ namespace {
 class DevMode : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    port_ = FreePort();
-    server_ = new ServerProcess({"-dev", "-dev-root-token-id=dev-root",
-                                 "-dev-listen-address=127.0.0.1:" + std::to_string(port_)},
-                                port_);
+    server_ = ServerProcess::Dev().release();
     ASSERT_TRUE(server_->running()) << server_->Log();
+    port_ = server_->port();
+    root_ = server_->root_token();
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -26,27 +24,28 @@ class DevMode : public ::testing::Test {
   }
   std::map<std::string, std::string> Env(bool vault_names = false) const {
     std::string addr = "http://127.0.0.1:" + std::to_string(port_);
-    if (vault_names) return {{"VAULT_ADDR", addr}, {"VAULT_TOKEN", "dev-root"}};
-    return {{"ARCA_ADDR", addr}, {"ARCA_TOKEN", "dev-root"}};
+    if (vault_names) return {{"VAULT_ADDR", addr}, {"VAULT_TOKEN", root_}};
+    return {{"ARCA_ADDR", addr}, {"ARCA_TOKEN", root_}};
   }
   static int port_;
+  static std::string root_;
   static ServerProcess* server_;
 };
 int DevMode::port_ = 0;
+std::string DevMode::root_;
 ServerProcess* DevMode::server_ = nullptr;
 
 TEST_F(DevMode, BannerShowsRootTokenAndExports) {
-  // The listener accepts before the banner is flushed: give it a moment.
-  std::string log;
-  for (int i = 0; i < 100; ++i) {
-    log = server_->Log();
-    if (log.find("server started") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_NE(log.find("Root Token: dev-root"), std::string::npos) << log;
+  // The server reports its listeners (what the harness waits for) after the banner is flushed.
+  std::string log = server_->Log();
+  EXPECT_NE(log.find("server started"), std::string::npos) << log;
+  EXPECT_NE(log.find("Root Token: " + root_ + "\n"), std::string::npos) << log;
   EXPECT_NE(log.find("Unseal Key: "), std::string::npos);
-  EXPECT_NE(log.find("export VAULT_ADDR='http://127.0.0.1:" + std::to_string(port_) + "'"),
-            std::string::npos);
+  // The real port, not the 0 the listener was given.
+  const std::string addr = "127.0.0.1:" + std::to_string(port_);
+  EXPECT_NE(log.find("Api Address: http://" + addr + "\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("Listener 1: tcp (addr: \"" + addr + "\""), std::string::npos) << log;
+  EXPECT_NE(log.find("export VAULT_ADDR='http://" + addr + "'"), std::string::npos);
 }
 
 TEST_F(DevMode, StatusReportsUnsealed) {
@@ -88,7 +87,7 @@ TEST_F(DevMode, KvPutGetListDeleteWithVaultEnvironment) {
   EXPECT_EQ(deleted.out.find("changed"), std::string::npos) << deleted.out;
   EXPECT_EQ(deleted.out.find("deletion_time      n/a"), std::string::npos) << deleted.out;
   EXPECT_NE(deleted.out.find("deletion_time"), std::string::npos) << deleted.out;
-  auto http = RawHttp(port_, "GET", "/v1/secret/data/app/db", "", {{"X-Vault-Token", "dev-root"}});
+  auto http = RawHttp(port_, "GET", "/v1/secret/data/app/db", "", {{"X-Vault-Token", root_}});
   EXPECT_EQ(http.status, 404) << http.body;
   auto never = RunCli({"kv", "get", "secret/never/written"}, Env());
   EXPECT_EQ(never.exit_code, 2) << never.out;

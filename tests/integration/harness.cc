@@ -1,5 +1,7 @@
 #include "integration/harness.h"
 
+#include "common/json.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -10,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -29,18 +32,103 @@ std::string ArcaBinary() {
 #endif
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+ClosedPort::ClosedPort() {
+  // No SO_REUSEADDR: while this socket is bound, nobody else can bind the port.
+  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
   socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
+  if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ADD_FAILURE() << "ClosedPort: " << std::strerror(errno);
+    return;
+  }
+  port_ = ntohs(addr.sin_port);
+}
+
+ClosedPort::~ClosedPort() {
+  if (fd_ >= 0) close(fd_);
+}
+
+WebrootServer::WebrootServer(std::string root) : root_(std::move(root)) {
+  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(fd_, 16) != 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      pipe(stop_) != 0) {
+    ADD_FAILURE() << "WebrootServer: " << std::strerror(errno);
+    return;
+  }
+  port_ = ntohs(addr.sin_port);
+  thread_ = std::thread([this] { Serve(); });
+}
+
+WebrootServer::~WebrootServer() {
+  if (thread_.joinable()) {
+    (void)!write(stop_[1], "x", 1);
+    thread_.join();
+  }
+  for (int fd : {fd_, stop_[0], stop_[1]}) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+void WebrootServer::Serve() {
+  while (true) {
+    pollfd p[2] = {{fd_, POLLIN, 0}, {stop_[0], POLLIN, 0}};
+    if (poll(p, 2, -1) < 0 || (p[1].revents & POLLIN)) return;
+    int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) continue;
+    Answer(c);
+    close(c);
+  }
+}
+
+void WebrootServer::Answer(int c) {
+  std::string req;
+  char buf[4096];
+  while (req.find("\r\n\r\n") == std::string::npos && req.size() < 65536) {
+    pollfd p{c, POLLIN, 0};
+    if (poll(&p, 1, 5000) <= 0) return;
+    ssize_t n = recv(c, buf, sizeof buf, 0);
+    if (n <= 0) return;
+    req.append(buf, static_cast<size_t>(n));
+  }
+  ++requests_;
+  std::string status = "404 Not Found", body;
+  std::istringstream line(req.substr(0, req.find("\r\n")));
+  std::string method, target;
+  line >> method >> target;
+  if (method == "GET" && target.rfind("/.well-known/acme-challenge/", 0) == 0 &&
+      target.find("..") == std::string::npos) {
+    std::ifstream f(root_ + target, std::ios::binary);
+    if (f) {
+      body.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+      status = "200 OK";
+    }
+  }
+  std::string resp = "HTTP/1.1 " + status + "\r\nContent-Type: text/plain\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  (void)!send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
+}
+
+std::string RandomToken() {
+  unsigned char bytes[16] = {};
+  std::ifstream f("/dev/urandom", std::ios::binary);
+  f.read(reinterpret_cast<char*>(bytes), sizeof(bytes));
+  if (!f) ADD_FAILURE() << "RandomToken: cannot read /dev/urandom";
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "test-";
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
 }
 
 TempDir::TempDir() {
@@ -221,11 +309,11 @@ CliResult RunCli(const std::vector<std::string>& args, const std::map<std::strin
   return res;
 }
 
-ServerProcess::ServerProcess(const std::vector<std::string>& args, int port,
-                             std::chrono::seconds timeout,
+ServerProcess::ServerProcess(const std::vector<std::string>& args, std::chrono::seconds timeout,
                              const std::map<std::string, std::string>& env) {
   log_path_ = dir_.File("server.log");
-  std::vector<std::string> argv{ArcaBinary(), "server"};
+  const std::string address_file = dir_.File("listeners");
+  std::vector<std::string> argv{ArcaBinary(), "server", "-listener-address-file=" + address_file};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> envv = ChildEnvironment(env, dir_.path());
   posix_spawn_file_actions_t fa;
@@ -238,25 +326,71 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args, int port,
   pid_t pid;
   if (posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data()) != 0) {
     posix_spawn_file_actions_destroy(&fa);
+    error_ = "cannot spawn " + argv[0];
     return;
   }
   posix_spawn_file_actions_destroy(&fa);
   pid_ = pid;
+  // The server writes the file (through a rename: never partial) once it serves. Polling a
+  // file is the wait; the port comes from the child itself, so it cannot be someone else's.
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    int fd = Connect(port);
-    if (fd >= 0) {
-      close(fd);
+    std::ifstream f(address_file);
+    if (f) {
+      std::string line;
+      while (std::getline(f, line)) {
+        auto colon = line.rfind(':');
+        int port = colon == std::string::npos ? 0 : std::atoi(line.c_str() + colon + 1);
+        if (port <= 0 || port > 65535) {
+          error_ = "unreadable line in " + address_file + ": \"" + line + "\"";
+          Stop(SIGKILL);
+          return;
+        }
+        urls_.push_back(line);
+        ports_.push_back(port);
+      }
+      if (ports_.empty()) {
+        error_ = address_file + " lists no listener";
+        Stop(SIGKILL);
+      }
       return;
     }
     int status;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
+      error_ = "the server exited before reporting its listeners";
       return;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  error_ = "the server did not report its listeners within " + std::to_string(timeout.count()) + "s";
   Stop(SIGKILL);
+}
+
+std::unique_ptr<ServerProcess> ServerProcess::Dev(const std::vector<std::string>& extra_args,
+                                                  const std::map<std::string, std::string>& env) {
+  const std::string token = RandomToken();
+  std::vector<std::string> args{"-dev", "-dev-root-token-id=" + token,
+                                "-dev-listen-address=127.0.0.1:0"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  auto server = std::make_unique<ServerProcess>(args, std::chrono::seconds(20), env);
+  server->root_token_ = token;
+  if (server->running() && !AnswersWithToken(server->port(), token)) {
+    server->error_ = "127.0.0.1:" + std::to_string(server->port()) +
+                     " does not know this server's root token";
+    server->Stop(SIGKILL);
+  }
+  return server;
+}
+
+bool AnswersWithToken(int port, const std::string& token) {
+  HttpResult r = RawHttp(port, "GET", "/v1/auth/token/lookup-self", "", {{"X-Vault-Token", token}});
+  // A server that does not know the token answers 403.
+  if (r.status != 200) return false;
+  auto body = ParseJsonObject(r.body);
+  if (!body || !body->contains("data") || !body->at("data").is_object()) return false;
+  const auto* id = body->at("data").as_object().if_contains("id");
+  return id != nullptr && id->is_string() && id->as_string() == token;
 }
 
 int ServerProcess::Stop(int sig) {
@@ -268,33 +402,58 @@ int ServerProcess::Stop(int sig) {
   return status;
 }
 
-ServerProcess::~ServerProcess() { Stop(SIGKILL); }
+ServerProcess::~ServerProcess() {
+  if (pid_ <= 0) return;
+  // A graceful stop, so that the server's exit is part of the test: it must exit 0 (under
+  // LeakSanitizer a leak found at exit makes the status non-zero). SIGKILL after 30 s.
+  kill(pid_, SIGTERM);
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (waitpid(pid_, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      Stop(SIGKILL);
+      ADD_FAILURE() << "arca server did not exit within 30 s of SIGTERM\n" << LogTail();
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  pid_ = -1;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    ADD_FAILURE() << "arca server exited with wait status " << status << " on SIGTERM\n"
+                  << LogTail();
+  }
+}
+
+std::string ServerProcess::LogTail() const {
+  std::string log = Log();
+  constexpr size_t kTail = 16384;
+  return log.size() > kTail ? "...\n" + log.substr(log.size() - kTail) : log;
+}
 
 std::string ServerProcess::Log() const {
   std::ifstream f(log_path_);
   std::stringstream ss;
+  if (!error_.empty()) ss << "harness: " << error_ << "\n";
   ss << f.rdbuf();
   return ss.str();
 }
 
 void DevServerTest::SetUp() {
-  port_ = FreePort();
-  server_ = std::make_unique<ServerProcess>(
-      std::vector<std::string>{"-dev", "-dev-root-token-id=root",
-                               "-dev-listen-address=127.0.0.1:" + std::to_string(port_)},
-      port_, std::chrono::seconds(20), server_env_);
+  server_ = ServerProcess::Dev({}, server_env_);
   ASSERT_TRUE(server_->running()) << server_->Log();
+  port_ = server_->port();
+  root_ = server_->root_token();
 }
 
-CliResult DevServerTest::Cli(std::vector<std::string> args, const std::string& token,
+CliResult DevServerTest::Cli(std::vector<std::string> args, const std::optional<std::string>& token,
                              const std::string& stdin_data) {
   return RunCli(args,
                 {{"VAULT_ADDR", "http://127.0.0.1:" + std::to_string(port_)},
-                 {"VAULT_TOKEN", token}},
+                 {"VAULT_TOKEN", token.value_or(root_)}},
                 stdin_data);
 }
 
-std::string DevServerTest::Ok(std::vector<std::string> args, const std::string& token) {
+std::string DevServerTest::Ok(std::vector<std::string> args, const std::optional<std::string>& token) {
   auto r = Cli(args, token);
   EXPECT_EQ(r.exit_code, 0) << ::testing::PrintToString(args) << "\n" << r.out << r.err;
   return r.out;

@@ -11,11 +11,10 @@ namespace {
 class HttpBadInput : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    port_ = FreePort();
-    server_ = new ServerProcess({"-dev", "-dev-root-token-id=root",
-                                 "-dev-listen-address=127.0.0.1:" + std::to_string(port_)},
-                                port_);
+    server_ = ServerProcess::Dev().release();
     ASSERT_TRUE(server_->running()) << server_->Log();
+    port_ = server_->port();
+    root_ = server_->root_token();
     // A KV version 1 mount: its API paths are the secret paths themselves.
     auto m = Req("POST", "/v1/sys/mounts/kv", R"({"type":"kv"})");
     ASSERT_EQ(m.status, 204) << m.body;
@@ -28,7 +27,7 @@ class HttpBadInput : public ::testing::Test {
   }
   static HttpResult Req(const std::string& method, const std::string& target,
                         const std::string& body = "",
-                        std::map<std::string, std::string> headers = {{"X-Vault-Token", "root"}}) {
+                        std::map<std::string, std::string> headers = {{"X-Vault-Token", root_}}) {
     return RawHttp(port_, method, target, body, headers);
   }
   static void ExpectUnchanged() {
@@ -46,9 +45,11 @@ class HttpBadInput : public ::testing::Test {
     return out;
   }
   static int port_;
+  static std::string root_;
   static ServerProcess* server_;
 };
 int HttpBadInput::port_ = 0;
+std::string HttpBadInput::root_;
 ServerProcess* HttpBadInput::server_ = nullptr;
 
 TEST_F(HttpBadInput, EnvelopeAndHeaders) {
@@ -63,7 +64,7 @@ TEST_F(HttpBadInput, EnvelopeAndHeaders) {
   EXPECT_EQ(o["request_id"].as_string().size(), 36u);
   EXPECT_EQ(o["mount_type"].as_string(), "kv");
   // Bearer works as well as X-Vault-Token.
-  EXPECT_EQ(Req("GET", "/v1/kv/keep", "", {{"Authorization", "Bearer root"}}).status, 200);
+  EXPECT_EQ(Req("GET", "/v1/kv/keep", "", {{"Authorization", "Bearer " + root_}}).status, 200);
   // LIST verb and ?list=true.
   EXPECT_EQ(Req("LIST", "/v1/kv/").status, 200);
   EXPECT_EQ(Req("GET", "/v1/kv/?list=true").status, 200);
@@ -129,7 +130,7 @@ TEST_F(HttpBadInput, OversizeBody) {
 
 TEST_F(HttpBadInput, UnsupportedVerbsAndOperations) {
   EXPECT_EQ(Req("BREW", "/v1/kv/keep").status, 405);
-  auto patch = Req("PATCH", "/v1/kv/keep", R"({"v":"p"})", {{"X-Vault-Token", "root"}, {"Content-Type", "application/json"}});
+  auto patch = Req("PATCH", "/v1/kv/keep", R"({"v":"p"})", {{"X-Vault-Token", root_}, {"Content-Type", "application/json"}});
   EXPECT_EQ(patch.status, 415) << patch.body;
   EXPECT_EQ(Req("DELETE", "/v1/sys/mounts").status, 405);
   ExpectUnchanged();
@@ -139,7 +140,7 @@ TEST_F(HttpBadInput, TokensAndWrapTtl) {
   EXPECT_EQ(Req("GET", "/v1/kv/keep", "", {}).status, 403);
   EXPECT_EQ(Req("GET", "/v1/kv/keep", "", {{"X-Vault-Token", "wrong"}}).status, 403);
   EXPECT_EQ(Req("POST", "/v1/kv/keep", R"({"v":"x"})", {{"X-Vault-Token", "wrong"}}).status, 403);
-  auto w = Req("GET", "/v1/kv/keep", "", {{"X-Vault-Token", "root"}, {"X-Vault-Wrap-TTL", "soon"}});
+  auto w = Req("GET", "/v1/kv/keep", "", {{"X-Vault-Token", root_}, {"X-Vault-Wrap-TTL", "soon"}});
   EXPECT_EQ(w.status, 400) << w.body;
   ExpectUnchanged();
 }
@@ -159,7 +160,7 @@ TEST_F(HttpBadInput, KvV2CheckAndSetAndPatch) {
   auto ok = Req("POST", "/v1/secret/data/cas", R"({"data":{"a":"2"},"options":{"cas":1}})");
   EXPECT_EQ(ok.status, 200) << ok.body;
   auto patch = RawHttp(port_, "PATCH", "/v1/secret/data/cas", R"({"data":{"b":"3"}})",
-                       {{"X-Vault-Token", "root"}, {"Content-Type", "application/merge-patch+json"}});
+                       {{"X-Vault-Token", root_}, {"Content-Type", "application/merge-patch+json"}});
   EXPECT_EQ(patch.status, 200) << patch.body;
   auto r = Req("GET", "/v1/secret/data/cas");
   auto o = ParseJsonObject(r.body);

@@ -29,7 +29,7 @@ TEST_F(MetricsDev, PrometheusTextPassesPromtool) {
   Ok({"kv", "get", "secret/app"});
   (void)Cli({"kv", "get", "secret/missing"});
   auto r = RawHttp(port_, "GET", "/v1/sys/metrics?format=prometheus", "",
-                   {{"X-Vault-Token", "root"}});
+                   {{"X-Vault-Token", root_}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_NE(r.body.find(R"(vault_core_handle_request_seconds_count{mount="secret/",operation="read"})"),
@@ -40,32 +40,31 @@ TEST_F(MetricsDev, PrometheusTextPassesPromtool) {
   auto [rc, log] = Promtool(dir_, r.body);
   EXPECT_EQ(rc, 0) << log;
 
-  auto json = RawHttp(port_, "GET", "/v1/sys/metrics", "", {{"X-Vault-Token", "root"}});
+  auto json = RawHttp(port_, "GET", "/v1/sys/metrics", "", {{"X-Vault-Token", root_}});
   ASSERT_EQ(json.status, 200);
   auto parsed = ParseJsonObject(json.body);
   ASSERT_TRUE(parsed) << json.body;
   EXPECT_TRUE(parsed->contains("Gauges"));
 
   EXPECT_EQ(RawHttp(port_, "GET", "/v1/sys/metrics?format=prometheus").status, 403);
-  EXPECT_EQ(RawHttp(port_, "GET", "/v1/sys/metrics?format=yaml", "", {{"X-Vault-Token", "root"}})
+  EXPECT_EQ(RawHttp(port_, "GET", "/v1/sys/metrics?format=yaml", "", {{"X-Vault-Token", root_}})
                 .status,
             400);
 }
 
 TEST(MetricsListener, UnauthenticatedAccessAndPrefix) {
   TempDir dir;
-  int open_port = FreePort(), closed_port = FreePort();
   std::string cfg = dir.File("arca.hcl");
   std::ofstream(cfg) << "storage \"inmem\" {}\n"
-                     << "listener \"tcp\" {\n  address = \"127.0.0.1:" << open_port
-                     << "\"\n  tls_disable = true\n"
+                        "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n  tls_disable = true\n"
                         "  telemetry { unauthenticated_metrics_access = true }\n}\n"
-                     << "listener \"tcp\" {\n  address = \"127.0.0.1:" << closed_port
-                     << "\"\n  tls_disable = true\n}\n"
+                        "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n  tls_disable = true\n}\n"
                         "telemetry { metrics_prefix = \"arca\" }\n"
                         "disable_mlock = true\nlog_level = \"warn\"\n";
-  ServerProcess server({"-config=" + cfg}, open_port);
+  ServerProcess server({"-config=" + cfg});
   ASSERT_TRUE(server.running()) << server.Log();
+  ASSERT_EQ(server.ports().size(), 2u) << server.Log();
+  const int open_port = server.ports()[0], closed_port = server.ports()[1];
   // Sealed: no metrics anywhere (503), as Vault.
   EXPECT_EQ(RawHttp(open_port, "GET", "/v1/sys/metrics").status, 503);
   auto init = RawHttp(open_port, "PUT", "/v1/sys/init", R"({"secret_shares":1,"secret_threshold":1})");

@@ -5,12 +5,12 @@
 // ocsp` against Arca's responder answers "revoked"; role constraints give 400.
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "common/json.h"
 #include "integration/harness.h"
@@ -68,30 +68,46 @@ TEST_F(Pki, ChainTlsCrlAndOcsp) {
   EXPECT_EQ(host.code, 0) << host.out;
 
   // A real TLS handshake: s_server presents the leaf + intermediate, s_client trusts the root.
-  const int tls_port = FreePort();
+  // s_server binds port 0 itself and prints "ACCEPT 127.0.0.1:<port>" once it listens: no
+  // port is picked in advance, and the client connects after that line.
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
   pid_t server = fork();
   if (server == 0) {
     int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, 0);
-    dup2(devnull, 1);
+    dup2(out[1], 1);
     dup2(devnull, 2);
-    execlp("openssl", "openssl", "s_server", "-accept", std::to_string(tls_port).c_str(), "-cert",
-           leaf_pem.c_str(), "-cert_chain", inter_pem.c_str(), "-key", key_pem.c_str(), "-www",
-           "-naccept", "1", static_cast<char*>(nullptr));
+    close(out[0]);
+    execlp("openssl", "openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", leaf_pem.c_str(),
+           "-cert_chain", inter_pem.c_str(), "-key", key_pem.c_str(), "-www", "-naccept", "1",
+           static_cast<char*>(nullptr));
     _exit(127);
   }
+  close(out[1]);
+  std::string banner;
+  int tls_port = 0;
+  while (tls_port == 0) {
+    pollfd p{out[0], POLLIN, 0};
+    char buf[256];
+    ssize_t n = poll(&p, 1, 20000) > 0 ? read(out[0], buf, sizeof buf) : 0;
+    if (n <= 0) break;
+    banner.append(buf, static_cast<size_t>(n));
+    if (auto at = banner.find("ACCEPT 127.0.0.1:"); at != std::string::npos) {
+      auto eol = banner.find('\n', at);
+      if (eol != std::string::npos) tls_port = std::atoi(banner.c_str() + at + 17);
+    }
+  }
   Shell client;
-  for (int i = 0; i < 50; ++i) {
+  if (tls_port > 0) {
     client = Sh("echo | openssl s_client -connect 127.0.0.1:" + std::to_string(tls_port) +
                 " -CAfile " + root_pem + " -verify_return_error -verify_hostname localhost");
-    if (client.out.find("connect:errno") == std::string::npos &&
-        client.out.find("Connection refused") == std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } else {
+    ADD_FAILURE() << "openssl s_server did not report its port: " << banner;
   }
   kill(server, SIGTERM);
   waitpid(server, nullptr, 0);
+  close(out[0]);  // (after: s_server may still write to it)
   EXPECT_EQ(client.code, 0) << client.out;
   EXPECT_NE(client.out.find("Verify return code: 0 (ok)"), std::string::npos) << client.out;
 
@@ -100,7 +116,7 @@ TEST_F(Pki, ChainTlsCrlAndOcsp) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("not allowed"), std::string::npos) << bad.err;
   auto status = RawHttp(port_, "POST", "/v1/pki_int/issue/web", R"({"common_name":"evil.org"})",
-                        {{"X-Vault-Token", "root"}});
+                        {{"X-Vault-Token", root_}});
   EXPECT_EQ(status.status, 400) << status.body;
 
   // Revoke: the CRL lists the serial and OCSP says revoked; another leaf stays good.

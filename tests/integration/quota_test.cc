@@ -16,7 +16,7 @@ TEST_F(Quotas, RateLimitOverHttp) {
   auto read = Ok({"read", "-format=json", "sys/quotas/rate-limit/secret-q"});
   EXPECT_NE(read.find("\"path\": \"secret/\""), std::string::npos) << read;
 
-  const std::map<std::string, std::string> auth{{"X-Vault-Token", "root"}};
+  const std::map<std::string, std::string> auth{{"X-Vault-Token", root_}};
   for (int i = 0; i < 3; ++i) {
     auto ok = RawHttp(port_, "GET", "/v1/secret/data/app", "", auth);
     ASSERT_EQ(ok.status, 200) << ok.body;

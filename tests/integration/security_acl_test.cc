@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,8 @@ namespace {
 class SecurityAcl : public DevServerTest {
  protected:
   HttpResult Api(const std::string& method, const std::string& path, const std::string& body = "",
-                 const std::string& token = "root") {
+                 const std::optional<std::string>& token_or_root = std::nullopt) {
+    const std::string token = token_or_root.value_or(root_);
     std::map<std::string, std::string> headers;
     if (!token.empty()) headers["X-Vault-Token"] = token;
     return RawHttp(port_, method, "/v1/" + path, body, headers);
@@ -30,7 +32,7 @@ class SecurityAcl : public DevServerTest {
     ASSERT_EQ(r.status, 204) << r.body;
   }
   // A token with `policies` (a JSON array), made by `parent`.
-  std::string Token(const std::string& body, const std::string& parent = "root",
+  std::string Token(const std::string& body, const std::optional<std::string>& parent = std::nullopt,
                     const std::string& path = "auth/token/create") {
     auto r = Api("POST", path, body, parent);
     EXPECT_EQ(r.status, 200) << r.body;
@@ -231,7 +233,7 @@ TEST_F(SecurityAcl, UiMountsShowsOnlyMountsTheTokenCanUse) {
     }
     return out;
   };
-  std::vector<std::string> all = mounts("root");
+  std::vector<std::string> all = mounts(root_);
   EXPECT_TRUE(Has(all, "team-a/") && Has(all, "team-b/")) << ::testing::PrintToString(all);
   std::vector<std::string> seen = mounts(token);
   EXPECT_TRUE(Has(seen, "team-a/")) << ::testing::PrintToString(seen);

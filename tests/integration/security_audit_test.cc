@@ -20,11 +20,12 @@
 namespace arca::testing {
 namespace {
 
-std::string WriteConfig(const TempDir& dir, int port) {
+// (the listener on port 0: the server reports the port it bound)
+std::string WriteConfig(const TempDir& dir) {
   std::string path = dir.File("arca.hcl");
   std::ofstream f(path);
   f << "storage \"file\" {\n  path = \"" << dir.File("data") << "\"\n}\n"
-    << "listener \"tcp\" {\n  address = \"127.0.0.1:" << port << "\"\n  tls_disable = true\n}\n"
+    << "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n  tls_disable = true\n}\n"
     << "disable_mlock = true\nlog_level = \"warn\"\n";
   return path;
 }
@@ -38,10 +39,10 @@ json::object Body(const HttpResult& r) {
 class SecurityAuditServer : public ::testing::Test {
  protected:
   void SetUp() override {
-    port_ = FreePort();
-    std::string cfg = WriteConfig(dir_, port_);
-    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg}, port_);
+    std::string cfg = WriteConfig(dir_);
+    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg});
     ASSERT_TRUE(server_->running()) << server_->Log();
+    port_ = server_->port();
     auto init =
         RawHttp(port_, "PUT", "/v1/sys/init", R"({"secret_shares":1,"secret_threshold":1})");
     ASSERT_EQ(init.status, 200) << init.body;
@@ -156,9 +157,16 @@ uid_t ProcOwner(pid_t pid) {
 }
 
 // Runs `arca server <args>` as uid/gid 65534 (nobody), so that a dumpable server's /proc/<pid>/mem
-// is owned by 65534 and a non-dumpable one's by root. Waits until `port` answers.
-pid_t StartAsNobody(const std::vector<std::string>& args, int port) {
-  std::vector<std::string> argv{ArcaBinary(), "server"};
+// is owned by 65534 and a non-dumpable one's by root. The server listens on 127.0.0.1:0 and
+// reports its port in a file under `dir` (made writable for nobody); waits for it and for that
+// port to answer.
+pid_t StartAsNobody(const std::vector<std::string>& args, const TempDir& dir) {
+  const std::string report_dir = dir.File("report-" + RandomToken());
+  std::filesystem::create_directory(report_dir);
+  ::chmod(report_dir.c_str(), 0777);
+  const std::string report = report_dir + "/listeners";
+  std::vector<std::string> argv{ArcaBinary(), "server", "-dev-listen-address=127.0.0.1:0",
+                                "-listener-address-file=" + report};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
@@ -175,7 +183,12 @@ pid_t StartAsNobody(const std::vector<std::string>& args, int port) {
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (pid > 0 && std::chrono::steady_clock::now() < deadline) {
-    if (RawHttp(port, "GET", "/v1/sys/seal-status").status != 0) return pid;
+    std::ifstream f(report);
+    std::string url;
+    if (f && std::getline(f, url)) {
+      int port = std::atoi(url.c_str() + url.rfind(':') + 1);
+      if (port > 0 && RawHttp(port, "GET", "/v1/sys/seal-status").status != 0) return pid;
+    }
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -198,17 +211,13 @@ TEST(SecurityCoreDump, ServerIsNotDumpableUnlessConfigured) {
   { std::ofstream(cfg) << "disable_core_dump_protection = true\n"; }
   ::chmod(cfg.c_str(), 0644);
 
-  int port = FreePort();
-  pid_t pid =
-      StartAsNobody({"-dev", "-dev-listen-address=127.0.0.1:" + std::to_string(port)}, port);
+  pid_t pid = StartAsNobody({"-dev"}, dir);
   ASSERT_GT(pid, 0) << "the server did not start as nobody";
   EXPECT_EQ(ProcOwner(pid), 0u) << "the server is dumpable";
   StopChild(pid);
 
   // The option turns the protection off: the same server, same user, is dumpable.
-  port = FreePort();
-  pid = StartAsNobody(
-      {"-dev", "-dev-listen-address=127.0.0.1:" + std::to_string(port), "-config=" + cfg}, port);
+  pid = StartAsNobody({"-dev", "-config=" + cfg}, dir);
   ASSERT_GT(pid, 0) << "the server did not start as nobody with " << cfg;
   EXPECT_EQ(ProcOwner(pid), 65534u) << "disable_core_dump_protection had no effect";
   StopChild(pid);

@@ -14,18 +14,17 @@
 namespace arca::testing {
 namespace {
 
-const std::map<std::string, std::string> kRoot = {{"X-Vault-Token", "root"}};
-
 json::object Json(const HttpResult& r) {
   auto o = ParseJsonObject(r.body);
   return o ? *o : json::object{};
 }
 
-std::string WriteFileConfig(const TempDir& dir, int port) {
+// (the listener on port 0: the server reports the port it bound)
+std::string WriteFileConfig(const TempDir& dir) {
   std::string path = dir.File("arca.hcl");
   std::ofstream f(path);
   f << "storage \"file\" {\n  path = \"" << dir.File("data") << "\"\n}\n"
-       "listener \"tcp\" {\n  address = \"127.0.0.1:" << port << "\"\n  tls_disable = true\n}\n"
+       "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n  tls_disable = true\n}\n"
        "disable_mlock = true\nlog_level = \"warn\"\n";
   return path;
 }
@@ -41,10 +40,10 @@ void Unseal(int port, const json::array& keys) {
 
 TEST(SysEndpoints, RemountSurvivesRestartOnFileStorage) {
   TempDir dir;
-  const int port = FreePort();
-  const std::string cfg = WriteFileConfig(dir, port);
-  auto server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg}, port);
+  const std::string cfg = WriteFileConfig(dir);
+  auto server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg});
   ASSERT_TRUE(server->running()) << server->Log();
+  int port = server->port();
   auto init = RawHttp(port, "PUT", "/v1/sys/init", R"({"secret_shares":1,"secret_threshold":1})");
   ASSERT_EQ(init.status, 200) << init.body;
   const json::array keys = Json(init).at("keys").as_array();  // copied out of the temporary
@@ -67,8 +66,9 @@ TEST(SysEndpoints, RemountSurvivesRestartOnFileStorage) {
   EXPECT_EQ(RawHttp(port, "POST", "/v1/sys/remount", R"({"from":"kv2","to":"kv3"})").status, 403);
 
   ASSERT_EQ(server->Stop(SIGTERM) & 0x7f, 0);
-  server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg}, port);
+  server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg});
   ASSERT_TRUE(server->running()) << server->Log();
+  port = server->port();  // (a new one: the listener asks for port 0 again)
   Unseal(port, keys);
   auto read = RawHttp(port, "GET", "/v1/kv2/app", "", tok);
   ASSERT_EQ(read.status, 200) << read.body;
@@ -91,7 +91,7 @@ TEST(SysEndpoints, RemountSurvivesRestartOnFileStorage) {
 class SysEndpointsDev : public DevServerTest {};
 
 TEST_F(SysEndpointsDev, PluginCatalogListsTheRealBuiltins) {
-  auto r = RawHttp(port_, "GET", "/v1/sys/plugins/catalog", "", kRoot);
+  auto r = RawHttp(port_, "GET", "/v1/sys/plugins/catalog", "", {{"X-Vault-Token", root_}});
   ASSERT_EQ(r.status, 200) << r.body;
   const json::object body = Json(r);
   const auto& d = body.at("data").as_object();
@@ -104,14 +104,14 @@ TEST_F(SysEndpointsDev, PluginCatalogListsTheRealBuiltins) {
   const auto& auth = d.at("auth").as_array();
   EXPECT_NE(std::find(auth.begin(), auth.end(), json::value("userpass")), auth.end());
   auto reg = RawHttp(port_, "PUT", "/v1/sys/plugins/catalog/secret/mine",
-                     R"({"sha256":"00","command":"mine"})", kRoot);
+                     R"({"sha256":"00","command":"mine"})", {{"X-Vault-Token", root_}});
   EXPECT_EQ(reg.status, 400);
   EXPECT_NE(reg.body.find("external plugins are not supported"), std::string::npos) << reg.body;
 }
 
 TEST_F(SysEndpointsDev, CorsPreflightAndOrigins) {
   const std::map<std::string, std::string> origin = {{"Origin", "http://app.example"},
-                                                     {"X-Vault-Token", "root"}};
+                                                     {"X-Vault-Token", root_}};
   // Disabled: no CORS headers, OPTIONS is an unsupported method.
   auto plain = RawHttp(port_, "GET", "/v1/sys/mounts", "", origin);
   ASSERT_EQ(plain.status, 200);
@@ -120,7 +120,7 @@ TEST_F(SysEndpointsDev, CorsPreflightAndOrigins) {
 
   ASSERT_EQ(RawHttp(port_, "PUT", "/v1/sys/config/cors",
                     R"({"allowed_origins":["http://app.example"],"allowed_headers":"X-Custom"})",
-                    kRoot).status, 204);
+                    {{"X-Vault-Token", root_}}).status, 204);
   auto pre = RawHttp(port_, "OPTIONS", "/v1/secret/data/x", "",
                      {{"Origin", "http://app.example"}, {"Access-Control-Request-Method", "PUT"}});
   EXPECT_EQ(pre.status, 204);
@@ -130,23 +130,23 @@ TEST_F(SysEndpointsDev, CorsPreflightAndOrigins) {
   EXPECT_EQ(get.status, 200);
   EXPECT_EQ(get.headers["access-control-allow-origin"], "http://app.example");
   auto evil = RawHttp(port_, "GET", "/v1/sys/mounts", "",
-                      {{"Origin", "http://evil.example"}, {"X-Vault-Token", "root"}});
+                      {{"Origin", "http://evil.example"}, {"X-Vault-Token", root_}});
   EXPECT_EQ(evil.status, 403);
   EXPECT_EQ(evil.headers.count("access-control-allow-origin"), 0u);
 
-  ASSERT_EQ(RawHttp(port_, "DELETE", "/v1/sys/config/cors", "", kRoot).status, 204);
+  ASSERT_EQ(RawHttp(port_, "DELETE", "/v1/sys/config/cors", "", {{"X-Vault-Token", root_}}).status, 204);
   auto after = RawHttp(port_, "GET", "/v1/sys/mounts", "",
-                       {{"Origin", "http://evil.example"}, {"X-Vault-Token", "root"}});
+                       {{"Origin", "http://evil.example"}, {"X-Vault-Token", root_}});
   EXPECT_EQ(after.status, 200);
 }
 
 TEST_F(SysEndpointsDev, LoggersAndHostInfo) {
-  ASSERT_EQ(RawHttp(port_, "POST", "/v1/sys/loggers", R"({"level":"debug"})", kRoot).status, 204);
-  auto levels = RawHttp(port_, "GET", "/v1/sys/loggers", "", kRoot);
+  ASSERT_EQ(RawHttp(port_, "POST", "/v1/sys/loggers", R"({"level":"debug"})", {{"X-Vault-Token", root_}}).status, 204);
+  auto levels = RawHttp(port_, "GET", "/v1/sys/loggers", "", {{"X-Vault-Token", root_}});
   ASSERT_EQ(levels.status, 200) << levels.body;
   EXPECT_EQ(Json(levels).at("data").as_object().at("arca"), "debug");
-  EXPECT_EQ(RawHttp(port_, "POST", "/v1/sys/loggers", R"({"level":"chatty"})", kRoot).status, 400);
-  auto host = RawHttp(port_, "GET", "/v1/sys/host-info", "", kRoot);
+  EXPECT_EQ(RawHttp(port_, "POST", "/v1/sys/loggers", R"({"level":"chatty"})", {{"X-Vault-Token", root_}}).status, 400);
+  auto host = RawHttp(port_, "GET", "/v1/sys/host-info", "", {{"X-Vault-Token", root_}});
   ASSERT_EQ(host.status, 200) << host.body;
   EXPECT_TRUE(Json(host).at("data").as_object().contains("memory"));
 }

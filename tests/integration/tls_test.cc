@@ -26,19 +26,20 @@ bool MakeCerts(const TempDir& d) {
 TEST(Tls, ServerAndCliOverTls) {
   TempDir d;
   ASSERT_TRUE(MakeCerts(d));
-  int port = FreePort();
   std::string cfg = d.File("tls.hcl");
   {
     std::ofstream f(cfg);
     f << "storage \"inmem\" {}\n"
-      << "listener \"tcp\" {\n  address = \"127.0.0.1:" << port << "\"\n"
+      << "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n"
       << "  tls_cert_file = \"" << d.File("server.pem") << "\"\n"
       << "  tls_key_file = \"" << d.File("server.key") << "\"\n"
       << "  tls_min_version = \"tls12\"\n}\n"
       << "disable_mlock = true\n";
   }
-  ServerProcess server({"-config=" + cfg}, port);
+  ServerProcess server({"-config=" + cfg});
   ASSERT_TRUE(server.running()) << server.Log();
+  const int port = server.port();
+  EXPECT_EQ(server.url(), "https://127.0.0.1:" + std::to_string(port));
   std::string addr = "https://127.0.0.1:" + std::to_string(port);
 
   auto trusted = RunCli({"status", "-ca-cert=" + d.File("ca.pem")}, {{"ARCA_ADDR", addr}});
@@ -62,11 +63,10 @@ TEST(Tls, ServerAndCliOverTls) {
 
 TEST(Tls, MissingCertificateRefusesToStart) {
   TempDir d;
-  int port = FreePort();
   std::string cfg = d.File("bad.hcl");
   {
     std::ofstream f(cfg);
-    f << "storage \"inmem\" {}\nlistener \"tcp\" {\n  address = \"127.0.0.1:" << port
+    f << "storage \"inmem\" {}\nlistener \"tcp\" {\n  address = \"127.0.0.1:0"
       << "\"\n  tls_cert_file = \"" << d.File("none.pem") << "\"\n  tls_key_file = \""
       << d.File("none.key") << "\"\n}\ndisable_mlock = true\n";
   }

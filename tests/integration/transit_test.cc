@@ -17,11 +17,10 @@ namespace {
 class Transit : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    port_ = FreePort();
-    server_ = new ServerProcess({"-dev", "-dev-root-token-id=root",
-                                 "-dev-listen-address=127.0.0.1:" + std::to_string(port_)},
-                                port_);
+    server_ = ServerProcess::Dev().release();
     ASSERT_TRUE(server_->running()) << server_->Log();
+    port_ = server_->port();
+    root_ = server_->root_token();
     auto m = Req("POST", "/v1/sys/mounts/transit", R"({"type":"transit"})");
     ASSERT_EQ(m.status, 204) << m.body;
   }
@@ -31,7 +30,7 @@ class Transit : public ::testing::Test {
   }
   static HttpResult Req(const std::string& method, const std::string& target,
                         const std::string& body = "") {
-    return RawHttp(port_, method, target, body, {{"X-Vault-Token", "root"}});
+    return RawHttp(port_, method, target, body, {{"X-Vault-Token", root_}});
   }
   // The "data" object of a 200 answer.
   static json::object Data(const HttpResult& r) {
@@ -48,9 +47,11 @@ class Transit : public ::testing::Test {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
   static int port_;
+  static std::string root_;
   static ServerProcess* server_;
 };
 int Transit::port_ = 0;
+std::string Transit::root_;
 ServerProcess* Transit::server_ = nullptr;
 
 // AES-256-GCM open with plain EVP, independent of Arca's code: nonce(12) || ct || tag(16).

@@ -102,8 +102,15 @@ class Postgres : public DatabaseServer {
       error_ = "initdb failed: " + out;
       return;
     }
-    port_ = FreeTcpPort();
-    ok_ = Start();
+    // Neither PostgreSQL nor MariaDB can bind port 0 and report it, so the port is picked here
+    // and may be taken by someone else before the server binds it: the server then fails to
+    // start ("Address already in use", it cannot end up serving on someone else's port: pg_ctl
+    // -w waits for this data directory's postmaster), and another port is tried.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      port_ = FreeTcpPort();
+      ok_ = Start();
+      if (ok_ || error_.find("already in use") == std::string::npos) break;
+    }
   }
   ~Postgres() override {
     Stop();
@@ -170,8 +177,14 @@ class MariaDb : public DatabaseServer {
       error_ = "mariadb-install-db failed: " + out;
       return;
     }
-    port_ = FreeTcpPort();
-    if (!Start()) return;
+    // (the port: as for PostgreSQL above)
+    bool started = false;
+    for (int attempt = 0; attempt < 3 && !started; ++attempt) {
+      port_ = FreeTcpPort();
+      started = Start();
+      if (!started && error_.find("already in use") == std::string::npos) break;
+    }
+    if (!started) return;
     // An admin reachable over TCP with a password, as the engine connects.
     rc = Run("mariadb --no-defaults -S " + dir_ + "/sock -u root -e " +
                  Quote("CREATE USER '" + admin_user_ + "'@'%' IDENTIFIED BY '" + admin_password_ +
@@ -191,6 +204,8 @@ class MariaDb : public DatabaseServer {
   }
   bool Start() override {
     const std::string user = ::geteuid() == 0 ? " --user=root" : "";
+    std::error_code ec;
+    std::filesystem::remove(dir_ + "/sock", ec);  // a killed server's socket file is stale
     pid_ = ::fork();
     if (pid_ == 0) {
       // The server must not outlive a test binary that crashes or is killed.
@@ -206,15 +221,24 @@ class MariaDb : public DatabaseServer {
       ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    for (int i = 0; i < 300 && !PortOpen(port_); ++i)
+    // Ready when this mariadbd's own socket file exists (it creates it after binding the TCP
+    // port, and exits if that fails) and the port accepts: a port that answers while our
+    // server has exited is someone else's.
+    const std::string sock = dir_ + "/sock";
+    for (int i = 0; i < 300; ++i) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        break;
+      }
+      if (std::filesystem::exists(sock) && PortOpen(port_)) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (!PortOpen(port_)) {
-      std::string log;
-      Run("cat " + dir_ + "/log", &log);
-      error_ = "mariadbd did not start: " + log;
-      return false;
     }
-    return true;
+    std::string log;
+    Run("cat " + dir_ + "/log", &log);
+    error_ = "mariadbd did not start: " + log;
+    Stop();
+    return false;
   }
   void Stop() override {
     if (pid_ > 0) {

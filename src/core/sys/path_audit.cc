@@ -19,9 +19,11 @@ fw::FieldSchema F(fw::FieldType t, std::string desc, json::value def = nullptr) 
   return s;
 }
 
+// Vault's sys/ reads: data, also copied to the top level; an empty map is still 200 {"data": {}}.
 Response TopLevel(json::object data) {
   Response r = Response::WithData(std::move(data));
   r.data_at_top_level = true;
+  r.data_even_if_empty = true;
   return r;
 }
 

@@ -54,7 +54,10 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
     ARCA_ASSIGN_OR_RETURN(bool initialized, core.Initialized());
     json::object d;
     d["initialized"] = initialized;
-    return Response::WithData(std::move(d));
+    Response resp;
+    // Vault answers the bare object {"initialized": bool}, not the envelope.
+    resp.raw = logical::RawBody{200, "application/json", json::serialize(d)};
+    return resp;
   }, "Returns the initialization status."};
   init.operations[Operation::kUpdate] = {[&core](Request&, fw::FieldData& d) -> Result<Response> {
     if (!d.GetStringSlice("pgp_keys").empty() || !d.GetString("root_token_pgp_key").empty()) {

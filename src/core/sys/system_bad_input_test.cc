@@ -64,7 +64,7 @@ TEST(SystemBadInput, EveryEndpoint) {
       {Operation::kRead, "sys/internal/ui/mounts/nothing/here", {}, 403},
       // token lookups
       {Operation::kUpdate, "auth/token/lookup", {}, 400},
-      {Operation::kUpdate, "auth/token/lookup", {{"token", "hvs.nope"}}, 400},
+      {Operation::kUpdate, "auth/token/lookup", {{"token", "hvs.nope"}}, 403},  // Vault: bad token
       {Operation::kUpdate, "auth/token/lookup-accessor", {{"accessor", "nope"}}, 400},
       {Operation::kUpdate, "auth/token/lookup-self", {}, 405},
       {Operation::kRead, "auth/token/nothing", {}, 404},

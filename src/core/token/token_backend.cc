@@ -112,7 +112,7 @@ void AddLookupPaths(const Context& ctx, std::vector<fw::Path>& out) {
   auto lookup_token = [store](std::string_view token) -> Result<Response> {
     if (token.empty()) return InvalidRequest("missing token");
     ARCA_ASSIGN_OR_RETURN(auto entry, store->Lookup(token));
-    if (!entry) return InvalidRequest("bad token");
+    if (!entry) return PermissionDenied("bad token");  // Vault: 403
     return Response::WithData(LookupData(*entry, token, store->Now()));
   };
 

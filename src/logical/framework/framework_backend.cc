@@ -174,6 +174,7 @@ Result<Response> FrameworkBackend::Help(const Request& req, const Path* path) co
     for (const Path& p : options_.paths) doc_paths.push_back(&p);
   }
   resp.data["openapi"] = OpenApiDocument(doc_paths, req.mount_point);
+  resp.data["see_also"] = nullptr;  // Vault's logical.HelpResponse has it (nil)
   return resp;
 }
 
