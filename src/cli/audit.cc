@@ -113,9 +113,21 @@ int RunAuditList(Ctx& ctx, const std::vector<std::string>& raw_args) {
     }
     const json::value* local = d.if_contains("local");
     const json::value* opts = d.if_contains("options");
+    // Vault's layout: the options as space-separated key=value pairs (sorted here).
+    std::vector<std::string> pairs;
+    if (opts && opts->is_object()) {
+      for (const auto& o : opts->as_object()) {
+        pairs.push_back(std::string(o.key()) + "=" +
+                        (o.value().is_string() ? std::string(o.value().as_string())
+                                               : GoValue(o.value())));
+      }
+    }
+    std::sort(pairs.begin(), pairs.end());
+    std::string joined;
+    for (const auto& kv : pairs) joined += (joined.empty() ? "" : " ") + kv;
     rows.push_back({p, Text(d, "type"), Text(d, "description"),
                     local && local->is_bool() && local->as_bool() ? "local" : "replicated",
-                    opts && !opts->is_null() ? GoValue(*opts) : "map[]"});
+                    joined});
   }
   ctx.out() << TableOutput(std::move(rows));
   return 0;

@@ -1,11 +1,13 @@
 #include "cli/cli.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <ostream>
 #include <sstream>
 #include <vector>
 
 #include "cli/capture.h"
+#include "cli/completion.h"
 #include "cli/commands.h"
 
 namespace arca::cli {
@@ -144,6 +146,15 @@ std::string CaptureMode(const std::vector<std::string>& args) {
 }  // namespace
 
 int RunCli(const std::vector<std::string>& args, CliEnv& env, const ExtraCommands& extra) {
+  std::vector<std::string> extra_names;
+  for (const auto& [name, _] : extra) extra_names.push_back(name);
+  if (auto done = MaybeComplete(env, extra_names)) return *done;
+  if (!args.empty() && (args[0] == "-autocomplete-install" || args[0] == "-autocomplete-uninstall")) {
+    std::error_code ec;
+    std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    if (ec) self = "arca";
+    return AutocompleteInstall(env, self, args[0] == "-autocomplete-uninstall");
+  }
   std::string mode = CaptureMode(args);
   if (mode.empty() || args.empty() || extra.contains(args[0])) return Dispatch(args, env, extra);
   // Run the command against a client that records its request instead of sending it; what the

@@ -1,4 +1,8 @@
 // Commands against a fake client: request shapes, output goldens and exit codes.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "build_info.h"
 #include "cli/commands.h"
 
@@ -715,6 +719,60 @@ TEST_F(CliTest, AuthHelpPrintsTheMethodsLoginUsage) {
   EXPECT_THAT(out(), HasSubstr("role_id=<string>"));
   EXPECT_EQ(Run({"auth", "help", "nosuch"}), 2);
   EXPECT_THAT(err(), HasSubstr("no CLI login help for this method"));
+}
+
+TEST_F(CliTest, ListDetailedAddsKeyInfoColumns) {
+  AddRoute("LIST auth/token/accessors/", 200,
+           R"({"data":{"keys":["b","a"],"key_info":{"a":{"ttl":60,"name":"x"},"b":{"ttl":0}}}})");
+  EXPECT_EQ(Run({"list", "-detailed", "auth/token/accessors"}), 0) << err();
+  EXPECT_EQ(out(),
+            "Keys    name    ttl\n"
+            "----    ----    ---\n"
+            "a       x       60\n"
+            "b       n/a     0\n");
+  EXPECT_EQ(Run({"list", "auth/token/accessors"}), 0);
+  EXPECT_EQ(out(), "Keys\n----\na\nb\n");
+}
+
+TEST_F(CliTest, ShellCompletionAndItsInstall) {
+  env_vars_["COMP_LINE"] = "arca sec";
+  EXPECT_EQ(Run({"sec"}), 0);
+  EXPECT_EQ(out(), "secrets\n");
+  env_vars_["COMP_LINE"] = "arca secrets e";
+  EXPECT_EQ(Run({"secrets", "e"}), 0);
+  EXPECT_EQ(out(), "enable\n");
+  env_vars_["COMP_LINE"] = "arca kv metadata ";
+  EXPECT_EQ(Run({"kv", "metadata"}), 0);
+  EXPECT_EQ(out(), "delete\nget\npatch\nput\n");
+  // COMP_POINT cuts the line at the cursor.
+  env_vars_["COMP_LINE"] = "arca tok create";
+  env_vars_["COMP_POINT"] = "8";
+  EXPECT_EQ(Run({"tok"}), 0);
+  EXPECT_EQ(out(), "token\n");
+  env_vars_.erase("COMP_LINE");
+  env_vars_.erase("COMP_POINT");
+  EXPECT_TRUE(calls_.empty());
+
+  auto home = std::filesystem::path(::testing::TempDir()) / ("arca_complete_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(home);
+  env_vars_["HOME"] = home.string();
+  std::ofstream(home / ".zshrc") << "export A=1";
+  EXPECT_EQ(Run({"-autocomplete-install"}), 0) << err();
+  auto read = [](const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_NE(read(home / ".bashrc").find("complete -C /"), std::string::npos);
+  EXPECT_NE(read(home / ".zshrc").find("export A=1\nautoload -U +X bashcompinit && bashcompinit\n"
+                                       "complete -C /"),
+            std::string::npos)
+      << read(home / ".zshrc");
+  EXPECT_EQ(Run({"-autocomplete-install"}), 1);
+  EXPECT_THAT(err(), HasSubstr("already installed in"));
+  EXPECT_EQ(Run({"-autocomplete-uninstall"}), 0) << err();
+  EXPECT_EQ(read(home / ".bashrc").find("complete -C"), std::string::npos);
+  EXPECT_EQ(Run({"-autocomplete-uninstall"}), 1);
+  std::filesystem::remove_all(home);
 }
 
 TEST_F(CliTest, NonRootNamespaceIsRefusedNotIgnored) {

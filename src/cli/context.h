@@ -77,6 +77,8 @@ class Ctx {
   std::ostream& err() { return *env_.err; }
   std::istream& in() { return *env_.in; }
   CliEnv& env() { return env_; }
+  // Set by `list -detailed`: OutputList adds the key_info columns.
+  bool detailed_list = false;
   const std::string& format() const { return global.format; }
   const std::string& name() const { return name_; }
 

@@ -37,6 +37,8 @@ int ListAndPrint(Ctx& ctx, api::Client& client, const std::string& path) {
 }
 
 int RunList(Ctx& ctx, const std::vector<std::string>& raw_args) {
+  ctx.flags.Bool("detailed", &ctx.detailed_list,
+                 "Print the key_info of each key (endpoints that return it) as more columns.");
   auto args = ctx.Parse(raw_args);
   if (!args) return args.error();
   if (!ctx.CheckArgs(*args, 1, 1)) return 1;

@@ -148,8 +148,30 @@ int OutputList(Ctx& ctx, const json::object& secret) {
   for (const auto& k : list) names.push_back(GoValue(k));
   std::sort(names.begin(), names.end());
   if (names.empty()) return 0;
+  // `list -detailed`: the key_info of a ListResponseWithInfo endpoint as more columns (the
+  // union of its fields, sorted), as Vault's table formatter prints it.
+  const json::object* data = GetObject(secret, "data");
+  const json::object* info = ctx.detailed_list && data ? GetObject(*data, "key_info") : nullptr;
+  std::vector<std::string> columns;
+  if (info != nullptr) {
+    for (const auto& entry : *info) {
+      if (!entry.value().is_object()) continue;
+      for (const auto& f : entry.value().as_object()) columns.emplace_back(f.key());
+    }
+    std::sort(columns.begin(), columns.end());
+    columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+  }
   std::vector<std::vector<std::string>> rows{{"Keys"}};
-  for (auto& n : names) rows.push_back({std::move(n)});
+  rows[0].insert(rows[0].end(), columns.begin(), columns.end());
+  for (auto& n : names) {
+    std::vector<std::string> row{n};
+    const json::value* entry = info ? info->if_contains(n) : nullptr;
+    for (const auto& c : columns) {
+      const json::value* v = entry && entry->is_object() ? entry->as_object().if_contains(c) : nullptr;
+      row.push_back(v == nullptr || v->is_null() ? "" : GoValue(*v));
+    }
+    rows.push_back(std::move(row));
+  }
   ctx.out() << TableOutput(std::move(rows));
   return 0;
 }

@@ -18,7 +18,7 @@ TEST_F(CliParity, BodiesFromFilesAndStdin) {
   std::ofstream(body) << R"({"user": "app", "password": "s3cr3t"})";
   Ok({"kv", "put", "secret/app", "@" + body});
   EXPECT_EQ(Ok({"kv", "get", "-field=password", "secret/app"}), "s3cr3t");
-  auto piped = Cli({"write", "sys/policies/acl/reader", "-"}, "root",
+  auto piped = Cli({"write", "sys/policies/acl/reader", "-"}, root_,
                    R"({"policy": "path \"secret/data/*\" { capabilities = [\"read\"] }"})");
   EXPECT_EQ(piped.exit_code, 0) << piped.err;
   EXPECT_NE(Ok({"policy", "read", "reader"}).find("secret/data/*"), std::string::npos);
@@ -103,7 +103,7 @@ TEST_F(CliParity, HelpSuggestionsAndLocalErrors) {
   EXPECT_NE(method.err.find("Unknown auth method: nosuch"), std::string::npos) << method.err;
   auto ns = RunCli({"kv", "get", "secret/x"},
                    {{"VAULT_ADDR", "http://127.0.0.1:" + std::to_string(port_)},
-                    {"VAULT_TOKEN", "root"},
+                    {"VAULT_TOKEN", root_},
                     {"VAULT_NAMESPACE", "team-a"}});
   EXPECT_EQ(ns.exit_code, 1);
   EXPECT_NE(ns.err.find("namespace \"team-a\" is not supported"), std::string::npos) << ns.err;
