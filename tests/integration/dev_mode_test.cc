@@ -10,30 +10,14 @@
 namespace arca::testing {
 namespace {
 
-class DevMode : public ::testing::Test {
+class DevMode : public SharedDevServerSuite {
  protected:
-  static void SetUpTestSuite() {
-    server_ = ServerProcess::Dev().release();
-    ASSERT_TRUE(server_->running()) << server_->Log();
-    port_ = server_->port();
-    root_ = server_->root_token();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   std::map<std::string, std::string> Env(bool vault_names = false) const {
     std::string addr = "http://127.0.0.1:" + std::to_string(port_);
     if (vault_names) return {{"VAULT_ADDR", addr}, {"VAULT_TOKEN", root_}};
     return {{"ARCA_ADDR", addr}, {"ARCA_TOKEN", root_}};
   }
-  static int port_;
-  static std::string root_;
-  static ServerProcess* server_;
 };
-int DevMode::port_ = 0;
-std::string DevMode::root_;
-ServerProcess* DevMode::server_ = nullptr;
 
 TEST_F(DevMode, BannerShowsRootTokenAndExports) {
   // The server reports its listeners (what the harness waits for) after the banner is flushed.

@@ -471,4 +471,25 @@ ShellResult Sh(const std::string& command) {
   return r;
 }
 
+void SharedDevServerSuite::SetUpTestSuite() {
+  server_ = ServerProcess::Dev().release();
+  ASSERT_TRUE(server_->running()) << server_->Log();
+  port_ = server_->port();
+  root_ = server_->root_token();
+}
+
+void SharedDevServerSuite::TearDownTestSuite() {
+  delete server_;
+  server_ = nullptr;
+}
+
+HttpResult SharedDevServerSuite::Req(const std::string& method, const std::string& target,
+                                     const std::string& body,
+                                     const std::optional<std::string>& token) {
+  const std::string t = token.value_or(root_);
+  std::map<std::string, std::string> headers;
+  if (!t.empty()) headers["X-Vault-Token"] = t;
+  return RawHttp(port_, method, target, body, headers);
+}
+
 }  // namespace arca::testing

@@ -183,4 +183,20 @@ class DevServerTest : public ::testing::Test {
   TempDir dir_;
 };
 
+// A suite whose tests share one `arca server -dev` (ServerProcess::Dev), started once for the
+// suite. A suite that needs more set-up defines its own SetUpTestSuite and calls this one first.
+class SharedDevServerSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  // A request on a fresh connection with X-Vault-Token: the root token, or `token` ("" = none).
+  static HttpResult Req(const std::string& method, const std::string& target,
+                        const std::string& body = "",
+                        const std::optional<std::string>& token = std::nullopt);
+
+  static inline ServerProcess* server_ = nullptr;
+  static inline int port_ = 0;
+  static inline std::string root_;
+};
+
 }  // namespace arca::testing

@@ -8,22 +8,16 @@
 namespace arca::testing {
 namespace {
 
-class HttpBadInput : public ::testing::Test {
+class HttpBadInput : public SharedDevServerSuite {
  protected:
   static void SetUpTestSuite() {
-    server_ = ServerProcess::Dev().release();
-    ASSERT_TRUE(server_->running()) << server_->Log();
-    port_ = server_->port();
-    root_ = server_->root_token();
+    SharedDevServerSuite::SetUpTestSuite();
+    if (HasFatalFailure()) return;
     // A KV version 1 mount: its API paths are the secret paths themselves.
     auto m = Req("POST", "/v1/sys/mounts/kv", R"({"type":"kv"})");
     ASSERT_EQ(m.status, 204) << m.body;
     auto r = Req("POST", "/v1/kv/keep", R"({"v":"original"})");
     ASSERT_EQ(r.status, 204) << r.body;
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
   }
   static HttpResult Req(const std::string& method, const std::string& target,
                         const std::string& body = "",
@@ -44,13 +38,7 @@ class HttpBadInput : public ::testing::Test {
     for (const auto& e : (*o)["errors"].as_array()) out.emplace_back(e.as_string());
     return out;
   }
-  static int port_;
-  static std::string root_;
-  static ServerProcess* server_;
 };
-int HttpBadInput::port_ = 0;
-std::string HttpBadInput::root_;
-ServerProcess* HttpBadInput::server_ = nullptr;
 
 TEST_F(HttpBadInput, EnvelopeAndHeaders) {
   auto r = Req("GET", "/v1/kv/keep");

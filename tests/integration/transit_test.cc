@@ -14,23 +14,13 @@
 namespace arca::testing {
 namespace {
 
-class Transit : public ::testing::Test {
+class Transit : public SharedDevServerSuite {
  protected:
   static void SetUpTestSuite() {
-    server_ = ServerProcess::Dev().release();
-    ASSERT_TRUE(server_->running()) << server_->Log();
-    port_ = server_->port();
-    root_ = server_->root_token();
+    SharedDevServerSuite::SetUpTestSuite();
+    if (HasFatalFailure()) return;
     auto m = Req("POST", "/v1/sys/mounts/transit", R"({"type":"transit"})");
     ASSERT_EQ(m.status, 204) << m.body;
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static HttpResult Req(const std::string& method, const std::string& target,
-                        const std::string& body = "") {
-    return RawHttp(port_, method, target, body, {{"X-Vault-Token", root_}});
   }
   // The "data" object of a 200 answer.
   static json::object Data(const HttpResult& r) {
@@ -46,13 +36,7 @@ class Transit : public ::testing::Test {
     std::ofstream out(path, std::ios::binary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
-  static int port_;
-  static std::string root_;
-  static ServerProcess* server_;
 };
-int Transit::port_ = 0;
-std::string Transit::root_;
-ServerProcess* Transit::server_ = nullptr;
 
 // AES-256-GCM open with plain EVP, independent of Arca's code: nonce(12) || ct || tag(16).
 bool EvpGcmOpen(const std::string& key, const std::string& sealed, std::string* out) {

@@ -11,38 +11,14 @@
 namespace arca::testing {
 namespace {
 
-class WireShapes : public ::testing::Test {
+class WireShapes : public SharedDevServerSuite {
  protected:
-  static void SetUpTestSuite() {
-    server_ = ServerProcess::Dev().release();
-    ASSERT_TRUE(server_->running()) << server_->Log();
-    port_ = server_->port();
-    root_ = server_->root_token();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static HttpResult Req(const std::string& method, const std::string& target,
-                        const std::string& body = "",
-                        const std::optional<std::string>& token_or_root = std::nullopt) {
-    const std::string token = token_or_root.value_or(root_);
-    std::map<std::string, std::string> headers;
-    if (!token.empty()) headers["X-Vault-Token"] = token;
-    return RawHttp(port_, method, target, body, headers);
-  }
   static json::object Json(const HttpResult& r) {
     auto o = ParseJsonObject(r.body);
     EXPECT_TRUE(o) << r.body;
     return o ? *o : json::object{};
   }
-  static int port_;
-  static std::string root_;
-  static ServerProcess* server_;
 };
-int WireShapes::port_ = 0;
-std::string WireShapes::root_;
-ServerProcess* WireShapes::server_ = nullptr;
 
 TEST_F(WireShapes, InitIsTheBareObject) {
   for (const std::string& token : {std::string(), root_}) {

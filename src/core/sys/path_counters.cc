@@ -70,6 +70,13 @@ Result<ActivityConfig> ReadConfig(Core& core) {
   return c;
 }
 
+// {"counters": {<name>: {"total": n}}}, the shape of the tokens and entities counters.
+Response CounterResponse(const char* name, int64_t total) {
+  json::object counters;
+  counters[name] = json::object{{"total", total}};
+  return Response::WithData(json::object{{"counters", std::move(counters)}});
+}
+
 }  // namespace
 
 std::vector<fw::Path> CounterPaths(Core& core) {
@@ -177,11 +184,7 @@ std::vector<fw::Path> CounterPaths(Core& core) {
   tokens.help_synopsis = "The number of stored service tokens.";
   tokens.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
     ARCA_ASSIGN_OR_RETURN(auto accessors, core.tokens().ListAccessors());
-    json::object total, counters, out;
-    total["total"] = static_cast<int64_t>(accessors.size());
-    counters["service_tokens"] = std::move(total);
-    out["counters"] = std::move(counters);
-    return Response::WithData(std::move(out));
+    return CounterResponse("service_tokens", static_cast<int64_t>(accessors.size()));
   }, "Count tokens."};
   paths.push_back(std::move(tokens));
 
@@ -189,11 +192,7 @@ std::vector<fw::Path> CounterPaths(Core& core) {
   entities.pattern = "internal/counters/entities";
   entities.help_synopsis = "The number of identity entities (Arca has no identity store yet: 0).";
   entities.operations[Operation::kRead] = {[](Request&, fw::FieldData&) -> Result<Response> {
-    json::object total, counters, out;
-    total["total"] = 0;
-    counters["entities"] = std::move(total);
-    out["counters"] = std::move(counters);
-    return Response::WithData(std::move(out));
+    return CounterResponse("entities", 0);
   }, "Count entities."};
   paths.push_back(std::move(entities));
   return paths;
