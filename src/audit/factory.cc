@@ -81,6 +81,23 @@ Status BadPath(const std::string& path, std::string_view why) {
                         "\": " + std::string(why));
 }
 
+// `real` (a resolved path) is not in one of the policy's forbidden directories; `path` is the
+// file_path as given, for the message.
+Status CheckNotForbidden(const std::string& path, const std::string& real,
+                         const FilePolicy& policy) {
+  for (const std::string& forbidden : policy.forbidden_dirs) {
+    if (forbidden.empty()) continue;
+    std::string d = RealPath(forbidden).value_or(forbidden);
+    if (d == "/") continue;  // a configuration file at the root does not forbid everything
+    if (Within(real, d)) {
+      return BadPath(path, "inside " + d +
+                               ", a directory of the server's storage, configuration or "
+                               "plugins; audit files may not be written there");
+    }
+  }
+  return OkStatus();
+}
+
 // The checks of file_path that factory.h lists.
 Status CheckFilePath(const std::string& path, const FilePolicy& policy) {
   if (path == "stdout" || path == "discard") return OkStatus();
@@ -112,17 +129,7 @@ Status CheckFilePath(const std::string& path, const FilePolicy& policy) {
   } else if (errno != ENOENT) {
     return BadPath(path, std::strerror(errno));
   }
-  for (const std::string& forbidden : policy.forbidden_dirs) {
-    if (forbidden.empty()) continue;
-    std::string d = RealPath(forbidden).value_or(forbidden);
-    if (d == "/") continue;  // a configuration file at the root does not forbid everything
-    if (Within(full, d)) {
-      return BadPath(path, "inside " + d +
-                               ", a directory of the server's storage, configuration or "
-                               "plugins; audit files may not be written there");
-    }
-  }
-  return OkStatus();
+  return CheckNotForbidden(path, full, policy);
 }
 
 Result<DeviceConfig> ParseCommon(const OptionMap& o) {
@@ -175,6 +182,11 @@ Result<std::unique_ptr<Sink>> BuildFile(const OptionMap& o, const DeviceConfig& 
   ARCA_RETURN_IF_ERROR(CheckFilePath(f.path, policy));
   f.mode = static_cast<int>(mode);
   f.regular_only = true;
+  if (!policy.forbidden_dirs.empty()) {
+    f.check_opened = [path = f.path, policy](const std::string& real) {
+      return CheckNotForbidden(path, real, policy);
+    };
+  }
   ARCA_ASSIGN_OR_RETURN(f.rotate_bytes, GetInt(o, "rotate_bytes", 0));
   if (std::string i = Get(o, "rotate_interval"); !i.empty()) {
     auto d = ParseDuration(i);

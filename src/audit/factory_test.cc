@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "audit/test_util.h"
 
@@ -99,6 +100,39 @@ TEST(AuditFactory, PathsInForbiddenDirectoriesAreRefusedThroughSymlinksToo) {
   // A forbidden directory that does not exist is compared as written.
   std::filesystem::create_directories(dir.File("plugins-not-created-yet"));
   EXPECT_NE(Refusal("file", FileAt(dir.File("plugins-not-created-yet/p.log")), policy), "");
+}
+
+TEST(AuditFactory, APathSwappedIntoAForbiddenDirectoryIsRefusedAtReopen) {
+  TempDir dir;
+  std::string storage = dir.File("storage");
+  std::filesystem::create_directories(storage);
+  std::filesystem::create_directories(dir.File("logs"));
+  FilePolicy policy{.forbidden_dirs = {storage}};
+  const std::string log = dir.File("logs/audit.log");
+  auto built = BuildDevice("file", FileAt(log), BuildMode::kEnable, {}, policy);
+  ASSERT_TRUE(built) << built.error().message();
+  Sink& sink = *built->sink;
+  ASSERT_TRUE(sink.Write("first\n"));
+  // A reopen of the same, legitimate file works (the check can pass).
+  ASSERT_TRUE(sink.Reopen());
+  ASSERT_TRUE(sink.Write("second\n"));
+  // The log is replaced by a symlink into the storage directory; SIGHUP reopens.
+  { std::ofstream(storage + "/data.mdb") << "DB"; }
+  ::chmod((storage + "/data.mdb").c_str(), 0644);
+  std::filesystem::rename(log, dir.File("logs/audit.log.old"));
+  std::filesystem::create_symlink(storage + "/data.mdb", log);
+  auto reopened = sink.Reopen();
+  ASSERT_FALSE(reopened);
+  EXPECT_NE(reopened.error().message().find("audit files may not be written there"),
+            std::string::npos)
+      << reopened.error().message();
+  EXPECT_FALSE(sink.Write("third\n"));
+  std::ifstream in(storage + "/data.mdb");
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "DB");  // nothing was appended, the mode was not changed
+  struct stat st {};
+  ASSERT_EQ(::stat((storage + "/data.mdb").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);  // the device's 0600 was not applied to it
 }
 
 TEST(AuditFactory, NonRegularFilesAndOddPathsAreRefused) {

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 namespace arca::audit {
 namespace {
@@ -44,6 +46,19 @@ Status FileSink::Open() {
     ::close(fd);
     return InvalidRequest("failed to open audit file " + options_.path +
                           ": not a regular file");
+  }
+  if (options_.check_opened) {
+    char link[64];
+    std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    std::error_code ec;
+    std::string real = std::filesystem::read_symlink(link, ec).string();
+    Status ok = ec ? InvalidRequest("failed to resolve audit file " + options_.path + ": " +
+                                    ec.message())
+                   : options_.check_opened(real);
+    if (!ok) {
+      ::close(fd);
+      return ok;
+    }
   }
   if (options_.mode != 0 && ::fchmod(fd, static_cast<mode_t>(options_.mode)) != 0) {
     std::string msg = Errno("failed to set the mode of audit file", options_.path);

@@ -25,6 +25,10 @@ struct FileSinkOptions {
   std::chrono::seconds rotate_interval{0};                     // 0 = no age rotation
   int rotate_max_files = 10;                                   // rotated files kept (>= 1)
   bool regular_only = false;  // Open fails when the path is not a regular file (after open)
+  // Called on every open (enable, unseal, SIGHUP reopen, rotation) with the real path of the
+  // file that was opened (/proc/self/fd); an error closes it unwritten and fails the open. It
+  // catches a path swapped for a symlink into a refused directory after the device was enabled.
+  std::function<Status(const std::string& real_path)> check_opened;
   std::function<std::chrono::system_clock::time_point()> now;  // clock; null = system clock
 };
 
