@@ -31,7 +31,6 @@ struct Scan {
   int opens = 0, closes = 0;
   int leading_closes = 0;  // closers before any other content
   std::string heredoc_end;  // non-empty: a heredoc starts after this line
-  bool heredoc_indented = false;
   bool comment_open = false;
   std::optional<size_t> key_len;
 };
@@ -70,10 +69,7 @@ Scan Respace(std::string_view line) {
     }
     if (c == '<' && i + 1 < line.size() && line[i + 1] == '<') {
       size_t j = i + 2;
-      if (j < line.size() && line[j] == '-') {
-        sc.heredoc_indented = true;
-        ++j;
-      }
+      if (j < line.size() && line[j] == '-') ++j;  // <<- : the closing line may be indented
       sc.heredoc_end = std::string(Trim(line.substr(j)));
       o.append(line.substr(i));
       break;
@@ -131,7 +127,7 @@ Result<std::string> Format(std::string_view text, std::string_view filename) {
   std::vector<Line> lines;
   int depth = 0;
   std::string heredoc_end;
-  bool heredoc_indented = false, in_comment = false;
+  bool in_comment = false;
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t nl = text.find('\n', pos);
@@ -145,7 +141,12 @@ Result<std::string> Format(std::string_view text, std::string_view filename) {
     };
     if (!heredoc_end.empty()) {
       lines.push_back({verbatim(), 0, true, std::nullopt});
-      std::string_view t = heredoc_indented ? Trim(raw) : raw;
+      // The closing line exactly as the lexer finds it: spaces and tabs trimmed at both ends
+      // (for <<- and << alike), a '\r' left in the text (found by the fuzzer: trimming '\r'
+      // here ended the heredoc a line early, and the output did not parse).
+      std::string_view t = raw;
+      while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+      while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
       if (t == heredoc_end) heredoc_end.clear();
       continue;
     }
@@ -153,7 +154,6 @@ Result<std::string> Format(std::string_view text, std::string_view filename) {
     auto advance = [&](const Scan& sc) {
       depth = std::max(0, depth + sc.opens - sc.closes);
       heredoc_end = sc.heredoc_end;
-      heredoc_indented = sc.heredoc_indented;
       in_comment = sc.comment_open;
     };
     if (in_comment) {

@@ -39,6 +39,11 @@ TEST(HclFormat, Table) {
       {"/*\n*/x=<<EOT\nEOT\r\r\nEOT\n", "/*\n*/x=<<EOT\nEOT\r\r\nEOT\n"},
       {"/* a\n*/ path \"p\" {\ncapabilities=[]\n}\n",
        "/* a\n*/ path \"p\" {\n  capabilities = []\n}\n"},
+      // A heredoc ends where the lexer ends it: spaces and tabs around the anchor are trimmed
+      // (for << too), a '\r' left in the line is not (found by the fuzzer: "EOT\r" ended an
+      // indented heredoc a line early and the output did not parse).
+      {"x = <<-EOT\nEOT\r\r\nEOT<\nEOT\r\r\nEOT", "x = <<-EOT\nEOT\r\r\nEOT<\nEOT\r\r\nEOT\n"},
+      {"x = <<EOT\nbody\n  EOT  \ny=1\n", "x = <<EOT\nbody\n  EOT  \ny = 1\n"},
   };
   for (const auto& c : cases) {
     auto r = Format(c.in, "p.hcl");
