@@ -9,11 +9,6 @@
 namespace arca::cli {
 namespace {
 
-std::string Text(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  return v == nullptr || v->is_null() ? "" : GoValue(*v);
-}
-
 std::string NormalizedPath(std::string p) {
   while (!p.empty() && p.front() == '/') p.erase(p.begin());
   if (!p.empty() && p.back() != '/') p.push_back('/');
@@ -108,7 +103,7 @@ int RunAuditList(Ctx& ctx, const std::vector<std::string>& raw_args) {
     if (!v.is_object()) continue;
     const json::object& d = v.as_object();
     if (!detailed) {
-      rows.push_back({p, Text(d, "type"), Text(d, "description")});
+      rows.push_back({p, CellText(d, "type"), CellText(d, "description")});
       continue;
     }
     const json::value* local = d.if_contains("local");
@@ -125,7 +120,7 @@ int RunAuditList(Ctx& ctx, const std::vector<std::string>& raw_args) {
     std::sort(pairs.begin(), pairs.end());
     std::string joined;
     for (const auto& kv : pairs) joined += (joined.empty() ? "" : " ") + kv;
-    rows.push_back({p, Text(d, "type"), Text(d, "description"),
+    rows.push_back({p, CellText(d, "type"), CellText(d, "description"),
                     local && local->is_bool() && local->as_bool() ? "local" : "replicated",
                     joined});
   }

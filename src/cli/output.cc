@@ -33,11 +33,6 @@ std::string GetString(const json::object& o, std::string_view key) {
   return v.is_string() ? std::string(v.as_string()) : std::string();
 }
 
-const json::object* GetObject(const json::object& o, std::string_view key) {
-  const json::value& v = Get(o, key);
-  return v.is_object() ? &v.as_object() : nullptr;
-}
-
 std::string Rendered(Ctx& ctx, const json::value& v) {
   if (ctx.format() == "yaml") return ToYaml(v);
   return GoJsonIndent(v);
@@ -272,6 +267,16 @@ std::string HeaderForMap(std::string_view header, const json::object& data) {
   size_t max_key = 0;
   for (const auto& kv : data) max_key = std::max(max_key, kv.key().size());
   return PadEqualSigns(header, max_key + 4 + 5);
+}
+
+const json::object* GetObject(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_object() ? &v->as_object() : nullptr;
+}
+
+std::string CellText(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v == nullptr || v->is_null() ? "" : GoValue(*v);
 }
 
 }  // namespace arca::cli

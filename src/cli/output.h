@@ -40,6 +40,10 @@ int PrintMapField(Ctx& ctx, const json::object& map, std::string_view field);
 json::value SecretForJson(const json::object& secret);
 
 // "== Title ==" header lines used by `kv get` (Vault's padEqualSigns / getHeaderForMap).
+// The member `key` if it is an object; nullptr otherwise.
+const json::object* GetObject(const json::object& o, std::string_view key);
+// The member `key` as a table cell shows it (GoValue); "" when missing or null.
+std::string CellText(const json::object& o, std::string_view key);
 std::string PadEqualSigns(std::string_view header, size_t total_len);
 std::string HeaderForMap(std::string_view header, const json::object& data);
 

@@ -28,10 +28,6 @@ const json::value& Get(const json::object& o, std::string_view k) {
   const json::value* v = o.if_contains(k);
   return v ? *v : kNull;
 }
-std::string Text(const json::object& o, std::string_view k) {
-  const json::value& v = Get(o, k);
-  return v.is_null() ? "" : GoValue(v);
-}
 
 std::string TtlText(const json::value& v) {
   if (v.is_int64() || v.is_uint64()) {
@@ -221,7 +217,7 @@ int List(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& ki
     if (!v.is_object()) continue;
     const json::object& m = v.as_object();
     if (!detailed) {
-      rows.push_back({p, Text(m, "type"), Text(m, "accessor"), Text(m, "description")});
+      rows.push_back({p, CellText(m, "type"), CellText(m, "accessor"), CellText(m, "description")});
       continue;
     }
     json::object config;
@@ -229,7 +225,7 @@ int List(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& ki
     const json::value& force = Get(config, "force_no_cache");
     const json::value& opts = Get(m, "options");
     rows.push_back(
-        {p, Text(m, "type"), Text(m, "accessor"), TtlText(Get(config, "default_lease_ttl")),
+        {p, CellText(m, "type"), CellText(m, "accessor"), TtlText(Get(config, "default_lease_ttl")),
          TtlText(Get(config, "max_lease_ttl")),
          force.is_bool() && force.as_bool() ? "true" : "false",
          Get(m, "local").is_bool() && Get(m, "local").as_bool() ? "local" : "replicated",
@@ -237,8 +233,8 @@ int List(Ctx& ctx, const std::vector<std::string>& raw_args, const MountKind& ki
          Get(m, "external_entropy_access").is_bool() && Get(m, "external_entropy_access").as_bool()
              ? "true"
              : "false",
-         opts.is_null() ? "map[]" : GoValue(opts), Text(m, "description"), Text(m, "uuid"),
-         Text(m, "plugin_version"), Text(m, "running_plugin_version")});
+         opts.is_null() ? "map[]" : GoValue(opts), CellText(m, "description"), CellText(m, "uuid"),
+         CellText(m, "plugin_version"), CellText(m, "running_plugin_version")});
   }
   ctx.out() << TableOutput(std::move(rows));
   return 0;

@@ -16,10 +16,6 @@ const json::value& Field(const json::object& o, std::string_view k) {
   return v ? *v : kNull;
 }
 std::string Str(const json::object& o, std::string_view k) { return GoValue(Field(o, k)); }
-std::string Text(const json::object& o, std::string_view k) {
-  const json::value& v = Field(o, k);
-  return v.is_null() ? "" : GoValue(v);
-}
 bool Flag(const json::object& o, std::string_view k) {
   const json::value& v = Field(o, k);
   return v.is_bool() && v.as_bool();
@@ -61,37 +57,37 @@ int OutputSealStatus(Ctx& ctx, api::Client& client, const json::object& st) {
 
   bool recovery = Flag(st, "recovery_seal");
   std::vector<std::vector<std::string>> rows = {{"Key", "Value"}};
-  rows.push_back({"Seal Type", Text(st, "type")});
-  if (recovery) rows.push_back({"Recovery Seal Type", Text(st, "recovery_seal_type")});
+  rows.push_back({"Seal Type", CellText(st, "type")});
+  if (recovery) rows.push_back({"Recovery Seal Type", CellText(st, "recovery_seal_type")});
   rows.push_back({"Initialized", Flag(st, "initialized") ? "true" : "false"});
   rows.push_back({"Sealed", sealed ? "true" : "false"});
   rows.push_back({recovery ? "Total Recovery Shares" : "Total Shares", Int(st, "n")});
   rows.push_back({"Threshold", Int(st, "t")});
   if (sealed) {
     rows.push_back({"Unseal Progress", Int(st, "progress") + "/" + Int(st, "t")});
-    rows.push_back({"Unseal Nonce", Text(st, "nonce")});
+    rows.push_back({"Unseal Nonce", CellText(st, "nonce")});
   }
   if (Flag(st, "migration")) rows.push_back({"Seal Migration in Progress", "true"});
-  rows.push_back({"Version", Text(st, "version")});
-  std::string build_date = Text(st, "build_date");
-  if (build_date.empty()) build_date = Text(st, "commit_date");
+  rows.push_back({"Version", CellText(st, "version")});
+  std::string build_date = CellText(st, "build_date");
+  if (build_date.empty()) build_date = CellText(st, "commit_date");
   rows.push_back({"Build Date", build_date});
-  rows.push_back({"Storage Type", Text(st, "storage_type")});
-  if (!Text(st, "cluster_name").empty() && !Text(st, "cluster_id").empty()) {
-    rows.push_back({"Cluster Name", Text(st, "cluster_name")});
-    rows.push_back({"Cluster ID", Text(st, "cluster_id")});
+  rows.push_back({"Storage Type", CellText(st, "storage_type")});
+  if (!CellText(st, "cluster_name").empty() && !CellText(st, "cluster_id").empty()) {
+    rows.push_back({"Cluster Name", CellText(st, "cluster_name")});
+    rows.push_back({"Cluster ID", CellText(st, "cluster_id")});
   }
   rows.push_back({"HA Enabled", ha_enabled ? "true" : "false"});
   if (ha_enabled && !sealed) {
-    rows.push_back({"HA Cluster", Text(leader, "leader_cluster_address")});
+    rows.push_back({"HA Cluster", CellText(leader, "leader_cluster_address")});
     bool is_self = Flag(leader, "is_self");
     rows.push_back({"HA Mode", is_self ? "active" : "standby"});
-    std::string active = Text(leader, "active_time");
+    std::string active = CellText(leader, "active_time");
     if (is_self && !active.empty() && !active.starts_with("0001-01-01")) {
       rows.push_back({"Active Since", active});
     }
     if (!is_self) {
-      std::string addr = Text(leader, "leader_address");
+      std::string addr = CellText(leader, "leader_address");
       rows.push_back({"Active Node Address", addr.empty() ? "<none>" : addr});
     }
     if (Field(leader, "raft_committed_index").is_number() &&

@@ -11,17 +11,6 @@
 namespace arca::cli {
 namespace {
 
-std::string Str(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  if (v == nullptr || v->is_null()) return "";
-  return v->is_string() ? std::string(v->as_string()) : GoValue(*v);
-}
-
-const json::object* Obj(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  return v && v->is_object() ? &v->as_object() : nullptr;
-}
-
 // sys/remount, then sys/remount/status/:id until the move ends (Vault's secrets|auth move).
 int Move(Ctx& ctx, const std::vector<std::string>& raw_args, bool auth) {
   auto args = ctx.Parse(raw_args);
@@ -36,16 +25,16 @@ int Move(Ctx& ctx, const std::vector<std::string>& raw_args, bool auth) {
   json::object body{{"from", from}, {"to", to}};
   auto started = client->Call("POST", "sys/remount", &body);
   if (!started) return ServerError(ctx, "Error moving " + noun + " " + from + " to " + to, started.error());
-  const json::object* data = Obj(*started, "data");
-  std::string id = Str(data ? *data : *started, "migration_id");
+  const json::object* data = GetObject(*started, "data");
+  std::string id = CellText(data ? *data : *started, "migration_id");
   std::string what = noun + " " + from + " to " + to + ", with migration ID " + id;
   ctx.out() << "Started moving " << what << "\n";
   for (int attempt = 0;; ++attempt) {
     auto status = client->Call("GET", "sys/remount/status/" + id);
     if (!status) return ServerError(ctx, "Error checking migration status of " + what, status.error());
-    const json::object* d = Obj(*status, "data");
-    const json::object* info = Obj(d ? *d : *status, "migration_info");
-    std::string state = info ? Str(*info, "status") : "";
+    const json::object* d = GetObject(*status, "data");
+    const json::object* info = GetObject(d ? *d : *status, "migration_info");
+    std::string state = info ? CellText(*info, "status") : "";
     if (state == "success") {
       ctx.out() << "Success! Finished moving " << what << "\n";
       return 0;
@@ -74,8 +63,8 @@ int RunAuthHelp(Ctx& ctx, const std::vector<std::string>& raw_args) {
     api::Client* client = ctx.client();
     if (client == nullptr) return 1;
     if (auto list = client->Call("GET", "sys/auth"); list) {
-      const json::object* data = Obj(*list, "data");
-      if (const json::object* m = Obj(data ? *data : *list, method + "/")) method = Str(*m, "type");
+      const json::object* data = GetObject(*list, "data");
+      if (const json::object* m = GetObject(data ? *data : *list, method + "/")) method = CellText(*m, "type");
     }
   }
   struct Help {
@@ -129,7 +118,7 @@ int RunPluginList(Ctx& ctx, const std::vector<std::string>& raw_args) {
   auto r = client->Call("GET", "sys/plugins/catalog");
   if (!r) return ServerError(ctx, "Error listing available plugins", r.error());
   if (ctx.format() != "table") return OutputSecret(ctx, *r);
-  const json::object* data = Obj(*r, "data");
+  const json::object* data = GetObject(*r, "data");
   const json::value* list = data ? data->if_contains("detailed") : nullptr;
   std::vector<std::vector<std::string>> rows;
   rows.push_back(detailed ? std::vector<std::string>{"Name", "Type", "Version", "Deprecation Status"}
@@ -138,9 +127,9 @@ int RunPluginList(Ctx& ctx, const std::vector<std::string>& raw_args) {
     for (const auto& p : list->as_array()) {
       if (!p.is_object()) continue;
       const json::object& o = p.as_object();
-      if (!type.empty() && Str(o, "type") != type) continue;
-      std::vector<std::string> row{Str(o, "name"), Str(o, "type"), Str(o, "version")};
-      if (detailed) row.push_back(Str(o, "deprecation_status"));
+      if (!type.empty() && CellText(o, "type") != type) continue;
+      std::vector<std::string> row{CellText(o, "name"), CellText(o, "type"), CellText(o, "version")};
+      if (detailed) row.push_back(CellText(o, "deprecation_status"));
       rows.push_back(std::move(row));
     }
   }
@@ -174,17 +163,17 @@ int RunVersionHistory(Ctx& ctx, const std::vector<std::string>& raw_args) {
   auto r = client->Call("LIST", "sys/version-history");
   if (!r) return ServerError(ctx, "Error reading version history", r.error());
   if (ctx.format() != "table") return OutputSecret(ctx, *r);
-  const json::object* data = Obj(*r, "data");
+  const json::object* data = GetObject(*r, "data");
   const json::value* keys = data ? data->if_contains("keys") : nullptr;
-  const json::object* info = data ? Obj(*data, "key_info") : nullptr;
+  const json::object* info = data ? GetObject(*data, "key_info") : nullptr;
   std::vector<std::vector<std::string>> rows{{"Version", "Installation Time", "Build Date"}};
   if (keys && keys->is_array()) {
     for (const auto& k : keys->as_array()) {
       if (!k.is_string()) continue;
       std::string version(k.as_string());
-      const json::object* v = info ? Obj(*info, version) : nullptr;
-      rows.push_back({version, v ? Str(*v, "timestamp_installed") : "",
-                      v ? Str(*v, "build_date") : ""});
+      const json::object* v = info ? GetObject(*info, version) : nullptr;
+      rows.push_back({version, v ? CellText(*v, "timestamp_installed") : "",
+                      v ? CellText(*v, "build_date") : ""});
     }
   }
   ctx.out() << TableOutput(std::move(rows));

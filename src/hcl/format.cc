@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "hcl/lexer.h"
 #include "hcl/parser.h"
 
 namespace arca::hcl {
@@ -141,13 +142,9 @@ Result<std::string> Format(std::string_view text, std::string_view filename) {
     };
     if (!heredoc_end.empty()) {
       lines.push_back({verbatim(), 0, true, std::nullopt});
-      // The closing line exactly as the lexer finds it: spaces and tabs trimmed at both ends
-      // (for <<- and << alike), a '\r' left in the text (found by the fuzzer: trimming '\r'
+      // The closing line exactly as the lexer finds it (found by the fuzzer: trimming '\r'
       // here ended the heredoc a line early, and the output did not parse).
-      std::string_view t = raw;
-      while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
-      while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-      if (t == heredoc_end) heredoc_end.clear();
+      if (TrimHeredocLine(raw) == heredoc_end) heredoc_end.clear();
       continue;
     }
     // Moves the state on past a scanned piece of code.

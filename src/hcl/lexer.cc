@@ -295,14 +295,7 @@ class Lexer {
       size_t line_end = nl == std::string_view::npos ? text_.size() : nl;
       std::string_view line = text_.substr(line_start, line_end - line_start);
       if (line.ends_with('\r')) line.remove_suffix(1);
-      std::string_view trimmed = line;
-      while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) {
-        trimmed.remove_prefix(1);
-      }
-      while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\t')) {
-        trimmed.remove_suffix(1);
-      }
-      if (trimmed == anchor) {
+      if (TrimHeredocLine(line) == anchor) {
         while (i_ < line_end) Advance();  // stop before the newline
         break;
       }
@@ -404,6 +397,12 @@ std::string Describe(const Token& token) {
 
 Result<std::vector<Token>> Tokenize(std::string_view text, std::string_view filename) {
   return Lexer(text, filename).Run();
+}
+
+std::string_view TrimHeredocLine(std::string_view line) {
+  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+  return line;
 }
 
 }  // namespace arca::hcl

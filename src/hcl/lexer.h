@@ -46,4 +46,8 @@ Result<std::vector<Token>> Tokenize(std::string_view text, std::string_view file
 // "file:line:col: " (or "line:col: " when filename is empty).
 std::string ErrorPrefix(std::string_view filename, Position pos);
 
+// A heredoc line's text for comparison with its anchor: spaces and tabs removed at both ends
+// (nothing else: a '\r' stays). The lexer and the formatter must agree on where a heredoc ends.
+std::string_view TrimHeredocLine(std::string_view line);
+
 }  // namespace arca::hcl
