@@ -684,8 +684,7 @@ TEST_F(PkiTest, TidyRemovesExpired) {
   now_ -= 100000;
   ExpectBad("tidy", {{"tidy_cert_store", true}, {"safety_buffer", 0}},
             "safety_buffer must be greater than zero");
-  ExpectBad("tidy", {{"tidy_cert_store", true}, {"safety_buffer", -5}},
-            "safety_buffer must be greater than zero");
+  ExpectBad("tidy", {{"tidy_cert_store", true}, {"safety_buffer", -5}}, "negative");
   // Before the leaf expires (plus the 1 s buffer), tidy keeps it.
   auto early =
       Do(logical::Operation::kUpdate, "tidy", {{"tidy_cert_store", true}, {"safety_buffer", 1}});
