@@ -10,18 +10,39 @@ namespace {
 
 constexpr CommandSpec kCommands[] = {
     {"read", "Read data and retrieves secrets",
-     "Usage: arca read [options] PATH [KEY=VALUE ...]\n\n  Reads data from Arca at the given path.",
+     "Usage: arca read [options] PATH [KEY=VALUE ...]\n\n"
+     "  Reads the data at PATH: a secret, a configuration, dynamic credentials.\n"
+     "  KEY=VALUE pairs are sent as query parameters.\n\n"
+     "  Read a secret from a KV version 1 mount:\n\n"
+     "      $ arca read secret/my-app\n\n"
+     "  Generate database credentials and print only the password:\n\n"
+     "      $ arca read -field=password database/creds/readonly\n\n"
+     "  A raw body (a PEM, sys/health) as the server sent it:\n\n"
+     "      $ arca read -format=raw pki/ca/pem",
      RunRead},
     {"write", "Write data, configuration, and secrets",
-     "Usage: arca write [options] PATH [DATA K=V...]\n\n  Writes data to Arca at the given path. "
-     "K=@file reads a file into K; @file alone (a JSON object or K=V words) and - (stdin) give "
-     "the whole body.",
+     "Usage: arca write [options] PATH [DATA K=V...]\n\n"
+     "  Writes data to PATH. Each K=V pair sets one field; K=@file reads the field\n"
+     "  from a file, K=- from stdin. A lone @file (a JSON object or K=V words) or -\n"
+     "  (stdin) gives the whole body.\n\n"
+     "  Create a userpass user:\n\n"
+     "      $ arca write auth/userpass/users/ana password=s3cret policies=dev\n\n"
+     "  Send a JSON body from a file, or from stdin:\n\n"
+     "      $ arca write sys/mounts/kv2 @mount.json\n"
+     "      $ echo '{\"type\":\"kv\"}' | arca write sys/mounts/kv3 -",
      RunWrite},
     {"delete", "Delete secrets and configuration",
-     "Usage: arca delete [options] PATH [K=V...]\n\n  Deletes secrets and configuration at PATH.",
+     "Usage: arca delete [options] PATH [K=V...]\n\n"
+     "  Deletes what is at PATH. Deleting something that does not exist succeeds.\n\n"
+     "      $ arca delete secret/my-app\n"
+     "      $ arca delete transit/keys/old-key",
      RunDelete},
     {"list", "List data or secrets",
-     "Usage: arca list [options] PATH\n\n  Lists data from Arca at the given path.", RunList},
+     "Usage: arca list [options] PATH\n\n"
+     "  Lists the keys under PATH; a key ending in / has keys below it.\n\n"
+     "      $ arca list secret/\n"
+     "      $ arca list -detailed sys/policies/acl",
+     RunList},
     {"status", "Print seal and HA status",
      "Usage: arca status [options]\n\n  Prints the seal status. Exit code 0 unsealed, 2 sealed, "
      "1 error.",
@@ -31,21 +52,40 @@ constexpr CommandSpec kCommands[] = {
     {"version", "Prints the Arca CLI version", "Usage: arca version\n\n  Prints the version.",
      RunVersion},
     {"kv get", "Retrieves data from the KV store",
-     "Usage: arca kv get [options] KEY\n\n  Retrieves the value from the KV store at KEY "
-     "(-mount=MOUNT, -version=N for KV v2).",
+     "Usage: arca kv get [options] KEY\n\n"
+     "  Reads KEY from a KV mount (version 1 or 2). An unknown key is an error.\n\n"
+     "      $ arca kv get -mount=secret my-app\n\n"
+     "  An older version (KV version 2), or one field only:\n\n"
+     "      $ arca kv get -mount=secret -version=1 my-app\n"
+     "      $ arca kv get -mount=secret -field=password my-app",
      RunKvGet},
     {"kv put", "Sets or updates data in the KV store",
-     "Usage: arca kv put [options] KEY [DATA]\n\n  Writes the data to the KV store "
-     "(-mount=MOUNT, -cas=N for KV v2).",
+     "Usage: arca kv put [options] KEY [DATA]\n\n"
+     "  Writes DATA (K=V pairs, @file, or - for stdin) as the new value of KEY,\n"
+     "  replacing the old one (a new version on KV version 2).\n\n"
+     "      $ arca kv put -mount=secret my-app user=ana password=s3cret\n\n"
+     "  Only if the current version is 3 (check-and-set; -cas=0: only if KEY does not\n"
+     "  exist yet):\n\n"
+     "      $ arca kv put -mount=secret -cas=3 my-app password=n3w",
      RunKvPut},
     {"kv delete", "Deletes versions in the KV store",
-     "Usage: arca kv delete [options] KEY\n\n  Deletes the data at KEY (-versions=1,2 for KV v2).",
+     "Usage: arca kv delete [options] KEY\n\n"
+     "  Deletes KEY. On KV version 2 this is a soft delete of the latest version\n"
+     "  (or of -versions) that \"kv undelete\" reverses.\n\n"
+     "      $ arca kv delete -mount=secret my-app\n"
+     "      $ arca kv delete -mount=secret -versions=1,2 my-app",
      RunKvDelete},
     {"kv list", "List data or secrets",
-     "Usage: arca kv list [options] PATH\n\n  Lists the keys at PATH.", RunKvList},
+     "Usage: arca kv list [options] PATH\n\n"
+     "  Lists the keys under PATH in a KV mount.\n\n"
+     "      $ arca kv list -mount=secret apps/",
+     RunKvList},
     {"kv patch", "Sets or updates data in the KV store without overwriting",
-     "Usage: arca kv patch [options] KEY [DATA]\n\n  Merges the data into the latest version "
-     "of KEY (KV v2; -mount=MOUNT, -cas=N).",
+     "Usage: arca kv patch [options] KEY [DATA]\n\n"
+     "  Merges DATA into the latest version of KEY (KV version 2), keeping the other\n"
+     "  fields. -method=rw reads and writes back instead of sending a PATCH.\n\n"
+     "      $ arca kv patch -mount=secret my-app password=n3w\n"
+     "      $ arca kv patch -mount=secret -remove-data=old_field my-app",
      RunKvPatch},
     {"kv enable-versioning", "Turns on versioning for a KV store",
      "Usage: arca kv enable-versioning [options] KEY\n\n  Turns on versioning for the K/V "

@@ -820,6 +820,35 @@ TEST_F(CliTest, GlobalFlagsBuildClientConfig) {
   EXPECT_EQ(config_.address, "http://127.0.0.1:8200");
   EXPECT_EQ(Run({"read", "-header=broken", "secret/foo"}), 1);
   EXPECT_THAT(err(), HasSubstr("invalid header"));
+  // The client's own headers cannot be overridden (any case).
+  EXPECT_EQ(Run({"read", "-header=x-vault-token=stolen", "secret/foo"}), 1);
+  EXPECT_THAT(err(), HasSubstr("headers starting with \"X-Vault-\" are not allowed"));
+}
+
+// Help as Vault lays it out: the command's text, then "HTTP Options", "Output Options" and the
+// command's own section, each flag with its type, its usage wrapped at 80 columns under it
+// (defaults and environment variables named), and a blank line.
+TEST_F(CliTest, HelpHasVaultSections) {
+  EXPECT_EQ(Run({"kv", "put", "-h"}), 0);
+  const std::string help = out();
+  const size_t http = help.find("\nHTTP Options:\n\n  -address=<string>\n      The server to talk to. "
+                                "Default: https://127.0.0.1:8200. Environment:\n"
+                                "      VAULT_ADDR (or ARCA_ADDR).\n\n");
+  const size_t output = help.find("\nOutput Options:\n\n  -field=<string>\n");
+  const size_t own = help.find("\nCommand Options:\n\n");
+  ASSERT_NE(http, std::string::npos) << help;
+  ASSERT_NE(output, std::string::npos) << help;
+  ASSERT_NE(own, std::string::npos) << help;
+  EXPECT_LT(http, output);
+  EXPECT_LT(output, own);
+  EXPECT_THAT(help, HasSubstr("  -cas=<int>\n"));
+  EXPECT_THAT(help, HasSubstr("  -tls-skip-verify\n      Do not verify"));
+  EXPECT_THAT(help, HasSubstr("VAULT_FORMAT"));
+  for (size_t pos = 0; (pos = help.find('\n', pos)) != std::string::npos; ++pos) {
+    size_t next = help.find('\n', pos + 1);
+    if (next == std::string::npos) break;
+    EXPECT_LE(next - pos - 1, 80u) << help.substr(pos + 1, next - pos - 1);
+  }
 }
 
 }  // namespace
