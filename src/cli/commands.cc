@@ -137,9 +137,12 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca operator rotate [options]\n\n  Adds a new encryption key to the keyring.",
      RunOperatorRotate},
     {"audit enable", "Enables an audit device",
-     "Usage: arca audit enable [options] TYPE [CONFIG K=V...]\n\n  Enables an audit device of "
-     "TYPE (file, syslog, socket) at -path (default: the type) with its options, e.g. "
-     "file_path=/var/log/arca/audit.log.",
+     "Usage: arca audit enable [options] TYPE [CONFIG K=V...]\n\n"
+     "  Enables an audit device of TYPE (file, syslog, socket) at -path (default: the\n"
+     "  type) with its options. Once a device is enabled, a request that no device can\n"
+     "  record is refused.\n\n"
+     "      $ arca audit enable file file_path=/var/log/arca/audit.log\n"
+     "      $ arca audit enable -path=remote socket address=10.0.0.5:9090",
      RunAuditEnable},
     {"audit disable", "Disables an audit device",
      "Usage: arca audit disable [options] PATH\n\n  Disables the audit device at PATH.",
@@ -149,8 +152,10 @@ constexpr CommandSpec kCommands[] = {
      "options).",
      RunAuditList},
     {"auth enable", "Enables a new auth method",
-     "Usage: arca auth enable [options] TYPE\n\n  Enables an auth method at -path (default: "
-     "the type).",
+     "Usage: arca auth enable [options] TYPE\n\n"
+     "  Enables an auth method of TYPE at -path (default: the type).\n\n"
+     "      $ arca auth enable userpass\n"
+     "      $ arca auth enable -path=ci -description=\"CI jobs\" approle",
      RunAuthEnable},
     {"auth disable", "Disables an auth method",
      "Usage: arca auth disable [options] PATH\n\n  Disables the auth method at PATH; its "
@@ -164,8 +169,10 @@ constexpr CommandSpec kCommands[] = {
      "description, listing visibility).",
      RunAuthTune},
     {"secrets enable", "Enable a secrets engine",
-     "Usage: arca secrets enable [options] TYPE\n\n  Enables a secrets engine at -path "
-     "(default: TYPE).",
+     "Usage: arca secrets enable [options] TYPE\n\n"
+     "  Enables a secrets engine of TYPE at -path (default: the type).\n\n"
+     "      $ arca secrets enable -path=kv -version=2 kv\n"
+     "      $ arca secrets enable -default-lease-ttl=1h database",
      RunSecretsEnable},
     {"secrets disable", "Disable a secrets engine",
      "Usage: arca secrets disable [options] PATH\n\n  Disables the secrets engine at PATH.",
@@ -178,9 +185,13 @@ constexpr CommandSpec kCommands[] = {
      "at PATH.",
      RunSecretsTune},
     {"login", "Authenticate locally",
-     "Usage: arca login [options] [TOKEN]\n\n  Authenticates with a token (read from stdin with - "
-     "or prompted when absent), verifies it and stores it in ~/.arca-token. -no-store, "
-     "-no-print, -token-only.",
+     "Usage: arca login [options] [TOKEN]\n\n"
+     "  Authenticates with a token (read from stdin with -, prompted when absent), or\n"
+     "  with an auth method (-method), and stores the token with the token helper\n"
+     "  (~/.vault-token, or ~/.arca-token when it exists).\n\n"
+     "      $ arca login\n"
+     "      $ arca login -method=userpass username=ana\n"
+     "      $ arca login -token-only -method=approle role_id=... secret_id=...",
      RunLogin},
     {"policy list", "Lists the installed policies",
      "Usage: arca policy list [options]\n\n  Lists the names of the ACL policies.", RunPolicyList},
@@ -188,8 +199,11 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca policy read [options] NAME\n\n  Prints the rules of the named policy.",
      RunPolicyRead},
     {"policy write", "Uploads a named policy from a file",
-     "Usage: arca policy write [options] NAME PATH\n\n  Uploads the policy in the file at PATH "
-     "(- reads stdin) under NAME.",
+     "Usage: arca policy write [options] NAME PATH\n\n"
+     "  Uploads the ACL policy in the file at PATH (- reads stdin) under NAME,\n"
+     "  replacing a policy of that name.\n\n"
+     "      $ arca policy write app-read ./app-read.hcl\n"
+     "      $ echo 'path \"kv/*\" { capabilities = [\"read\"] }' | arca policy write ro -",
      RunPolicyWrite},
     {"policy fmt", "Formats a policy on disk",
      "Usage: arca policy fmt [options] PATH\n\n  Checks the HCL policy file at PATH and rewrites "
@@ -198,30 +212,43 @@ constexpr CommandSpec kCommands[] = {
     {"policy delete", "Deletes a policy by name",
      "Usage: arca policy delete [options] NAME\n\n  Deletes the named policy.", RunPolicyDelete},
     {"token create", "Create a new token",
-     "Usage: arca token create [options]\n\n  Creates a token (-policy=P repeatable, -ttl, "
-     "-explicit-max-ttl, -display-name, -use-limit, -orphan, -no-default-policy, -metadata=k=v, "
-     "-id).",
+     "Usage: arca token create [options]\n\n"
+     "  Creates a token, by default a child of the token this command runs with.\n\n"
+     "      $ arca token create -policy=app-read -ttl=1h\n"
+     "      $ arca token create -orphan -period=24h -display-name=nightly-job\n"
+     "      $ arca token create -role=ci -format=json",
      RunTokenCreate},
     {"token lookup", "Display information about a token",
-     "Usage: arca token lookup [options] [TOKEN | ACCESSOR]\n\n  Looks up the given token (or "
-     "the current one; -accessor for an accessor).",
+     "Usage: arca token lookup [options] [TOKEN | ACCESSOR]\n\n"
+     "  Shows a token's properties: its own (no argument), another one, or one known\n"
+     "  by its accessor (-accessor).\n\n"
+     "      $ arca token lookup\n"
+     "      $ arca token lookup -accessor 8609694a-cdbc-db9b-d345-e782dbb562ed",
      RunTokenLookup},
     {"lease lookup", "Lookup lease information by lease id",
      "Usage: arca lease lookup [options] ID\n\n  Shows the lease's issue and expire time, TTL "
      "and whether it is renewable.",
      RunLeaseLookup},
     {"lease renew", "Renews the lease of a secret",
-     "Usage: arca lease renew [options] ID\n\n  Extends the lease by -increment (default: "
-     "the secret's own TTL), within its maximum TTL.",
+     "Usage: arca lease renew [options] ID\n\n"
+     "  Extends the lease by -increment (default: the secret's own TTL), within its\n"
+     "  maximum TTL.\n\n"
+     "      $ arca lease renew -increment=2h database/creds/readonly/2f6a614c",
      RunLeaseRenew},
     {"lease revoke", "Revokes leases and secrets",
-     "Usage: arca lease revoke [options] ID\n\n  Revokes the lease ID; -prefix revokes every "
-     "lease under ID, -force (with -prefix) removes them even when the backend fails to revoke, "
-     "-sync waits for the revocation.",
+     "Usage: arca lease revoke [options] ID\n\n"
+     "  Revokes the lease ID; -prefix revokes every lease under ID, -force (with\n"
+     "  -prefix) drops them even when the backend fails to revoke, -sync waits for the\n"
+     "  revocation.\n\n"
+     "      $ arca lease revoke database/creds/readonly/2f6a614c\n"
+     "      $ arca lease revoke -prefix -sync database/creds/readonly",
      RunLeaseRevoke},
     {"unwrap", "Unwraps a wrapped secret",
-     "Usage: arca unwrap [options] [TOKEN]\n\n  Returns the response wrapped in TOKEN (or in "
-     "the token this command runs with). A wrapping token unwraps once.",
+     "Usage: arca unwrap [options] [TOKEN]\n\n"
+     "  Returns the response wrapped in TOKEN (or in the token this command runs\n"
+     "  with). A wrapping token unwraps once.\n\n"
+     "      $ arca unwrap hvs.CAES...\n"
+     "      $ VAULT_TOKEN=hvs.CAES... arca unwrap",
      RunUnwrap},
     {"token renew", "Renew a token lease",
      "Usage: arca token renew [options] [TOKEN | ACCESSOR]\n\n  Renews the given token (or, "
