@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "common/json.h"
+#include "seal/factory.h"
 #include "services/kms_standin.h"
 
 namespace arca::seal {
@@ -440,6 +441,21 @@ TEST_F(AwsKmsSealTest, ConfigurationErrorsNameTheOption) {
   auto opts = Options();
   opts["disabled"] = "true";
   EXPECT_TRUE(NewAwsKmsSeal(opts, env_.Lookup()));
+}
+
+TEST_F(AwsKmsSealTest, TheFactoryBuildsIt) {
+  config::SealConfig c;
+  c.type = "awskms";
+  c.options = Options();
+  auto seal = NewSeal(c);
+  ASSERT_TRUE(seal) << seal.error().ToString();
+  ASSERT_NE(*seal, nullptr);
+  EXPECT_EQ((*seal)->Type(), "awskms");
+  ASSERT_TRUE((*seal)->Init());
+  c.options.erase("kms_key_id");
+  auto bad = NewSeal(c);
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().message(), HasSubstr("seal \"awskms\": awskms seal: kms_key_id"));
 }
 
 TEST(AwsKmsSealDownTest, UnreachableEndpointIsUnavailableAndRecovers) {
