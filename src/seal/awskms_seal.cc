@@ -91,6 +91,7 @@ struct Settings {
   api::HttpUrl url;
   AwsCredentials credentials;
   std::string credentials_source;  // for logs: where the credentials came from (no values)
+  std::string ca_bundle;           // AWS_CA_BUNDLE: PEM file of CAs for an https endpoint
 };
 
 Result<Settings> ResolveSettings(const std::map<std::string, std::string>& options,
@@ -164,6 +165,7 @@ Result<Settings> ResolveSettings(const std::map<std::string, std::string>& optio
   auto url = api::ParseHttpUrl(s.endpoint);
   if (!url) return InvalidRequest("awskms seal: endpoint: " + url.error().message());
   s.url = *url;
+  s.ca_bundle = env("AWS_CA_BUNDLE").value_or("");
 
   // Credentials: the stanza, then the environment, then the shared credentials file.
   auto access = opt("access_key"), secret = opt("secret_key");
@@ -389,6 +391,7 @@ class AwsKmsSeal : public core::SealAccess {
     api::HttpRequestOptions http_opts;
     http_opts.timeout = kRequestTimeout;
     http_opts.max_body = 1u << 20;
+    http_opts.ca_cert = s_.ca_bundle;
     auto resp = api::HttpRequest("POST", s_.endpoint, headers, payload, http_opts);
     SecureWipe(payload);
     if (!resp) {

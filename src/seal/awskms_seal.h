@@ -14,6 +14,7 @@
 //   region       else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region in the shared
 //                config file (AWS_CONFIG_FILE or ~/.aws/config), else "us-east-1".
 //   endpoint     AWS_KMS_ENDPOINT takes precedence; default https://kms.<region>.amazonaws.com.
+//                TLS verifies against the system CAs, or those of the PEM file AWS_CA_BUNDLE.
 //   access_key, secret_key, session_token: static credentials (each may be "env://VAR" or
 //                "file:///path"); else AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+
 //                AWS_SESSION_TOKEN); else the shared credentials file: shared_creds_filename or

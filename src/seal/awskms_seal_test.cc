@@ -458,6 +458,47 @@ TEST_F(AwsKmsSealTest, TheFactoryBuildsIt) {
   EXPECT_THAT(bad.error().message(), HasSubstr("seal \"awskms\": awskms seal: kms_key_id"));
 }
 
+// An HTTPS stand-in with a throw-away certificate (openssl CLI): verified against AWS_CA_BUNDLE,
+// refused without it.
+TEST(AwsKmsSealTlsTest, HttpsEndpointVerifiedAgainstAwsCaBundle) {
+  FakeEnv env;
+  const std::string cert = env.Home() + "/kms.crt", key = env.Home() + "/kms.key";
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+      "-keyout " +
+      key + " -out " + cert +
+      " -days 1 -subj /CN=kms-standin -addext subjectAltName=IP:127.0.0.1 "
+      ">/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  KmsStandinOptions o = StandardOptions();
+  o.tls_cert_file = cert;
+  o.tls_key_file = key;
+  KmsStandin standin(o);
+  ASSERT_TRUE(standin.ok()) << standin.error();
+  ASSERT_TRUE(standin.endpoint().starts_with("https://"));
+  std::map<std::string, std::string> opts = {{"kms_key_id", kKey1},
+                                             {"region", "us-east-1"},
+                                             {"endpoint", standin.endpoint()},
+                                             {"access_key", kAccess},
+                                             {"secret_key", kSecret}};
+  auto untrusted = NewAwsKmsSeal(opts, env.Lookup());
+  ASSERT_TRUE(untrusted);
+  auto st = (*untrusted)->Init();
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind(), ErrorKind::kUnavailable);
+  EXPECT_THAT(st.error().message(), HasSubstr("tls: failed to verify certificate"));
+
+  env.Set("AWS_CA_BUNDLE", cert);
+  auto trusted = NewAwsKmsSeal(opts, env.Lookup());
+  ASSERT_TRUE(trusted);
+  ASSERT_TRUE((*trusted)->Init()) << (*trusted)->Init().error().ToString();
+  auto blob = (*trusted)->Wrap(kRootKey, "a");
+  ASSERT_TRUE(blob) << blob.error().ToString();
+  auto plain = (*trusted)->Unwrap(*blob, "a");
+  ASSERT_TRUE(plain) << plain.error().ToString();
+  EXPECT_EQ(plain->view(), kRootKey);
+}
+
 TEST(AwsKmsSealDownTest, UnreachableEndpointIsUnavailableAndRecovers) {
   KmsStandin standin(StandardOptions());
   ASSERT_TRUE(standin.ok()) << standin.error();

@@ -87,6 +87,10 @@ bool KmsStandin::Launch(int port) {
     args.insert(args.end(), {"--credential", v});
   }
 
+  if (!options_.tls_cert_file.empty()) {
+    args.insert(args.end(),
+                {"--tls-cert", options_.tls_cert_file, "--tls-key", options_.tls_key_file});
+  }
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) {
     error_ = "pipe failed";

@@ -30,6 +30,7 @@ struct KmsStandinOptions {
   std::vector<std::pair<std::string, std::string>> aliases;  // "alias/name" -> key id
   std::vector<std::string> disabled;                         // key ids to create disabled
   std::vector<Credential> credentials;                       // access keys it accepts
+  std::string tls_cert_file, tls_key_file;  // PEM files: serve HTTPS (endpoint() is https://)
 };
 
 class KmsStandin {
@@ -42,7 +43,10 @@ class KmsStandin {
   bool ok() const { return ok_; }
   const std::string& error() const { return error_; }
   int port() const { return port_; }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string endpoint() const {
+    return (options_.tls_cert_file.empty() ? "http" : "https") + std::string("://127.0.0.1:") +
+           std::to_string(port_);
+  }
   const KmsStandinOptions& options() const { return options_; }
 
   // Kills the process and waits for it; connections to port() are then refused.
@@ -51,7 +55,8 @@ class KmsStandin {
   bool Start();
 
   // Requests answered per operation ("Encrypt", "Decrypt", "DescribeKey") and signatures
-  // rejected ("rejected"), from the stand-in's unsigned test-only /_standin/stats. Empty on error.
+  // rejected ("rejected"), from the stand-in's unsigned test-only /_standin/stats. Empty on error
+  // and for an HTTPS stand-in.
   std::map<std::string, int> Stats() const;
 
   // The script's path, and `python3 <script> --self-test` (its SigV4 code against AWS's test

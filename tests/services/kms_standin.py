@@ -20,6 +20,7 @@ Usage:
   kms_standin.py [--port 0] [--region us-east-1] [--account 111122223333]
                  [--key ID]... [--alias alias/NAME=ID]... [--disabled ID]...
                  [--credential ACCESS_KEY:SECRET_KEY[:SESSION_TOKEN]]... [--state FILE]
+                 [--tls-cert PEM --tls-key PEM]
   kms_standin.py --self-test
 Prints "PORT <n>" on stdout once it listens. GET /_standin/stats (unsigned, test-only) returns
 the number of requests per operation and of rejected signatures.
@@ -33,6 +34,7 @@ import hmac
 import json
 import os
 import re
+import ssl
 import sys
 import threading
 import urllib.parse
@@ -487,6 +489,8 @@ def main():
     ap.add_argument("--disabled", action="append", default=[])
     ap.add_argument("--credential", action="append", default=[])
     ap.add_argument("--state")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     ap.add_argument("--self-test", action="store_true")
     args = ap.parse_args()
     if args.self_test:
@@ -513,6 +517,10 @@ def main():
              "stats": {}, "lock": threading.Lock()}
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
     server.daemon_threads = True
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print(f"PORT {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()
