@@ -1,0 +1,193 @@
+// End to end with `seal "awskms"`: the real server against tests/services/kms_standin.py, a
+// STAND-IN for AWS KMS on loopback (no real KMS is reachable here) that verifies the SigV4
+// signature of every request. Init with recovery keys, write a secret, kill -9, restart: the
+// server unseals by itself. KMS down at start: sealed until it returns. A wrong secret key:
+// sealed, with KMS's error in the log.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "common/json.h"
+#include "integration/harness.h"
+#include "services/kms_standin.h"
+
+namespace arca::testing {
+namespace {
+
+constexpr const char* kKeyId = "3b1f0c2d-8e7a-4b6c-9d5e-1f2a3b4c5d6e";
+constexpr const char* kAccess = "AKIDARCAINTEGRATION";
+constexpr const char* kSecret = "integration/secret+key/0123456789abcdefghij";
+
+KmsStandinOptions StandinOptions() {
+  KmsStandinOptions o;
+  o.keys = {kKeyId};
+  o.aliases = {{"alias/arca-unseal", kKeyId}};
+  o.credentials = {{kAccess, kSecret, ""}};
+  return o;
+}
+
+std::string WriteConfig(const TempDir& dir, const KmsStandin& kms) {
+  std::string path = dir.File("arca.hcl");
+  std::ofstream f(path);
+  f << "storage \"file\" {\n  path = \"" << dir.File("data") << "\"\n}\n"
+    << "listener \"tcp\" {\n  address     = \"127.0.0.1:0\"\n  tls_disable = true\n}\n"
+    << "seal \"awskms\" {\n"
+    << "  region     = \"us-east-1\"\n"
+    << "  kms_key_id = \"alias/arca-unseal\"\n"
+    << "  endpoint   = \"" << kms.endpoint() << "\"\n"
+    << "}\n"
+    << "disable_mlock = true\n"
+    << "log_level = \"info\"\n";
+  return path;
+}
+
+// Credentials reach the server through the environment (AWS_ACCESS_KEY_ID, ...).
+std::map<std::string, std::string> AwsEnv(const std::string& secret = kSecret) {
+  return {{"AWS_ACCESS_KEY_ID", kAccess}, {"AWS_SECRET_ACCESS_KEY", secret}};
+}
+
+json::object SealStatus(int port) {
+  auto r = RawHttp(port, "GET", "/v1/sys/seal-status");
+  auto o = ParseJsonObject(r.body);
+  return o ? *o : json::object();
+}
+
+// Polls sys/seal-status until `sealed` is `want` (a deadline, no fixed sleep).
+bool WaitSealed(int port, bool want, std::chrono::seconds limit = std::chrono::seconds(30)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    json::object st = SealStatus(port);
+    if (st.contains("sealed") && st.at("sealed").is_bool() && st.at("sealed").as_bool() == want &&
+        BoolOr(st, "initialized")) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// Polls the server's log for `text`.
+bool WaitLog(const ServerProcess& server, const std::string& text,
+             std::chrono::seconds limit = std::chrono::seconds(20)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (server.Log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+TEST(SealAwsKms, InitWithRecoveryKeysKillRestartUnsealsByItself) {
+  KmsStandin kms(StandinOptions());
+  ASSERT_TRUE(kms.ok()) << kms.error();
+  TempDir dir;
+  std::string cfg = WriteConfig(dir, kms);
+  auto server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg},
+                                                std::chrono::seconds(20), AwsEnv());
+  ASSERT_TRUE(server->running()) << server->Log();
+
+  json::object st = SealStatus(server->port());
+  EXPECT_EQ(StringOr(st, "type"), "awskms") << json::serialize(st);
+  EXPECT_FALSE(BoolOr(st, "initialized", true));
+
+  auto init = RawHttp(server->port(), "PUT", "/v1/sys/init",
+                      R"({"recovery_shares":5,"recovery_threshold":3})");
+  ASSERT_EQ(init.status, 200) << init.body << server->LogTail();
+  auto init_obj = ParseJsonObject(init.body);
+  ASSERT_TRUE(init_obj) << init.body;
+  EXPECT_EQ(StringsOf(*init_obj, "recovery_keys").size(), 5u) << init.body;
+  EXPECT_EQ(StringsOf(*init_obj, "recovery_keys_base64").size(), 5u) << init.body;
+  EXPECT_TRUE(StringsOf(*init_obj, "keys").empty()) << init.body;
+  std::string root = StringOr(*init_obj, "root_token");
+  ASSERT_FALSE(root.empty()) << init.body;
+
+  ASSERT_TRUE(WaitSealed(server->port(), false)) << server->LogTail();
+  st = SealStatus(server->port());
+  EXPECT_EQ(StringOr(st, "type"), "awskms");
+  EXPECT_TRUE(BoolOr(st, "recovery_seal")) << json::serialize(st);
+
+  std::map<std::string, std::string> auth = {{"X-Vault-Token", root}};
+  ASSERT_EQ(RawHttp(server->port(), "POST", "/v1/sys/mounts/kv", R"({"type":"kv"})", auth).status,
+            204);
+  ASSERT_EQ(RawHttp(server->port(), "PUT", "/v1/kv/item", R"({"value":"kept"})", auth).status, 204);
+  auto stats_before = kms.Stats();
+  EXPECT_GE(stats_before["Encrypt"], 1);
+  EXPECT_EQ(stats_before["rejected"], 0);
+
+  // kill -9, restart: the server asks KMS to decrypt and unseals without any key from us.
+  server->Stop(SIGKILL);
+  server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg},
+                                           std::chrono::seconds(20), AwsEnv());
+  ASSERT_TRUE(server->running()) << server->Log();
+  ASSERT_TRUE(WaitSealed(server->port(), false)) << server->LogTail();
+  auto read = RawHttp(server->port(), "GET", "/v1/kv/item", "", auth);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_NE(read.body.find("\"value\":\"kept\""), std::string::npos) << read.body;
+  EXPECT_GT(kms.Stats()["Decrypt"], stats_before["Decrypt"]);
+  // One clear line says which key, region and endpoint, and where the credentials came from.
+  EXPECT_NE(server->Log().find(std::string("awskms seal: using KMS key ") + kKeyId +
+                               " in region us-east-1 at " + kms.endpoint() +
+                               " (credentials from the environment)"),
+            std::string::npos)
+      << server->LogTail();
+  // The secret key is not in the server's output.
+  EXPECT_EQ(server->Log().find(kSecret), std::string::npos);
+}
+
+TEST(SealAwsKms, KmsDownAtStartStaysSealedUntilItReturns) {
+  KmsStandin kms(StandinOptions());
+  ASSERT_TRUE(kms.ok()) << kms.error();
+  TempDir dir;
+  std::string cfg = WriteConfig(dir, kms);
+  auto server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg},
+                                                std::chrono::seconds(20), AwsEnv());
+  ASSERT_TRUE(server->running()) << server->Log();
+  auto init = RawHttp(server->port(), "PUT", "/v1/sys/init",
+                      R"({"recovery_shares":1,"recovery_threshold":1})");
+  ASSERT_EQ(init.status, 200) << init.body;
+  ASSERT_TRUE(WaitSealed(server->port(), false)) << server->LogTail();
+  server->Stop(SIGKILL);
+
+  kms.Stop();
+  server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg},
+                                           std::chrono::seconds(20), AwsEnv());
+  ASSERT_TRUE(server->running()) << server->Log();
+  // Sealed, saying why (the endpoint refuses connections).
+  ASSERT_TRUE(WaitLog(*server, "awskms seal: KMS DescribeKey: Post \"" + kms.endpoint() + "\""))
+      << server->LogTail();
+  EXPECT_NE(server->Log().find("connection refused"), std::string::npos) << server->LogTail();
+  EXPECT_TRUE(BoolOr(SealStatus(server->port()), "sealed"));
+
+  ASSERT_TRUE(kms.Start()) << kms.error();
+  EXPECT_TRUE(WaitSealed(server->port(), false, std::chrono::seconds(60))) << server->LogTail();
+}
+
+TEST(SealAwsKms, WrongSecretKeyLeavesItSealedWithKmsError) {
+  KmsStandin kms(StandinOptions());
+  ASSERT_TRUE(kms.ok()) << kms.error();
+  TempDir dir;
+  std::string cfg = WriteConfig(dir, kms);
+  auto server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg},
+                                                std::chrono::seconds(20), AwsEnv());
+  ASSERT_TRUE(server->running()) << server->Log();
+  auto init = RawHttp(server->port(), "PUT", "/v1/sys/init",
+                      R"({"recovery_shares":1,"recovery_threshold":1})");
+  ASSERT_EQ(init.status, 200) << init.body;
+  ASSERT_TRUE(WaitSealed(server->port(), false)) << server->LogTail();
+  server->Stop(SIGKILL);
+
+  const std::string wrong = "wrong/secret/key/0000000000000000000000";
+  server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg},
+                                           std::chrono::seconds(20), AwsEnv(wrong));
+  ASSERT_TRUE(server->running()) << server->Log();
+  ASSERT_TRUE(WaitLog(*server, "InvalidSignatureException")) << server->LogTail();
+  EXPECT_TRUE(BoolOr(SealStatus(server->port()), "sealed"));
+  EXPECT_EQ(server->Log().find(wrong), std::string::npos);
+  EXPECT_GE(kms.Stats()["rejected"], 1);
+}
+
+}  // namespace
+}  // namespace arca::testing
