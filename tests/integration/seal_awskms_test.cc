@@ -133,6 +133,28 @@ TEST(SealAwsKms, InitWithRecoveryKeysKillRestartUnsealsByItself) {
                                " (credentials from the environment)"),
             std::string::npos)
       << server->LogTail();
+  // sys/seal-backend-status asks KMS (DescribeKey): healthy, unhealthy while it is down, healthy
+  // again when it is back; the data stays readable (the barrier is open).
+  auto backend = [&] {
+    auto r = RawHttp(server->port(), "GET", "/v1/sys/seal-backend-status");
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto o = ParseJsonObject(r.body);
+    return o ? *o : json::object();
+  };
+  json::object health = backend();
+  EXPECT_TRUE(BoolOr(health, "healthy")) << json::serialize(health);
+  ASSERT_TRUE(health.contains("backends") && health.at("backends").is_array() &&
+              !health.at("backends").as_array().empty())
+      << json::serialize(health);
+  EXPECT_EQ(StringOr(health.at("backends").as_array()[0].as_object(), "name"), "awskms");
+  kms.Stop();
+  health = backend();
+  EXPECT_FALSE(BoolOr(health, "healthy", true)) << json::serialize(health);
+  EXPECT_FALSE(StringOr(health, "unhealthy_since").empty()) << json::serialize(health);
+  EXPECT_EQ(RawHttp(server->port(), "GET", "/v1/kv/item", "", auth).status, 200);
+  ASSERT_TRUE(kms.Start()) << kms.error();
+  EXPECT_TRUE(BoolOr(backend(), "healthy"));
+
   // The secret key is not in the server's output.
   EXPECT_EQ(server->Log().find(kSecret), std::string::npos);
 }
