@@ -22,10 +22,8 @@ Result<std::unique_ptr<core::SealAccess>> NewSeal(const config::SealConfig& conf
   if (it == table.end()) {
     std::string known;
     for (const auto& [name, f] : table) known += (known.empty() ? "" : ", ") + name;
-    return InvalidRequest("seal type \"" + config.type +
-                          "\" is not supported by this build "
-                          "(supported: shamir, " +
-                          known + ")");
+    return InvalidRequest("seal type \"" + config.type + "\" is not supported by this build "
+                          "(supported: shamir, " + known + ")");
   }
   auto seal = it->second(config.options);
   if (!seal) return std::unexpected(seal.error().WithContext("seal \"" + config.type + "\""));
