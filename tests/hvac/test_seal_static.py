@@ -82,7 +82,7 @@ class StaticSealTest(unittest.TestCase):
             anon.sys.submit_unseal_key(init["recovery_keys"][0], migrate=True)
         st = anon.sys.submit_unseal_keys(init["recovery_keys_base64"][1:4])
         self.assertFalse(st["sealed"])
-        got = rooted.secrets.kv.v2.read_secret_version("app", raise_on_deleted_version=True)
+        got = rooted.secrets.kv.v2.read_secret_version("app")
         self.assertEqual(got["data"]["data"], {"password": "p1"})
 
 
