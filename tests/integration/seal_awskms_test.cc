@@ -211,5 +211,33 @@ TEST(SealAwsKms, WrongSecretKeyLeavesItSealedWithKmsError) {
   EXPECT_GE(kms.Stats()["rejected"], 1);
 }
 
+TEST(SealAwsKms, BadStanzaRefusesToStartNamingTheOption) {
+  TempDir dir;
+  struct Case {
+    std::string body;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"  region = \"us-east-1\"\n", "kms_key_id is required"},
+      {"  kms_key_id = \"k\"\n  role_arn = \"arn:aws:iam::1:role/r\"\n",
+       "option \"role_arn\" is not supported"},
+      {"  kms_key_id = \"k\"\n  access_key = \"AKID\"\n", "access_key and secret_key"},
+  };
+  for (const Case& c : cases) {
+    std::string path = dir.File("bad.hcl");
+    {
+      std::ofstream f(path);
+      f << "storage \"inmem\" {}\n"
+        << "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n  tls_disable = true\n}\n"
+        << "seal \"awskms\" {\n"
+        << c.body << "}\n"
+        << "disable_mlock = true\n";
+    }
+    ServerProcess server({"-config=" + path}, std::chrono::seconds(20));
+    EXPECT_FALSE(server.running()) << c.message;
+    EXPECT_NE(server.Log().find(c.message), std::string::npos) << server.Log();
+  }
+}
+
 }  // namespace
 }  // namespace arca::testing
