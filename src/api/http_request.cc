@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "common/secure_bytes.h"
+
 namespace arca::api {
 namespace {
 
@@ -140,6 +142,10 @@ Result<HttpResponse> HttpRequest(std::string_view method_in, std::string_view ur
     req.set(http::field::user_agent, std::string("Arca/") + ARCA_VERSION);
   }
   req.body() = std::string(body);
+  struct WipeOnExit {
+    std::string& s;
+    ~WipeOnExit() { SecureWipe(s); }
+  } wipe_request_body{req.body()};
   req.keep_alive(false);
   req.prepare_payload();
 
@@ -168,7 +174,9 @@ Result<HttpResponse> HttpRequest(std::string_view method_in, std::string_view ur
   http::response_parser<http::string_body> parser;
   parser.body_limit(options.max_body);
   if (verb == http::verb::head) parser.skip(true);
-  beast::flat_buffer buffer;
+  // The bodies may carry key material (a KMS data key): the read buffer wipes itself when freed,
+  // and the request body is wiped once sent.
+  beast::basic_flat_buffer<SecureAllocator<char>> buffer;
   auto exchange = [&](auto& s) {
     stream.expires_after(options.timeout);
     error_code e = RunIo(ioc, [&](auto handler) { http::async_write(s, req, handler); });

@@ -8,6 +8,8 @@
 // than max_body) are kUnavailable errors whose message reads like Go's, e.g.
 //   Post "http://127.0.0.1:9/": dial tcp 127.0.0.1:9: connect: connection refused
 // Any HTTP status is a successful HttpResponse; the caller judges it.
+// Memory: the copy of the request body and the read buffer are wiped; the response body is the
+// caller's to wipe (SecureWipe) when it holds a secret.
 #pragma once
 
 #include <chrono>
