@@ -1,8 +1,9 @@
 // End to end with `seal "awskms"`: the real server against tests/services/kms_standin.py, a
 // STAND-IN for AWS KMS on loopback (no real KMS is reachable here) that verifies the SigV4
 // signature of every request. Init with recovery keys, write a secret, kill -9, restart: the
-// server unseals by itself. KMS down at start: sealed until it returns. A wrong secret key:
-// sealed, with KMS's error in the log.
+// server unseals by itself; sys/seal-backend-status follows KMS's health. KMS down at start:
+// sealed until it returns. A wrong secret key: sealed, with KMS's error in the log. Migration
+// Shamir -> awskms -> static keeps the data. A bad stanza stops the server at start.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -209,6 +210,108 @@ TEST(SealAwsKms, WrongSecretKeyLeavesItSealedWithKmsError) {
   EXPECT_TRUE(BoolOr(SealStatus(server->port()), "sealed"));
   EXPECT_EQ(server->Log().find(wrong), std::string::npos);
   EXPECT_GE(kms.Stats()["rejected"], 1);
+}
+
+// A config on `dir`'s data directory with the given seal stanzas (Shamir when empty).
+std::string WriteConfigWith(const TempDir& dir, const std::string& name,
+                            const std::string& seal_stanzas) {
+  std::string path = dir.File(name);
+  std::ofstream f(path);
+  f << "storage \"file\" {\n  path = \"" << dir.File("data") << "\"\n}\n"
+    << "listener \"tcp\" {\n  address     = \"127.0.0.1:0\"\n  tls_disable = true\n}\n"
+    << "disable_mlock = true\nlog_level = \"info\"\n"
+    << seal_stanzas;
+  return path;
+}
+
+std::string AwsKmsStanza(const KmsStandin& kms, bool disabled = false) {
+  return "seal \"awskms\" {\n  region = \"us-east-1\"\n  kms_key_id = \"" + std::string(kKeyId) +
+         "\"\n  endpoint = \"" + kms.endpoint() + "\"\n" +
+         (disabled ? "  disabled = \"true\"\n" : "") + "}\n";
+}
+
+HttpResult Unseal(int port, const std::string& key, bool migrate) {
+  json::object b;
+  b["key"] = key;
+  if (migrate) b["migrate"] = true;
+  return RawHttp(port, "POST", "/v1/sys/unseal", json::serialize(b));
+}
+
+// Shamir -> awskms (the unseal keys become recovery keys; restarts unseal through KMS), then
+// awskms -> static (auto -> auto: the awskms stanza disabled, KMS opens the old root key).
+TEST(SealAwsKms, MigrationShamirToAwsKmsToStaticKeepsSecrets) {
+  KmsStandin kms(StandinOptions());
+  ASSERT_TRUE(kms.ok()) << kms.error();
+  TempDir dir;
+  const std::string static_stanza =
+      "seal \"static\" {\n  current_key_id = \"s1\"\n  current_key = \"" + std::string(64, 'c') +
+      "\"\n}\n";
+  std::string shamir_cfg = WriteConfigWith(dir, "shamir.hcl", "");
+  std::string kms_cfg = WriteConfigWith(dir, "kms.hcl", AwsKmsStanza(kms));
+  std::string to_static_cfg =
+      WriteConfigWith(dir, "to-static.hcl", AwsKmsStanza(kms, true) + static_stanza);
+  std::string static_cfg = WriteConfigWith(dir, "static.hcl", static_stanza);
+
+  auto start = [&](const std::string& cfg) {
+    return std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg},
+                                           std::chrono::seconds(20), AwsEnv());
+  };
+  auto server = start(shamir_cfg);
+  ASSERT_TRUE(server->running()) << server->Log();
+  auto init = ParseJsonObject(
+      RawHttp(server->port(), "PUT", "/v1/sys/init", R"({"secret_shares":3,"secret_threshold":2})")
+          .body);
+  ASSERT_TRUE(init);
+  auto keys = StringsOf(*init, "keys");
+  ASSERT_EQ(keys.size(), 3u);
+  std::string root = StringOr(*init, "root_token");
+  for (int i : {0, 1}) ASSERT_EQ(Unseal(server->port(), keys[i], false).status, 200);
+  std::map<std::string, std::string> auth = {{"X-Vault-Token", root}};
+  ASSERT_EQ(RawHttp(server->port(), "POST", "/v1/sys/mounts/kv", R"({"type":"kv"})", auth).status,
+            204);
+  ASSERT_EQ(RawHttp(server->port(), "PUT", "/v1/kv/a", R"({"v":"1"})", auth).status, 204);
+  server.reset();
+
+  // Shamir -> awskms.
+  server = start(kms_cfg);
+  ASSERT_TRUE(server->running()) << server->Log();
+  json::object st = SealStatus(server->port());
+  EXPECT_TRUE(BoolOr(st, "migration")) << json::serialize(st);
+  EXPECT_EQ(StringOr(st, "type"), "awskms");
+  for (int i : {2, 0}) ASSERT_EQ(Unseal(server->port(), keys[i], true).status, 200);
+  st = SealStatus(server->port());
+  EXPECT_FALSE(BoolOr(st, "sealed", true)) << json::serialize(st);
+  EXPECT_FALSE(BoolOr(st, "migration", true));
+  EXPECT_TRUE(BoolOr(st, "recovery_seal"));
+  server->Stop(SIGKILL);
+  server = start(kms_cfg);
+  ASSERT_TRUE(server->running()) << server->Log();
+  ASSERT_TRUE(WaitSealed(server->port(), false)) << server->LogTail();
+  EXPECT_NE(RawHttp(server->port(), "GET", "/v1/kv/a", "", auth).body.find("\"v\":\"1\""),
+            std::string::npos);
+  ASSERT_EQ(RawHttp(server->port(), "PUT", "/v1/kv/b", R"({"v":"2"})", auth).status, 204);
+  server.reset();
+
+  // awskms -> static: the old seal (KMS) opens the root key, the new one wraps it; the
+  // recovery keys (the old unseal keys) authorise it.
+  server = start(to_static_cfg);
+  ASSERT_TRUE(server->running()) << server->Log();
+  st = SealStatus(server->port());
+  EXPECT_TRUE(BoolOr(st, "migration")) << json::serialize(st);
+  EXPECT_EQ(StringOr(st, "type"), "static");
+  for (int i : {1, 2}) ASSERT_EQ(Unseal(server->port(), keys[i], true).status, 200);
+  ASSERT_TRUE(WaitSealed(server->port(), false)) << server->LogTail();
+  server.reset();
+
+  // The static seal alone (KMS gone) unseals by itself; both secrets are there.
+  kms.Stop();
+  server = start(static_cfg);
+  ASSERT_TRUE(server->running()) << server->Log();
+  ASSERT_TRUE(WaitSealed(server->port(), false)) << server->LogTail();
+  EXPECT_NE(RawHttp(server->port(), "GET", "/v1/kv/a", "", auth).body.find("\"v\":\"1\""),
+            std::string::npos);
+  EXPECT_NE(RawHttp(server->port(), "GET", "/v1/kv/b", "", auth).body.find("\"v\":\"2\""),
+            std::string::npos);
 }
 
 TEST(SealAwsKms, BadStanzaRefusesToStartNamingTheOption) {
