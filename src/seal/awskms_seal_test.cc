@@ -499,6 +499,30 @@ TEST(AwsKmsSealTlsTest, HttpsEndpointVerifiedAgainstAwsCaBundle) {
   EXPECT_EQ(plain->view(), kRootKey);
 }
 
+TEST(AwsKmsSealDownTest, ThrottlingIsUnavailableSoTheServerRetries) {
+  KmsStandinOptions o = StandardOptions();
+  o.throttle_first = 2;
+  KmsStandin standin(o);
+  ASSERT_TRUE(standin.ok()) << standin.error();
+  FakeEnv env;
+  auto made = NewAwsKmsSeal({{"kms_key_id", kKey1},
+                             {"region", "us-east-1"},
+                             {"endpoint", standin.endpoint()},
+                             {"access_key", kAccess},
+                             {"secret_key", kSecret}},
+                            env.Lookup());
+  ASSERT_TRUE(made);
+  for (int i = 0; i < 2; ++i) {
+    auto st = (*made)->Init();
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().kind(), ErrorKind::kUnavailable);
+    EXPECT_THAT(st.error().message(),
+                HasSubstr("KMS DescribeKey failed: ThrottlingException: Rate exceeded (HTTP 400)"));
+  }
+  ASSERT_TRUE((*made)->Init()) << (*made)->Init().error().ToString();
+  EXPECT_EQ(standin.Stats()["throttled"], 2);
+}
+
 TEST(AwsKmsSealDownTest, UnreachableEndpointIsUnavailableAndRecovers) {
   KmsStandin standin(StandardOptions());
   ASSERT_TRUE(standin.ok()) << standin.error();

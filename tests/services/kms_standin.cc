@@ -87,6 +87,9 @@ bool KmsStandin::Launch(int port) {
     args.insert(args.end(), {"--credential", v});
   }
 
+  if (options_.throttle_first > 0) {
+    args.insert(args.end(), {"--throttle", std::to_string(options_.throttle_first)});
+  }
   if (!options_.tls_cert_file.empty()) {
     args.insert(args.end(),
                 {"--tls-cert", options_.tls_cert_file, "--tls-key", options_.tls_key_file});

@@ -30,6 +30,7 @@ struct KmsStandinOptions {
   std::vector<std::pair<std::string, std::string>> aliases;  // "alias/name" -> key id
   std::vector<std::string> disabled;                         // key ids to create disabled
   std::vector<Credential> credentials;                       // access keys it accepts
+  int throttle_first = 0;  // answer the first N signed requests with ThrottlingException
   std::string tls_cert_file, tls_key_file;  // PEM files: serve HTTPS (endpoint() is https://)
 };
 

@@ -20,10 +20,11 @@ Usage:
   kms_standin.py [--port 0] [--region us-east-1] [--account 111122223333]
                  [--key ID]... [--alias alias/NAME=ID]... [--disabled ID]...
                  [--credential ACCESS_KEY:SECRET_KEY[:SESSION_TOKEN]]... [--state FILE]
-                 [--tls-cert PEM --tls-key PEM]
+                 [--tls-cert PEM --tls-key PEM] [--throttle N]
   kms_standin.py --self-test
 Prints "PORT <n>" on stdout once it listens. GET /_standin/stats (unsigned, test-only) returns
-the number of requests per operation and of rejected signatures.
+the number of requests per operation and of rejected signatures. --throttle N answers the first
+N signed requests with KMS's ThrottlingException (to test retries).
 """
 
 import argparse
@@ -360,6 +361,14 @@ def make_handler(state):
                 self.count("rejected")
                 self.reply(e.status, {"__type": e.type, "message": e.message})
                 return
+            with state["lock"]:
+                throttled = state["throttle"] > 0
+                if throttled:
+                    state["throttle"] -= 1
+                    state["stats"]["throttled"] = state["stats"].get("throttled", 0) + 1
+            if throttled:
+                self.reply(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+                return
             target = self.headers.get("X-Amz-Target", "")
             op = target[len("TrentService."):] if target.startswith("TrentService.") else ""
             self.count(op or "unknown")
@@ -491,6 +500,7 @@ def main():
     ap.add_argument("--state")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--throttle", type=int, default=0)
     ap.add_argument("--self-test", action="store_true")
     args = ap.parse_args()
     if args.self_test:
@@ -514,7 +524,7 @@ def main():
         credentials[parts[0]] = (parts[1], parts[2] if len(parts) > 2 else None)
 
     state = {"keys": keys, "credentials": credentials, "region": args.region,
-             "stats": {}, "lock": threading.Lock()}
+             "stats": {}, "lock": threading.Lock(), "throttle": args.throttle}
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
     server.daemon_threads = True
     if args.tls_cert:
