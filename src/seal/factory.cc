@@ -1,5 +1,6 @@
 #include "seal/factory.h"
 
+#include "seal/awskms_seal.h"
 #include "seal/static_seal.h"
 
 namespace arca::seal {
@@ -8,6 +9,7 @@ const std::map<std::string, core::SealAccessFactory>& SealFactories() {
   // One line per seal type. Helpers adding a seal (pkcs11, transit, awskms): add your line here,
   // keep the table sorted, nothing else in this file needs to change.
   static const std::map<std::string, core::SealAccessFactory> kFactories = {
+      {"awskms", [](const auto& options) { return NewAwsKmsSeal(options); }},
       {"static", NewStaticSeal},
   };
   return kFactories;
