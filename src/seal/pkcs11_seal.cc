@@ -583,10 +583,10 @@ class Pkcs11Seal final : public core::SealAccess {
 
 Result<std::unique_ptr<core::SealAccess>> NewPkcs11Seal(
     const std::map<std::string, std::string>& options) {
-  return NewPkcs11Seal(options, api::ProcessEnv);
+  return NewPkcs11SealWithEnv(options, api::ProcessEnv);
 }
 
-Result<std::unique_ptr<core::SealAccess>> NewPkcs11Seal(
+Result<std::unique_ptr<core::SealAccess>> NewPkcs11SealWithEnv(
     const std::map<std::string, std::string>& options, const api::GetEnvFn& getenv) {
   std::set<std::string> known = {"disabled"};
   for (const auto& spec : kOptions) known.insert(spec.name);

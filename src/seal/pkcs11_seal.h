@@ -41,7 +41,7 @@ namespace arca::seal {
 Result<std::unique_ptr<core::SealAccess>> NewPkcs11Seal(
     const std::map<std::string, std::string>& options);
 // The same with an injected environment (tests).
-Result<std::unique_ptr<core::SealAccess>> NewPkcs11Seal(
+Result<std::unique_ptr<core::SealAccess>> NewPkcs11SealWithEnv(
     const std::map<std::string, std::string>& options, const api::GetEnvFn& getenv);
 
 }  // namespace arca::seal

@@ -47,7 +47,7 @@ class Pkcs11SealTest : public ::testing::Test {
             {"key_label", key_label}};
   }
   static std::unique_ptr<core::SealAccess> Make(const Options& o) {
-    auto seal = NewPkcs11Seal(o, NoEnv);
+    auto seal = NewPkcs11SealWithEnv(o, NoEnv);
     EXPECT_TRUE(seal.has_value()) << seal.error().ToString();
     return seal ? std::move(*seal) : nullptr;
   }
@@ -159,7 +159,7 @@ TEST_F(Pkcs11SealTest, PinFromTheEnvironmentWinsOverTheFile) {
     if (name == "VAULT_HSM_PIN") return std::string(kPin);
     return std::nullopt;
   };
-  auto seal = NewPkcs11Seal(o, env);
+  auto seal = NewPkcs11SealWithEnv(o, env);
   ASSERT_TRUE(seal);
   EXPECT_TRUE((*seal)->Init()) << (*seal)->Init().error().ToString();
   // ARCA_HSM_PIN comes before VAULT_HSM_PIN.
@@ -168,7 +168,7 @@ TEST_F(Pkcs11SealTest, PinFromTheEnvironmentWinsOverTheFile) {
     if (name == "VAULT_HSM_PIN") return std::string(kPin);
     return std::nullopt;
   };
-  auto seal2 = NewPkcs11Seal(Base("env-aes"), env2);
+  auto seal2 = NewPkcs11SealWithEnv(Base("env-aes"), env2);
   ASSERT_TRUE(seal2);
   auto st = (*seal2)->Init();
   ASSERT_FALSE(st);
@@ -176,10 +176,10 @@ TEST_F(Pkcs11SealTest, PinFromTheEnvironmentWinsOverTheFile) {
   // No pin anywhere.
   auto o3 = Base("env-aes");
   o3.erase("pin");
-  auto none = NewPkcs11Seal(o3, NoEnv);
+  auto none = NewPkcs11SealWithEnv(o3, NoEnv);
   ASSERT_FALSE(none);
   EXPECT_NE(none.error().message().find("\"pin\" is required"), std::string::npos);
-  auto from_bao = NewPkcs11Seal(o3, [](std::string_view name) -> std::optional<std::string> {
+  auto from_bao = NewPkcs11SealWithEnv(o3, [](std::string_view name) -> std::optional<std::string> {
     if (name == "BAO_HSM_PIN") return std::string(kPin);
     return std::nullopt;
   });
@@ -397,14 +397,14 @@ TEST_F(Pkcs11SealTest, BadOptionsNameTheOption) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    auto r = NewPkcs11Seal(c.options, NoEnv);
+    auto r = NewPkcs11SealWithEnv(c.options, NoEnv);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidRequest);
     EXPECT_NE(r.error().message().find(c.error), std::string::npos) << r.error().message();
   }
   // Options that do not change anything here are accepted (with a warning), and `disabled` is
   // the core's.
-  EXPECT_TRUE(NewPkcs11Seal(with(with(base, "max_parallel", "4"), "disabled", "false"), NoEnv));
+  EXPECT_TRUE(NewPkcs11SealWithEnv(with(with(base, "max_parallel", "4"), "disabled", "false"), NoEnv));
 }
 
 }  // namespace
