@@ -2,6 +2,7 @@
 
 #include "seal/pkcs11_seal.h"
 #include "seal/static_seal.h"
+#include "seal/transit_seal.h"
 
 namespace arca::seal {
 
@@ -11,6 +12,7 @@ const std::map<std::string, core::SealAccessFactory>& SealFactories() {
   static const std::map<std::string, core::SealAccessFactory> kFactories = {
       {"pkcs11", NewPkcs11Seal},
       {"static", NewStaticSeal},
+      {"transit", NewTransitSeal},
   };
   return kFactories;
 }
