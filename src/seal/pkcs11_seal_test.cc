@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <fstream>
+#include <thread>
 
 #include "common/json.h"
 #include "services/softhsm.h"
@@ -104,6 +105,28 @@ TEST_F(Pkcs11SealTest, ASecondSealOpensTheFirstOnesBlob) {
   auto back = second->Unwrap(blob, "aad");
   ASSERT_TRUE(back) << back.error().ToString();
   EXPECT_EQ(back->view(), "root key bytes");
+}
+
+TEST_F(Pkcs11SealTest, ConcurrentWrapAndUnwrap) {
+  auto o = Base("concurrent-aes");
+  o["generate_key"] = "true";
+  auto seal = Make(o);
+  ASSERT_TRUE(seal->Init());
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        std::string value = "value-" + std::to_string(t) + "-" + std::to_string(i);
+        auto blob = seal->Wrap(value, "aad");
+        if (!blob) continue;
+        auto back = seal->Unwrap(*blob, "aad");
+        if (back && back->view() == value) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 40);
 }
 
 TEST_F(Pkcs11SealTest, WrongAadOrTamperedBlobFails) {
