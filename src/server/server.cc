@@ -1,4 +1,5 @@
 #include "server/server.h"
+#include "seal/factory.h"
 
 #include "audit/broker.h"
 
@@ -208,8 +209,11 @@ int RunServerCommand(const std::vector<std::string>& args) {
   for (const auto& w : cfg.warnings) spdlog::warn("config: {}", w);
 
   if (!cfg.storage) return Fail("a storage backend must be specified (storage \"file\" { path = ... })");
-  if (cfg.seal && cfg.seal->type != "shamir") {
-    return Fail("seal \"" + cfg.seal->type + "\" is not supported yet; only the Shamir seal is");
+  std::unique_ptr<core::SealAccess> seal_access;
+  if (cfg.seal) {
+    auto sa = seal::NewSeal(*cfg.seal);
+    if (!sa) return Fail(sa.error().message());
+    seal_access = std::move(*sa);
   }
   if (cfg.ha_storage) return Fail("ha_storage is not supported yet");
   if (!cfg.pid_file.empty()) {
@@ -249,7 +253,9 @@ int RunServerCommand(const std::vector<std::string>& args) {
   core_cfg.audit_forbidden_dirs = AuditForbiddenDirs(cfg, flags->config_paths);
   std::string storage_type = cfg.storage->type;
   metrics::Registry::Global().SetPrefix(cfg.telemetry.metrics_prefix);
+  core_cfg.seal = std::move(seal_access);
   core::Core core(std::move(core_cfg));
+  if (auto s = core.StartSeal(); !s) return Fail("seal: " + s.error().message());
 
   CoreHandler handler(core);
   http::ServerOptions sopts;
@@ -293,7 +299,11 @@ int RunServerCommand(const std::vector<std::string>& args) {
 
   std::string root_token, unseal_key;
   if (flags->dev) {
-    auto init = core.Initialize({1, 1, flags->dev_root_token_id});
+    core::InitParams dev_params;
+    dev_params.secret_shares = 1;
+    dev_params.secret_threshold = 1;
+    dev_params.root_token_id = flags->dev_root_token_id;
+    auto init = core.Initialize(dev_params);
     if (!init) return Fail("dev init: " + init.error().message());
     if (auto s = core.UnsealWithKeys(init->keys_hex); !s) return Fail("dev unseal: " + s.error().message());
     root_token = init->root_token;
