@@ -375,5 +375,83 @@ TEST(TransitSeal, BadOptionsNameTheOption) {
   EXPECT_TRUE(seal::NewTransitSealWithEnv(with(base, "disabled", "false"), NoEnv));
 }
 
+// ---- End to end: a node whose seal is the transit key of another arca process.
+
+bool WaitNodeSealed(int port, bool want) {
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (Clock::now() < deadline) {
+    auto r = RawHttp(port, "GET", "/v1/sys/seal-status");
+    if (r.status == 200 && BoolOr(Body(r), "sealed", !want) == want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // poll interval
+  }
+  return false;
+}
+
+bool WaitLogText(const ServerProcess& s, const std::string& text) {
+  auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (Clock::now() < deadline) {
+    if (s.Log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // poll interval
+  }
+  return false;
+}
+
+TEST(SealTransit, NodeWaitsForTheUnsealerAndUnsealsByItself) {
+  FileServer unsealer;
+  ASSERT_TRUE(unsealer.Start()) << unsealer.Log();
+  SetUpTransit(unsealer.port(), unsealer.root(), "transit", "autounseal");
+  std::string token = SealToken(unsealer.port(), unsealer.root(), "transit", "autounseal",
+                                R"(,"period":"1h")");
+  ASSERT_FALSE(token.empty());
+  TcpProxy proxy;
+  ASSERT_TRUE(proxy.ok());
+  proxy.SetTarget(unsealer.port());
+
+  TempDir dir;
+  std::string cfg = dir.File("node.hcl");
+  {
+    std::ofstream f(cfg);
+    f << "storage \"file\" {\n  path = \"" << dir.File("data") << "\"\n}\n"
+      << "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n  tls_disable = true\n}\n"
+      << "seal \"transit\" {\n"
+      << "  address = \"http://127.0.0.1:" << proxy.port() << "\"\n"
+      << "  key_name = \"autounseal\"\n  mount_path = \"transit/\"\n}\n"
+      << "disable_mlock = true\nlog_level = \"info\"\n";
+  }
+  // The token from the environment, as Vault recommends.
+  std::map<std::string, std::string> env = {{"VAULT_TOKEN", token}};
+  auto node = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg},
+                                              std::chrono::seconds(30), env);
+  ASSERT_TRUE(node->running()) << node->Log();
+  auto init = RawHttp(node->port(), "PUT", "/v1/sys/init",
+                      R"({"recovery_shares":1,"recovery_threshold":1})");
+  ASSERT_EQ(init.status, 200) << init.body << node->LogTail();
+  std::string root = StringOr(Body(init), "root_token");
+  ASSERT_TRUE(WaitNodeSealed(node->port(), false)) << node->LogTail();
+  EXPECT_EQ(StringOr(Body(RawHttp(node->port(), "GET", "/v1/sys/seal-status")), "type"), "transit");
+  std::map<std::string, std::string> h = {{"X-Vault-Token", root}};
+  ASSERT_EQ(RawHttp(node->port(), "POST", "/v1/sys/mounts/kv", R"({"type":"kv"})", h).status, 204);
+  ASSERT_EQ(RawHttp(node->port(), "POST", "/v1/kv/x", R"({"value":"behind transit"})", h).status, 204);
+  node->Stop(SIGKILL);
+
+  // The unsealer goes away; the node starts, stays sealed and keeps trying.
+  unsealer.Stop();
+  proxy.SetTarget(0);
+  node = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg},
+                                         std::chrono::seconds(30), env);
+  ASSERT_TRUE(node->running()) << node->Log();
+  EXPECT_TRUE(WaitLogText(*node, "transit seal")) << node->LogTail();
+  EXPECT_TRUE(BoolOr(Body(RawHttp(node->port(), "GET", "/v1/sys/seal-status")), "sealed"));
+  EXPECT_EQ(RawHttp(node->port(), "GET", "/v1/kv/x", "", h).status, 503);
+
+  // The unsealer returns (restarted on a new port, unsealed); the node unseals by itself.
+  ASSERT_TRUE(unsealer.Start()) << unsealer.Log();
+  proxy.SetTarget(unsealer.port());
+  ASSERT_TRUE(WaitNodeSealed(node->port(), false)) << node->LogTail();
+  auto read = RawHttp(node->port(), "GET", "/v1/kv/x", "", h);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(StringOr(ObjectOr(Body(read), "data"), "value"), "behind transit");
+}
+
 }  // namespace
 }  // namespace arca::testing
