@@ -253,7 +253,13 @@ int RunServerCommand(const std::vector<std::string>& args) {
   core_cfg.audit_forbidden_dirs = AuditForbiddenDirs(cfg, flags->config_paths);
   std::string storage_type = cfg.storage->type;
   metrics::Registry::Global().SetPrefix(cfg.telemetry.metrics_prefix);
-  core_cfg.seal = std::move(seal_access);
+  // A stanza marked disabled is the seal a migration moves away from.
+  if (cfg.seal && cfg.seal->options.contains("disabled") &&
+      api::ParseGoBool(cfg.seal->options.at("disabled")).value_or(false)) {
+    core_cfg.migration_seal = std::move(seal_access);
+  } else {
+    core_cfg.seal = std::move(seal_access);
+  }
   core::Core core(std::move(core_cfg));
   if (auto s = core.StartSeal(); !s) return Fail("seal: " + s.error().message());
 
