@@ -139,5 +139,109 @@ TEST(SealPkcs11, InitKillRestartUnsealsByItselfAndBadPinOrKeyStaySealed) {
   EXPECT_EQ(RawHttp(server->port(), "GET", "/v1/kv/hsm", "", h).status, 200);
 }
 
+// Seal migration as Vault documents it, with the HSM: Shamir -> pkcs11 (the unseal keys become
+// recovery keys) -> Shamir (a stanza marked disabled; the recovery keys become unseal keys again),
+// every secret kept, and the pkcs11 node unsealing by itself after kill -9 in between.
+TEST(SealPkcs11, MigrationShamirToPkcs11AndBack) {
+  SoftHsm hsm;
+  ASSERT_TRUE(hsm.ok()) << hsm.error();
+  ASSERT_TRUE(hsm.InitToken("arca-migrate", kPin)) << hsm.error();
+  TempDir dir;
+  const std::string stanza = std::string("  lib = \"") + SoftHsm::kLib + "\"\n" +
+                             "  token_label = \"arca-migrate\"\n  pin = \"" + kPin + "\"\n" +
+                             "  key_label = \"migrate-key\"\n  generate_key = \"true\"\n";
+  std::string shamir_cfg = dir.File("shamir.hcl");
+  {
+    std::ofstream f(shamir_cfg);
+    f << "storage \"file\" {\n  path = \"" << dir.File("data") << "\"\n}\n"
+      << "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n  tls_disable = true\n}\n"
+      << "disable_mlock = true\nlog_level = \"info\"\n";
+  }
+  std::string hsm_cfg = WriteConfig(dir, stanza, "hsm.hcl");
+  std::string back_cfg = WriteConfig(dir, stanza + "  disabled = \"true\"\n", "back.hcl");
+  auto env = hsm.env();
+  auto start = [&](const std::string& cfg) {
+    return std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg},
+                                           std::chrono::seconds(30), env);
+  };
+  auto unseal = [](int port, const std::string& key, bool migrate) {
+    json::object b;
+    b["key"] = key;
+    if (migrate) b["migrate"] = true;
+    return RawHttp(port, "PUT", "/v1/sys/unseal", ToJson(b));
+  };
+
+  // Shamir 3/2 with secrets.
+  auto server = start(shamir_cfg);
+  ASSERT_TRUE(server->running()) << server->Log();
+  auto init = RawHttp(server->port(), "PUT", "/v1/sys/init", R"({"secret_shares":3,"secret_threshold":2})");
+  ASSERT_EQ(init.status, 200) << init.body;
+  auto keys = StringsOf(Body(init), "keys_base64");
+  ASSERT_EQ(keys.size(), 3u);
+  std::string root = StringOr(Body(init), "root_token");
+  std::map<std::string, std::string> h = {{"X-Vault-Token", root}};
+  ASSERT_EQ(unseal(server->port(), keys[0], false).status, 200);
+  ASSERT_EQ(unseal(server->port(), keys[1], false).status, 200);
+  ASSERT_TRUE(WaitSealed(server->port(), false));
+  ASSERT_EQ(RawHttp(server->port(), "POST", "/v1/sys/mounts/kv", R"({"type":"kv"})", h).status, 204);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(RawHttp(server->port(), "POST", "/v1/kv/s" + std::to_string(i),
+                      R"({"value":"v)" + std::to_string(i) + R"("})", h).status, 204);
+  }
+  auto check_secrets = [&](int port) {
+    for (int i = 0; i < 5; ++i) {
+      auto r = RawHttp(port, "GET", "/v1/kv/s" + std::to_string(i), "", h);
+      EXPECT_EQ(r.status, 200) << r.body;
+      EXPECT_EQ(StringOr(ObjectOr(Body(r), "data"), "value"), "v" + std::to_string(i));
+    }
+  };
+  server.reset();
+
+  // Shamir -> pkcs11: sealed, migration pending; a key without migrate=true is refused.
+  server = start(hsm_cfg);
+  ASSERT_TRUE(server->running()) << server->Log();
+  auto st = Body(RawHttp(server->port(), "GET", "/v1/sys/seal-status"));
+  EXPECT_TRUE(BoolOr(st, "sealed"));
+  EXPECT_TRUE(BoolOr(st, "migration")) << ToJson(st);
+  EXPECT_EQ(unseal(server->port(), keys[2], false).status, 400);
+  ASSERT_EQ(unseal(server->port(), keys[2], true).status, 200);
+  auto done = unseal(server->port(), keys[0], true);
+  ASSERT_EQ(done.status, 200) << done.body << server->LogTail();
+  ASSERT_TRUE(WaitSealed(server->port(), false)) << server->LogTail();
+  st = Body(RawHttp(server->port(), "GET", "/v1/sys/seal-status"));
+  EXPECT_EQ(StringOr(st, "type"), "pkcs11");
+  EXPECT_TRUE(BoolOr(st, "recovery_seal"));
+  check_secrets(server->port());
+
+  // kill -9: the HSM unseals it by itself.
+  server->Stop(SIGKILL);
+  server = start(hsm_cfg);
+  ASSERT_TRUE(server->running()) << server->Log();
+  ASSERT_TRUE(WaitSealed(server->port(), false)) << server->LogTail();
+  check_secrets(server->port());
+  server.reset();
+
+  // pkcs11 -> Shamir: the stanza marked disabled; the recovery keys (the old unseal keys).
+  server = start(back_cfg);
+  ASSERT_TRUE(server->running()) << server->Log();
+  EXPECT_TRUE(BoolOr(Body(RawHttp(server->port(), "GET", "/v1/sys/seal-status")), "migration"));
+  ASSERT_EQ(unseal(server->port(), keys[1], true).status, 200);
+  auto back = unseal(server->port(), keys[2], true);
+  ASSERT_EQ(back.status, 200) << back.body << server->LogTail();
+  ASSERT_TRUE(WaitSealed(server->port(), false)) << server->LogTail();
+  EXPECT_EQ(StringOr(Body(RawHttp(server->port(), "GET", "/v1/sys/seal-status")), "type"), "shamir");
+  check_secrets(server->port());
+  server.reset();
+
+  // Plain Shamir again: sealed at start, the same keys unseal it.
+  server = start(shamir_cfg);
+  ASSERT_TRUE(server->running()) << server->Log();
+  EXPECT_TRUE(BoolOr(Body(RawHttp(server->port(), "GET", "/v1/sys/seal-status")), "sealed"));
+  ASSERT_EQ(unseal(server->port(), keys[0], false).status, 200);
+  ASSERT_EQ(unseal(server->port(), keys[2], false).status, 200);
+  ASSERT_TRUE(WaitSealed(server->port(), false));
+  check_secrets(server->port());
+}
+
 }  // namespace
 }  // namespace arca::testing
