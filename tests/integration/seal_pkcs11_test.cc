@@ -106,6 +106,12 @@ TEST(SealPkcs11, InitKillRestartUnsealsByItselfAndBadPinOrKeyStaySealed) {
   auto read = RawHttp(server->port(), "GET", "/v1/kv/hsm", "", h);
   ASSERT_EQ(read.status, 200) << read.body;
   EXPECT_EQ(StringOr(ObjectOr(Body(read), "data"), "value"), "kept by the HSM");
+  auto health = Body(RawHttp(server->port(), "GET", "/v1/sys/seal-backend-status"));
+  EXPECT_TRUE(BoolOr(health, "healthy")) << ToJson(health);
+  auto backends = health.contains("backends") && health["backends"].is_array()
+                      ? health["backends"].as_array() : json::array();
+  ASSERT_EQ(backends.size(), 1u) << ToJson(health);
+  EXPECT_EQ(StringOr(backends[0].as_object(), "name"), "pkcs11");
   server->Stop(SIGKILL);
 
   // A wrong PIN: it serves, sealed, and says why.

@@ -443,6 +443,9 @@ TEST(SealTransit, NodeWaitsForTheUnsealerAndUnsealsByItself) {
   EXPECT_TRUE(WaitLogText(*node, "transit seal")) << node->LogTail();
   EXPECT_TRUE(BoolOr(Body(RawHttp(node->port(), "GET", "/v1/sys/seal-status")), "sealed"));
   EXPECT_EQ(RawHttp(node->port(), "GET", "/v1/kv/x", "", h).status, 503);
+  auto health = Body(RawHttp(node->port(), "GET", "/v1/sys/seal-backend-status"));
+  EXPECT_FALSE(BoolOr(health, "healthy", true)) << ToJson(health);
+  EXPECT_FALSE(StringOr(health, "unhealthy_since").empty()) << ToJson(health);
 
   // The unsealer returns (restarted on a new port, unsealed); the node unseals by itself.
   ASSERT_TRUE(unsealer.Start()) << unsealer.Log();
@@ -451,6 +454,8 @@ TEST(SealTransit, NodeWaitsForTheUnsealerAndUnsealsByItself) {
   auto read = RawHttp(node->port(), "GET", "/v1/kv/x", "", h);
   ASSERT_EQ(read.status, 200) << read.body;
   EXPECT_EQ(StringOr(ObjectOr(Body(read), "data"), "value"), "behind transit");
+  health = Body(RawHttp(node->port(), "GET", "/v1/sys/seal-backend-status"));
+  EXPECT_TRUE(BoolOr(health, "healthy")) << ToJson(health);
 }
 
 }  // namespace
