@@ -1,7 +1,9 @@
 #include "seal/factory.h"
 
 #include "seal/awskms_seal.h"
+#include "seal/pkcs11_seal.h"
 #include "seal/static_seal.h"
+#include "seal/transit_seal.h"
 
 namespace arca::seal {
 
@@ -10,7 +12,9 @@ const std::map<std::string, core::SealAccessFactory>& SealFactories() {
   // keep the table sorted, nothing else in this file needs to change.
   static const std::map<std::string, core::SealAccessFactory> kFactories = {
       {"awskms", [](const auto& options) { return NewAwsKmsSeal(options); }},
+      {"pkcs11", NewPkcs11Seal},
       {"static", NewStaticSeal},
+      {"transit", NewTransitSeal},
   };
   return kFactories;
 }

@@ -310,7 +310,11 @@ int RunServerCommand(const std::vector<std::string>& args) {
 
   std::string root_token, unseal_key;
   if (flags->dev) {
-    auto init = core.Initialize({1, 1, flags->dev_root_token_id});
+    core::InitParams dev_params;
+    dev_params.secret_shares = 1;
+    dev_params.secret_threshold = 1;
+    dev_params.root_token_id = flags->dev_root_token_id;
+    auto init = core.Initialize(dev_params);
     if (!init) return Fail("dev init: " + init.error().message());
     if (auto s = core.UnsealWithKeys(init->keys_hex); !s) return Fail("dev unseal: " + s.error().message());
     root_token = init->root_token;
