@@ -25,6 +25,7 @@
 #include "core/token/token_store.h"
 #include "crypto/compare.h"
 #include "crypto/random.h"
+#include "pgp/pgp.h"
 
 namespace arca::core {
 namespace {
@@ -127,6 +128,19 @@ Result<InitResult> Core::Initialize(const InitParams& params) {
   ARCA_ASSIGN_OR_RETURN(bool initialized, Initialized());
   if (initialized) return InvalidRequest("Vault is already initialized");
   ARCA_RETURN_IF_ERROR(ValidateShamirParams(params.secret_shares, params.secret_threshold));
+  // The PGP keys are checked before anything is written (Vault's messages).
+  if (!params.pgp_keys.empty()) {
+    if (static_cast<int>(params.pgp_keys.size()) != params.secret_shares) {
+      return InvalidRequest(
+          "invalid seal configuration: count mismatch between number of provided PGP keys and "
+          "number of shares");
+    }
+    auto checked = pgp::Fingerprints(params.pgp_keys);
+    if (!checked) return std::unexpected(checked.error().WithContext("invalid seal configuration"));
+  }
+  if (!params.root_token_pgp_key.empty()) {
+    ARCA_RETURN_IF_ERROR(pgp::Fingerprints({params.root_token_pgp_key}));
+  }
 
   SecureBytes root_key = crypto::RandomKey(32);
   ARCA_RETURN_IF_ERROR(barrier_->Initialize(root_key));
@@ -142,19 +156,35 @@ Result<InitResult> Core::Initialize(const InitParams& params) {
   tokens_->Reset();
   barrier_->Seal();
   if (!s) return std::unexpected(s.error());
+  if (!params.root_token_pgp_key.empty()) {
+    // Before the seal exists: a failure leaves the node uninitialized (init can be retried).
+    ARCA_ASSIGN_OR_RETURN(result.root_token,
+                          pgp::EncryptTokenBase64(result.root_token, params.root_token_pgp_key));
+  }
 
   SealConfig cfg;
   cfg.secret_shares = params.secret_shares;
   cfg.secret_threshold = params.secret_threshold;
+  // The shares are encoded (PGP-encrypted when asked) before the seal is stored, so that a
+  // failure cannot leave an initialized node whose shares nobody received.
+  auto encode_shares = [&](const std::vector<SecureBytes>& shares) -> Status {
+    if (!params.pgp_keys.empty()) {
+      ARCA_ASSIGN_OR_RETURN(pgp::EncryptedShares enc, pgp::EncryptShares(shares, params.pgp_keys));
+      result.keys_hex = std::move(enc.keys_hex);
+      result.keys_base64 = std::move(enc.keys_base64);
+      return OkStatus();
+    }
+    for (const auto& share : shares) {
+      result.keys_hex.push_back(HexEncode(share.view()));
+      result.keys_base64.push_back(Base64Encode(share.view()));
+    }
+    return OkStatus();
+  };
   // The seal configuration is written last: its presence is what "initialized" means.
-  ARCA_ASSIGN_OR_RETURN(auto shares, CreateShamirSeal(*config_.physical, root_key, cfg));
+  ARCA_RETURN_IF_ERROR(CreateShamirSeal(*config_.physical, root_key, cfg, encode_shares));
   {
     std::lock_guard lock(unseal_mu_);
     seal_config_ = cfg;
-  }
-  for (const auto& share : shares) {
-    result.keys_hex.push_back(HexEncode(share.view()));
-    result.keys_base64.push_back(Base64Encode(share.view()));
   }
   spdlog::info("core: initialized with {} key shares and a key threshold of {}",
                cfg.secret_shares, cfg.secret_threshold);

@@ -75,6 +75,11 @@ struct InitParams {
   int secret_shares = 0;
   int secret_threshold = 0;
   std::string root_token_id;  // dev mode only; empty = random
+  // Vault's `pgp_keys`: base64 OpenPGP public keys, one per share (pgp/pgp.h); the shares are
+  // returned encrypted (hex and base64 of each message). Empty = plain shares.
+  std::vector<std::string> pgp_keys;
+  // Vault's `root_token_pgp_key`: root_token is returned as the base64 of the message.
+  std::string root_token_pgp_key;
 };
 
 struct InitResult {

@@ -55,9 +55,9 @@ Result<std::optional<SealConfig>> ReadSealConfig(storage::Backend& physical) {
   return std::optional<SealConfig>(std::move(c));
 }
 
-Result<std::vector<SecureBytes>> CreateShamirSeal(storage::Backend& physical,
-                                                  const SecureBytes& root_key,
-                                                  const SealConfig& config) {
+Result<std::vector<SecureBytes>> CreateShamirSeal(
+    storage::Backend& physical, const SecureBytes& root_key, const SealConfig& config,
+    const std::function<Status(const std::vector<SecureBytes>&)>& before_store) {
   ARCA_RETURN_IF_ERROR(ValidateShamirParams(config.secret_shares, config.secret_threshold));
   SecureBytes kek = crypto::RandomKey(32);
   ARCA_ASSIGN_OR_RETURN(std::string wrapped,
@@ -69,6 +69,7 @@ Result<std::vector<SecureBytes>> CreateShamirSeal(storage::Backend& physical,
     ARCA_ASSIGN_OR_RETURN(shares, crypto::ShamirSplit(kek.span(), config.secret_shares,
                                                       config.secret_threshold));
   }
+  if (before_store) ARCA_RETURN_IF_ERROR(before_store(shares));
   ARCA_RETURN_IF_ERROR(physical.Put(kShamirRootKeyPath, kHeader + wrapped));
   ARCA_RETURN_IF_ERROR(physical.Put(kSealConfigPath, config.ToJson()));
   return shares;

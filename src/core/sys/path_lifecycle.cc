@@ -44,8 +44,8 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
   init.help_synopsis = "Initializes or returns the initialization status of Arca.";
   init.fields["secret_shares"] = Field(fw::FieldType::kInt, "Number of key shares to split the root key into.");
   init.fields["secret_threshold"] = Field(fw::FieldType::kInt, "Number of key shares required to reconstruct the root key.");
-  init.fields["pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "PGP keys to encrypt the key shares with (not supported).");
-  init.fields["root_token_pgp_key"] = Field(fw::FieldType::kString, "PGP key to encrypt the root token with (not supported).");
+  init.fields["pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "Base64 OpenPGP public keys, one per key share, to encrypt the shares with.");
+  init.fields["root_token_pgp_key"] = Field(fw::FieldType::kString, "Base64 OpenPGP public key to encrypt the root token with.");
   init.fields["recovery_shares"] = Field(fw::FieldType::kInt, "Recovery key shares (auto-unseal only).");
   init.fields["recovery_threshold"] = Field(fw::FieldType::kInt, "Recovery key threshold (auto-unseal only).");
   init.fields["recovery_pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "Recovery key PGP keys (auto-unseal only).");
@@ -60,11 +60,18 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
     return resp;
   }, "Returns the initialization status."};
   init.operations[Operation::kUpdate] = {[&core](Request&, fw::FieldData& d) -> Result<Response> {
-    if (!d.GetStringSlice("pgp_keys").empty() || !d.GetString("root_token_pgp_key").empty()) {
-      return InvalidRequest("PGP-encrypted unseal keys and root tokens are not supported");
-    }
-    if (d.GetInt("recovery_shares") != 0 || d.GetInt("recovery_threshold") != 0) {
-      return InvalidRequest("parameters recovery_shares,recovery_threshold not applicable to seal type shamir");
+    // Vault names every recovery parameter given.
+    std::string recovery_flags;
+    auto add_flag = [&](bool given, const char* name) {
+      if (!given) return;
+      if (!recovery_flags.empty()) recovery_flags += ",";
+      recovery_flags += name;
+    };
+    add_flag(d.GetInt("recovery_shares") != 0, "recovery_shares");
+    add_flag(d.GetInt("recovery_threshold") != 0, "recovery_threshold");
+    add_flag(!d.GetStringSlice("recovery_pgp_keys").empty(), "recovery_pgp_keys");
+    if (!recovery_flags.empty()) {
+      return InvalidRequest("parameters " + recovery_flags + " not applicable to seal type shamir");
     }
     if (!d.Has("secret_shares") || !d.Has("secret_threshold")) {
       return InvalidRequest("secret_shares and secret_threshold are required");
@@ -72,6 +79,8 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
     InitParams p;
     p.secret_shares = static_cast<int>(d.GetInt("secret_shares"));
     p.secret_threshold = static_cast<int>(d.GetInt("secret_threshold"));
+    p.pgp_keys = d.GetStringSlice("pgp_keys");
+    p.root_token_pgp_key = d.GetString("root_token_pgp_key");
     ARCA_ASSIGN_OR_RETURN(InitResult r, core.Initialize(p));
     json::object out;
     json::array hex, b64;
