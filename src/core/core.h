@@ -84,9 +84,9 @@ struct CoreConfig {
 struct InitParams {
   int secret_shares = 0;     // Shamir seal only (an auto seal stores one root key: 1/1)
   int secret_threshold = 0;
-  int recovery_shares = 0;   // auto seals only; 0 = no recovery keys
-  int recovery_threshold = 0;
   std::string root_token_id;  // dev mode only; empty = random
+  int recovery_shares = 0;    // auto seals only; 0 = no recovery keys
+  int recovery_threshold = 0;
   // Vault's `pgp_keys`: base64 OpenPGP public keys, one per share (pgp/pgp.h); the shares are
   // returned encrypted (hex and base64 of each message). Empty = plain shares.
   std::vector<std::string> pgp_keys;
