@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "common/encoding.h"
 #include "common/json.h"
@@ -15,13 +16,25 @@
 namespace arca::testing {
 namespace {
 
-std::string WriteConfig(const TempDir& dir) {
+// `seal` adds a seal stanza (none: the Shamir seal).
+std::string WriteConfig(const TempDir& dir, const std::string& seal = "") {
   std::string path = dir.File("arca.hcl");
   std::ofstream f(path);
   f << "storage \"file\" {\n  path = \"" << dir.File("data") << "\"\n}\n"
        "listener \"tcp\" {\n  address     = \"127.0.0.1:0\"\n  tls_disable = true\n}\n"
-       "disable_mlock = true\nlog_level = \"warn\"\n";
+       "disable_mlock = true\nlog_level = \"warn\"\n" << seal;
   return path;
+}
+
+// Polls sys/seal-status until `sealed` is `want` (deadline 20 s).
+bool WaitSealed(int port, bool want) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::string needle = want ? "\"sealed\":true" : "\"sealed\":false";
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (RawHttp(port, "GET", "/v1/sys/seal-status").body.find(needle) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 void WriteFile(const std::string& path, const std::string& contents) {
@@ -262,6 +275,59 @@ TEST_F(PgpInit, CliReadsKeyFilesAndPrintsEncryptedShares) {
   auto u = RunCli({"operator", "unseal", shares[2]}, env);
   ASSERT_EQ(u.exit_code, 0) << u.out << u.err;
   EXPECT_EQ(RunCli({"status"}, env).exit_code, 0);
+  auto self = RunCli({"token", "lookup", "-format=json"}, env);
+  EXPECT_EQ(self.exit_code, 0) << self.err;
+  EXPECT_NE(self.out.find("\"root\""), std::string::npos) << self.out;
+}
+
+// An auto seal (static): recovery shares encrypted with -recovery-pgp-keys; the decrypted shares
+// are the recovery keys (they unseal after `operator seal`, as Vault accepts them).
+TEST_F(PgpInit, AutoSealRecoveryKeysViaCli) {
+  TempDir dir;
+  std::string seal = "seal \"static\" {\n  current_key_id = \"k1\"\n  current_key = \"" +
+                     std::string(64, 'c') + "\"\n}\n";
+  ServerProcess server({"-config=" + WriteConfig(dir, seal)});
+  ASSERT_TRUE(server.running()) << server.Log();
+  std::map<std::string, std::string> env{{"ARCA_ADDR", server.url()}};
+  for (int i = 0; i < 3; ++i) {
+    WriteFile(dir.File("r" + std::to_string(i) + ".asc"), home_[i].ExportPublic(fpr_[i], true));
+  }
+  std::string files = dir.File("r0.asc") + "," + dir.File("r1.asc") + "," + dir.File("r2.asc");
+
+  // pgp_keys belong to the Shamir seal.
+  auto wrong = RunCli({"operator", "init", "-key-shares=3", "-key-threshold=2",
+                       "-pgp-keys=" + files}, env);
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.out;
+  EXPECT_NE(wrong.err.find("not applicable to seal type static"), std::string::npos) << wrong.err;
+  EXPECT_EQ(RawHttp(server.port(), "GET", "/v1/sys/init").body, "{\"initialized\":false}");
+
+  auto init = RunCli({"operator", "init", "-recovery-shares=3", "-recovery-threshold=2",
+                      "-recovery-pgp-keys=" + files, "-root-token-pgp-key=" + dir.File("r1.asc")},
+                     env);
+  ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
+  auto keys = Matches(init.out, "Recovery Key [0-9]+: (\\S+)");
+  auto root_b64 = Matches(init.out, "Initial Root Token: (\\S+)");
+  ASSERT_EQ(keys.size(), 3u) << init.out;
+  ASSERT_EQ(root_b64.size(), 1u) << init.out;
+  std::vector<std::string> shares;
+  for (int i = 0; i < 3; ++i) {
+    auto msg = Base64Decode(keys[i]);
+    ASSERT_TRUE(msg) << keys[i];
+    shares.push_back(Decrypt(i, *msg));
+    EXPECT_TRUE(OthersCannotDecrypt(i, *msg)) << "recovery share " << i;
+  }
+  std::string root = Decrypt(1, *Base64Decode(root_b64[0]));
+  env["ARCA_TOKEN"] = root;
+  ASSERT_TRUE(WaitSealed(server.port(), false)) << server.LogTail();
+
+  // Sealed by hand, the decrypted recovery shares unseal it.
+  auto sealed = RunCli({"operator", "seal"}, env);
+  ASSERT_EQ(sealed.exit_code, 0) << sealed.err;
+  ASSERT_TRUE(WaitSealed(server.port(), true));
+  ASSERT_EQ(RunCli({"operator", "unseal", shares[0]}, env).exit_code, 0);
+  auto u = RunCli({"operator", "unseal", shares[2]}, env);
+  ASSERT_EQ(u.exit_code, 0) << u.out << u.err;
+  EXPECT_TRUE(WaitSealed(server.port(), false));
   auto self = RunCli({"token", "lookup", "-format=json"}, env);
   EXPECT_EQ(self.exit_code, 0) << self.err;
   EXPECT_NE(self.out.find("\"root\""), std::string::npos) << self.out;
