@@ -4,6 +4,8 @@
 // {"error", "message", "code"}, `code` being the gRPC status code.
 #include <charconv>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "api/http_pool.h"
 #include "common/encoding.h"
@@ -295,7 +297,10 @@ class GatewayClient final : public EtcdClient {
   }
 
  private:
-  // Sends `body` to `path`, failing over across the endpoints.
+  // Sends `body` to `path`, failing over across the endpoints: the endpoint in use first, then
+  // the others in order; when a whole round failed (a leader election in progress answers
+  // "unavailable" everywhere), rounds are repeated after a short pause until request_timeout has
+  // passed since the call began.
   Result<json::object> Call(std::string_view path, json::object body) {
     std::shared_ptr<std::vector<std::shared_ptr<Endpoint>>> list;
     size_t start;
@@ -305,14 +310,16 @@ class GatewayClient final : public EtcdClient {
       start = current_;
     }
     const std::string text = json::serialize(body);
+    const auto deadline = std::chrono::steady_clock::now() + options_.request_timeout;
     std::optional<Error> last;
     const size_t n = list->size();
-    for (size_t i = 0; i < n; ++i) {
-      const size_t idx = (start + i) % n;
+    auto pause = std::chrono::milliseconds(25);
+    for (size_t attempt = 0;; ++attempt) {
+      const size_t idx = (start + attempt) % n;
       Endpoint& ep = *(*list)[idx];
       auto r = CallOne(ep, path, text);
       if (r) {
-        if (i != 0) {
+        if (idx != start) {
           std::lock_guard lock(mu_);
           if (endpoints_ == list) current_ = idx;
         }
@@ -321,6 +328,11 @@ class GatewayClient final : public EtcdClient {
       if (!r.error().retry_elsewhere) return std::unexpected(std::move(r.error().error));
       ep.pool->CloseIdle();
       last = std::move(r.error().error);
+      if ((attempt + 1) % n == 0) {  // a whole round failed
+        if (std::chrono::steady_clock::now() + pause >= deadline) break;
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(400));
+      }
     }
     return std::unexpected(std::move(*last));
   }
@@ -395,6 +407,11 @@ class GatewayClient final : public EtcdClient {
     const int64_t code = Int64Of(o, "code");
     std::string message = StringOr(o, "message", StringOr(o, "error"));
     std::string where = "etcd " + ep.pool->origin() + ": ";
+    // etcd reports refused credentials as InvalidArgument; they are permission errors here.
+    if (message.starts_with("etcdserver: authentication failed") ||
+        message.starts_with("etcdserver: user name is empty")) {
+      return std::unexpected(Attempt{false, Error(ErrorKind::kPermissionDenied, where + message)});
+    }
     switch (code) {
       case kGrpcUnavailable:
       case kGrpcDeadlineExceeded:
@@ -410,6 +427,14 @@ class GatewayClient final : public EtcdClient {
       case kGrpcPermissionDenied:
         return std::unexpected(Attempt{false, Error(ErrorKind::kPermissionDenied, where + message)});
       case kGrpcResourceExhausted:
+        // The gateway's own gRPC hop refuses a message over --max-request-bytes + 512 KiB before
+        // etcd does ("request is too large" below that); the database quota is exhausted too.
+        if (message.find("larger than max") != std::string::npos) {
+          return std::unexpected(Attempt{
+              false, Error(ErrorKind::kInvalidRequest,
+                           where + "request is too large for etcd (--max-request-bytes): " +
+                               message)});
+        }
         return std::unexpected(Attempt{false, Error(ErrorKind::kUnavailable, where + message)});
       default:
         return std::unexpected(Attempt{res->status >= 500,
