@@ -276,5 +276,81 @@ TEST(EtcdAuth, UsernameAndPasswordAuthenticate) {
   EXPECT_EQ(denied.error().kind(), ErrorKind::kPermissionDenied) << denied.error().ToString();
 }
 
+// The primitives the HA steps build on: leases and conditional txns (a fencing token is the
+// election key's create revision compared inside the writing txn).
+TEST(EtcdClientPrimitives, LeasesAndConditionalTxns) {
+  EtcdCluster& etcd = arca::testing::SharedEtcd();
+  ASSERT_TRUE(etcd.ok()) << etcd.error();
+  EtcdClientOptions co;
+  co.endpoints = {etcd.ClientUrl(0)};
+  auto client = NewGatewayClient(co);
+  ASSERT_TRUE(client) << client.error().ToString();
+  EtcdClient& c = **client;
+  const std::string base = UniquePath("prims");
+
+  auto lease = c.LeaseGrant(std::chrono::seconds(7));
+  ASSERT_TRUE(lease) << lease.error().ToString();
+  EXPECT_NE(lease->id, 0);
+  EXPECT_EQ(lease->ttl, 7);
+  auto kept = c.LeaseKeepAlive(lease->id);
+  ASSERT_TRUE(kept) << kept.error().ToString();
+  EXPECT_EQ(*kept, 7);
+  auto put = c.Put(base + "lock", "me", lease->id);
+  ASSERT_TRUE(put) << put.error().ToString();
+  auto r = c.Range(RangeRequest{.key = base + "lock"});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->kvs.size(), 1u);
+  EXPECT_EQ(r->kvs[0].lease, lease->id);
+  const int64_t created = r->kvs[0].create_revision;
+  EXPECT_EQ(created, *put);
+
+  // Fenced write: applies only while the lock key has the create revision we hold.
+  TxnRequest fenced;
+  fenced.compare = {Compare{.key = base + "lock", .target = Compare::Target::kCreate,
+                            .op = Compare::Op::kEqual, .number = created}};
+  fenced.success = {TxnOp{.kind = TxnOp::Kind::kPut, .key = base + "data", .value = "1"}};
+  fenced.failure = {TxnOp{.kind = TxnOp::Kind::kRange, .key = base + "lock"}};
+  auto ok = c.Txn(fenced);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_TRUE(ok->succeeded);
+
+  // Revoking the lease deletes the key: the same fenced write is refused atomically.
+  ASSERT_TRUE(c.LeaseRevoke(lease->id));
+  auto expired = c.LeaseKeepAlive(lease->id);
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error().kind(), ErrorKind::kNotFound) << expired.error().ToString();
+  fenced.success[0].value = "2";
+  auto refused = c.Txn(fenced);
+  ASSERT_TRUE(refused) << refused.error().ToString();
+  EXPECT_FALSE(refused->succeeded);
+  ASSERT_EQ(refused->ranges.size(), 1u);
+  EXPECT_TRUE(refused->ranges[0].kvs.empty());
+  auto data = c.Range(RangeRequest{.key = base + "data"});
+  ASSERT_TRUE(data);
+  ASSERT_EQ(data->kvs.size(), 1u);
+  EXPECT_EQ(data->kvs[0].value, "1");
+
+  // Other compare targets and operators reach etcd intact.
+  TxnRequest by_value;
+  by_value.compare = {Compare{.key = base + "data", .target = Compare::Target::kValue,
+                              .op = Compare::Op::kNotEqual, .value = "1"}};
+  auto v = c.Txn(by_value);
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->succeeded);
+  by_value.compare[0].op = Compare::Op::kEqual;
+  v = c.Txn(by_value);
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->succeeded);
+  TxnRequest by_version;
+  by_version.compare = {Compare{.key = base + "data", .target = Compare::Target::kVersion,
+                                .op = Compare::Op::kGreater, .number = 0}};
+  v = c.Txn(by_version);
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->succeeded);
+  auto deleted = c.DeleteRange(base, PrefixEnd(base));
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(*deleted, 1);
+}
+
 }  // namespace
 }  // namespace arca::storage::etcd
