@@ -215,7 +215,7 @@ Result<HttpPoolResponse> HttpPool::Post(
   req.prepare_payload();
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<Conn> conn = im.TakeIdle();
+    std::unique_ptr<Conn> conn = attempt == 0 ? im.TakeIdle() : nullptr;
     const bool reused = conn != nullptr;
     if (!reused) {
       auto made = im.Connect();
@@ -229,7 +229,10 @@ Result<HttpPoolResponse> HttpPool::Post(
     if (ec) {
       conn.reset();
       if (reused && attempt == 0 && !parser.is_header_done() && IsStaleConnectionError(ec)) {
-        continue;  // the server closed the idle keep-alive connection: dial again once
+        // The server closed the idle keep-alive connection (idle timeout, or it restarted, in
+        // which case every idle connection is dead): drop them all and dial again, once.
+        CloseIdle();
+        continue;
       }
       if (ec == beast::error::timeout) return fail("context deadline exceeded");
       if (ec == http::error::body_limit) {
