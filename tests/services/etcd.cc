@@ -51,6 +51,23 @@ std::string HttpGet(int port, const std::string& path, std::chrono::milliseconds
   return out;
 }
 
+// GET /health over TLS through curl (the harness has no TLS client of its own; it only asks
+// whether the member is up, so it does not verify it, and presents the member's own
+// certificate as its client certificate); any failure is an empty answer.
+std::string CurlHealth(const std::string& url, const EtcdClusterOptions& o) {
+  std::string cmd = "curl -s -k --max-time 2 ";
+  if (!o.client_ca_file.empty()) cmd += "--cert '" + o.cert_file + "' --key '" + o.key_file + "' ";
+  cmd += "'" + url + "/health' 2>/dev/null";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return "";
+  std::string out;
+  char buf[512];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -85,7 +102,7 @@ EtcdCluster::~EtcdCluster() {
 }
 
 std::string EtcdCluster::ClientUrl(int i) const {
-  return "http://127.0.0.1:" + std::to_string(members_[static_cast<size_t>(i)].client_port);
+  return std::string(options_.cert_file.empty() ? "http" : "https") + "://127.0.0.1:" + std::to_string(members_[static_cast<size_t>(i)].client_port);
 }
 
 std::string EtcdCluster::ClientUrls() const {
@@ -166,6 +183,14 @@ bool EtcdCluster::Launch(int i, bool new_cluster) {
       "--heartbeat-interval=50",
       "--election-timeout=500",
   };
+  if (!options_.cert_file.empty()) {
+    args.push_back("--cert-file=" + options_.cert_file);
+    args.push_back("--key-file=" + options_.key_file);
+    if (!options_.client_ca_file.empty()) {
+      args.push_back("--client-cert-auth");
+      args.push_back("--trusted-ca-file=" + options_.client_ca_file);
+    }
+  }
   if (options_.max_request_bytes > 0) {
     args.push_back("--max-request-bytes=" + std::to_string(options_.max_request_bytes));
   }
@@ -206,7 +231,9 @@ bool EtcdCluster::WaitHealthy(int i, std::chrono::milliseconds deadline) const {
   auto until = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < until) {
     if (!Running(i)) return false;
-    std::string r = HttpGet(m.client_port, "/health", std::chrono::seconds(2));
+    std::string r = options_.cert_file.empty()
+                        ? HttpGet(m.client_port, "/health", std::chrono::seconds(2))
+                        : CurlHealth(ClientUrl(i), options_);
     if (r.find("\"health\":\"true\"") != std::string::npos) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -350,6 +352,71 @@ TEST(EtcdClientPrimitives, LeasesAndConditionalTxns) {
   auto deleted = c.DeleteRange(base, PrefixEnd(base));
   ASSERT_TRUE(deleted);
   EXPECT_EQ(*deleted, 1);
+}
+
+// TLS: the member is verified against tls_ca_file (name = IP 127.0.0.1), and a client
+// certificate is presented for etcd's --client-cert-auth.
+TEST(EtcdTls, VerifiesTheMemberAndPresentsAClientCertificate) {
+  std::string tmpl = "/tmp/arca-etcd-tls-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const std::string d = tmpl;
+  auto sh = [](const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); };
+  const std::string key = " -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ";
+  for (const char* ca : {"ca", "otherca"}) {
+    ASSERT_EQ(sh("openssl req -x509" + key + "-keyout " + d + "/" + ca + ".key -out " + d + "/" +
+                 ca + ".pem -days 2 -subj /CN=" + ca),
+              0);
+  }
+  auto issue = [&](const std::string& name, const std::string& ext) {
+    std::ofstream(d + "/" + name + ".ext") << ext;
+    return sh("openssl req" + key + "-keyout " + d + "/" + name + ".key -out " + d + "/" + name +
+              ".csr -subj /CN=" + name) == 0 &&
+           sh("openssl x509 -req -in " + d + "/" + name + ".csr -CA " + d + "/ca.pem -CAkey " + d +
+              "/ca.key -CAcreateserial -days 2 -out " + d + "/" + name + ".pem -extfile " + d +
+              "/" + name + ".ext") == 0;
+  };
+  ASSERT_TRUE(issue("member", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n"));
+  ASSERT_TRUE(issue("arca", "extendedKeyUsage=clientAuth\n"));
+
+  EtcdCluster etcd(EtcdClusterOptions{.members = 1,
+                                      .cert_file = d + "/member.pem",
+                                      .key_file = d + "/member.key",
+                                      .client_ca_file = d + "/ca.pem"});
+  ASSERT_TRUE(etcd.ok()) << etcd.error();
+  ASSERT_EQ(etcd.ClientUrl(0).rfind("https://", 0), 0u);
+  auto with = [&](BackendConfig extra) {
+    BackendConfig c{{"address", etcd.ClientUrl(0)}, {"path", "/tls/"}, {"request_timeout", "2s"}};
+    for (auto& [k, v] : extra) c[k] = v;
+    return NewEtcdBackend(c);
+  };
+  auto good = with({{"tls_ca_file", d + "/ca.pem"},
+                    {"tls_cert_file", d + "/arca.pem"},
+                    {"tls_key_file", d + "/arca.key"}});
+  ASSERT_TRUE(good) << good.error().ToString();
+  ASSERT_TRUE((*good)->Put("k", "over tls"));
+  auto got = (*good)->Get("k");
+  ASSERT_TRUE(got) << got.error().ToString();
+  EXPECT_EQ(*got, "over tls");
+
+  auto wrong_ca = with({{"tls_ca_file", d + "/otherca.pem"},
+                        {"tls_cert_file", d + "/arca.pem"},
+                        {"tls_key_file", d + "/arca.key"}});
+  ASSERT_FALSE(wrong_ca);
+  EXPECT_EQ(wrong_ca.error().kind(), ErrorKind::kUnavailable);
+  EXPECT_NE(wrong_ca.error().message().find("failed to verify certificate"), std::string::npos)
+      << wrong_ca.error().message();
+
+  auto no_client_cert = with({{"tls_ca_file", d + "/ca.pem"}});
+  ASSERT_FALSE(no_client_cert) << "etcd accepted a client without a certificate";
+  EXPECT_EQ(no_client_cert.error().kind(), ErrorKind::kUnavailable)
+      << no_client_cert.error().ToString();
+
+  std::string plain = etcd.ClientUrl(0);
+  plain.replace(0, 5, "http");
+  auto r = NewEtcdBackend(BackendConfig{{"address", plain}, {"request_timeout", "1s"}});
+  ASSERT_FALSE(r) << "plain HTTP to a TLS member succeeded";
+  std::error_code ec;
+  std::filesystem::remove_all(d, ec);
 }
 
 }  // namespace
