@@ -61,7 +61,9 @@ int main(int argc, char** argv) {
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all.empty() ? 0.0 : all[static_cast<size_t>(p * (all.size() - 1))]; };
+  auto pct = [&](double p) {
+    return all.empty() ? 0.0 : all[static_cast<size_t>(p * (all.size() - 1))];
+  };
   std::printf("etcd_put_%zuB %12.2f puts/s   p50 %.2fms p99 %.2fms errors %ld\n", value_bytes,
               static_cast<double>(all.size()) / seconds, pct(0.5), pct(0.99), errors.load());
   return errors.load() == 0 ? 0 : 1;

@@ -68,8 +68,8 @@ struct HttpPool::Impl {
   std::string scheme, host, port, host_port;
   HttpPoolOptions options;
   std::unique_ptr<ssl::context> ssl_ctx;
-  std::mutex mu;
-  std::vector<std::unique_ptr<Conn>> idle;
+  std::mutex mu;                            // guards idle
+  std::vector<std::unique_ptr<Conn>> idle;  // connections no call is using
 
   std::unique_ptr<Conn> TakeIdle() {
     std::lock_guard lock(mu);
@@ -111,7 +111,8 @@ struct HttpPool::Impl {
     if (addr_ec) SSL_set_tlsext_host_name(s->native_handle(), host.c_str());
     s->set_verify_callback(ssl::host_name_verification(host));
     beast::get_lowest_layer(*s).expires_after(options.timeout);
-    ec = RunIo(c->ioc, [&](auto handler) { s->async_handshake(ssl::stream_base::client, handler); });
+    ec =
+        RunIo(c->ioc, [&](auto handler) { s->async_handshake(ssl::stream_base::client, handler); });
     if (ec) {
       long verify = SSL_get_verify_result(s->native_handle());
       if (verify != X509_V_OK) {

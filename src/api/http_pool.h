@@ -48,8 +48,9 @@ class HttpPool {
 
   // POSTs `body` to `target` (an absolute path, e.g. "/v3/kv/range") with `headers`
   // (Content-Type: application/json unless given).
-  Result<HttpPoolResponse> Post(std::string_view target, std::string_view body,
-                                const std::vector<std::pair<std::string, std::string>>& headers = {});
+  Result<HttpPoolResponse> Post(
+      std::string_view target, std::string_view body,
+      const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   // Closes every idle connection (after a failover, so a recovered server is dialled afresh).
   void CloseIdle();

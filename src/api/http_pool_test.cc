@@ -12,7 +12,9 @@ using testing::SeenRequest;
 using testing::TestServer;
 
 TEST(HttpPool, ReusesOneKeepAliveConnectionForSequentialPosts) {
-  TestServer server([](const SeenRequest& r) { return CannedResponse{200, "{\"echo\":" + r.body + "}"}; });
+  TestServer server([](const SeenRequest& r) {
+    return CannedResponse{200, "{\"echo\":" + r.body + "}"};
+  });
   auto pool = HttpPool::Create(server.address(), {});
   ASSERT_TRUE(pool) << pool.error().ToString();
   for (int i = 0; i < 3; ++i) {
@@ -90,7 +92,8 @@ TEST(HttpPool, TransportFailuresAreUnavailableAndNameTheUrl) {
 }
 
 TEST(HttpPool, BadOriginsAreRefused) {
-  for (const char* bad : {"127.0.0.1:2379", "ftp://h:1", "http://h:1/path", "http://", "http://u@h:1"}) {
+  for (const char* bad :
+       {"127.0.0.1:2379", "ftp://h:1", "http://h:1/path", "http://", "http://u@h:1"}) {
     auto p = HttpPool::Create(bad, {});
     ASSERT_FALSE(p) << bad;
     EXPECT_EQ(p.error().kind(), ErrorKind::kInvalidRequest) << bad;

@@ -17,7 +17,9 @@ namespace {
 std::string WriteEtcdConfig(const TempDir& dir, const std::string& storage_body) {
   std::string path = dir.File("arca.hcl");
   std::ofstream f(path);
-  f << "storage \"etcd\" {\n" << storage_body << "}\n\n"
+  f << "storage \"etcd\" {\n"
+    << storage_body
+    << "}\n\n"
        "listener \"tcp\" {\n  address     = \"127.0.0.1:0\"\n  tls_disable = true\n}\n\n"
        "disable_mlock = true\n"
        "log_level = \"warn\"\n";
@@ -34,8 +36,8 @@ TEST(EtcdStorage, InitUnsealWriteRestartOnThreeMembers) {
   EtcdCluster etcd(EtcdClusterOptions{.members = 3});
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   TempDir dir;
-  const std::string cfg = WriteEtcdConfig(
-      dir, "  address = \"" + etcd.ClientUrls() + "\"\n  path    = \"arca-it\"\n");
+  const std::string cfg =
+      WriteEtcdConfig(dir, "  address = \"" + etcd.ClientUrls() + "\"\n  path    = \"arca-it\"\n");
   auto server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg});
   ASSERT_TRUE(server->running()) << server->Log();
   std::map<std::string, std::string> env{{"ARCA_ADDR", server->url()}};
@@ -54,15 +56,17 @@ TEST(EtcdStorage, InitUnsealWriteRestartOnThreeMembers) {
 
   ASSERT_EQ(RunCli({"secrets", "enable", "-path=kv", "-version=2", "kv"}, env).exit_code, 0);
   for (int i = 0; i < 10; ++i) {
-    auto w = RunCli({"kv", "put", "kv/item" + std::to_string(i),
-                     "value=plain-secret-" + std::to_string(i)}, env);
+    auto w = RunCli(
+        {"kv", "put", "kv/item" + std::to_string(i), "value=plain-secret-" + std::to_string(i)},
+        env);
     ASSERT_EQ(w.exit_code, 0) << w.out << w.err;
   }
   // One member down: the server keeps working (the client fails over), nothing is lost.
   etcd.Kill(0);
   for (int i = 10; i < 20; ++i) {
-    auto w = RunCli({"kv", "put", "kv/item" + std::to_string(i),
-                     "value=plain-secret-" + std::to_string(i)}, env);
+    auto w = RunCli(
+        {"kv", "put", "kv/item" + std::to_string(i), "value=plain-secret-" + std::to_string(i)},
+        env);
     ASSERT_EQ(w.exit_code, 0) << w.out << w.err << server->LogTail();
   }
 
@@ -73,9 +77,9 @@ TEST(EtcdStorage, InitUnsealWriteRestartOnThreeMembers) {
   server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg});
   ASSERT_TRUE(server->running()) << server->Log();
   env["ARCA_ADDR"] = server->url();
-  EXPECT_EQ(RawHttp(server->port(), "GET", "/v1/kv/data/item1", "", {{"X-Vault-Token", root}})
-                .status,
-            503);
+  EXPECT_EQ(
+      RawHttp(server->port(), "GET", "/v1/kv/data/item1", "", {{"X-Vault-Token", root}}).status,
+      503);
   ASSERT_EQ(RunCli({"operator", "unseal", key}, env).exit_code, 0);
   for (int i = 0; i < 20; ++i) {
     auto r = RunCli({"kv", "get", "-field=value", "kv/item" + std::to_string(i)}, env);

@@ -102,7 +102,8 @@ EtcdCluster::~EtcdCluster() {
 }
 
 std::string EtcdCluster::ClientUrl(int i) const {
-  return std::string(options_.cert_file.empty() ? "http" : "https") + "://127.0.0.1:" + std::to_string(members_[static_cast<size_t>(i)].client_port);
+  return std::string(options_.cert_file.empty() ? "http" : "https") +
+         "://127.0.0.1:" + std::to_string(members_[static_cast<size_t>(i)].client_port);
 }
 
 std::string EtcdCluster::ClientUrls() const {
@@ -163,8 +164,8 @@ bool EtcdCluster::Launch(int i, bool new_cluster) {
   Member& m = members_[static_cast<size_t>(i)];
   std::string initial;
   for (const Member& o : members_) {
-    initial += (initial.empty() ? "" : ",") + o.name + "=http://127.0.0.1:" +
-               std::to_string(o.peer_port);
+    initial +=
+        (initial.empty() ? "" : ",") + o.name + "=http://127.0.0.1:" + std::to_string(o.peer_port);
   }
   const std::string client = ClientUrl(i);
   const std::string peer = "http://127.0.0.1:" + std::to_string(m.peer_port);
@@ -266,9 +267,8 @@ bool EtcdCluster::Start(int i) {
 }
 
 EtcdCluster& SharedEtcd() {
-  static std::unique_ptr<EtcdCluster> cluster =
-      std::make_unique<EtcdCluster>(EtcdClusterOptions{.members = 1,
-                                                       .max_request_bytes = 8u << 20});
+  static std::unique_ptr<EtcdCluster> cluster = std::make_unique<EtcdCluster>(
+      EtcdClusterOptions{.members = 1, .max_request_bytes = 8u << 20});
   return *cluster;
 }
 

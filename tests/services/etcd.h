@@ -21,8 +21,8 @@
 namespace arca::testing {
 
 struct EtcdClusterOptions {
-  int members = 1;                // 1 or 3
-  size_t max_request_bytes = 0;   // etcd's --max-request-bytes; 0: etcd's default (1.5 MiB)
+  int members = 1;               // 1 or 3
+  size_t max_request_bytes = 0;  // etcd's --max-request-bytes; 0: etcd's default (1.5 MiB)
   // TLS on the client URLs (https://) when cert_file is set; with client_ca_file, etcd requires
   // client certificates signed by it (--client-cert-auth), and the member's certificate must
   // also allow clientAuth (etcd's gateway and the harness's health check present it).

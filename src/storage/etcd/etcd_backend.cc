@@ -14,14 +14,14 @@ namespace arca::storage::etcd {
 namespace {
 
 constexpr std::array<std::string_view, 16> kKnownKeys = {
-    "address",          "path",          "ha_enabled",    "request_timeout",
-    "lock_timeout",     "username",      "password",      "tls_ca_file",
-    "tls_cert_file",    "tls_key_file",  "max_receive_size", "sync",
-    "etcd_api",         "redirect_addr", "cluster_addr",  "disable_clustering"};
+    "address",       "path",          "ha_enabled",       "request_timeout",
+    "lock_timeout",  "username",      "password",         "tls_ca_file",
+    "tls_cert_file", "tls_key_file",  "max_receive_size", "sync",
+    "etcd_api",      "redirect_addr", "cluster_addr",     "disable_clustering"};
 
 std::unexpected<Error> NotUnderstood(std::string_view key, std::string_view value) {
-  return InvalidRequest("storage etcd: value [" + std::string(value) + "] of '" +
-                        std::string(key) + "' could not be understood");
+  return InvalidRequest("storage etcd: value [" + std::string(value) + "] of '" + std::string(key) +
+                        "' could not be understood");
 }
 
 // Go's strconv.ParseBool.
@@ -217,8 +217,7 @@ Result<EtcdBackendOptions> ParseEtcdConfig(const BackendConfig& config, const Ge
   out.ha_enabled = *ha_bool;
 
   if (auto t = get("request_timeout")) {
-    ARCA_ASSIGN_OR_RETURN(out.client.request_timeout,
-                          ParsePositiveDuration("request_timeout", *t));
+    ARCA_ASSIGN_OR_RETURN(out.client.request_timeout, ParsePositiveDuration("request_timeout", *t));
   }
   if (auto t = get("lock_timeout")) {
     ARCA_ASSIGN_OR_RETURN(auto ms, ParsePositiveDuration("lock_timeout", *t));
@@ -235,7 +234,8 @@ Result<EtcdBackendOptions> ParseEtcdConfig(const BackendConfig& config, const Ge
   out.client.tls_cert_file = get("tls_cert_file").value_or("");
   out.client.tls_key_file = get("tls_key_file").value_or("");
   if (out.client.tls_cert_file.empty() != out.client.tls_key_file.empty()) {
-    return InvalidRequest("storage etcd: 'tls_cert_file' and 'tls_key_file' must be given together");
+    return InvalidRequest(
+        "storage etcd: 'tls_cert_file' and 'tls_key_file' must be given together");
   }
 
   if (auto m = get("max_receive_size")) {

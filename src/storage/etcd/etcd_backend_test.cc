@@ -1,6 +1,8 @@
 // storage "etcd" and its client against real etcd members (tests/services/etcd.h): paging of
 // listings, etcd's limits, endpoint failover with members killed, authentication, unreachable
 // clusters.
+#include "storage/etcd/etcd_backend.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -13,7 +15,6 @@
 
 #include "services/etcd.h"
 #include "services/services.h"
-#include "storage/etcd/etcd_backend.h"
 #include "storage/etcd/etcd_client.h"
 
 namespace arca::storage::etcd {
@@ -83,7 +84,8 @@ TEST(EtcdBackend, CommitOfMoreThan128KeysIsRefusedAndChangesNothing) {
   auto b = MustBackend(OptionsFor(etcd.ClientUrl(0), "txnlimit"));
   ASSERT_NE(b, nullptr);
   std::vector<Operation> ops;
-  for (int i = 0; i < 129; ++i) ops.push_back({Operation::Kind::kPut, "t/" + std::to_string(i), "v"});
+  for (int i = 0; i < 129; ++i)
+    ops.push_back({Operation::Kind::kPut, "t/" + std::to_string(i), "v"});
   auto s = b->AsTransactional()->Commit(ops);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().kind(), ErrorKind::kInvalidRequest);
@@ -94,8 +96,8 @@ TEST(EtcdBackend, CommitOfMoreThan128KeysIsRefusedAndChangesNothing) {
   // 256 operations on 128 keys are fine: repeated keys collapse to their last operation.
   ops.pop_back();
   for (int i = 0; i < 128; ++i) {
-    ops.push_back({i % 2 ? Operation::Kind::kDelete : Operation::Kind::kPut, "t/" + std::to_string(i),
-                   "w"});
+    ops.push_back(
+        {i % 2 ? Operation::Kind::kDelete : Operation::Kind::kPut, "t/" + std::to_string(i), "w"});
   }
   s = b->AsTransactional()->Commit(ops);
   ASSERT_TRUE(s) << s.error().ToString();
@@ -224,8 +226,8 @@ TEST(EtcdFailover, KillingTheMemberInUseKeepsCallsWorking) {
 TEST(EtcdFailover, NoQuorumIsUnavailableThenServiceResumes) {
   EtcdCluster etcd(EtcdClusterOptions{.members = 3});
   ASSERT_TRUE(etcd.ok()) << etcd.error();
-  auto backend = NewEtcdBackend(BackendConfig{
-      {"address", etcd.ClientUrls()}, {"path", "/q/"}, {"request_timeout", "1s"}});
+  auto backend = NewEtcdBackend(
+      BackendConfig{{"address", etcd.ClientUrls()}, {"path", "/q/"}, {"request_timeout", "1s"}});
   ASSERT_TRUE(backend) << backend.error().ToString();
   Backend& b = **backend;
   ASSERT_TRUE(b.Put("before", "1"));
@@ -308,8 +310,10 @@ TEST(EtcdClientPrimitives, LeasesAndConditionalTxns) {
 
   // Fenced write: applies only while the lock key has the create revision we hold.
   TxnRequest fenced;
-  fenced.compare = {Compare{.key = base + "lock", .target = Compare::Target::kCreate,
-                            .op = Compare::Op::kEqual, .number = created}};
+  fenced.compare = {Compare{.key = base + "lock",
+                            .target = Compare::Target::kCreate,
+                            .op = Compare::Op::kEqual,
+                            .number = created}};
   fenced.success = {TxnOp{.kind = TxnOp::Kind::kPut, .key = base + "data", .value = "1"}};
   fenced.failure = {TxnOp{.kind = TxnOp::Kind::kRange, .key = base + "lock"}};
   auto ok = c.Txn(fenced);
@@ -334,8 +338,10 @@ TEST(EtcdClientPrimitives, LeasesAndConditionalTxns) {
 
   // Other compare targets and operators reach etcd intact.
   TxnRequest by_value;
-  by_value.compare = {Compare{.key = base + "data", .target = Compare::Target::kValue,
-                              .op = Compare::Op::kNotEqual, .value = "1"}};
+  by_value.compare = {Compare{.key = base + "data",
+                              .target = Compare::Target::kValue,
+                              .op = Compare::Op::kNotEqual,
+                              .value = "1"}};
   auto v = c.Txn(by_value);
   ASSERT_TRUE(v);
   EXPECT_FALSE(v->succeeded);
@@ -344,8 +350,10 @@ TEST(EtcdClientPrimitives, LeasesAndConditionalTxns) {
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->succeeded);
   TxnRequest by_version;
-  by_version.compare = {Compare{.key = base + "data", .target = Compare::Target::kVersion,
-                                .op = Compare::Op::kGreater, .number = 0}};
+  by_version.compare = {Compare{.key = base + "data",
+                                .target = Compare::Target::kVersion,
+                                .op = Compare::Op::kGreater,
+                                .number = 0}};
   v = c.Txn(by_version);
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->succeeded);
@@ -375,7 +383,8 @@ TEST(EtcdTls, VerifiesTheMemberAndPresentsAClientCertificate) {
               "/ca.key -CAcreateserial -days 2 -out " + d + "/" + name + ".pem -extfile " + d +
               "/" + name + ".ext") == 0;
   };
-  ASSERT_TRUE(issue("member", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n"));
+  ASSERT_TRUE(
+      issue("member", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n"));
   ASSERT_TRUE(issue("arca", "extendedKeyUsage=clientAuth\n"));
 
   EtcdCluster etcd(EtcdClusterOptions{.members = 1,

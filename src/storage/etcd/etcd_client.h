@@ -7,10 +7,10 @@
 // stopping), the call is re-sent to the next endpoint, and the endpoint that answered becomes the
 // one in use. When every endpoint failed, rounds repeat with a short growing pause (25 ms to
 // 400 ms) until request_timeout has passed since the call began (an etcd leader election takes
-// about one election timeout); each attempt is itself bounded by request_timeout. A call whose request reached a member that then
-// died may therefore be applied twice: the storage backend only issues idempotent writes
-// (put/delete of fixed values, txns without compares), and later fenced writes compare revisions,
-// which makes a repeat fail rather than apply twice.
+// about one election timeout); each attempt is itself bounded by request_timeout. A call whose
+// request reached a member that then died may therefore be applied twice: the storage backend only
+// issues idempotent writes (put/delete of fixed values, txns without compares), and later fenced
+// writes compare revisions, which makes a repeat fail rather than apply twice.
 //
 // Keys and values are raw bytes (std::string). Revisions, lease ids and TTLs are int64.
 //

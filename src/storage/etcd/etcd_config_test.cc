@@ -69,11 +69,11 @@ TEST(EtcdConfig, ReadsEveryKey) {
 
 TEST(EtcdConfig, EnvironmentAsVaultReadsIt) {
   // ETCD_ADDR and ETCD_HA_ENABLED override the file; ETCD_USERNAME/PASSWORD fill in.
-  auto r = Parse({{"address", "http://file:2379"}},
-                 {{"ETCD_ADDR", "http://env1:2379,http://env2:2379"},
-                  {"ETCD_HA_ENABLED", "0"},
-                  {"ETCD_USERNAME", "envuser"},
-                  {"ETCD_PASSWORD", "envpass"}});
+  auto r =
+      Parse({{"address", "http://file:2379"}}, {{"ETCD_ADDR", "http://env1:2379,http://env2:2379"},
+                                                {"ETCD_HA_ENABLED", "0"},
+                                                {"ETCD_USERNAME", "envuser"},
+                                                {"ETCD_PASSWORD", "envpass"}});
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ(r->client.endpoints,
             (std::vector<std::string>{"http://env1:2379", "http://env2:2379"}));

@@ -108,10 +108,12 @@ Result<std::optional<Leadership>> EtcdElection::Campaign(EtcdSession& session,
   Leadership mine{.lease = session.lease(), .key = prefix_ + hex};
   // Create the key only if absent (a campaign repeated on the same session keeps its place).
   TxnRequest create;
-  create.compare = {Compare{.key = mine.key, .target = Compare::Target::kCreate,
-                            .op = Compare::Op::kEqual, .number = 0}};
-  create.success = {TxnOp{.kind = TxnOp::Kind::kPut, .key = mine.key,
-                          .value = std::string(value), .lease = mine.lease}};
+  create.compare = {Compare{
+      .key = mine.key, .target = Compare::Target::kCreate, .op = Compare::Op::kEqual, .number = 0}};
+  create.success = {TxnOp{.kind = TxnOp::Kind::kPut,
+                          .key = mine.key,
+                          .value = std::string(value),
+                          .lease = mine.lease}};
   create.failure = {TxnOp{.kind = TxnOp::Kind::kRange, .key = mine.key}};
   ARCA_ASSIGN_OR_RETURN(TxnResponse created, client_.Txn(create));
   if (created.succeeded) {

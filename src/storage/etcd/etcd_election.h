@@ -52,7 +52,7 @@ class EtcdSession {
   const int64_t lease_;
   const std::chrono::seconds ttl_;
   std::atomic<bool> lost_{false};
-  std::mutex mu_;
+  std::mutex mu_;  // guards stop_; cv_ wakes the keepalive thread and WaitLost callers
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread thread_;
@@ -73,10 +73,9 @@ class EtcdElection {
   // Puts this session's key with `value` (once), then waits until it is the oldest key under
   // the prefix. nullopt when `stop` was set or the session was lost first (the key is then
   // deleted, best effort).
-  Result<std::optional<Leadership>> Campaign(EtcdSession& session, std::string_view value,
-                                             const std::atomic<bool>& stop,
-                                             std::chrono::milliseconds poll =
-                                                 std::chrono::milliseconds(200));
+  Result<std::optional<Leadership>> Campaign(
+      EtcdSession& session, std::string_view value, const std::atomic<bool>& stop,
+      std::chrono::milliseconds poll = std::chrono::milliseconds(200));
   // The value of the current holder (the oldest key), nullopt when nobody campaigns.
   Result<std::optional<std::string>> Leader();
   // Deletes the holder's key if it is still this leadership's (a txn on the fencing token).

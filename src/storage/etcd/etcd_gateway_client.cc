@@ -91,21 +91,30 @@ json::object RangeJson(const RangeRequest& r) {
 
 const char* TargetName(Compare::Target t) {
   switch (t) {
-    case Compare::Target::kVersion: return "VERSION";
-    case Compare::Target::kCreate: return "CREATE";
-    case Compare::Target::kMod: return "MOD";
-    case Compare::Target::kValue: return "VALUE";
-    case Compare::Target::kLease: return "LEASE";
+    case Compare::Target::kVersion:
+      return "VERSION";
+    case Compare::Target::kCreate:
+      return "CREATE";
+    case Compare::Target::kMod:
+      return "MOD";
+    case Compare::Target::kValue:
+      return "VALUE";
+    case Compare::Target::kLease:
+      return "LEASE";
   }
   return "CREATE";
 }
 
 const char* OpName(Compare::Op op) {
   switch (op) {
-    case Compare::Op::kEqual: return "EQUAL";
-    case Compare::Op::kGreater: return "GREATER";
-    case Compare::Op::kLess: return "LESS";
-    case Compare::Op::kNotEqual: return "NOT_EQUAL";
+    case Compare::Op::kEqual:
+      return "EQUAL";
+    case Compare::Op::kGreater:
+      return "GREATER";
+    case Compare::Op::kLess:
+      return "LESS";
+    case Compare::Op::kNotEqual:
+      return "NOT_EQUAL";
   }
   return "EQUAL";
 }
@@ -146,8 +155,8 @@ struct Attempt {
 
 struct Endpoint {
   std::unique_ptr<api::HttpPool> pool;
-  std::mutex token_mu;
-  std::string token;  // auth token from this member (etcd's simple tokens are per member)
+  std::mutex token_mu;  // guards token
+  std::string token;    // auth token from this member (etcd's simple tokens are per member)
 };
 
 class GatewayClient final : public EtcdClient {
@@ -209,10 +218,10 @@ class GatewayClient final : public EtcdClient {
 
   Result<TxnResponse> Txn(const TxnRequest& request) override {
     if (request.success.size() > kEtcdMaxTxnOps || request.failure.size() > kEtcdMaxTxnOps) {
-      return InvalidRequest("etcd: a transaction may hold at most " +
-                            std::to_string(kEtcdMaxTxnOps) + " operations (got " +
-                            std::to_string(std::max(request.success.size(),
-                                                    request.failure.size())) + ")");
+      return InvalidRequest(
+          "etcd: a transaction may hold at most " + std::to_string(kEtcdMaxTxnOps) +
+          " operations (got " +
+          std::to_string(std::max(request.success.size(), request.failure.size())) + ")");
     }
     json::object req;
     json::array cmp;
@@ -222,11 +231,21 @@ class GatewayClient final : public EtcdClient {
       o["target"] = TargetName(c.target);
       o["result"] = OpName(c.op);
       switch (c.target) {
-        case Compare::Target::kVersion: o["version"] = Num(c.number); break;
-        case Compare::Target::kCreate: o["create_revision"] = Num(c.number); break;
-        case Compare::Target::kMod: o["mod_revision"] = Num(c.number); break;
-        case Compare::Target::kLease: o["lease"] = Num(c.number); break;
-        case Compare::Target::kValue: o["value"] = B64(c.value); break;
+        case Compare::Target::kVersion:
+          o["version"] = Num(c.number);
+          break;
+        case Compare::Target::kCreate:
+          o["create_revision"] = Num(c.number);
+          break;
+        case Compare::Target::kMod:
+          o["mod_revision"] = Num(c.number);
+          break;
+        case Compare::Target::kLease:
+          o["lease"] = Num(c.number);
+          break;
+        case Compare::Target::kValue:
+          o["value"] = B64(c.value);
+          break;
       }
       cmp.push_back(std::move(o));
     }
@@ -364,8 +383,8 @@ class GatewayClient final : public EtcdClient {
       }
       return r;
     }
-    return std::unexpected(Attempt{false, Error(ErrorKind::kPermissionDenied,
-                                                "etcd: authentication token refused")});
+    return std::unexpected(
+        Attempt{false, Error(ErrorKind::kPermissionDenied, "etcd: authentication token refused")});
   }
 
   std::expected<std::string, Attempt> Authenticate(Endpoint& ep) {
@@ -376,8 +395,8 @@ class GatewayClient final : public EtcdClient {
     if (!r) return std::unexpected(std::move(r.error()));
     std::string token = StringOr(*r, "token");
     if (token.empty()) {
-      return std::unexpected(Attempt{false, Error(ErrorKind::kInternal,
-                                                  "etcd: authenticate returned no token")});
+      return std::unexpected(
+          Attempt{false, Error(ErrorKind::kInternal, "etcd: authenticate returned no token")});
     }
     std::lock_guard lock(ep.token_mu);
     ep.token = token;
@@ -425,24 +444,27 @@ class GatewayClient final : public EtcdClient {
         return std::unexpected(
             Attempt{false, Error(ErrorKind::kPermissionDenied, where + message), true});
       case kGrpcPermissionDenied:
-        return std::unexpected(Attempt{false, Error(ErrorKind::kPermissionDenied, where + message)});
+        return std::unexpected(
+            Attempt{false, Error(ErrorKind::kPermissionDenied, where + message)});
       case kGrpcResourceExhausted:
         // The gateway's own gRPC hop refuses a message over --max-request-bytes + 512 KiB before
         // etcd does ("request is too large" below that); the database quota is exhausted too.
         if (message.find("larger than max") != std::string::npos) {
           return std::unexpected(Attempt{
-              false, Error(ErrorKind::kInvalidRequest,
-                           where + "request is too large for etcd (--max-request-bytes): " +
-                               message)});
+              false,
+              Error(ErrorKind::kInvalidRequest,
+                    where + "request is too large for etcd (--max-request-bytes): " + message)});
         }
         return std::unexpected(Attempt{false, Error(ErrorKind::kUnavailable, where + message)});
       default:
-        return std::unexpected(Attempt{res->status >= 500,
-                                       Error(ErrorKind::kInternal, where + message)});
+        return std::unexpected(
+            Attempt{res->status >= 500, Error(ErrorKind::kInternal, where + message)});
     }
   }
 
   EtcdClientOptions options_;
+  // mu_ guards endpoints_ (replaced whole by SetEndpoints; calls keep the list they started with)
+  // and current_ (index of the endpoint in use).
   mutable std::mutex mu_;
   std::shared_ptr<std::vector<std::shared_ptr<Endpoint>>> endpoints_;
   size_t current_ = 0;
