@@ -267,6 +267,14 @@ TEST(EtcdAuth, UsernameAndPasswordAuthenticate) {
   ASSERT_TRUE(got);
   EXPECT_EQ(*got, "v");
 
+  // A restarted member forgets its tokens ("invalid auth token"): the client authenticates again.
+  etcd.Stop(0);
+  ASSERT_TRUE(etcd.Start(0)) << etcd.Log(0);
+  auto again = (*good)->Get("k");
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_EQ(*again, "v");
+  ASSERT_TRUE((*good)->Put("k2", "after restart"));
+
   auto bad = with({{"username", "root"}, {"password", "wrong"}});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().kind(), ErrorKind::kPermissionDenied) << bad.error().ToString();
