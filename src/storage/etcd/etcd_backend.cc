@@ -221,7 +221,10 @@ Result<EtcdBackendOptions> ParseEtcdConfig(const BackendConfig& config, const Ge
   }
   if (auto t = get("lock_timeout")) {
     ARCA_ASSIGN_OR_RETURN(auto ms, ParsePositiveDuration("lock_timeout", *t));
-    if (ms < std::chrono::seconds(1)) return NotUnderstood("lock_timeout", *t);
+    // Whole seconds (etcd leases), and room for keepalives every TTL/3 before the local deadline.
+    if (ms < std::chrono::seconds(2)) {
+      return InvalidRequest("storage etcd: 'lock_timeout' must be at least 2s, got [" + *t + "]");
+    }
     out.lock_timeout = std::chrono::duration_cast<std::chrono::seconds>(ms);
   }
 

@@ -106,7 +106,8 @@ TEST(EtcdConfig, BadTimeouts) {
   ExpectError({{"request_timeout", "0ms"}}, "'request_timeout'");
   ExpectError({{"request_timeout", "xms"}}, "'request_timeout'");
   ExpectError({{"lock_timeout", "15 seconds"}}, "'lock_timeout'");
-  ExpectError({{"lock_timeout", "500ms"}}, "'lock_timeout'");  // etcd leases are whole seconds
+  ExpectError({{"lock_timeout", "500ms"}}, "'lock_timeout' must be at least 2s");
+  ExpectError({{"lock_timeout", "1s"}}, "'lock_timeout' must be at least 2s");
 }
 
 TEST(EtcdConfig, BadFlagsAndSizes) {
