@@ -9,8 +9,8 @@
 // 400 ms) until request_timeout has passed since the call began (an etcd leader election takes
 // about one election timeout); each attempt is itself bounded by request_timeout. A call whose
 // request reached a member that then died may therefore be applied twice: the storage backend only
-// issues idempotent writes (put/delete of fixed values, txns without compares), and later fenced
-// writes compare revisions, which makes a repeat fail rather than apply twice.
+// issues idempotent writes (put/delete of fixed values, txns without compares), and the
+// election's conditional txns are safe to repeat (see etcd_election.h).
 //
 // Keys and values are raw bytes (std::string). Revisions, lease ids and TTLs are int64.
 //

@@ -106,7 +106,8 @@ Result<std::optional<Leadership>> EtcdElection::Campaign(EtcdSession& session,
   char hex[32];
   std::snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(session.lease()));
   Leadership mine{.lease = session.lease(), .key = prefix_ + hex};
-  // Create the key only if absent (a campaign repeated on the same session keeps its place).
+  // Create the key only if absent (a campaign repeated on the same session, or this txn re-sent
+  // by the client's failover after it was applied, finds the key and keeps its place).
   TxnRequest create;
   create.compare = {Compare{
       .key = mine.key, .target = Compare::Target::kCreate, .op = Compare::Op::kEqual, .number = 0}};

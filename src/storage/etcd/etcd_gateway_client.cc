@@ -156,7 +156,7 @@ struct Attempt {
 struct Endpoint {
   std::unique_ptr<api::HttpPool> pool;
   std::mutex token_mu;  // guards token
-  std::string token;    // auth token from this member (etcd's simple tokens are per member)
+  std::string token;    // auth token obtained from this member
 };
 
 class GatewayClient final : public EtcdClient {
