@@ -26,6 +26,7 @@
 #include "core/expiration/expiration_manager.h"
 #include "core/quotas/quota_manager.h"
 #include "core/router/mount_table.h"
+#include "core/root_rotation.h"
 #include "core/router/router.h"
 #include "core/seal/shamir_seal.h"
 #include "logical/backend.h"
@@ -130,6 +131,36 @@ class Core {
   Status Seal();
   bool Sealed() const;
 
+  // --- rekey (rekey.cc): new unseal key shares and a new root key; Vault's sys/rekey/*.
+  // Every call needs an unsealed core (Sealed otherwise); user errors are InvalidRequest with
+  // Vault's messages, and change nothing.
+  Result<RekeyStatus> GetRekeyStatus();
+  // Errors: a rekey already in progress, invalid share counts, pgp_keys/backup misuse.
+  Result<RekeyStatus> StartRekey(const RekeyParams& params);
+  // Discards the rekey attempt (and its new shares if verification was pending).
+  Status CancelRekey();
+  // Adds one current share; the share that reaches the threshold completes the rekey (or, with
+  // require_verification, returns the new shares to verify). nullopt: more shares needed.
+  Result<std::optional<RekeyResult>> RekeyUpdate(std::string_view key_text, std::string_view nonce);
+  Result<RekeyVerifyStatus> GetRekeyVerifyStatus();
+  // Restarts verification: progress dropped, new verification nonce.
+  Result<RekeyVerifyStatus> RestartRekeyVerify();
+  // Adds one NEW share; at the new threshold the new shares take effect. Returns the
+  // verification nonce when complete, nullopt when more shares are needed.
+  Result<std::optional<std::string>> RekeyVerify(std::string_view key_text, std::string_view nonce);
+
+  // --- root token generation (generate_root.cc): Vault's sys/generate-root/*.
+  // The length of an OTP: that of a root token ("hvs." + 36).
+  static constexpr int kRootTokenOtpLength = 40;
+  Result<GenerateRootStatus> GetGenerateRootStatus();
+  // `otp` (kRootTokenOtpLength base62 characters) or `pgp_key`; with neither an OTP is
+  // generated and returned in the status.
+  Result<GenerateRootStatus> StartGenerateRoot(std::string otp, std::string pgp_key);
+  Status CancelGenerateRoot();
+  // Adds one share; the share reaching the threshold creates a new root token and returns it
+  // encoded (base64 without padding of token XOR otp).
+  Result<GenerateRootStatus> GenerateRootUpdate(std::string_view key_text, std::string_view nonce);
+
   // --- used by the system backend ---
   Router& router() { return router_; }
   Barrier& barrier() { return *barrier_; }
@@ -175,6 +206,15 @@ class Core {
   logical::Response RateLimited(logical::Request& req, Router::Match& match,
                                 const QuotaManager::Decision& d);
   static void AddRateLimitHeaders(const QuotaManager::Decision& d, logical::Response& resp);
+  // The current Shamir seal config (cached) and the share checks shared by rekey and
+  // generate-root (rekey.cc). REQUIRES: the core is unsealed.
+  Result<SealConfig> CurrentSealConfig();
+  Status RequireRotatable();  // CurrentSealConfig's checks only
+  // Decodes a share and checks its length: InvalidRequest otherwise.
+  static Result<SecureBytes> DecodeShare(std::string_view key_text);
+  // Performs the rekey to `kek` with `op`'s new share counts. REQUIRES: rotation_mu_ held.
+  Status CommitRekey(const RekeyOperation& op, const SecureBytes& kek);
+  void DiscardRotations();  // drops both operations (at seal)
   // Records one unseal key; returns the root key once the threshold is reached.
   Result<std::optional<SecureBytes>> AddUnsealKey(SecureBytes key);
   Status PostUnseal();           // REQUIRES: state_mu_ held exclusively
@@ -289,6 +329,11 @@ class Core {
   std::vector<SecureBytes> unseal_keys_;
   std::string unseal_nonce_;
   std::optional<SealConfig> seal_config_;  // cached once read
+
+  // Rekey and root generation attempts. Lock order: state_mu_, rotation_mu_, unseal_mu_.
+  std::mutex rotation_mu_;
+  std::optional<RekeyOperation> rekey_;           // guarded by rotation_mu_
+  std::optional<RootGeneration> root_generation_;  // guarded by rotation_mu_
 
   // Serialises mount table changes; guarded tables mirror what is persisted.
   std::mutex mounts_mu_;

@@ -39,6 +39,17 @@ Result<std::vector<SecureBytes>> CreateShamirSeal(storage::Backend& physical,
                                                   const SecureBytes& root_key,
                                                   const SealConfig& config);
 
+// Splits `kek` (32 bytes) into `config.secret_shares` shares needing `config.secret_threshold`
+// (a single share is the KEK itself).
+Result<std::vector<SecureBytes>> SplitKek(const SecureBytes& kek, const SealConfig& config);
+// Combines shares back into the KEK. Errors: InvalidRequest for shares that do not combine.
+Result<SecureBytes> CombineKek(const SealConfig& config, const std::vector<SecureBytes>& shares);
+// The physical writes of a Shamir seal: the root key wrapped by `kek` and the seal config,
+// for one atomic batch (rekey: Barrier::RotateRootKey). Nothing is written here.
+Result<std::vector<storage::Operation>> ShamirSealOps(const SecureBytes& root_key,
+                                                      const SecureBytes& kek,
+                                                      const SealConfig& config);
+
 // Combines the shares (exactly `threshold` of them) and unwraps the root key. Wrong shares give
 // InvalidRequest.
 Result<SecureBytes> RecoverRootKey(storage::Backend& physical, const SealConfig& config,
