@@ -306,6 +306,15 @@ TEST_F(RekeyFixture, BadInput) {
   EXPECT_TRUE(t.Do(Operation::kDelete, "sys/rekey/backup", {}, root));
 }
 
+TEST_F(RekeyFixture, RecoveryRekeyNeedsAnAutoSeal) {
+  for (auto op : {Operation::kRead, Operation::kUpdate, Operation::kDelete}) {
+    auto [code, msg] = Refused(op, "sys/rekey-recovery-key/init",
+                               {{"secret_shares", 3}, {"secret_threshold", 2}});
+    EXPECT_EQ(code, 400);
+    EXPECT_EQ(msg, "recovery rekeying not supported");
+  }
+}
+
 TEST_F(RekeyFixture, OldSharesRefusedAfterRekey) {
   std::string nonce = Start(3, 2, false);
   json::object done;

@@ -178,6 +178,29 @@ fw::Path RekeyBackupPath(Core& core, std::string pattern, std::string_view what)
   return p;
 }
 
+// sys/rekey-recovery-key/*: recovery keys exist only with an auto seal; the Shamir seal answers
+// as Vault does.
+fw::Path RecoveryRekeyPath(Core& core, std::string pattern) {
+  fw::Path p;
+  p.pattern = std::move(pattern);
+  p.help_synopsis = "Rekey of the recovery keys (auto seals only).";
+  p.fields["secret_shares"] = Field(fw::FieldType::kInt, "Number of new key shares.");
+  p.fields["secret_threshold"] = Field(fw::FieldType::kInt, "New threshold.");
+  p.fields["pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "PGP public keys.");
+  p.fields["backup"] = Field(fw::FieldType::kBool, "Back up the PGP-encrypted keys.");
+  p.fields["require_verification"] = Field(fw::FieldType::kBool, "Verify the new keys.");
+  p.fields["key"] = KeyField();
+  p.fields["nonce"] = NonceField();
+  auto refuse = [&core](Request&, fw::FieldData&) -> Result<Response> {
+    if (core.Sealed()) return ::arca::Sealed();
+    return InvalidRequest("recovery rekeying not supported");
+  };
+  p.operations[Operation::kRead] = {refuse, "Status."};
+  p.operations[Operation::kUpdate] = {refuse, "Start or submit a key."};
+  p.operations[Operation::kDelete] = {refuse, "Cancel."};
+  return p;
+}
+
 fw::Path GenerateRootAttemptPath(Core& core) {
   fw::Path p;
   p.pattern = "generate-root/attempt";
@@ -237,6 +260,10 @@ std::vector<fw::Path> RekeyPaths(Core& core) {
   paths.push_back(RekeyVerifyPath(core));
   paths.push_back(RekeyBackupPath(core, "rekey/backup", "unseal keys"));
   paths.push_back(RekeyBackupPath(core, "rekey/recovery-key-backup", "recovery keys"));
+  for (const char* p : {"rekey-recovery-key/init", "rekey-recovery-key/update",
+                        "rekey-recovery-key/verify"}) {
+    paths.push_back(RecoveryRekeyPath(core, p));
+  }
   paths.push_back(GenerateRootAttemptPath(core));
   paths.push_back(GenerateRootUpdatePath(core));
   paths.push_back(DecodeTokenPath());
@@ -244,8 +271,15 @@ std::vector<fw::Path> RekeyPaths(Core& core) {
 }
 
 std::vector<std::string> RekeyUnauthenticatedPaths() {
-  return {"rekey/init", "rekey/update", "rekey/verify", "generate-root/attempt",
-          "generate-root/update", "decode-token"};
+  return {"rekey/init",
+          "rekey/update",
+          "rekey/verify",
+          "rekey-recovery-key/init",
+          "rekey-recovery-key/update",
+          "rekey-recovery-key/verify",
+          "generate-root/attempt",
+          "generate-root/update",
+          "decode-token"};
 }
 
 }  // namespace arca::core::sys
