@@ -45,7 +45,19 @@ int RunOperatorInit(Ctx& ctx, const std::vector<std::string>& raw_args) {
     return 2;
   }
 
-  json::object body{{"secret_shares", shares}, {"secret_threshold", threshold}};
+  // As Vault's CLI: the seal decides which defaults apply (key shares for Shamir, recovery
+  // shares for an auto seal); a flag of the other kind is sent only when given, so the server
+  // refuses it by name.
+  bool recovery_seal = false;
+  {
+    auto st = client->Call("GET", "sys/seal-status");
+    if (!st) return ServerError(ctx, "Error getting seal status", st.error());
+    const json::value* rs = st->if_contains("recovery_seal");
+    recovery_seal = rs && rs->is_bool() && rs->as_bool();
+  }
+  json::object body;
+  if (!recovery_seal || ctx.flags.IsSet("key-shares")) body["secret_shares"] = shares;
+  if (!recovery_seal || ctx.flags.IsSet("key-threshold")) body["secret_threshold"] = threshold;
   if (!pgp_keys.empty()) {
     json::array keys;
     for (const auto& list : pgp_keys) {
@@ -60,8 +72,10 @@ int RunOperatorInit(Ctx& ctx, const std::vector<std::string>& raw_args) {
     body["pgp_keys"] = std::move(keys);
   }
   if (!root_token_pgp_key.empty()) body["root_token_pgp_key"] = root_token_pgp_key;
-  if (ctx.flags.IsSet("recovery-shares")) body["recovery_shares"] = recovery_shares;
-  if (ctx.flags.IsSet("recovery-threshold")) body["recovery_threshold"] = recovery_threshold;
+  if (recovery_seal || ctx.flags.IsSet("recovery-shares")) body["recovery_shares"] = recovery_shares;
+  if (recovery_seal || ctx.flags.IsSet("recovery-threshold")) {
+    body["recovery_threshold"] = recovery_threshold;
+  }
 
   auto r = client->Call("PUT", "sys/init", &body);
   if (!r) return ServerError(ctx, "Error initializing", r.error());
@@ -79,8 +93,8 @@ int RunOperatorInit(Ctx& ctx, const std::vector<std::string>& raw_args) {
     json::object out;
     out["unseal_keys_b64"] = keys_b64;
     out["unseal_keys_hex"] = keys_hex;
-    out["unseal_shares"] = shares;
-    out["unseal_threshold"] = threshold;
+    out["unseal_shares"] = keys_b64.empty() ? 0 : shares;
+    out["unseal_threshold"] = keys_b64.empty() ? 0 : threshold;
     out["recovery_keys_b64"] = rec_b64;
     out["recovery_keys_hex"] = rec_hex;
     out["recovery_keys_shares"] = rec_b64.empty() ? 0 : recovery_shares;

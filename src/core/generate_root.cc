@@ -99,12 +99,12 @@ Result<GenerateRootStatus> Core::GenerateRootUpdate(std::string_view key_text,
   // Threshold reached: the shares are used once, right or wrong (the attempt stays open).
   std::vector<SecureBytes> shares = std::move(gen.progress);
   gen.progress.clear();
-  auto root_key = RecoverRootKey(*config_.physical, current, shares);
-  if (!root_key || !barrier_->IsRootKey(*root_key)) {
-    spdlog::error("core: root generation aborted: the key shares given do not open this seal");
-    return InvalidRequest(
-        "root generation aborted: root key verification failed: the key shares given do not "
-        "open this seal");
+  if (Status s = VerifyKeyShares(shares); !s) {
+    spdlog::error("core: root generation aborted: the key shares given were refused");
+    if (s.error().kind() != ErrorKind::kInvalidRequest) return std::unexpected(s.error());
+    return InvalidRequest("root generation aborted: " +
+                          std::string(RecoveryKeysSupported() ? "recovery" : "root") +
+                          " key verification failed: " + s.error().message());
   }
   ARCA_ASSIGN_OR_RETURN(std::string token, tokens_->CreateRootToken());
   if (token.size() != gen.otp.size()) {

@@ -1,8 +1,12 @@
-// Rekey of the Shamir unseal keys (Vault's sys/rekey/*): a threshold of the current shares
-// authorises a new root key, the keyring re-encrypted with it, and a new key-encryption key
-// split into the new shares. The keyring, the wrapped root key and the seal configuration are
-// replaced in one atomic batch (Barrier::RotateRootKey). With require_verification the new
-// shares are returned first and only take effect once a threshold of them is given back.
+// Rekey (Vault's sys/rekey/* and sys/rekey-recovery-key/*). A threshold of the current key
+// shares (unseal keys with the Shamir seal, recovery keys with an auto seal) authorises:
+//   - Shamir, barrier: a new root key, the keyring re-encrypted with it, and a new
+//     key-encryption key split into the new unseal key shares;
+//   - auto seal, barrier: a new root key only (wrapped by the seal; no shares are returned);
+//   - auto seal, recovery: a new recovery key split into the new recovery key shares.
+// The keyring and the seal entries change in one atomic batch (Barrier::RotateRootKey). With
+// require_verification the new shares are returned first and only take effect once a threshold
+// of them is given back to .../verify.
 #include <spdlog/spdlog.h>
 
 #include <mutex>
@@ -11,6 +15,7 @@
 #include "common/uuid.h"
 #include "core/barrier/barrier.h"
 #include "core/core.h"
+#include "core/seal/auto_seal.h"
 #include "crypto/compare.h"
 #include "crypto/random.h"
 
@@ -33,14 +38,20 @@ Status AddShare(std::vector<SecureBytes>& progress, SecureBytes key, std::string
   return OkStatus();
 }
 
+SealConfig NewConfig(const RekeyOperation& op) {
+  SealConfig c;
+  c.secret_shares = op.params.secret_shares;
+  c.secret_threshold = op.params.secret_threshold;
+  return c;
+}
+
 }  // namespace
 
 Result<SealConfig> Core::CurrentSealConfig() {
   ARCA_ASSIGN_OR_RETURN(bool initialized, Initialized());
   if (!initialized) return InvalidRequest("server is not yet initialized");
   if (barrier_->Sealed()) return ::arca::Sealed();
-  std::lock_guard lock(unseal_mu_);
-  return *seal_config_;
+  return KeyShareConfig();
 }
 
 Status Core::RequireRotatable() {
@@ -66,28 +77,56 @@ Result<SecureBytes> Core::DecodeShare(std::string_view key_text) {
 void Core::DiscardRotations() {
   std::lock_guard lock(rotation_mu_);
   rekey_.reset();
+  recovery_rekey_.reset();
   root_generation_.reset();
 }
 
-Result<RekeyStatus> Core::GetRekeyStatus() {
+Result<std::vector<std::string>> Core::PgpFingerprints(const std::vector<std::string>& keys) {
+  if (keys.empty()) return std::vector<std::string>();
+  return InvalidRequest(
+      "pgp_keys: PGP-encrypted key shares are not available in this build of Arca; rekey "
+      "without pgp_keys (see docs/compat.md)");
+}
+
+Status Core::EncodeNewShares(const RekeyOperation& op, const std::vector<SecureBytes>& shares,
+                             RekeyResult& result, bool recovery) {
+  (void)op;
+  (void)recovery;
+  for (const auto& share : shares) {
+    result.keys_hex.push_back(HexEncode(share.view()));
+    result.keys_base64.push_back(Base64Encode(share.view()));
+  }
+  return OkStatus();
+}
+
+Result<RekeyStatus> Core::GetRekeyStatus(bool recovery) {
   ARCA_ASSIGN_OR_RETURN(SealConfig current, CurrentSealConfig());
+  if (recovery && !RecoveryKeysSupported()) {
+    return InvalidRequest("recovery rekeying not supported");
+  }
   RekeyStatus st;
   st.required = current.secret_threshold;
   std::lock_guard lock(rotation_mu_);
-  if (!rekey_) return st;
+  const std::optional<RekeyOperation>& op = RekeySlot(recovery);
+  if (!op) return st;
   st.started = true;
-  st.nonce = rekey_->nonce;
-  st.t = rekey_->params.secret_threshold;
-  st.n = rekey_->params.secret_shares;
-  st.progress = static_cast<int>(rekey_->progress.size());
-  st.verification_required = rekey_->params.require_verification;
-  st.verification_nonce = rekey_->verification_nonce;
-  st.backup = rekey_->params.backup;
+  st.nonce = op->nonce;
+  st.t = op->params.secret_threshold;
+  st.n = op->params.secret_shares;
+  st.progress = static_cast<int>(op->progress.size());
+  st.verification_required = op->params.require_verification;
+  st.verification_nonce = op->verification_nonce;
+  st.pgp_fingerprints = op->pgp_fingerprints;
+  if (!op->pgp_fingerprints.empty()) st.backup = op->params.backup;
   return st;
 }
 
-Result<RekeyStatus> Core::StartRekey(const RekeyParams& params) {
+Result<RekeyStatus> Core::StartRekey(const RekeyParams& in, bool recovery) {
   ARCA_RETURN_IF_ERROR(RequireRotatable());
+  if (recovery && !RecoveryKeysSupported()) {
+    return InvalidRequest("recovery rekeying not supported");
+  }
+  RekeyParams params = in;
   if (params.backup && params.pgp_keys.empty()) {
     return InvalidRequest(
         "cannot request a backup of the new keys without providing PGP keys for encryption");
@@ -96,44 +135,71 @@ Result<RekeyStatus> Core::StartRekey(const RekeyParams& params) {
       static_cast<int>(params.pgp_keys.size()) != params.secret_shares) {
     return InvalidRequest("incorrect number of PGP keys for rekey");
   }
-  if (!params.pgp_keys.empty()) {
-    return InvalidRequest(
-        "pgp_keys: PGP-encrypted key shares are not available in this build of Arca; rekey "
-        "without pgp_keys (see docs/compat.md)");
+  if (!recovery && RecoveryKeysSupported()) {
+    // An auto seal's root key is rotated without shares (Vault's rules).
+    params.secret_shares = 0;
+    params.secret_threshold = 0;
+    if (!params.pgp_keys.empty()) {
+      return InvalidRequest(
+          "PGP key encryption not supported when rekeying the barrier key with recovery keys");
+    }
+    if (params.backup) {
+      return InvalidRequest(
+          "key backup not supported when rekeying the barrier key with recovery keys");
+    }
+    if (params.require_verification) {
+      return InvalidRequest(
+          "requiring verification not supported when rekeying the barrier key with recovery "
+          "keys");
+    }
+  } else if (Status s = ValidateShamirParams(params.secret_shares, params.secret_threshold); !s) {
+    return InvalidRequest(std::string(recovery ? "invalid recovery configuration: "
+                                               : "invalid rekey seal configuration: ") +
+                          s.error().message());
   }
-  if (Status s = ValidateShamirParams(params.secret_shares, params.secret_threshold); !s) {
-    return InvalidRequest("invalid rekey seal configuration: " + s.error().message());
-  }
+  ARCA_ASSIGN_OR_RETURN(std::vector<std::string> fingerprints, PgpFingerprints(params.pgp_keys));
   {
     std::lock_guard lock(rotation_mu_);
-    if (rekey_) return InvalidRequest("rekey already in progress");
+    std::optional<RekeyOperation>& slot = RekeySlot(recovery);
+    if (slot) return InvalidRequest("rekey already in progress");
     RekeyOperation op;
     op.params = params;
     op.nonce = GenerateUuid();
-    rekey_ = std::move(op);
-    spdlog::info("core: rekey initialized: nonce {}, shares {}, threshold {}, verification "
+    op.pgp_fingerprints = std::move(fingerprints);
+    slot = std::move(op);
+    spdlog::info("core: {}rekey initialized: nonce {}, shares {}, threshold {}, verification "
                  "required {}",
-                 rekey_->nonce, params.secret_shares, params.secret_threshold,
-                 params.require_verification);
+                 recovery ? "recovery key " : "", slot->nonce, params.secret_shares,
+                 params.secret_threshold, params.require_verification);
   }
-  return GetRekeyStatus();
+  return GetRekeyStatus(recovery);
 }
 
-Status Core::CancelRekey() {
+Status Core::CancelRekey(bool recovery) {
   ARCA_RETURN_IF_ERROR(RequireRotatable());
+  if (recovery && !RecoveryKeysSupported()) {
+    return InvalidRequest("recovery rekeying not supported");
+  }
   std::lock_guard lock(rotation_mu_);
-  rekey_.reset();
+  RekeySlot(recovery).reset();
   return OkStatus();
 }
 
 Result<std::optional<RekeyResult>> Core::RekeyUpdate(std::string_view key_text,
-                                                     std::string_view nonce) {
+                                                     std::string_view nonce, bool recovery) {
   ARCA_ASSIGN_OR_RETURN(SecureBytes key, DecodeShare(key_text));
   ARCA_ASSIGN_OR_RETURN(SealConfig current, CurrentSealConfig());
+  if (recovery && !RecoveryKeysSupported()) {
+    return InvalidRequest("recovery rekeying not supported");
+  }
   std::lock_guard lock(rotation_mu_);
-  if (!rekey_) return InvalidRequest("no barrier rekey in progress");
-  RekeyOperation& op = *rekey_;
-  if (!op.verification_kek.empty()) {
+  std::optional<RekeyOperation>& slot = RekeySlot(recovery);
+  if (!slot) {
+    return InvalidRequest(recovery ? "no recovery rekey in progress"
+                                   : "no barrier rekey in progress");
+  }
+  RekeyOperation& op = *slot;
+  if (!op.verification_key.empty()) {
     return InvalidRequest(
         "rekey operation already finished; verification must be performed; nonce for the "
         "verification operation is \"" + op.verification_nonce + "\"");
@@ -149,48 +215,70 @@ Result<std::optional<RekeyResult>> Core::RekeyUpdate(std::string_view key_text,
   // Threshold reached: the shares are used once, right or wrong.
   std::vector<SecureBytes> shares = std::move(op.progress);
   op.progress.clear();
-  auto root_key = RecoverRootKey(*config_.physical, current, shares);
-  if (!root_key || !barrier_->IsRootKey(*root_key)) {
-    spdlog::warn("core: rekey: the key shares given do not open this seal");
-    return InvalidRequest(
-        "root key verification failed: the key shares given do not open this seal");
+  if (Status s = VerifyKeyShares(shares); !s) {
+    spdlog::warn("core: rekey: the key shares given were refused");
+    if (s.error().kind() != ErrorKind::kInvalidRequest) return std::unexpected(s.error());
+    return InvalidRequest(std::string(RecoveryKeysSupported() ? "recovery" : "root") +
+                          " key verification failed: " + s.error().message());
   }
 
-  SealConfig next;
-  next.secret_shares = op.params.secret_shares;
-  next.secret_threshold = op.params.secret_threshold;
-  SecureBytes kek = crypto::RandomKey(32);
-  ARCA_ASSIGN_OR_RETURN(std::vector<SecureBytes> new_shares, SplitKek(kek, next));
   RekeyResult result;
   result.nonce = op.nonce;
-  result.backup = op.params.backup;
-  for (const auto& share : new_shares) {
-    result.keys_hex.push_back(HexEncode(share.view()));
-    result.keys_base64.push_back(Base64Encode(share.view()));
+  if (!recovery && RecoveryKeysSupported()) {
+    // An auto seal's root key: nothing to hand out, nothing to verify.
+    ARCA_RETURN_IF_ERROR(CommitRekey(op, SecureBytes(), false));
+    slot.reset();
+    return std::optional<RekeyResult>(std::move(result));
   }
+  SealConfig next = NewConfig(op);
+  SecureBytes new_key = crypto::RandomKey(32);
+  ARCA_ASSIGN_OR_RETURN(std::vector<SecureBytes> new_shares,
+                        SplitKey(new_key, next.secret_shares, next.secret_threshold));
+  ARCA_RETURN_IF_ERROR(EncodeNewShares(op, new_shares, result, recovery));
   if (op.params.require_verification) {
-    op.verification_kek = std::move(kek);
+    op.verification_key = std::move(new_key);
     op.verification_nonce = GenerateUuid();
     result.verification_required = true;
     result.verification_nonce = op.verification_nonce;
     spdlog::info("core: rekey: new key shares issued, waiting for verification");
     return std::optional<RekeyResult>(std::move(result));
   }
-  ARCA_RETURN_IF_ERROR(CommitRekey(op, kek));
-  rekey_.reset();
+  ARCA_RETURN_IF_ERROR(CommitRekey(op, new_key, recovery));
+  slot.reset();
   return std::optional<RekeyResult>(std::move(result));
 }
 
-Status Core::CommitRekey(const RekeyOperation& op, const SecureBytes& kek) {
-  SealConfig next;
-  next.secret_shares = op.params.secret_shares;
-  next.secret_threshold = op.params.secret_threshold;
+Status Core::CommitRekey(const RekeyOperation& op, const SecureBytes& key, bool recovery) {
+  SealConfig next = NewConfig(op);
+  if (recovery) {
+    if (Status s = StoreRecoveryKey(key, next); !s) {
+      spdlog::error("core: recovery key rekey failed, the current recovery keys stay valid: {}",
+                    s.error().message());
+      return Internal("failed to perform recovery rekey: " + s.error().message());
+    }
+    spdlog::info("core: recovery keys rekeyed: {} key shares, threshold {}", next.secret_shares,
+                 next.secret_threshold);
+    return OkStatus();
+  }
   SecureBytes root_key = crypto::RandomKey(32);
-  ARCA_ASSIGN_OR_RETURN(std::vector<storage::Operation> ops, ShamirSealOps(root_key, kek, next));
+  std::vector<storage::Operation> ops;
+  if (SealAccess* seal = config_.seal.get()) {
+    auto wrapped = seal->Wrap(root_key.view(), kSealRootKeyPath);
+    if (!wrapped) {
+      return Internal("failed to perform barrier rekey: " + wrapped.error().message());
+    }
+    ops.push_back(PutOp(kSealRootKeyPath, std::move(*wrapped)));
+  } else {
+    ARCA_ASSIGN_OR_RETURN(ops, ShamirSealOps(root_key, key, next));
+  }
   if (Status s = barrier_->RotateRootKey(root_key, std::move(ops)); !s) {
-    spdlog::error("core: rekey failed, the current key shares stay valid: {}",
-                  s.error().message());
+    spdlog::error("core: rekey failed, the current keys stay valid: {}", s.error().message());
     return Internal("failed to perform barrier rekey: " + s.error().message());
+  }
+  if (config_.seal) {
+    spdlog::info("core: security barrier rekeyed (new root key wrapped by the {} seal)",
+                 config_.seal->Type());
+    return OkStatus();
   }
   {
     std::lock_guard lock(unseal_mu_);
@@ -201,40 +289,48 @@ Status Core::CommitRekey(const RekeyOperation& op, const SecureBytes& kek) {
   return OkStatus();
 }
 
-Result<RekeyVerifyStatus> Core::GetRekeyVerifyStatus() {
+Result<RekeyVerifyStatus> Core::GetRekeyVerifyStatus(bool recovery) {
   ARCA_RETURN_IF_ERROR(RequireRotatable());
+  if (recovery && !RecoveryKeysSupported()) {
+    return InvalidRequest("recovery rekeying not supported");
+  }
   std::lock_guard lock(rotation_mu_);
-  if (!rekey_) return InvalidRequest("no rekey configuration found");
+  const std::optional<RekeyOperation>& op = RekeySlot(recovery);
+  if (!op) return InvalidRequest("no rekey configuration found");
   RekeyVerifyStatus st;
-  st.started = !rekey_->verification_kek.empty();
-  st.nonce = rekey_->verification_nonce;
-  st.t = rekey_->params.secret_threshold;
-  st.n = rekey_->params.secret_shares;
-  st.progress = static_cast<int>(rekey_->verification_progress.size());
+  st.started = !op->verification_key.empty();
+  st.nonce = op->verification_nonce;
+  st.t = op->params.secret_threshold;
+  st.n = op->params.secret_shares;
+  st.progress = static_cast<int>(op->verification_progress.size());
   return st;
 }
 
-Result<RekeyVerifyStatus> Core::RestartRekeyVerify() {
+Result<RekeyVerifyStatus> Core::RestartRekeyVerify(bool recovery) {
   ARCA_RETURN_IF_ERROR(RequireRotatable());
   {
     std::lock_guard lock(rotation_mu_);
-    if (rekey_) {
-      rekey_->verification_progress.clear();
+    if (std::optional<RekeyOperation>& op = RekeySlot(recovery)) {
+      op->verification_progress.clear();
       // Vault gives a new verification nonce even before verification has started.
-      rekey_->verification_nonce = GenerateUuid();
+      op->verification_nonce = GenerateUuid();
     }
   }
-  return GetRekeyVerifyStatus();
+  return GetRekeyVerifyStatus(recovery);
 }
 
 Result<std::optional<std::string>> Core::RekeyVerify(std::string_view key_text,
-                                                     std::string_view nonce) {
+                                                     std::string_view nonce, bool recovery) {
   ARCA_ASSIGN_OR_RETURN(SecureBytes key, DecodeShare(key_text));
   ARCA_RETURN_IF_ERROR(RequireRotatable());
+  if (recovery && !RecoveryKeysSupported()) {
+    return InvalidRequest("recovery rekeying not supported");
+  }
   std::lock_guard lock(rotation_mu_);
-  if (!rekey_) return InvalidRequest("no rekey in progress");
-  RekeyOperation& op = *rekey_;
-  if (op.verification_kek.empty()) return InvalidRequest("no rekey verification in progress");
+  std::optional<RekeyOperation>& slot = RekeySlot(recovery);
+  if (!slot) return InvalidRequest("no rekey in progress");
+  RekeyOperation& op = *slot;
+  if (op.verification_key.empty()) return InvalidRequest("no rekey verification in progress");
   if (nonce != op.verification_nonce) {
     return InvalidRequest("incorrect nonce supplied; nonce for this verify operation is \"" +
                           op.verification_nonce + "\"");
@@ -245,18 +341,15 @@ Result<std::optional<std::string>> Core::RekeyVerify(std::string_view key_text,
   }
   std::vector<SecureBytes> shares = std::move(op.verification_progress);
   op.verification_progress.clear();
-  SealConfig next;
-  next.secret_shares = op.params.secret_shares;
-  next.secret_threshold = op.params.secret_threshold;
-  auto kek = CombineKek(next, shares);
-  if (!kek || !crypto::ConstantTimeEquals(kek->view(), op.verification_kek.view())) {
+  auto combined = CombineShares(NewConfig(op), shares);
+  if (!combined || !crypto::ConstantTimeEquals(combined->view(), op.verification_key.view())) {
     // As Vault: a failed round starts over under a new nonce.
     op.verification_nonce = GenerateUuid();
     return InvalidRequest("rekey verification failed; incorrect key shares supplied");
   }
-  ARCA_RETURN_IF_ERROR(CommitRekey(op, *kek));
+  ARCA_RETURN_IF_ERROR(CommitRekey(op, *combined, recovery));
   std::string done_nonce = op.verification_nonce;
-  rekey_.reset();
+  slot.reset();
   return std::optional<std::string>(std::move(done_nonce));
 }
 

@@ -74,9 +74,10 @@ struct RekeyOperation {
   RekeyParams params;
   std::string nonce;
   std::vector<SecureBytes> progress;  // current shares given so far
-  // With require_verification, once the current shares authorised it: the new KEK (the new
-  // shares combine to it) and the verification round.
-  SecureBytes verification_kek;
+  std::vector<std::string> pgp_fingerprints;  // of params.pgp_keys, in order
+  // With require_verification, once the current shares authorised it: the new key (KEK or
+  // recovery key; the new shares combine to it) and the verification round.
+  SecureBytes verification_key;
   std::string verification_nonce;
   std::vector<SecureBytes> verification_progress;
 };

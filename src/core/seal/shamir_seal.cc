@@ -55,56 +55,56 @@ Result<std::optional<SealConfig>> ReadSealConfig(storage::Backend& physical) {
   return std::optional<SealConfig>(std::move(c));
 }
 
-Result<std::vector<SecureBytes>> SplitKek(const SecureBytes& kek, const SealConfig& config) {
-  ARCA_RETURN_IF_ERROR(ValidateShamirParams(config.secret_shares, config.secret_threshold));
-  std::vector<SecureBytes> shares;
-  if (config.secret_shares == 1) {
-    shares.push_back(kek.Clone());
-    return shares;
+Result<std::vector<SecureBytes>> SplitKey(const SecureBytes& key, int shares, int threshold) {
+  std::vector<SecureBytes> out;
+  if (shares == 1) {
+    out.push_back(key.Clone());
+    return out;
   }
-  return crypto::ShamirSplit(kek.span(), config.secret_shares, config.secret_threshold);
+  return crypto::ShamirSplit(key.span(), shares, threshold);
 }
 
-Result<SecureBytes> CombineKek(const SealConfig& config, const std::vector<SecureBytes>& shares) {
-  SecureBytes kek;
+Result<SecureBytes> CombineShares(const SealConfig& config,
+                                  const std::vector<SecureBytes>& shares) {
   if (config.secret_shares == 1) {
     if (shares.size() != 1) return InvalidRequest("expected exactly one unseal key");
-    kek = shares[0].Clone();
-  } else {
-    ARCA_ASSIGN_OR_RETURN(kek, crypto::ShamirCombine(shares));
+    return shares[0].Clone();
   }
-  if (kek.size() != 32) return InvalidRequest("invalid key: wrong length");
-  return kek;
+  return crypto::ShamirCombine(shares);
+}
+
+Result<std::string> ShamirRootKeyEntry(const SecureBytes& kek, const SecureBytes& root_key) {
+  ARCA_ASSIGN_OR_RETURN(std::string wrapped,
+                        crypto::AesGcmSeal(kek.span(), root_key.view(), kShamirRootKeyPath));
+  return kHeader + wrapped;
+}
+
+Result<std::vector<SecureBytes>> CreateShamirSeal(storage::Backend& physical,
+                                                  const SecureBytes& root_key,
+                                                  const SealConfig& config) {
+  ARCA_RETURN_IF_ERROR(ValidateShamirParams(config.secret_shares, config.secret_threshold));
+  SecureBytes kek = crypto::RandomKey(32);
+  ARCA_ASSIGN_OR_RETURN(std::string entry, ShamirRootKeyEntry(kek, root_key));
+  ARCA_ASSIGN_OR_RETURN(auto shares, SplitKey(kek, config.secret_shares, config.secret_threshold));
+  ARCA_RETURN_IF_ERROR(physical.Put(kShamirRootKeyPath, entry));
+  ARCA_RETURN_IF_ERROR(physical.Put(kSealConfigPath, config.ToJson()));
+  return shares;
 }
 
 Result<std::vector<storage::Operation>> ShamirSealOps(const SecureBytes& root_key,
                                                       const SecureBytes& kek,
                                                       const SealConfig& config) {
   ARCA_RETURN_IF_ERROR(ValidateShamirParams(config.secret_shares, config.secret_threshold));
-  ARCA_ASSIGN_OR_RETURN(std::string wrapped,
-                        crypto::AesGcmSeal(kek.span(), root_key.view(), kShamirRootKeyPath));
   std::vector<storage::Operation> ops(2);
   ops[0].key = std::string(kShamirRootKeyPath);
-  ops[0].value = kHeader + wrapped;
+  ARCA_ASSIGN_OR_RETURN(ops[0].value, ShamirRootKeyEntry(kek, root_key));
   ops[1].key = std::string(kSealConfigPath);
   ops[1].value = config.ToJson();
   return ops;
 }
 
-Result<std::vector<SecureBytes>> CreateShamirSeal(storage::Backend& physical,
-                                                  const SecureBytes& root_key,
-                                                  const SealConfig& config) {
-  SecureBytes kek = crypto::RandomKey(32);
-  ARCA_ASSIGN_OR_RETURN(auto shares, SplitKek(kek, config));
-  ARCA_ASSIGN_OR_RETURN(auto ops, ShamirSealOps(root_key, kek, config));
-  // The seal configuration is written last: its presence is what "initialized" means.
-  for (const auto& op : ops) ARCA_RETURN_IF_ERROR(physical.Put(op.key, op.value));
-  return shares;
-}
-
-Result<SecureBytes> RecoverRootKey(storage::Backend& physical, const SealConfig& config,
-                                   const std::vector<SecureBytes>& shares) {
-  ARCA_ASSIGN_OR_RETURN(SecureBytes kek, CombineKek(config, shares));
+Result<SecureBytes> OpenShamirRootKey(storage::Backend& physical, const SecureBytes& kek) {
+  if (kek.size() != 32) return InvalidRequest("invalid key: wrong length");
   ARCA_ASSIGN_OR_RETURN(auto raw, physical.Get(kShamirRootKeyPath));
   if (!raw || raw->size() <= kHeader.size()) return Internal("stored root key is missing or corrupt");
   auto root = crypto::AesGcmOpen(kek.span(), std::string_view(*raw).substr(kHeader.size()),
@@ -116,6 +116,12 @@ Result<SecureBytes> RecoverRootKey(storage::Backend& physical, const SealConfig&
   SecureBytes out = SecureBytes::FromString(*root);
   SecureWipe(*root);
   return out;
+}
+
+Result<SecureBytes> RecoverRootKey(storage::Backend& physical, const SealConfig& config,
+                                   const std::vector<SecureBytes>& shares) {
+  ARCA_ASSIGN_OR_RETURN(SecureBytes kek, CombineShares(config, shares));
+  return OpenShamirRootKey(physical, kek);
 }
 
 Result<SecureBytes> DecodeUnsealKey(std::string_view text) {

@@ -39,11 +39,6 @@ Result<std::vector<SecureBytes>> CreateShamirSeal(storage::Backend& physical,
                                                   const SecureBytes& root_key,
                                                   const SealConfig& config);
 
-// Splits `kek` (32 bytes) into `config.secret_shares` shares needing `config.secret_threshold`
-// (a single share is the KEK itself).
-Result<std::vector<SecureBytes>> SplitKek(const SecureBytes& kek, const SealConfig& config);
-// Combines shares back into the KEK. Errors: InvalidRequest for shares that do not combine.
-Result<SecureBytes> CombineKek(const SealConfig& config, const std::vector<SecureBytes>& shares);
 // The physical writes of a Shamir seal: the root key wrapped by `kek` and the seal config,
 // for one atomic batch (rekey: Barrier::RotateRootKey). Nothing is written here.
 Result<std::vector<storage::Operation>> ShamirSealOps(const SecureBytes& root_key,
@@ -57,5 +52,18 @@ Result<SecureBytes> RecoverRootKey(storage::Backend& physical, const SealConfig&
 
 // Unseal keys are given as hex or base64 text.
 Result<SecureBytes> DecodeUnsealKey(std::string_view text);
+
+// --- building blocks (also for rekey, generate-root and seal migration) ---
+
+// Splits a 32-byte key into `shares` key shares of which `threshold` recover it; one share is
+// the key itself (as Vault does for unseal and recovery keys).
+Result<std::vector<SecureBytes>> SplitKey(const SecureBytes& key, int shares, int threshold);
+// Reverses SplitKey for a config of `config.secret_shares` shares: one share is the key itself,
+// otherwise the shares are combined (Shamir). Errors: InvalidRequest for malformed shares.
+Result<SecureBytes> CombineShares(const SealConfig& config, const std::vector<SecureBytes>& shares);
+// The value stored at kShamirRootKeyPath for `root_key` wrapped by `kek`.
+Result<std::string> ShamirRootKeyEntry(const SecureBytes& kek, const SecureBytes& root_key);
+// Opens the stored Shamir root key with a combined KEK. A wrong KEK: InvalidRequest.
+Result<SecureBytes> OpenShamirRootKey(storage::Backend& physical, const SecureBytes& kek);
 
 }  // namespace arca::core

@@ -79,47 +79,50 @@ fw::FieldSchema NonceField() {
   return Field(fw::FieldType::kString, "The nonce of the operation.");
 }
 
-fw::Path RekeyInitPath(Core& core) {
+// `base` is "rekey" (unseal keys, or an auto seal's root key) or "rekey-recovery-key".
+fw::Path RekeyInitPath(Core& core, const std::string& base) {
+  const bool recovery = base == "rekey-recovery-key";
   fw::Path p;
-  p.pattern = "rekey/init";
+  p.pattern = base + "/init";
   p.help_synopsis = "Reads, starts or cancels a rekey of the unseal keys.";
   p.fields["secret_shares"] = Field(fw::FieldType::kInt, "Number of new key shares.");
   p.fields["secret_threshold"] = Field(fw::FieldType::kInt, "Number of new key shares required to reconstruct the root key.");
   p.fields["pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "PGP public keys (base64) to encrypt the new key shares with.");
   p.fields["backup"] = Field(fw::FieldType::kBool, "Store the PGP-encrypted new key shares in storage.");
   p.fields["require_verification"] = Field(fw::FieldType::kBool, "Make the new key shares take effect only once a threshold of them is given to sys/rekey/verify.");
-  p.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
-    ARCA_ASSIGN_OR_RETURN(RekeyStatus st, core.GetRekeyStatus());
+  p.operations[Operation::kRead] = {[&core, recovery](Request&, fw::FieldData&) -> Result<Response> {
+    ARCA_ASSIGN_OR_RETURN(RekeyStatus st, core.GetRekeyStatus(recovery));
     return Bare(RekeyStatusJson(st));
   }, "Progress of the current rekey attempt."};
-  p.operations[Operation::kUpdate] = {[&core](Request&, fw::FieldData& d) -> Result<Response> {
+  p.operations[Operation::kUpdate] = {[&core, recovery](Request&, fw::FieldData& d) -> Result<Response> {
     RekeyParams params;
     params.secret_shares = static_cast<int>(d.GetInt("secret_shares"));
     params.secret_threshold = static_cast<int>(d.GetInt("secret_threshold"));
     params.pgp_keys = d.GetStringSlice("pgp_keys");
     params.backup = d.GetBool("backup");
     params.require_verification = d.GetBool("require_verification");
-    ARCA_ASSIGN_OR_RETURN(RekeyStatus st, core.StartRekey(params));
+    ARCA_ASSIGN_OR_RETURN(RekeyStatus st, core.StartRekey(params, recovery));
     return Bare(RekeyStatusJson(st));
   }, "Starts a rekey."};
-  p.operations[Operation::kDelete] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
-    ARCA_RETURN_IF_ERROR(core.CancelRekey());
+  p.operations[Operation::kDelete] = {[&core, recovery](Request&, fw::FieldData&) -> Result<Response> {
+    ARCA_RETURN_IF_ERROR(core.CancelRekey(recovery));
     return Response();
   }, "Cancels the current rekey attempt."};
   return p;
 }
 
-fw::Path RekeyUpdatePath(Core& core) {
+fw::Path RekeyUpdatePath(Core& core, const std::string& base) {
+  const bool recovery = base == "rekey-recovery-key";
   fw::Path p;
-  p.pattern = "rekey/update";
+  p.pattern = base + "/update";
   p.help_synopsis = "Gives one current unseal key share to the rekey attempt.";
   p.fields["key"] = KeyField();
   p.fields["nonce"] = NonceField();
-  p.operations[Operation::kUpdate] = {[&core](Request&, fw::FieldData& d) -> Result<Response> {
+  p.operations[Operation::kUpdate] = {[&core, recovery](Request&, fw::FieldData& d) -> Result<Response> {
     ARCA_ASSIGN_OR_RETURN(std::optional<RekeyResult> r,
-                          core.RekeyUpdate(d.GetString("key"), d.GetString("nonce")));
+                          core.RekeyUpdate(d.GetString("key"), d.GetString("nonce"), recovery));
     if (!r) {
-      ARCA_ASSIGN_OR_RETURN(RekeyStatus st, core.GetRekeyStatus());
+      ARCA_ASSIGN_OR_RETURN(RekeyStatus st, core.GetRekeyStatus(recovery));
       return Bare(RekeyStatusJson(st));
     }
     json::object o;
@@ -136,27 +139,28 @@ fw::Path RekeyUpdatePath(Core& core) {
   return p;
 }
 
-fw::Path RekeyVerifyPath(Core& core) {
+fw::Path RekeyVerifyPath(Core& core, const std::string& base) {
+  const bool recovery = base == "rekey-recovery-key";
   fw::Path p;
-  p.pattern = "rekey/verify";
+  p.pattern = base + "/verify";
   p.help_synopsis = "Verifies the new unseal key shares of a rekey before they take effect.";
   p.fields["key"] = KeyField();
   p.fields["nonce"] = NonceField();
-  p.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
-    ARCA_ASSIGN_OR_RETURN(RekeyVerifyStatus st, core.GetRekeyVerifyStatus());
+  p.operations[Operation::kRead] = {[&core, recovery](Request&, fw::FieldData&) -> Result<Response> {
+    ARCA_ASSIGN_OR_RETURN(RekeyVerifyStatus st, core.GetRekeyVerifyStatus(recovery));
     return Bare(RekeyVerifyStatusJson(st));
   }, "Progress of the verification."};
-  p.operations[Operation::kUpdate] = {[&core](Request&, fw::FieldData& d) -> Result<Response> {
+  p.operations[Operation::kUpdate] = {[&core, recovery](Request&, fw::FieldData& d) -> Result<Response> {
     ARCA_ASSIGN_OR_RETURN(std::optional<std::string> done,
-                          core.RekeyVerify(d.GetString("key"), d.GetString("nonce")));
+                          core.RekeyVerify(d.GetString("key"), d.GetString("nonce"), recovery));
     if (!done) {
-      ARCA_ASSIGN_OR_RETURN(RekeyVerifyStatus st, core.GetRekeyVerifyStatus());
+      ARCA_ASSIGN_OR_RETURN(RekeyVerifyStatus st, core.GetRekeyVerifyStatus(recovery));
       return Bare(RekeyVerifyStatusJson(st));
     }
     return Bare(json::object{{"nonce", *done}, {"complete", true}});
   }, "Submits a new key share."};
-  p.operations[Operation::kDelete] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
-    ARCA_ASSIGN_OR_RETURN(RekeyVerifyStatus st, core.RestartRekeyVerify());
+  p.operations[Operation::kDelete] = {[&core, recovery](Request&, fw::FieldData&) -> Result<Response> {
+    ARCA_ASSIGN_OR_RETURN(RekeyVerifyStatus st, core.RestartRekeyVerify(recovery));
     return Bare(RekeyVerifyStatusJson(st));
   }, "Restarts the verification with a new nonce."};
   return p;
@@ -175,29 +179,6 @@ fw::Path RekeyBackupPath(Core& core, std::string pattern, std::string_view what)
     if (core.Sealed()) return ::arca::Sealed();
     return Response();  // nothing is ever backed up without PGP keys
   }, "Deletes the backed-up keys."};
-  return p;
-}
-
-// sys/rekey-recovery-key/*: recovery keys exist only with an auto seal; the Shamir seal answers
-// as Vault does.
-fw::Path RecoveryRekeyPath(Core& core, std::string pattern) {
-  fw::Path p;
-  p.pattern = std::move(pattern);
-  p.help_synopsis = "Rekey of the recovery keys (auto seals only).";
-  p.fields["secret_shares"] = Field(fw::FieldType::kInt, "Number of new key shares.");
-  p.fields["secret_threshold"] = Field(fw::FieldType::kInt, "New threshold.");
-  p.fields["pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "PGP public keys.");
-  p.fields["backup"] = Field(fw::FieldType::kBool, "Back up the PGP-encrypted keys.");
-  p.fields["require_verification"] = Field(fw::FieldType::kBool, "Verify the new keys.");
-  p.fields["key"] = KeyField();
-  p.fields["nonce"] = NonceField();
-  auto refuse = [&core](Request&, fw::FieldData&) -> Result<Response> {
-    if (core.Sealed()) return ::arca::Sealed();
-    return InvalidRequest("recovery rekeying not supported");
-  };
-  p.operations[Operation::kRead] = {refuse, "Status."};
-  p.operations[Operation::kUpdate] = {refuse, "Start or submit a key."};
-  p.operations[Operation::kDelete] = {refuse, "Cancel."};
   return p;
 }
 
@@ -255,15 +236,13 @@ fw::Path DecodeTokenPath() {
 
 std::vector<fw::Path> RekeyPaths(Core& core) {
   std::vector<fw::Path> paths;
-  paths.push_back(RekeyInitPath(core));
-  paths.push_back(RekeyUpdatePath(core));
-  paths.push_back(RekeyVerifyPath(core));
+  for (const std::string base : {"rekey", "rekey-recovery-key"}) {
+    paths.push_back(RekeyInitPath(core, base));
+    paths.push_back(RekeyUpdatePath(core, base));
+    paths.push_back(RekeyVerifyPath(core, base));
+  }
   paths.push_back(RekeyBackupPath(core, "rekey/backup", "unseal keys"));
   paths.push_back(RekeyBackupPath(core, "rekey/recovery-key-backup", "recovery keys"));
-  for (const char* p : {"rekey-recovery-key/init", "rekey-recovery-key/update",
-                        "rekey-recovery-key/verify"}) {
-    paths.push_back(RecoveryRekeyPath(core, p));
-  }
   paths.push_back(GenerateRootAttemptPath(core));
   paths.push_back(GenerateRootUpdatePath(core));
   paths.push_back(DecodeTokenPath());
