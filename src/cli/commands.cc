@@ -82,7 +82,10 @@ constexpr CommandSpec kCommands[] = {
      RunKvMetadataDelete},
     {"operator init", "Initializes a server",
      "Usage: arca operator init [options]\n\n  Initializes the server: -key-shares=5 "
-     "-key-threshold=3, -status checks the state.",
+     "-key-threshold=3, -status checks the state.\n\n  Encrypt the unseal keys (and the root "
+     "token) with PGP public keys read from files:\n\n      $ arca operator init -key-shares=3 "
+     "-key-threshold=2 \\\n          -pgp-keys=alice.asc,bob.asc,carol.asc "
+     "-root-token-pgp-key=ops.asc",
      RunOperatorInit},
     {"operator unseal", "Unseals the server",
      "Usage: arca operator unseal [options] [KEY]\n\n  Provides one unseal key share; prompts "

@@ -1,14 +1,11 @@
 #include "cli/key_holder.h"
 
-#include <fstream>
 #include <istream>
 #include <iterator>
 #include <ostream>
-#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "common/encoding.h"
 
 namespace arca::cli {
 
@@ -52,53 +49,6 @@ std::optional<std::string> ReadKeyShare(Ctx& ctx, const std::string& arg,
     return std::nullopt;
   }
   return TrimSpace(*line);
-}
-
-namespace {
-
-// The binary packets of an ASCII-armored block: the base64 lines between the blank line after
-// the armor headers and the checksum ("=XXXX") or END line.
-Result<std::string> Dearmor(const std::string& text) {
-  std::istringstream in(text);
-  std::string line, body;
-  enum { kBefore, kHeaders, kBody } state = kBefore;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (state == kBefore) {
-      if (line.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----")) state = kHeaders;
-      continue;
-    }
-    if (state == kHeaders) {
-      if (TrimSpace(line).empty()) state = kBody;
-      continue;
-    }
-    if (line.starts_with("=") || line.starts_with("-----END")) break;
-    body += TrimSpace(line);
-  }
-  if (state != kBody || body.empty()) return InvalidRequest("no PGP public key block found");
-  return Base64Decode(body);
-}
-
-}  // namespace
-
-Result<std::string> ReadPgpKeyFile(std::string_view value) {
-  std::string v(TrimSpace(value));
-  if (v.starts_with("keybase:")) return v;
-  if (v.starts_with("@")) v.erase(0, 1);
-  if (v.empty()) return InvalidRequest("empty PGP key path");
-  std::ifstream in(v, std::ios::binary);
-  if (!in) return InvalidRequest("error reading PGP key file \"" + v + "\"");
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (content.find("-----BEGIN PGP") != std::string::npos) {
-    auto binary = Dearmor(content);
-    if (!binary) {
-      return InvalidRequest("error parsing PGP key file \"" + v + "\": " + binary.error().message());
-    }
-    return Base64Encode(*binary);
-  }
-  std::string trimmed = TrimSpace(content);
-  if (!trimmed.empty() && Base64Decode(trimmed)) return trimmed;
-  return Base64Encode(content);
 }
 
 int OutputStruct(Ctx& ctx, const json::object& ordered) {

@@ -1,6 +1,6 @@
 // Helpers shared by the key-holder commands (operator rekey, operator generate-root): reading a
-// key share from the argument, stdin or a hidden prompt, PGP public key files as the API takes
-// them, and Vault's struct-ordered -format=json/yaml output. Internal to cli/.
+// key share from the argument, stdin or a hidden prompt, and Vault's struct-ordered
+// -format=json/yaml output. (PGP key files: cli/pgp_flags.h.) Internal to cli/.
 #pragma once
 
 #include <optional>
@@ -21,11 +21,6 @@ namespace arca::cli {
 std::optional<std::string> ReadKeyShare(Ctx& ctx, const std::string& arg,
                                         const std::string& prompt_header,
                                         std::string_view label, bool* from_prompt);
-
-// A PGP public key flag value as the API wants it (Vault's PubKeyFileFlag): "keybase:<user>"
-// passes through; otherwise a file (optionally "@path") holding a binary, base64 or ASCII
-// armored key, returned base64 of the binary key.
-Result<std::string> ReadPgpKeyFile(std::string_view value);
 
 // Vault's OutputData of an API struct: json keeps the struct's field order (`ordered`), yaml
 // sorts. Returns 0.

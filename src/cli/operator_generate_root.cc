@@ -7,6 +7,7 @@
 #include "cli/format.h"
 #include "cli/key_holder.h"
 #include "cli/output.h"
+#include "cli/pgp_flags.h"
 #include "common/encoding.h"
 #include "crypto/random.h"
 
@@ -166,14 +167,15 @@ int Provide(Ctx& ctx, api::Client& client, const std::string& arg,
 int RunOperatorGenerateRoot(Ctx& ctx, const std::vector<std::string>& raw_args) {
   bool init = false, cancel = false, status = false, generate_otp = false;
   bool dr_token = false, recovery_token = false;
-  std::string decode, otp, pgp_key_flag, nonce;
+  std::string decode, otp, nonce;
+  std::vector<std::string> pgp_key_flag;
   ctx.flags.Bool("init", &init, "Start a root token generation.");
   ctx.flags.Bool("cancel", &cancel, "Reset the root token generation progress.");
   ctx.flags.Bool("status", &status, "Print the status of the current attempt.");
   ctx.flags.Bool("generate-otp", &generate_otp, "Generate and print an OTP for the token.");
   ctx.flags.String("decode", &decode, "Decode the encoded token with -otp (\"-\": stdin).");
   ctx.flags.String("otp", &otp, "OTP code to use with -decode or -init.");
-  ctx.flags.String("pgp-key", &pgp_key_flag, "Path to a PGP public key file to encrypt the token with.");
+  ctx.flags.StringList("pgp-key", &pgp_key_flag, "Path to a PGP public key file to encrypt the token with.");
   ctx.flags.String("nonce", &nonce, "Nonce value provided at initialization.");
   ctx.flags.Bool("dr-token", &dr_token, "Generate a DR operation token (not in Arca).");
   ctx.flags.Bool("recovery-token", &recovery_token, "Generate a recovery token (not in Arca).");
@@ -201,17 +203,9 @@ int RunOperatorGenerateRoot(Ctx& ctx, const std::vector<std::string>& raw_args) 
       ctx.err() << "Error initializing: cannot specify both -otp and -pgp-key\n";
       return 1;
     }
-    std::string pgp_key;
-    if (!pgp_key_flag.empty()) {
-      auto key = ReadPgpKeyFile(pgp_key_flag);
-      if (!key) {
-        ctx.err() << "invalid value \"" << pgp_key_flag << "\" for flag -pgp-key: "
-                  << key.error().message() << "\n";
-        return 1;
-      }
-      pgp_key = *key;
-    }
-    json::object body{{"otp", otp}, {"pgp_key", pgp_key}};
+    std::vector<std::string> keys;
+    if (!PgpKeysFlag(ctx, "pgp-key", pgp_key_flag, true, &keys)) return 1;
+    json::object body{{"otp", otp}, {"pgp_key", keys.empty() ? "" : keys[0]}};
     auto r = client->Call("PUT", "sys/generate-root/attempt", &body);
     if (!r) return ServerError(ctx, "Error initializing root generation", r.error());
     return PrintStatus(ctx, *r);

@@ -7,6 +7,7 @@
 #include "cli/format.h"
 #include "cli/key_holder.h"
 #include "cli/output.h"
+#include "cli/pgp_flags.h"
 
 namespace arca::cli {
 namespace {
@@ -111,23 +112,10 @@ int Status(Ctx& ctx, api::Client& client, const Target& target, bool verify) {
 
 int Init(Ctx& ctx, api::Client& client, const Target& target, int shares, int threshold,
          const std::vector<std::string>& pgp_flags, bool backup, bool verify) {
+  std::vector<std::string> keys;
+  if (!PgpKeysFlag(ctx, "pgp-keys", pgp_flags, false, &keys)) return 1;
   json::array pgp_keys;
-  for (const auto& list : pgp_flags) {
-    size_t pos = 0;
-    while (pos <= list.size()) {
-      size_t comma = list.find(',', pos);
-      std::string item = list.substr(pos, comma == std::string::npos ? comma : comma - pos);
-      auto key = ReadPgpKeyFile(item);
-      if (!key) {
-        ctx.err() << "invalid value \"" << list << "\" for flag -pgp-keys: "
-                  << key.error().message() << "\n";
-        return 1;
-      }
-      pgp_keys.emplace_back(*key);
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
-  }
+  for (auto& k : keys) pgp_keys.emplace_back(k);
   json::object body{{"secret_shares", shares},
                     {"secret_threshold", threshold},
                     {"pgp_keys", pgp_keys.empty() ? json::value(nullptr) : json::value(pgp_keys)},

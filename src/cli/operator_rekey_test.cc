@@ -224,26 +224,25 @@ TEST_F(CliTest, RekeyErrorsCancelAndBackup) {
 }
 
 TEST_F(CliTest, RekeyPgpKeyFiles) {
-  // A binary key is sent base64; a base64 file as is; an armored one de-armored.
+  // A binary key file is sent base64, a base64 file as is (cli/pgp_flags.h).
   std::string dir = ::testing::TempDir();
-  std::string bin = dir + "/k.bin", b64 = dir + "/k.b64", asc = dir + "/k.asc";
+  std::string bin = dir + "/k.bin", b64 = dir + "/k.b64";
   std::ofstream(bin, std::ios::binary) << std::string("\x99\x01\x0d", 3);
   std::ofstream(b64) << "mQEN\n";
-  std::ofstream(asc) << "-----BEGIN PGP PUBLIC KEY BLOCK-----\nComment: x\n\nmQEN\n=abcd\n"
-                        "-----END PGP PUBLIC KEY BLOCK-----\n";
   AddRoute("PUT sys/rekey/init", 200, kStarted);
-  EXPECT_EQ(Run({"operator", "rekey", "-init", "-key-shares=3", "-key-threshold=2",
-                 "-pgp-keys=" + bin + "," + b64 + "," + asc}),
+  EXPECT_EQ(Run({"operator", "rekey", "-init", "-key-shares=2", "-key-threshold=2",
+                 "-pgp-keys=" + bin + "," + b64}),
             0);
   EXPECT_EQ(calls_[0].body,
-            R"({"secret_shares":3,"secret_threshold":2,"pgp_keys":["mQEN","mQEN","mQEN"],)"
+            R"({"secret_shares":2,"secret_threshold":2,"pgp_keys":["mQEN","mQEN"],)"
             R"("backup":false,"require_verification":false})");
   EXPECT_THAT(err(), StartsWith("WARNING! You are using PGP keys for encryption of resulting"));
   EXPECT_EQ(Run({"operator", "rekey", "-init", "-pgp-keys=" + dir + "/missing"}), 1);
-  EXPECT_THAT(err(), HasSubstr("for flag -pgp-keys: error reading PGP key file"));
+  EXPECT_THAT(err(), HasSubstr("for flag -pgp-keys: open "));
+  EXPECT_EQ(Run({"operator", "rekey", "-init", "-pgp-keys=keybase:someone"}), 1);
+  EXPECT_THAT(err(), HasSubstr("keybase user lookups are not supported"));
   std::remove(bin.c_str());
   std::remove(b64.c_str());
-  std::remove(asc.c_str());
 }
 
 constexpr char kGenNotStarted[] =

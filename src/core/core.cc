@@ -26,9 +26,44 @@
 #include "core/token/token_store.h"
 #include "crypto/compare.h"
 #include "crypto/random.h"
+#include "pgp/pgp.h"
 
 namespace arca::core {
 namespace {
+
+// sys/init's PGP keys, checked before anything is written (Vault's messages): `keys` must
+// number `shares` and each must be a usable public key; `root_token_key` likewise.
+Status CheckInitPgpKeys(const std::vector<std::string>& keys, int shares,
+                        std::string_view context, const std::string& root_token_key = "") {
+  if (!keys.empty()) {
+    if (static_cast<int>(keys.size()) != shares) {
+      return InvalidRequest(std::string(context) +
+                            ": count mismatch between number of provided PGP keys and number of "
+                            "shares");
+    }
+    auto checked = pgp::Fingerprints(keys);
+    if (!checked) return std::unexpected(checked.error().WithContext(context));
+  }
+  if (!root_token_key.empty()) ARCA_RETURN_IF_ERROR(pgp::Fingerprints({root_token_key}));
+  return OkStatus();
+}
+
+// Key shares as sys/init returns them: hex and base64 of each share, or with `pgp_keys` of
+// each share's OpenPGP message (pgp::EncryptShares).
+Status EncodeShares(const std::vector<SecureBytes>& shares, const std::vector<std::string>& pgp_keys,
+                    std::vector<std::string>* hex, std::vector<std::string>* b64) {
+  if (!pgp_keys.empty()) {
+    ARCA_ASSIGN_OR_RETURN(pgp::EncryptedShares enc, pgp::EncryptShares(shares, pgp_keys));
+    *hex = std::move(enc.keys_hex);
+    *b64 = std::move(enc.keys_base64);
+    return OkStatus();
+  }
+  for (const auto& share : shares) {
+    hex->push_back(HexEncode(share.view()));
+    b64->push_back(Base64Encode(share.view()));
+  }
+  return OkStatus();
+}
 
 constexpr std::string_view kClusterInfoPath = "core/cluster/local/info";
 
@@ -138,13 +173,22 @@ Result<InitResult> Core::Initialize(const InitParams& params) {
     SealConfig cfg;
     if (seal != nullptr) {
       // An auto seal stores the one root key: the barrier config is 1/1 (as Vault forces it).
+      if (!params.pgp_keys.empty()) {
+        return InvalidRequest("PGP keys not supported when using auto unseal");
+      }
       ARCA_RETURN_IF_ERROR(ValidateRecoveryParams(params.recovery_shares, params.recovery_threshold));
+      ARCA_RETURN_IF_ERROR(CheckInitPgpKeys(params.recovery_pgp_keys, params.recovery_shares,
+                                            "invalid recovery configuration"));
+      ARCA_RETURN_IF_ERROR(CheckInitPgpKeys({}, 0, "", params.root_token_pgp_key));
       ARCA_RETURN_IF_ERROR(InitSealAccess(*seal, seal_init_done_));
       cfg.type = std::string(seal->Type());
       cfg.secret_shares = 1;
       cfg.secret_threshold = 1;
     } else {
       ARCA_RETURN_IF_ERROR(ValidateShamirParams(params.secret_shares, params.secret_threshold));
+      ARCA_RETURN_IF_ERROR(CheckInitPgpKeys(params.pgp_keys, params.secret_shares,
+                                            "invalid seal configuration"));
+      ARCA_RETURN_IF_ERROR(CheckInitPgpKeys({}, 0, "", params.root_token_pgp_key));
       cfg.secret_shares = params.secret_shares;
       cfg.secret_threshold = params.secret_threshold;
     }
@@ -162,6 +206,11 @@ Result<InitResult> Core::Initialize(const InitParams& params) {
     tokens_->Reset();
     barrier_->Seal();
     if (!s) return std::unexpected(s.error());
+    if (!params.root_token_pgp_key.empty()) {
+      // Before the seal exists: a failure leaves the node uninitialized (init can be retried).
+      ARCA_ASSIGN_OR_RETURN(result.root_token,
+                            pgp::EncryptTokenBase64(result.root_token, params.root_token_pgp_key));
+    }
 
     if (seal != nullptr) {
       SealConfig rc;
@@ -173,30 +222,30 @@ Result<InitResult> Core::Initialize(const InitParams& params) {
         recovery_key = crypto::RandomKey(32);
         ARCA_ASSIGN_OR_RETURN(shares, SplitKey(*recovery_key, rc.secret_shares, rc.secret_threshold));
       }
+      // Encoded (PGP-encrypted when asked) before anything is stored.
+      ARCA_RETURN_IF_ERROR(EncodeShares(shares, params.recovery_pgp_keys,
+                                        &result.recovery_keys_hex, &result.recovery_keys_base64));
       // The seal config comes last in the batch (its presence is what "initialized" means, for
       // backends without transactions).
       ARCA_ASSIGN_OR_RETURN(auto ops, AutoSealWrites(*seal, root_key,
                                                      recovery_key ? &*recovery_key : nullptr, rc));
       ARCA_RETURN_IF_ERROR(CommitSealWrites(*config_.physical, ops));
-      for (const auto& share : shares) {
-        result.recovery_keys_hex.push_back(HexEncode(share.view()));
-        result.recovery_keys_base64.push_back(Base64Encode(share.view()));
-      }
       std::lock_guard lock(unseal_mu_);
       seal_config_ = cfg;
       recovery_config_ = rc;
       spdlog::info("core: initialized with the {} seal, {} recovery key shares and a recovery "
                    "key threshold of {}", cfg.type, rc.secret_shares, rc.secret_threshold);
     } else {
-      // The seal configuration is written last: its presence is what "initialized" means.
-      ARCA_ASSIGN_OR_RETURN(auto shares, CreateShamirSeal(*config_.physical, root_key, cfg));
+      // The shares are encoded (PGP-encrypted when asked) before the seal is stored, so that
+      // a failure cannot leave an initialized node whose shares nobody received. The seal
+      // configuration is written last: its presence is what "initialized" means.
+      auto encode = [&](const std::vector<SecureBytes>& shares) {
+        return EncodeShares(shares, params.pgp_keys, &result.keys_hex, &result.keys_base64);
+      };
+      ARCA_RETURN_IF_ERROR(CreateShamirSeal(*config_.physical, root_key, cfg, encode));
       {
         std::lock_guard lock(unseal_mu_);
         seal_config_ = cfg;
-      }
-      for (const auto& share : shares) {
-        result.keys_hex.push_back(HexEncode(share.view()));
-        result.keys_base64.push_back(Base64Encode(share.view()));
       }
       spdlog::info("core: initialized with {} key shares and a key threshold of {}",
                    cfg.secret_shares, cfg.secret_threshold);

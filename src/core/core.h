@@ -88,6 +88,13 @@ struct InitParams {
   std::string root_token_id;  // dev mode only; empty = random
   int recovery_shares = 0;    // auto seals only; 0 = no recovery keys
   int recovery_threshold = 0;
+  // Vault's `pgp_keys`: base64 OpenPGP public keys, one per share (pgp/pgp.h); the shares are
+  // returned encrypted (hex and base64 of each message). Empty = plain shares.
+  std::vector<std::string> pgp_keys;
+  // Vault's `recovery_pgp_keys` (auto seals): the same for the recovery key shares.
+  std::vector<std::string> recovery_pgp_keys;
+  // Vault's `root_token_pgp_key`: root_token is returned as the base64 of the message.
+  std::string root_token_pgp_key;
 };
 
 struct InitResult {
@@ -210,6 +217,10 @@ class Core {
   // verification nonce when complete, nullopt when more shares are needed.
   Result<std::optional<std::string>> RekeyVerify(std::string_view key_text, std::string_view nonce,
                                                  bool recovery);
+  // The backup of PGP-encrypted new shares (rekey with pgp_keys and backup): Vault's
+  // {"nonce", "keys": {fingerprint: [hex message, ...]}}, nullopt when there is none.
+  Result<std::optional<json::object>> RekeyBackup(bool recovery);
+  Status DeleteRekeyBackup(bool recovery);
 
   // --- root token generation (generate_root.cc): Vault's sys/generate-root/*.
   // The length of an OTP: that of a root token ("hvs." + 36).

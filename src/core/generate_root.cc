@@ -13,6 +13,7 @@
 #include "core/token/token_store.h"
 #include "crypto/compare.h"
 #include "crypto/random.h"
+#include "pgp/pgp.h"
 
 namespace arca::core {
 
@@ -36,16 +37,16 @@ Result<GenerateRootStatus> Core::StartGenerateRoot(std::string otp, std::string 
   if (!otp.empty() && !pgp_key.empty()) {
     return InvalidRequest("only one of otp or pgp_key may be given");
   }
+  std::string fingerprint;
   if (!pgp_key.empty()) {
-    return InvalidRequest(
-        "pgp_key: PGP-encrypted root tokens are not available in this build of Arca; start "
-        "the generation with an otp, or with neither to have one generated (see "
-        "docs/compat.md)");
+    ARCA_ASSIGN_OR_RETURN(std::vector<std::string> fps, pgp::Fingerprints({pgp_key}));
+    if (fps.size() != 1 || fps[0].empty()) return InvalidRequest("could not acquire PGP key entity");
+    fingerprint = fps[0];
   }
-  const bool generated = otp.empty();
+  const bool generated = otp.empty() && pgp_key.empty();
   if (generated) {
     otp = crypto::RandomBase62(kRootTokenOtpLength);
-  } else if (otp.size() != static_cast<size_t>(kRootTokenOtpLength)) {
+  } else if (!otp.empty() && otp.size() != static_cast<size_t>(kRootTokenOtpLength)) {
     return InvalidRequest("OTP string has incorrect length: it must be " +
                           std::to_string(kRootTokenOtpLength) + " characters");
   }
@@ -55,6 +56,8 @@ Result<GenerateRootStatus> Core::StartGenerateRoot(std::string otp, std::string 
     RootGeneration gen;
     gen.nonce = GenerateUuid();
     gen.otp = otp;
+    gen.pgp_key = std::move(pgp_key);
+    gen.pgp_fingerprint = std::move(fingerprint);
     root_generation_ = std::move(gen);
     spdlog::info("core: root generation initialized: nonce {}", root_generation_->nonce);
   }
@@ -107,15 +110,32 @@ Result<GenerateRootStatus> Core::GenerateRootUpdate(std::string_view key_text,
                           " key verification failed: " + s.error().message());
   }
   ARCA_ASSIGN_OR_RETURN(std::string token, tokens_->CreateRootToken());
-  if (token.size() != gen.otp.size()) {
-    return Internal("root token and OTP lengths differ");  // a broken invariant, not user input
+  std::string encoded;
+  if (!gen.pgp_key.empty()) {
+    auto enc = pgp::EncryptTokenBase64(token, gen.pgp_key);
+    if (!enc) {
+      // The token was never handed out: it must not stay valid.
+      if (Status s = tokens_->Revoke(token); !s) {
+        spdlog::error("core: revoking an undelivered root token: {}", s.error().message());
+      }
+      SecureWipe(token);
+      return Internal("encrypting the root token failed: " + enc.error().message());
+    }
+    SecureWipe(token);
+    encoded = std::move(*enc);
+  } else {
+    if (token.size() != gen.otp.size()) {  // a broken invariant, not user input
+      (void)tokens_->Revoke(token);
+      SecureWipe(token);
+      return Internal("root token and OTP lengths differ");
+    }
+    std::string xored(token.size(), '\0');
+    for (size_t i = 0; i < token.size(); ++i) xored[i] = static_cast<char>(token[i] ^ gen.otp[i]);
+    encoded = Base64Encode(xored);
+    while (!encoded.empty() && encoded.back() == '=') encoded.pop_back();  // RawStdEncoding
+    SecureWipe(token);
+    SecureWipe(xored);
   }
-  std::string xored(token.size(), '\0');
-  for (size_t i = 0; i < token.size(); ++i) xored[i] = static_cast<char>(token[i] ^ gen.otp[i]);
-  std::string encoded = Base64Encode(xored);
-  while (!encoded.empty() && encoded.back() == '=') encoded.pop_back();  // RawStdEncoding
-  SecureWipe(token);
-  SecureWipe(xored);
   st.complete = true;
   st.encoded_token = std::move(encoded);
   spdlog::info("core: root generation finished: nonce {}", gen.nonce);

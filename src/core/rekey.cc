@@ -18,6 +18,7 @@
 #include "core/seal/auto_seal.h"
 #include "crypto/compare.h"
 #include "crypto/random.h"
+#include "pgp/pgp.h"
 
 namespace arca::core {
 namespace {
@@ -83,20 +84,55 @@ void Core::DiscardRotations() {
 
 Result<std::vector<std::string>> Core::PgpFingerprints(const std::vector<std::string>& keys) {
   if (keys.empty()) return std::vector<std::string>();
-  return InvalidRequest(
-      "pgp_keys: PGP-encrypted key shares are not available in this build of Arca; rekey "
-      "without pgp_keys (see docs/compat.md)");
+  return pgp::Fingerprints(keys);
 }
 
 Status Core::EncodeNewShares(const RekeyOperation& op, const std::vector<SecureBytes>& shares,
                              RekeyResult& result, bool recovery) {
-  (void)op;
-  (void)recovery;
-  for (const auto& share : shares) {
-    result.keys_hex.push_back(HexEncode(share.view()));
-    result.keys_base64.push_back(Base64Encode(share.view()));
+  if (op.params.pgp_keys.empty()) {
+    for (const auto& share : shares) {
+      result.keys_hex.push_back(HexEncode(share.view()));
+      result.keys_base64.push_back(Base64Encode(share.view()));
+    }
+    return OkStatus();
+  }
+  auto enc = pgp::EncryptShares(shares, op.params.pgp_keys);
+  if (!enc) return Internal("failed to encrypt shares: " + enc.error().message());
+  result.keys_hex = std::move(enc->keys_hex);
+  result.keys_base64 = std::move(enc->keys_base64);
+  result.pgp_fingerprints = std::move(enc->fingerprints);
+  result.backup = op.params.backup;
+  if (!op.params.backup) return OkStatus();
+  // Vault's backup: {"nonce": ..., "keys": {fingerprint: [hex of the message, ...]}}; stored
+  // through the barrier (the messages need a PGP secret key, but they still are key shares).
+  json::object by_fingerprint;
+  for (size_t i = 0; i < result.pgp_fingerprints.size(); ++i) {
+    json::value& list = by_fingerprint[result.pgp_fingerprints[i]];
+    if (!list.is_array()) list = json::array();
+    list.as_array().emplace_back(result.keys_hex[i]);
+  }
+  json::object backup{{"nonce", op.nonce}, {"keys", std::move(by_fingerprint)}};
+  if (Status s = barrier_->Put(recovery ? kRecoveryKeysBackupPath : kUnsealKeysBackupPath,
+                               json::serialize(backup));
+      !s) {
+    return Internal("failed to save unseal key backup: " + s.error().message());
   }
   return OkStatus();
+}
+
+Result<std::optional<json::object>> Core::RekeyBackup(bool recovery) {
+  ARCA_RETURN_IF_ERROR(RequireRotatable());
+  ARCA_ASSIGN_OR_RETURN(auto raw,
+                        barrier_->Get(recovery ? kRecoveryKeysBackupPath : kUnsealKeysBackupPath));
+  if (!raw) return std::optional<json::object>();
+  auto o = ParseJsonObject(*raw);
+  if (!o) return Internal("error decoding backup keys");
+  return std::optional<json::object>(std::move(*o));
+}
+
+Status Core::DeleteRekeyBackup(bool recovery) {
+  ARCA_RETURN_IF_ERROR(RequireRotatable());
+  return barrier_->Delete(recovery ? kRecoveryKeysBackupPath : kUnsealKeysBackupPath);
 }
 
 Result<RekeyStatus> Core::GetRekeyStatus(bool recovery) {

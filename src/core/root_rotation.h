@@ -14,6 +14,10 @@
 
 namespace arca::core {
 
+// Where the backup of PGP-encrypted rekey shares is kept (through the barrier).
+inline constexpr std::string_view kUnsealKeysBackupPath = "core/unseal-keys-backup";
+inline constexpr std::string_view kRecoveryKeysBackupPath = "core/recovery-keys-backup";
+
 struct RekeyParams {
   int secret_shares = 0;
   int secret_threshold = 0;

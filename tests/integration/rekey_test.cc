@@ -9,7 +9,9 @@
 #include <regex>
 
 #include "common/json.h"
+#include "common/encoding.h"
 #include "integration/harness.h"
+#include "services/gnupg.h"
 
 namespace arca::testing {
 namespace {
@@ -259,6 +261,75 @@ TEST_F(RekeyEndToEnd, CancelInTheMiddleChangesNothing) {
   ASSERT_TRUE(Unseals(env_, old_keys_));
   EXPECT_EQ(Json(Http("GET", "sys/seal-status"))["n"], 5);
   EXPECT_TRUE(SecretKept());
+}
+
+// The same with PGP keys from a throw-away GnuPG home: rekey -pgp-keys -backup through the CLI,
+// the shares decrypt with gpg and unseal after a restart; generate-root -pgp-key gives a token
+// that decrypts with gpg and is root.
+TEST_F(RekeyEndToEnd, PgpKeysForRekeyAndGenerateRoot) {
+  GnupgHome home;
+  std::string files;
+  for (int i = 0; i < 2; ++i) {
+    std::string fpr = home.GenerateKey("Holder " + std::to_string(i) + " <h" +
+                                       std::to_string(i) + "@example.invalid>");
+    ASSERT_FALSE(fpr.empty()) << home.error();
+    std::string path = dir_.File("holder" + std::to_string(i) + ".asc");
+    std::ofstream(path) << home.ExportPublic(fpr, /*armor=*/true);
+    files += (i ? "," : "") + path;
+  }
+  auto init = RunCli({"operator", "rekey", "-init", "-key-shares=2", "-key-threshold=2",
+                      "-pgp-keys=" + files, "-backup"},
+                     env_);
+  ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
+  EXPECT_NE(init.out.find("PGP Fingerprints"), std::string::npos) << init.out;
+  std::string nonce = First(init.out, "Nonce\\s+(\\S+)");
+  for (int i : {0, 1}) {
+    ASSERT_EQ(RunCli({"operator", "rekey", "-nonce=" + nonce, old_keys_[i]}, env_).exit_code, 0);
+  }
+  auto done = RunCli({"operator", "rekey", "-nonce=" + nonce, old_keys_[2]}, env_);
+  ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
+  auto messages = Matches(done.out, "Key [0-9]+ fingerprint: \\S+; value: (\\S+)");
+  ASSERT_EQ(messages.size(), 2u) << done.out;
+  EXPECT_NE(done.out.find("backed up to \"core/unseal-keys-backup\""), std::string::npos);
+  std::vector<std::string> shares;
+  for (const auto& m : messages) {
+    std::string plain;
+    ASSERT_TRUE(home.Decrypt(*Base64Decode(m), &plain)) << home.error();
+    shares.push_back(plain);
+  }
+  auto env = env_;
+  env["ARCA_TOKEN"] = root_;
+  auto backup = RunCli({"operator", "rekey", "-backup-retrieve", "-format=json"}, env);
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_NE(backup.out.find(nonce), std::string::npos) << backup.out;
+  ASSERT_EQ(RunCli({"operator", "rekey", "-backup-delete"}, env).exit_code, 0);
+  EXPECT_EQ(RunCli({"operator", "rekey", "-backup-retrieve"}, env).exit_code, 2);
+
+  Restart();
+  EXPECT_FALSE(Unseals(env_, {old_keys_[0], old_keys_[1], old_keys_[2]}));
+  ASSERT_EQ(RunCli({"operator", "unseal", "-reset"}, env_).exit_code, 0);
+  ASSERT_TRUE(Unseals(env_, shares));
+  EXPECT_TRUE(SecretKept());
+
+  auto ginit = RunCli({"operator", "generate-root", "-init",
+                       "-pgp-key=" + dir_.File("holder1.asc")},
+                      env_);
+  ASSERT_EQ(ginit.exit_code, 0) << ginit.out << ginit.err;
+  EXPECT_NE(ginit.out.find("PGP Fingerprint"), std::string::npos) << ginit.out;
+  std::string gnonce = First(ginit.out, "Nonce\\s+(\\S+)");
+  ASSERT_EQ(RunCli({"operator", "generate-root", "-nonce=" + gnonce, shares[0]}, env_).exit_code, 0);
+  auto g2 = RunCli({"operator", "generate-root", "-nonce=" + gnonce, shares[1]}, env_);
+  ASSERT_EQ(g2.exit_code, 0) << g2.err;
+  std::string encoded = First(g2.out, "Encoded Token\\s+(\\S+)");
+  std::string token;
+  ASSERT_TRUE(home.Decrypt(*Base64Decode(encoded), &token)) << home.error();
+  ASSERT_TRUE(token.starts_with("hvs.")) << token;
+  env["ARCA_TOKEN"] = token;
+  auto lookup = RunCli({"token", "lookup", "-format=json"}, env);
+  ASSERT_EQ(lookup.exit_code, 0) << lookup.err;
+  auto info = ParseJsonObject(lookup.out);
+  ASSERT_TRUE(info) << lookup.out;
+  EXPECT_EQ(info->at("data").as_object().at("policies").as_array().at(0), "root");
 }
 
 }  // namespace

@@ -79,13 +79,14 @@ Result<std::string> ShamirRootKeyEntry(const SecureBytes& kek, const SecureBytes
   return kHeader + wrapped;
 }
 
-Result<std::vector<SecureBytes>> CreateShamirSeal(storage::Backend& physical,
-                                                  const SecureBytes& root_key,
-                                                  const SealConfig& config) {
+Result<std::vector<SecureBytes>> CreateShamirSeal(
+    storage::Backend& physical, const SecureBytes& root_key, const SealConfig& config,
+    const std::function<Status(const std::vector<SecureBytes>&)>& before_store) {
   ARCA_RETURN_IF_ERROR(ValidateShamirParams(config.secret_shares, config.secret_threshold));
   SecureBytes kek = crypto::RandomKey(32);
   ARCA_ASSIGN_OR_RETURN(std::string entry, ShamirRootKeyEntry(kek, root_key));
   ARCA_ASSIGN_OR_RETURN(auto shares, SplitKey(kek, config.secret_shares, config.secret_threshold));
+  if (before_store) ARCA_RETURN_IF_ERROR(before_store(shares));
   ARCA_RETURN_IF_ERROR(physical.Put(kShamirRootKeyPath, entry));
   ARCA_RETURN_IF_ERROR(physical.Put(kSealConfigPath, config.ToJson()));
   return shares;

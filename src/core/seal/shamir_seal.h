@@ -7,6 +7,7 @@
 //   core/shamir-root-key  header(term 0, version 2) + AES-GCM(KEK, root key, aad = path)
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,10 +35,12 @@ Status ValidateShamirParams(int shares, int threshold);
 Result<std::optional<SealConfig>> ReadSealConfig(storage::Backend& physical);
 
 // Creates the seal: stores the seal config and the root key wrapped by a fresh KEK; returns
-// the unseal key shares.
-Result<std::vector<SecureBytes>> CreateShamirSeal(storage::Backend& physical,
-                                                  const SecureBytes& root_key,
-                                                  const SealConfig& config);
+// the unseal key shares. `before_store`, when set, is called with the shares before anything
+// is written; an error from it is returned and nothing is stored (the caller can hand the
+// shares out in a form that may fail, PGP-encrypted, without losing them).
+Result<std::vector<SecureBytes>> CreateShamirSeal(
+    storage::Backend& physical, const SecureBytes& root_key, const SealConfig& config,
+    const std::function<Status(const std::vector<SecureBytes>&)>& before_store = {});
 
 // The physical writes of a Shamir seal: the root key wrapped by `kek` and the seal config,
 // for one atomic batch (rekey: Barrier::RotateRootKey). Nothing is written here.

@@ -46,8 +46,8 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
   init.help_synopsis = "Initializes or returns the initialization status of Arca.";
   init.fields["secret_shares"] = Field(fw::FieldType::kInt, "Number of key shares to split the root key into.");
   init.fields["secret_threshold"] = Field(fw::FieldType::kInt, "Number of key shares required to reconstruct the root key.");
-  init.fields["pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "PGP keys to encrypt the key shares with (not supported).");
-  init.fields["root_token_pgp_key"] = Field(fw::FieldType::kString, "PGP key to encrypt the root token with (not supported).");
+  init.fields["pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "Base64 OpenPGP public keys, one per key share, to encrypt the shares with.");
+  init.fields["root_token_pgp_key"] = Field(fw::FieldType::kString, "Base64 OpenPGP public key to encrypt the root token with.");
   init.fields["recovery_shares"] = Field(fw::FieldType::kInt, "Recovery key shares (auto-unseal only).");
   init.fields["recovery_threshold"] = Field(fw::FieldType::kInt, "Recovery key threshold (auto-unseal only).");
   init.fields["recovery_pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "Recovery key PGP keys (auto-unseal only).");
@@ -80,22 +80,19 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
       for (const auto& w : wrong) names += (names.empty() ? "" : ",") + w;
       return InvalidRequest("parameters " + names + " not applicable to seal type " + seal_type);
     }
-    if (!d.GetStringSlice("pgp_keys").empty() || !d.GetString("root_token_pgp_key").empty()) {
-      return InvalidRequest("PGP-encrypted unseal keys and root tokens are not supported");
-    }
-    if (!d.GetStringSlice("recovery_pgp_keys").empty() && core.RecoveryKeysSupported()) {
-      return InvalidRequest("PGP-encrypted recovery keys are not supported");
-    }
     InitParams p;
+    p.root_token_pgp_key = d.GetString("root_token_pgp_key");
     if (core.RecoveryKeysSupported()) {
       p.recovery_shares = static_cast<int>(d.GetInt("recovery_shares"));
       p.recovery_threshold = static_cast<int>(d.GetInt("recovery_threshold"));
+      p.recovery_pgp_keys = d.GetStringSlice("recovery_pgp_keys");
     } else {
       if (!d.Has("secret_shares") || !d.Has("secret_threshold")) {
         return InvalidRequest("secret_shares and secret_threshold are required");
       }
       p.secret_shares = static_cast<int>(d.GetInt("secret_shares"));
       p.secret_threshold = static_cast<int>(d.GetInt("secret_threshold"));
+      p.pgp_keys = d.GetStringSlice("pgp_keys");
     }
     ARCA_ASSIGN_OR_RETURN(InitResult r, core.Initialize(p));
     json::object out;

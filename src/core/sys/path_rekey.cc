@@ -2,6 +2,7 @@
 // rekey), sys/generate-root/{attempt,update} and sys/decode-token. The rekey and generate-root
 // paths answer bare objects (Vault serves them outside the logical layer) and need no token;
 // the backup paths and decode-token answer the usual envelope.
+#include "common/encoding.h"
 #include "core/sys/paths.h"
 
 namespace arca::core::sys {
@@ -167,17 +168,36 @@ fw::Path RekeyVerifyPath(Core& core, const std::string& base) {
 }
 
 // Backups exist only for PGP-encrypted shares (pgp_keys with backup=true).
-fw::Path RekeyBackupPath(Core& core, std::string pattern, std::string_view what) {
+fw::Path RekeyBackupPath(Core& core, std::string pattern, bool recovery) {
   fw::Path p;
   p.pattern = std::move(pattern);
-  p.help_synopsis = "Reads or deletes the backup of PGP-encrypted " + std::string(what) + ".";
-  p.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
-    if (core.Sealed()) return ::arca::Sealed();
-    return InvalidRequest("no backed-up keys found");
+  p.help_synopsis = std::string("Reads or deletes the backup of PGP-encrypted ") +
+                    (recovery ? "recovery keys." : "unseal keys.");
+  p.operations[Operation::kRead] = {[&core, recovery](Request&, fw::FieldData&) -> Result<Response> {
+    ARCA_ASSIGN_OR_RETURN(std::optional<json::object> backup, core.RekeyBackup(recovery));
+    if (!backup) return InvalidRequest("no backed-up keys found");
+    json::object keys, keys_b64;
+    if (const json::value* k = backup->if_contains("keys"); k && k->is_object()) {
+      keys = k->as_object();
+      for (const auto& [fingerprint, list] : keys) {
+        json::array b64;
+        if (list.is_array()) {
+          for (const auto& hex : list.as_array()) {
+            auto raw = hex.is_string() ? HexDecode(hex.as_string()) : HexDecode("x");
+            if (!raw) return Internal("error decoding hex-encoded backup key");
+            b64.emplace_back(Base64Encode(*raw));
+          }
+        }
+        keys_b64[fingerprint] = std::move(b64);
+      }
+    }
+    json::value nonce = backup->contains("nonce") ? backup->at("nonce") : json::value("");
+    return Response::WithData(
+        json::object{{"nonce", nonce}, {"keys", std::move(keys)}, {"keys_base64", std::move(keys_b64)}});
   }, "Returns the backed-up keys."};
-  p.operations[Operation::kDelete] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
-    if (core.Sealed()) return ::arca::Sealed();
-    return Response();  // nothing is ever backed up without PGP keys
+  p.operations[Operation::kDelete] = {[&core, recovery](Request&, fw::FieldData&) -> Result<Response> {
+    ARCA_RETURN_IF_ERROR(core.DeleteRekeyBackup(recovery));
+    return Response();
   }, "Deletes the backed-up keys."};
   return p;
 }
@@ -241,8 +261,8 @@ std::vector<fw::Path> RekeyPaths(Core& core) {
     paths.push_back(RekeyUpdatePath(core, base));
     paths.push_back(RekeyVerifyPath(core, base));
   }
-  paths.push_back(RekeyBackupPath(core, "rekey/backup", "unseal keys"));
-  paths.push_back(RekeyBackupPath(core, "rekey/recovery-key-backup", "recovery keys"));
+  paths.push_back(RekeyBackupPath(core, "rekey/backup", false));
+  paths.push_back(RekeyBackupPath(core, "rekey/recovery-key-backup", true));
   paths.push_back(GenerateRootAttemptPath(core));
   paths.push_back(GenerateRootUpdatePath(core));
   paths.push_back(DecodeTokenPath());
