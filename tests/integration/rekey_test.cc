@@ -324,6 +324,7 @@ TEST_F(RekeyEndToEnd, PgpKeysForRekeyAndGenerateRoot) {
   std::string token;
   ASSERT_TRUE(home.Decrypt(*Base64Decode(encoded), &token)) << home.error();
   ASSERT_TRUE(token.starts_with("hvs.")) << token;
+  env = env_;  // the restarted server's address
   env["ARCA_TOKEN"] = token;
   auto lookup = RunCli({"token", "lookup", "-format=json"}, env);
   ASSERT_EQ(lookup.exit_code, 0) << lookup.err;
