@@ -77,9 +77,9 @@ struct CoreConfig {
   // from (null: none, or a migration away from Shamir, which needs no stanza).
   std::unique_ptr<SealAccess> migration_seal;
   // Retry delays of the background auto-unseal while the seal's key service is unavailable:
-  // doubles from the first to the cap.
+  // doubles from the first to the cap (Vault retries every few seconds).
   std::chrono::milliseconds auto_unseal_retry_initial{500};
-  std::chrono::milliseconds auto_unseal_retry_max{30000};
+  std::chrono::milliseconds auto_unseal_retry_max{5000};
 };
 
 struct InitParams {

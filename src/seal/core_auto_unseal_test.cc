@@ -15,18 +15,34 @@ using core::Core;
 using core::CoreConfig;
 
 // Storage that outlives a Core: forwards to a shared in-memory backend (with its transactions).
-class SharedStorage final : public storage::Backend {
+// Its batches can be made to fail as a crash in the middle of the write would (nothing of the
+// batch applied), or hidden (a backend without transactions).
+struct StorageKnobs {
+  std::atomic<bool> fail_commits{false};
+  std::atomic<bool> no_transactions{false};
+  std::atomic<int> commits{0};
+};
+
+class SharedStorage final : public storage::Backend, public storage::Transactional {
  public:
-  explicit SharedStorage(storage::Backend& b) : b_(b) {}
+  SharedStorage(storage::Backend& b, StorageKnobs& knobs) : b_(b), knobs_(knobs) {}
   Result<std::optional<std::string>> Get(std::string_view k) override { return b_.Get(k); }
   Status Put(std::string_view k, std::string_view v) override { return b_.Put(k, v); }
   Status Delete(std::string_view k) override { return b_.Delete(k); }
   Result<std::vector<std::string>> List(std::string_view p) override { return b_.List(p); }
   std::string_view Type() const override { return b_.Type(); }
-  storage::Transactional* AsTransactional() override { return b_.AsTransactional(); }
+  storage::Transactional* AsTransactional() override {
+    return knobs_.no_transactions || b_.AsTransactional() == nullptr ? nullptr : this;
+  }
+  Status Commit(std::span<const storage::Operation> ops) override {
+    ++knobs_.commits;
+    if (knobs_.fail_commits) return Internal("storage: injected crash before the commit");
+    return b_.AsTransactional()->Commit(ops);
+  }
 
  private:
   storage::Backend& b_;
+  StorageKnobs& knobs_;
 };
 
 // A static seal whose key service can be switched off (Init/Unwrap/Health answer kUnavailable),
@@ -70,7 +86,7 @@ class AutoUnsealCore : public ::testing::Test {
   std::unique_ptr<Core> NewCore(std::unique_ptr<core::SealAccess> seal,
                                 std::unique_ptr<core::SealAccess> migration_seal = nullptr) {
     CoreConfig cfg;
-    cfg.physical = std::make_unique<SharedStorage>(*physical_);
+    cfg.physical = std::make_unique<SharedStorage>(*physical_, knobs_);
     cfg.secret_engines["kv"] = engines::kv::NewKvBackend;
     cfg.secret_engines["cubbyhole"] = engines::cubbyhole::NewCubbyholeBackend;
     cfg.seal = std::move(seal);
@@ -110,6 +126,7 @@ class AutoUnsealCore : public ::testing::Test {
   }
 
   std::unique_ptr<storage::Backend> physical_ = *storage::NewInmemBackend({});
+  StorageKnobs knobs_;
 };
 
 TEST_F(AutoUnsealCore, InitReturnsRecoveryKeysAndUnsealsRestartUnsealsItself) {
@@ -360,6 +377,66 @@ TEST_F(AutoUnsealCore, MigrationShamirToAutoToAutoToShamir) {
   auto m = c->SubmitUnsealKey(keys[0], true);
   ASSERT_FALSE(m);
   EXPECT_NE(m.error().message().find("no migration seal found"), std::string::npos);
+}
+
+TEST_F(AutoUnsealCore, MigrationIsOneBatchAFailedOneChangesNothing) {
+  std::vector<std::string> keys;
+  std::string root;
+  {
+    auto c = NewCore(nullptr);
+    auto init = c->Initialize({3, 2});
+    ASSERT_TRUE(init);
+    keys = init->keys_hex;
+    root = init->root_token;
+  }
+  auto before = physical_->List("core/");
+  ASSERT_TRUE(before);
+  {  // Shamir -> static: the batch fails (a crash before it lands).
+    auto c = NewCore(Static("a", 'a'));
+    ASSERT_TRUE(c->StartSeal());
+    knobs_.fail_commits = true;
+    int commits = knobs_.commits;
+    ASSERT_TRUE(c->SubmitUnsealKey(keys[0], true));
+    auto r = c->SubmitUnsealKey(keys[1], true);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(knobs_.commits, commits + 1);  // everything in one physical batch
+    EXPECT_TRUE(c->Sealed());
+    knobs_.fail_commits = false;
+  }
+  // Nothing of the migration was written: the seal entries are the Shamir ones and its keys
+  // unseal a plain Shamir server.
+  auto after = physical_->List("core/");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(*after, *before);
+  EXPECT_FALSE(physical_->Get(core::kSealRootKeyPath)->has_value());
+  EXPECT_FALSE(physical_->Get(core::kRecoveryKeyPath)->has_value());
+  {
+    auto c = NewCore(nullptr);
+    ASSERT_TRUE(c->StartSeal());
+    EXPECT_FALSE(c->GetSealStatus()->migration);
+    EXPECT_TRUE(c->UnsealWithKeys({keys[0], keys[1]}));
+  }
+  {  // The same migration, committed.
+    auto c = NewCore(Static("a", 'a'));
+    ASSERT_TRUE(c->StartSeal());
+    ASSERT_TRUE(c->SubmitUnsealKey(keys[2], true));
+    auto r = c->SubmitUnsealKey(keys[1], true);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_FALSE(r->sealed);
+  }
+  // auto -> auto rewrites entries in place: without transactions it is refused, nothing written.
+  knobs_.no_transactions = true;
+  auto c = NewCore(Static("b", 'b'), Static("a", 'a'));
+  ASSERT_TRUE(c->StartSeal());
+  ASSERT_TRUE(c->SubmitUnsealKey(keys[0], true));
+  auto r = c->SubmitUnsealKey(keys[1], true);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("needs a storage backend with transactions"),
+            std::string::npos) << r.error().message();
+  knobs_.no_transactions = false;
+  auto still_a = NewCore(Static("a", 'a'));
+  ASSERT_TRUE(still_a->StartSeal());
+  ASSERT_TRUE(core::Eventually([&] { return !still_a->Sealed(); }));
 }
 
 }  // namespace

@@ -151,6 +151,9 @@ TEST(StaticSeal, InitWithRecoveryKeysKillRestartUnsealsItself) {
   EXPECT_TRUE(BoolOr(backend, "healthy")) << json::serialize(backend);
   ASSERT_TRUE(backend.contains("backends"));
   EXPECT_EQ(StringOr(backend.at("backends").as_array().at(0).as_object(), "name"), "static");
+  EXPECT_FALSE(backend.contains("unhealthy_since"));
+  // Read only: another method is a 405.
+  EXPECT_EQ(RawHttp(port, "POST", "/v1/sys/seal-backend-status", "{}").status, 405);
 
   ASSERT_EQ(Put(port, root, "sys/mounts/secret", R"({"type":"kv","options":{"version":"2"}})").status, 204);
   ASSERT_EQ(Put(port, root, "secret/data/db", R"({"data":{"value":"s3cret"}})").status, 200);
