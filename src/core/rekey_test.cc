@@ -315,6 +315,27 @@ TEST_F(RekeyFixture, RecoveryRekeyNeedsAnAutoSeal) {
   }
 }
 
+TEST_F(RekeyFixture, UnsupportedMethodsAndBackupPaths) {
+  struct Case {
+    Operation op;
+    const char* path;
+  } cases[] = {
+      {Operation::kRead, "sys/rekey/update"},       {Operation::kDelete, "sys/rekey/update"},
+      {Operation::kRead, "sys/generate-root/update"}, {Operation::kRead, "sys/decode-token"},
+      {Operation::kUpdate, "sys/rekey/backup"},     {Operation::kList, "sys/rekey/init"},
+  };
+  for (const auto& c : cases) {
+    auto r = t.Do(c.op, c.path, {}, root);
+    ASSERT_FALSE(r) << c.path;
+    EXPECT_EQ(r.error().http_status(), 405) << c.path << ": " << r.error().message();
+  }
+  auto backup = t.Do(Operation::kRead, "sys/rekey/recovery-key-backup", {}, root);
+  ASSERT_FALSE(backup);
+  EXPECT_EQ(backup.error().http_status(), 400);
+  EXPECT_EQ(backup.error().message(), "no backed-up keys found");
+  EXPECT_EQ(t.Do(Operation::kDelete, "sys/rekey/recovery-key-backup").error().http_status(), 403);
+}
+
 TEST_F(RekeyFixture, OldSharesRefusedAfterRekey) {
   std::string nonce = Start(3, 2, false);
   json::object done;
