@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "common/json.h"
 #include "common/encoding.h"
@@ -326,6 +327,105 @@ TEST_F(RekeyEndToEnd, PgpKeysForRekeyAndGenerateRoot) {
   ASSERT_TRUE(token.starts_with("hvs.")) << token;
   env = env_;  // the restarted server's address
   env["ARCA_TOKEN"] = token;
+  auto lookup = RunCli({"token", "lookup", "-format=json"}, env);
+  ASSERT_EQ(lookup.exit_code, 0) << lookup.err;
+  auto info = ParseJsonObject(lookup.out);
+  ASSERT_TRUE(info) << lookup.out;
+  EXPECT_EQ(info->at("data").as_object().at("policies").as_array().at(0), "root");
+}
+
+// With the `static` auto seal: recovery keys rekey themselves (-target=recovery, with
+// verification) and authorise a barrier rekey and generate-root; a kill -9 restart unseals by
+// itself with the rotated root key.
+TEST(RekeyAutoSealEndToEnd, RecoveryKeysRekeyAndGenerateRoot) {
+  TempDir dir;
+  std::string cfg = dir.File("arca.hcl");
+  std::ofstream(cfg) << "storage \"file\" {\n  path = \"" << dir.File("data") << "\"\n}\n"
+                        "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n  tls_disable = true\n}\n"
+                        "disable_mlock = true\nlog_level = \"warn\"\n"
+                        "seal \"static\" {\n  current_key_id = \"k1\"\n  current_key = \""
+                     << std::string(64, 'a') << "\"\n}\n";
+  auto server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg});
+  ASSERT_TRUE(server->running()) << server->Log();
+  std::map<std::string, std::string> env{{"ARCA_ADDR", server->url()}};
+  auto init = RunCli({"operator", "init", "-recovery-shares=3", "-recovery-threshold=2"}, env);
+  ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
+  auto recovery = Matches(init.out, "Recovery Key [0-9]+: (\\S+)");
+  ASSERT_EQ(recovery.size(), 3u) << init.out;
+
+  // The recovery keys: 3/2 -> 2/2 with verification.
+  auto rinit = RunCli({"operator", "rekey", "-target=recovery", "-init", "-key-shares=2",
+                       "-key-threshold=2", "-verify"},
+                      env);
+  ASSERT_EQ(rinit.exit_code, 0) << rinit.out << rinit.err;
+  EXPECT_NE(rinit.err.find("returned recovery keys"), std::string::npos) << rinit.err;
+  std::string nonce = First(rinit.out, "Nonce\\s+(\\S+)");
+  ASSERT_EQ(RunCli({"operator", "rekey", "-target=recovery", "-nonce=" + nonce, recovery[0]}, env)
+                .exit_code,
+            0);
+  auto rdone =
+      RunCli({"operator", "rekey", "-target=recovery", "-nonce=" + nonce, recovery[2]}, env);
+  ASSERT_EQ(rdone.exit_code, 0) << rdone.out << rdone.err;
+  auto new_keys = Matches(rdone.out, "Key [0-9]+: (\\S+)");
+  ASSERT_EQ(new_keys.size(), 2u) << rdone.out;
+  EXPECT_NE(rdone.out.find("Arca has created a new recovery key"), std::string::npos);
+  std::string vnonce = First(rdone.out, "Verification Nonce\\s+(\\S+)");
+  for (const auto& k : new_keys) {
+    auto v = RunCli({"operator", "rekey", "-target=recovery", "-verify", "-nonce=" + vnonce, k},
+                    env);
+    ASSERT_EQ(v.exit_code, 0) << v.out << v.err;
+  }
+
+  // The barrier's root key, authorised by the new recovery keys (no shares handed out).
+  auto binit = RunCli({"operator", "rekey", "-init"}, env);
+  ASSERT_EQ(binit.exit_code, 0) << binit.out << binit.err;
+  EXPECT_NE(binit.out.find("Rotating barrier root key using recovery shares."), std::string::npos)
+      << binit.out;
+  nonce = First(binit.out, "Nonce\\s+(\\S+)");
+  auto old_share = RunCli({"operator", "rekey", "-nonce=" + nonce, recovery[1]}, env);
+  ASSERT_EQ(old_share.exit_code, 0);
+  auto refused = RunCli({"operator", "rekey", "-nonce=" + nonce, recovery[0]}, env);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("recovery key verification failed"), std::string::npos)
+      << refused.err;
+  for (const auto& k : new_keys) {
+    auto r = RunCli({"operator", "rekey", "-nonce=" + nonce, k}, env);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    if (&k == &new_keys.back()) {
+      EXPECT_NE(r.out.find("Barrier root key rotated using recovery keys."), std::string::npos)
+          << r.out;
+    }
+  }
+
+  // generate-root with the new recovery keys; the token is root.
+  auto ginit = RunCli({"operator", "generate-root", "-init"}, env);
+  ASSERT_EQ(ginit.exit_code, 0) << ginit.out << ginit.err;
+  std::string otp = First(ginit.out, "OTP\\s+(\\S+)");
+  std::string gnonce = First(ginit.out, "Nonce\\s+(\\S+)");
+  ASSERT_EQ(otp.size(), 40u) << ginit.out;
+  CliResult g;
+  for (const auto& k : new_keys) g = RunCli({"operator", "generate-root", "-nonce=" + gnonce, k}, env);
+  ASSERT_EQ(g.exit_code, 0) << g.out << g.err;
+  auto decoded = RunCli({"operator", "generate-root", "-decode=" +
+                                                       First(g.out, "Encoded Token\\s+(\\S+)"),
+                         "-otp=" + otp},
+                        env);
+  ASSERT_EQ(decoded.exit_code, 0) << decoded.err;
+
+  // kill -9: the restarted server unseals by itself with the rotated root key.
+  server->Stop(SIGKILL);
+  server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg});
+  ASSERT_TRUE(server->running()) << server->Log();
+  env["ARCA_ADDR"] = server->url();
+  bool unsealed = false;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+       !unsealed && std::chrono::steady_clock::now() < deadline;) {
+    auto st = ParseJsonObject(RawHttp(server->port(), "GET", "/v1/sys/seal-status").body);
+    unsealed = st && st->contains("sealed") && !st->at("sealed").as_bool();
+    if (!unsealed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(unsealed) << server->LogTail();
+  env["ARCA_TOKEN"] = decoded.out;
   auto lookup = RunCli({"token", "lookup", "-format=json"}, env);
   ASSERT_EQ(lookup.exit_code, 0) << lookup.err;
   auto info = ParseJsonObject(lookup.out);
