@@ -310,8 +310,7 @@ int RunServerCommand(const std::vector<std::string>& args) {
 
   std::string root_token, unseal_key;
   if (flags->dev) {
-    auto init = core.Initialize(
-        {.secret_shares = 1, .secret_threshold = 1, .root_token_id = flags->dev_root_token_id});
+    auto init = core.Initialize({1, 1, flags->dev_root_token_id});
     if (!init) return Fail("dev init: " + init.error().message());
     if (auto s = core.UnsealWithKeys(init->keys_hex); !s) return Fail("dev unseal: " + s.error().message());
     root_token = init->root_token;
