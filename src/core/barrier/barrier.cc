@@ -3,7 +3,6 @@
 #include <mutex>
 
 #include "crypto/aead.h"
-#include "crypto/compare.h"
 
 namespace arca::core {
 namespace {
@@ -62,10 +61,6 @@ Status Barrier::RotateRootKey(const SecureBytes& new_root_key,
   return OkStatus();
 }
 
-bool Barrier::IsRootKey(const SecureBytes& root_key) const {
-  std::shared_lock lock(mu_);
-  return keyring_ && crypto::ConstantTimeEquals(root_key_.view(), root_key.view());
-}
 
 Status Barrier::Initialize(const SecureBytes& root_key) {
   if (root_key.size() != 32) return InvalidRequest("root key must be 32 bytes");

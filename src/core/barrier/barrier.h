@@ -58,8 +58,6 @@ class Barrier : public logical::Storage {
   // Sealed; Internal when the physical backend has no transactional batch; a failed write
   // changes nothing (on disk or in memory).
   Status RotateRootKey(const SecureBytes& new_root_key, std::vector<storage::Operation> seal_ops);
-  // Whether `root_key` is the key the keyring is currently encrypted with (constant time).
-  bool IsRootKey(const SecureBytes& root_key) const;
   Result<KeyStatus> GetKeyStatus() const;
 
   // logical::Storage: encrypt/decrypt through the active keyring.
