@@ -139,6 +139,19 @@ constexpr CommandSpec kCommands[] = {
     {"operator rotate", "Rotates the underlying encryption key",
      "Usage: arca operator rotate [options]\n\n  Adds a new encryption key to the keyring.",
      RunOperatorRotate},
+    {"operator rekey", "Generates new unseal keys",
+     "Usage: arca operator rekey [options] [KEY]\n\n  Generates a new set of unseal keys from a "
+     "quorum of the current ones: -init (-key-shares, -key-threshold, -verify, -pgp-keys, "
+     "-backup), then one KEY per call (\"-\" reads stdin; prompts when absent) with -nonce; "
+     "-verify with the new keys when verification was required; -status, -cancel, "
+     "-backup-retrieve, -backup-delete; -target=recovery for recovery keys.",
+     RunOperatorRekey},
+    {"operator generate-root", "Generates a new root token",
+     "Usage: arca operator generate-root [options] [KEY]\n\n  Generates a new root token from a "
+     "quorum of unseal keys: -init (with -otp, -pgp-key, or neither to get a generated OTP), "
+     "then one KEY per call with -nonce; -decode=ENCODED -otp=OTP prints the token; "
+     "-generate-otp, -status, -cancel.",
+     RunOperatorGenerateRoot},
     {"audit enable", "Enables an audit device",
      "Usage: arca audit enable [options] TYPE [CONFIG K=V...]\n\n"
      "  Enables an audit device of TYPE (file, syslog, socket) at -path (default: the\n"

@@ -386,6 +386,7 @@ Status Core::Seal() {
 
 void Core::PreSeal() {
   unsealed_gauge_ = false;
+  DiscardRotations();  // sealing ends a rekey (as Vault documents) and a root generation
   StopPeriodic();
   expiration_->Stop();  // before the router empties: workers may be revoking through it
   audit_->Reset();

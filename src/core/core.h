@@ -26,6 +26,7 @@
 #include "core/expiration/expiration_manager.h"
 #include "core/quotas/quota_manager.h"
 #include "core/router/mount_table.h"
+#include "core/root_rotation.h"
 #include "core/router/router.h"
 #include "core/seal/seal_access.h"
 #include "core/seal/shamir_seal.h"
@@ -196,6 +197,43 @@ class Core {
   // InvalidRequest for a Shamir seal or bad counts; the seal's error (nothing written).
   Status StoreRecoveryKey(const SecureBytes& key, const SealConfig& config);
 
+  // --- rekey (rekey.cc): Vault's sys/rekey/* (`recovery` false: the unseal keys, or with an
+  // auto seal the root key alone, authorised by recovery keys) and sys/rekey-recovery-key/*
+  // (`recovery` true: the recovery keys of an auto seal). Every call needs an unsealed core
+  // (Sealed otherwise); user errors are InvalidRequest with Vault's messages, and change nothing.
+  Result<RekeyStatus> GetRekeyStatus(bool recovery);
+  // Errors: a rekey already in progress, invalid share counts, pgp_keys/backup misuse.
+  Result<RekeyStatus> StartRekey(const RekeyParams& params, bool recovery);
+  // Discards the rekey attempt (and its new shares if verification was pending).
+  Status CancelRekey(bool recovery);
+  // Adds one current share; the share that reaches the threshold completes the rekey (or, with
+  // require_verification, returns the new shares to verify). nullopt: more shares needed.
+  Result<std::optional<RekeyResult>> RekeyUpdate(std::string_view key_text, std::string_view nonce,
+                                                 bool recovery);
+  Result<RekeyVerifyStatus> GetRekeyVerifyStatus(bool recovery);
+  // Restarts verification: progress dropped, new verification nonce.
+  Result<RekeyVerifyStatus> RestartRekeyVerify(bool recovery);
+  // Adds one NEW share; at the new threshold the new shares take effect. Returns the
+  // verification nonce when complete, nullopt when more shares are needed.
+  Result<std::optional<std::string>> RekeyVerify(std::string_view key_text, std::string_view nonce,
+                                                 bool recovery);
+  // The backup of PGP-encrypted new shares (rekey with pgp_keys and backup): Vault's
+  // {"nonce", "keys": {fingerprint: [hex message, ...]}}, nullopt when there is none.
+  Result<std::optional<json::object>> RekeyBackup(bool recovery);
+  Status DeleteRekeyBackup(bool recovery);
+
+  // --- root token generation (generate_root.cc): Vault's sys/generate-root/*.
+  // The length of an OTP: that of a root token ("hvs." + 36).
+  static constexpr int kRootTokenOtpLength = 40;
+  Result<GenerateRootStatus> GetGenerateRootStatus();
+  // `otp` (kRootTokenOtpLength base62 characters) or `pgp_key`; with neither an OTP is
+  // generated and returned in the status.
+  Result<GenerateRootStatus> StartGenerateRoot(std::string otp, std::string pgp_key);
+  Status CancelGenerateRoot();
+  // Adds one share; the share reaching the threshold creates a new root token and returns it
+  // encoded (base64 without padding of token XOR otp).
+  Result<GenerateRootStatus> GenerateRootUpdate(std::string_view key_text, std::string_view nonce);
+
   // --- used by the system backend ---
   Router& router() { return router_; }
   Barrier& barrier() { return *barrier_; }
@@ -241,6 +279,26 @@ class Core {
   logical::Response RateLimited(logical::Request& req, Router::Match& match,
                                 const QuotaManager::Decision& d);
   static void AddRateLimitHeaders(const QuotaManager::Decision& d, logical::Response& resp);
+  // The config of the shares that authorise rekey and generate-root (KeyShareConfig), once
+  // initialized and unsealed (rekey.cc).
+  Result<SealConfig> CurrentSealConfig();
+  Status RequireRotatable();  // CurrentSealConfig's checks only
+  // Decodes a share and checks its length: InvalidRequest otherwise.
+  static Result<SecureBytes> DecodeShare(std::string_view key_text);
+  // The rekey attempt of a target. REQUIRES: rotation_mu_ held.
+  std::optional<RekeyOperation>& RekeySlot(bool recovery) {
+    return recovery ? recovery_rekey_ : rekey_;
+  }
+  // Makes `key` (the new KEK / recovery key; empty for an auto seal's barrier rekey) and `op`'s
+  // new share counts take effect. REQUIRES: rotation_mu_ held.
+  Status CommitRekey(const RekeyOperation& op, const SecureBytes& key, bool recovery);
+  // The fingerprints of base64 PGP public keys (InvalidRequest for a bad key).
+  static Result<std::vector<std::string>> PgpFingerprints(const std::vector<std::string>& keys);
+  // The new shares of `op` as the answer gives them: hex/base64, or, with PGP keys, each
+  // encrypted to its key (and the backup stored when asked for). REQUIRES: rotation_mu_ held.
+  Status EncodeNewShares(const RekeyOperation& op, const std::vector<SecureBytes>& shares,
+                         RekeyResult& result, bool recovery);
+  void DiscardRotations();  // drops both operations (at seal)
   // Records one unseal (or recovery) key; returns the combined key once the threshold of
   // `cfg` is reached.
   Result<std::optional<SecureBytes>> AddUnsealKey(SecureBytes key, const SealConfig& cfg);
@@ -383,6 +441,12 @@ class Core {
   std::thread auto_thread_;
   std::mutex health_mu_;
   std::optional<std::chrono::system_clock::time_point> seal_unhealthy_since_;  // guarded by health_mu_
+
+  // Rekey and root generation attempts. Lock order: state_mu_, rotation_mu_, unseal_mu_.
+  std::mutex rotation_mu_;
+  std::optional<RekeyOperation> rekey_;           // guarded by rotation_mu_
+  std::optional<RekeyOperation> recovery_rekey_;  // guarded by rotation_mu_
+  std::optional<RootGeneration> root_generation_;  // guarded by rotation_mu_
 
   // Serialises mount table changes; guarded tables mirror what is persisted.
   std::mutex mounts_mu_;

@@ -85,4 +85,20 @@ std::string RandomBytesString(size_t n) {
   return out;
 }
 
+std::string RandomBase62(size_t n) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out;
+  out.reserve(n);
+  while (out.size() < n) {
+    std::string bytes = RandomBytesString(n * 2);
+    for (unsigned char c : bytes) {
+      if (c >= 248) continue;  // rejection sampling keeps the distribution uniform
+      out.push_back(kAlphabet[c % 62]);
+      if (out.size() == n) break;
+    }
+  }
+  return out;
+}
+
 }  // namespace arca::crypto

@@ -25,4 +25,8 @@ SecureBytes RandomKey(size_t n);
 // `n` random bytes in a std::string (nonces, salts, identifiers). Aborts if the CSPRNG fails.
 std::string RandomBytesString(size_t n);
 
+// `n` uniformly random characters of [A-Za-z0-9] (tokens, root token OTPs). Aborts if the
+// CSPRNG fails.
+std::string RandomBase62(size_t n);
+
 }  // namespace arca::crypto

@@ -27,13 +27,40 @@ Result<bool> Barrier::Initialized() {
   return v.has_value();
 }
 
-Status Barrier::PersistKeyring(const Keyring& keyring, const SecureBytes& root_key) {
+Result<std::string> Barrier::SealKeyring(const Keyring& keyring,
+                                         const SecureBytes& root_key) const {
   SecureBytes plain = keyring.Serialize();
   // Term 0 marks "encrypted with the root key".
-  auto sealed = crypto::AesGcmSeal(root_key.span(), plain.view(), kKeyringPath);
-  if (!sealed) return std::unexpected(sealed.error());
-  return physical_.Put(kKeyringPath, Header(0) + *sealed);
+  ARCA_ASSIGN_OR_RETURN(std::string sealed,
+                        crypto::AesGcmSeal(root_key.span(), plain.view(), kKeyringPath));
+  return Header(0) + sealed;
 }
+
+Status Barrier::PersistKeyring(const Keyring& keyring, const SecureBytes& root_key) {
+  ARCA_ASSIGN_OR_RETURN(std::string sealed, SealKeyring(keyring, root_key));
+  return physical_.Put(kKeyringPath, sealed);
+}
+
+Status Barrier::RotateRootKey(const SecureBytes& new_root_key,
+                              std::vector<storage::Operation> seal_ops) {
+  if (new_root_key.size() != 32) return InvalidRequest("root key must be 32 bytes");
+  storage::Transactional* tx = physical_.AsTransactional();
+  if (tx == nullptr) {
+    return Internal("rekey needs a storage backend with atomic batches (\"" +
+                       std::string(physical_.Type()) + "\" has none)");
+  }
+  // Exclusive: no write may interleave with the keyring being replaced.
+  std::unique_lock lock(mu_);
+  if (!keyring_) return ::arca::Sealed();
+  storage::Operation keyring_op;
+  keyring_op.key = std::string(kKeyringPath);
+  ARCA_ASSIGN_OR_RETURN(keyring_op.value, SealKeyring(*keyring_, new_root_key));
+  seal_ops.insert(seal_ops.begin(), std::move(keyring_op));
+  ARCA_RETURN_IF_ERROR(tx->Commit(seal_ops));
+  root_key_ = new_root_key.Clone();
+  return OkStatus();
+}
+
 
 Status Barrier::Initialize(const SecureBytes& root_key) {
   if (root_key.size() != 32) return InvalidRequest("root key must be 32 bytes");

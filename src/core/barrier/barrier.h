@@ -52,6 +52,12 @@ class Barrier : public logical::Storage {
 
   // Adds a new term and makes it active; returns the new term.
   Result<uint32_t> Rotate();
+  // Replaces the root key (rekey): the keyring, re-encrypted with `new_root_key` (32 bytes), is
+  // written together with `seal_ops` (the seal entries that wrap the new root key) in one
+  // atomic, durable batch, so a crash leaves either the old or the new key set. Errors:
+  // Sealed; Internal when the physical backend has no transactional batch; a failed write
+  // changes nothing (on disk or in memory).
+  Status RotateRootKey(const SecureBytes& new_root_key, std::vector<storage::Operation> seal_ops);
   Result<KeyStatus> GetKeyStatus() const;
 
   // logical::Storage: encrypt/decrypt through the active keyring.
@@ -68,6 +74,7 @@ class Barrier : public logical::Storage {
                               std::string_view plaintext) const;
   Result<std::string> Decrypt(std::string_view path, std::string_view ciphertext) const;
   Status PersistKeyring(const Keyring& keyring, const SecureBytes& root_key);
+  Result<std::string> SealKeyring(const Keyring& keyring, const SecureBytes& root_key) const;
 
   storage::Backend& physical_;
   mutable std::shared_mutex mu_;

@@ -92,6 +92,18 @@ Result<std::vector<SecureBytes>> CreateShamirSeal(
   return shares;
 }
 
+Result<std::vector<storage::Operation>> ShamirSealOps(const SecureBytes& root_key,
+                                                      const SecureBytes& kek,
+                                                      const SealConfig& config) {
+  ARCA_RETURN_IF_ERROR(ValidateShamirParams(config.secret_shares, config.secret_threshold));
+  std::vector<storage::Operation> ops(2);
+  ops[0].key = std::string(kShamirRootKeyPath);
+  ARCA_ASSIGN_OR_RETURN(ops[0].value, ShamirRootKeyEntry(kek, root_key));
+  ops[1].key = std::string(kSealConfigPath);
+  ops[1].value = config.ToJson();
+  return ops;
+}
+
 Result<SecureBytes> OpenShamirRootKey(storage::Backend& physical, const SecureBytes& kek) {
   if (kek.size() != 32) return InvalidRequest("invalid key: wrong length");
   ARCA_ASSIGN_OR_RETURN(auto raw, physical.Get(kShamirRootKeyPath));

@@ -42,6 +42,12 @@ Result<std::vector<SecureBytes>> CreateShamirSeal(
     storage::Backend& physical, const SecureBytes& root_key, const SealConfig& config,
     const std::function<Status(const std::vector<SecureBytes>&)>& before_store = {});
 
+// The physical writes of a Shamir seal: the root key wrapped by `kek` and the seal config,
+// for one atomic batch (rekey: Barrier::RotateRootKey). Nothing is written here.
+Result<std::vector<storage::Operation>> ShamirSealOps(const SecureBytes& root_key,
+                                                      const SecureBytes& kek,
+                                                      const SealConfig& config);
+
 // Combines the shares (exactly `threshold` of them) and unwraps the root key. Wrong shares give
 // InvalidRequest.
 Result<SecureBytes> RecoverRootKey(storage::Backend& physical, const SealConfig& config,

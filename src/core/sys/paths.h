@@ -30,6 +30,10 @@ std::vector<logical::framework::Path> ConfigStatePaths(Core& core);
 std::vector<logical::framework::Path> InFlightPaths(Core& core);
 std::vector<logical::framework::Path> CounterPaths(Core& core);
 std::vector<logical::framework::Path> SealBackendStatusPaths(Core& core);
+// sys/rekey/*, sys/generate-root/*, sys/decode-token (path_rekey.cc), and those of them that
+// need no token (as in Vault).
+std::vector<logical::framework::Path> RekeyPaths(Core& core);
+std::vector<std::string> RekeyUnauthenticatedPaths();
 
 // A field of the given type with a description and an optional default.
 inline logical::framework::FieldSchema Field(logical::framework::FieldType t, std::string desc,

@@ -21,7 +21,7 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
                        &sys::HostPaths, &sys::VersionHistoryPaths, &sys::CorsPaths,
                        &sys::ResultantAclPaths, &sys::ConfigStatePaths,
                        &sys::InFlightPaths, &sys::CounterPaths,
-                       &sys::SealBackendStatusPaths}) {
+                       &sys::SealBackendStatusPaths, &sys::RekeyPaths}) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
   for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));
@@ -30,6 +30,9 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
                                         "seal-backend-status",
                                         "internal/ui/mounts", "internal/ui/mounts/*",
                                         "wrapping/lookup"};
+  for (auto& p : sys::RekeyUnauthenticatedPaths()) {
+    opts.special_paths.unauthenticated.push_back(std::move(p));
+  }
   opts.special_paths.root = {"auth/*", "rotate", "seal", "step-down", "raw/*", "audit",
                              "audit/*", "remount"};
   for (auto& p : sys::LeaseRootPaths()) opts.special_paths.root.push_back(std::move(p));

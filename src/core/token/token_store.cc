@@ -14,21 +14,7 @@
 namespace arca::core {
 namespace {
 
-constexpr char kBase62[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-std::string RandomBase62(size_t n) {
-  std::string out;
-  out.reserve(n);
-  while (out.size() < n) {
-    std::string bytes = crypto::RandomBytesString(n * 2);
-    for (unsigned char c : bytes) {
-      if (c >= 248) continue;  // rejection sampling keeps the distribution uniform
-      out.push_back(kBase62[c % 62]);
-      if (out.size() == n) break;
-    }
-  }
-  return out;
-}
+using crypto::RandomBase62;
 
 // Loads a 32-byte key stored base64 at `key`, creating it when absent.
 Result<SecureBytes> LoadOrCreateKey(logical::Storage& view, std::string_view key,
