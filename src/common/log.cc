@@ -241,6 +241,11 @@ Status Init(std::string_view level, std::string_view format) {
   return OkStatus();
 }
 
+Format CurrentFormat() {
+  std::lock_guard lock(g_mu);
+  return g_format;
+}
+
 std::map<std::string, std::string> Levels() {
   std::lock_guard lock(g_mu);
   std::map<std::string, std::string> out;

@@ -22,6 +22,9 @@ enum class Format { kStandard, kJson };
 // names; "warning" and "err" are accepted too), format "standard"|"json". Writes to stderr.
 Status Init(std::string_view level, std::string_view format);
 
+// The format given to Init.
+Format CurrentFormat();
+
 // The logger tagged with `name`, sharing the default sink; created at the first call with the
 // default logger's level, the same one afterwards (until the next Init).
 std::shared_ptr<spdlog::logger> GetLogger(std::string_view name);

@@ -20,7 +20,7 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
   for (auto* family : {&sys::RemountPaths, &sys::PluginPaths, &sys::LoggerPaths,
                        &sys::HostPaths, &sys::VersionHistoryPaths, &sys::CorsPaths,
                        &sys::ResultantAclPaths, &sys::ConfigStatePaths,
-                       &sys::InFlightPaths, &sys::CounterPaths}) {
+                       &sys::InFlightPaths, &sys::CounterPaths, &sys::MonitorPaths}) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
   for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));
