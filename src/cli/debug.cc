@@ -156,11 +156,11 @@ class Capture {
       Error(target, api::FormatResponseError(*r));
       return std::nullopt;
     }
-    if (!r->json) {
+    if (r->json.is_null()) {
       Error(target, "response from " + path + " is not JSON");
       return std::nullopt;
     }
-    return *r->json;
+    return r->json;
   }
 
   Status Persist(const json::array& collection, const std::string& file) {
@@ -258,9 +258,7 @@ int RunDebug(Ctx& ctx, const std::vector<std::string>& raw_args) {
     return 1;
   }
   std::string server_version;
-  if (health->json && health->json->is_object()) {
-    server_version = CellText(health->json->as_object(), "version");
-  }
+  if (health->json.is_object()) server_version = CellText(health->json.as_object(), "version");
 
   const auto capture_time = Clock::now();
   if (output.empty()) output = "vault-debug-" + FileTime(capture_time);

@@ -8,12 +8,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <list>
 #include <memory>
 
 #include "common/json.h"
@@ -39,7 +42,7 @@ struct Check {
   State state = State::kOk;
   std::string message;
   std::vector<std::string> warnings;
-  std::vector<Check> children;
+  std::list<Check> children;  // a list: references to earlier children stay valid
 
   Check& Child(std::string n) {
     children.push_back(Check{std::move(n)});
@@ -260,6 +263,15 @@ std::unique_ptr<X509, decltype(&X509_free)> ReadCert(const std::string& file) {
   return std::unique_ptr<X509, decltype(&X509_free)>(cert, X509_free);
 }
 
+// An ASN1_TIME as RFC 3339 (UTC).
+std::string Rfc3339(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return "?";
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 void CheckListeners(Check& listeners, const config::Config& cfg) {
   if (cfg.listeners.empty()) {
     listeners.Fail("No listener is configured.");
@@ -298,8 +310,8 @@ void CheckListeners(Check& listeners, const config::Config& cfg) {
     } else if (X509_cmp_current_time(not_after) < 0) {
       tls.Fail("The certificate in " + l.tls_cert_file + " has expired.");
     } else if (days < 30) {
-      tls.Warn("The certificate in " + l.tls_cert_file + " expires in " + std::to_string(days) +
-               " days.");
+      tls.Warn("The certificate in " + l.tls_cert_file + " expires in less than 30 days (" +
+               Rfc3339(not_after) + ").");
     } else {
       tls.message = "The certificate is valid for " + std::to_string(days) + " more days.";
     }
