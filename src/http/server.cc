@@ -729,6 +729,7 @@ Task<void> Connection<Stream>::WriteStream(HttpResponseOut out) {
         write_ok = false;
         break;
       }
+      if (!more) break;
       continue;  // read again before waiting: a wake-up during the write is not lost
     }
     if (!more) break;

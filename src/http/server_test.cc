@@ -725,9 +725,10 @@ TEST_F(ServerTest, StreamIsSentChunkedAsItArrivesAndEndsWithTheSource) {
   ASSERT_TRUE(client.ReadUntil(raw, "b\r\nfirst line\n\r\n"));
   handler_.stream().Push("second\n");
   ASSERT_TRUE(client.ReadUntil(raw, "7\r\nsecond\n\r\n"));
-  handler_.stream().Push("", /*end=*/true);
-  ASSERT_TRUE(client.ReadUntil(raw, "\r\n0\r\n\r\n"));
+  handler_.stream().Push("last\n", /*end=*/true);  // data and the end at once
+  ASSERT_TRUE(client.ReadUntil(raw, "5\r\nlast\n\r\n0\r\n\r\n"));
   EXPECT_TRUE(client.ServerClosed());
+  EXPECT_EQ(raw.find("last"), raw.rfind("last")) << raw;  // sent once
   EXPECT_TRUE(Eventually([&] { return handler_.stream().destroyed.load(); }));
 }
 

@@ -117,7 +117,7 @@ TEST_F(MonitorCliTest, DebugWritesVaultsBundleLayout) {
   EXPECT_EQ(index.at("duration_seconds"), 5);
   EXPECT_EQ(index.at("interval_seconds"), 5);
   EXPECT_EQ(index.at("compress"), true);
-  EXPECT_EQ(index.at("vault_address"), "http://127.0.0.1:" + std::to_string(port_));
+  EXPECT_EQ(index.at("vault_address").as_string(), "http://127.0.0.1:" + std::to_string(port_));
   EXPECT_EQ(index.at("targets").as_array().size(), 6u);
   EXPECT_TRUE(index.at("errors").as_array().empty()) << read("index.json");
   EXPECT_EQ(index.at("output").as_object().at("files").as_array().size(), 6u);
