@@ -245,6 +245,12 @@ constexpr CommandSpec kCommands[] = {
      "  -target=<string>\n      A target to capture (repeatable): config, host, requests, "
      "metrics,\n      server-status, log. The default is all of them.",
      RunDebug},
+    // Run by the arca binary itself (src/server/diagnose.cc: it needs the configuration and
+    // storage code); listed here for help and completion.
+    {"operator diagnose", "Troubleshoot problems starting Arca",
+     "Usage: arca operator diagnose -config=<path> [-format=table|json]\n\n  Checks a server "
+     "configuration without starting the server (see docs/troubleshooting.md).",
+     RunOperatorDiagnose},
     {"print token", "Prints the token the CLI would use",
      "Usage: arca print token\n\n  Prints the value of the token the CLI uses: ARCA_TOKEN or "
      "VAULT_TOKEN, else the token helper (~/.arca-token, ~/.vault-token, or the token_helper "
@@ -259,6 +265,12 @@ constexpr CommandSpec kCommands[] = {
 }  // namespace
 
 std::span<const CommandSpec> CommandTable() { return kCommands; }
+
+int RunOperatorDiagnose(Ctx& ctx, const std::vector<std::string>&) {
+  ctx.err() << "operator diagnose is run by the arca binary (this build of the CLI lacks the "
+               "server code it needs)\n";
+  return 1;
+}
 
 int ServerError(Ctx& ctx, std::string_view what, const Error& error) {
   ctx.err() << what << ": " << error.message() << "\n";

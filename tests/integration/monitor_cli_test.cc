@@ -148,3 +148,39 @@ TEST_F(MonitorCliTest, DebugWritesVaultsBundleLayout) {
 
 }  // namespace
 }  // namespace arca::testing
+
+namespace arca::testing {
+namespace {
+
+// The binary dispatches `operator diagnose` to the server code: exit codes as Vault's.
+TEST(DiagnoseCli, ExitCodesFollowTheWorstCheck) {
+  TempDir dir;
+  const std::string broken = dir.File("broken.hcl");
+  std::ofstream(broken) << "storage \"file\" {\n  path = \"" << dir.File("data") << "\"\n}\n"
+                        << "listner \"tcp\" {}\n";
+  CliResult bad = RunCli({"operator", "diagnose", "-config=" + broken});
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("\nResults:\n[ failure ] Arca Diagnose\n"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("  [ failure ] Parse Configuration: "), std::string::npos) << bad.out;
+
+  const std::string plain = dir.File("plain.hcl");
+  std::ofstream(plain) << "storage \"file\" {\n  path = \"" << dir.File("data") << "\"\n}\n"
+                       << "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n  tls_disable = true\n}\n"
+                       << "disable_mlock = true\n";
+  CliResult warned = RunCli({"operator", "diagnose", "-config=" + plain});
+  EXPECT_EQ(warned.exit_code, 2) << warned.out << warned.err;  // TLS off, mlock off: warnings
+  EXPECT_NE(warned.out.find("  [ success ] Parse Configuration\n"), std::string::npos)
+      << warned.out;
+  EXPECT_NE(warned.out.find("    [ warning ] Check Listener 127.0.0.1:0: TLS is disabled in a "
+                            "listener config stanza.\n"),
+            std::string::npos)
+      << warned.out;
+  EXPECT_EQ(warned.out.find("\x1b["), std::string::npos);  // no colours when not a terminal
+
+  CliResult usage = RunCli({"operator", "diagnose"});
+  EXPECT_EQ(usage.exit_code, 1);
+  EXPECT_EQ(usage.err, "Must specify a configuration file using -config.\n");
+}
+
+}  // namespace
+}  // namespace arca::testing

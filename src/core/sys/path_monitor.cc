@@ -1,6 +1,8 @@
 // sys/monitor: the server's log lines, streamed (chunked) until the client goes away, the
 // server stops or the core is sealed. Each stream is a log subscription (common/log.h) with a
 // bounded queue: a client that reads too slowly loses lines; logging never waits for it.
+#include <cctype>
+
 #include "common/log.h"
 #include "common/metrics.h"
 #include "core/sys/paths.h"
@@ -66,6 +68,8 @@ std::vector<fw::Path> MonitorPaths(Core& core) {
   p.operations[Operation::kRead] = {[&core](Request& req, fw::FieldData& d) -> Result<Response> {
     std::string level = d.GetString("log_level");
     if (level.empty()) level = "info";
+    // Not case sensitive (hclog's LevelFromString lower-cases).
+    for (char& c : level) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     auto lvl = log::ParseLevel(level);
     if (!lvl) return InvalidRequest("unknown log level");
     std::string format = d.GetString("log_format");
