@@ -49,10 +49,11 @@ $(RELEASE_DIR)/build.ninja:
 	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" $(CMAKE_FLAGS)
 
 release: deps $(RELEASE_DIR)/build.ninja
-	cmake --build $(RELEASE_DIR) -j $(JOBS) --target arca lease_scale
+	cmake --build $(RELEASE_DIR) -j $(JOBS) --target arca lease_scale etcd_put_bench
 
 bench: release
 	bash bench/run.sh $(RELEASE_DIR)/arca
+	bash bench/etcd.sh $(RELEASE_DIR)/arca $(RELEASE_DIR)/etcd_put_bench
 
 format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i

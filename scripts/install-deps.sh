@@ -21,6 +21,8 @@ PACKAGES=(
   python3-hvac python3-cryptography
   # real services the tests start on loopback (database engine), promtool (metrics), an ACME client
   postgresql mariadb-server prometheus lego
+  # storage "etcd": etcd members the tests start (etcd 3.4), etcdctl for the tests and debugging
+  etcd-server etcd-client
   # the libFuzzer engine (fuzz/), linked into a GCC-instrumented target; objcopy from binutils
   libclang-rt-14-dev binutils
 )

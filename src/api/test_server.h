@@ -3,6 +3,11 @@
 // the response. Test-only: not part of the library's API.
 #pragma once
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -143,6 +148,49 @@ inline int UnusedPort() {
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
   return a.local_endpoint().port();
+}
+
+// A throw-away self-signed EC certificate for IP 127.0.0.1 and DNS arca.test, valid one hour.
+struct SelfSigned {
+  std::string cert_pem, key_pem;
+};
+
+inline SelfSigned MakeSelfSigned() {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -60);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_set_pubkey(x, key);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("arca-test"), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+  X509_EXTENSION* ext =
+      X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "IP:127.0.0.1,DNS:arca.test");
+  X509_add_ext(x, ext, -1);
+  X509_EXTENSION_free(ext);
+  X509_sign(x, key, EVP_sha256());
+  auto to_string = [](auto write) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    write(bio);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio, &data);
+    std::string out(data, static_cast<size_t>(n));
+    BIO_free(bio);
+    return out;
+  };
+  SelfSigned out;
+  out.cert_pem = to_string([&](BIO* b) { PEM_write_bio_X509(b, x); });
+  out.key_pem = to_string(
+      [&](BIO* b) { PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr); });
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return out;
 }
 
 }  // namespace arca::api::testing

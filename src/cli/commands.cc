@@ -10,18 +10,39 @@ namespace {
 
 constexpr CommandSpec kCommands[] = {
     {"read", "Read data and retrieves secrets",
-     "Usage: arca read [options] PATH [KEY=VALUE ...]\n\n  Reads data from Arca at the given path.",
+     "Usage: arca read [options] PATH [KEY=VALUE ...]\n\n"
+     "  Reads the data at PATH: a secret, a configuration, dynamic credentials.\n"
+     "  KEY=VALUE pairs are sent as query parameters.\n\n"
+     "  Read a secret from a KV version 1 mount:\n\n"
+     "      $ arca read secret/my-app\n\n"
+     "  Generate database credentials and print only the password:\n\n"
+     "      $ arca read -field=password database/creds/readonly\n\n"
+     "  A raw body (a PEM, sys/health) as the server sent it:\n\n"
+     "      $ arca read -format=raw pki/ca/pem",
      RunRead},
     {"write", "Write data, configuration, and secrets",
-     "Usage: arca write [options] PATH [DATA K=V...]\n\n  Writes data to Arca at the given path. "
-     "K=@file reads a file into K; @file alone (a JSON object or K=V words) and - (stdin) give "
-     "the whole body.",
+     "Usage: arca write [options] PATH [DATA K=V...]\n\n"
+     "  Writes data to PATH. Each K=V pair sets one field; K=@file reads the field\n"
+     "  from a file, K=- from stdin. A lone @file (a JSON object or K=V words) or -\n"
+     "  (stdin) gives the whole body.\n\n"
+     "  Create a userpass user:\n\n"
+     "      $ arca write auth/userpass/users/ana password=s3cret policies=dev\n\n"
+     "  Send a JSON body from a file, or from stdin:\n\n"
+     "      $ arca write sys/mounts/kv2 @mount.json\n"
+     "      $ echo '{\"type\":\"kv\"}' | arca write sys/mounts/kv3 -",
      RunWrite},
     {"delete", "Delete secrets and configuration",
-     "Usage: arca delete [options] PATH [K=V...]\n\n  Deletes secrets and configuration at PATH.",
+     "Usage: arca delete [options] PATH [K=V...]\n\n"
+     "  Deletes what is at PATH. Deleting something that does not exist succeeds.\n\n"
+     "      $ arca delete secret/my-app\n"
+     "      $ arca delete transit/keys/old-key",
      RunDelete},
     {"list", "List data or secrets",
-     "Usage: arca list [options] PATH\n\n  Lists data from Arca at the given path.", RunList},
+     "Usage: arca list [options] PATH\n\n"
+     "  Lists the keys under PATH; a key ending in / has keys below it.\n\n"
+     "      $ arca list secret/\n"
+     "      $ arca list -detailed sys/policies/acl",
+     RunList},
     {"status", "Print seal and HA status",
      "Usage: arca status [options]\n\n  Prints the seal status. Exit code 0 unsealed, 2 sealed, "
      "1 error.",
@@ -31,21 +52,40 @@ constexpr CommandSpec kCommands[] = {
     {"version", "Prints the Arca CLI version", "Usage: arca version\n\n  Prints the version.",
      RunVersion},
     {"kv get", "Retrieves data from the KV store",
-     "Usage: arca kv get [options] KEY\n\n  Retrieves the value from the KV store at KEY "
-     "(-mount=MOUNT, -version=N for KV v2).",
+     "Usage: arca kv get [options] KEY\n\n"
+     "  Reads KEY from a KV mount (version 1 or 2). An unknown key is an error.\n\n"
+     "      $ arca kv get -mount=secret my-app\n\n"
+     "  An older version (KV version 2), or one field only:\n\n"
+     "      $ arca kv get -mount=secret -version=1 my-app\n"
+     "      $ arca kv get -mount=secret -field=password my-app",
      RunKvGet},
     {"kv put", "Sets or updates data in the KV store",
-     "Usage: arca kv put [options] KEY [DATA]\n\n  Writes the data to the KV store "
-     "(-mount=MOUNT, -cas=N for KV v2).",
+     "Usage: arca kv put [options] KEY [DATA]\n\n"
+     "  Writes DATA (K=V pairs, @file, or - for stdin) as the new value of KEY,\n"
+     "  replacing the old one (a new version on KV version 2).\n\n"
+     "      $ arca kv put -mount=secret my-app user=ana password=s3cret\n\n"
+     "  Only if the current version is 3 (check-and-set; -cas=0: only if KEY does not\n"
+     "  exist yet):\n\n"
+     "      $ arca kv put -mount=secret -cas=3 my-app password=n3w",
      RunKvPut},
     {"kv delete", "Deletes versions in the KV store",
-     "Usage: arca kv delete [options] KEY\n\n  Deletes the data at KEY (-versions=1,2 for KV v2).",
+     "Usage: arca kv delete [options] KEY\n\n"
+     "  Deletes KEY. On KV version 2 this is a soft delete of the latest version\n"
+     "  (or of -versions) that \"kv undelete\" reverses.\n\n"
+     "      $ arca kv delete -mount=secret my-app\n"
+     "      $ arca kv delete -mount=secret -versions=1,2 my-app",
      RunKvDelete},
     {"kv list", "List data or secrets",
-     "Usage: arca kv list [options] PATH\n\n  Lists the keys at PATH.", RunKvList},
+     "Usage: arca kv list [options] PATH\n\n"
+     "  Lists the keys under PATH in a KV mount.\n\n"
+     "      $ arca kv list -mount=secret apps/",
+     RunKvList},
     {"kv patch", "Sets or updates data in the KV store without overwriting",
-     "Usage: arca kv patch [options] KEY [DATA]\n\n  Merges the data into the latest version "
-     "of KEY (KV v2; -mount=MOUNT, -cas=N).",
+     "Usage: arca kv patch [options] KEY [DATA]\n\n"
+     "  Merges DATA into the latest version of KEY (KV version 2), keeping the other\n"
+     "  fields. -method=rw reads and writes back instead of sending a PATCH.\n\n"
+     "      $ arca kv patch -mount=secret my-app password=n3w\n"
+     "      $ arca kv patch -mount=secret -remove-data=old_field my-app",
      RunKvPatch},
     {"kv enable-versioning", "Turns on versioning for a KV store",
      "Usage: arca kv enable-versioning [options] KEY\n\n  Turns on versioning for the K/V "
@@ -82,7 +122,10 @@ constexpr CommandSpec kCommands[] = {
      RunKvMetadataDelete},
     {"operator init", "Initializes a server",
      "Usage: arca operator init [options]\n\n  Initializes the server: -key-shares=5 "
-     "-key-threshold=3, -status checks the state.",
+     "-key-threshold=3, -status checks the state.\n\n  Encrypt the unseal keys (and the root "
+     "token) with PGP public keys read from files:\n\n      $ arca operator init -key-shares=3 "
+     "-key-threshold=2 \\\n          -pgp-keys=alice.asc,bob.asc,carol.asc "
+     "-root-token-pgp-key=ops.asc",
      RunOperatorInit},
     {"operator unseal", "Unseals the server",
      "Usage: arca operator unseal [options] [KEY]\n\n  Provides one unseal key share; prompts "
@@ -97,9 +140,12 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca operator rotate [options]\n\n  Adds a new encryption key to the keyring.",
      RunOperatorRotate},
     {"audit enable", "Enables an audit device",
-     "Usage: arca audit enable [options] TYPE [CONFIG K=V...]\n\n  Enables an audit device of "
-     "TYPE (file, syslog, socket) at -path (default: the type) with its options, e.g. "
-     "file_path=/var/log/arca/audit.log.",
+     "Usage: arca audit enable [options] TYPE [CONFIG K=V...]\n\n"
+     "  Enables an audit device of TYPE (file, syslog, socket) at -path (default: the\n"
+     "  type) with its options. Once a device is enabled, a request that no device can\n"
+     "  record is refused.\n\n"
+     "      $ arca audit enable file file_path=/var/log/arca/audit.log\n"
+     "      $ arca audit enable -path=remote socket address=10.0.0.5:9090",
      RunAuditEnable},
     {"audit disable", "Disables an audit device",
      "Usage: arca audit disable [options] PATH\n\n  Disables the audit device at PATH.",
@@ -109,8 +155,10 @@ constexpr CommandSpec kCommands[] = {
      "options).",
      RunAuditList},
     {"auth enable", "Enables a new auth method",
-     "Usage: arca auth enable [options] TYPE\n\n  Enables an auth method at -path (default: "
-     "the type).",
+     "Usage: arca auth enable [options] TYPE\n\n"
+     "  Enables an auth method of TYPE at -path (default: the type).\n\n"
+     "      $ arca auth enable userpass\n"
+     "      $ arca auth enable -path=ci -description=\"CI jobs\" approle",
      RunAuthEnable},
     {"auth disable", "Disables an auth method",
      "Usage: arca auth disable [options] PATH\n\n  Disables the auth method at PATH; its "
@@ -124,8 +172,10 @@ constexpr CommandSpec kCommands[] = {
      "description, listing visibility).",
      RunAuthTune},
     {"secrets enable", "Enable a secrets engine",
-     "Usage: arca secrets enable [options] TYPE\n\n  Enables a secrets engine at -path "
-     "(default: TYPE).",
+     "Usage: arca secrets enable [options] TYPE\n\n"
+     "  Enables a secrets engine of TYPE at -path (default: the type).\n\n"
+     "      $ arca secrets enable -path=kv -version=2 kv\n"
+     "      $ arca secrets enable -default-lease-ttl=1h database",
      RunSecretsEnable},
     {"secrets disable", "Disable a secrets engine",
      "Usage: arca secrets disable [options] PATH\n\n  Disables the secrets engine at PATH.",
@@ -138,9 +188,13 @@ constexpr CommandSpec kCommands[] = {
      "at PATH.",
      RunSecretsTune},
     {"login", "Authenticate locally",
-     "Usage: arca login [options] [TOKEN]\n\n  Authenticates with a token (read from stdin with - "
-     "or prompted when absent), verifies it and stores it in ~/.arca-token. -no-store, "
-     "-no-print, -token-only.",
+     "Usage: arca login [options] [TOKEN]\n\n"
+     "  Authenticates with a token (read from stdin with -, prompted when absent), or\n"
+     "  with an auth method (-method), and stores the token with the token helper\n"
+     "  (~/.vault-token, or ~/.arca-token when it exists).\n\n"
+     "      $ arca login\n"
+     "      $ arca login -method=userpass username=ana\n"
+     "      $ arca login -token-only -method=approle role_id=... secret_id=...",
      RunLogin},
     {"policy list", "Lists the installed policies",
      "Usage: arca policy list [options]\n\n  Lists the names of the ACL policies.", RunPolicyList},
@@ -148,8 +202,11 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca policy read [options] NAME\n\n  Prints the rules of the named policy.",
      RunPolicyRead},
     {"policy write", "Uploads a named policy from a file",
-     "Usage: arca policy write [options] NAME PATH\n\n  Uploads the policy in the file at PATH "
-     "(- reads stdin) under NAME.",
+     "Usage: arca policy write [options] NAME PATH\n\n"
+     "  Uploads the ACL policy in the file at PATH (- reads stdin) under NAME,\n"
+     "  replacing a policy of that name.\n\n"
+     "      $ arca policy write app-read ./app-read.hcl\n"
+     "      $ echo 'path \"kv/*\" { capabilities = [\"read\"] }' | arca policy write ro -",
      RunPolicyWrite},
     {"policy fmt", "Formats a policy on disk",
      "Usage: arca policy fmt [options] PATH\n\n  Checks the HCL policy file at PATH and rewrites "
@@ -158,30 +215,43 @@ constexpr CommandSpec kCommands[] = {
     {"policy delete", "Deletes a policy by name",
      "Usage: arca policy delete [options] NAME\n\n  Deletes the named policy.", RunPolicyDelete},
     {"token create", "Create a new token",
-     "Usage: arca token create [options]\n\n  Creates a token (-policy=P repeatable, -ttl, "
-     "-explicit-max-ttl, -display-name, -use-limit, -orphan, -no-default-policy, -metadata=k=v, "
-     "-id).",
+     "Usage: arca token create [options]\n\n"
+     "  Creates a token, by default a child of the token this command runs with.\n\n"
+     "      $ arca token create -policy=app-read -ttl=1h\n"
+     "      $ arca token create -orphan -period=24h -display-name=nightly-job\n"
+     "      $ arca token create -role=ci -format=json",
      RunTokenCreate},
     {"token lookup", "Display information about a token",
-     "Usage: arca token lookup [options] [TOKEN | ACCESSOR]\n\n  Looks up the given token (or "
-     "the current one; -accessor for an accessor).",
+     "Usage: arca token lookup [options] [TOKEN | ACCESSOR]\n\n"
+     "  Shows a token's properties: its own (no argument), another one, or one known\n"
+     "  by its accessor (-accessor).\n\n"
+     "      $ arca token lookup\n"
+     "      $ arca token lookup -accessor 8609694a-cdbc-db9b-d345-e782dbb562ed",
      RunTokenLookup},
     {"lease lookup", "Lookup lease information by lease id",
      "Usage: arca lease lookup [options] ID\n\n  Shows the lease's issue and expire time, TTL "
      "and whether it is renewable.",
      RunLeaseLookup},
     {"lease renew", "Renews the lease of a secret",
-     "Usage: arca lease renew [options] ID\n\n  Extends the lease by -increment (default: "
-     "the secret's own TTL), within its maximum TTL.",
+     "Usage: arca lease renew [options] ID\n\n"
+     "  Extends the lease by -increment (default: the secret's own TTL), within its\n"
+     "  maximum TTL.\n\n"
+     "      $ arca lease renew -increment=2h database/creds/readonly/2f6a614c",
      RunLeaseRenew},
     {"lease revoke", "Revokes leases and secrets",
-     "Usage: arca lease revoke [options] ID\n\n  Revokes the lease ID; -prefix revokes every "
-     "lease under ID, -force (with -prefix) removes them even when the backend fails to revoke, "
-     "-sync waits for the revocation.",
+     "Usage: arca lease revoke [options] ID\n\n"
+     "  Revokes the lease ID; -prefix revokes every lease under ID, -force (with\n"
+     "  -prefix) drops them even when the backend fails to revoke, -sync waits for the\n"
+     "  revocation.\n\n"
+     "      $ arca lease revoke database/creds/readonly/2f6a614c\n"
+     "      $ arca lease revoke -prefix -sync database/creds/readonly",
      RunLeaseRevoke},
     {"unwrap", "Unwraps a wrapped secret",
-     "Usage: arca unwrap [options] [TOKEN]\n\n  Returns the response wrapped in TOKEN (or in "
-     "the token this command runs with). A wrapping token unwraps once.",
+     "Usage: arca unwrap [options] [TOKEN]\n\n"
+     "  Returns the response wrapped in TOKEN (or in the token this command runs\n"
+     "  with). A wrapping token unwraps once.\n\n"
+     "      $ arca unwrap hvs.CAES...\n"
+     "      $ VAULT_TOKEN=hvs.CAES... arca unwrap",
      RunUnwrap},
     {"token renew", "Renew a token lease",
      "Usage: arca token renew [options] [TOKEN | ACCESSOR]\n\n  Renews the given token (or, "

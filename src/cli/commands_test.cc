@@ -75,12 +75,13 @@ TEST_F(CliTest, StatusJson) {
 }
 
 TEST_F(CliTest, OperatorInitTable) {
+  AddRoute("GET sys/seal-status", 200, R"({"type":"shamir","recovery_seal":false})");
   AddRoute("PUT sys/init", 200,
            R"({"keys":["aa","bb"],"keys_base64":["qg==","uw=="],"root_token":"s.root"})");
   EXPECT_EQ(Run({"operator", "init", "-key-shares=2", "-key-threshold", "2"}), 0);
-  ASSERT_EQ(calls_.size(), 1u);
-  EXPECT_EQ(calls_[0].method, "PUT");
-  EXPECT_EQ(calls_[0].body, R"({"secret_shares":2,"secret_threshold":2})");
+  ASSERT_EQ(calls_.size(), 2u);
+  EXPECT_EQ(calls_[1].method, "PUT");
+  EXPECT_EQ(calls_[1].body, R"({"secret_shares":2,"secret_threshold":2})");
   EXPECT_THAT(out(), StartsWith("Unseal Key 1: qg==\nUnseal Key 2: uw==\n\n"
                                 "Initial Root Token: s.root\n\n"
                                 "Arca initialized with 2 key shares and a key threshold of 2. "
@@ -88,7 +89,28 @@ TEST_F(CliTest, OperatorInitTable) {
   EXPECT_THAT(out(), HasSubstr("See \"arca operator rekey\" for more information.\n"));
 }
 
+TEST_F(CliTest, OperatorInitAutoSealSendsRecoveryDefaults) {
+  // As Vault's CLI: an auto seal (recovery_seal) gets recovery shares 5/3 by default and no
+  // secret_shares; the output lists recovery keys.
+  AddRoute("GET sys/seal-status", 200, R"({"type":"static","recovery_seal":true})");
+  AddRoute("PUT sys/init", 200,
+           R"({"keys":[],"keys_base64":[],"recovery_keys":["aa"],"recovery_keys_base64":["qg=="],)"
+           R"("root_token":"s.root"})");
+  EXPECT_EQ(Run({"operator", "init"}), 0);
+  ASSERT_EQ(calls_.size(), 2u);
+  EXPECT_EQ(calls_[1].body, R"({"recovery_shares":5,"recovery_threshold":3})");
+  EXPECT_THAT(out(), StartsWith("Recovery Key 1: qg==\n\nInitial Root Token: s.root\n\n"
+                                "Success! Arca is initialized\n\n"
+                                "Recovery key initialized with 5 key shares and a key threshold of 3."));
+  // A Shamir flag given explicitly is sent, so that the server refuses it by name.
+  calls_.clear();
+  EXPECT_EQ(Run({"operator", "init", "-key-shares=3", "-recovery-shares=1", "-recovery-threshold=1"}), 0);
+  ASSERT_EQ(calls_.size(), 2u);
+  EXPECT_EQ(calls_[1].body, R"({"secret_shares":3,"recovery_shares":1,"recovery_threshold":1})");
+}
+
 TEST_F(CliTest, OperatorInitJson) {
+  AddRoute("GET sys/seal-status", 200, R"({"type":"shamir","recovery_seal":false})");
   AddRoute("PUT sys/init", 200, R"({"keys":["aa"],"keys_base64":["qg=="],"root_token":"s.root"})");
   EXPECT_EQ(Run({"operator", "init", "-key-shares=1", "-key-threshold=1", "-format=json"}), 0);
   EXPECT_EQ(out(),
@@ -106,6 +128,7 @@ TEST_F(CliTest, OperatorInitJson) {
 }
 
 TEST_F(CliTest, OperatorInitServerErrorExits2) {
+  AddRoute("GET sys/seal-status", 200, R"({"type":"shamir","recovery_seal":false})");
   AddRoute("PUT sys/init", 400, R"({"errors":["Vault is already initialized"]})");
   EXPECT_EQ(Run({"operator", "init"}), 2);
   EXPECT_EQ(err(),
@@ -820,6 +843,35 @@ TEST_F(CliTest, GlobalFlagsBuildClientConfig) {
   EXPECT_EQ(config_.address, "http://127.0.0.1:8200");
   EXPECT_EQ(Run({"read", "-header=broken", "secret/foo"}), 1);
   EXPECT_THAT(err(), HasSubstr("invalid header"));
+  // The client's own headers cannot be overridden (any case).
+  EXPECT_EQ(Run({"read", "-header=x-vault-token=stolen", "secret/foo"}), 1);
+  EXPECT_THAT(err(), HasSubstr("headers starting with \"X-Vault-\" are not allowed"));
+}
+
+// Help as Vault lays it out: the command's text, then "HTTP Options", "Output Options" and the
+// command's own section, each flag with its type, its usage wrapped at 80 columns under it
+// (defaults and environment variables named), and a blank line.
+TEST_F(CliTest, HelpHasVaultSections) {
+  EXPECT_EQ(Run({"kv", "put", "-h"}), 0);
+  const std::string help = out();
+  const size_t http = help.find("\nHTTP Options:\n\n  -address=<string>\n      The server to talk to. "
+                                "Default: https://127.0.0.1:8200. Environment:\n"
+                                "      VAULT_ADDR (or ARCA_ADDR).\n\n");
+  const size_t output = help.find("\nOutput Options:\n\n  -field=<string>\n");
+  const size_t own = help.find("\nCommand Options:\n\n");
+  ASSERT_NE(http, std::string::npos) << help;
+  ASSERT_NE(output, std::string::npos) << help;
+  ASSERT_NE(own, std::string::npos) << help;
+  EXPECT_LT(http, output);
+  EXPECT_LT(output, own);
+  EXPECT_THAT(help, HasSubstr("  -cas=<int>\n"));
+  EXPECT_THAT(help, HasSubstr("  -tls-skip-verify\n      Do not verify"));
+  EXPECT_THAT(help, HasSubstr("VAULT_FORMAT"));
+  for (size_t pos = 0; (pos = help.find('\n', pos)) != std::string::npos; ++pos) {
+    size_t next = help.find('\n', pos + 1);
+    if (next == std::string::npos) break;
+    EXPECT_LE(next - pos - 1, 80u) << help.substr(pos + 1, next - pos - 1);
+  }
 }
 
 }  // namespace

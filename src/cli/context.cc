@@ -45,36 +45,67 @@ Ctx::Ctx(CliEnv& env, std::string command_name, std::string usage)
       break;
     }
   }
-  flags.String("address", &global.address, "Address of the Arca server (ARCA_ADDR).");
-  flags.String("ca-cert", &global.ca_cert, "PEM CA certificate file (ARCA_CACERT).");
-  flags.String("ca-path", &global.ca_path, "Directory of PEM CA certificates (ARCA_CAPATH).");
+  // Vault's help groups these as "HTTP Options" and "Output Options"; every variable is read
+  // as ARCA_<NAME> first, then VAULT_<NAME> (api/client_config.cc).
+  flags.Section("HTTP Options");
+  flags.String("address", &global.address,
+               std::string("The server to talk to. Default: ") + api::kDefaultAddress +
+                   ". Environment: VAULT_ADDR (or ARCA_ADDR).");
+  flags.String("ca-cert", &global.ca_cert,
+               "A PEM file with one CA certificate that the server's TLS certificate must "
+               "chain to; wins over -ca-path. Environment: VAULT_CACERT.");
+  flags.String("ca-path", &global.ca_path,
+               "A directory of PEM CA certificates that the server's TLS certificate must "
+               "chain to. Environment: VAULT_CAPATH.");
+  flags.String("client-cert", &global.client_cert,
+               "A PEM client certificate presented to the server for TLS client "
+               "authentication; needs -client-key. Environment: VAULT_CLIENT_CERT.");
+  flags.String("client-key", &global.client_key,
+               "The PEM private key of -client-cert. Environment: VAULT_CLIENT_KEY.");
   flags.Bool("disable-redirects", &global.disable_redirects,
-             "Do not follow redirects (VAULT_DISABLE_REDIRECTS); the client never does yet.");
-  flags.Bool("policy-override", &global.policy_override,
-             "Override soft-mandatory policy failures (sends X-Vault-Policy-Override).");
-  flags.String("client-cert", &global.client_cert, "PEM client certificate (ARCA_CLIENT_CERT).");
-  flags.String("client-key", &global.client_key, "PEM client key (ARCA_CLIENT_KEY).");
-  flags.String("tls-server-name", &global.tls_server_name, "SNI host name (ARCA_TLS_SERVER_NAME).");
-  flags.Bool("tls-skip-verify", &global.tls_skip_verify, "Disable TLS verification (insecure).");
-  flags.String("wrap-ttl", &global.wrap_ttl, "Wrap the response in a cubbyhole token.");
+             "Do not follow a redirect from the server. Default: false. Environment: "
+             "VAULT_DISABLE_REDIRECTS. (Arca's client never follows redirects yet.)");
+  flags.StringList("header", &global.headers,
+                   "An HTTP header sent with every request, as key=value; repeatable. Names "
+                   "starting with X-Vault- are refused.");
   flags.String("namespace", &global.name_space,
-               "Namespace (ARCA_NAMESPACE/VAULT_NAMESPACE); Arca has only the root namespace.");
+               "The namespace of the request. Arca has only the root namespace and refuses "
+               "any other. Environment: VAULT_NAMESPACE.");
   flags.String("ns", &global.name_space, "Alias of -namespace.");
-  flags.StringList("header", &global.headers, "Extra request header, key=value; repeatable.");
-  flags.Bool("non-interactive", &global.non_interactive, "Never prompt for input.");
-  // Handled by RunCli (cli.cc), which sees them before the command runs.
+  flags.Bool("non-interactive", &global.non_interactive,
+             "Never ask for input on the terminal.");
   flags.Bool("output-curl-string", &global.output_curl_string,
-             "Print the curl command for the request instead of sending it.");
+             "Print the request as a curl command line instead of sending it.");
   flags.Bool("output-policy", &global.output_policy,
-             "Print the policy the request needs instead of sending it.");
-  flags.String("format", &global.format, "Output format: table, json or yaml (ARCA_FORMAT).");
-  flags.String("field", &global.field, "Print only this field, raw, without a trailing newline.");
+             "Print the HCL policy a token needs for this request instead of sending it.");
+  flags.Bool("policy-override", &global.policy_override,
+             "Ask the server to override soft-mandatory policy failures (sends "
+             "X-Vault-Policy-Override: true).");
+  flags.String("tls-server-name", &global.tls_server_name,
+               "The host name sent as SNI in the TLS handshake. Environment: "
+               "VAULT_TLS_SERVER_NAME.");
+  flags.Bool("tls-skip-verify", &global.tls_skip_verify,
+             "Do not verify the server's TLS certificate: insecure, for tests only. Default: "
+             "false. Environment: VAULT_SKIP_VERIFY.");
+  flags.String("wrap-ttl", &global.wrap_ttl,
+               "Have the server wrap the response in a single-use token valid for this long "
+               "(\"30s\", \"5m\"); read it back with \"unwrap\". Environment: "
+               "VAULT_WRAP_TTL.");
+  flags.Section("Output Options");
+  flags.String("field", &global.field,
+               "Print only this field, as is and without a trailing newline (for pipes); "
+               "wins over -format.");
+  flags.String("format", &global.format,
+               "The output format: \"table\", \"json\", \"yaml\" or \"pretty\". "
+               "Default: table. Environment: VAULT_FORMAT.");
+  // The command's own flags.
+  flags.Section("Command Options");
 }
 
 std::expected<std::vector<std::string>, int> Ctx::Parse(const std::vector<std::string>& args) {
   auto parsed = flags.Parse(args);
   if (flags.help_requested()) {
-    out() << usage_ << "\n\nOptions:\n\n" << flags.Usage();
+    out() << usage_ << "\n\n" << flags.Usage() << "\n";
     return std::unexpected(0);
   }
   if (!parsed) {
@@ -130,6 +161,14 @@ api::Client* Ctx::client() {
   for (const auto& h : global.headers) {
     if (h.find('=') == std::string::npos || h.front() == '=') {
       err() << "Error initializing client: invalid header \"" << h << "\": expected key=value\n";
+      return nullptr;
+    }
+    // As Vault's CLI: the X-Vault- headers are the client's own (token, wrapping, ...).
+    std::string lower = h.substr(0, h.find('='));
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower.starts_with("x-vault-")) {
+      err() << "Error initializing client: headers starting with \"X-Vault-\" are not allowed: "
+            << h.substr(0, h.find('=')) << "\n";
       return nullptr;
     }
   }

@@ -1,22 +1,32 @@
 #include "cli/flags.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "api/client_config.h"
 
 namespace arca::cli {
 
+void FlagSet::Section(std::string title) { section_ = std::move(title); }
+
+void FlagSet::Add(std::string name, Kind kind, void* target, std::string usage) {
+  if (std::find(sections_.begin(), sections_.end(), section_) == sections_.end()) {
+    sections_.push_back(section_);
+  }
+  flags_[std::move(name)] = {kind, target, std::move(usage), section_};
+}
+
 void FlagSet::String(std::string name, std::string* target, std::string usage) {
-  flags_[std::move(name)] = {Kind::kString, target, std::move(usage)};
+  Add(std::move(name), Kind::kString, target, std::move(usage));
 }
 void FlagSet::Bool(std::string name, bool* target, std::string usage) {
-  flags_[std::move(name)] = {Kind::kBool, target, std::move(usage)};
+  Add(std::move(name), Kind::kBool, target, std::move(usage));
 }
 void FlagSet::Int(std::string name, int* target, std::string usage) {
-  flags_[std::move(name)] = {Kind::kInt, target, std::move(usage)};
+  Add(std::move(name), Kind::kInt, target, std::move(usage));
 }
 void FlagSet::StringList(std::string name, std::vector<std::string>* target, std::string usage) {
-  flags_[std::move(name)] = {Kind::kList, target, std::move(usage)};
+  Add(std::move(name), Kind::kList, target, std::move(usage));
 }
 
 Status FlagSet::Assign(const std::string& name, Flag& flag, std::string_view value) {
@@ -98,14 +108,50 @@ Result<std::vector<std::string>> FlagSet::Parse(const std::vector<std::string>& 
   return positional;
 }
 
+namespace {
+
+// `text` as lines of at most `width` characters (words longer than that stand alone), each
+// prefixed by `indent`.
+std::string Wrap(std::string_view text, size_t width, std::string_view indent) {
+  std::string out, line;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(' ', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view word = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (word.empty()) continue;
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out.append(indent).append(line).append("\n");
+      line.clear();
+    }
+    if (!line.empty()) line += ' ';
+    line += word;
+  }
+  if (!line.empty()) out.append(indent).append(line).append("\n");
+  return out;
+}
+
+}  // namespace
+
 std::string FlagSet::Usage() const {
   std::string out;
-  for (const auto& [name, flag] : flags_) {
-    out += "  -" + name;
-    if (flag.kind != Kind::kBool) out += "=<value>";
-    out += "\n";
-    if (!flag.usage.empty()) out += "      " + flag.usage + "\n";
-  }
+  auto emit = [&](const std::string& section) {
+    std::string body;
+    for (const auto& [name, flag] : flags_) {
+      if (flag.section != section) continue;
+      body += "  -" + name;
+      if (flag.kind == Kind::kInt) body += "=<int>";
+      else if (flag.kind != Kind::kBool) body += "=<string>";
+      body += "\n";
+      if (!flag.usage.empty()) body += Wrap(flag.usage, 72, "      ");
+      body += "\n";
+    }
+    if (body.empty()) return;
+    out += section + ":\n\n" + body;
+  };
+  for (const auto& section : sections_) emit(section);
+  while (out.ends_with("\n\n")) out.pop_back();
   return out;
 }
 

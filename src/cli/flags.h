@@ -18,6 +18,11 @@ namespace arca::cli {
 
 class FlagSet {
  public:
+  // The help section flags registered from now on belong to ("HTTP Options", "Output Options",
+  // "KV Options", ...). Until a section is chosen: "Command Options". Sections are printed in
+  // the order they were first used.
+  void Section(std::string title);
+
   // Registers a flag writing into *target (which must outlive Parse()). The current value of
   // *target is the default. Registering a name twice replaces the earlier registration.
   void String(std::string name, std::string* target, std::string usage = "");
@@ -33,7 +38,9 @@ class FlagSet {
 
   bool IsSet(std::string_view name) const { return set_.contains(std::string(name)); }
   bool help_requested() const { return help_; }
-  // "  -name=<value>\n      usage\n" for every flag, sorted by name.
+  // Vault's help layout: for each section, "Title:\n\n" then, sorted by name, every flag as
+  // "  -name=<string>\n" (<int> for integers, nothing for booleans) followed by its usage
+  // wrapped at 80 columns and indented by six spaces, and a blank line.
   std::string Usage() const;
 
  private:
@@ -42,10 +49,14 @@ class FlagSet {
     Kind kind;
     void* target;
     std::string usage;
+    std::string section;
   };
+  void Add(std::string name, Kind kind, void* target, std::string usage);
   Status Assign(const std::string& name, Flag& flag, std::string_view value);
 
   std::map<std::string, Flag> flags_;
+  std::vector<std::string> sections_;  // in the order their first flag was registered
+  std::string section_ = "Command Options";
   std::set<std::string> set_;
   bool help_ = false;
 };

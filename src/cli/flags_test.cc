@@ -128,7 +128,7 @@ TEST(FlagSetTest, Help) {
     EXPECT_TRUE(f.fs.help_requested());
   }
   Fixture f;
-  EXPECT_THAT(f.fs.Usage(), HasSubstr("  -address=<value>\n"));
+  EXPECT_THAT(f.fs.Usage(), HasSubstr("  -address=<string>\n"));
   EXPECT_THAT(f.fs.Usage(), HasSubstr("  -tls-skip-verify\n"));
 }
 

@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/output.h"
+#include "cli/pgp_flags.h"
 
 namespace arca::cli {
 namespace {
@@ -18,18 +19,30 @@ json::array Strings(const json::object& o, std::string_view key) {
 int RunOperatorInit(Ctx& ctx, const std::vector<std::string>& raw_args) {
   int shares = 5, threshold = 3, recovery_shares = 5, recovery_threshold = 3;
   bool status_only = false;
-  std::string root_token_pgp_key;
-  std::vector<std::string> pgp_keys;
+  std::vector<std::string> pgp_keys_flag, root_token_pgp_key_flag, recovery_pgp_keys_flag;
   ctx.flags.Int("key-shares", &shares, "Number of key shares to split the root key into.");
   ctx.flags.Int("key-threshold", &threshold, "Number of key shares required to unseal.");
   ctx.flags.Int("recovery-shares", &recovery_shares, "Recovery key shares (auto-unseal).");
   ctx.flags.Int("recovery-threshold", &recovery_threshold, "Recovery key threshold.");
-  ctx.flags.StringList("pgp-keys", &pgp_keys, "PGP public keys (comma separated).");
-  ctx.flags.String("root-token-pgp-key", &root_token_pgp_key, "PGP key for the root token.");
+  ctx.flags.StringList("pgp-keys", &pgp_keys_flag,
+                       "Comma-separated list of paths to files on disk containing public PGP "
+                       "keys, one per key share; the shares are returned encrypted and "
+                       "base64-encoded in that order.");
+  ctx.flags.StringList("root-token-pgp-key", &root_token_pgp_key_flag,
+                       "Path to a file on disk containing a public PGP key; the root token is "
+                       "returned encrypted and base64-encoded.");
+  ctx.flags.StringList("recovery-pgp-keys", &recovery_pgp_keys_flag,
+                       "Behaves like -pgp-keys, but for the recovery key shares (auto-unseal).");
   ctx.flags.Bool("status", &status_only, "Print the initialization status only.");
   auto args = ctx.Parse(raw_args);
   if (!args) return args.error();
   if (!ctx.CheckArgs(*args, 0, 0)) return 1;
+  std::vector<std::string> pgp_keys, root_token_pgp_key, recovery_pgp_keys;
+  if (!PgpKeysFlag(ctx, "pgp-keys", pgp_keys_flag, false, &pgp_keys) ||
+      !PgpKeysFlag(ctx, "root-token-pgp-key", root_token_pgp_key_flag, true, &root_token_pgp_key) ||
+      !PgpKeysFlag(ctx, "recovery-pgp-keys", recovery_pgp_keys_flag, false, &recovery_pgp_keys)) {
+    return 1;
+  }
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
 
@@ -45,23 +58,31 @@ int RunOperatorInit(Ctx& ctx, const std::vector<std::string>& raw_args) {
     return 2;
   }
 
-  json::object body{{"secret_shares", shares}, {"secret_threshold", threshold}};
-  if (!pgp_keys.empty()) {
-    json::array keys;
-    for (const auto& list : pgp_keys) {
-      size_t pos = 0;
-      while (pos <= list.size()) {
-        size_t comma = list.find(',', pos);
-        keys.emplace_back(list.substr(pos, comma == std::string::npos ? comma : comma - pos));
-        if (comma == std::string::npos) break;
-        pos = comma + 1;
-      }
-    }
-    body["pgp_keys"] = std::move(keys);
+  // As Vault's CLI: the seal decides which defaults apply (key shares for Shamir, recovery
+  // shares for an auto seal); a flag of the other kind is sent only when given, so the server
+  // refuses it by name.
+  bool recovery_seal = false;
+  {
+    auto st = client->Call("GET", "sys/seal-status");
+    if (!st) return ServerError(ctx, "Error getting seal status", st.error());
+    const json::value* rs = st->if_contains("recovery_seal");
+    recovery_seal = rs && rs->is_bool() && rs->as_bool();
   }
-  if (!root_token_pgp_key.empty()) body["root_token_pgp_key"] = root_token_pgp_key;
-  if (ctx.flags.IsSet("recovery-shares")) body["recovery_shares"] = recovery_shares;
-  if (ctx.flags.IsSet("recovery-threshold")) body["recovery_threshold"] = recovery_threshold;
+  json::object body;
+  if (!recovery_seal || ctx.flags.IsSet("key-shares")) body["secret_shares"] = shares;
+  if (!recovery_seal || ctx.flags.IsSet("key-threshold")) body["secret_threshold"] = threshold;
+  auto to_array = [](const std::vector<std::string>& v) {
+    json::array a;
+    for (const auto& k : v) a.emplace_back(k);
+    return a;
+  };
+  if (!pgp_keys.empty()) body["pgp_keys"] = to_array(pgp_keys);
+  if (!root_token_pgp_key.empty()) body["root_token_pgp_key"] = root_token_pgp_key[0];
+  if (!recovery_pgp_keys.empty()) body["recovery_pgp_keys"] = to_array(recovery_pgp_keys);
+  if (recovery_seal || ctx.flags.IsSet("recovery-shares")) body["recovery_shares"] = recovery_shares;
+  if (recovery_seal || ctx.flags.IsSet("recovery-threshold")) {
+    body["recovery_threshold"] = recovery_threshold;
+  }
 
   auto r = client->Call("PUT", "sys/init", &body);
   if (!r) return ServerError(ctx, "Error initializing", r.error());
@@ -79,8 +100,8 @@ int RunOperatorInit(Ctx& ctx, const std::vector<std::string>& raw_args) {
     json::object out;
     out["unseal_keys_b64"] = keys_b64;
     out["unseal_keys_hex"] = keys_hex;
-    out["unseal_shares"] = shares;
-    out["unseal_threshold"] = threshold;
+    out["unseal_shares"] = keys_b64.empty() ? 0 : shares;
+    out["unseal_threshold"] = keys_b64.empty() ? 0 : threshold;
     out["recovery_keys_b64"] = rec_b64;
     out["recovery_keys_hex"] = rec_hex;
     out["recovery_keys_shares"] = rec_b64.empty() ? 0 : recovery_shares;

@@ -33,6 +33,7 @@ Status ApplyDocument(const hcl::Node& root, Config* c) {
   const hcl::Entry* storage_seen = nullptr;
   const hcl::Entry* ha_seen = nullptr;
   const hcl::Entry* seal_seen = nullptr;
+  const hcl::Entry* disabled_seal_seen = nullptr;
 
   auto str = [](std::string* out) {
     return [out](const hcl::Entry& e) -> Status {
@@ -78,8 +79,26 @@ Status ApplyDocument(const hcl::Node& root, Config* c) {
           })
       .On("seal",
           [&](const hcl::Entry& e) -> Status {
-            ARCA_RETURN_IF_ERROR(OnlyOnce(e, &seal_seen, "seal"));
-            ARCA_ASSIGN_OR_RETURN(c->seal, DecodeSeal(e));
+            ARCA_ASSIGN_OR_RETURN(SealConfig s, DecodeSeal(e));
+            // Two seal stanzas only for a seal migration: one of them disabled.
+            if (s.disabled) {
+              if (disabled_seal_seen != nullptr) {
+                return InvalidRequest(KeyWhere(e) + ": only one seal stanza may be disabled "
+                                      "(the first is at line " +
+                                      std::to_string(disabled_seal_seen->key_pos.line) + ")");
+              }
+              disabled_seal_seen = &e;
+              c->disabled_seal = std::move(s);
+            } else {
+              if (seal_seen != nullptr) {
+                return InvalidRequest(KeyWhere(e) + ": only one seal stanza is allowed per file "
+                                      "unless the other is disabled = \"true\" for a seal "
+                                      "migration (the first is at line " +
+                                      std::to_string(seal_seen->key_pos.line) + ")");
+              }
+              seal_seen = &e;
+              c->seal = std::move(s);
+            }
             return OkStatus();
           })
       .On("telemetry",

@@ -58,13 +58,18 @@ struct TelemetryConfig {
 // Known seal types: shamir, static, transit, pkcs11, awskms (only parsed here).
 struct SealConfig {
   std::string type;
-  std::map<std::string, std::string> options;
+  std::map<std::string, std::string> options;  // without `disabled`
+  // `disabled = "true"`: the seal a seal migration moves away from.
+  bool disabled = false;
 };
 
 struct Config {
   std::optional<StorageConfig> storage, ha_storage;  // `backend`/`ha_backend`: deprecated aliases
   std::vector<ListenerConfig> listeners;             // empty is fine (dev mode adds one)
   std::optional<SealConfig> seal;                    // absent = shamir
+  // A seal stanza with disabled = "true" (seal migration away from it). A file may hold one
+  // enabled and one disabled seal stanza, no more.
+  std::optional<SealConfig> disabled_seal;
   std::string api_addr, cluster_addr, cluster_name;
   bool disable_mlock = false;
   // false: the server makes itself non-dumpable (prctl PR_SET_DUMPABLE 0: no core dump, no

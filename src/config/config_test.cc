@@ -269,3 +269,32 @@ TEST(Config, LogLevels) {
 
 }  // namespace
 }  // namespace arca::config
+
+namespace arca::config {
+namespace {
+
+TEST(Config, SealMigrationStanzas) {
+  // auto -> auto: the old seal disabled, the new one enabled, in either order.
+  Config c = MustParse(
+      "seal \"transit\" { key_name = \"old\" disabled = \"true\" }\n"
+      "seal \"static\" { current_key_id = \"k\" }\n");
+  ASSERT_TRUE(c.seal);
+  EXPECT_EQ(c.seal->type, "static");
+  EXPECT_FALSE(c.seal->disabled);
+  ASSERT_TRUE(c.disabled_seal);
+  EXPECT_EQ(c.disabled_seal->type, "transit");
+  EXPECT_TRUE(c.disabled_seal->disabled);
+  EXPECT_EQ(c.disabled_seal->options.count("disabled"), 0u);  // taken out of the options
+  EXPECT_EQ(c.disabled_seal->options.at("key_name"), "old");
+  // auto -> Shamir: only a disabled stanza.
+  Config d = MustParse("seal \"static\" {\n  current_key_id = \"k\"\n  disabled = true\n}\n");
+  EXPECT_FALSE(d.seal);
+  ASSERT_TRUE(d.disabled_seal);
+  // disabled = "false" is an ordinary seal.
+  Config e = MustParse("seal \"static\" { current_key_id = \"k\" disabled = \"false\" }\n");
+  ASSERT_TRUE(e.seal);
+  EXPECT_FALSE(e.disabled_seal);
+}
+
+}  // namespace
+}  // namespace arca::config

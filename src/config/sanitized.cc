@@ -60,6 +60,12 @@ json::object SanitizedJson(const Config& c) {
   seal["type"] = c.seal ? c.seal->type : "shamir";
   seal["disabled"] = false;
   seals.push_back(std::move(seal));
+  if (c.disabled_seal) {
+    json::object old;
+    old["type"] = c.disabled_seal->type;
+    old["disabled"] = true;
+    seals.push_back(std::move(old));
+  }
   o["seals"] = std::move(seals);
   json::object tel;
   tel["prometheus_retention_time"] = static_cast<int64_t>(c.telemetry.prometheus_retention_time.count());

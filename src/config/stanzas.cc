@@ -58,6 +58,20 @@ Result<SealConfig> DecodeSeal(const hcl::Entry& entry) {
   SealConfig out;
   out.type = type;
   ARCA_ASSIGN_OR_RETURN(out.options, FlattenOptions(*block.body, "seal \"" + type + "\""));
+  if (auto it = out.options.find("disabled"); it != out.options.end()) {
+    const std::string& v = it->second;
+    if (v == "true" || v == "1") {
+      out.disabled = true;
+    } else if (v != "false" && v != "0" && !v.empty()) {
+      return InvalidRequest(KeyWhere(entry) + ": seal \"" + type +
+                            "\": disabled must be \"true\" or \"false\", not \"" + v + "\"");
+    }
+    out.options.erase(it);
+  }
+  if (out.disabled && type == "shamir") {
+    return InvalidRequest(KeyWhere(entry) + ": Shamir seals cannot be set disabled (they "
+                          "should simply not be set)");
+  }
   return out;
 }
 

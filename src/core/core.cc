@@ -18,6 +18,7 @@
 #include "core/activity.h"
 #include "core/in_flight.h"
 #include "core/policy_store.h"
+#include "core/seal/auto_seal.h"
 #include "core/seal/shamir_seal.h"
 #include "core/sys/system_backend.h"
 #include "core/version_history.h"
@@ -25,9 +26,44 @@
 #include "core/token/token_store.h"
 #include "crypto/compare.h"
 #include "crypto/random.h"
+#include "pgp/pgp.h"
 
 namespace arca::core {
 namespace {
+
+// sys/init's PGP keys, checked before anything is written (Vault's messages): `keys` must
+// number `shares` and each must be a usable public key; `root_token_key` likewise.
+Status CheckInitPgpKeys(const std::vector<std::string>& keys, int shares,
+                        std::string_view context, const std::string& root_token_key = "") {
+  if (!keys.empty()) {
+    if (static_cast<int>(keys.size()) != shares) {
+      return InvalidRequest(std::string(context) +
+                            ": count mismatch between number of provided PGP keys and number of "
+                            "shares");
+    }
+    auto checked = pgp::Fingerprints(keys);
+    if (!checked) return std::unexpected(checked.error().WithContext(context));
+  }
+  if (!root_token_key.empty()) ARCA_RETURN_IF_ERROR(pgp::Fingerprints({root_token_key}));
+  return OkStatus();
+}
+
+// Key shares as sys/init returns them: hex and base64 of each share, or with `pgp_keys` of
+// each share's OpenPGP message (pgp::EncryptShares).
+Status EncodeShares(const std::vector<SecureBytes>& shares, const std::vector<std::string>& pgp_keys,
+                    std::vector<std::string>* hex, std::vector<std::string>* b64) {
+  if (!pgp_keys.empty()) {
+    ARCA_ASSIGN_OR_RETURN(pgp::EncryptedShares enc, pgp::EncryptShares(shares, pgp_keys));
+    *hex = std::move(enc.keys_hex);
+    *b64 = std::move(enc.keys_base64);
+    return OkStatus();
+  }
+  for (const auto& share : shares) {
+    hex->push_back(HexEncode(share.view()));
+    b64->push_back(Base64Encode(share.view()));
+  }
+  return OkStatus();
+}
 
 constexpr std::string_view kClusterInfoPath = "core/cluster/local/info";
 
@@ -102,9 +138,14 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
 }
 
 Core::~Core() {
+  StopAutoUnseal();
   metrics::Registry::Global().RemoveGaugesOf(this);
-  std::unique_lock lock(state_mu_);
-  if (!sealed_) PreSeal();
+  {
+    std::unique_lock lock(state_mu_);
+    if (!sealed_) PreSeal();
+  }
+  if (config_.seal) config_.seal->Finalize();
+  if (config_.migration_seal) config_.migration_seal->Finalize();
 }
 
 std::string Core::storage_type() const { return std::string(config_.physical->Type()); }
@@ -123,41 +164,101 @@ Result<bool> Core::Initialized() {
 }
 
 Result<InitResult> Core::Initialize(const InitParams& params) {
-  std::unique_lock state(state_mu_);
-  ARCA_ASSIGN_OR_RETURN(bool initialized, Initialized());
-  if (initialized) return InvalidRequest("Vault is already initialized");
-  ARCA_RETURN_IF_ERROR(ValidateShamirParams(params.secret_shares, params.secret_threshold));
-
-  SecureBytes root_key = crypto::RandomKey(32);
-  ARCA_RETURN_IF_ERROR(barrier_->Initialize(root_key));
-  // Set up the token store and the root token with the barrier open, then close it again.
-  ARCA_RETURN_IF_ERROR(barrier_->Unseal(root_key));
+  SealAccess* seal = config_.seal.get();
   InitResult result;
-  auto setup = [&]() -> Status {
-    ARCA_RETURN_IF_ERROR(tokens_->Setup());
-    ARCA_ASSIGN_OR_RETURN(result.root_token, tokens_->CreateRootToken(params.root_token_id));
-    return OkStatus();
-  };
-  Status s = setup();
-  tokens_->Reset();
-  barrier_->Seal();
-  if (!s) return std::unexpected(s.error());
-
-  SealConfig cfg;
-  cfg.secret_shares = params.secret_shares;
-  cfg.secret_threshold = params.secret_threshold;
-  // The seal configuration is written last: its presence is what "initialized" means.
-  ARCA_ASSIGN_OR_RETURN(auto shares, CreateShamirSeal(*config_.physical, root_key, cfg));
   {
-    std::lock_guard lock(unseal_mu_);
-    seal_config_ = cfg;
+    std::unique_lock state(state_mu_);
+    ARCA_ASSIGN_OR_RETURN(bool initialized, Initialized());
+    if (initialized) return InvalidRequest("Vault is already initialized");
+    SealConfig cfg;
+    if (seal != nullptr) {
+      // An auto seal stores the one root key: the barrier config is 1/1 (as Vault forces it).
+      if (!params.pgp_keys.empty()) {
+        return InvalidRequest("PGP keys not supported when using auto unseal");
+      }
+      ARCA_RETURN_IF_ERROR(ValidateRecoveryParams(params.recovery_shares, params.recovery_threshold));
+      ARCA_RETURN_IF_ERROR(CheckInitPgpKeys(params.recovery_pgp_keys, params.recovery_shares,
+                                            "invalid recovery configuration"));
+      ARCA_RETURN_IF_ERROR(CheckInitPgpKeys({}, 0, "", params.root_token_pgp_key));
+      ARCA_RETURN_IF_ERROR(InitSealAccess(*seal, seal_init_done_));
+      cfg.type = std::string(seal->Type());
+      cfg.secret_shares = 1;
+      cfg.secret_threshold = 1;
+    } else {
+      ARCA_RETURN_IF_ERROR(ValidateShamirParams(params.secret_shares, params.secret_threshold));
+      ARCA_RETURN_IF_ERROR(CheckInitPgpKeys(params.pgp_keys, params.secret_shares,
+                                            "invalid seal configuration"));
+      ARCA_RETURN_IF_ERROR(CheckInitPgpKeys({}, 0, "", params.root_token_pgp_key));
+      cfg.secret_shares = params.secret_shares;
+      cfg.secret_threshold = params.secret_threshold;
+    }
+
+    SecureBytes root_key = crypto::RandomKey(32);
+    ARCA_RETURN_IF_ERROR(barrier_->Initialize(root_key));
+    // Set up the token store and the root token with the barrier open, then close it again.
+    ARCA_RETURN_IF_ERROR(barrier_->Unseal(root_key));
+    auto setup = [&]() -> Status {
+      ARCA_RETURN_IF_ERROR(tokens_->Setup());
+      ARCA_ASSIGN_OR_RETURN(result.root_token, tokens_->CreateRootToken(params.root_token_id));
+      return OkStatus();
+    };
+    Status s = setup();
+    tokens_->Reset();
+    barrier_->Seal();
+    if (!s) return std::unexpected(s.error());
+    if (!params.root_token_pgp_key.empty()) {
+      // Before the seal exists: a failure leaves the node uninitialized (init can be retried).
+      ARCA_ASSIGN_OR_RETURN(result.root_token,
+                            pgp::EncryptTokenBase64(result.root_token, params.root_token_pgp_key));
+    }
+
+    if (seal != nullptr) {
+      SealConfig rc;
+      rc.secret_shares = params.recovery_shares;
+      rc.secret_threshold = params.recovery_threshold;
+      std::optional<SecureBytes> recovery_key;
+      std::vector<SecureBytes> shares;
+      if (rc.secret_shares > 0) {
+        recovery_key = crypto::RandomKey(32);
+        ARCA_ASSIGN_OR_RETURN(shares, SplitKey(*recovery_key, rc.secret_shares, rc.secret_threshold));
+      }
+      // Encoded (PGP-encrypted when asked) before anything is stored.
+      ARCA_RETURN_IF_ERROR(EncodeShares(shares, params.recovery_pgp_keys,
+                                        &result.recovery_keys_hex, &result.recovery_keys_base64));
+      // The seal config comes last in the batch (its presence is what "initialized" means, for
+      // backends without transactions).
+      ARCA_ASSIGN_OR_RETURN(auto ops, AutoSealWrites(*seal, root_key,
+                                                     recovery_key ? &*recovery_key : nullptr, rc));
+      ARCA_RETURN_IF_ERROR(CommitSealWrites(*config_.physical, ops));
+      std::lock_guard lock(unseal_mu_);
+      seal_config_ = cfg;
+      recovery_config_ = rc;
+      spdlog::info("core: initialized with the {} seal, {} recovery key shares and a recovery "
+                   "key threshold of {}", cfg.type, rc.secret_shares, rc.secret_threshold);
+    } else {
+      // The shares are encoded (PGP-encrypted when asked) before the seal is stored, so that
+      // a failure cannot leave an initialized node whose shares nobody received. The seal
+      // configuration is written last: its presence is what "initialized" means.
+      auto encode = [&](const std::vector<SecureBytes>& shares) {
+        return EncodeShares(shares, params.pgp_keys, &result.keys_hex, &result.keys_base64);
+      };
+      ARCA_RETURN_IF_ERROR(CreateShamirSeal(*config_.physical, root_key, cfg, encode));
+      {
+        std::lock_guard lock(unseal_mu_);
+        seal_config_ = cfg;
+      }
+      spdlog::info("core: initialized with {} key shares and a key threshold of {}",
+                   cfg.secret_shares, cfg.secret_threshold);
+    }
   }
-  for (const auto& share : shares) {
-    result.keys_hex.push_back(HexEncode(share.view()));
-    result.keys_base64.push_back(Base64Encode(share.view()));
+  if (seal != nullptr) {
+    // As Vault does after init with an auto seal: unseal right away. A failure leaves the keys
+    // with the caller and the node sealed (a restart retries).
+    if (auto s = UnsealWithSeal(); !s) {
+      spdlog::error("core: unsealing with the {} seal after initialization failed: {}",
+                    seal->Type(), s.error().message());
+    }
   }
-  spdlog::info("core: initialized with {} key shares and a key threshold of {}",
-               cfg.secret_shares, cfg.secret_threshold);
   return result;
 }
 
@@ -166,6 +267,8 @@ Result<SealStatus> Core::GetSealStatus() {
   SealStatus st;
   st.initialized = initialized;
   st.storage_type = storage_type();
+  st.type = config_.seal ? std::string(config_.seal->Type()) : "shamir";
+  st.recovery_seal = config_.seal != nullptr;
   {
     std::shared_lock lock(state_mu_);
     st.sealed = sealed_;
@@ -174,11 +277,17 @@ Result<SealStatus> Core::GetSealStatus() {
       st.cluster_id = cluster_id_;
     }
   }
-  std::lock_guard lock(unseal_mu_);
-  if (seal_config_) {
-    st.shares = seal_config_->secret_shares;
-    st.threshold = seal_config_->secret_threshold;
+  std::optional<SealConfig> keys;
+  if (initialized) {
+    auto k = KeyShareConfig();
+    if (k) keys = *k;
   }
+  std::lock_guard lock(unseal_mu_);
+  if (keys) {
+    st.shares = keys->secret_shares;
+    st.threshold = keys->secret_threshold;
+  }
+  st.migration = migration_ != Migration::kNone;
   st.progress = static_cast<int>(unseal_keys_.size());
   st.nonce = unseal_nonce_;
   return st;
@@ -193,9 +302,12 @@ Result<SealStatus> Core::ResetUnsealProgress() {
   return GetSealStatus();
 }
 
-Result<std::optional<SecureBytes>> Core::AddUnsealKey(SecureBytes key) {
+Result<std::optional<SecureBytes>> Core::AddUnsealKey(SecureBytes key, const SealConfig& cfg) {
   std::lock_guard lock(unseal_mu_);
-  const SealConfig& cfg = *seal_config_;
+  if (cfg.secret_shares < 1 || cfg.secret_threshold < 1) {
+    return InvalidRequest("no recovery keys were created at initialization (recovery_shares = "
+                          "0): this Vault unseals only through its seal, at start");
+  }
   size_t want = cfg.secret_shares == 1 ? 32 : 33;
   if (key.size() != want) {
     return InvalidRequest("invalid key: expected " + std::to_string(want) + " bytes, got " +
@@ -211,34 +323,49 @@ Result<std::optional<SecureBytes>> Core::AddUnsealKey(SecureBytes key) {
     return std::optional<SecureBytes>();
   }
   // Threshold reached: the attempt ends here, whether the keys are right or not.
-  auto recovered = RecoverRootKey(*config_.physical, cfg, unseal_keys_);
+  auto combined = CombineShares(cfg, unseal_keys_);
   unseal_keys_.clear();
   unseal_nonce_.clear();
-  if (!recovered) return std::unexpected(recovered.error());
-  return std::optional<SecureBytes>(std::move(*recovered));
+  if (!combined) return std::unexpected(combined.error());
+  return std::optional<SecureBytes>(std::move(*combined));
 }
 
-Result<SealStatus> Core::SubmitUnsealKey(std::string_view key_text) {
+Result<SealStatus> Core::SubmitUnsealKey(std::string_view key_text, bool migrate) {
   ARCA_ASSIGN_OR_RETURN(bool initialized, Initialized());
   if (!initialized) return InvalidRequest("Vault is not initialized");
-  if (!Sealed()) return GetSealStatus();
-  ARCA_ASSIGN_OR_RETURN(SecureBytes key, DecodeUnsealKey(key_text));
-  ARCA_ASSIGN_OR_RETURN(std::optional<SecureBytes> root_key, AddUnsealKey(std::move(key)));
-  if (root_key) {
-    std::unique_lock state(state_mu_);
-    if (sealed_) {
-      ARCA_RETURN_IF_ERROR(barrier_->Unseal(*root_key));
-      Status s = PostUnseal();
-      if (!s) {
-        PreSeal();
-        return std::unexpected(s.error());
-      }
-      sealed_ = false;
-      unsealed_gauge_ = true;
-      spdlog::info("core: vault is unsealed");
+  {
+    std::lock_guard lock(unseal_mu_);
+    if (migrate && migration_ == Migration::kNone) {
+      return InvalidRequest("can't perform a seal migration, no migration seal found");
+    }
+    if (!migrate && migration_ != Migration::kNone) {
+      return InvalidRequest("migrate option not provided and seal migration is pending");
     }
   }
+  if (!Sealed()) return GetSealStatus();
+  ARCA_ASSIGN_OR_RETURN(SecureBytes key, DecodeUnsealKey(key_text));
+  ARCA_ASSIGN_OR_RETURN(SealConfig cfg, KeyShareConfig());
+  ARCA_ASSIGN_OR_RETURN(std::optional<SecureBytes> combined, AddUnsealKey(std::move(key), cfg));
+  if (combined) {
+    ARCA_ASSIGN_OR_RETURN(SecureBytes root_key, RootKeyFromCombinedKey(*combined, migrate));
+    ARCA_RETURN_IF_ERROR(UnsealWithRootKey(root_key));
+  }
   return GetSealStatus();
+}
+
+Status Core::UnsealWithRootKey(const SecureBytes& root_key) {
+  std::unique_lock state(state_mu_);
+  if (!sealed_) return OkStatus();
+  ARCA_RETURN_IF_ERROR(barrier_->Unseal(root_key));
+  Status s = PostUnseal();
+  if (!s) {
+    PreSeal();
+    return std::unexpected(s.error());
+  }
+  sealed_ = false;
+  unsealed_gauge_ = true;
+  spdlog::info("core: vault is unsealed");
+  return OkStatus();
 }
 
 Status Core::UnsealWithKeys(const std::vector<std::string>& keys) {

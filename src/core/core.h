@@ -27,6 +27,7 @@
 #include "core/quotas/quota_manager.h"
 #include "core/router/mount_table.h"
 #include "core/router/router.h"
+#include "core/seal/seal_access.h"
 #include "core/seal/shamir_seal.h"
 #include "logical/backend.h"
 #include "storage/backend.h"
@@ -69,26 +70,49 @@ struct CoreConfig {
   // The clock of token expiry (wrapping tokens included) and leases; tests inject one and move
   // it instead of waiting. Unset: system_clock::now.
   std::function<std::chrono::system_clock::time_point()> clock;
+  // The auto-unseal seal of the `seal "<type>"` stanza; null = the Shamir seal.
+  std::unique_ptr<SealAccess> seal;
+  // The seal of a stanza marked `disabled = "true"`: the auto seal a seal migration moves away
+  // from (null: none, or a migration away from Shamir, which needs no stanza).
+  std::unique_ptr<SealAccess> migration_seal;
+  // Retry delays of the background auto-unseal while the seal's key service is unavailable:
+  // doubles from the first to the cap (Vault retries every few seconds).
+  std::chrono::milliseconds auto_unseal_retry_initial{500};
+  std::chrono::milliseconds auto_unseal_retry_max{5000};
 };
 
 struct InitParams {
-  int secret_shares = 0;
+  int secret_shares = 0;     // Shamir seal only (an auto seal stores one root key: 1/1)
   int secret_threshold = 0;
   std::string root_token_id;  // dev mode only; empty = random
+  int recovery_shares = 0;    // auto seals only; 0 = no recovery keys
+  int recovery_threshold = 0;
+  // Vault's `pgp_keys`: base64 OpenPGP public keys, one per share (pgp/pgp.h); the shares are
+  // returned encrypted (hex and base64 of each message). Empty = plain shares.
+  std::vector<std::string> pgp_keys;
+  // Vault's `recovery_pgp_keys` (auto seals): the same for the recovery key shares.
+  std::vector<std::string> recovery_pgp_keys;
+  // Vault's `root_token_pgp_key`: root_token is returned as the base64 of the message.
+  std::string root_token_pgp_key;
 };
 
 struct InitResult {
-  std::vector<std::string> keys_hex;
+  std::vector<std::string> keys_hex;     // unseal keys (Shamir); empty for an auto seal
   std::vector<std::string> keys_base64;
+  std::vector<std::string> recovery_keys_hex;  // auto seals
+  std::vector<std::string> recovery_keys_base64;
   std::string root_token;
 };
 
 struct SealStatus {
-  std::string type = "shamir";
+  std::string type = "shamir";  // the configured seal's type
   bool initialized = false;
   bool sealed = true;
+  // For an auto seal, threshold/shares are the recovery config's (the keys sys/unseal takes).
   int threshold = 0;
   int shares = 0;
+  bool recovery_seal = false;  // an auto seal: recovery keys instead of unseal keys
+  bool migration = false;      // a seal migration waits for sys/unseal with migrate=true
   int progress = 0;
   std::string nonce;
   std::string cluster_name;
@@ -122,13 +146,55 @@ class Core {
   Result<InitResult> Initialize(const InitParams& params);
   Result<SealStatus> GetSealStatus();
   // Adds one unseal key; unseals when the threshold is reached. A wrong set of keys resets the
-  // progress and is an InvalidRequest.
-  Result<SealStatus> SubmitUnsealKey(std::string_view key_text);
+  // progress and is an InvalidRequest. With an auto seal the keys are recovery keys (Vault
+  // accepts them after sys/seal): checked against the stored recovery key, then the seal opens
+  // the root key. `migrate`: sys/unseal's flag for a seal migration (required while one is
+  // pending, refused otherwise); the threshold then performs the migration (docs/formats/seal.md).
+  Result<SealStatus> SubmitUnsealKey(std::string_view key_text, bool migrate = false);
   Result<SealStatus> ResetUnsealProgress();
   // Unseals directly with a complete set of keys (dev mode, tests).
   Status UnsealWithKeys(const std::vector<std::string>& keys);
   Status Seal();
   bool Sealed() const;
+
+  // --- auto-unseal (CoreConfig::seal) ---
+  // Checks the stored seal against the configured seal(s) and enters seal migration mode when
+  // they differ as Vault allows (an error when they differ otherwise); then, for an initialized
+  // auto seal that is not migrating, starts the background auto-unseal (retried with backoff
+  // while the key service is unavailable). Called once by the server after construction.
+  Status StartSeal();
+  // Unseals with the root key the auto seal unwraps (Init() of the seal first). Errors:
+  // kUnavailable when the key service cannot be reached; the seal's error otherwise.
+  Status UnsealWithSeal();
+  // The configured auto seal (null: Shamir), for sys/seal-backend-status.
+  SealAccess* seal_access() { return config_.seal.get(); }
+  // Health of the seal for sys/seal-backend-status: healthy now (Health() is called), and since
+  // when it has been unhealthy (unset when healthy).
+  struct SealHealth {
+    bool healthy = true;
+    std::optional<std::chrono::system_clock::time_point> unhealthy_since;
+    std::string error;  // the last health error, no secrets
+  };
+  SealHealth CheckSealHealth();
+
+  // --- key shares, for rekey and generate-root (sys/rekey*, sys/generate-root*) ---
+  // An auto seal: recovery keys exist instead of unseal keys.
+  bool RecoveryKeysSupported() const { return config_.seal != nullptr; }
+  // The config of the key shares that authorise operations: the recovery config for an auto
+  // seal, the barrier seal config for Shamir. Errors: InvalidRequest when not initialized.
+  Result<SealConfig> KeyShareConfig();
+  // The recovery config (auto seals). Errors: InvalidRequest for a Shamir seal.
+  Result<SealConfig> RecoveryConfig();
+  // Combines `shares` (a threshold of the KeyShareConfig() shares) and checks them: Shamir: they
+  // open the root key; auto seal: they equal the stored recovery key (constant time). Wrong
+  // shares: InvalidRequest.
+  Status VerifyKeyShares(const std::vector<SecureBytes>& shares);
+  // The same for recovery key shares only (InvalidRequest for a Shamir seal).
+  Status VerifyRecoveryShares(const std::vector<SecureBytes>& shares);
+  // Replaces the recovery key and its config (rekey of the recovery keys), both in one physical
+  // batch. `key` is 32 bytes; `config.secret_shares` may be 0 only with an empty key. Errors:
+  // InvalidRequest for a Shamir seal or bad counts; the seal's error (nothing written).
+  Status StoreRecoveryKey(const SecureBytes& key, const SealConfig& config);
 
   // --- used by the system backend ---
   Router& router() { return router_; }
@@ -175,8 +241,21 @@ class Core {
   logical::Response RateLimited(logical::Request& req, Router::Match& match,
                                 const QuotaManager::Decision& d);
   static void AddRateLimitHeaders(const QuotaManager::Decision& d, logical::Response& resp);
-  // Records one unseal key; returns the root key once the threshold is reached.
-  Result<std::optional<SecureBytes>> AddUnsealKey(SecureBytes key);
+  // Records one unseal (or recovery) key; returns the combined key once the threshold of
+  // `cfg` is reached.
+  Result<std::optional<SecureBytes>> AddUnsealKey(SecureBytes key, const SealConfig& cfg);
+  // The root key from a combined key, per the current mode (and the migration writes when
+  // migrating).
+  Result<SecureBytes> RootKeyFromCombinedKey(const SecureBytes& combined, bool migrate);
+  Result<SecureBytes> MigrateSeal(const SecureBytes& combined);
+  // Unseals the barrier with `root_key` and runs PostUnseal.
+  Status UnsealWithRootKey(const SecureBytes& root_key);
+  // Calls seal.Init() until it has succeeded once (`done`).
+  Status InitSealAccess(SealAccess& seal, std::atomic<bool>& done);
+  // Records the seal's health from the outcome of a seal call (sys/seal-backend-status).
+  void NoteSealHealth(const Status& s);
+  void AutoUnsealLoop();
+  void StopAutoUnseal();
   Status PostUnseal();           // REQUIRES: state_mu_ held exclusively
   void PreSeal();                // REQUIRES: state_mu_ held exclusively
   Status LoadMounts(bool is_auth);
@@ -289,6 +368,21 @@ class Core {
   std::vector<SecureBytes> unseal_keys_;
   std::string unseal_nonce_;
   std::optional<SealConfig> seal_config_;  // cached once read
+  std::optional<SealConfig> recovery_config_;  // auto seals; cached once read
+  // The seal migration pending (set by StartSeal, cleared when done); guarded by unseal_mu_.
+  enum class Migration { kNone, kShamirToAuto, kAutoToShamir, kAutoToAuto };
+  Migration migration_ = Migration::kNone;
+
+  // Auto-unseal: Init() of the seals done; the background retry thread.
+  std::atomic<bool> seal_init_done_{false};
+  std::atomic<bool> migration_seal_init_done_{false};
+  std::mutex seal_init_mu_;
+  std::mutex auto_mu_;
+  std::condition_variable auto_cv_;
+  bool auto_stop_ = false;  // guarded by auto_mu_
+  std::thread auto_thread_;
+  std::mutex health_mu_;
+  std::optional<std::chrono::system_clock::time_point> seal_unhealthy_since_;  // guarded by health_mu_
 
   // Serialises mount table changes; guarded tables mirror what is persisted.
   std::mutex mounts_mu_;

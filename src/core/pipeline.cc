@@ -23,7 +23,7 @@ namespace {
 // sys/ paths answered whether sealed or not, without a token.
 bool IsLifecyclePath(std::string_view path) {
   return path == "sys/init" || path == "sys/seal-status" || path == "sys/unseal" ||
-         path == "sys/health" || path == "sys/leader";
+         path == "sys/health" || path == "sys/leader" || path == "sys/seal-backend-status";
 }
 
 }  // namespace
@@ -34,7 +34,8 @@ bool Core::RunsInline(const logical::Request& req) const {
   }
   // A network storage backend would block the I/O thread.
   if (!local_storage_ || req.wrap_ttl.count() != 0 || audit_->HasQueuedDevices()) return false;
-  if (IsLifecyclePath(req.path)) return true;
+  // sys/seal-backend-status asks the seal's key service (maybe over the network).
+  if (IsLifecyclePath(req.path)) return req.path != "sys/seal-backend-status";
   // A token with a use limit is counted down in storage (and revoked at its last use).
   if (tokens_->UseMayWrite(req.client_token)) return false;
   auto match = router_.Route(req.path);

@@ -22,7 +22,58 @@ struct Line {
   bool verbatim = false; // inside a heredoc or block comment: left exactly as written
   // For a one-line attribute "key = value": where '=' goes.
   std::optional<size_t> key_len;
+  int depth_after = 0;       // nesting depth at the end of the line
+  bool closes_first = false; // the line starts with '}' or ']'
 };
+
+bool IsComment(const Line& l) {
+  return !l.verbatim && (l.text.starts_with('#') || l.text.starts_with("//") ||
+                         l.text.starts_with("/*"));
+}
+
+// Blank lines where Vault's `policy fmt` (the HCL1 printer) puts them: between top-level items,
+// and around an item spanning several lines (a nested block, a multi-line list) inside a block.
+// A comment directly above an item stays with it: the blank line goes above the comment.
+std::vector<Line> SeparateItems(std::vector<Line> lines) {
+  std::vector<bool> blank_before(lines.size(), false);
+  auto prev_nonblank = [&](size_t i) -> std::optional<size_t> {
+    while (i > 0) {
+      --i;
+      if (lines[i].verbatim || !lines[i].text.empty()) return i;
+    }
+    return std::nullopt;
+  };
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const Line& l = lines[i];
+    if (l.verbatim || l.text.empty() || IsComment(l)) continue;
+    auto p = prev_nonblank(i);
+    if (!p) continue;
+    // The run of comments directly above this line (no blank between) belongs to it.
+    size_t start = i;
+    while (true) {
+      auto q = prev_nonblank(start);
+      if (!q || !IsComment(lines[*q]) || *q + 1 != start || lines[*q].indent != l.indent) break;
+      start = *q;
+    }
+    auto before = prev_nonblank(start);
+    if (!before || lines[*before].verbatim) continue;
+    const Line& b = lines[*before];
+    const int d = l.indent;
+    // b must be a complete sibling (not the line that opened the enclosing block, and l not
+    // the line that closes it).
+    if (b.indent != d || b.depth_after != d) continue;
+    const bool b_ends_multiline = b.closes_first && b.indent == d;
+    const bool l_starts_multiline = l.depth_after > d;
+    if (d == 0 || b_ends_multiline || l_starts_multiline) blank_before[start] = true;
+  }
+  std::vector<Line> out;
+  out.reserve(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (blank_before[i]) out.push_back({"", lines[i].indent, false, std::nullopt});
+    out.push_back(std::move(lines[i]));
+  }
+  return out;
+}
 
 // Re-spaces one line outside strings and comments: ", " after commas, " = " around '=',
 // " {" before a brace that ends a block header. Updates *depth by the brackets it sees and
@@ -177,7 +228,10 @@ Result<std::string> Format(std::string_view text, std::string_view filename) {
     depth = std::max(0, depth - sc.leading_closes);
     lines.push_back({sc.out, depth, false, sc.key_len});
     advance(sc);
+    lines.back().depth_after = depth;
+    lines.back().closes_first = sc.leading_closes > 0;
   }
+  lines = SeparateItems(std::move(lines));
 
   // Align '=' in runs of one-line attributes at the same depth.
   for (size_t i = 0; i < lines.size();) {

@@ -83,7 +83,10 @@ HttpResponseOut BuildResponse(const logical::Request& req, const Result<logical:
     out.status = 200;
     AddCommonHeaders(out);
     SetJsonBody(out, resp.data, head_request);
-  } else if (resp.empty_list) {
+  } else if (resp.empty_list ||
+             (req.operation == logical::Operation::kRead && !resp.HasContent() &&
+              resp.status_code == 0)) {
+    // Vault answers a read that found nothing (a nil response) with 404 {"errors":[]}.
     out = ErrorResponse(Error(ErrorKind::kNotFound, std::vector<std::string>{}), head_request);
   } else if (resp.HasContent()) {
     out.status = resp.status_code != 0 ? resp.status_code : 200;

@@ -421,11 +421,28 @@ TEST(BuildResponse, WrapInfoNullsDataAndRequestId) {
 }
 
 TEST(BuildResponse, NoContentIs204WithoutBody) {
-  auto out = BuildResponse(ReqWithId(), logical::Response(), false);
+  logical::Request req = ReqWithId();
+  req.operation = logical::Operation::kUpdate;
+  auto out = BuildResponse(req, logical::Response(), false);
   EXPECT_EQ(out.status, 204);
   EXPECT_TRUE(out.body.empty());
   EXPECT_EQ(HeaderValue(out, "Cache-Control"), "no-store");
   EXPECT_EQ(HeaderValue(out, "Content-Type"), "<absent>");
+}
+
+// A read that found nothing (Vault's nil response) is 404 {"errors":[]}, as Vault answers it;
+// an explicit status (e.g. a 204 a backend chose) is kept.
+TEST(BuildResponse, ReadOfNothingIs404WithEmptyErrors) {
+  logical::Request req = ReqWithId();
+  req.operation = logical::Operation::kRead;
+  auto out = BuildResponse(req, logical::Response(), false);
+  EXPECT_EQ(out.status, 404);
+  EXPECT_EQ(out.body, R"({"errors":[]})");
+  logical::Response explicit_204;
+  explicit_204.status_code = 204;
+  EXPECT_EQ(BuildResponse(req, explicit_204, false).status, 204);
+  req.operation = logical::Operation::kDelete;
+  EXPECT_EQ(BuildResponse(req, logical::Response(), false).status, 204);
 }
 
 TEST(BuildResponse, EmptyListIs404WithEmptyErrors) {

@@ -43,10 +43,10 @@ TEST(WireShapes, EmptyDataKeptIs200WithAnEmptyObject) {
   req.operation = Operation::kRead;
   logical::Response resp;
   resp.data_at_top_level = true;
-  // Without the flag an empty response is a 204 (what sys/audit answered before).
+  // Without the flag an empty read is Vault's nil response: 404 {"errors":[]}.
   auto plain = BuildResponse(req, resp, false);
-  EXPECT_EQ(plain.status, 204);
-  EXPECT_TRUE(plain.body.empty());
+  EXPECT_EQ(plain.status, 404);
+  EXPECT_EQ(plain.body, R"({"errors":[]})");
 
   resp.data_even_if_empty = true;
   auto out = BuildResponse(req, resp, false);

@@ -8,6 +8,7 @@
 #include "engines/kv/kv.h"
 #include "engines/pki/pki_engine.h"
 #include "engines/transit/transit.h"
+#include "storage/etcd/etcd_backend.h"
 
 namespace arca::server {
 
@@ -16,6 +17,7 @@ const std::map<std::string, storage::Factory>& StorageBackends() {
       {"inmem", storage::NewInmemBackend},
       {"file", [](const storage::BackendConfig& c) { return storage::NewLmdbBackend(c, "file"); }},
       {"lmdb", [](const storage::BackendConfig& c) { return storage::NewLmdbBackend(c, "lmdb"); }},
+      {"etcd", [](const storage::BackendConfig& c) { return storage::etcd::NewEtcdBackend(c); }},
   };
   return kTable;
 }

@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "http/handler.h"
 #include "http/tls_config.h"
+#include "seal/factory.h"
 #include "server/builtins.h"
 #include "storage/backend.h"
 
@@ -334,11 +335,45 @@ bool CanLockAllMemory() {
 }
 
 void CheckSeal(Check& seal, const config::Config& cfg) {
+  if (cfg.disabled_seal) {
+    seal.Warn("The seal \"" + cfg.disabled_seal->type +
+              "\" is marked disabled: the server starts in seal migration mode.");
+  }
   if (!cfg.seal || cfg.seal->type == "shamir") {
-    seal.message = "Using the Shamir seal.";
+    if (seal.warnings.empty()) seal.message = "Using the Shamir seal.";
     return;
   }
-  seal.Fail("seal \"" + cfg.seal->type + "\" is not supported yet; only the Shamir seal is.");
+  Check& create = seal.Child("Create Seal \"" + cfg.seal->type + "\"");
+  auto made = seal::NewSeal(*cfg.seal);
+  if (!made) {
+    create.Fail(made.error().message());
+    return;
+  }
+  if (!*made) {
+    create.Fail("no seal was built for the stanza");
+    return;
+  }
+  // Vault's "Check Autounseal Encryption": the key service answers and the key round-trips a
+  // fixed, non-secret test value.
+  Check& access = seal.Child("Check Seal Encryption");
+  core::SealAccess& sa = **made;
+  if (auto st = sa.Init(); !st) {
+    access.Fail("The key service could not be used: " + st.error().message());
+    return;
+  }
+  constexpr std::string_view kProbe = "arca operator diagnose probe";
+  auto wrapped = sa.Wrap(kProbe, "diagnose");
+  if (!wrapped) {
+    access.Fail("Encrypting a test value failed: " + wrapped.error().message());
+  } else if (auto back = sa.Unwrap(*wrapped, "diagnose");
+             !back || std::string_view(reinterpret_cast<const char*>(back->data()), back->size()) !=
+                          kProbe) {
+    access.Fail("Decrypting a test value failed" +
+                (back ? std::string(": the value differs.") : ": " + back.error().message()));
+  } else {
+    access.message = "The seal's key (" + sa.KeyId() + ") encrypts and decrypts a test value.";
+  }
+  sa.Finalize();
 }
 
 }  // namespace

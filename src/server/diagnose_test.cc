@@ -147,6 +147,26 @@ TEST_F(DiagnoseTest, DisabledMlockWarnsAndJsonFormatHasTheTree) {
   EXPECT_TRUE(found) << out_.str();
 }
 
+TEST_F(DiagnoseTest, AutoSealIsBuiltAndItsKeyRoundTrips) {
+  const std::string key(64, 'a');  // 32 bytes in hex
+  EXPECT_NE(Run(Write(Config(pki_.server_cert, pki_.server_key,
+                             "seal \"static\" {\n  current_key_id = \"k1\"\n"
+                             "  current_key = \"" + key + "\"\n}\n"))),
+            1)
+      << out_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("  [ success ] Check Seal\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("    [ success ] Create Seal \"static\"\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("    [ success ] Check Seal Encryption: The seal's key (k1) "
+                                    "encrypts and decrypts a test value.\n"));
+  EXPECT_THAT(out_.str(), Not(HasSubstr(key)));  // the key is never printed
+  // A bad option: the seal cannot be built.
+  EXPECT_EQ(Run(Write(Config(pki_.server_cert, pki_.server_key,
+                             "seal \"static\" {\n  current_key_id = \"k1\"\n}\n"))),
+            1);
+  EXPECT_THAT(out_.str(), HasSubstr("[ failure ] Create Seal \"static\": "));
+  EXPECT_THAT(out_.str(), HasSubstr("current_key is required"));
+}
+
 TEST_F(DiagnoseTest, UsageErrors) {
   std::ostringstream out, err;
   EXPECT_EQ(RunDiagnose({}, out, err, false), 1);

@@ -25,6 +25,7 @@
 #include "http/server.h"
 #include "server/builtins.h"
 #include "server/hardening.h"
+#include "seal/factory.h"
 
 namespace arca::server {
 namespace {
@@ -208,8 +209,20 @@ int RunServerCommand(const std::vector<std::string>& args) {
   for (const auto& w : cfg.warnings) spdlog::warn("config: {}", w);
 
   if (!cfg.storage) return Fail("a storage backend must be specified (storage \"file\" { path = ... })");
-  if (cfg.seal && cfg.seal->type != "shamir") {
-    return Fail("seal \"" + cfg.seal->type + "\" is not supported yet; only the Shamir seal is");
+  // The seals (built before the core; the key service is contacted later, by the core).
+  std::unique_ptr<core::SealAccess> seal_access, migration_seal;
+  if (cfg.seal) {
+    auto s = seal::NewSeal(*cfg.seal);
+    if (!s) return Fail(s.error().message());
+    seal_access = std::move(*s);
+  }
+  if (cfg.disabled_seal) {
+    auto s = seal::NewSeal(*cfg.disabled_seal);
+    if (!s) return Fail(s.error().message() + " (the seal stanza marked disabled)");
+    migration_seal = std::move(*s);
+  }
+  if (flags->dev && (seal_access || migration_seal)) {
+    return Fail("-dev cannot be used with an auto-unseal seal stanza");
   }
   if (cfg.ha_storage) return Fail("ha_storage is not supported yet");
   if (!cfg.pid_file.empty()) {
@@ -247,9 +260,13 @@ int RunServerCommand(const std::vector<std::string>& args) {
   core_cfg.dev_mode = flags->dev;
   core_cfg.disable_cache = cfg.disable_cache;
   core_cfg.audit_forbidden_dirs = AuditForbiddenDirs(cfg, flags->config_paths);
+  core_cfg.seal = std::move(seal_access);
+  core_cfg.migration_seal = std::move(migration_seal);
   std::string storage_type = cfg.storage->type;
   metrics::Registry::Global().SetPrefix(cfg.telemetry.metrics_prefix);
   core::Core core(std::move(core_cfg));
+  // Seal migration mode, or the background auto-unseal of an initialized auto seal.
+  if (auto s = core.StartSeal(); !s) return Fail("seal: " + s.error().message());
 
   CoreHandler handler(core);
   http::ServerOptions sopts;
@@ -293,7 +310,11 @@ int RunServerCommand(const std::vector<std::string>& args) {
 
   std::string root_token, unseal_key;
   if (flags->dev) {
-    auto init = core.Initialize({1, 1, flags->dev_root_token_id});
+    core::InitParams dev_params;
+    dev_params.secret_shares = 1;
+    dev_params.secret_threshold = 1;
+    dev_params.root_token_id = flags->dev_root_token_id;
+    auto init = core.Initialize(dev_params);
     if (!init) return Fail("dev init: " + init.error().message());
     if (auto s = core.UnsealWithKeys(init->keys_hex); !s) return Fail("dev unseal: " + s.error().message());
     root_token = init->root_token;

@@ -55,34 +55,44 @@ Result<std::optional<SealConfig>> ReadSealConfig(storage::Backend& physical) {
   return std::optional<SealConfig>(std::move(c));
 }
 
-Result<std::vector<SecureBytes>> CreateShamirSeal(storage::Backend& physical,
-                                                  const SecureBytes& root_key,
-                                                  const SealConfig& config) {
-  ARCA_RETURN_IF_ERROR(ValidateShamirParams(config.secret_shares, config.secret_threshold));
-  SecureBytes kek = crypto::RandomKey(32);
+Result<std::vector<SecureBytes>> SplitKey(const SecureBytes& key, int shares, int threshold) {
+  std::vector<SecureBytes> out;
+  if (shares == 1) {
+    out.push_back(key.Clone());
+    return out;
+  }
+  return crypto::ShamirSplit(key.span(), shares, threshold);
+}
+
+Result<SecureBytes> CombineShares(const SealConfig& config,
+                                  const std::vector<SecureBytes>& shares) {
+  if (config.secret_shares == 1) {
+    if (shares.size() != 1) return InvalidRequest("expected exactly one unseal key");
+    return shares[0].Clone();
+  }
+  return crypto::ShamirCombine(shares);
+}
+
+Result<std::string> ShamirRootKeyEntry(const SecureBytes& kek, const SecureBytes& root_key) {
   ARCA_ASSIGN_OR_RETURN(std::string wrapped,
                         crypto::AesGcmSeal(kek.span(), root_key.view(), kShamirRootKeyPath));
-  std::vector<SecureBytes> shares;
-  if (config.secret_shares == 1) {
-    shares.push_back(kek.Clone());
-  } else {
-    ARCA_ASSIGN_OR_RETURN(shares, crypto::ShamirSplit(kek.span(), config.secret_shares,
-                                                      config.secret_threshold));
-  }
-  ARCA_RETURN_IF_ERROR(physical.Put(kShamirRootKeyPath, kHeader + wrapped));
+  return kHeader + wrapped;
+}
+
+Result<std::vector<SecureBytes>> CreateShamirSeal(
+    storage::Backend& physical, const SecureBytes& root_key, const SealConfig& config,
+    const std::function<Status(const std::vector<SecureBytes>&)>& before_store) {
+  ARCA_RETURN_IF_ERROR(ValidateShamirParams(config.secret_shares, config.secret_threshold));
+  SecureBytes kek = crypto::RandomKey(32);
+  ARCA_ASSIGN_OR_RETURN(std::string entry, ShamirRootKeyEntry(kek, root_key));
+  ARCA_ASSIGN_OR_RETURN(auto shares, SplitKey(kek, config.secret_shares, config.secret_threshold));
+  if (before_store) ARCA_RETURN_IF_ERROR(before_store(shares));
+  ARCA_RETURN_IF_ERROR(physical.Put(kShamirRootKeyPath, entry));
   ARCA_RETURN_IF_ERROR(physical.Put(kSealConfigPath, config.ToJson()));
   return shares;
 }
 
-Result<SecureBytes> RecoverRootKey(storage::Backend& physical, const SealConfig& config,
-                                   const std::vector<SecureBytes>& shares) {
-  SecureBytes kek;
-  if (config.secret_shares == 1) {
-    if (shares.size() != 1) return InvalidRequest("expected exactly one unseal key");
-    kek = shares[0].Clone();
-  } else {
-    ARCA_ASSIGN_OR_RETURN(kek, crypto::ShamirCombine(shares));
-  }
+Result<SecureBytes> OpenShamirRootKey(storage::Backend& physical, const SecureBytes& kek) {
   if (kek.size() != 32) return InvalidRequest("invalid key: wrong length");
   ARCA_ASSIGN_OR_RETURN(auto raw, physical.Get(kShamirRootKeyPath));
   if (!raw || raw->size() <= kHeader.size()) return Internal("stored root key is missing or corrupt");
@@ -95,6 +105,12 @@ Result<SecureBytes> RecoverRootKey(storage::Backend& physical, const SealConfig&
   SecureBytes out = SecureBytes::FromString(*root);
   SecureWipe(*root);
   return out;
+}
+
+Result<SecureBytes> RecoverRootKey(storage::Backend& physical, const SealConfig& config,
+                                   const std::vector<SecureBytes>& shares) {
+  ARCA_ASSIGN_OR_RETURN(SecureBytes kek, CombineShares(config, shares));
+  return OpenShamirRootKey(physical, kek);
 }
 
 Result<SecureBytes> DecodeUnsealKey(std::string_view text) {

@@ -7,6 +7,7 @@
 //   core/shamir-root-key  header(term 0, version 2) + AES-GCM(KEK, root key, aad = path)
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,10 +35,12 @@ Status ValidateShamirParams(int shares, int threshold);
 Result<std::optional<SealConfig>> ReadSealConfig(storage::Backend& physical);
 
 // Creates the seal: stores the seal config and the root key wrapped by a fresh KEK; returns
-// the unseal key shares.
-Result<std::vector<SecureBytes>> CreateShamirSeal(storage::Backend& physical,
-                                                  const SecureBytes& root_key,
-                                                  const SealConfig& config);
+// the unseal key shares. `before_store`, when set, is called with the shares before anything
+// is written; an error from it is returned and nothing is stored (the caller can hand the
+// shares out in a form that may fail, PGP-encrypted, without losing them).
+Result<std::vector<SecureBytes>> CreateShamirSeal(
+    storage::Backend& physical, const SecureBytes& root_key, const SealConfig& config,
+    const std::function<Status(const std::vector<SecureBytes>&)>& before_store = {});
 
 // Combines the shares (exactly `threshold` of them) and unwraps the root key. Wrong shares give
 // InvalidRequest.
@@ -46,5 +49,18 @@ Result<SecureBytes> RecoverRootKey(storage::Backend& physical, const SealConfig&
 
 // Unseal keys are given as hex or base64 text.
 Result<SecureBytes> DecodeUnsealKey(std::string_view text);
+
+// --- building blocks (also for rekey, generate-root and seal migration) ---
+
+// Splits a 32-byte key into `shares` key shares of which `threshold` recover it; one share is
+// the key itself (as Vault does for unseal and recovery keys).
+Result<std::vector<SecureBytes>> SplitKey(const SecureBytes& key, int shares, int threshold);
+// Reverses SplitKey for a config of `config.secret_shares` shares: one share is the key itself,
+// otherwise the shares are combined (Shamir). Errors: InvalidRequest for malformed shares.
+Result<SecureBytes> CombineShares(const SealConfig& config, const std::vector<SecureBytes>& shares);
+// The value stored at kShamirRootKeyPath for `root_key` wrapped by `kek`.
+Result<std::string> ShamirRootKeyEntry(const SecureBytes& kek, const SecureBytes& root_key);
+// Opens the stored Shamir root key with a combined KEK. A wrong KEK: InvalidRequest.
+Result<SecureBytes> OpenShamirRootKey(storage::Backend& physical, const SecureBytes& kek);
 
 }  // namespace arca::core

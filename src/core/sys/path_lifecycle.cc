@@ -26,12 +26,14 @@ json::object SealStatusJson(const SealStatus& st) {
   d["nonce"] = st.nonce;
   d["version"] = ARCA_VERSION;
   d["build_date"] = "";
-  d["migration"] = false;
+  d["migration"] = st.migration;
   if (!st.sealed) {
     d["cluster_name"] = st.cluster_name;
     d["cluster_id"] = st.cluster_id;
   }
-  d["recovery_seal"] = false;
+  d["recovery_seal"] = st.recovery_seal;
+  // Vault adds the recovery key type for auto seals only.
+  if (st.recovery_seal) d["recovery_seal_type"] = "shamir";
   d["storage_type"] = st.storage_type;
   return d;
 }
@@ -44,12 +46,12 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
   init.help_synopsis = "Initializes or returns the initialization status of Arca.";
   init.fields["secret_shares"] = Field(fw::FieldType::kInt, "Number of key shares to split the root key into.");
   init.fields["secret_threshold"] = Field(fw::FieldType::kInt, "Number of key shares required to reconstruct the root key.");
-  init.fields["pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "PGP keys to encrypt the key shares with (not supported).");
-  init.fields["root_token_pgp_key"] = Field(fw::FieldType::kString, "PGP key to encrypt the root token with (not supported).");
+  init.fields["pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "Base64 OpenPGP public keys, one per key share, to encrypt the shares with.");
+  init.fields["root_token_pgp_key"] = Field(fw::FieldType::kString, "Base64 OpenPGP public key to encrypt the root token with.");
   init.fields["recovery_shares"] = Field(fw::FieldType::kInt, "Recovery key shares (auto-unseal only).");
   init.fields["recovery_threshold"] = Field(fw::FieldType::kInt, "Recovery key threshold (auto-unseal only).");
   init.fields["recovery_pgp_keys"] = Field(fw::FieldType::kCommaStringSlice, "Recovery key PGP keys (auto-unseal only).");
-  init.fields["stored_shares"] = Field(fw::FieldType::kInt, "Deprecated; must equal secret_shares for auto-unseal.");
+  init.fields["stored_shares"] = Field(fw::FieldType::kInt, "Deprecated and ignored (an auto seal stores one key).");
   init.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
     ARCA_ASSIGN_OR_RETURN(bool initialized, core.Initialized());
     json::object d;
@@ -60,18 +62,38 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
     return resp;
   }, "Returns the initialization status."};
   init.operations[Operation::kUpdate] = {[&core](Request&, fw::FieldData& d) -> Result<Response> {
-    if (!d.GetStringSlice("pgp_keys").empty() || !d.GetString("root_token_pgp_key").empty()) {
-      return InvalidRequest("PGP-encrypted unseal keys and root tokens are not supported");
+    // As Vault: the parameters of the other kind of seal are refused by name.
+    std::string seal_type = core.RecoveryKeysSupported()
+                                ? std::string(core.seal_access()->Type()) : "shamir";
+    std::vector<std::string> wrong;
+    if (core.RecoveryKeysSupported()) {
+      if (d.GetInt("secret_shares") != 0) wrong.push_back("secret_shares");
+      if (d.GetInt("secret_threshold") != 0) wrong.push_back("secret_threshold");
+      if (!d.GetStringSlice("pgp_keys").empty()) wrong.push_back("pgp_keys");
+    } else {
+      if (d.GetInt("recovery_shares") != 0) wrong.push_back("recovery_shares");
+      if (d.GetInt("recovery_threshold") != 0) wrong.push_back("recovery_threshold");
+      if (!d.GetStringSlice("recovery_pgp_keys").empty()) wrong.push_back("recovery_pgp_keys");
     }
-    if (d.GetInt("recovery_shares") != 0 || d.GetInt("recovery_threshold") != 0) {
-      return InvalidRequest("parameters recovery_shares,recovery_threshold not applicable to seal type shamir");
-    }
-    if (!d.Has("secret_shares") || !d.Has("secret_threshold")) {
-      return InvalidRequest("secret_shares and secret_threshold are required");
+    if (!wrong.empty()) {
+      std::string names;
+      for (const auto& w : wrong) names += (names.empty() ? "" : ",") + w;
+      return InvalidRequest("parameters " + names + " not applicable to seal type " + seal_type);
     }
     InitParams p;
-    p.secret_shares = static_cast<int>(d.GetInt("secret_shares"));
-    p.secret_threshold = static_cast<int>(d.GetInt("secret_threshold"));
+    p.root_token_pgp_key = d.GetString("root_token_pgp_key");
+    if (core.RecoveryKeysSupported()) {
+      p.recovery_shares = static_cast<int>(d.GetInt("recovery_shares"));
+      p.recovery_threshold = static_cast<int>(d.GetInt("recovery_threshold"));
+      p.recovery_pgp_keys = d.GetStringSlice("recovery_pgp_keys");
+    } else {
+      if (!d.Has("secret_shares") || !d.Has("secret_threshold")) {
+        return InvalidRequest("secret_shares and secret_threshold are required");
+      }
+      p.secret_shares = static_cast<int>(d.GetInt("secret_shares"));
+      p.secret_threshold = static_cast<int>(d.GetInt("secret_threshold"));
+      p.pgp_keys = d.GetStringSlice("pgp_keys");
+    }
     ARCA_ASSIGN_OR_RETURN(InitResult r, core.Initialize(p));
     json::object out;
     json::array hex, b64;
@@ -79,6 +101,13 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
     for (auto& k : r.keys_base64) b64.emplace_back(k);
     out["keys"] = std::move(hex);
     out["keys_base64"] = std::move(b64);
+    if (!r.recovery_keys_hex.empty()) {
+      json::array rhex, rb64;
+      for (auto& k : r.recovery_keys_hex) rhex.emplace_back(k);
+      for (auto& k : r.recovery_keys_base64) rb64.emplace_back(k);
+      out["recovery_keys"] = std::move(rhex);
+      out["recovery_keys_base64"] = std::move(rb64);
+    }
     out["root_token"] = r.root_token;
     Response resp;
     // sys/init answers a bare object, not the envelope.
@@ -103,7 +132,7 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
   unseal.help_synopsis = "Unseals Arca with one key share.";
   unseal.fields["key"] = Field(fw::FieldType::kString, "One unseal key share (hex or base64).");
   unseal.fields["reset"] = Field(fw::FieldType::kBool, "Discard the progress of the current unseal attempt.");
-  unseal.fields["migrate"] = Field(fw::FieldType::kBool, "Seal migration (not supported).");
+  unseal.fields["migrate"] = Field(fw::FieldType::kBool, "Seal migration: required on every key while a migration is pending.");
   unseal.operations[Operation::kUpdate] = {[&core](Request&, fw::FieldData& d) -> Result<Response> {
     ARCA_ASSIGN_OR_RETURN(bool initialized, core.Initialized());
     if (!initialized) return InvalidRequest("Vault is not initialized");
@@ -113,7 +142,7 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
     } else {
       std::string key = d.GetString("key");
       if (key.empty()) return InvalidRequest("'key' must be specified in request body as JSON, or 'reset' set to true");
-      ARCA_ASSIGN_OR_RETURN(st, core.SubmitUnsealKey(key));
+      ARCA_ASSIGN_OR_RETURN(st, core.SubmitUnsealKey(key, d.GetBool("migrate")));
     }
     Response resp;
     resp.raw = logical::RawBody{200, "application/json", json::serialize(SealStatusJson(st))};

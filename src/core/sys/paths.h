@@ -30,6 +30,7 @@ std::vector<logical::framework::Path> ConfigStatePaths(Core& core);
 std::vector<logical::framework::Path> InFlightPaths(Core& core);
 std::vector<logical::framework::Path> CounterPaths(Core& core);
 std::vector<logical::framework::Path> MonitorPaths(Core& core);
+std::vector<logical::framework::Path> SealBackendStatusPaths(Core& core);
 
 // A field of the given type with a description and an optional default.
 inline logical::framework::FieldSchema Field(logical::framework::FieldType t, std::string desc,

@@ -20,12 +20,14 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
   for (auto* family : {&sys::RemountPaths, &sys::PluginPaths, &sys::LoggerPaths,
                        &sys::HostPaths, &sys::VersionHistoryPaths, &sys::CorsPaths,
                        &sys::ResultantAclPaths, &sys::ConfigStatePaths,
-                       &sys::InFlightPaths, &sys::CounterPaths, &sys::MonitorPaths}) {
+                       &sys::InFlightPaths, &sys::CounterPaths,
+                       &sys::SealBackendStatusPaths, &sys::MonitorPaths}) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
   for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));
   for (auto& p : sys::AuditPaths(core.audit())) opts.paths.push_back(std::move(p));
   opts.special_paths.unauthenticated = {"init", "seal-status", "unseal", "health", "leader",
+                                        "seal-backend-status",
                                         "internal/ui/mounts", "internal/ui/mounts/*",
                                         "wrapping/lookup"};
   opts.special_paths.root = {"auth/*", "rotate", "seal", "step-down", "raw/*", "audit",

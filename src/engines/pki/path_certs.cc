@@ -206,10 +206,12 @@ Result<Response> Tidy(PkiEngine& e, Request& req, FieldData& f) {
   const bool certs = f.GetBool("tidy_cert_store");
   const bool revoked = f.GetBool("tidy_revoked_certs");
   std::chrono::seconds buffer = f.GetDuration("safety_buffer");
-  if (buffer.count() < 0) return std::unexpected(InvalidRequest("safety_buffer must not be negative"));
-  if (!certs && !revoked && !f.GetBool("tidy_acme")) {
-    return std::unexpected(InvalidRequest("tidy called without any operation enabled"));
+  // Vault's checks and results for the arguments clients send: a buffer must be positive; a
+  // tidy with no operation enabled is accepted (202) with a warning naming the operations.
+  if (buffer.count() < 1) {
+    return std::unexpected(InvalidRequest("safety_buffer must be greater than zero"));
   }
+  const bool any = certs || revoked || f.GetBool("tidy_acme");
   const int64_t started = e.Now();
   int64_t deleted = 0, revoked_deleted = 0;
   ARCA_ASSIGN_OR_RETURN(auto serials, ListCertSerials(*req.storage));
@@ -237,7 +239,11 @@ Result<Response> Tidy(PkiEngine& e, Request& req, FieldData& f) {
                 {"cert_store_deleted_count", deleted},
                 {"revoked_cert_deleted_count", revoked_deleted}});
   Response r;
-  r.warnings.push_back("Tidy operation successfully started. Any information from the operation will be printed to Vault's server logs.");
+  r.warnings.push_back(
+      any ? "Tidy operation successfully started. Any information from the operation will be "
+            "printed to Vault's server logs."
+          : "Manual tidy requested but no tidy operations were set. Enable at least one tidy "
+            "operation to be run (tidy_cert_store / tidy_revoked_certs / tidy_acme).");
   r.status_code = 202;
   return r;
 }

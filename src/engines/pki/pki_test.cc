@@ -671,14 +671,28 @@ TEST_F(PkiTest, TidyRemovesExpired) {
   Write("roles/short", {{"allow_any_name", true}, {"key_type", "ec"}, {"not_before_duration", 0}});
   Write("issue/short", {{"common_name", "s.test"}, {"ttl", "1s"}});
   EXPECT_EQ(StoredCerts(), 2u);  // the root and the leaf
-  ExpectBad("tidy", {}, "without any operation");
-  // Before the leaf expires, tidy keeps it.
-  auto early =
-      Do(logical::Operation::kUpdate, "tidy", {{"tidy_cert_store", true}, {"safety_buffer", 0}});
-  ASSERT_TRUE(early) << early.error().ToString();
+  // Vault's results for the defaults: no operation enabled is accepted (202) with a warning and
+  // removes nothing; a buffer below one second is refused.
+  auto none = Do(logical::Operation::kUpdate, "tidy", {});
+  ASSERT_TRUE(none) << none.error().ToString();
+  EXPECT_EQ(none->status_code, 202);
+  ASSERT_EQ(none->warnings.size(), 1u);
+  EXPECT_NE(none->warnings[0].find("no tidy operations were set"), std::string::npos);
+  now_ += 100000;  // far past the leaf's expiry, but nothing was asked for
+  ASSERT_TRUE(Do(logical::Operation::kUpdate, "tidy", {}));
   EXPECT_EQ(StoredCerts(), 2u);
-  now_ += 2;  // the leaf's 1 s TTL has run out
-  auto r = Do(logical::Operation::kUpdate, "tidy", {{"tidy_cert_store", true}, {"safety_buffer", 0}});
+  now_ -= 100000;
+  ExpectBad("tidy", {{"tidy_cert_store", true}, {"safety_buffer", 0}},
+            "safety_buffer must be greater than zero");
+  ExpectBad("tidy", {{"tidy_cert_store", true}, {"safety_buffer", -5}}, "negative");
+  // Before the leaf expires (plus the 1 s buffer), tidy keeps it.
+  auto early =
+      Do(logical::Operation::kUpdate, "tidy", {{"tidy_cert_store", true}, {"safety_buffer", 1}});
+  ASSERT_TRUE(early) << early.error().ToString();
+  EXPECT_NE(early->warnings[0].find("successfully started"), std::string::npos);
+  EXPECT_EQ(StoredCerts(), 2u);
+  now_ += 3;  // the leaf's 1 s TTL and the 1 s buffer have run out
+  auto r = Do(logical::Operation::kUpdate, "tidy", {{"tidy_cert_store", true}, {"safety_buffer", 1}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status_code, 202);
   EXPECT_EQ(StoredCerts(), 1u);

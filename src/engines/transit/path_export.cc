@@ -81,7 +81,7 @@ Result<Response> HandleExport(State& st, Request& req, FieldData& d) {
 Result<Response> HandleBackup(State& st, Request& req, FieldData& d) {
   ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
   ARCA_ASSIGN_OR_RETURN(PolicyPtr p, st.keys.Get(*s, d.GetString("name")));
-  if (!p) return InvalidRequest("key not found");
+  if (!p) return InvalidRequest("key \"" + d.GetString("name") + "\" not found");
   if (!p->exportable) return InvalidRequest("exporting is disallowed on the policy");
   if (!p->allow_plaintext_backup) {
     return InvalidRequest("plaintext backup is disallowed on the policy");

@@ -77,7 +77,7 @@ TEST_F(TransitTest, BackupAndRestore) {
   ExpectBadRequest(Write("restore", R"({"backup":"%%%"})"), "base64");
   ExpectBadRequest(Write("restore", R"({"backup":")" + B64("{}") + R"("})"), "invalid backup");
   ExpectBadRequest(Write("restore", "{}"), "must be supplied");
-  ExpectBadRequest(Read("backup/none"), "not found");
+  ExpectBadRequest(Read("backup/none"), "key \"none\" not found");
 }
 
 TEST_F(TransitTest, CacheConfig) {

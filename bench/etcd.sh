@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# KV v2 writes on storage "etcd" against etcd's own put rate through the same transport (Arca's
+# JSON-gateway client, bench/etcd_put.cc), on one etcd member on loopback with its defaults
+# (fsync of the WAL before every acknowledgement). Prints both rates and their ratio, alternating
+# ROUNDS times (median ratio, as bench/run.sh does). Not a test; never gates CI.
+#
+# Usage: bench/etcd.sh path/to/arca path/to/etcd_put_bench
+#        (env: DURATION=10 CONNECTIONS=32 THREADS=2 ROUNDS=3)
+set -euo pipefail
+
+ARCA=${1:-build-release/arca}
+PUT_BENCH=${2:-build-release/etcd_put_bench}
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-3}
+WORK=$(mktemp -d /tmp/arca-etcd-bench-XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# --- one etcd member ---
+CPORT=$(free_port); PPORT=$(free_port)
+etcd --name b0 --data-dir "$WORK/etcd" \
+  --listen-client-urls "http://127.0.0.1:$CPORT" --advertise-client-urls "http://127.0.0.1:$CPORT" \
+  --listen-peer-urls "http://127.0.0.1:$PPORT" --initial-advertise-peer-urls "http://127.0.0.1:$PPORT" \
+  --initial-cluster "b0=http://127.0.0.1:$PPORT" > "$WORK/etcd.log" 2>&1 &
+PIDS+=($!)
+wait_port "$CPORT" || { cat "$WORK/etcd.log"; exit 1; }
+ETCD="http://127.0.0.1:$CPORT"
+for _ in $(seq 1 100); do curl -sf "$ETCD/health" | grep -q '"health":"true"' && break; sleep 0.1; done
+
+# --- Arca on storage "etcd" ---
+APORT=$(free_port)
+cat > "$WORK/arca.hcl" <<CONF
+storage "etcd" {
+  address = "$ETCD"
+  path    = "/arca-bench/"
+}
+listener "tcp" {
+  address = "127.0.0.1:$APORT"
+  tls_disable = true
+}
+disable_mlock = true
+log_level = "error"
+CONF
+"$ARCA" server -config="$WORK/arca.hcl" > "$WORK/arca.log" 2>&1 &
+PIDS+=($!)
+wait_port "$APORT" || { cat "$WORK/arca.log"; exit 1; }
+ADDR="http://127.0.0.1:$APORT"
+ROOT=$(curl -sf -X PUT -d '{"secret_shares":1,"secret_threshold":1}' "$ADDR/v1/sys/init" |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["keys"][0], d["root_token"])')
+curl -sf -X PUT -d "{\"key\":\"${ROOT%% *}\"}" "$ADDR/v1/sys/unseal" >/dev/null
+TOKEN=${ROOT##* }
+curl -sf -X POST -H "X-Vault-Token: $TOKEN" -d '{"type":"kv","options":{"version":"2"}}' \
+  "$ADDR/v1/sys/mounts/secret" >/dev/null
+cat > "$WORK/write.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, "/v1/secret/data/w" .. (counter % 1000), nil,
+                    '{"data":{"value":"0123456789abcdef"}}')
+end
+LUA
+
+ratios=()
+for r in $(seq 1 "$ROUNDS"); do
+  put=$("$PUT_BENCH" "$ETCD" "$CONNECTIONS" "$DURATION" 200)
+  put_rps=$(echo "$put" | awk '{print $2}')
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "X-Vault-Token: $TOKEN" \
+    -s "$WORK/write.lua" "$ADDR")
+  kv_rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  kv_p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $4}')
+  ratio=$(awk -v a="$kv_rps" -v b="$put_rps" 'BEGIN { printf "%.4f", a/b }')
+  ratios+=("$ratio")
+  echo "round $r: $put"
+  printf 'round %s: arca_kv2_write_etcd %12s req/s   p99 %8s   non-2xx %s   ratio %s\n' \
+    "$r" "$kv_rps" "$kv_p99" "${non2xx:-0}" "$ratio"
+done
+printf 'kv2 write on etcd / etcd put (same transport): median ratio %s (rounds: %s)\n' \
+  "$(printf '%s\n' "${ratios[@]}" | median)" "${ratios[*]}"

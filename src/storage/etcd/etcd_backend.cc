@@ -1,0 +1,289 @@
+#include "storage/etcd/etcd_backend.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdlib>
+#include <set>
+#include <unordered_map>
+
+#include "common/duration.h"
+#include "storage/keys.h"
+
+namespace arca::storage::etcd {
+namespace {
+
+constexpr std::array<std::string_view, 16> kKnownKeys = {
+    "address",       "path",          "ha_enabled",       "request_timeout",
+    "lock_timeout",  "username",      "password",         "tls_ca_file",
+    "tls_cert_file", "tls_key_file",  "max_receive_size", "sync",
+    "etcd_api",      "redirect_addr", "cluster_addr",     "disable_clustering"};
+
+std::unexpected<Error> NotUnderstood(std::string_view key, std::string_view value) {
+  return InvalidRequest("storage etcd: value [" + std::string(value) + "] of '" + std::string(key) +
+                        "' could not be understood");
+}
+
+// Go's strconv.ParseBool.
+std::optional<bool> ParseGoBool(std::string_view s) {
+  static const std::set<std::string_view> kTrue = {"1", "t", "T", "TRUE", "true", "True"};
+  static const std::set<std::string_view> kFalse = {"0", "f", "F", "FALSE", "false", "False"};
+  if (kTrue.contains(s)) return true;
+  if (kFalse.contains(s)) return false;
+  return std::nullopt;
+}
+
+// A positive duration: "500ms", or anything ParseDuration reads ("5s", "1m", "10").
+Result<std::chrono::milliseconds> ParsePositiveDuration(std::string_view key,
+                                                        std::string_view text) {
+  if (text.ends_with("ms")) {
+    std::string_view digits = text.substr(0, text.size() - 2);
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || n <= 0) {
+      return NotUnderstood(key, text);
+    }
+    return std::chrono::milliseconds(n);
+  }
+  auto d = ParseDuration(text);
+  if (!d || d->count() <= 0) return NotUnderstood(key, text);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+}
+
+std::vector<std::string> SplitAddresses(std::string_view list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string_view::npos) comma = list.size();
+    std::string_view item = list.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+class EtcdBackend final : public Backend, public Transactional {
+ public:
+  EtcdBackend(std::unique_ptr<EtcdClient> client, EtcdBackendOptions options)
+      : client_(std::move(client)), options_(std::move(options)) {}
+
+  std::string_view Type() const override { return "etcd"; }
+  Transactional* AsTransactional() override { return this; }
+
+  Result<std::optional<std::string>> Get(std::string_view key) override {
+    ARCA_RETURN_IF_ERROR(CheckKey(key));
+    RangeRequest req;
+    req.key = Full(key);
+    ARCA_ASSIGN_OR_RETURN(RangeResponse r, client_->Range(req));
+    if (r.kvs.empty()) return std::optional<std::string>();
+    return std::optional<std::string>(std::move(r.kvs.front().value));
+  }
+
+  Status Put(std::string_view key, std::string_view value) override {
+    ARCA_RETURN_IF_ERROR(CheckKey(key));
+    ARCA_ASSIGN_OR_RETURN(int64_t rev, client_->Put(Full(key), value));
+    (void)rev;
+    return OkStatus();
+  }
+
+  Status Delete(std::string_view key) override {
+    ARCA_RETURN_IF_ERROR(CheckKey(key));
+    ARCA_ASSIGN_OR_RETURN(int64_t deleted, client_->DeleteRange(Full(key)));
+    (void)deleted;
+    return OkStatus();
+  }
+
+  Result<std::vector<std::string>> List(std::string_view prefix) override {
+    const std::string full_prefix = Full(prefix);
+    const std::string end = PrefixEnd(full_prefix);
+    std::vector<std::string> out;
+    RangeRequest req;
+    req.key = full_prefix;
+    req.range_end = end;
+    req.keys_only = true;
+    req.limit = kListPage;
+    while (true) {
+      ARCA_ASSIGN_OR_RETURN(RangeResponse r, client_->Range(req));
+      std::string next;
+      for (const KeyValue& kv : r.kvs) {
+        auto entry = ChildOf(kv.key, full_prefix);
+        if (!entry) continue;
+        // Keys come sorted: a folder's keys are contiguous, so comparing with the last name
+        // folds them (a folder cut by a page boundary is skipped below).
+        if (out.empty() || out.back() != entry->name) out.emplace_back(entry->name);
+      }
+      if (!r.more || r.kvs.empty()) break;
+      const std::string& last = r.kvs.back().key;
+      auto entry = ChildOf(last, full_prefix);
+      if (entry && entry->is_folder) {
+        next = FolderSkipKey(full_prefix, entry->name);
+      } else {
+        next = last;
+        next.push_back('\0');
+      }
+      req.key = std::move(next);
+    }
+    return out;
+  }
+
+  Status Commit(std::span<const Operation> ops) override {
+    for (const Operation& op : ops) ARCA_RETURN_IF_ERROR(CheckKey(op.key));
+    // etcd refuses a key twice in one txn; applying only the last op of each key is the same.
+    std::unordered_map<std::string_view, size_t> last;
+    for (size_t i = 0; i < ops.size(); ++i) last[ops[i].key] = i;
+    if (last.empty()) return OkStatus();
+    if (last.size() > kEtcdMaxTxnOps) {
+      return InvalidRequest("storage etcd: a transaction may change at most " +
+                            std::to_string(kEtcdMaxTxnOps) + " keys (etcd's --max-txn-ops); got " +
+                            std::to_string(last.size()));
+    }
+    TxnRequest txn;
+    txn.success.reserve(last.size());
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (last[ops[i].key] != i) continue;
+      TxnOp op;
+      op.key = Full(ops[i].key);
+      if (ops[i].kind == Operation::Kind::kPut) {
+        op.kind = TxnOp::Kind::kPut;
+        op.value = ops[i].value;
+      } else {
+        op.kind = TxnOp::Kind::kDeleteRange;
+      }
+      txn.success.push_back(std::move(op));
+    }
+    ARCA_ASSIGN_OR_RETURN(TxnResponse r, client_->Txn(txn));
+    if (!r.succeeded) return Internal("storage etcd: a transaction without conditions failed");
+    return OkStatus();
+  }
+
+ private:
+  std::string Full(std::string_view key) const {
+    std::string out;
+    out.reserve(options_.path.size() + key.size());
+    out.append(options_.path);
+    out.append(key);
+    return out;
+  }
+
+  std::unique_ptr<EtcdClient> client_;
+  EtcdBackendOptions options_;
+};
+
+}  // namespace
+
+Result<EtcdBackendOptions> ParseEtcdConfig(const BackendConfig& config, const GetEnv& getenv) {
+  for (const auto& [key, value] : config) {
+    if (std::find(kKnownKeys.begin(), kKnownKeys.end(), key) == kKnownKeys.end()) {
+      std::string known;
+      for (std::string_view k : kKnownKeys) known += (known.empty() ? "" : ", ") + std::string(k);
+      return InvalidRequest("storage etcd: unknown key '" + key + "' (known: " + known + ")");
+    }
+  }
+  auto get = [&](const char* key) -> std::optional<std::string> {
+    auto it = config.find(key);
+    if (it == config.end()) return std::nullopt;
+    return it->second;
+  };
+  auto env = [&](const char* name) -> std::optional<std::string> {
+    const char* v = getenv ? getenv(name) : nullptr;
+    if (v == nullptr || *v == '\0') return std::nullopt;
+    return std::string(v);
+  };
+
+  EtcdBackendOptions out;
+  std::string address = get("address").value_or("http://127.0.0.1:2379");
+  if (auto a = env("ETCD_ADDR")) address = *a;
+  out.client.endpoints = SplitAddresses(address);
+  if (out.client.endpoints.empty()) return NotUnderstood("address", address);
+  for (const std::string& e : out.client.endpoints) {
+    if (!e.starts_with("http://") && !e.starts_with("https://")) {
+      return InvalidRequest("storage etcd: address \"" + e +
+                            "\" must start with http:// or https://");
+    }
+  }
+
+  std::string path = get("path").value_or("/vault/");
+  if (!path.starts_with('/')) path.insert(path.begin(), '/');
+  if (!path.ends_with('/')) path.push_back('/');
+  out.path = std::move(path);
+
+  std::string ha = get("ha_enabled").value_or("false");
+  if (auto e = env("ETCD_HA_ENABLED")) ha = *e;
+  auto ha_bool = ParseGoBool(ha);
+  if (!ha_bool) return NotUnderstood("ha_enabled", ha);
+  out.ha_enabled = *ha_bool;
+
+  if (auto t = get("request_timeout")) {
+    ARCA_ASSIGN_OR_RETURN(out.client.request_timeout, ParsePositiveDuration("request_timeout", *t));
+  }
+  if (auto t = get("lock_timeout")) {
+    ARCA_ASSIGN_OR_RETURN(auto ms, ParsePositiveDuration("lock_timeout", *t));
+    // Whole seconds (etcd leases), and room for keepalives every TTL/3 before the local deadline.
+    if (ms < std::chrono::seconds(2)) {
+      return InvalidRequest("storage etcd: 'lock_timeout' must be at least 2s, got [" + *t + "]");
+    }
+    out.lock_timeout = std::chrono::duration_cast<std::chrono::seconds>(ms);
+  }
+
+  out.client.username = get("username").value_or(env("ETCD_USERNAME").value_or(""));
+  out.client.password = get("password").value_or(env("ETCD_PASSWORD").value_or(""));
+  if (out.client.username.empty() != out.client.password.empty()) {
+    return InvalidRequest("storage etcd: 'username' and 'password' must be given together");
+  }
+  out.client.tls_ca_file = get("tls_ca_file").value_or("");
+  out.client.tls_cert_file = get("tls_cert_file").value_or("");
+  out.client.tls_key_file = get("tls_key_file").value_or("");
+  if (out.client.tls_cert_file.empty() != out.client.tls_key_file.empty()) {
+    return InvalidRequest(
+        "storage etcd: 'tls_cert_file' and 'tls_key_file' must be given together");
+  }
+
+  if (auto m = get("max_receive_size")) {
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(m->data(), m->data() + m->size(), n);
+    if (m->empty() || ec != std::errc() || end != m->data() + m->size() || n <= 0) {
+      return NotUnderstood("max_receive_size", *m);
+    }
+    out.client.max_receive_size = static_cast<size_t>(n);
+  }
+
+  std::string sync = get("sync").value_or("true");
+  auto sync_bool = ParseGoBool(sync);
+  if (!sync_bool) return NotUnderstood("sync", sync);
+  out.sync = *sync_bool;
+
+  if (auto api = get("etcd_api"); api && *api != "v3") {
+    return InvalidRequest("storage etcd: etcd_api \"" + *api + "\" is not supported (only v3)");
+  }
+  if (out.ha_enabled) {
+    return InvalidRequest(
+        "storage etcd: ha_enabled = true is not supported yet (HA on etcd is in progress; "
+        "run one node, or set ha_enabled = false)");
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Backend>> NewEtcdBackend(const EtcdBackendOptions& options) {
+  ARCA_ASSIGN_OR_RETURN(std::unique_ptr<EtcdClient> client, NewGatewayClient(options.client));
+  if (options.sync) {
+    auto members = client->MemberClientUrls();
+    if (!members) {
+      return MakeError(members.error().kind(),
+                       "storage etcd: syncing the member list failed (set sync = false to skip): " +
+                           members.error().message());
+    }
+    if (!members->empty()) ARCA_RETURN_IF_ERROR(client->SetEndpoints(std::move(*members)));
+  }
+  return std::unique_ptr<Backend>(new EtcdBackend(std::move(client), options));
+}
+
+Result<std::unique_ptr<Backend>> NewEtcdBackend(const BackendConfig& config) {
+  ARCA_ASSIGN_OR_RETURN(EtcdBackendOptions options,
+                        ParseEtcdConfig(config, [](const char* n) { return std::getenv(n); }));
+  return NewEtcdBackend(options);
+}
+
+}  // namespace arca::storage::etcd
