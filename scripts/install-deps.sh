@@ -10,6 +10,8 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev liblmdb-dev libspdlog-dev libfmt-dev libcrypt-dev
   libpq-dev libmariadb-dev libsodium-dev libtcmalloc-minimal4
+  # the .tar.gz bundle of `arca debug`
+  libarchive-dev
   # seals: OpenPGP for encrypted key shares (GnuPG via gpgme), PKCS#11 headers; SoftHSM2 for its tests
   libgpgme-dev gnupg libp11-kit-dev softhsm2
   # tests and benchmarks

@@ -246,6 +246,93 @@ Client::~Client() {
   if (impl_) impl_->Close();
 }
 
+Result<ApiResponse> Client::Stream(std::string_view path, const QueryParams& query,
+                                   const std::function<bool(std::string_view)>& on_data,
+                                   std::chrono::milliseconds max_duration) {
+  const auto started = std::chrono::steady_clock::now();
+  std::string url = UrlFor(path);
+  std::string qs = EncodeQuery(query);
+  if (!qs.empty()) url += "?" + qs;
+  auto transport_error = [&](const std::string& detail) {
+    return Unavailable("Get \"" + url + "\": " + detail);
+  };
+  if (!impl_->target) return transport_error(impl_->target.error().message());
+  const Target& t = *impl_->target;
+  if (t.scheme == "https") {
+    if (auto st = impl_->MakeSslContext(config_); !st) return std::unexpected(st.error());
+  }
+  http::request<http::empty_body> req{http::verb::get, url.substr(t.base.size()), 11};
+  req.set(http::field::host, t.host_port);
+  req.set(http::field::user_agent,
+          std::string("Arca/") + ARCA_VERSION + " (+https://github.com/arca)");
+  req.set("X-Vault-Request", "true");
+  if (!config_.token.empty()) req.set("X-Vault-Token", config_.token);
+  for (const auto& [k, v] : config_.headers) req.set(k, v);
+  req.keep_alive(false);
+
+  impl_->Close();  // a fresh connection, closed when the stream ends
+  if (auto err = impl_->Connect(config_)) {
+    impl_->Close();
+    return transport_error(*err);
+  }
+  struct CloseAfter {
+    Impl& impl;
+    ~CloseAfter() { impl.Close(); }
+  } close_after{*impl_};
+
+  auto run = [&](auto& s) -> Result<ApiResponse> {
+    impl_->lowest().expires_after(config_.timeout);
+    error_code ec = RunIo(impl_->ioc, [&](auto h) { http::async_write(s, req, h); });
+    if (ec) return transport_error(LowerFirst(ec.message()));
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);
+    ec = RunIo(impl_->ioc, [&](auto h) { http::async_read_header(s, impl_->buffer, parser, h); });
+    if (ec) return transport_error(LowerFirst(ec.message()));
+    ApiResponse out;
+    out.status = static_cast<int>(parser.get().result_int());
+    out.method = "GET";
+    out.url = url;
+    for (const auto& field : parser.get()) {
+      std::string name(field.name_string());
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      out.headers[name] = std::string(field.value());
+    }
+    const bool ok = out.status >= 200 && out.status < 300;
+    if (ok) {
+      if (max_duration.count() > 0) {
+        impl_->lowest().expires_at(started + max_duration);
+      } else {
+        impl_->lowest().expires_never();
+      }
+    }
+    char chunk[8192];
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk;
+      parser.get().body().size = sizeof(chunk);
+      ec = RunIo(impl_->ioc, [&](auto h) { http::async_read_some(s, impl_->buffer, parser, h); });
+      if (ec == http::error::need_buffer) ec = {};
+      const size_t n = sizeof(chunk) - parser.get().body().size;
+      if (n > 0) {
+        if (ok) {
+          if (!on_data(std::string_view(chunk, n))) break;
+        } else if (out.body.size() < kMaxResponseBody) {
+          out.body.append(chunk, n);
+        }
+      }
+      if (ec) {
+        if (ec == http::error::end_of_stream || ec == net::error::eof) break;
+        if (ok && ec == beast::error::timeout && max_duration.count() > 0) break;  // its end
+        return transport_error(LowerFirst(ec.message()));
+      }
+    }
+    if (!ok) {
+      if (auto v = ParseJson(out.body)) out.json = std::move(*v);
+    }
+    return out;
+  };
+  return impl_->tls ? run(*impl_->tls) : run(*impl_->plain);
+}
+
 std::string Client::UrlFor(std::string_view path) const {
   while (!path.empty() && path.front() == '/') path.remove_prefix(1);
   std::string encoded = PercentEncode(path, "/:@!$&'()*+,;=", false);

@@ -15,6 +15,8 @@
 // Request() is virtual so tests of the CLI can substitute canned responses.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +63,15 @@ class Client {
   Result<std::optional<json::object>> List(std::string_view path);
   Result<std::optional<json::object>> Write(std::string_view path, const json::object& data);
   Result<std::optional<json::object>> Delete(std::string_view path, const QueryParams& query = {});
+
+  // GET `path` with a streamed body (sys/monitor): `on_data` receives the body piece by piece
+  // as it arrives, with no timeout once the response head is in; it returns false to stop.
+  // The result is the response (its body empty for a 2xx stream, the error body otherwise)
+  // once the stream ends, or a transport error. The connection is closed afterwards.
+  // `max_duration` (0: none) ends a 2xx stream normally once it has lasted that long.
+  Result<ApiResponse> Stream(std::string_view path, const QueryParams& query,
+                             const std::function<bool(std::string_view)>& on_data,
+                             std::chrono::milliseconds max_duration = {});
 
   // The URL a request for `path` goes to (for messages), e.g. "http://host:8200/v1/sys/health".
   std::string UrlFor(std::string_view path) const;

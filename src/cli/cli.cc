@@ -199,6 +199,11 @@ int Dispatch(const std::vector<std::string>& args, CliEnv& env, const ExtraComma
   if (auto it = extra.find(first); it != extra.end()) {
     return it->second(std::vector<std::string>(args.begin() + 1, args.end()));
   }
+  if (args.size() >= 2) {  // two-word extra commands ("operator diagnose")
+    if (auto it = extra.find(first + " " + args[1]); it != extra.end()) {
+      return it->second(std::vector<std::string>(args.begin() + 2, args.end()));
+    }
+  }
   // Longest match: "kv metadata get" before "kv metadata", "operator init" before "operator".
   if (args.size() >= 3) {
     std::string three = first + " " + args[1] + " " + args[2];

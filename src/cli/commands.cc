@@ -298,6 +298,42 @@ constexpr CommandSpec kCommands[] = {
      "Usage: arca version-history [options]\n\n  Prints the versions the server has run, with "
      "when each was first started.",
      RunVersionHistory},
+    {"monitor", "Stream log messages from an Arca server",
+     "Usage: arca monitor [options]\n\n  Streams the server's log lines to stdout as they are "
+     "written, at a level that may be more\n  detailed than the server's own, until the server "
+     "ends the stream or the command is\n  interrupted. Lines are dropped when they come faster "
+     "than the client reads.\n\n    $ arca monitor -log-level=debug\n\nCommand Options:\n\n"
+     "  -log-level=<string>\n      trace, debug, info, warn or error. The default is info.\n\n"
+     "  -log-format=<string>\n      standard or json. The default is standard.",
+     RunMonitor},
+    {"operator usage", "Lists historical client counts",
+     "Usage: arca operator usage [options]\n\n  Prints the client count report "
+     "(sys/internal/counters/activity): distinct\n  entities, non-entity tokens and active "
+     "clients per namespace, and the total.\n\n    $ arca operator usage -start-time=2026-01 "
+     "-end-time=2026-01\n\nCommand Options:\n\n  -start-time=<date>\n      Start of the "
+     "report period: YYYY-MM, YYYY-MM-DD, RFC 3339 or Unix\n      seconds.\n\n"
+     "  -end-time=<date>\n      End of the report period, in the same forms.",
+     RunOperatorUsage},
+    {"debug", "Runs the debug command",
+     "Usage: arca debug [options]\n\n  Probes the server at an interval for a duration and "
+     "packs what it saw (configuration,\n  host information, metrics, server status, in-flight "
+     "requests, the log) into a\n  .tar.gz in the layout of `vault debug`.\n\n"
+     "    $ arca debug -duration=10m -interval=1m\n\nCommand Options:\n\n"
+     "  -compress\n      Pack the output into a .tar.gz. The default is true.\n\n"
+     "  -duration=<duration>\n      How long to capture. The default is 2m (at least 5s).\n\n"
+     "  -interval=<duration>\n      How often to poll server state. The default is 30s.\n\n"
+     "  -metrics-interval=<duration>\n      How often to poll metrics. The default is 10s.\n\n"
+     "  -output=<string>\n      Where to write the package. The default is "
+     "vault-debug-<time>.tar.gz.\n\n"
+     "  -target=<string>\n      A target to capture (repeatable): config, host, requests, "
+     "metrics,\n      server-status, log. The default is all of them.",
+     RunDebug},
+    // Run by the arca binary itself (src/server/diagnose.cc: it needs the configuration and
+    // storage code); listed here for help and completion.
+    {"operator diagnose", "Troubleshoot problems starting Arca",
+     "Usage: arca operator diagnose -config=<path> [-format=table|json]\n\n  Checks a server "
+     "configuration without starting the server (see docs/troubleshooting.md).",
+     RunOperatorDiagnose},
     {"print token", "Prints the token the CLI would use",
      "Usage: arca print token\n\n  Prints the value of the token the CLI uses: ARCA_TOKEN or "
      "VAULT_TOKEN, else the token helper (~/.arca-token, ~/.vault-token, or the token_helper "
@@ -312,6 +348,12 @@ constexpr CommandSpec kCommands[] = {
 }  // namespace
 
 std::span<const CommandSpec> CommandTable() { return kCommands; }
+
+int RunOperatorDiagnose(Ctx& ctx, const std::vector<std::string>&) {
+  ctx.err() << "operator diagnose is run by the arca binary (this build of the CLI lacks the "
+               "server code it needs)\n";
+  return 1;
+}
 
 int ServerError(Ctx& ctx, std::string_view what, const Error& error) {
   ctx.err() << what << ": " << error.message() << "\n";

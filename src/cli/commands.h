@@ -53,6 +53,10 @@ int ListAndPrint(Ctx& ctx, api::Client& client, const std::string& path);
 
 // ---- Commands.
 int RunStatus(Ctx& ctx, const std::vector<std::string>& args);
+int RunMonitor(Ctx& ctx, const std::vector<std::string>& args);
+int RunOperatorUsage(Ctx& ctx, const std::vector<std::string>& args);
+int RunDebug(Ctx& ctx, const std::vector<std::string>& args);
+int RunOperatorDiagnose(Ctx& ctx, const std::vector<std::string>& args);
 int RunVersion(Ctx& ctx, const std::vector<std::string>& args);
 int RunRead(Ctx& ctx, const std::vector<std::string>& args);
 int RunWrite(Ctx& ctx, const std::vector<std::string>& args);

@@ -66,7 +66,12 @@ HttpResponseOut BuildResponse(const logical::Request& req, const Result<logical:
   if (!result) return ErrorResponse(result.error(), head_request);
   const logical::Response& resp = *result;
   HttpResponseOut out;
-  if (resp.raw) {
+  if (resp.stream) {
+    out.status = 200;
+    AddCommonHeaders(out);
+    out.headers.emplace_back("Content-Type", resp.stream->content_type());
+    if (!head_request) out.stream = resp.stream;
+  } else if (resp.raw) {
     out.status = resp.raw->status;
     AddCommonHeaders(out);
     if (!resp.raw->content_type.empty()) {

@@ -19,6 +19,15 @@
 // I/O thread itself: no wake-up of a worker and no post back, and, with a loop per thread, the
 // I/O threads share no scheduler lock. Everything else goes to a worker pool.
 //
+// Streamed responses (logical::StreamSource, sys/monitor): after the handler answers, the
+// connection writes the header with Transfer-Encoding: chunked and then, on its own thread,
+// one chunk per batch the source has ready; between batches it waits on a timer that the
+// source's waker cancels (posted to the connection's thread). A read kept pending on the
+// socket notices the client going away. The stream ends with the source, the client, a failed
+// or timed-out write, or server shutdown; the connection is then closed. The source is also
+// asked once a second without a wake-up, so that it can end on a condition of its own. No worker thread is
+// held while streaming.
+//
 // The hop to the worker pool allocates nothing of its own: the Connection *is* the pool's
 // WorkItem (reused for every request of the connection) and the coroutine's completion handler
 // is stored type-erased in an any_completion_handler (allocated from Asio's recycling allocator).
@@ -30,6 +39,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstdio>
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
@@ -70,6 +80,8 @@ constexpr auto kSweepInterval = std::chrono::milliseconds(250);
 constexpr int64_t kNoDeadline = INT64_MAX;
 constexpr size_t kMaxKeptBody = 64 * 1024;  // larger request body buffers are freed
 constexpr uint64_t kMaxReserved = 1024 * 1024;  // most reserved up front for a request body
+// A streamed response asks its source again at least this often, even when not woken.
+constexpr auto kStreamPoll = std::chrono::seconds(1);
 
 auto Tuple() { return net::as_tuple(net::use_awaitable); }
 
@@ -452,6 +464,7 @@ class Connection final : public ConnectionBase, public WorkItem {
 
   void OnServerStop(bool force) override {
     stopping_ = true;
+    if (watch_) watch_->timer.cancel();  // a stream ends at its next turn
     if (force || idle_) {
       error_code ec;
       socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -527,6 +540,14 @@ class Connection final : public ConnectionBase, public WorkItem {
 
   Task<HttpResponseOut> Process(bool head);
   Task<bool> Write(HttpResponseOut out, bool keep_alive);
+  // Sends a streamed response (out.stream) until it ends (see the file comment); the
+  // connection is to be closed afterwards.
+  Task<void> WriteStream(HttpResponseOut out);
+  // Keeps a read pending on the socket while streaming; sets watch_->client_gone when the
+  // client closes or fails.
+  void WatchClient();
+  // The head of a response: status line and headers (framing headers are ours).
+  void AppendHead(const HttpResponseOut& out, std::string& w);
   Task<void> LingeringClose(beast::flat_buffer& buffer);
 
   ServerState& server_;
@@ -546,6 +567,20 @@ class Connection final : public ConnectionBase, public WorkItem {
   logical::Request req_;
   std::optional<Result<logical::Response>> result_;
   net::any_completion_handler<void()> done_;
+
+  // While a stream is sent: its wake-up timer and the client watch. Touched on the
+  // connection's thread only (the source's waker posts there).
+  struct StreamWatch {
+    explicit StreamWatch(const Exec& e) : timer(e) {}
+    net::basic_waitable_timer<std::chrono::steady_clock,
+                              net::wait_traits<std::chrono::steady_clock>, Exec>
+        timer;
+    bool reading = false;      // a read is pending
+    bool client_gone = false;  // that read failed: closed or reset
+    bool finished = false;     // the stream is over: do not read again
+    char scratch[1024];
+  };
+  std::shared_ptr<StreamWatch> watch_;
 };
 
 template <class Stream>
@@ -598,6 +633,24 @@ Task<bool> Connection<Stream>::Write(HttpResponseOut out, bool keep_alive) {
   std::string& w = write_buffer_;
   w.clear();
   w.reserve(128 + out.body.size() + 64 * out.headers.size());
+  AppendHead(out, w);
+  if (out.status != 204 && out.status != 304) {
+    w += "Content-Length: ";
+    w += std::to_string(out.body.size());
+    w += "\r\n";
+  }
+  if (!keep_alive) w += "Connection: close\r\n";
+  w += "\r\n";
+  if (out.status != 204 && out.status != 304) w += out.body;
+  Expect(listener_->opts.max_request_duration);
+  auto [ec, n] = co_await net::async_write(stream_, net::buffer(w), TaskTuple());
+  NoDeadline();
+  if (w.capacity() > kMaxKeptWriteBuffer) std::string().swap(w);  // do not pin big bodies
+  co_return !ec;
+}
+
+template <class Stream>
+void Connection<Stream>::AppendHead(const HttpResponseOut& out, std::string& w) {
   w += "HTTP/1.1 ";
   w += std::to_string(out.status);
   w += ' ';
@@ -616,19 +669,93 @@ Task<bool> Connection<Stream>::Write(HttpResponseOut out, bool keep_alive) {
     w += value;
     w += "\r\n";
   }
-  if (out.status != 204 && out.status != 304) {
-    w += "Content-Length: ";
-    w += std::to_string(out.body.size());
-    w += "\r\n";
-  }
-  if (!keep_alive) w += "Connection: close\r\n";
-  w += "\r\n";
-  if (out.status != 204 && out.status != 304) w += out.body;
+}
+
+template <class Stream>
+void Connection<Stream>::WatchClient() {
+  auto w = watch_;
+  w->reading = true;
+  stream_.async_read_some(net::buffer(w->scratch), [this, w](error_code ec, size_t) {
+    w->reading = false;
+    if (ec) {
+      w->client_gone = true;
+      w->timer.cancel();
+      return;
+    }
+    if (w->finished) {  // WriteStream is waiting for this read to end
+      w->timer.cancel();
+      return;
+    }
+    WatchClient();  // bytes from the client while streaming are ignored
+  });
+}
+
+template <class Stream>
+Task<void> Connection<Stream>::WriteStream(HttpResponseOut out) {
+  std::shared_ptr<logical::StreamSource> source = std::move(out.stream);
+  std::string head;
+  AppendHead(out, head);
+  head += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
   Expect(listener_->opts.max_request_duration);
-  auto [ec, n] = co_await net::async_write(stream_, net::buffer(w), TaskTuple());
+  auto [hec, hn] = co_await net::async_write(stream_, net::buffer(head), TaskTuple());
   NoDeadline();
-  if (w.capacity() > kMaxKeptWriteBuffer) std::string().swap(w);  // do not pin big bodies
-  co_return !ec;
+  if (hec) co_return;
+
+  watch_ = std::make_shared<StreamWatch>(exec_);
+  std::shared_ptr<StreamWatch> w = watch_;
+  std::weak_ptr<StreamWatch> weak = w;
+  source->SetWaker([exec = exec_, weak] {
+    net::post(exec, [weak] {
+      if (auto s = weak.lock()) s->timer.cancel();
+    });
+  });
+  WatchClient();
+  std::string data, frame;
+  bool write_ok = true;
+  for (;;) {
+    if (w->client_gone || stopping_ || server_.stopping()) break;
+    data.clear();
+    const bool more = source->Read(data);
+    if (!data.empty()) {
+      char size[20];
+      const int len = std::snprintf(size, sizeof(size), "%zx\r\n", data.size());
+      frame.assign(size, static_cast<size_t>(len));
+      frame += data;
+      frame += "\r\n";
+      Expect(listener_->opts.max_request_duration);
+      auto [ec, n] = co_await net::async_write(stream_, net::buffer(frame), TaskTuple());
+      NoDeadline();
+      if (ec) {
+        write_ok = false;
+        break;
+      }
+      if (!more) break;
+      continue;  // read again before waiting: a wake-up during the write is not lost
+    }
+    if (!more) break;
+    // Woken by the source, or after kStreamPoll to let the source end on its own (sys/monitor
+    // ends when the core is sealed).
+    w->timer.expires_after(kStreamPoll);
+    co_await w->timer.async_wait(TaskTuple());
+  }
+  source.reset();  // unsubscribes: the waker is not called any more
+  if (write_ok && !w->client_gone) {
+    static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+    Expect(std::chrono::seconds(1));
+    co_await net::async_write(stream_, net::buffer(kLastChunk), TaskTuple());
+    NoDeadline();
+  }
+  // Ends the client watch before the connection goes on (its handler refers to `this`).
+  w->finished = true;
+  if (w->reading) {
+    error_code ec;
+    socket().cancel(ec);
+    while (w->reading) {
+      w->timer.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await w->timer.async_wait(TaskTuple());
+    }
+  }
+  watch_.reset();
 }
 
 template <class Stream>
@@ -753,6 +880,10 @@ Task<void> Connection<Stream>::Loop() {
     bool keep_alive = parser.keep_alive();
     HttpResponseOut out = co_await Process(parsed_.method == "HEAD");
     parsed_.Clear();
+    if (out.stream) {
+      co_await WriteStream(std::move(out));
+      break;
+    }
     keep_alive = keep_alive && !stopping_ && !server_.stopping();
     if (!co_await Write(std::move(out), keep_alive) || !keep_alive) break;
   }

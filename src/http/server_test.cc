@@ -47,6 +47,52 @@ bool Eventually(Pred done) {
   return true;
 }
 
+// ---- a stream source the test drives ----
+
+struct StreamControl {
+  std::mutex mu;
+  std::string pending;          // guarded by mu
+  bool ended = false;           // guarded by mu
+  std::function<void()> wake;   // guarded by mu
+  std::atomic<bool> created{false};
+  std::atomic<bool> destroyed{false};
+
+  void Push(std::string data, bool end = false) {
+    std::lock_guard lock(mu);
+    pending += data;
+    ended = end;
+    if (wake) wake();
+  }
+};
+
+class TestStreamSource final : public logical::StreamSource {
+ public:
+  explicit TestStreamSource(std::shared_ptr<StreamControl> c) : c_(std::move(c)) {
+    c_->created = true;
+  }
+  ~TestStreamSource() override {
+    {
+      std::lock_guard lock(c_->mu);
+      c_->wake = nullptr;
+    }
+    c_->destroyed = true;
+  }
+  std::string content_type() const override { return "text/plain; charset=utf-8"; }
+  bool Read(std::string& out) override {
+    std::lock_guard lock(c_->mu);
+    out += c_->pending;
+    c_->pending.clear();
+    return !c_->ended;
+  }
+  void SetWaker(std::function<void()> wake) override {
+    std::lock_guard lock(c_->mu);
+    c_->wake = std::move(wake);
+  }
+
+ private:
+  std::shared_ptr<StreamControl> c_;
+};
+
 // ---- fake handler ----
 
 class FakeHandler : public Handler {
@@ -70,6 +116,11 @@ class FakeHandler : public Handler {
     }
     if (req.path == "secret/") return logical::Response::ListResponse({"a", "b/"});
     if (req.path == "denied") return PermissionDenied();
+    if (req.path == "stream") {
+      logical::Response r;
+      r.stream = std::make_shared<TestStreamSource>(stream_);
+      return r;
+    }
     if (req.path == "throw") throw std::runtime_error("boom");
     if (req.path == "bad-status") {
       logical::Response r;
@@ -89,6 +140,7 @@ class FakeHandler : public Handler {
     return req.path.starts_with("inline/") || (inline_throw_ && req.path == "throw");
   }
   void SetInlineThrow() { inline_throw_ = true; }
+  StreamControl& stream() { return *stream_; }
   // The threads that ran requests for `path`.
   std::set<std::thread::id> threads(const std::string& path) {
     std::lock_guard lock(mu_);
@@ -123,6 +175,7 @@ class FakeHandler : public Handler {
   logical::Request last_;
   std::map<std::string, std::set<std::thread::id>> threads_;
   std::atomic<bool> inline_throw_{false};
+  std::shared_ptr<StreamControl> stream_ = std::make_shared<StreamControl>();
 };
 
 // ---- client ----
@@ -176,6 +229,32 @@ class Client {
   // Raw bytes, for partial requests.
   error_code WriteRaw(std::string_view bytes) {
     return Run([&](auto h) { net::async_write(stream_, net::buffer(bytes), h); });
+  }
+
+  // Appends what arrives in one read to `out`.
+  error_code ReadSome(std::string& out) {
+    char buf[4096];
+    size_t got = 0;
+    auto ec = Run([&](auto h) {
+      stream_.async_read_some(net::buffer(buf), [&got, h](error_code e, size_t n) mutable {
+        got = n;
+        h(e);
+      });
+    });
+    out.append(buf, got);
+    return ec;
+  }
+  // Reads until `out` contains `needle`; false on an error first.
+  bool ReadUntil(std::string& out, std::string_view needle) {
+    while (out.find(needle) == std::string::npos) {
+      if (ReadSome(out)) return false;
+    }
+    return true;
+  }
+  void Close() {
+    error_code ec;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(stream_).socket().close(ec);
   }
 
   // True when the server closed the connection (a read returns EOF or an error).
@@ -627,6 +706,64 @@ TEST_F(ServerTest, ExpectContinueIsAnswered) {
   ASSERT_FALSE(client.Read(res));
   EXPECT_EQ(res.result_int(), 200);
   EXPECT_EQ(json::serialize(handler_.last().data), body);
+}
+
+TEST_F(ServerTest, StreamIsSentChunkedAsItArrivesAndEndsWithTheSource) {
+  StartServer();
+  PlainClient client(port_);
+  ASSERT_FALSE(client.connect_error());
+  ASSERT_FALSE(client.WriteRaw("GET /v1/stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string raw;
+  ASSERT_TRUE(client.ReadUntil(raw, "\r\n\r\n"));
+  EXPECT_THAT(raw, ::testing::StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(raw, ::testing::HasSubstr("Transfer-Encoding: chunked\r\n"));
+  EXPECT_THAT(raw, ::testing::HasSubstr("Content-Type: text/plain; charset=utf-8\r\n"));
+  EXPECT_THAT(raw, ::testing::HasSubstr("Cache-Control: no-store\r\n"));
+  EXPECT_THAT(raw, ::testing::Not(::testing::HasSubstr("Content-Length")));
+  // Each push arrives as its own chunk, while the response is still open.
+  handler_.stream().Push("first line\n");
+  ASSERT_TRUE(client.ReadUntil(raw, "b\r\nfirst line\n\r\n"));
+  handler_.stream().Push("second\n");
+  ASSERT_TRUE(client.ReadUntil(raw, "7\r\nsecond\n\r\n"));
+  handler_.stream().Push("last\n", /*end=*/true);  // data and the end at once
+  ASSERT_TRUE(client.ReadUntil(raw, "5\r\nlast\n\r\n0\r\n\r\n"));
+  EXPECT_TRUE(client.ServerClosed());
+  EXPECT_EQ(raw.find("last"), raw.rfind("last")) << raw;  // sent once
+  EXPECT_TRUE(Eventually([&] { return handler_.stream().destroyed.load(); }));
+}
+
+TEST_F(ServerTest, ClientGoingAwayEndsTheStreamWithoutAnyWrite) {
+  StartServer();
+  PlainClient client(port_);
+  ASSERT_FALSE(client.WriteRaw("GET /v1/stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string raw;
+  ASSERT_TRUE(client.ReadUntil(raw, "\r\n\r\n"));
+  ASSERT_TRUE(handler_.stream().created);
+  EXPECT_FALSE(handler_.stream().destroyed);
+  client.Close();  // nothing is pushed: only the pending read can notice
+  EXPECT_TRUE(Eventually([&] { return handler_.stream().destroyed.load(); }));
+}
+
+TEST_F(ServerTest, StopEndsAStreamPromptly) {
+  StartServer();
+  PlainClient client(port_);
+  ASSERT_FALSE(client.WriteRaw("GET /v1/stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string raw;
+  ASSERT_TRUE(client.ReadUntil(raw, "\r\n\r\n"));
+  const auto start = std::chrono::steady_clock::now();
+  server_->Stop(seconds(30));  // the stream must not hold shutdown for the grace period
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(10));
+  EXPECT_TRUE(client.ReadUntil(raw, "0\r\n\r\n"));
+  EXPECT_TRUE(handler_.stream().destroyed);
+}
+
+TEST_F(ServerTest, HeadOfAStreamIsHeadersOnly) {
+  StartServer();
+  PlainClient client(port_);
+  HttpResponse res;
+  ASSERT_FALSE(client.Send(MakeRequest("HEAD", "/v1/stream"), res));
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_TRUE(Eventually([&] { return handler_.stream().destroyed.load(); }));
 }
 
 TEST(ServerListenerTest, AddListenerErrorsAndPorts) {

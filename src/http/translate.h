@@ -25,6 +25,7 @@
 // Thread-safety: stateless functions.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,6 +54,9 @@ struct HttpResponseOut {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // includes Content-Type when a body
   std::string body;                                          // empty for 204 and HEAD
+  // A streamed body (logical::Response::stream; never for HEAD): sent chunked after the
+  // headers, `body` unused.
+  std::shared_ptr<logical::StreamSource> stream;
 };
 
 // Builds the logical request, or the Error to answer (see the rules above).

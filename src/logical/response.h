@@ -7,7 +7,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +69,24 @@ struct RawBody {
   std::string body;
 };
 
+// A body produced over time (sys/monitor's log stream). The HTTP layer answers 200 with
+// Transfer-Encoding: chunked and sends what Read hands it, from its I/O thread, until Read
+// reports the end, the client goes away or the server stops; then it destroys the source.
+//
+// Thread-safety: Read and the destructor are called on one thread (the connection's); the
+// waker given to SetWaker may be called from any thread until the source is destroyed.
+class StreamSource {
+ public:
+  virtual ~StreamSource() = default;
+  virtual std::string content_type() const = 0;
+  // Appends what is ready to `out` without blocking. false: the stream has ended (after what
+  // was appended).
+  virtual bool Read(std::string& out) = 0;
+  // `wake` (thread-safe, cheap, never blocks) is to be called when Read has something new
+  // after returning nothing. Called once, before the first Read.
+  virtual void SetWaker(std::function<void()> wake) = 0;
+};
+
 struct Response {
   json::object data;
   std::optional<Secret> secret;
@@ -74,6 +94,7 @@ struct Response {
   std::optional<WrapInfo> wrap_info;
   std::vector<std::string> warnings;
   std::optional<RawBody> raw;                  // bypass the envelope
+  std::shared_ptr<StreamSource> stream;        // a streamed body (bypasses the envelope)
   std::map<std::string, std::string> headers;  // extra response headers
   // HTTP status override (0 = default: 200 with content, 204 without). Used by sys/health.
   int status_code = 0;
@@ -88,7 +109,7 @@ struct Response {
 
   bool HasContent() const {
     return !data.empty() || data_even_if_empty || secret || auth || wrap_info ||
-           !warnings.empty() || raw;
+           !warnings.empty() || raw || stream;
   }
 
   static Response WithData(json::object d) {

@@ -29,6 +29,7 @@ std::vector<logical::framework::Path> ResultantAclPaths(Core& core);
 std::vector<logical::framework::Path> ConfigStatePaths(Core& core);
 std::vector<logical::framework::Path> InFlightPaths(Core& core);
 std::vector<logical::framework::Path> CounterPaths(Core& core);
+std::vector<logical::framework::Path> MonitorPaths(Core& core);
 std::vector<logical::framework::Path> SealBackendStatusPaths(Core& core);
 // sys/rekey/*, sys/generate-root/*, sys/decode-token (path_rekey.cc), and those of them that
 // need no token (as in Vault).

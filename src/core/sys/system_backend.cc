@@ -21,7 +21,7 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
                        &sys::HostPaths, &sys::VersionHistoryPaths, &sys::CorsPaths,
                        &sys::ResultantAclPaths, &sys::ConfigStatePaths,
                        &sys::InFlightPaths, &sys::CounterPaths,
-                       &sys::SealBackendStatusPaths, &sys::RekeyPaths}) {
+                       &sys::SealBackendStatusPaths, &sys::RekeyPaths, &sys::MonitorPaths}) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
   for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));
