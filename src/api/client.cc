@@ -1,5 +1,7 @@
 #include "api/client.h"
 
+#include "api/asio_util.h"
+
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -21,29 +23,16 @@ namespace http = beast::http;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
+using internal::LowerFirst;
+using internal::RunIo;
 
 constexpr size_t kMaxResponseBody = 256u << 20;
-
-// Runs one asynchronous operation to completion on `ioc` and returns its error code.
-template <typename Initiate>
-error_code RunIo(net::io_context& ioc, Initiate&& initiate) {
-  error_code result = net::error::would_block;
-  initiate([&result](error_code ec, auto&&...) { result = ec; });
-  ioc.restart();
-  ioc.run();
-  return result;
-}
 
 // "Get", "Put": how Go's net/http names methods in transport errors.
 std::string GoMethod(std::string_view m) {
   std::string out(m);
   for (size_t i = 1; i < out.size(); ++i) out[i] = static_cast<char>(std::tolower(out[i]));
   return out;
-}
-
-std::string LowerFirst(std::string s) {
-  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
-  return s;
 }
 
 bool IsUnreserved(unsigned char c) {

@@ -1,5 +1,7 @@
 #include "api/http_pool.h"
 
+#include "api/asio_util.h"
+
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -21,21 +23,8 @@ namespace http = beast::http;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
-
-// Runs one asynchronous operation to completion on `ioc` and returns its error code.
-template <typename Initiate>
-error_code RunIo(net::io_context& ioc, Initiate&& initiate) {
-  error_code result = net::error::would_block;
-  initiate([&result](error_code ec, auto&&...) { result = ec; });
-  ioc.restart();
-  ioc.run();
-  return result;
-}
-
-std::string LowerFirst(std::string s) {
-  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
-  return s;
-}
+using internal::LowerFirst;
+using internal::RunIo;
 
 bool IsStaleConnectionError(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == net::error::eof ||

@@ -51,6 +51,26 @@ std::optional<std::string> ReadKeyShare(Ctx& ctx, const std::string& arg,
   return TrimSpace(*line);
 }
 
+std::optional<json::object> KeyShareBody(Ctx& ctx, const std::string& arg,
+                                         const std::string& prompt_header, std::string_view label,
+                                         const std::string& nonce_flag,
+                                         const std::string& server_nonce) {
+  bool from_prompt = false;
+  auto key = ReadKeyShare(ctx, arg, prompt_header, label, &from_prompt);
+  if (!key) return std::nullopt;
+  if (key->empty()) {
+    ctx.err() << "Error posting unseal key: no key was provided\n";
+    return std::nullopt;
+  }
+  std::string nonce = nonce_flag;
+  if (nonce.empty() && from_prompt) nonce = server_nonce;
+  if (nonce.empty()) {
+    ctx.err() << "Missing nonce value: specify it via the -nonce flag\n";
+    return std::nullopt;
+  }
+  return json::object{{"key", *key}, {"nonce", nonce}};
+}
+
 int OutputStruct(Ctx& ctx, const json::object& ordered) {
   ctx.out() << (ctx.format() == "yaml" ? ToYaml(ordered) : GoJsonIndent(ordered));
   return 0;

@@ -22,6 +22,15 @@ std::optional<std::string> ReadKeyShare(Ctx& ctx, const std::string& arg,
                                         const std::string& prompt_header,
                                         std::string_view label, bool* from_prompt);
 
+// The body of an update call ({"key", "nonce"}) for the operation whose status the server sent
+// (`server_nonce`): the key share from ReadKeyShare, the nonce from -nonce (`nonce_flag`), else
+// the server's when the key came from a prompt or a piped line. Prints Vault's error and returns
+// nullopt when the key or the nonce is missing.
+std::optional<json::object> KeyShareBody(Ctx& ctx, const std::string& arg,
+                                         const std::string& prompt_header, std::string_view label,
+                                         const std::string& nonce_flag,
+                                         const std::string& server_nonce);
+
 // Vault's OutputData of an API struct: json keeps the struct's field order (`ordered`), yaml
 // sorts. Returns 0.
 int OutputStruct(Ctx& ctx, const json::object& ordered);

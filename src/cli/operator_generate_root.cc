@@ -142,22 +142,10 @@ int Provide(Ctx& ctx, api::Client& client, const std::string& arg,
               << "\n";
     return 1;
   }
-  bool from_prompt = false;
-  auto key = ReadKeyShare(ctx, arg, "Operation nonce: " + Str(*status, "nonce") + "\n",
-                          "Unseal", &from_prompt);
-  if (!key) return 1;
-  if (key->empty()) {
-    ctx.err() << "Error posting unseal key: no key was provided\n";
-    return 1;
-  }
-  std::string nonce = nonce_flag;
-  if (nonce.empty() && from_prompt) nonce = Str(*status, "nonce");
-  if (nonce.empty()) {
-    ctx.err() << "Missing nonce value: specify it via the -nonce flag\n";
-    return 1;
-  }
-  json::object body{{"key", *key}, {"nonce", nonce}};
-  auto r = client.Call("PUT", "sys/generate-root/update", &body);
+  auto body = KeyShareBody(ctx, arg, "Operation nonce: " + Str(*status, "nonce") + "\n",
+                           "Unseal", nonce_flag, Str(*status, "nonce"));
+  if (!body) return 1;
+  auto r = client.Call("PUT", "sys/generate-root/update", &*body);
   if (!r) return ServerError(ctx, "Error posting unseal key", r.error());
   return PrintStatus(ctx, *r);
 }

@@ -251,22 +251,10 @@ int Provide(Ctx& ctx, api::Client& client, const Target& target, bool verify,
               << "\n";
     return 1;
   }
-  bool from_prompt = false;
-  auto key = ReadKeyShare(ctx, arg, "Rekey operation nonce: " + Str(*status, "nonce") + "\n",
-                          target.key_type, &from_prompt);
-  if (!key) return 1;
-  if (key->empty()) {
-    ctx.err() << "Error posting unseal key: no key was provided\n";
-    return 1;
-  }
-  std::string nonce = nonce_flag;
-  if (nonce.empty() && from_prompt) nonce = Str(*status, "nonce");
-  if (nonce.empty()) {
-    ctx.err() << "Missing nonce value: specify it via the -nonce flag\n";
-    return 1;
-  }
-  json::object body{{"key", *key}, {"nonce", nonce}};
-  auto r = client.Call("PUT", target.base + (verify ? "/verify" : "/update"), &body);
+  auto body = KeyShareBody(ctx, arg, "Rekey operation nonce: " + Str(*status, "nonce") + "\n",
+                           target.key_type, nonce_flag, Str(*status, "nonce"));
+  if (!body) return 1;
+  auto r = client.Call("PUT", target.base + (verify ? "/verify" : "/update"), &*body);
   if (!r) return ServerError(ctx, "Error posting unseal key", r.error());
   if (!Bool(*r, "complete")) return Status(ctx, client, target, verify);
   if (verify) {
