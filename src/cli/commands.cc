@@ -45,11 +45,17 @@ constexpr CommandSpec kCommands[] = {
      RunList},
     {"status", "Print seal and HA status",
      "Usage: arca status [options]\n\n  Prints the seal status. Exit code 0 unsealed, 2 sealed, "
-     "1 error.",
+     "1 error."
+     "\n"
+     "\n      $ arca status"
+     "\n      $ arca status -format=json",
      RunStatus},
     {"path-help", "Retrieve API help for paths",
-     "Usage: arca path-help [options] PATH\n\n  Retrieves API help for the path.", RunPathHelp},
-    {"version", "Prints the Arca CLI version", "Usage: arca version\n\n  Prints the version.",
+     "Usage: arca path-help [options] PATH\n\n  Retrieves API help for the path."
+     "\n\n      $ arca path-help secret/\n      $ arca path-help sys/mounts", RunPathHelp},
+    {"version", "Prints the Arca CLI version", "Usage: arca version\n\n  Prints the version."
+     "\n"
+     "\n      $ arca version",
      RunVersion},
     {"kv get", "Retrieves data from the KV store",
      "Usage: arca kv get [options] KEY\n\n"
@@ -89,36 +95,53 @@ constexpr CommandSpec kCommands[] = {
      RunKvPatch},
     {"kv enable-versioning", "Turns on versioning for a KV store",
      "Usage: arca kv enable-versioning [options] KEY\n\n  Turns on versioning for the K/V "
-     "version 1 mount at KEY (upgrades it to version 2 in place).",
+     "version 1 mount at KEY (upgrades it to version 2 in place)."
+     "\n"
+     "\n      $ arca kv enable-versioning secret/",
      RunKvEnableVersioning},
     {"kv undelete", "Undeletes versions in the KV store",
      "Usage: arca kv undelete [options] KEY\n\n  Undeletes the given versions of KEY "
-     "(KV v2; -versions=1,2 required).",
+     "(KV v2; -versions=1,2 required)."
+     "\n"
+     "\n      $ arca kv undelete -mount=secret -versions=2,3 my-app",
      RunKvUndelete},
     {"kv destroy", "Permanently removes one or more versions in the KV store",
      "Usage: arca kv destroy [options] KEY\n\n  Destroys the given versions of KEY "
-     "(KV v2; -versions=1,2 required).",
+     "(KV v2; -versions=1,2 required)."
+     "\n"
+     "\n      $ arca kv destroy -mount=secret -versions=1 my-app",
      RunKvDestroy},
     {"kv rollback", "Rolls back to a previous version of data",
      "Usage: arca kv rollback [options] KEY\n\n  Writes version -version=N of KEY back as the "
-     "newest version (KV v2).",
+     "newest version (KV v2)."
+     "\n"
+     "\n      $ arca kv rollback -mount=secret -version=2 my-app",
      RunKvRollback},
     {"kv metadata get", "Retrieves key metadata from the KV store",
      "Usage: arca kv metadata get [options] KEY\n\n  Prints the metadata and versions of KEY "
-     "(KV v2).",
+     "(KV v2)."
+     "\n"
+     "\n      $ arca kv metadata get -mount=secret my-app",
      RunKvMetadataGet},
     {"kv metadata put", "Sets or updates key settings in the KV store",
      "Usage: arca kv metadata put [options] KEY\n\n  Sets -max-versions=N, -cas-required, "
-     "-delete-version-after=D and -custom-metadata=k=v (repeatable) on KEY (KV v2).",
+     "-delete-version-after=D and -custom-metadata=k=v (repeatable) on KEY (KV v2)."
+     "\n"
+     "\n      $ arca kv metadata put -mount=secret -max-versions=5 my-app"
+     "\n      $ arca kv metadata put -mount=secret -delete-version-after=720h my-app",
      RunKvMetadataPut},
     {"kv metadata patch", "Patches key settings in the KV store",
      "Usage: arca kv metadata patch [options] KEY\n\n  Changes only the given settings of KEY "
      "(KV v2): -max-versions=N, -cas-required, -delete-version-after=D, -custom-metadata=k=v and "
-     "-remove-custom-metadata=k (both repeatable).",
+     "-remove-custom-metadata=k (both repeatable)."
+     "\n"
+     "\n      $ arca kv metadata patch -mount=secret -custom-metadata=owner=ops my-app",
      RunKvMetadataPatch},
     {"kv metadata delete", "Deletes all versions and metadata for a key in the KV store",
      "Usage: arca kv metadata delete [options] KEY\n\n  Deletes KEY with all its versions "
-     "(KV v2).",
+     "(KV v2)."
+     "\n"
+     "\n      $ arca kv metadata delete -mount=secret my-app",
      RunKvMetadataDelete},
     {"operator init", "Initializes a server",
      "Usage: arca operator init [options]\n\n  Initializes the server: -key-shares=5 "
@@ -129,28 +152,44 @@ constexpr CommandSpec kCommands[] = {
      RunOperatorInit},
     {"operator unseal", "Unseals the server",
      "Usage: arca operator unseal [options] [KEY]\n\n  Provides one unseal key share; prompts "
-     "when KEY is absent. -reset discards the progress.",
+     "when KEY is absent. -reset discards the progress."
+     "\n"
+     "\n      $ arca operator unseal"
+     "\n      $ arca operator unseal -reset",
      RunOperatorUnseal},
     {"operator seal", "Seals the server",
-     "Usage: arca operator seal [options]\n\n  Seals the server.", RunOperatorSeal},
+     "Usage: arca operator seal [options]\n\n  Seals the server."
+     "\n\n      $ arca operator seal", RunOperatorSeal},
     {"operator key-status", "Provides information about the active encryption key",
-     "Usage: arca operator key-status [options]\n\n  Prints the active key term and install time.",
+     "Usage: arca operator key-status [options]\n\n  Prints the active key term and install time."
+     "\n"
+     "\n      $ arca operator key-status",
      RunOperatorKeyStatus},
     {"operator rotate", "Rotates the underlying encryption key",
-     "Usage: arca operator rotate [options]\n\n  Adds a new encryption key to the keyring.",
+     "Usage: arca operator rotate [options]\n\n  Adds a new encryption key to the keyring."
+     "\n"
+     "\n      $ arca operator rotate",
      RunOperatorRotate},
     {"operator rekey", "Generates new unseal keys",
      "Usage: arca operator rekey [options] [KEY]\n\n  Generates a new set of unseal keys from a "
      "quorum of the current ones: -init (-key-shares, -key-threshold, -verify, -pgp-keys, "
      "-backup), then one KEY per call (\"-\" reads stdin; prompts when absent) with -nonce; "
      "-verify with the new keys when verification was required; -status, -cancel, "
-     "-backup-retrieve, -backup-delete; -target=recovery for recovery keys.",
+     "-backup-retrieve, -backup-delete; -target=recovery for recovery keys."
+     "\n"
+     "\n      $ arca operator rekey -init -key-shares=3 -key-threshold=2 -verify"
+     "\n      $ arca operator rekey -nonce=NONCE"
+     "\n      $ arca operator rekey -verify -nonce=VERIFICATION_NONCE",
      RunOperatorRekey},
     {"operator generate-root", "Generates a new root token",
      "Usage: arca operator generate-root [options] [KEY]\n\n  Generates a new root token from a "
      "quorum of unseal keys: -init (with -otp, -pgp-key, or neither to get a generated OTP), "
      "then one KEY per call with -nonce; -decode=ENCODED -otp=OTP prints the token; "
-     "-generate-otp, -status, -cancel.",
+     "-generate-otp, -status, -cancel."
+     "\n"
+     "\n      $ arca operator generate-root -init"
+     "\n      $ arca operator generate-root -nonce=NONCE"
+     "\n      $ arca operator generate-root -decode=ENCODED_TOKEN -otp=OTP",
      RunOperatorGenerateRoot},
     {"audit enable", "Enables an audit device",
      "Usage: arca audit enable [options] TYPE [CONFIG K=V...]\n\n"
@@ -161,11 +200,15 @@ constexpr CommandSpec kCommands[] = {
      "      $ arca audit enable -path=remote socket address=10.0.0.5:9090",
      RunAuditEnable},
     {"audit disable", "Disables an audit device",
-     "Usage: arca audit disable [options] PATH\n\n  Disables the audit device at PATH.",
+     "Usage: arca audit disable [options] PATH\n\n  Disables the audit device at PATH."
+     "\n"
+     "\n      $ arca audit disable file/",
      RunAuditDisable},
     {"audit list", "Lists enabled audit devices",
      "Usage: arca audit list [options]\n\n  Lists the enabled audit devices (-detailed adds "
-     "options).",
+     "options)."
+     "\n"
+     "\n      $ arca audit list -detailed",
      RunAuditList},
     {"auth enable", "Enables a new auth method",
      "Usage: arca auth enable [options] TYPE\n\n"
@@ -175,14 +218,20 @@ constexpr CommandSpec kCommands[] = {
      RunAuthEnable},
     {"auth disable", "Disables an auth method",
      "Usage: arca auth disable [options] PATH\n\n  Disables the auth method at PATH; its "
-     "tokens are revoked.",
+     "tokens are revoked."
+     "\n"
+     "\n      $ arca auth disable userpass/",
      RunAuthDisable},
     {"auth list", "Lists enabled auth methods",
-     "Usage: arca auth list [options]\n\n  Lists the enabled auth methods (-detailed).",
+     "Usage: arca auth list [options]\n\n  Lists the enabled auth methods (-detailed)."
+     "\n"
+     "\n      $ arca auth list -detailed",
      RunAuthList},
     {"auth tune", "Tunes an auth method configuration",
      "Usage: arca auth tune [options] PATH\n\n  Tunes the auth method at PATH (TTLs, "
-     "description, listing visibility).",
+     "description, listing visibility)."
+     "\n"
+     "\n      $ arca auth tune -default-lease-ttl=30m -token-type=batch approle/",
      RunAuthTune},
     {"secrets enable", "Enable a secrets engine",
      "Usage: arca secrets enable [options] TYPE\n\n"
@@ -191,14 +240,20 @@ constexpr CommandSpec kCommands[] = {
      "      $ arca secrets enable -default-lease-ttl=1h database",
      RunSecretsEnable},
     {"secrets disable", "Disable a secrets engine",
-     "Usage: arca secrets disable [options] PATH\n\n  Disables the secrets engine at PATH.",
+     "Usage: arca secrets disable [options] PATH\n\n  Disables the secrets engine at PATH."
+     "\n"
+     "\n      $ arca secrets disable kv/",
      RunSecretsDisable},
     {"secrets list", "List enabled secrets engines",
-     "Usage: arca secrets list [options]\n\n  Lists the enabled secrets engines (-detailed).",
+     "Usage: arca secrets list [options]\n\n  Lists the enabled secrets engines (-detailed)."
+     "\n"
+     "\n      $ arca secrets list -detailed",
      RunSecretsList},
     {"secrets tune", "Tune a secrets engine configuration",
      "Usage: arca secrets tune [options] PATH\n\n  Tunes the configuration of the secrets engine "
-     "at PATH.",
+     "at PATH."
+     "\n"
+     "\n      $ arca secrets tune -max-lease-ttl=24h database/",
      RunSecretsTune},
     {"login", "Authenticate locally",
      "Usage: arca login [options] [TOKEN]\n\n"
@@ -210,9 +265,12 @@ constexpr CommandSpec kCommands[] = {
      "      $ arca login -token-only -method=approle role_id=... secret_id=...",
      RunLogin},
     {"policy list", "Lists the installed policies",
-     "Usage: arca policy list [options]\n\n  Lists the names of the ACL policies.", RunPolicyList},
+     "Usage: arca policy list [options]\n\n  Lists the names of the ACL policies."
+     "\n\n      $ arca policy list", RunPolicyList},
     {"policy read", "Prints the contents of a policy",
-     "Usage: arca policy read [options] NAME\n\n  Prints the rules of the named policy.",
+     "Usage: arca policy read [options] NAME\n\n  Prints the rules of the named policy."
+     "\n"
+     "\n      $ arca policy read app-read",
      RunPolicyRead},
     {"policy write", "Uploads a named policy from a file",
      "Usage: arca policy write [options] NAME PATH\n\n"
@@ -223,10 +281,13 @@ constexpr CommandSpec kCommands[] = {
      RunPolicyWrite},
     {"policy fmt", "Formats a policy on disk",
      "Usage: arca policy fmt [options] PATH\n\n  Checks the HCL policy file at PATH and rewrites "
-     "it in the canonical layout (indentation, spacing, aligned '=').",
+     "it in the canonical layout (indentation, spacing, aligned '=')."
+     "\n"
+     "\n      $ arca policy fmt app-read.hcl",
      RunPolicyFmt},
     {"policy delete", "Deletes a policy by name",
-     "Usage: arca policy delete [options] NAME\n\n  Deletes the named policy.", RunPolicyDelete},
+     "Usage: arca policy delete [options] NAME\n\n  Deletes the named policy."
+     "\n\n      $ arca policy delete app-read", RunPolicyDelete},
     {"token create", "Create a new token",
      "Usage: arca token create [options]\n\n"
      "  Creates a token, by default a child of the token this command runs with.\n\n"
@@ -243,7 +304,9 @@ constexpr CommandSpec kCommands[] = {
      RunTokenLookup},
     {"lease lookup", "Lookup lease information by lease id",
      "Usage: arca lease lookup [options] ID\n\n  Shows the lease's issue and expire time, TTL "
-     "and whether it is renewable.",
+     "and whether it is renewable."
+     "\n"
+     "\n      $ arca lease lookup database/creds/readonly/2f6a614c",
      RunLeaseLookup},
     {"lease renew", "Renews the lease of a secret",
      "Usage: arca lease renew [options] ID\n\n"
@@ -269,79 +332,100 @@ constexpr CommandSpec kCommands[] = {
     {"token renew", "Renew a token lease",
      "Usage: arca token renew [options] [TOKEN | ACCESSOR]\n\n  Renews the given token (or, "
      "without an argument, the one this command uses) by -increment (-i); -accessor renews by "
-     "accessor.",
+     "accessor."
+     "\n"
+     "\n      $ arca token renew"
+     "\n      $ arca token renew -increment=1h hvs.TOKEN",
      RunTokenRenew},
     {"token revoke", "Revoke a token and its children",
      "Usage: arca token revoke [options] [TOKEN | ACCESSOR]\n\n  Revokes the token and its "
-     "children (-self: the current token; -accessor; -mode=orphan).",
+     "children (-self: the current token; -accessor; -mode=orphan)."
+     "\n"
+     "\n      $ arca token revoke hvs.TOKEN"
+     "\n      $ arca token revoke -self"
+     "\n      $ arca token revoke -mode=path auth/userpass/",
      RunTokenRevoke},
     {"secrets move", "Move a secrets engine to a new path",
      "Usage: arca secrets move [options] SOURCE DESTINATION\n\n  Moves the secrets engine at "
-     "SOURCE to DESTINATION (sys/remount); its data and leases follow.",
+     "SOURCE to DESTINATION (sys/remount); its data and leases follow."
+     "\n"
+     "\n      $ arca secrets move secret/ team-a/",
      RunSecretsMove},
     {"auth move", "Move an auth method to a new path",
      "Usage: arca auth move [options] SOURCE DESTINATION\n\n  Moves the auth method at "
-     "auth/SOURCE to auth/DESTINATION (sys/remount).",
+     "auth/SOURCE to auth/DESTINATION (sys/remount)."
+     "\n"
+     "\n      $ arca auth move approle/ ci-approle/",
      RunAuthMove},
     {"auth help", "Prints usage for an auth method",
      "Usage: arca auth help [options] TYPE | PATH\n\n  Prints how to log in with the auth method "
-     "of that type, or the one enabled at that path.",
+     "of that type, or the one enabled at that path."
+     "\n"
+     "\n      $ arca auth help userpass",
      RunAuthHelp},
     {"plugin list", "Lists available plugins",
      "Usage: arca plugin list [options] [TYPE]\n\n  Lists the plugins in the catalog (all built "
-     "in), optionally only those of TYPE (auth, database, secret).",
+     "in), optionally only those of TYPE (auth, database, secret)."
+     "\n"
+     "\n      $ arca plugin list secret",
      RunPluginList},
     {"plugin info", "Read information about a plugin in the catalog",
-     "Usage: arca plugin info [options] TYPE NAME\n\n  Prints the catalog entry of the plugin.",
+     "Usage: arca plugin info [options] TYPE NAME\n\n  Prints the catalog entry of the plugin."
+     "\n"
+     "\n      $ arca plugin info secret kv",
      RunPluginInfo},
     {"version-history", "Prints the version history of the target Arca server",
      "Usage: arca version-history [options]\n\n  Prints the versions the server has run, with "
-     "when each was first started.",
+     "when each was first started."
+     "\n"
+     "\n      $ arca version-history",
      RunVersionHistory},
     {"monitor", "Stream log messages from an Arca server",
-     "Usage: arca monitor [options]\n\n  Streams the server's log lines to stdout as they are "
-     "written, at a level that may be more\n  detailed than the server's own, until the server "
-     "ends the stream or the command is\n  interrupted. Lines are dropped when they come faster "
-     "than the client reads.\n\n    $ arca monitor -log-level=debug\n\nCommand Options:\n\n"
-     "  -log-level=<string>\n      trace, debug, info, warn or error. The default is info.\n\n"
-     "  -log-format=<string>\n      standard or json. The default is standard.",
+     "Usage: arca monitor [options]\n\n"
+     "  Streams the server's log lines to stdout as they are written, at a level that\n"
+     "  may be more detailed than the server's own, until the server ends the stream\n"
+     "  or the command is interrupted. Lines are dropped when they come faster than\n"
+     "  the client reads.\n\n"
+     "      $ arca monitor -log-level=debug\n"
+     "      $ arca monitor -log-format=json",
      RunMonitor},
     {"operator usage", "Lists historical client counts",
-     "Usage: arca operator usage [options]\n\n  Prints the client count report "
-     "(sys/internal/counters/activity): distinct\n  entities, non-entity tokens and active "
-     "clients per namespace, and the total.\n\n    $ arca operator usage -start-time=2026-01 "
-     "-end-time=2026-01\n\nCommand Options:\n\n  -start-time=<date>\n      Start of the "
-     "report period: YYYY-MM, YYYY-MM-DD, RFC 3339 or Unix\n      seconds.\n\n"
-     "  -end-time=<date>\n      End of the report period, in the same forms.",
+     "Usage: arca operator usage [options]\n\n"
+     "  Prints the client count report (sys/internal/counters/activity): distinct\n"
+     "  entities, non-entity tokens and active clients per namespace, and the total.\n\n"
+     "      $ arca operator usage\n"
+     "      $ arca operator usage -start-time=2026-01 -end-time=2026-01",
      RunOperatorUsage},
     {"debug", "Runs the debug command",
-     "Usage: arca debug [options]\n\n  Probes the server at an interval for a duration and "
-     "packs what it saw (configuration,\n  host information, metrics, server status, in-flight "
-     "requests, the log) into a\n  .tar.gz in the layout of `vault debug`.\n\n"
-     "    $ arca debug -duration=10m -interval=1m\n\nCommand Options:\n\n"
-     "  -compress\n      Pack the output into a .tar.gz. The default is true.\n\n"
-     "  -duration=<duration>\n      How long to capture. The default is 2m (at least 5s).\n\n"
-     "  -interval=<duration>\n      How often to poll server state. The default is 30s.\n\n"
-     "  -metrics-interval=<duration>\n      How often to poll metrics. The default is 10s.\n\n"
-     "  -output=<string>\n      Where to write the package. The default is "
-     "vault-debug-<time>.tar.gz.\n\n"
-     "  -target=<string>\n      A target to capture (repeatable): config, host, requests, "
-     "metrics,\n      server-status, log. The default is all of them.",
+     "Usage: arca debug [options]\n\n"
+     "  Probes the server at an interval for a duration and packs what it saw\n"
+     "  (configuration, host information, metrics, server status, in-flight requests,\n"
+     "  the log) into a .tar.gz in the layout of `vault debug`. Targets: config, host,\n"
+     "  metrics, requests, server-status, log (default: all).\n\n"
+     "      $ arca debug -duration=1m -output=arca-debug.tar.gz\n"
+     "      $ arca debug -duration=10m -interval=1m -target=metrics -target=log",
      RunDebug},
     // Run by the arca binary itself (src/server/diagnose.cc: it needs the configuration and
     // storage code); listed here for help and completion.
     {"operator diagnose", "Troubleshoot problems starting Arca",
      "Usage: arca operator diagnose -config=<path> [-format=table|json]\n\n  Checks a server "
-     "configuration without starting the server (see docs/troubleshooting.md).",
+     "configuration without starting the server (see docs/troubleshooting.md)."
+     "\n"
+     "\n      $ arca operator diagnose -config=/etc/arca/arca.hcl",
      RunOperatorDiagnose},
     {"print token", "Prints the token the CLI would use",
      "Usage: arca print token\n\n  Prints the value of the token the CLI uses: ARCA_TOKEN or "
      "VAULT_TOKEN, else the token helper (~/.arca-token, ~/.vault-token, or the token_helper "
-     "program named in ~/.vault).",
+     "program named in ~/.vault)."
+     "\n"
+     "\n      $ arca print token",
      RunPrintToken},
     {"token capabilities", "Print capabilities of a token on a path",
      "Usage: arca token capabilities [options] [TOKEN] PATH\n\n  Prints the capabilities of the "
-     "token (default: the current one) on PATH.",
+     "token (default: the current one) on PATH."
+     "\n"
+     "\n      $ arca token capabilities secret/data/my-app"
+     "\n      $ arca token capabilities hvs.TOKEN sys/mounts",
      RunTokenCapabilities},
 };
 

@@ -851,6 +851,30 @@ TEST_F(CliTest, GlobalFlagsBuildClientConfig) {
 // Help as Vault lays it out: the command's text, then "HTTP Options", "Output Options" and the
 // command's own section, each flag with its type, its usage wrapped at 80 columns under it
 // (defaults and environment variables named), and a blank line.
+// Every command's -h: an example ("$ arca ...") and no line wider than 80 columns.
+TEST_F(CliTest, EveryCommandHelpHasAnExampleAndFits80Columns) {
+  for (const CommandSpec& c : CommandTable()) {
+    // Run by the arca binary itself (server code); the CLI library only lists it.
+    if (c.name == "operator diagnose") continue;
+    std::vector<std::string> args;
+    std::string name(c.name);
+    for (size_t pos = 0; pos <= name.size();) {
+      size_t sp = name.find(' ', pos);
+      args.push_back(name.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos));
+      pos = sp == std::string::npos ? name.size() + 1 : sp + 1;
+    }
+    args.push_back("-h");
+    EXPECT_EQ(Run(args), 0) << name;
+    const std::string help = out();
+    EXPECT_NE(help.find("\n      $ arca "), std::string::npos) << name << ":\n" << help;
+    EXPECT_NE(help.find("\nHTTP Options:\n"), std::string::npos) << name;
+    size_t start = 0;
+    for (size_t nl; (nl = help.find('\n', start)) != std::string::npos; start = nl + 1) {
+      EXPECT_LE(nl - start, 80u) << name << ": " << help.substr(start, nl - start);
+    }
+  }
+}
+
 TEST_F(CliTest, HelpHasVaultSections) {
   EXPECT_EQ(Run({"kv", "put", "-h"}), 0);
   const std::string help = out();

@@ -105,7 +105,22 @@ Ctx::Ctx(CliEnv& env, std::string command_name, std::string usage)
 std::expected<std::vector<std::string>, int> Ctx::Parse(const std::vector<std::string>& args) {
   auto parsed = flags.Parse(args);
   if (flags.help_requested()) {
-    out() << usage_ << "\n\n" << flags.Usage() << "\n";
+    // The command's text with its prose lines wrapped at 80 columns (examples, indented by six
+    // spaces, stay as written), then the flags.
+    std::string text;
+    size_t pos = 0;
+    while (pos <= usage_.size()) {
+      size_t nl = usage_.find('\n', pos);
+      std::string_view line = std::string_view(usage_).substr(
+          pos, nl == std::string::npos ? std::string::npos : nl - pos);
+      pos = nl == std::string::npos ? usage_.size() + 1 : nl + 1;
+      if (line.size() > 80 && line.starts_with("  ") && !line.starts_with("      ")) {
+        text += WrapWords(line.substr(2), 78, "  ");
+      } else {
+        text.append(line).append("\n");
+      }
+    }
+    out() << text << "\n" << flags.Usage() << "\n";
     return std::unexpected(0);
   }
   if (!parsed) {

@@ -183,17 +183,22 @@ int RunDebug(Ctx& ctx, const std::vector<std::string>& raw_args) {
   std::string duration_text = "2m", interval_text = "30s", metrics_interval_text = "10s";
   std::string output, log_format = "standard";
   std::vector<std::string> targets;
-  ctx.flags.Bool("compress", &compress, "Toggles whether to compress the output package.");
-  ctx.flags.String("duration", &duration_text, "Duration to run the command.");
+  ctx.flags.Bool("compress", &compress,
+                 "Pack the output into a .tar.gz (else a directory). Default: true.");
+  ctx.flags.String("duration", &duration_text,
+                   "How long to capture. Default: 2m; at least 5s.");
   ctx.flags.String("interval", &interval_text,
-                   "The polling interval at which to collect server state.");
+                   "How often to poll the server's state. Default: 30s.");
   ctx.flags.String("metrics-interval", &metrics_interval_text,
-                   "The polling interval at which to collect metrics data.");
-  ctx.flags.String("output", &output, "Specifies the output path for the debug package.");
+                   "How often to poll the metrics. Default: 10s.");
+  ctx.flags.String("output", &output,
+                   "Where to write the package. Default: vault-debug-<time>.tar.gz in the "
+                   "current directory.");
   ctx.flags.StringList("target", &targets,
-                       "Target to capture (repeatable): config, host, requests, metrics, "
-                       "server-status, log. Defaults to all.");
-  ctx.flags.String("log-format", &log_format, "Format of the captured log: standard or json.");
+                       "A target to capture (repeatable): config, host, requests, metrics, "
+                       "server-status, log. Default: all of them.");
+  ctx.flags.String("log-format", &log_format,
+                   "Format of the captured log: standard or json. Default: standard.");
   auto args = ctx.Parse(raw_args);
   if (!args) return args.error();
   if (!ctx.CheckArgs(*args, 0, 0)) return 1;

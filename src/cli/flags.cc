@@ -108,11 +108,7 @@ Result<std::vector<std::string>> FlagSet::Parse(const std::vector<std::string>& 
   return positional;
 }
 
-namespace {
-
-// `text` as lines of at most `width` characters (words longer than that stand alone), each
-// prefixed by `indent`.
-std::string Wrap(std::string_view text, size_t width, std::string_view indent) {
+std::string WrapWords(std::string_view text, size_t width, std::string_view indent) {
   std::string out, line;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -132,7 +128,6 @@ std::string Wrap(std::string_view text, size_t width, std::string_view indent) {
   return out;
 }
 
-}  // namespace
 
 std::string FlagSet::Usage() const {
   std::string out;
@@ -144,7 +139,7 @@ std::string FlagSet::Usage() const {
       if (flag.kind == Kind::kInt) body += "=<int>";
       else if (flag.kind != Kind::kBool) body += "=<string>";
       body += "\n";
-      if (!flag.usage.empty()) body += Wrap(flag.usage, 72, "      ");
+      if (!flag.usage.empty()) body += WrapWords(flag.usage, 72, "      ");
       body += "\n";
     }
     if (body.empty()) return;

@@ -16,6 +16,10 @@
 
 namespace arca::cli {
 
+// `text` as lines of at most `width` characters (a longer word stands alone), each prefixed by
+// `indent` and ended by '\n'.
+std::string WrapWords(std::string_view text, size_t width, std::string_view indent);
+
 class FlagSet {
  public:
   // The help section flags registered from now on belong to ("HTTP Options", "Output Options",
