@@ -71,6 +71,19 @@ std::optional<json::object> KeyShareBody(Ctx& ctx, const std::string& arg,
   return json::object{{"key", *key}, {"nonce", nonce}};
 }
 
+std::string Str(const json::object& o, std::string_view k) {
+  const json::value* v = o.if_contains(k);
+  return v && v->is_string() ? std::string(v->as_string()) : "";
+}
+int64_t Int(const json::object& o, std::string_view k) {
+  const json::value* v = o.if_contains(k);
+  return v && v->is_int64() ? v->as_int64() : 0;
+}
+bool Bool(const json::object& o, std::string_view k) {
+  const json::value* v = o.if_contains(k);
+  return v && v->is_bool() && v->as_bool();
+}
+
 int OutputStruct(Ctx& ctx, const json::object& ordered) {
   ctx.out() << (ctx.format() == "yaml" ? ToYaml(ordered) : GoJsonIndent(ordered));
   return 0;

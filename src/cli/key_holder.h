@@ -3,6 +3,7 @@
 // -format=json/yaml output. (PGP key files: cli/pgp_flags.h.) Internal to cli/.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,11 @@ std::optional<json::object> KeyShareBody(Ctx& ctx, const std::string& arg,
                                          const std::string& prompt_header, std::string_view label,
                                          const std::string& nonce_flag,
                                          const std::string& server_nonce);
+
+// Fields of a status response: the value, or "" / 0 / false when absent or of another type.
+std::string Str(const json::object& o, std::string_view k);
+int64_t Int(const json::object& o, std::string_view k);
+bool Bool(const json::object& o, std::string_view k);
 
 // Vault's OutputData of an API struct: json keeps the struct's field order (`ordered`), yaml
 // sorts. Returns 0.

@@ -14,18 +14,6 @@
 namespace arca::cli {
 namespace {
 
-std::string Str(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : "";
-}
-int64_t Int(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  return v && v->is_int64() ? v->as_int64() : 0;
-}
-bool Bool(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  return v && v->is_bool() && v->as_bool();
-}
 
 // Vault's printStatus (table) or api.GenerateRootStatusResponse in field order.
 int PrintStatus(Ctx& ctx, const json::object& s) {

@@ -30,18 +30,6 @@ std::optional<Target> ParseTarget(Ctx& ctx, const std::string& flag) {
   return std::nullopt;
 }
 
-std::string Str(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : "";
-}
-int64_t Int(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  return v && v->is_int64() ? v->as_int64() : 0;
-}
-bool Bool(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  return v && v->is_bool() && v->as_bool();
-}
 json::value Strings(const json::object& o, std::string_view k) {
   const json::value* v = o.if_contains(k);
   return v && v->is_array() ? *v : json::value(nullptr);
