@@ -9,19 +9,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "services/services.h"
+
 namespace arca::testing {
 namespace {
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -44,15 +35,15 @@ GnupgHome::GnupgHome() {
 GnupgHome::~GnupgHome() {
   if (path_.empty()) return;
   // Stops the gpg-agent that key generation and decryption started for this home.
-  std::system(("GNUPGHOME=" + Quote(path_) + " gpgconf --kill all >/dev/null 2>&1").c_str());
+  std::system(("GNUPGHOME=" + ShellQuote(path_) + " gpgconf --kill all >/dev/null 2>&1").c_str());
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }
 
 int GnupgHome::Gpg(const std::string& args, std::string* out) {
   std::string err_file = path_ + "/stderr.txt";
-  std::string cmd = "GNUPGHOME=" + Quote(path_) + " gpg --batch --no-tty " + args + " 2>" +
-                    Quote(err_file);
+  std::string cmd = "GNUPGHOME=" + ShellQuote(path_) + " gpg --batch --no-tty " + args + " 2>" +
+                    ShellQuote(err_file);
   FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr) {
     error_ = "popen failed";
@@ -73,13 +64,13 @@ std::string GnupgHome::GenerateKey(const std::string& uid, const std::string& al
                                    const std::string& usage, const std::string& expire,
                                    const std::string& faked_time) {
   if (path_.empty()) return "";
-  std::string time = faked_time.empty() ? "" : "--faked-system-time " + Quote(faked_time) + " ";
-  if (Gpg(time + "--passphrase '' --pinentry-mode loopback --quick-gen-key " + Quote(uid) + " " +
-          Quote(algo) + " " + Quote(usage) + " " + Quote(expire)) != 0) {
+  std::string time = faked_time.empty() ? "" : "--faked-system-time " + ShellQuote(faked_time) + " ";
+  if (Gpg(time + "--passphrase '' --pinentry-mode loopback --quick-gen-key " + ShellQuote(uid) + " " +
+          ShellQuote(algo) + " " + ShellQuote(usage) + " " + ShellQuote(expire)) != 0) {
     return "";
   }
   std::string listing;
-  if (Gpg("--with-colons --list-keys " + Quote(uid), &listing) != 0) return "";
+  if (Gpg("--with-colons --list-keys " + ShellQuote(uid), &listing) != 0) return "";
   // The first "fpr:" record follows the "pub:" record: the primary key's fingerprint.
   std::istringstream lines(listing);
   std::string line;
@@ -97,14 +88,14 @@ std::string GnupgHome::GenerateKey(const std::string& uid, const std::string& al
 
 std::string GnupgHome::ExportPublic(const std::string& fingerprint, bool armor) {
   std::string out;
-  if (Gpg(std::string(armor ? "--armor " : "") + "--export " + Quote(fingerprint), &out) != 0) return "";
+  if (Gpg(std::string(armor ? "--armor " : "") + "--export " + ShellQuote(fingerprint), &out) != 0) return "";
   if (out.empty()) error_ = "gpg --export wrote nothing for " + fingerprint;
   return out;
 }
 
 std::string GnupgHome::ExportSecret(const std::string& fingerprint) {
   std::string out;
-  if (Gpg("--pinentry-mode loopback --passphrase '' --export-secret-keys " + Quote(fingerprint),
+  if (Gpg("--pinentry-mode loopback --passphrase '' --export-secret-keys " + ShellQuote(fingerprint),
           &out) != 0) {
     return "";
   }
@@ -119,7 +110,7 @@ bool GnupgHome::Decrypt(const std::string& message, std::string* plaintext) {
     f << message;
   }
   std::string out;
-  int code = Gpg("--pinentry-mode loopback --passphrase '' --quiet --decrypt " + Quote(in), &out);
+  int code = Gpg("--pinentry-mode loopback --passphrase '' --quiet --decrypt " + ShellQuote(in), &out);
   std::filesystem::remove(in);
   if (code != 0) return false;
   *plaintext = out;

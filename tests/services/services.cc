@@ -17,9 +17,8 @@
 #include <thread>
 
 namespace arca::testing {
-namespace {
 
-std::string Quote(const std::string& s) {
+std::string ShellQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
     if (c == '\'')
@@ -30,7 +29,7 @@ std::string Quote(const std::string& s) {
   return out + "'";
 }
 
-int Run(const std::string& cmd, std::string* out = nullptr) {
+int RunShell(const std::string& cmd, std::string* out) {
   FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
   if (p == nullptr) return -1;
   std::string text;
@@ -41,6 +40,8 @@ int Run(const std::string& cmd, std::string* out = nullptr) {
   if (out != nullptr) *out = text;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+
+namespace {
 
 bool PortOpen(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -62,7 +63,7 @@ std::string MakeTempDir(const std::string& prefix) {
 // Runs `cmd` as `user` when we are root (PostgreSQL refuses to run as root).
 std::string AsUser(const std::string& user, const std::string& cmd) {
   if (::geteuid() != 0) return cmd;
-  return "runuser -u " + user + " -- sh -c " + Quote(cmd);
+  return "runuser -u " + user + " -- sh -c " + ShellQuote(cmd);
 }
 
 constexpr const char* kPgBin = "/usr/lib/postgresql/15/bin";
@@ -94,7 +95,7 @@ class Postgres : public DatabaseServer {
     std::ofstream(dir_ + "/pw") << admin_password_ << "\n";
     if (::geteuid() == 0 && ::chown((dir_ + "/pw").c_str(), uid_, gid_) != 0) return;
     std::string out;
-    int rc = Run(
+    int rc = RunShell(
         AsUser("postgres", std::string(kPgBin) + "/initdb -D " + dir_ + "/data -U " + admin_user_ +
                                " --pwfile=" + dir_ + "/pw -A scram-sha-256 --no-sync"),
         &out);
@@ -120,16 +121,16 @@ class Postgres : public DatabaseServer {
   bool Start() override {
     std::string out;
     int rc =
-        Run(AsUser("postgres",
+        RunShell(AsUser("postgres",
                    std::string(kPgBin) + "/pg_ctl -D " + dir_ + "/data -l " + dir_ +
                        "/log -w -t 30 -o " +
-                       Quote("-p " + std::to_string(port_) + " -k " + dir_ +
+                       ShellQuote("-p " + std::to_string(port_) + " -k " + dir_ +
                              " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200") +
                        " start"),
             &out);
     if (rc != 0) {
       std::string log;
-      Run("cat " + dir_ + "/log", &log);
+      RunShell("cat " + dir_ + "/log", &log);
       error_ = "postgres did not start: " + out + log;
       return false;
     }
@@ -138,7 +139,7 @@ class Postgres : public DatabaseServer {
     return PortOpen(port_);
   }
   void Stop() override {
-    Run(AsUser("postgres",
+    RunShell(AsUser("postgres",
                std::string(kPgBin) + "/pg_ctl -D " + dir_ + "/data -m immediate -w stop"));
   }
   int Sql(const std::string& sql, std::string* out) const override {
@@ -146,9 +147,9 @@ class Postgres : public DatabaseServer {
   }
   int SqlAs(const std::string& user, const std::string& password, const std::string& sql,
             std::string* out) const override {
-    return Run("PGPASSWORD=" + Quote(password) +
+    return RunShell("PGPASSWORD=" + ShellQuote(password) +
                    " PGCONNECT_TIMEOUT=5 psql -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " +
-                   std::to_string(port_) + " -U " + Quote(user) + " -d postgres -c " + Quote(sql),
+                   std::to_string(port_) + " -U " + ShellQuote(user) + " -d postgres -c " + ShellQuote(sql),
                out);
   }
 
@@ -170,7 +171,7 @@ class MariaDb : public DatabaseServer {
     }
     std::string out;
     const std::string user = ::geteuid() == 0 ? " --user=root" : "";
-    int rc = Run("mariadb-install-db --no-defaults --datadir=" + dir_ +
+    int rc = RunShell("mariadb-install-db --no-defaults --datadir=" + dir_ +
                      "/data --auth-root-authentication-method=normal --skip-test-db" + user,
                  &out);
     if (rc != 0) {
@@ -186,8 +187,8 @@ class MariaDb : public DatabaseServer {
     }
     if (!started) return;
     // An admin reachable over TCP with a password, as the engine connects.
-    rc = Run("mariadb --no-defaults -S " + dir_ + "/sock -u root -e " +
-                 Quote("CREATE USER '" + admin_user_ + "'@'%' IDENTIFIED BY '" + admin_password_ +
+    rc = RunShell("mariadb --no-defaults -S " + dir_ + "/sock -u root -e " +
+                 ShellQuote("CREATE USER '" + admin_user_ + "'@'%' IDENTIFIED BY '" + admin_password_ +
                        "'; GRANT ALL PRIVILEGES ON *.* TO '" + admin_user_ +
                        "'@'%' WITH GRANT OPTION; FLUSH PRIVILEGES;"),
              &out);
@@ -235,7 +236,7 @@ class MariaDb : public DatabaseServer {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     std::string log;
-    Run("cat " + dir_ + "/log", &log);
+    RunShell("cat " + dir_ + "/log", &log);
     error_ = "mariadbd did not start: " + log;
     Stop();
     return false;
@@ -252,9 +253,9 @@ class MariaDb : public DatabaseServer {
   }
   int SqlAs(const std::string& user, const std::string& password, const std::string& sql,
             std::string* out) const override {
-    return Run("mariadb --no-defaults --connect-timeout=5 -N -B -h 127.0.0.1 -P " +
-                   std::to_string(port_) + " -u " + Quote(user) + " -p" + Quote(password) + " -e " +
-                   Quote(sql),
+    return RunShell("mariadb --no-defaults --connect-timeout=5 -N -B -h 127.0.0.1 -P " +
+                   std::to_string(port_) + " -u " + ShellQuote(user) + " -p" + ShellQuote(password) + " -e " +
+                   ShellQuote(sql),
                out);
   }
 

@@ -44,6 +44,11 @@ std::unique_ptr<DatabaseServer> StartMariaDb();
 DatabaseServer& SharedPostgres();
 DatabaseServer& SharedMariaDb();
 
+// `s` in single quotes for sh, embedded quotes escaped.
+std::string ShellQuote(const std::string& s);
+// Runs `cmd` with sh, stderr folded into stdout (kept in *out if given); the exit code, or -1.
+int RunShell(const std::string& cmd, std::string* out = nullptr);
+
 // A TCP port on 127.0.0.1 nobody listens on right now.
 int FreeTcpPort();
 

@@ -9,33 +9,9 @@
 #include <fstream>
 #include <regex>
 
+#include "services/services.h"
+
 namespace arca::testing {
-namespace {
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
-int RunShell(const std::string& cmd, std::string* out) {
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return -1;
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
-  int status = ::pclose(p);
-  if (out != nullptr) *out = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-}  // namespace
 
 SoftHsm::SoftHsm() {
   if (::access(kLib, R_OK) != 0) {
@@ -72,13 +48,13 @@ SoftHsm::~SoftHsm() {
 void SoftHsm::UseInProcess() const { ::setenv("SOFTHSM2_CONF", conf_.c_str(), 1); }
 
 int SoftHsm::Util(const std::string& args, std::string* out) const {
-  return RunShell("SOFTHSM2_CONF=" + Quote(conf_) + " softhsm2-util " + args, out);
+  return RunShell("SOFTHSM2_CONF=" + ShellQuote(conf_) + " softhsm2-util " + args, out);
 }
 
 std::optional<unsigned long> SoftHsm::InitToken(const std::string& label, const std::string& pin) {
   std::string out;
-  int rc = Util("--init-token --free --label " + Quote(label) + " --pin " + Quote(pin) +
-                    " --so-pin " + Quote(pin + "-so"),
+  int rc = Util("--init-token --free --label " + ShellQuote(label) + " --pin " + ShellQuote(pin) +
+                    " --so-pin " + ShellQuote(pin + "-so"),
                 &out);
   std::smatch m;
   std::regex re("reassigned to slot ([0-9]+)");
@@ -95,15 +71,15 @@ bool SoftHsm::ImportRsaKeyPair(const std::string& token_label, const std::string
   std::string pem = dir_ + "/" + key_label + ".pem";
   std::string out;
   int rc = RunShell("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:" +
-                        std::to_string(bits) + " -out " + Quote(pem),
+                        std::to_string(bits) + " -out " + ShellQuote(pem),
                     &out);
   if (rc != 0) {
     ok_ = false;
     error_ = "openssl genpkey failed: " + out;
     return false;
   }
-  rc = Util("--import " + Quote(pem) + " --token " + Quote(token_label) + " --label " +
-                Quote(key_label) + " --id " + Quote(id) + " --pin " + Quote(pin),
+  rc = Util("--import " + ShellQuote(pem) + " --token " + ShellQuote(token_label) + " --label " +
+                ShellQuote(key_label) + " --id " + ShellQuote(id) + " --pin " + ShellQuote(pin),
             &out);
   std::filesystem::remove(pem);
   if (rc != 0) {
