@@ -1,4 +1,5 @@
 #include "core/core.h"
+#include "core/ha_state.h"
 
 #include "common/metrics.h"
 #include "core/password_policy.h"

@@ -61,6 +61,11 @@ struct CoreConfig {
   SystemTtls ttls;
   std::string cluster_name;  // empty = generated at first unseal
   std::string api_addr;
+  // HA (storage with ha_enabled): this node's cluster address ("https://host:port"), which
+  // standbys forward to; empty = the api_addr's host with its port + 1.
+  std::string cluster_addr;
+  // After sys/step-down, how long the node waits before campaigning again (Vault: 10 s).
+  std::chrono::milliseconds step_down_wait{std::chrono::seconds(10)};
   bool dev_mode = false;
   bool disable_cache = false;  // handed to every backend (logical::BackendConfig)
   // Directories no file audit device may write into: the storage, configuration and plugin
@@ -233,6 +238,59 @@ class Core {
   // Adds one share; the share reaching the threshold creates a new root token and returns it
   // encoded (base64 without padding of token XOR otp).
   Result<GenerateRootStatus> GenerateRootUpdate(std::string_view key_text, std::string_view nonce);
+
+  // --- high availability (ha.cc; docs/ha.md) ---
+  // With a storage backend that is HaLockable (etcd with ha_enabled), an unsealed node is a
+  // standby until it wins the lock: its barrier is open (it stays unsealed) but nothing is
+  // mounted and it serves nothing but the lifecycle paths; the server forwards everything else to
+  // the active node. Winning runs the unseal setup (mounts, policies, leases, periodic work)
+  // from storage; losing the lock (or sys/step-down) stops all of it and returns to standby.
+  struct HaLeader {
+    std::string node_id;
+    std::string api_addr;      // "https://host:8200"
+    std::string cluster_addr;  // "https://host:8201"
+    std::string holder_id;     // the storage's id of the lock hold (DeposeLeader)
+  };
+  struct HaNode {  // a node as sys/ha-status lists it
+    std::string node_id;
+    std::string hostname;
+    std::string api_address;
+    std::string cluster_address;
+    std::string version;
+    bool active = false;
+    std::chrono::system_clock::time_point last_echo;
+  };
+  struct HaStatus {
+    bool enabled = false;  // the storage is HA-capable and ha_enabled
+    bool active = false;   // unsealed and holding the lock: serving requests
+    bool standby = false;  // unsealed, not active
+    std::string node_id;   // this process's id (a UUID made at start)
+    std::string api_addr;      // this node's advertised addresses
+    std::string cluster_addr;
+    std::chrono::system_clock::time_point active_since;  // when this node became active
+    std::optional<HaLeader> leader;  // the active node (this one when active); cached ~0.5 s
+  };
+  HaStatus GetHaStatus();
+  // Cheap (an atomic): unsealed, HA enabled and not active.
+  bool IsStandby() const { return standby_.load(); }
+  bool HaEnabled() const { return ha_ != nullptr; }
+  // sys/step-down on the active node: gives the lock up (another node takes over at once) and
+  // waits CoreConfig::step_down_wait before campaigning again. InvalidRequest when not active.
+  Status StepDown();
+  // Fast failover: a standby that found the leader's process gone (its cluster port refuses
+  // connections) ends that leader's hold, if `holder_id` still holds the lock.
+  Status DeposeLeader(std::string_view holder_id);
+  // The active node records a standby's echo (sys/ha-status lists nodes heard from lately).
+  void RecordEcho(HaNode node);
+  // sys/ha-status: this node (when active) and the standbys that echoed in the last 30 s.
+  std::vector<HaNode> HaNodes();
+  // The addresses this node advertises to the others (the server calls it once its listeners are
+  // bound, before anything can unseal): api_addr "http(s)://host:port" (the configured api_addr,
+  // else the first listener's URL) and cluster_addr "https://host:port" (its cluster listener).
+  void SetAdvertisedAddresses(std::string api_addr, std::string cluster_addr);
+  // Called (from the HA thread) after this node became active (true) and after it stopped
+  // being active (false). Set once, before unsealing.
+  void SetActiveChangeHook(std::function<void(bool active)> hook);
 
   // --- used by the system backend ---
   Router& router() { return router_; }
@@ -457,6 +515,14 @@ class Core {
   std::condition_variable periodic_cv_;
   bool periodic_stop_ = false;  // guarded by periodic_mu_
   std::thread periodic_thread_;
+
+  // HA (ha.cc): the lockable storage (null: HA off), the campaign thread, the state.
+  struct HaState;
+  std::unique_ptr<HaState> ha_;
+  std::atomic<bool> standby_{false};
+  void StartHaLocked();   // REQUIRES: state_mu_ held exclusively, barrier unsealed
+  void StopHa();          // joins the HA thread; REQUIRES: state_mu_ NOT held
+  void HaLoop();
 
   std::string cluster_name_;  // set at unseal
   std::string cluster_id_;

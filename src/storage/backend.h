@@ -9,6 +9,8 @@
 // AsHaLockable(); a backend that lacks one returns nullptr.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -67,16 +69,51 @@ class Transactional {
   virtual Status Commit(std::span<const Operation> ops) = 0;
 };
 
-// Leader election for active/standby HA (etcd lease, postgres lock table). Later issue; the
-// interface exists so that the storage stack needs no rewrite to add it.
+// This node's hold on the HA lock (HaLockable::Acquire). While held and not lost, every write of
+// the backend is fenced by it: the storage refuses the write atomically once the lock is no
+// longer this node's (etcd: a txn comparing the lock key's create revision).
+class HaLock {
+ public:
+  virtual ~HaLock() = default;
+  // True once the lock is lost: the lease is gone, the local deadline passed without a renewal,
+  // or a fenced write was refused. Never becomes false again.
+  virtual bool Lost() const = 0;
+  // Waits until Lost() or `timeout`; returns Lost().
+  virtual bool WaitLost(std::chrono::milliseconds timeout) = 0;
+  // Gives the lock up (writes are refused from now on) and lets the next candidate take it at
+  // once. Idempotent; also done by the destructor.
+  virtual void Release() = 0;
+};
+
+// The current holder of the HA lock.
+struct HaHolder {
+  std::string value;  // what the holder passed to Acquire (the core's encrypted advertisement)
+  std::string id;     // the backend's id of the hold (etcd: the lease id), for Depose
+};
+
+// Leader election for active/standby HA (etcd: lease + campaign key; PostgreSQL later).
+//
+// Write modes of a lockable backend: until StartHa() writes are plain (sys/init of a new
+// cluster); after it, writes are refused (kUnavailable "...standby...") except while this node
+// holds a lock that is not lost, and then they are fenced. So a standby, or an active node that
+// lost its lock, can never write.
 class HaLockable {
  public:
   virtual ~HaLockable() = default;
-  // Blocks until this node holds the lock or `stop` is set; returns the lock's value.
-  virtual Result<bool> TryAcquire(std::string_view node_value) = 0;
-  virtual Status Release() = 0;
-  // Value of the current holder, if any (the active node's address).
-  virtual Result<std::optional<std::string>> Holder() = 0;
+  // Enters HA mode (see above). Idempotent.
+  virtual void StartHa() = 0;
+  // Campaigns with `value` until this node holds the lock (returned) or `stop` is set (nullptr).
+  // Errors: the backend's (unreachable storage) -- the caller retries.
+  virtual Result<std::unique_ptr<HaLock>> Acquire(std::string_view value,
+                                                  const std::atomic<bool>& stop) = 0;
+  // The current holder, nullopt when nobody holds the lock.
+  virtual Result<std::optional<HaHolder>> Holder() = 0;
+  // Ends the hold `id` (the holder's lock is lost and its writes refused from then on); used
+  // when the holder's process is known to be gone (fast failover). Ending a hold that no longer
+  // exists succeeds.
+  virtual Status Depose(std::string_view id) = 0;
+  // The lock's TTL: how long a crashed holder keeps the lock at most.
+  virtual std::chrono::seconds LockTtl() const = 0;
 };
 
 // Configuration of a storage stanza: its key/value attributes, stringly typed (as in Vault).
