@@ -209,7 +209,7 @@ Status Echoer::Tick() {
     return OkStatus();
   }
   if (!res && failure == api::HttpPoolFailure::kRefused && !leader->holder_id.empty()) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = opts_.now ? opts_.now() : std::chrono::steady_clock::now();
     if (refused_holder_ == leader->holder_id) {
       if (now - refused_at_ >= opts_.min_refused_gap) {
         spdlog::warn(

@@ -123,6 +123,8 @@ struct EchoerOptions {
   std::function<void(const std::string& holder_id)> depose;
   std::chrono::milliseconds timeout{std::chrono::seconds(2)};
   std::chrono::milliseconds min_refused_gap{200};
+  // The clock (tests); empty = steady_clock::now.
+  std::function<std::chrono::steady_clock::time_point()> now;
 };
 
 class Echoer {
