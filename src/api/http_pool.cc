@@ -177,14 +177,14 @@ Result<std::unique_ptr<HttpPool>> HttpPool::Create(std::string_view origin,
       }
       if (!o.cert_pem.empty()) ctx->use_certificate_chain(net::buffer(o.cert_pem));
       if (!o.cert_file.empty()) ctx->use_certificate_chain_file(o.cert_file);
-      if (!o.key_pem.empty()) {
-        ctx->use_private_key(net::buffer(o.key_pem.view().data(), o.key_pem.size()),
+      if (o.key_pem && !o.key_pem->empty()) {
+        ctx->use_private_key(net::buffer(o.key_pem->view().data(), o.key_pem->size()),
                              ssl::context::pem);
       }
       if (!o.key_file.empty()) ctx->use_private_key_file(o.key_file, ssl::context::pem);
       ctx->set_verify_mode(ssl::verify_peer);
       impl->ssl_ctx = std::move(ctx);
-      impl->options.key_pem = SecureBytes();  // the context holds the key now; wipe our copy
+      impl->options.key_pem.reset();  // the context holds the key now
     } catch (const boost::system::system_error& e) {
       return InvalidRequest("error configuring TLS (ca \"" + o.ca_file + "\", cert \"" +
                             o.cert_file + "\", key \"" + o.key_file + "\"): " + e.code().message());

@@ -30,10 +30,11 @@ struct HttpPoolOptions {
   std::string cert_file;  // client certificate (PEM chain) for mutual TLS
   std::string key_file;   // its private key (PEM)
   // The same material in memory (PEM text), instead of files: nothing touches the disk (the HA
-  // cluster's certificate). ca_pem replaces the system roots; the key is wiped when the pool's
-  // TLS context is built.
+  // cluster's certificate). ca_pem replaces the system roots. The key is shared (the options
+  // stay copyable) and lives in secure memory; the pool drops its reference once its TLS context
+  // holds the key.
   std::string ca_pem, cert_pem;
-  SecureBytes key_pem;
+  std::shared_ptr<const SecureBytes> key_pem;
   // The name the server's certificate must carry; empty = the host of the origin. Lets a client
   // connect by IP address and still verify a fixed name ("arca-cluster").
   std::string server_name;

@@ -92,7 +92,8 @@ Result<std::shared_ptr<api::HttpPool>> ClusterClient::PoolFor(const std::string&
   o.timeout = timeout_;
   o.ca_pem = tls->cert_pem;
   o.cert_pem = tls->cert_pem;
-  o.key_pem = tls->key_pem.Clone();
+  // Shares the key without a copy (the ClusterTls outlives the pool's use of it).
+  o.key_pem = std::shared_ptr<const SecureBytes>(tls, &tls->key_pem);
   o.server_name = std::string(kClusterServerName);
   o.max_body = 64u << 20;
   o.max_idle = 64;

@@ -252,7 +252,7 @@ TEST(ClusterListener, AcceptsOnlyTheClusterCertificate) {
   api::HttpPoolOptions half;
   half.ca_pem = tls->cert_pem;
   half.cert_pem = other->cert_pem;
-  half.key_pem = other->key_pem.Clone();
+  half.key_pem = std::make_shared<const SecureBytes>(other->key_pem.Clone());
   half.server_name = std::string(kClusterServerName);
   half.timeout = 5s;
   auto p3 = api::HttpPool::Create(cs.Addr(), std::move(half));
