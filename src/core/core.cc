@@ -364,6 +364,7 @@ Status Core::UnsealWithRootKey(const SecureBytes& root_key) {
     // HA: a standby until the HA thread wins the lock and sets up the rest (ha.cc).
     sealed_ = false;
     unsealed_gauge_ = true;
+    LoadClusterInfo();  // read only: the active node writes it
     StartHaLocked();
     spdlog::info("core: vault is unsealed (HA standby; campaigning for the active role)");
     return OkStatus();
@@ -432,6 +433,17 @@ Status Core::PostUnseal() {
   ARCA_RETURN_IF_ERROR(expiration_->Restore());
   StartPeriodic();
   return OkStatus();
+}
+
+void Core::LoadClusterInfo() {
+  auto info = logical::GetJson(*barrier_, kClusterInfoPath);
+  if (!info || !*info || !(*info)->is_object()) return;
+  auto name = GetStringField((*info)->as_object(), "name");
+  auto id = GetStringField((*info)->as_object(), "id");
+  if (name && *name && id && *id) {
+    cluster_name_ = **name;
+    cluster_id_ = **id;
+  }
 }
 
 Status Core::SetupClusterInfo() {

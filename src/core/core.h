@@ -520,6 +520,7 @@ class Core {
   struct HaState;
   std::unique_ptr<HaState> ha_;
   std::atomic<bool> standby_{false};
+  void LoadClusterInfo();  // cluster name/id from storage if present (an HA standby)
   void InitHa();          // constructor: HA state when the storage is HaLockable
   void StartHaLocked();   // REQUIRES: state_mu_ held exclusively, barrier unsealed
   void StopHa();          // joins the HA thread; REQUIRES: state_mu_ NOT held
