@@ -33,7 +33,8 @@ struct RawRequest {
 };
 
 // The answer to a RawRequest, sent as is (Content-Length, Connection and Transfer-Encoding are
-// the server's own and dropped from `headers`).
+// the server's own and dropped from `headers`). Status 0 declines: the request then goes the
+// normal way (translated, Handle), e.g. when the node became active in between.
 struct RawResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;

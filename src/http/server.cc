@@ -628,7 +628,10 @@ Task<HttpResponseOut> Connection<Stream>::Process(bool head) {
     co_await AsyncHandle(kUseTask);
     raw_req_ = nullptr;
     HttpResponseOut out;
-    if (raw_out_) {
+    const bool declined = raw_out_ && raw_out_->status == 0;
+    if (declined) {
+      raw_out_.reset();  // handled the normal way below
+    } else if (raw_out_) {
       out.status = raw_out_->status;
       out.headers = std::move(raw_out_->headers);
       if (!head) out.body = std::move(raw_out_->body);
@@ -637,9 +640,12 @@ Task<HttpResponseOut> Connection<Stream>::Process(bool head) {
     } else {
       out = OverloadedResponse(head);
     }
-    raw_out_.reset();
+    if (!declined) {
+      raw_out_.reset();
+      result_.reset();
+      co_return out;
+    }
     result_.reset();
-    co_return out;
   }
   // On the cluster listener, the forwarding node names the original client.
   std::string_view remote = peer_ip_;

@@ -113,7 +113,10 @@ void ClusterNode::Loop() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, kTick, [this] { return stop_ || wake_; });
+      // After a refused echo, probe again as soon as a second refusal would count.
+      const auto wait = echoer_->RefusalPending() ? std::chrono::milliseconds(250)
+                                                  : std::chrono::milliseconds(kTick);
+      cv_.wait_for(lock, wait, [this] { return stop_ || wake_; });
       if (stop_) return;
       wake_ = false;
     }
@@ -178,6 +181,9 @@ bool ClusterNode::TakesRaw(const http::RawRequest& req) const {
 
 http::RawResponse ClusterNode::HandleRaw(const http::RawRequest& req) {
   if (req.cluster) {
+    if (req.target != kEchoTarget && !core_.IsStandby() && !core_.Sealed()) {
+      return http::RawResponse{0, {}, {}};  // became active meanwhile: serve it
+    }
     if (core_.IsStandby() || core_.Sealed()) {
       http::RawResponse r = JsonError(503, kNoActiveNodeError);
       r.headers.emplace_back(std::string(kNotActiveHeader), "1");
@@ -191,7 +197,12 @@ http::RawResponse ClusterNode::HandleRaw(const http::RawRequest& req) {
       (req.method == "POST" || req.method == "PUT")) {
     return StandbySeal(req);
   }
-  return forwarder_.Forward(req);
+  // This node may have become active since TakesRaw: then it serves the request itself, also
+  // after a forwarding failure (the old active node is gone and this one took over).
+  if (!core_.IsStandby()) return http::RawResponse{0, {}, {}};
+  http::RawResponse out = forwarder_.Forward(req);
+  if (out.status == 307 && !core_.IsStandby() && !core_.Sealed()) return http::RawResponse{0, {}, {}};
+  return out;
 }
 
 http::RawResponse ClusterNode::Echo(const http::RawRequest& req) {

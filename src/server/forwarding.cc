@@ -160,8 +160,14 @@ http::RawResponse Forwarder::Forward(const http::RawRequest& req) {
   // Copies of the request's headers may hold a token: overwritten before they are freed.
   for (auto& [k, v] : headers) SecureWipe(v);
   if (!res) {
-    spdlog::warn("ha: forwarding {} to the active node at {} failed, answering 307: {}",
-                 req.method, leader->cluster_addr, res.error().message());
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+    int64_t last = last_warned_ms_.load();
+    if (now_ms - last >= 1000 && last_warned_ms_.compare_exchange_strong(last, now_ms)) {
+      spdlog::warn("ha: forwarding {} to the active node at {} failed, answering 307: {}",
+                   req.method, leader->cluster_addr, res.error().message());
+    }
     return Redirect(leader->api_addr, req.target);
   }
   if (res->status == 503) {

@@ -15,7 +15,9 @@
 // threads at once; Echoer::Tick from one thread at a time.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -110,6 +112,7 @@ class Forwarder {
  private:
   LeaderFn leader_;
   ClusterClient client_;
+  std::atomic<int64_t> last_warned_ms_{0};  // forwarding failures are logged once a second
 };
 
 // A standby's echo to the active node, once a second (Tick), and fast-failover detection: when
@@ -132,6 +135,8 @@ class Echoer {
   explicit Echoer(EchoerOptions opts);
   // One echo. Returns the outcome (for logs and tests): OK when the active node took it.
   Status Tick();
+  // After a first refusal: the next Tick should come soon (min_refused_gap), not a second later.
+  bool RefusalPending() const { return !refused_holder_.empty(); }
 
  private:
   EchoerOptions opts_;

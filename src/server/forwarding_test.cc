@@ -69,9 +69,11 @@ class ActiveHandler : public http::Handler {
     return r;
   }
   bool TakesRaw(const http::RawRequest& req) const override {
-    return req.cluster && !req.target.starts_with("/v1/translated");
+    return (req.cluster && !req.target.starts_with("/v1/translated")) ||
+           req.target == "/v1/decline";
   }
   http::RawResponse HandleRaw(const http::RawRequest& req) override {
+    if (req.target == "/v1/decline") return http::RawResponse{0, {}, {}};  // the normal way
     std::lock_guard lock(mu);
     Seen s{std::string(req.method), std::string(req.target), std::string(req.body),
            std::string(req.remote_addr), {}, true};
@@ -307,6 +309,25 @@ TEST(ClusterListener, OrdinaryListenerIgnoresTheClientAddressHeader) {
   EXPECT_EQ(active.last_translated_remote, "127.0.0.1");
 }
 
+TEST(ClusterListener, DeclinedRawRequestGoesTheNormalWay) {
+  ActiveHandler active;
+  http::Server server(active, ClusterServer::Opts());
+  http::ListenerOptions l;
+  l.address = "127.0.0.1:0";
+  l.tls_disable = true;
+  ASSERT_TRUE(server.AddListener(l));
+  server.Start();
+  auto p = api::HttpPool::Create("http://127.0.0.1:" + std::to_string(server.BoundPorts()[0]), {});
+  ASSERT_TRUE(p);
+  auto r = (*p)->Send("GET", "/v1/decline", "", {});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("\"remote\":\"127.0.0.1\""), std::string::npos) << r->body;
+  std::lock_guard lock(active.mu);
+  EXPECT_EQ(active.last_translated_remote, "127.0.0.1");
+  EXPECT_TRUE(active.seen.empty());
+}
+
 // ---- forwarding ----
 
 TEST(Forwarding, RelaysTheRequestAndTheAnswerAsIs) {
@@ -468,8 +489,10 @@ TEST(Echoer, RefusedTwiceAtLeastGapApartDeposesTheSameHolder) {
   o.depose = [&](const std::string& h) { deposed.push_back(h); };
   Echoer e(std::move(o));
 
+  EXPECT_FALSE(e.RefusalPending());
   EXPECT_FALSE(e.Tick());
   EXPECT_TRUE(deposed.empty());  // one refusal is not enough
+  EXPECT_TRUE(e.RefusalPending());
   clock += 150ms;
   EXPECT_FALSE(e.Tick());  // too soon after the first
   EXPECT_TRUE(deposed.empty());
