@@ -201,7 +201,10 @@ http::RawResponse ClusterNode::HandleRaw(const http::RawRequest& req) {
   // after a forwarding failure (the old active node is gone and this one took over).
   if (!core_.IsStandby()) return http::RawResponse{0, {}, {}};
   http::RawResponse out = forwarder_.Forward(req);
-  if (out.status == 307 && !core_.IsStandby() && !core_.Sealed()) return http::RawResponse{0, {}, {}};
+  if (out.status == 307) {
+    if (!core_.IsStandby() && !core_.Sealed()) return http::RawResponse{0, {}, {}};
+    Wake();  // forwarding may have failed: let the echo probe the active node now
+  }
   return out;
 }
 
