@@ -591,6 +591,7 @@ class Connection final : public ConnectionBase, public WorkItem {
   // A request for Handler::HandleRaw (set while it is queued or running) and its answer.
   const RawRequest* raw_req_ = nullptr;
   std::optional<RawResponse> raw_out_;
+  std::string raw_client_;  // the client's address for the raw hook (reused per request)
   net::any_completion_handler<void()> done_;
 
   // While a stream is sent: its wake-up timer and the client watch. Touched on the
@@ -615,7 +616,10 @@ Task<HttpResponseOut> Connection<Stream>::Process(bool head) {
     header_views_.emplace_back(parsed_.Name(f), parsed_.Value(f));
   // The raw hook (a standby forwarding to the active node) sees the request untranslated.
   const ListenerOptions& lopts = listener_->opts;
-  RawRequest raw{parsed_.method, parsed_.target, header_views_, parsed_.body, peer_ip_,
+  raw_client_ = ClientAddress(
+      HttpRequestView{parsed_.method, parsed_.target, header_views_, parsed_.body, peer_ip_},
+      listener_->trusted_proxies);
+  RawRequest raw{parsed_.method, parsed_.target, header_views_, parsed_.body, raw_client_,
                  lopts.cluster};
   if (server_.handler().TakesRaw(raw)) {
     req_ = logical::Request();

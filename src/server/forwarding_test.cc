@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/metrics.h"
 #include "http/server.h"
 #include "server/cluster_tls.h"
 
@@ -41,6 +42,10 @@ std::string HeaderOf(const std::vector<std::pair<std::string, std::string>>& hea
     if (Lower(k) == Lower(name)) return v;
   }
   return "";
+}
+
+uint64_t CounterValue(const char* name) {
+  return metrics::Registry::Global().GetCounter(name, "").Value();
 }
 
 std::shared_ptr<const ClusterTls> MakeTls() {
@@ -338,6 +343,7 @@ TEST(Forwarding, RelaysTheRequestAndTheAnswerAsIs) {
                 [tls] { return tls; });
   StandbyServer standby(fwd);
   auto client = standby.Client();
+  const uint64_t forwarded_before = CounterValue("ha.forwarded_requests");
   auto r = client->Send("PUT", "/v1/secret/data/a%20b?x=1&y=2", R"({"data":{"k":"v"}})",
                         {{"X-Vault-Token", "s.token"},
                          {"Content-Type", "application/json"},
@@ -353,6 +359,7 @@ TEST(Forwarding, RelaysTheRequestAndTheAnswerAsIs) {
   auto l = client->Send("LIST", "/v1/secret/metadata/", "", {{"X-Vault-Token", "s.token"}});
   ASSERT_TRUE(l);
   EXPECT_EQ(l->status, 201);
+  EXPECT_EQ(CounterValue("ha.forwarded_requests"), forwarded_before + 2);
 
   std::lock_guard lock(active.mu);
   ASSERT_EQ(active.seen.size(), 2u);
@@ -383,10 +390,12 @@ TEST(Forwarding, NoRequestForwardingHeaderAnswers307WithTheQuery) {
       [&] { return std::optional<LeaderInfo>({"https://10.0.0.1:8200", cs.Addr(), "h1"}); },
       [tls] { return tls; });
   StandbyServer standby(fwd);
+  const uint64_t redirected_before = CounterValue("ha.redirected_requests");
   auto r = standby.Client()->Send("GET", "/v1/secret/data/a?version=2", "",
                                   {{"X-Vault-No-Request-Forwarding", "true"}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 307);
+  EXPECT_EQ(CounterValue("ha.redirected_requests"), redirected_before + 1);
   EXPECT_EQ(HeaderOf(r->headers, "Location"), "https://10.0.0.1:8200/v1/secret/data/a?version=2");
   EXPECT_TRUE(r->body.empty());
   std::lock_guard lock(active.mu);
