@@ -62,10 +62,6 @@ std::string EnvOr(const char* name, const std::string& def) {
   return def;
 }
 
-bool HaEnabledIn(const config::StorageConfig& storage) {
-  auto it = storage.options.find("ha_enabled");
-  return it != storage.options.end() && (it->second == "true" || it->second == "1");
-}
 
 struct ServerFlags {
   std::vector<std::string> config_paths;
@@ -283,7 +279,6 @@ int RunServerCommand(const std::vector<std::string>& args) {
   // Vault's environment variables override the configuration.
   cfg.api_addr = EnvOr("API_ADDR", cfg.api_addr);
   cfg.cluster_addr = EnvOr("CLUSTER_ADDR", cfg.cluster_addr);
-  const bool ha_enabled = HaEnabledIn(*cfg.storage);
   core_cfg.api_addr = cfg.api_addr;
   core_cfg.cluster_addr = cfg.cluster_addr;
   core_cfg.dev_mode = flags->dev;
@@ -294,6 +289,8 @@ int RunServerCommand(const std::vector<std::string>& args) {
   std::string storage_type = cfg.storage->type;
   metrics::Registry::Global().SetPrefix(cfg.telemetry.metrics_prefix);
   core::Core core(std::move(core_cfg));
+  // HA: the storage is lockable (etcd with ha_enabled = "true").
+  const bool ha_enabled = core.HaEnabled();
 
   CoreHandler handler(core);
   http::ServerOptions sopts;
