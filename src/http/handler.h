@@ -30,6 +30,8 @@ struct RawRequest {
   std::string_view body;
   std::string_view remote_addr;  // the peer's IP
   bool cluster = false;          // arrived on the cluster listener (ListenerOptions::cluster)
+  // The listener serves sys/metrics without a token (ListenerOptions).
+  bool unauthenticated_metrics = false;
 };
 
 // The answer to a RawRequest, sent as is (Content-Length, Connection and Transfer-Encoding are

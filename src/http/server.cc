@@ -620,7 +620,7 @@ Task<HttpResponseOut> Connection<Stream>::Process(bool head) {
       HttpRequestView{parsed_.method, parsed_.target, header_views_, parsed_.body, peer_ip_},
       listener_->trusted_proxies);
   RawRequest raw{parsed_.method, parsed_.target, header_views_, parsed_.body, raw_client_,
-                 lopts.cluster};
+                 lopts.cluster, lopts.unauthenticated_metrics_access};
   if (server_.handler().TakesRaw(raw)) {
     req_ = logical::Request();
     req_.operation = (parsed_.method == "GET" || parsed_.method == "HEAD")

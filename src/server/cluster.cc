@@ -176,7 +176,7 @@ bool ClusterNode::TakesRaw(const http::RawRequest& req) const {
   if (!core_.IsStandby()) return false;
   std::optional<std::string> path = ApiPath(req.target);
   if (!path) return false;
-  return !StandbyAnswersItself(*path);
+  return !StandbyAnswersItself(*path, req.unauthenticated_metrics);
 }
 
 http::RawResponse ClusterNode::HandleRaw(const http::RawRequest& req) {

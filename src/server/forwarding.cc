@@ -53,11 +53,13 @@ std::optional<std::string> ApiPath(std::string_view target) {
   return *decoded;
 }
 
-bool StandbyAnswersItself(std::string_view path) {
+bool StandbyAnswersItself(std::string_view path, bool unauthenticated_metrics) {
   while (path.ends_with('/')) path.remove_suffix(1);
+  // A standby cannot check tokens (it loads no token store): its own metrics only where the
+  // listener serves them without a token, as Vault's standbys.
+  if (path == "sys/metrics") return unauthenticated_metrics;
   for (std::string_view p : {"sys/init", "sys/seal-status", "sys/unseal", "sys/health",
-                             "sys/leader", "sys/seal-backend-status", "sys/monitor",
-                             "sys/metrics"}) {
+                             "sys/leader", "sys/seal-backend-status"}) {
     if (path == p) return true;
   }
   return false;

@@ -49,7 +49,7 @@ inline constexpr std::string_view kNoActiveNodeError =
 std::optional<std::string> ApiPath(std::string_view target);
 // The paths a standby answers itself (lifecycle, its own logs and metrics); everything else
 // under /v1/ is forwarded. sys/seal is special (StandbySealAllowed).
-bool StandbyAnswersItself(std::string_view path);
+bool StandbyAnswersItself(std::string_view path, bool unauthenticated_metrics = false);
 // Whether a sys/capabilities-self answer for ["sys/seal"] allows sealing: "root", or both
 // "sudo" and "update".
 bool CapabilitiesAllowSeal(std::string_view capabilities_json);

@@ -443,10 +443,14 @@ TEST(Forwarding, StandbyLocalPaths) {
   EXPECT_EQ(ApiPath("/v1/sys/%73eal-status"), "sys/seal-status");
   EXPECT_FALSE(ApiPath("/ui/"));
   for (const char* p : {"sys/init", "sys/seal-status", "sys/unseal", "sys/health", "sys/leader",
-                        "sys/seal-backend-status", "sys/monitor", "sys/metrics"}) {
+                        "sys/seal-backend-status"}) {
     EXPECT_TRUE(StandbyAnswersItself(p)) << p;
   }
-  for (const char* p : {"sys/seal", "sys/step-down", "sys/ha-status", "secret/data/a",
+  // Metrics: the standby's own where the listener serves them without a token; else forwarded
+  // (the standby cannot check a token). Logs (sys/monitor) are the active node's.
+  EXPECT_TRUE(StandbyAnswersItself("sys/metrics", true));
+  EXPECT_FALSE(StandbyAnswersItself("sys/metrics", false));
+  for (const char* p : {"sys/seal", "sys/step-down", "sys/ha-status", "secret/data/a", "sys/monitor",
                         "sys/mounts", "auth/token/lookup-self", "sys/healthy"}) {
     EXPECT_FALSE(StandbyAnswersItself(p)) << p;
   }
