@@ -364,6 +364,11 @@ TEST(HaFailover, KillNineOfTheActiveUnderWritersLosesNoAcknowledgedWrite) {
                                << " acknowledged writes lost, e.g. " << missing.front() << "\n"
                                << c.Describe();
   std::printf("%zu writes acknowledged, %d failed\n", w.acked.size(), w.failures.load());
+
+  // The killed node, started again and unsealed, joins as a standby of the new active node.
+  ASSERT_TRUE(c.Restart(a)) << c.error();
+  EXPECT_EQ(c.WaitSettled(seconds(15)), b) << c.Describe();
+  EXPECT_EQ(KvGet(c, a, w.acked.begin()->first), w.acked.begin()->second);
 }
 
 TEST(HaFailover, SigtermOfTheActiveHandsOverAtOnce) {
