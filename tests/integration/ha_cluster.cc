@@ -60,6 +60,13 @@ HaCluster::HaCluster(HaClusterOptions options) : options_(std::move(options)) {
     error_ = "no single active node with every other node a standby within 30 s\n" + Describe();
     return;
   }
+  for (int i = 0; i < n; ++i) {
+    if (!WaitForwarding(i, std::chrono::seconds(15))) {
+      error_ = "node " + std::to_string(i) + " does not forward to the active node within 15 s\n" +
+               Describe();
+      return;
+    }
+  }
   ok_ = true;
 }
 
@@ -206,6 +213,15 @@ int HaCluster::WaitSettled(std::chrono::milliseconds deadline) const {
     }
     if (settled) return a;
     if (std::chrono::steady_clock::now() >= until) return -1;
+    std::this_thread::sleep_for(kPoll);
+  }
+}
+
+bool HaCluster::WaitForwarding(int i, std::chrono::milliseconds deadline) const {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (true) {
+    if (Req(i, "GET", "/v1/auth/token/lookup-self").status == 200) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
     std::this_thread::sleep_for(kPoll);
   }
 }

@@ -54,7 +54,8 @@ class HaCluster {
   HaCluster(const HaCluster&) = delete;
   HaCluster& operator=(const HaCluster&) = delete;
 
-  // Everything started, initialised and unsealed, and exactly one node active.
+  // Everything started, initialised and unsealed, exactly one node active, and every standby
+  // forwarding to it.
   bool ok() const { return ok_; }
   const std::string& error() const { return error_; }
 
@@ -88,6 +89,11 @@ class HaCluster {
   // (health 429, is_self false) naming the active node's URL as leader_address; returns the
   // active index or -1.
   int WaitSettled(std::chrono::milliseconds deadline) const;
+  // Polls until a request that a standby forwards (auth/token/lookup-self) gets 200 through
+  // node i: the standby knows the active node and can reach it over the cluster port (right
+  // after a node becomes active, its standbys answer 307 until they have read its cluster
+  // certificate).
+  bool WaitForwarding(int i, std::chrono::milliseconds deadline) const;
   // Polls until node i is an unsealed standby (health 429, is_self false).
   bool WaitStandby(int i, std::chrono::milliseconds deadline) const;
 
