@@ -356,6 +356,7 @@ TEST(HaEtcdFaults, OneMemberDownNothingChangesTwoDownNobodyActiveQuorumBackResum
     HttpResult r = KvPut(c, i, key, "must-not-land");
     const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - w0);
     EXPECT_EQ(r.status, 503) << "node " << i << ": " << r.body;
+    EXPECT_NE(r.body.find("active cluster node not found"), std::string::npos) << r.body;
     std::printf("write through node %d without quorum: %d in %lld ms\n", i, r.status,
                 static_cast<long long>(took.count()));
     std::fflush(stdout);
