@@ -116,6 +116,14 @@ TEST(HaStandby, ForwardingRedirectCliAndHvacThroughTheStandby) {
   EXPECT_FALSE(KvGet(c, s, "never-written", &st));
   EXPECT_EQ(st, 404);
   EXPECT_EQ(c.Req(s, "POST", "/v1/secret/data/bad", "{not json").status, 400);
+  // Other methods are relayed as they are: LIST, and DELETE answered 204.
+  HttpResult list = c.Req(s, "LIST", "/v1/secret/metadata/");
+  EXPECT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find("\"on-active\""), std::string::npos) << list.body;
+  ASSERT_EQ(KvPut(c, a, "to-delete", "x").status, 200);
+  EXPECT_EQ(c.Req(s, "DELETE", "/v1/secret/data/to-delete").status, 204);
+  EXPECT_FALSE(KvGet(c, a, "to-delete", &st));
+  EXPECT_EQ(st, 404);
 
   // X-Vault-No-Request-Forwarding: a 307 to the active node's api address, path and query.
   HttpResult r = c.Req(s, "GET", "/v1/secret/data/fwd?version=1",
