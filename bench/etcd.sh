@@ -65,7 +65,7 @@ measure() {
   RATE=$(echo "$line" | awk '{print $2}')
   printf '%s   etcd cpu %sus/op   load %s\n' "$line" \
     "$(awk -v t="$(( $(etcd_ticks) - t0 ))" -v hz="$TICK" -v r="$RATE" -v d="$DURATION" \
-      'BEGIN { printf "%.0f", r > 0 ? t * 1e6 / hz / (r * d) : 0 }')" "$l"
+      'BEGIN { printf "%.0f", (r > 0 ? t * 1e6 / hz / (r * d) : 0) }')" "$l"
 }
 gw_put=(); gw_txn=(); grpc_put=(); grpc_txn=(); put_ratios=(); txn_ratios=()
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a/b }'; }
