@@ -51,9 +51,14 @@ $(RELEASE_DIR)/build.ninja:
 release: deps $(RELEASE_DIR)/build.ninja
 	cmake --build $(RELEASE_DIR) -j $(JOBS) --target arca lease_scale etcd_put_bench
 
+# The gRPC packages come with `install-deps.sh --bench`; cmake is re-run so that a release
+# directory configured before they were installed finds them (etcd_put_grpc_bench).
 bench: release
+	@bash scripts/install-deps.sh --bench
+	cmake $(RELEASE_DIR) >/dev/null
+	cmake --build $(RELEASE_DIR) -j $(JOBS) --target etcd_put_grpc_bench
 	bash bench/run.sh $(RELEASE_DIR)/arca
-	bash bench/etcd.sh $(RELEASE_DIR)/arca $(RELEASE_DIR)/etcd_put_bench
+	bash bench/etcd.sh $(RELEASE_DIR)/arca $(RELEASE_DIR)/etcd_put_bench $(RELEASE_DIR)/etcd_put_grpc_bench
 
 format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i

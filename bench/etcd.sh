@@ -4,12 +4,21 @@
 # (fsync of the WAL before every acknowledgement). Prints both rates and their ratio, alternating
 # ROUNDS times (median ratio, as bench/run.sh does). Not a test; never gates CI.
 #
-# Usage: bench/etcd.sh path/to/arca path/to/etcd_put_bench
-#        (env: DURATION=10 CONNECTIONS=32 THREADS=2 ROUNDS=3)
+# With the gRPC bench (bench/etcd_put_grpc.cc, built when gRPC is installed: make bench does
+# it), each round also measures the transports against each other on the same etcd: puts and
+# fenced txns (one create-revision compare + one put, the HA write shape) through the JSON
+# gateway and over gRPC, in alternating order, and prints the gRPC / gateway ratios (medians).
+# Every line carries the load average (1/5/15 min) at its start: the machine is shared.
+#
+# Usage: bench/etcd.sh path/to/arca path/to/etcd_put_bench [path/to/etcd_put_grpc_bench]
+#        (env: DURATION=10 CONNECTIONS=32 THREADS=2 ROUNDS=3; ARCA_KV=0 skips Arca's KV v2
+#        writes and measures only the transports)
 set -euo pipefail
 
 ARCA=${1:-build-release/arca}
 PUT_BENCH=${2:-build-release/etcd_put_bench}
+GRPC_BENCH=${3:-}
+ARCA_KV=${ARCA_KV:-1}
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
@@ -26,6 +35,11 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+if [ -n "$GRPC_BENCH" ] && [ ! -x "$GRPC_BENCH" ]; then
+  echo "etcd.sh: $GRPC_BENCH not built (gRPC missing?): measuring the gateway only" >&2
+  GRPC_BENCH=""
+fi
 
 # --- one etcd member ---
 CPORT=$(free_port); PPORT=$(free_port)
@@ -34,11 +48,51 @@ etcd --name b0 --data-dir "$WORK/etcd" \
   --listen-peer-urls "http://127.0.0.1:$PPORT" --initial-advertise-peer-urls "http://127.0.0.1:$PPORT" \
   --initial-cluster "b0=http://127.0.0.1:$PPORT" > "$WORK/etcd.log" 2>&1 &
 PIDS+=($!)
+ETCD_PID=$!
 wait_port "$CPORT" || { cat "$WORK/etcd.log"; exit 1; }
 ETCD="http://127.0.0.1:$CPORT"
 for _ in $(seq 1 100); do curl -sf "$ETCD/health" | grep -q '"health":"true"' && break; sleep 0.1; done
 
-# --- Arca on storage "etcd" ---
+# --- the transports: JSON gateway vs gRPC, puts and fenced txns ---
+# etcd's CPU time so far (user + system), in clock ticks.
+etcd_ticks() { awk '{print $14 + $15}' "/proc/$ETCD_PID/stat"; }
+TICK=$(getconf CLK_TCK)
+# One measurement: prints the bench's line (rate, latency, client CPU per write), etcd's CPU
+# time per write and the load average at the start; sets $RATE.
+measure() {
+  local l t0 line; l=$(load); t0=$(etcd_ticks)
+  line=$("$@") || true  # a failed run still prints its line (errors N)
+  RATE=$(echo "$line" | awk '{print $2}')
+  printf '%s   etcd cpu %sus/op   load %s\n' "$line" \
+    "$(awk -v t="$(( $(etcd_ticks) - t0 ))" -v hz="$TICK" -v r="$RATE" -v d="$DURATION" \
+      'BEGIN { printf "%.0f", (r > 0 ? t * 1e6 / hz / (r * d) : 0) }')" "$l"
+}
+gw_put=(); gw_txn=(); grpc_put=(); grpc_txn=(); put_ratios=(); txn_ratios=()
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a/b }'; }
+transport_round() {  # $1: round number; odd rounds start with the gateway, even with gRPC
+  local op gw gr
+  for op in put txn; do
+    if [ $(( $1 % 2 )) -eq 1 ] || [ -z "$GRPC_BENCH" ]; then
+      measure "$PUT_BENCH" "$ETCD" "$CONNECTIONS" "$DURATION" 200 "$op"; gw=$RATE
+      if [ -n "$GRPC_BENCH" ]; then
+        measure "$GRPC_BENCH" "$ETCD" "$CONNECTIONS" "$DURATION" 200 "$op"; gr=$RATE
+      fi
+    else
+      measure "$GRPC_BENCH" "$ETCD" "$CONNECTIONS" "$DURATION" 200 "$op"; gr=$RATE
+      measure "$PUT_BENCH" "$ETCD" "$CONNECTIONS" "$DURATION" 200 "$op"; gw=$RATE
+    fi
+    if [ "$op" = put ]; then
+      gw_put+=("$gw")
+      if [ -n "$GRPC_BENCH" ]; then grpc_put+=("$gr"); put_ratios+=("$(ratio "$gr" "$gw")"); fi
+    else
+      gw_txn+=("$gw")
+      if [ -n "$GRPC_BENCH" ]; then grpc_txn+=("$gr"); txn_ratios+=("$(ratio "$gr" "$gw")"); fi
+    fi
+  done
+}
+
+# --- Arca on storage "etcd" (unless ARCA_KV=0) ---
+if [ "$ARCA_KV" != 0 ]; then
 APORT=$(free_port)
 cat > "$WORK/arca.hcl" <<CONF
 storage "etcd" {
@@ -72,11 +126,15 @@ request = function()
                     '{"data":{"value":"0123456789abcdef"}}')
 end
 LUA
+fi
 
 ratios=()
 for r in $(seq 1 "$ROUNDS"); do
-  put=$("$PUT_BENCH" "$ETCD" "$CONNECTIONS" "$DURATION" 200)
-  put_rps=$(echo "$put" | awk '{print $2}')
+  echo "round $r:"
+  transport_round "$r"
+  [ "$ARCA_KV" = 0 ] && continue
+  put_rps=${gw_put[-1]}
+  kv_load=$(load)
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "X-Vault-Token: $TOKEN" \
     -s "$WORK/write.lua" "$ADDR")
   kv_rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -84,9 +142,21 @@ for r in $(seq 1 "$ROUNDS"); do
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $4}')
   ratio=$(awk -v a="$kv_rps" -v b="$put_rps" 'BEGIN { printf "%.4f", a/b }')
   ratios+=("$ratio")
-  echo "round $r: $put"
-  printf 'round %s: arca_kv2_write_etcd %12s req/s   p99 %8s   non-2xx %s   ratio %s\n' \
-    "$r" "$kv_rps" "$kv_p99" "${non2xx:-0}" "$ratio"
+  printf 'arca_kv2_write_etcd %12s req/s   p99 %8s   non-2xx %s   ratio to gateway put %s   load %s\n' \
+    "$kv_rps" "$kv_p99" "${non2xx:-0}" "$ratio" "$kv_load"
 done
-printf 'kv2 write on etcd / etcd put (same transport): median ratio %s (rounds: %s)\n' \
-  "$(printf '%s\n' "${ratios[@]}" | median)" "${ratios[*]}"
+if [ "$ARCA_KV" != 0 ]; then
+  printf 'kv2 write on etcd / etcd put (same transport): median ratio %s (rounds: %s)\n' \
+    "$(printf '%s\n' "${ratios[@]}" | median)" "${ratios[*]}"
+fi
+
+printf 'gateway put  median %s/s (rounds: %s)\n' "$(printf '%s\n' "${gw_put[@]}" | median)" "${gw_put[*]}"
+printf 'gateway txn  median %s/s (rounds: %s)\n' "$(printf '%s\n' "${gw_txn[@]}" | median)" "${gw_txn[*]}"
+if [ -n "$GRPC_BENCH" ]; then
+  printf 'gRPC put     median %s/s (rounds: %s)\n' "$(printf '%s\n' "${grpc_put[@]}" | median)" "${grpc_put[*]}"
+  printf 'gRPC txn     median %s/s (rounds: %s)\n' "$(printf '%s\n' "${grpc_txn[@]}" | median)" "${grpc_txn[*]}"
+  printf 'gRPC / gateway, put: median ratio %s (rounds: %s)\n' \
+    "$(printf '%s\n' "${put_ratios[@]}" | median)" "${put_ratios[*]}"
+  printf 'gRPC / gateway, fenced txn: median ratio %s (rounds: %s)\n' \
+    "$(printf '%s\n' "${txn_ratios[@]}" | median)" "${txn_ratios[*]}"
+fi

@@ -1,9 +1,20 @@
-// etcd's own put rate through Arca's etcd transport (storage/etcd/etcd_client.h, the JSON
-// gateway client the etcd storage backend uses): `threads` callers each put keys
-// <prefix>w<n % 1000> with a value of `value_bytes` for `seconds`, like the KV v2 write workload
-// of bench/etcd.sh. Prints puts/s and the p50/p99 latency. Not a test.
+// etcd's own write rate through Arca's etcd transport (storage/etcd/etcd_client.h, the JSON
+// gateway client the etcd storage backend uses): `threads` callers each write keys
+// /bench-put/w<n % 1000> with a value of `value_bytes` for `seconds`, like the KV v2 write
+// workload of bench/etcd.sh. Prints writes/s, the p50/p99 latency and the CPU time this client
+// spent per write (user + system, all threads). Not a test.
 //
-// Usage: etcd_put_bench <endpoints> [threads=32] [seconds=10] [value_bytes=200]
+// Operations (`op`):
+//   put  one KV.Put per write (the backend's plain writes, no HA);
+//   txn  one KV.Txn per write with one compare and one put: the compare checks the create
+//        revision of a lock key the bench creates first, as the HA fenced writes do
+//        (EtcdElection::Fence); a txn whose compare fails counts as an error.
+// bench/etcd_put_grpc.cc does the same over etcd's gRPC API; the output lines have the same
+// fields.
+//
+// Usage: etcd_put_bench <endpoints> [threads=32] [seconds=10] [value_bytes=200] [op=put|txn]
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -18,9 +29,18 @@
 using namespace arca::storage::etcd;
 using Clock = std::chrono::steady_clock;
 
+// CPU time (user + system) of this process so far, in microseconds.
+static double CpuMicros() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s <endpoints> [threads] [seconds] [value_bytes]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s <endpoints> [threads] [seconds] [value_bytes] [put|txn]\n",
+                 argv[0]);
     return 2;
   }
   EtcdClientOptions options;
@@ -34,23 +54,55 @@ int main(int argc, char** argv) {
   const int threads = argc > 2 ? std::atoi(argv[2]) : 32;
   const int seconds = argc > 3 ? std::atoi(argv[3]) : 10;
   const size_t value_bytes = argc > 4 ? static_cast<size_t>(std::atoll(argv[4])) : 200;
+  const std::string op = argc > 5 ? argv[5] : "put";
+  if (op != "put" && op != "txn") {
+    std::fprintf(stderr, "op must be put or txn, not %s\n", op.c_str());
+    return 2;
+  }
   auto client = NewGatewayClient(options);
   if (!client) {
     std::fprintf(stderr, "%s\n", client.error().ToString().c_str());
     return 1;
+  }
+  // The fence of the txn variant: a lock key and its create revision, as EtcdElection::Fence.
+  Compare fence{
+      .key = "/bench-put/lock", .target = Compare::Target::kCreate, .op = Compare::Op::kEqual};
+  if (op == "txn") {
+    auto put = (*client)->Put(fence.key, "holder");
+    if (!put) {
+      std::fprintf(stderr, "%s\n", put.error().ToString().c_str());
+      return 1;
+    }
+    auto got = (*client)->Range(RangeRequest{.key = fence.key});
+    if (!got || got->kvs.empty()) {
+      std::fprintf(stderr, "cannot read the lock key back\n");
+      return 1;
+    }
+    fence.number = got->kvs.front().create_revision;
   }
   const std::string value(value_bytes, 'v');
   std::atomic<bool> stop = false;
   std::atomic<long> errors = 0;
   std::vector<std::vector<double>> latencies(static_cast<size_t>(threads));
   std::vector<std::thread> workers;
+  const double cpu_begin = CpuMicros();
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       auto& lat = latencies[static_cast<size_t>(t)];
       for (long n = 0; !stop.load(std::memory_order_relaxed); ++n) {
+        std::string key = "/bench-put/w" + std::to_string((n * threads + t) % 1000);
         auto begin = Clock::now();
-        auto r = (*client)->Put("/bench-put/w" + std::to_string((n * threads + t) % 1000), value);
-        if (!r) ++errors;
+        if (op == "put") {
+          auto r = (*client)->Put(key, value);
+          if (!r) ++errors;
+        } else {
+          TxnRequest txn;
+          txn.compare.push_back(fence);
+          txn.success.push_back(
+              TxnOp{.kind = TxnOp::Kind::kPut, .key = std::move(key), .value = value});
+          auto r = (*client)->Txn(txn);
+          if (!r || !r->succeeded) ++errors;
+        }
         lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
       }
     });
@@ -58,13 +110,17 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
   stop = true;
   for (auto& w : workers) w.join();
+  const double cpu = CpuMicros() - cpu_begin;
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
   auto pct = [&](double p) {
     return all.empty() ? 0.0 : all[static_cast<size_t>(p * (all.size() - 1))];
   };
-  std::printf("etcd_put_%zuB %12.2f puts/s   p50 %.2fms p99 %.2fms errors %ld\n", value_bytes,
-              static_cast<double>(all.size()) / seconds, pct(0.5), pct(0.99), errors.load());
+  std::printf(
+      "etcd_%s_%zuB %12.2f %ss/s   p50 %.2fms p99 %.2fms errors %ld"
+      "   cpu %.0fus/op\n",
+      op.c_str(), value_bytes, static_cast<double>(all.size()) / seconds, op.c_str(), pct(0.5),
+      pct(0.99), errors.load(), all.empty() ? 0.0 : cpu / all.size());
   return errors.load() == 0 ? 0 : 1;
 }

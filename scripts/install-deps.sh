@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building, testing and benchmarking Arca needs.
 # Idempotent and fast when everything is present: it only calls apt-get for what is missing.
+#
+# --bench adds what only `make bench` needs: gRPC and etcd's .proto files for
+# bench/etcd_put_grpc.cc (the transport comparison of bench/etcd.sh). The normal build and the
+# tests do not need them.
 set -euo pipefail
 
 PACKAGES=(
@@ -26,6 +30,16 @@ PACKAGES=(
   # the libFuzzer engine (fuzz/), linked into a GCC-instrumented target; objcopy from binutils
   libclang-rt-14-dev binutils
 )
+
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=(
+    # etcd over gRPC: libgrpc++ and protoc's gRPC plugin; etcd's .proto files
+    # (etcdserverpb/rpc.proto, mvccpb, authpb), which pull in the gogoproto and grpc-gateway
+    # (google/api/annotations.proto) packages they import
+    libgrpc++-dev protobuf-compiler-grpc golang-etcd-server-dev
+    golang-github-gogo-protobuf-dev golang-github-grpc-ecosystem-grpc-gateway-dev
+  )
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
