@@ -54,6 +54,7 @@ release: deps $(RELEASE_DIR)/build.ninja
 bench: release
 	bash bench/run.sh $(RELEASE_DIR)/arca
 	bash bench/etcd.sh $(RELEASE_DIR)/arca $(RELEASE_DIR)/etcd_put_bench
+	bash bench/failover.sh $(RELEASE_DIR)/arca
 
 format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i

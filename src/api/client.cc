@@ -427,7 +427,7 @@ Result<ApiResponse> Client::Request(std::string_view method_in, std::string_view
   req.prepare_payload();
 
   ARCA_ASSIGN_OR_RETURN(ApiResponse out, impl_->RoundTrip(config_, req, method, url));
-  if (!IsRedirect(out.status)) return out;
+  if (!IsRedirect(out.status) || config_.disable_redirects) return out;
 
   // Vault's client follows one redirect (a standby's 307 to the active node's api_addr): the
   // same method, body and headers (token included) to the Location, on a connection of its

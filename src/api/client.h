@@ -9,8 +9,8 @@
 // method, body and headers (token included) are sent once to that URL (absolute, usually
 // another node: a standby redirecting to the active node's api_addr) on a connection opened
 // for it; an https -> http redirect is refused ("redirect would cause protocol downgrade").
-// A second redirect is returned as it is by Request() and is an error for Call() and the
-// api.Logical methods.
+// A second redirect (or any, with ClientConfig::disable_redirects) is returned as it is by
+// Request() and is an error for Call() and the api.Logical methods.
 //
 // Thread-safety: a Client is NOT thread-safe; use one per thread. Not copyable.
 // Failure behaviour: transport failures (bad address, DNS, connection refused, TLS, timeout)

@@ -362,6 +362,22 @@ TEST(ClientTest, RedirectTargetDownIsATransportErrorNamingIt) {
                                      std::to_string(port) + ": connect: connection refused");
 }
 
+TEST(ClientTest, DisableRedirectsReturnsTheFirstRedirect) {
+  TestServer active([](const SeenRequest&) { return CannedResponse{200, R"({"ok":true})"}; });
+  TestServer standby([&](const SeenRequest& req) {
+    return RedirectTo(active.address() + req.target);
+  });
+  ClientConfig c = ConfigFor(standby);
+  c.disable_redirects = true;
+  Client client(c);
+  auto r = client.Request("GET", "secret/foo");
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->status, 307);
+  EXPECT_EQ(active.requests().size(), 0u);
+  EXPECT_FALSE(client.Call("GET", "secret/foo"));
+  EXPECT_EQ(active.requests().size(), 0u);
+}
+
 TEST(ClientTest, RedirectWithoutLocationIsReturnedAsItIs) {
   TestServer server([](const SeenRequest&) { return CannedResponse{307, ""}; });
   Client client(ConfigFor(server));
