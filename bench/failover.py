@@ -249,11 +249,15 @@ class Writers:
 
 def one_round(nodes, keys, writers, sig):
     old = wait_until("an active node", lambda: active_node(nodes), timeout=ROUND_TIMEOUT)
-    # Writes are flowing on every node before the signal (forwarding included).
+    # Writes are flowing on the active node before the signal (and through the standbys when
+    # they forward: counted, not required, so that the figure exists without forwarding too).
     mark = time.monotonic()
-    wait_until("writes succeeding on every node", lambda: {
-        e[3] for e in writers.snapshot() if e[0] >= mark and 200 <= e[4] < 300
-    } >= {n.index for n in nodes}, timeout=30)
+    wait_until("writes succeeding on the active node", lambda: any(
+        e[0] >= mark and e[3] == old.index and 200 <= e[4] < 300 for e in writers.snapshot()),
+        timeout=30)
+    time.sleep(0.5)  # a steady stream, not the first write after a restart
+    forwarded = sum(1 for e in writers.snapshot()
+                    if e[0] >= mark and e[3] != old.index and 200 <= e[4] < 300)
     t0 = time.monotonic()
     wall0 = time.time()
     os.kill(old.proc.pid, sig)
@@ -289,7 +293,7 @@ def one_round(nodes, keys, writers, sig):
     wait_until("node %d back as a standby" % old.index,
                lambda: (old.leader() or {}).get("ha_enabled")
                and not (old.leader() or {}).get("is_self"), timeout=ROUND_TIMEOUT)
-    return ended - t0, takeover, failed, old.index, new.index
+    return ended - t0, takeover, failed, old.index, new.index, forwarded
 
 
 def main():
@@ -325,12 +329,13 @@ def main():
         results = {}
         for name, sig in (("kill -9", signal.SIGKILL), ("SIGTERM", signal.SIGTERM)):
             for r in range(1, ROUNDS + 1):
-                secs, takeover, failed, old, new = one_round(nodes, keys, writers, sig)
+                secs, takeover, failed, old, new, fwd = one_round(nodes, keys, writers, sig)
                 results.setdefault(name, []).append(secs)
                 log("%-8s round %d: node %d -> node %d: first write on the new active node "
-                    "after %.3f s (became active after %s; %d failed writes meanwhile)"
+                    "after %.3f s (became active after %s; %d failed writes meanwhile; %d "
+                    "writes through standbys in the 0.5 s before)"
                     % (name, r, old, new, secs,
-                       "%.3f s" % takeover if takeover is not None else "?", failed))
+                       "%.3f s" % takeover if takeover is not None else "?", failed, fwd))
         for name, values in results.items():
             worst = max(values)
             log("%-8s failover: min %.3f s, median %.3f s, max %.3f s (goal <= %.0f s: %s)"
