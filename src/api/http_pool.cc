@@ -73,7 +73,7 @@ struct HttpPool::Impl {
   }
 
   // Opens a connection; on failure returns the reason in Go's wording.
-  Result<std::unique_ptr<Conn>> Connect() {
+  Result<std::unique_ptr<Conn>> Connect(HttpPoolFailure* failure) {
     auto c = std::make_unique<Conn>();
     tcp::resolver resolver(c->ioc);
     tcp::resolver::results_type endpoints;
@@ -88,6 +88,7 @@ struct HttpPool::Impl {
     stream->expires_after(options.timeout);
     ec = RunIo(c->ioc, [&](auto handler) { stream->async_connect(endpoints, handler); });
     if (ec == beast::error::timeout) return Unavailable("dial tcp " + host_port + ": i/o timeout");
+    if (ec == net::error::connection_refused) *failure = HttpPoolFailure::kRefused;
     if (ec) return Unavailable("dial tcp " + host_port + ": connect: " + LowerFirst(ec.message()));
     stream->socket().set_option(tcp::no_delay(true), ec);
     if (scheme == "http") {
@@ -98,7 +99,8 @@ struct HttpPool::Impl {
     error_code addr_ec;
     net::ip::make_address(host, addr_ec);
     if (addr_ec) SSL_set_tlsext_host_name(s->native_handle(), host.c_str());
-    s->set_verify_callback(ssl::host_name_verification(host));
+    s->set_verify_callback(
+        ssl::host_name_verification(options.server_name.empty() ? host : options.server_name));
     beast::get_lowest_layer(*s).expires_after(options.timeout);
     ec =
         RunIo(c->ioc, [&](auto handler) { s->async_handshake(ssl::stream_base::client, handler); });
@@ -159,21 +161,30 @@ Result<std::unique_ptr<HttpPool>> HttpPool::Create(std::string_view origin,
   impl->host_port = u->has_port() ? printable : printable + ":" + impl->port;
   impl->origin = impl->scheme + "://" + printable;
   impl->options = std::move(options);
-  if (impl->scheme == "https" || !impl->options.cert_file.empty()) {
+  if (impl->scheme == "https" || !impl->options.cert_file.empty() ||
+      !impl->options.cert_pem.empty()) {
     const HttpPoolOptions& o = impl->options;
     try {
       auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
       ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-      if (!o.ca_file.empty()) {
+      if (!o.ca_pem.empty()) {
+        ctx->add_certificate_authority(net::buffer(o.ca_pem));
+      } else if (!o.ca_file.empty()) {
         ctx->load_verify_file(o.ca_file);
       } else {
         ctx->set_default_verify_paths();
       }
+      if (!o.cert_pem.empty()) ctx->use_certificate_chain(net::buffer(o.cert_pem));
       if (!o.cert_file.empty()) ctx->use_certificate_chain_file(o.cert_file);
+      if (o.key_pem && !o.key_pem->empty()) {
+        ctx->use_private_key(net::buffer(o.key_pem->view().data(), o.key_pem->size()),
+                             ssl::context::pem);
+      }
       if (!o.key_file.empty()) ctx->use_private_key_file(o.key_file, ssl::context::pem);
       ctx->set_verify_mode(ssl::verify_peer);
       impl->ssl_ctx = std::move(ctx);
+      impl->options.key_pem.reset();  // the context holds the key now
     } catch (const boost::system::system_error& e) {
       return InvalidRequest("error configuring TLS (ca \"" + o.ca_file + "\", cert \"" +
                             o.cert_file + "\", key \"" + o.key_file + "\"): " + e.code().message());
@@ -191,29 +202,55 @@ void HttpPool::CloseIdle() {
 Result<HttpPoolResponse> HttpPool::Post(
     std::string_view target, std::string_view body,
     const std::vector<std::pair<std::string, std::string>>& headers) {
+  bool has_type = false;
+  for (const auto& [k, v] : headers) has_type = has_type || beast::iequals(k, "content-type");
+  if (has_type) return Send("POST", target, body, headers);
+  auto all = headers;
+  all.emplace(all.begin(), "Content-Type", "application/json");
+  return Send("POST", target, body, all);
+}
+
+Result<HttpPoolResponse> HttpPool::Send(
+    std::string_view method, std::string_view target, std::string_view body,
+    const std::vector<std::pair<std::string, std::string>>& headers, HttpPoolFailure* failure) {
   Impl& im = *impl_;
+  HttpPoolFailure ignored_failure;
+  if (!failure) failure = &ignored_failure;
+  *failure = HttpPoolFailure::kNone;
   const std::string url = im.origin + std::string(target);
+  std::string verb_text(method);
+  for (auto& ch : verb_text) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  std::string go_method = verb_text.substr(0, 1);
+  for (size_t i = 1; i < verb_text.size(); ++i) {
+    go_method += static_cast<char>(std::tolower(static_cast<unsigned char>(verb_text[i])));
+  }
   auto fail = [&](const std::string& detail) {
-    return Unavailable("Post \"" + url + "\": " + detail);
+    if (*failure == HttpPoolFailure::kNone) *failure = HttpPoolFailure::kOther;
+    return Unavailable(go_method + " \"" + url + "\": " + detail);
   };
-  http::request<http::string_body> req{http::verb::post, target, 11};
+  http::request<http::string_body> req;
+  req.method_string(verb_text);
+  req.target(target);
+  req.version(11);
   req.set(http::field::host, im.host_port);
-  req.set(http::field::content_type, "application/json");
-  for (const auto& [k, v] : headers) req.set(k, v);
+  for (const auto& [k, v] : headers) req.insert(k, v);
   req.body() = std::string(body);
   req.keep_alive(true);
-  req.prepare_payload();
+  if (!body.empty() || verb_text == "POST" || verb_text == "PUT" || verb_text == "PATCH") {
+    req.prepare_payload();
+  }
 
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<Conn> conn = attempt == 0 ? im.TakeIdle() : nullptr;
     const bool reused = conn != nullptr;
     if (!reused) {
-      auto made = im.Connect();
+      auto made = im.Connect(failure);
       if (!made) return fail(made.error().message());
       conn = std::move(*made);
     }
     http::response_parser<http::string_body> parser;
     parser.body_limit(im.options.max_body);
+    if (verb_text == "HEAD") parser.skip(true);
     error_code ec = conn->tls ? im.Exchange(*conn, *conn->tls, req, parser)
                               : im.Exchange(*conn, *conn->plain, req, parser);
     if (ec) {
@@ -233,6 +270,7 @@ Result<HttpPoolResponse> HttpPool::Post(
     auto res = parser.release();
     HttpPoolResponse out;
     out.status = static_cast<int>(res.result_int());
+    for (const auto& f : res) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     out.body = std::move(res.body());
     if (res.keep_alive()) {
       conn->buffer.clear();

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/secure_bytes.h"
 #include "common/status.h"
 
 namespace arca::api {
@@ -28,13 +29,30 @@ struct HttpPoolOptions {
   std::string ca_file;    // PEM bundle to verify an https server; empty = system roots
   std::string cert_file;  // client certificate (PEM chain) for mutual TLS
   std::string key_file;   // its private key (PEM)
+  // The same material in memory (PEM text), instead of files: nothing touches the disk (the HA
+  // cluster's certificate). ca_pem replaces the system roots. The key is shared (the options
+  // stay copyable) and lives in secure memory; the pool drops its reference once its TLS context
+  // holds the key.
+  std::string ca_pem, cert_pem;
+  std::shared_ptr<const SecureBytes> key_pem;
+  // The name the server's certificate must carry; empty = the host of the origin. Lets a client
+  // connect by IP address and still verify a fixed name ("arca-cluster").
+  std::string server_name;
   size_t max_body = 16u << 20;
   size_t max_idle = 32;  // idle connections kept; more are closed after use
 };
 
 struct HttpPoolResponse {
   int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // as received, in order
   std::string body;
+};
+
+// Why a request failed before any response (Send's `failure`).
+enum class HttpPoolFailure {
+  kNone,
+  kRefused,  // the connection was refused (nothing listens there: the process is gone)
+  kOther,    // timeout, reset, TLS, lookup, oversized response...
 };
 
 class HttpPool {
@@ -51,6 +69,14 @@ class HttpPool {
   Result<HttpPoolResponse> Post(
       std::string_view target, std::string_view body,
       const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+  // Sends any method ("GET", "LIST", ...) with `body` (may be empty) and exactly `headers` (no
+  // Content-Type is added). On a transport failure, `failure` (when given) tells a refused
+  // connection from the rest.
+  Result<HttpPoolResponse> Send(std::string_view method, std::string_view target,
+                                std::string_view body,
+                                const std::vector<std::pair<std::string, std::string>>& headers,
+                                HttpPoolFailure* failure = nullptr);
 
   // Closes every idle connection (after a failover, so a recovered server is dialled afresh).
   void CloseIdle();

@@ -36,6 +36,9 @@ struct StorageConfig {
 struct ListenerConfig {
   std::string type = "tcp";
   std::string address = "127.0.0.1:8200";
+  // HA: where this listener's cluster listener binds (host:port); empty = the same host with
+  // the port + 1 (Vault's default). Only the first listener's is used.
+  std::string cluster_address;
   bool tls_disable = false;  // TLS is on unless tls_disable = true ("1"/"true" strings too)
   std::string tls_cert_file, tls_key_file, tls_client_ca_file;  // required when TLS is on
   std::string tls_min_version = "tls12";                        // tls10|tls11|tls12|tls13

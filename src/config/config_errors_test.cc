@@ -170,8 +170,6 @@ TEST(ConfigWarnings, IgnoredVaultKeysAreNamedWithTheirLine) {
        "ignored"},
       {"listener \"tcp\" {\n tls_disable = true\n custom_response_headers { default = {} }\n}",
        "w.hcl:3: \"custom_response_headers\" in listener \"tcp\""},
-      {"listener \"tcp\" {\n tls_disable = true\n cluster_address = \"0.0.0.0:8201\"\n}",
-       "w.hcl:3: \"cluster_address\" in listener \"tcp\""},
   };
   for (const auto& c : cases) {
     auto r = Parse(c.src, "w.hcl");

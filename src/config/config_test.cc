@@ -70,6 +70,7 @@ ha_storage "etcd" { address = "http://127.0.0.1:2379" }
 
 listener "tcp" {
   address         = "0.0.0.0:8200"
+  cluster_address = "0.0.0.0:8301"
   tls_cert_file   = "/etc/arca/cert.pem"
   tls_key_file    = "/etc/arca/key.pem"
   tls_client_ca_file = "/etc/arca/ca.pem"
@@ -128,6 +129,7 @@ telemetry {
 
   ASSERT_EQ(c.listeners.size(), 2u);
   const ListenerConfig& l = c.listeners[0];
+  EXPECT_EQ(l.cluster_address, "0.0.0.0:8301");
   EXPECT_EQ(l.type, "tcp");
   EXPECT_EQ(l.line, 24);
   EXPECT_EQ(l.address, "0.0.0.0:8200");

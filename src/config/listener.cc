@@ -97,6 +97,7 @@ Result<ListenerConfig> DecodeOne(const std::string& type, const hcl::Node& body,
             address = &e;
             return str(&l.address)(e);
           })
+      .On("cluster_address", str(&l.cluster_address))
       .On("tls_disable", boolean(&l.tls_disable))
       .On("tls_cert_file", str(&l.tls_cert_file))
       .On("tls_key_file", str(&l.tls_key_file))
@@ -139,7 +140,7 @@ Result<ListenerConfig> DecodeOne(const std::string& type, const hcl::Node& body,
           })
       .On("telemetry",
           [&](const hcl::Entry& e) { return DecodeListenerTelemetry(e, &l, warnings); })
-      .Ignore({"cluster_address", "proxy_protocol_behavior", "proxy_protocol_authorized_addrs",
+      .Ignore({"proxy_protocol_behavior", "proxy_protocol_authorized_addrs",
                "custom_response_headers", "http_read_header_timeout", "http_write_timeout",
                "profiling", "inflight_requests_logging", "agent_api", "role",
                "disable_request_limiter", "disable_replication_status_endpoints",

@@ -148,6 +148,7 @@ TEST_F(CoreHaTest, OneActiveNodeAndAnUnsealedStandbyThatServesOnlyLifecyclePaths
   a_->RecordEcho(echo);
   auto ha = Do(*a_, Operation::kRead, "sys/ha-status", {}, root_);
   ASSERT_TRUE(ha) << ha.error().ToString();
+  EXPECT_TRUE(ha->data_at_top_level);
   const json::array& nodes = ha->data.at("nodes").as_array();
   ASSERT_EQ(nodes.size(), 2u);
   EXPECT_TRUE(nodes[0].as_object().at("active_node").as_bool());

@@ -103,8 +103,18 @@ Result<logical::Response> Core::HandleRequestUnmetered(logical::Request& req) {
     return system_backend_->HandleRequest(req);
   }
   if (standby_.load()) {
-    // The server forwards a standby's requests to the active node (src/server); what reaches
-    // the core here had nowhere to go.
+    // A standby's own metrics, where the listener serves them without a token (the standby
+    // has no token store to check one).
+    if (req.path == "sys/metrics" && req.unauthenticated_metrics_access &&
+        req.operation == logical::Operation::kRead) {
+      req.mount_point = "sys/";
+      req.mount_type = "system";
+      req.path = req.path.substr(4);
+      req.storage = sys_view_.get();
+      return system_backend_->HandleRequest(req);
+    }
+    // The server forwards a standby's other requests to the active node (src/server); what
+    // reaches the core here had nowhere to go.
     return Unavailable("local node not active but active cluster node not found");
   }
   if (req.path == "sys/seal" || req.path == "sys/step-down") return HandleSealRequest(req);

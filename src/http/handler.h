@@ -8,7 +8,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/cors.h"
@@ -17,6 +20,28 @@
 #include "logical/response.h"
 
 namespace arca::http {
+
+// A request as received, before translation (Handler::TakesRaw / HandleRaw). Views into the
+// connection's buffers: valid during the call only.
+struct RawRequest {
+  std::string_view method;  // "GET", "LIST", ...
+  std::string_view target;  // "/v1/secret/data/a?version=2" (with the query)
+  std::span<const std::pair<std::string_view, std::string_view>> headers;  // any case, repeats
+  std::string_view body;
+  std::string_view remote_addr;  // the peer's IP
+  bool cluster = false;          // arrived on the cluster listener (ListenerOptions::cluster)
+  // The listener serves sys/metrics without a token (ListenerOptions).
+  bool unauthenticated_metrics = false;
+};
+
+// The answer to a RawRequest, sent as is (Content-Length, Connection and Transfer-Encoding are
+// the server's own and dropped from `headers`). Status 0 declines: the request then goes the
+// normal way (translated, Handle), e.g. when the node became active in between.
+struct RawResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
 
 // Answers one API request. Implemented by the core adapter in src/server/.
 //
@@ -37,6 +62,11 @@ class Handler {
   // The CORS settings in force (sys/config/cors), or null (CORS disabled). Called on an I/O
   // thread for every request: must be cheap and thread-safe.
   virtual std::shared_ptr<const CorsConfig> Cors() const { return nullptr; }
+  // The raw hook (HA: a standby forwards requests to the active node as received). Called on an
+  // I/O thread for every request before it is translated; must be cheap and thread-safe. True:
+  // HandleRaw answers this request (on a worker thread; it may block) and Handle is not called.
+  virtual bool TakesRaw(const RawRequest& /*req*/) const { return false; }
+  virtual RawResponse HandleRaw(const RawRequest& /*req*/) { return RawResponse{500, {}, {}}; }
 };
 
 // One listener (Vault's `listener "tcp"` stanza).
@@ -56,6 +86,15 @@ struct ListenerOptions {
   std::vector<std::string> x_forwarded_for_authorized_addrs;
   // telemetry { unauthenticated_metrics_access = true }: sys/metrics needs no token here.
   bool unauthenticated_metrics_access = false;
+  // The HA cluster listener: TLS with the cluster's certificate, given later in memory
+  // (Server::SetClusterTls; the tls_* file options are unused). A client must present the
+  // cluster certificate itself (it is its own CA). Until SetClusterTls, accepted connections
+  // are closed at once. Requests arrive with RawRequest::cluster = true.
+  bool cluster = false;
+  // The header that carries the original client's address on this listener (set by the node
+  // that forwarded the request). Trusted only here: meant for the mTLS cluster listener, where
+  // only cluster nodes can connect. Empty: none (the peer's address is the client's).
+  std::string client_addr_header;
 };
 
 struct ServerOptions {

@@ -5,6 +5,8 @@
 #include "common/uuid.h"
 #include "http/translate.h"
 
+#include <strings.h>
+
 namespace arca::http {
 namespace {
 
@@ -151,6 +153,21 @@ Result<std::string> ForwardedFor(const logical::Request& req) {
 }
 
 }  // namespace
+
+std::string ClientAddress(const HttpRequestView& in, const CidrSet& trusted_proxies) {
+  if (trusted_proxies.empty() || !trusted_proxies.Contains(in.remote_addr)) {
+    return std::string(in.remote_addr);
+  }
+  logical::Request tmp;
+  for (const auto& [name, value] : in.headers) {
+    if (name.size() == 15 && strncasecmp(name.data(), "x-forwarded-for", 15) == 0) {
+      tmp.headers["x-forwarded-for"].emplace_back(value);
+    }
+  }
+  auto client = ForwardedFor(tmp);
+  if (!client || client->empty()) return std::string(in.remote_addr);
+  return std::move(*client);
+}
 
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_as_space) {
   // Up to the first escape (usually the whole input), a plain copy.

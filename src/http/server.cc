@@ -243,7 +243,10 @@ struct Listener {
   Listener(net::io_context& ioc, ListenerOptions o) : opts(std::move(o)), acceptor(ioc) {}
   ListenerOptions opts;
   CidrSet trusted_proxies;
-  std::unique_ptr<net::ssl::context> tls;  // null: plain HTTP
+  std::unique_ptr<net::ssl::context> tls;  // null: plain HTTP (or a cluster listener)
+  // A cluster listener's context (Server::SetClusterTls); null until then. Guarded by tls_mu.
+  std::mutex tls_mu;
+  std::shared_ptr<net::ssl::context> cluster_tls;
   tcp::acceptor acceptor;
   uint16_t port = 0;
 };
@@ -407,6 +410,7 @@ class Server::Impl {
   void Start();
   void Stop(std::chrono::seconds grace);
   void WaitForShutdownSignal(std::function<void()> on_sighup);
+  Status SetClusterTls(std::string_view cert_pem, std::string_view key_pem);
 
  private:
   net::awaitable<void> AcceptLoop(std::shared_ptr<Listener> l);
@@ -479,9 +483,26 @@ class Connection final : public ConnectionBase, public WorkItem {
 
   // WorkItem: runs on a worker thread.
   void Run() noexcept override {
-    Execute(req_);
+    if (raw_req_) {
+      ExecuteRaw(*raw_req_);
+    } else {
+      Execute(req_);
+    }
     Complete();
   }
+  void ExecuteRaw(const RawRequest& raw) noexcept {
+    try {
+      raw_out_.emplace(server_.handler().HandleRaw(raw));
+    } catch (const std::exception& e) {
+      spdlog::error("http: raw handler threw: {}", e.what());
+      result_.emplace(std::unexpected(Error(ErrorKind::kInternal, "internal error")));
+    } catch (...) {
+      spdlog::error("http: raw handler threw a non-standard exception");
+      result_.emplace(std::unexpected(Error(ErrorKind::kInternal, "internal error")));
+    }
+  }
+  // Keeps a cluster listener's TLS context alive as long as the connection.
+  void KeepTls(std::shared_ptr<const void> ctx) { tls_keep_ = std::move(ctx); }
   // Calls the handler; result_ receives its answer (or an internal error if it threw).
   void Execute(logical::Request& req) noexcept {
     try {
@@ -553,6 +574,7 @@ class Connection final : public ConnectionBase, public WorkItem {
   ServerState& server_;
   IoLoop& loop_;
   std::shared_ptr<Listener> listener_;  // keeps the TLS context alive
+  std::shared_ptr<const void> tls_keep_;  // a cluster listener's context (KeepTls)
   Stream stream_;
   const Exec exec_;  // the connection's io_context (one thread)
   std::string peer_ip_;
@@ -566,6 +588,10 @@ class Connection final : public ConnectionBase, public WorkItem {
   // before posting done_, read by the I/O thread after resumption.
   logical::Request req_;
   std::optional<Result<logical::Response>> result_;
+  // A request for Handler::HandleRaw (set while it is queued or running) and its answer.
+  const RawRequest* raw_req_ = nullptr;
+  std::optional<RawResponse> raw_out_;
+  std::string raw_client_;  // the client's address for the raw hook (reused per request)
   net::any_completion_handler<void()> done_;
 
   // While a stream is sent: its wake-up timer and the client watch. Touched on the
@@ -588,7 +614,50 @@ Task<HttpResponseOut> Connection<Stream>::Process(bool head) {
   header_views_.clear();
   for (const auto& f : parsed_.fields)
     header_views_.emplace_back(parsed_.Name(f), parsed_.Value(f));
-  HttpRequestView view{parsed_.method, parsed_.target, header_views_, parsed_.body, peer_ip_};
+  // The raw hook (a standby forwarding to the active node) sees the request untranslated.
+  const ListenerOptions& lopts = listener_->opts;
+  raw_client_ = ClientAddress(
+      HttpRequestView{parsed_.method, parsed_.target, header_views_, parsed_.body, peer_ip_},
+      listener_->trusted_proxies);
+  RawRequest raw{parsed_.method, parsed_.target, header_views_, parsed_.body, raw_client_,
+                 lopts.cluster, lopts.unauthenticated_metrics_access};
+  if (server_.handler().TakesRaw(raw)) {
+    req_ = logical::Request();
+    req_.operation = (parsed_.method == "GET" || parsed_.method == "HEAD")
+                         ? logical::Operation::kRead
+                         : logical::Operation::kUpdate;
+    raw_req_ = &raw;
+    raw_out_.reset();
+    result_.reset();
+    co_await AsyncHandle(kUseTask);
+    raw_req_ = nullptr;
+    HttpResponseOut out;
+    const bool declined = raw_out_ && raw_out_->status == 0;
+    if (declined) {
+      raw_out_.reset();  // handled the normal way below
+    } else if (raw_out_) {
+      out.status = raw_out_->status;
+      out.headers = std::move(raw_out_->headers);
+      if (!head) out.body = std::move(raw_out_->body);
+    } else if (result_ && !*result_) {
+      out = ErrorResponse(result_->error(), head);
+    } else {
+      out = OverloadedResponse(head);
+    }
+    if (!declined) {
+      raw_out_.reset();
+      result_.reset();
+      co_return out;
+    }
+    result_.reset();
+  }
+  // On the cluster listener, the forwarding node names the original client.
+  std::string_view remote = peer_ip_;
+  if (!lopts.client_addr_header.empty()) {
+    std::string_view named = parsed_.Find(lopts.client_addr_header);
+    if (!named.empty()) remote = named;
+  }
+  HttpRequestView view{parsed_.method, parsed_.target, header_views_, parsed_.body, remote};
   // CORS (sys/config/cors): a preflight or a refused origin is answered here.
   std::vector<std::pair<std::string, std::string>> cors_headers;
   if (auto cors = server_.handler().Cors(); cors && cors->enabled) {
@@ -906,7 +975,7 @@ Status Server::Impl::AddListener(const ListenerOptions& opts) {
   ARCA_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(opts.address));
   ARCA_ASSIGN_OR_RETURN(CidrSet trusted, CidrSet::Parse(opts.x_forwarded_for_authorized_addrs));
   std::unique_ptr<net::ssl::context> tls;
-  if (!opts.tls_disable) {
+  if (!opts.tls_disable && !opts.cluster) {
     ARCA_ASSIGN_OR_RETURN(SslCtxPtr ctx, MakeServerTlsContext(opts));
     tls = std::make_unique<net::ssl::context>(ctx.release());
   }
@@ -940,7 +1009,7 @@ Status Server::Impl::AddListener(const ListenerOptions& opts) {
   if (ec) return fail("listen");
   l->port = l->acceptor.local_endpoint(ec).port();
   spdlog::info("http: listening on {}:{} ({})", ep.address().to_string(), l->port,
-               l->tls ? "tls" : "plain");
+               opts.cluster ? "cluster, mutual tls" : l->tls ? "tls" : "plain");
   std::lock_guard lock(mu_);
   if (stopped_) return Unavailable("server is stopped");
   listeners_.push_back(l);
@@ -949,6 +1018,21 @@ Status Server::Impl::AddListener(const ListenerOptions& opts) {
 }
 
 size_t Server::QueuedRequests() const { return impl_->QueuedRequests(); }
+
+Status Server::Impl::SetClusterTls(std::string_view cert_pem, std::string_view key_pem) {
+  ARCA_ASSIGN_OR_RETURN(SslCtxPtr ctx, MakeClusterTlsContext(cert_pem, key_pem));
+  auto shared = std::make_shared<net::ssl::context>(ctx.release());
+  std::lock_guard lock(mu_);
+  bool any = false;
+  for (const auto& l : listeners_) {
+    if (!l->opts.cluster) continue;
+    std::lock_guard tls_lock(l->tls_mu);
+    l->cluster_tls = shared;
+    any = true;
+  }
+  if (!any) return InvalidRequest("no cluster listener");
+  return OkStatus();
+}
 
 std::vector<uint16_t> Server::Impl::BoundPorts() const {
   std::lock_guard lock(mu_);
@@ -981,7 +1065,24 @@ net::awaitable<void> Server::Impl::AcceptLoop(std::shared_ptr<Listener> l) {
     sock.set_option(tcp::no_delay(true), ignored);
     std::string ip = PeerIp(sock);
     auto exec = sock.get_executor();
-    if (l->tls) {
+    if (l->opts.cluster) {
+      std::shared_ptr<net::ssl::context> ctx;
+      {
+        std::lock_guard lock(l->tls_mu);
+        ctx = l->cluster_tls;
+      }
+      if (!ctx) {  // the cluster certificate is not known yet
+        sock.close(ignored);
+        continue;
+      }
+      using TlsStream = beast::ssl_stream<Socket>;
+      auto c = std::make_shared<Connection<TlsStream>>(
+          state_, loop, l, TlsStream(std::move(sock), *ctx), std::move(ip));
+      c->KeepTls(ctx);
+      state_.Register(c);
+      net::co_spawn(exec, Connection<TlsStream>::Serve(std::move(c)),
+                    [](std::exception_ptr e) { LogException(e, "session"); });
+    } else if (l->tls) {
       using TlsStream = beast::ssl_stream<Socket>;
       auto c = std::make_shared<Connection<TlsStream>>(
           state_, loop, l, TlsStream(std::move(sock), *l->tls), std::move(ip));
@@ -1108,6 +1209,9 @@ Server::Server(Handler& handler, ServerOptions opts)
     : impl_(std::make_unique<Impl>(handler, opts)) {}
 Server::~Server() = default;
 Status Server::AddListener(const ListenerOptions& opts) { return impl_->AddListener(opts); }
+Status Server::SetClusterTls(std::string_view cert_pem, std::string_view key_pem) {
+  return impl_->SetClusterTls(cert_pem, key_pem);
+}
 std::vector<uint16_t> Server::BoundPorts() const { return impl_->BoundPorts(); }
 void Server::Start() { impl_->Start(); }
 void Server::Stop(std::chrono::seconds grace) { impl_->Stop(grace); }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -33,6 +34,12 @@ class Server {
   // tls_min_version or unusable TLS files (missing, unreadable, key/cert mismatch, bad CA file);
   // kUnavailable when the address cannot be bound (e.g. port in use). May be called after Start.
   Status AddListener(const ListenerOptions& opts);
+
+  // Gives the cluster listeners (ListenerOptions::cluster) their TLS material, in memory: the
+  // cluster certificate and its key (PEM). Connections accepted afterwards use it; may be called
+  // again (a new certificate applies to new connections). InvalidRequest for bad PEM or when
+  // there is no cluster listener.
+  Status SetClusterTls(std::string_view cert_pem, std::string_view key_pem);
 
   // The bound ports, in AddListener order (useful with port 0).
   std::vector<uint16_t> BoundPorts() const;

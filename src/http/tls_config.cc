@@ -1,7 +1,10 @@
 #include "http/tls_config.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <string>
 
@@ -84,6 +87,50 @@ Result<SslCtxPtr> MakeServerTlsContext(const ListenerOptions& opts) {
   } else {
     SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr);
   }
+  ERR_clear_error();
+  return ctx;
+}
+
+Result<SslCtxPtr> MakeClusterTlsContext(std::string_view cert_pem, std::string_view key_pem) {
+  ERR_clear_error();
+  SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+  if (!ctx) return TlsError("cannot create TLS context");
+  SSL_CTX* c = ctx.get();
+  if (SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION) != 1) {
+    return TlsError("cannot set the minimum TLS version");
+  }
+  SSL_CTX_set_options(
+      c, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
+
+  std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(
+      BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())), &BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      cert_bio ? PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr) : nullptr,
+      &X509_free);
+  if (!cert) return TlsError("cannot parse the cluster certificate");
+  std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(
+      BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())), &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr) : nullptr,
+      &EVP_PKEY_free);
+  if (!key) return TlsError("cannot parse the cluster key");
+  if (SSL_CTX_use_certificate(c, cert.get()) != 1 || SSL_CTX_use_PrivateKey(c, key.get()) != 1 ||
+      SSL_CTX_check_private_key(c) != 1) {
+    return TlsError("the cluster key does not match the cluster certificate");
+  }
+  static constexpr unsigned char kSessionContext[] = "arca-cluster";
+  SSL_CTX_set_session_id_context(c, kSessionContext, sizeof(kSessionContext) - 1);
+  // The only trust anchor is the cluster certificate itself.
+  X509_STORE* store = SSL_CTX_get_cert_store(c);
+  if (X509_STORE_add_cert(store, cert.get()) != 1) return TlsError("cannot trust the cluster certificate");
+  STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
+  if (!names || sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(cert.get()))) <= 0) {
+    if (names) sk_X509_NAME_pop_free(names, X509_NAME_free);
+    return TlsError("cannot list the cluster CA");
+  }
+  SSL_CTX_set_client_CA_list(c, names);  // takes ownership
+  SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   ERR_clear_error();
   return ctx;
 }

@@ -36,4 +36,10 @@ Result<int> ParseTlsMinVersion(std::string_view name);
 // a key that does not match the certificate, require_and_verify without a CA file.
 Result<SslCtxPtr> MakeServerTlsContext(const ListenerOptions& opts);
 
+// The HA cluster listener's context from in-memory PEM (nothing on disk): TLS 1.2+, serves
+// `cert_pem` with `key_pem`, and requires a client certificate that verifies against
+// `cert_pem` alone (the cluster certificate is self-signed and its own CA, so only holders of
+// the cluster key get in). InvalidRequest for malformed PEM or a key that does not match.
+Result<SslCtxPtr> MakeClusterTlsContext(std::string_view cert_pem, std::string_view key_pem);
+
 }  // namespace arca::http

@@ -65,6 +65,11 @@ Result<logical::Request> BuildRequest(const HttpRequestView& in, const CidrSet& 
 Status BuildRequest(const HttpRequestView& in, const CidrSet& trusted_proxies,
                     logical::Request& req);
 
+// The client's address by the rule above (the peer, or the right-most X-Forwarded-For entry
+// when the peer is a trusted proxy); a malformed X-Forwarded-For gives the peer. For requests
+// that are not translated here (Handler::TakesRaw).
+std::string ClientAddress(const HttpRequestView& in, const CidrSet& trusted_proxies);
+
 // Encodes a handler result. `req` is the request after Handle (for id and mount_type);
 // `head_request` drops the body.
 HttpResponseOut BuildResponse(const logical::Request& req, const Result<logical::Response>& result,

@@ -331,6 +331,10 @@ TEST(BuildRequest, XForwardedForOnlyFromTrustedProxies) {
     if (c.ok) {
       EXPECT_EQ(req->remote_addr, c.remote) << c.peer;
     }
+    // The same rule for untranslated requests (a malformed header gives the peer).
+    HttpRequestView view{"GET", "/v1/x", c.headers, "", c.peer};
+    EXPECT_EQ(ClientAddress(view, *trusted), c.ok ? c.remote : c.peer) << c.peer;
+    EXPECT_EQ(ClientAddress(view, CidrSet()), c.peer) << c.peer;
   }
   // Without a trusted set the header never applies.
   Req r;

@@ -24,6 +24,7 @@
 #include "http/handler.h"
 #include "http/server.h"
 #include "server/builtins.h"
+#include "server/cluster.h"
 #include "server/hardening.h"
 #include "seal/factory.h"
 
@@ -33,6 +34,14 @@ namespace {
 class CoreHandler : public http::Handler {
  public:
   explicit CoreHandler(core::Core& core) : core_(core) {}
+  // HA: the cluster node that forwards a standby's requests and serves the cluster listener.
+  void SetCluster(ClusterNode* cluster) { cluster_ = cluster; }
+  bool TakesRaw(const http::RawRequest& req) const override {
+    return cluster_ != nullptr && cluster_->TakesRaw(req);
+  }
+  http::RawResponse HandleRaw(const http::RawRequest& req) override {
+    return cluster_->HandleRaw(req);
+  }
   Result<logical::Response> Handle(logical::Request& req) override {
     return core_.HandleRequest(req);
   }
@@ -41,7 +50,18 @@ class CoreHandler : public http::Handler {
 
  private:
   core::Core& core_;
+  ClusterNode* cluster_ = nullptr;  // set before the server starts
 };
+
+// ARCA_<name>, else VAULT_<name>, else `def`.
+std::string EnvOr(const char* name, const std::string& def) {
+  for (std::string prefix : {"ARCA_", "VAULT_"}) {
+    const char* v = std::getenv((prefix + name).c_str());
+    if (v && *v) return v;
+  }
+  return def;
+}
+
 
 struct ServerFlags {
   std::vector<std::string> config_paths;
@@ -256,7 +276,11 @@ int RunServerCommand(const std::vector<std::string>& args) {
   core_cfg.ttls.default_lease_ttl = cfg.default_lease_ttl;
   core_cfg.ttls.max_lease_ttl = cfg.max_lease_ttl;
   core_cfg.cluster_name = cfg.cluster_name;
+  // Vault's environment variables override the configuration.
+  cfg.api_addr = EnvOr("API_ADDR", cfg.api_addr);
+  cfg.cluster_addr = EnvOr("CLUSTER_ADDR", cfg.cluster_addr);
   core_cfg.api_addr = cfg.api_addr;
+  core_cfg.cluster_addr = cfg.cluster_addr;
   core_cfg.dev_mode = flags->dev;
   core_cfg.disable_cache = cfg.disable_cache;
   core_cfg.audit_forbidden_dirs = AuditForbiddenDirs(cfg, flags->config_paths);
@@ -265,8 +289,8 @@ int RunServerCommand(const std::vector<std::string>& args) {
   std::string storage_type = cfg.storage->type;
   metrics::Registry::Global().SetPrefix(cfg.telemetry.metrics_prefix);
   core::Core core(std::move(core_cfg));
-  // Seal migration mode, or the background auto-unseal of an initialized auto seal.
-  if (auto s = core.StartSeal(); !s) return Fail("seal: " + s.error().message());
+  // HA: the storage is lockable (etcd with ha_enabled = "true").
+  const bool ha_enabled = core.HaEnabled();
 
   CoreHandler handler(core);
   http::ServerOptions sopts;
@@ -308,6 +332,46 @@ int RunServerCommand(const std::vector<std::string>& args) {
   auto ports = server.BoundPorts();
   std::string api_url = ListenerUrl(listeners[0], ports[0]);
 
+  // HA: the cluster listener binds now (its port is advertised before anything can unseal) and
+  // serves once the cluster certificate is known (ClusterNode reads or makes it after unseal;
+  // connections before that are closed at once).
+  std::string advertised_api = cfg.api_addr.empty() ? api_url : cfg.api_addr;
+  std::string advertised_cluster, cluster_bound;
+  std::shared_ptr<ClusterNode> cluster;
+  if (ha_enabled) {
+    http::ListenerOptions c;
+    c.cluster = true;
+    c.client_addr_header = std::string(kClientAddrHeader);
+    c.address = cfg.listeners[0].cluster_address;
+    if (c.address.empty()) {
+      c.address = BoundAddress(listeners[0], static_cast<uint16_t>(ports[0] + 1));
+    }
+    c.max_request_size = listeners[0].max_request_size;
+    c.max_request_duration = listeners[0].max_request_duration;
+    if (auto s = server.AddListener(c); !s) {
+      return Fail("cluster listener " + c.address + ": " + s.error().message());
+    }
+    uint16_t cport = server.BoundPorts().back();
+    cluster_bound = BoundAddress(c, cport);
+    c.tls_disable = false;
+    advertised_cluster = cfg.cluster_addr.empty() ? ListenerUrl(c, cport) : cfg.cluster_addr;
+    cluster = std::make_shared<ClusterNode>(core, server);
+    handler.SetCluster(cluster.get());
+    core.SetActiveChangeHook([cluster](bool) { cluster->Wake(); });
+  }
+  // Stops the cluster node's thread before the server goes away (the core's hook may keep the
+  // object itself alive a little longer; a stopped node ignores wake-ups).
+  struct ClusterGuard {
+    std::shared_ptr<ClusterNode> node;
+    ~ClusterGuard() {
+      if (node) node->Stop();
+    }
+  } cluster_guard{cluster};
+  core.SetAdvertisedAddresses(advertised_api, advertised_cluster);
+  if (cluster) cluster->Start();
+  // Seal migration mode, or the background auto-unseal of an initialized auto seal.
+  if (auto s = core.StartSeal(); !s) return Fail("seal: " + s.error().message());
+
   std::string root_token, unseal_key;
   if (flags->dev) {
     core::InitParams dev_params;
@@ -329,14 +393,19 @@ int RunServerCommand(const std::vector<std::string>& args) {
   }
 
   std::cout << "==> Arca server configuration:\n\n"
-            << "     Api Address: " << (cfg.api_addr.empty() ? api_url : cfg.api_addr) << "\n";
+            << "     Api Address: " << advertised_api << "\n";
+  if (!advertised_cluster.empty()) {
+    std::cout << " Cluster Address: " << advertised_cluster << " (listening on " << cluster_bound
+              << ")\n";
+  }
   for (size_t i = 0; i < listeners.size(); ++i) {
     std::cout << "      Listener " << i + 1 << ": tcp (addr: \"" << BoundAddress(listeners[i], ports[i])
               << "\", tls: \"" << (listeners[i].tls_disable ? "disabled" : "enabled") << "\")\n";
   }
   std::cout << "       Log Level: " << cfg.log_level << "\n"
             << "           Mlock: " << (cfg.disable_mlock ? "disabled" : "enabled") << "\n"
-            << "         Storage: " << storage_type << "\n"
+            << "         Storage: " << storage_type << (ha_enabled ? " (HA available)" : "")
+            << "\n"
             << "         Version: Arca v" << ARCA_VERSION << "\n\n";
   if (flags->dev) {
     std::cout

@@ -163,11 +163,10 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
-HttpResult RawHttp(int port, const std::string& method, const std::string& target,
-                   const std::string& body, const std::map<std::string, std::string>& headers) {
-  HttpResult res;
+int SendHttp(int port, const std::string& method, const std::string& target,
+             const std::string& body, const std::map<std::string, std::string>& headers) {
   int fd = Connect(port);
-  if (fd < 0) return res;
+  if (fd < 0) return -1;
   std::ostringstream req;
   req << method << " " << target << " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const auto& [k, v] : headers) req << k << ": " << v << "\r\n";
@@ -182,11 +181,17 @@ HttpResult RawHttp(int port, const std::string& method, const std::string& targe
     if (n <= 0) break;  // the server may answer early (413) and close
     off += static_cast<size_t>(n);
   }
+  return fd;
+}
+
+HttpResult ReceiveHttp(int fd, std::chrono::milliseconds timeout) {
+  HttpResult res;
+  if (fd < 0) return res;
   std::string in;
   char buf[65536];
   while (true) {
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 30000) <= 0) break;
+    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) break;
     ssize_t n = recv(fd, buf, sizeof(buf), 0);
     if (n <= 0) break;
     in.append(buf, static_cast<size_t>(n));
@@ -223,6 +228,11 @@ HttpResult RawHttp(int port, const std::string& method, const std::string& targe
     res.body = rest;
   }
   return res;
+}
+
+HttpResult RawHttp(int port, const std::string& method, const std::string& target,
+                   const std::string& body, const std::map<std::string, std::string>& headers) {
+  return ReceiveHttp(SendHttp(port, method, target, body, headers));
 }
 
 namespace {
@@ -396,6 +406,16 @@ bool AnswersWithToken(int port, const std::string& token) {
 int ServerProcess::Stop(int sig) {
   if (pid_ <= 0) return -1;
   kill(pid_, sig);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+bool ServerProcess::Signal(int sig) const { return pid_ > 0 && kill(pid_, sig) == 0; }
+
+int ServerProcess::Wait() {
+  if (pid_ <= 0) return -1;
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <gtest/gtest.h>
+#include <sys/types.h>
 
 #include <map>
 #include <memory>
@@ -87,6 +88,15 @@ HttpResult RawHttp(int port, const std::string& method, const std::string& targe
                    const std::string& body = "",
                    const std::map<std::string, std::string>& headers = {});
 
+// RawHttp in two steps, for requests that must be on the wire before something happens (e.g.
+// sent to a SIGSTOPped server, answered after SIGCONT): SendHttp connects and sends the whole
+// request, returning the socket (-1 when the connection or the send failed); ReceiveHttp
+// reads the answer (giving up when nothing arrives for `timeout`) and closes the socket.
+int SendHttp(int port, const std::string& method, const std::string& target,
+             const std::string& body = "",
+             const std::map<std::string, std::string>& headers = {});
+HttpResult ReceiveHttp(int fd, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
 struct CliResult {
   int exit_code = -1;
   std::string out;
@@ -135,6 +145,12 @@ class ServerProcess {
   const std::string& root_token() const { return root_token_; }
   // Sends `sig` and waits for exit; returns the wait status.
   int Stop(int sig);
+  // Sends `sig` without waiting (SIGSTOP, SIGCONT, a SIGTERM whose exit Wait() reaps); false
+  // when the server is not running.
+  bool Signal(int sig) const;
+  // Waits for the exit (after Signal) and returns the wait status; -1 when not running.
+  int Wait();
+  pid_t pid() const { return pid_; }
   const std::string& log_path() const { return log_path_; }
   // What the harness found wrong (if anything), then the server's output.
   std::string Log() const;

@@ -257,6 +257,7 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
     }
     Response resp;
     resp.data["nodes"] = std::move(nodes);
+    resp.data_at_top_level = true;  // Vault copies it to the top level too (Go clients read it there)
     return resp;
   }, "List the HA nodes."};
   paths.push_back(std::move(ha_status));

@@ -1,0 +1,264 @@
+#include "server/cluster.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "core/barrier/barrier.h"
+#include "core/core.h"
+#include "http/server.h"
+
+namespace arca::server {
+namespace {
+
+constexpr auto kTick = std::chrono::seconds(1);
+
+std::string Hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "";
+  return buf;
+}
+
+bool IEq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+http::RawResponse JsonError(int status, std::string_view message) {
+  http::RawResponse r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  json::object o;
+  o["errors"] = json::array{json::string(message)};
+  r.body = ToJson(o) + "\n";
+  return r;
+}
+
+}  // namespace
+
+ClusterNode::ClusterNode(core::Core& core, http::Server& server)
+    : core_(core),
+      server_(server),
+      hostname_(Hostname()),
+      forwarder_([this] { return Leader(); }, [this] { return Tls(); }) {
+  EchoerOptions eo;
+  eo.leader = [this] { return Leader(); };
+  eo.tls = [this] { return Tls(); };
+  eo.body = [this] {
+    core::Core::HaStatus st = core_.GetHaStatus();
+    json::object o;
+    o["node_id"] = st.node_id;
+    o["hostname"] = hostname_;
+    o["api_address"] = st.api_addr;
+    o["cluster_address"] = st.cluster_addr;
+    o["version"] = ARCA_VERSION;
+    return ToJson(o);
+  };
+  eo.depose = [this](const std::string& holder) {
+    if (auto s = core_.DeposeLeader(holder); !s) {
+      spdlog::warn("ha: deposing the gone active node failed: {}", s.error().message());
+    } else {
+      spdlog::warn("ha: deposed the lock hold of the gone active node");
+    }
+  };
+  echoer_ = std::make_unique<Echoer>(std::move(eo));
+}
+
+ClusterNode::~ClusterNode() { Stop(); }
+
+void ClusterNode::Start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable() || stop_) return;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void ClusterNode::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ClusterNode::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::shared_ptr<const ClusterTls> ClusterNode::Tls() const {
+  std::lock_guard lock(tls_mu_);
+  return tls_;
+}
+
+std::optional<LeaderInfo> ClusterNode::Leader() {
+  core::Core::HaStatus st = core_.GetHaStatus();
+  if (!st.leader) return std::nullopt;
+  return LeaderInfo{st.leader->api_addr, st.leader->cluster_addr, st.leader->holder_id};
+}
+
+void ClusterNode::Loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      // After a refused echo, probe again as soon as a second refusal would count.
+      const auto wait = echoer_->RefusalPending() ? std::chrono::milliseconds(250)
+                                                  : std::chrono::milliseconds(kTick);
+      cv_.wait_for(lock, wait, [this] { return stop_ || wake_; });
+      if (stop_) return;
+      wake_ = false;
+    }
+    if (core_.Sealed()) continue;
+    EnsureTls();
+    if (core_.IsStandby() && Tls()) (void)echoer_->Tick();
+  }
+}
+
+void ClusterNode::EnsureTls() {
+  if (Tls()) return;
+  auto stored = core_.barrier().Get(kClusterTlsKey);
+  if (!stored) {
+    spdlog::debug("ha: reading {}: {}", kClusterTlsKey, stored.error().message());
+    return;
+  }
+  std::optional<ClusterTls> tls;
+  if (*stored) {
+    auto decoded = DecodeClusterTls(**stored);
+    SecureWipe(**stored);
+    if (!decoded) {
+      spdlog::error("ha: {}", decoded.error().message());
+      return;
+    }
+    tls = std::move(*decoded);
+  } else {
+    // Only the active node writes (a standby's writes are refused by the storage anyway).
+    if (core_.IsStandby()) return;
+    auto made = GenerateClusterTls();
+    if (!made) {
+      spdlog::error("ha: generating the cluster certificate: {}", made.error().message());
+      return;
+    }
+    SecureBytes encoded = EncodeClusterTls(*made);
+    if (auto s = core_.barrier().Put(kClusterTlsKey, encoded.view()); !s) {
+      spdlog::warn("ha: storing the cluster certificate: {}", s.error().message());
+      return;
+    }
+    spdlog::info("ha: generated the cluster certificate");
+    tls = std::move(*made);
+  }
+  if (auto s = server_.SetClusterTls(tls->cert_pem, tls->key_pem.view()); !s) {
+    spdlog::error("ha: cluster listener TLS: {}", s.error().message());
+    return;
+  }
+  spdlog::info("ha: cluster listener serving with the cluster certificate");
+  std::lock_guard lock(tls_mu_);
+  tls_ = std::make_shared<const ClusterTls>(std::move(*tls));
+}
+
+bool ClusterNode::TakesRaw(const http::RawRequest& req) const {
+  if (req.cluster) {
+    // Echoes; and everything while this node cannot serve (the standby then answers 307).
+    if (req.target == kEchoTarget) return true;
+    return core_.IsStandby() || core_.Sealed();
+  }
+  if (!core_.IsStandby()) return false;
+  std::optional<std::string> path = ApiPath(req.target);
+  if (!path) return false;
+  return !StandbyAnswersItself(*path, req.unauthenticated_metrics);
+}
+
+http::RawResponse ClusterNode::HandleRaw(const http::RawRequest& req) {
+  if (req.cluster) {
+    if (req.target != kEchoTarget && !core_.IsStandby() && !core_.Sealed()) {
+      return http::RawResponse{0, {}, {}};  // became active meanwhile: serve it
+    }
+    if (core_.IsStandby() || core_.Sealed()) {
+      http::RawResponse r = JsonError(503, kNoActiveNodeError);
+      r.headers.emplace_back(std::string(kNotActiveHeader), "1");
+      return r;
+    }
+    if (req.target == kEchoTarget) return Echo(req);
+    return JsonError(404, "unknown cluster path");
+  }
+  std::optional<std::string> path = ApiPath(req.target);
+  if (path && (*path == "sys/seal" || *path == "sys/seal/") &&
+      (req.method == "POST" || req.method == "PUT")) {
+    return StandbySeal(req);
+  }
+  // This node may have become active since TakesRaw: then it serves the request itself, also
+  // after a forwarding failure (the old active node is gone and this one took over).
+  if (!core_.IsStandby()) return http::RawResponse{0, {}, {}};
+  http::RawResponse out = forwarder_.Forward(req);
+  if (out.status == 307) {
+    if (!core_.IsStandby() && !core_.Sealed()) return http::RawResponse{0, {}, {}};
+    Wake();  // forwarding may have failed: let the echo probe the active node now
+  }
+  return out;
+}
+
+http::RawResponse ClusterNode::Echo(const http::RawRequest& req) {
+  if (req.method != "POST") return JsonError(405, "echo needs POST");
+  auto parsed = ParseJsonObject(req.body);
+  if (!parsed) return JsonError(400, parsed.error().message());
+  core::Core::HaNode node;
+  node.node_id = StringOr(*parsed, "node_id");
+  node.hostname = StringOr(*parsed, "hostname");
+  node.api_address = StringOr(*parsed, "api_address");
+  node.cluster_address = StringOr(*parsed, "cluster_address");
+  node.version = StringOr(*parsed, "version");
+  if (node.node_id.empty()) return JsonError(400, "echo without node_id");
+  node.active = false;
+  node.last_echo = std::chrono::system_clock::now();
+  core_.RecordEcho(std::move(node));
+  return http::RawResponse{204, {}, {}};
+}
+
+// A standby seals itself, after the active node confirmed that the caller's token may: Vault's
+// rule for sys/seal (sudo and update on sys/seal, or root).
+http::RawResponse ClusterNode::StandbySeal(const http::RawRequest& req) {
+  std::string token;
+  for (const auto& [k, v] : req.headers) {
+    if (IEq(k, "X-Vault-Token")) {
+      token = std::string(v);
+      break;
+    }
+    if (IEq(k, "Authorization") && v.size() > 7 && IEq(v.substr(0, 7), "Bearer ")) {
+      token = std::string(v.substr(7));
+    }
+  }
+  if (token.empty()) return JsonError(403, "permission denied");
+  if (!Leader()) return Forwarder::NoActiveNode();
+  auto res = forwarder_.SendToLeader("POST", "/v1/sys/capabilities-self",
+                                     R"({"paths":["sys/seal"]})",
+                                     {{"X-Vault-Token", token},
+                                      {"Content-Type", "application/json"},
+                                      {std::string(kClientAddrHeader), std::string(req.remote_addr)}});
+  SecureWipe(token);
+  if (!res) {
+    return JsonError(503, "cannot check the token with the active node: " +
+                              res.error().message());
+  }
+  if (res->status == 403 || res->status == 400) return JsonError(403, "permission denied");
+  if (res->status != 200) {
+    return JsonError(503, "cannot check the token with the active node: status " +
+                              std::to_string(res->status));
+  }
+  if (!CapabilitiesAllowSeal(res->body)) return JsonError(403, "permission denied");
+  spdlog::info("ha: sealing this standby (sys/seal)");
+  if (auto s = core_.Seal(); !s) return JsonError(s.error().http_status(), s.error().message());
+  return http::RawResponse{204, {}, {}};
+}
+
+}  // namespace arca::server

@@ -1,0 +1,69 @@
+// A node's part in an HA cluster (storage with ha_enabled), on top of Core: the cluster
+// certificate (made by the first active node, read by all from the barrier), the cluster
+// listener's TLS, forwarding of a standby's requests (forwarding.h), the standby's echoes and
+// fast-failover detection, and what the cluster listener answers on the active node.
+//
+// Thread-safety: TakesRaw/HandleRaw are called concurrently by the HTTP server; the background
+// thread (Start/Stop) owns the TLS loading and the echoes.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "http/handler.h"
+#include "server/cluster_tls.h"
+#include "server/forwarding.h"
+
+namespace arca::core {
+class Core;
+}
+namespace arca::http {
+class Server;
+}
+
+namespace arca::server {
+
+class ClusterNode {
+ public:
+  ClusterNode(core::Core& core, http::Server& server);
+  ~ClusterNode();
+  ClusterNode(const ClusterNode&) = delete;
+  ClusterNode& operator=(const ClusterNode&) = delete;
+
+  // The background thread: once a second (or when woken) it makes sure the cluster TLS is
+  // loaded (creating it when this node is active and there is none) and, on a standby, echoes.
+  void Start();
+  void Stop();
+  // Core's active-change hook: look again now.
+  void Wake();
+
+  // The http::Handler raw hook (see CoreHandler in server.cc).
+  bool TakesRaw(const http::RawRequest& req) const;
+  http::RawResponse HandleRaw(const http::RawRequest& req);
+
+ private:
+  void Loop();
+  void EnsureTls();
+  std::shared_ptr<const ClusterTls> Tls() const;
+  std::optional<LeaderInfo> Leader();
+  http::RawResponse StandbySeal(const http::RawRequest& req);
+  http::RawResponse Echo(const http::RawRequest& req);
+
+  core::Core& core_;
+  http::Server& server_;
+  std::string hostname_;
+  mutable std::mutex tls_mu_;
+  std::shared_ptr<const ClusterTls> tls_;  // guarded by tls_mu_
+  Forwarder forwarder_;
+  std::unique_ptr<Echoer> echoer_;
+  std::mutex mu_;  // guards stop_, wake_
+  std::condition_variable cv_;
+  bool stop_ = false, wake_ = false;
+  std::thread thread_;
+};
+
+}  // namespace arca::server
