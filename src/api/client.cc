@@ -74,6 +74,9 @@ bool IsStaleConnectionError(const error_code& ec) {
          ec == ssl::error::stream_truncated || ec == http::error::partial_message;
 }
 
+// The statuses Vault's client follows (once): 301, 302 and 307.
+bool IsRedirect(int status) { return status == 301 || status == 302 || status == 307; }
+
 struct Target {
   std::string scheme;
   std::string host;       // for DNS, SNI and verification (no brackets)
@@ -225,6 +228,59 @@ struct Client::Impl {
     lowest().expires_after(timeout);
     return RunIo(ioc, [&](auto handler) { http::async_read(s, buffer, parser, handler); });
   }
+
+  // Sends `req` over the kept-alive connection (opened when needed; a stale one is re-opened
+  // once) and reads the response. `method` and `url` name the request in errors and in the
+  // ApiResponse.
+  Result<ApiResponse> RoundTrip(const ClientConfig& c, http::request<http::string_body>& req,
+                                const std::string& method, const std::string& url) {
+    auto transport_error = [&](const std::string& detail) {
+      return Unavailable(GoMethod(method) + " \"" + url + "\": " + detail);
+    };
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool reused = connected();
+      if (!reused) {
+        if (auto err = Connect(c)) {
+          Close();
+          return transport_error(*err);
+        }
+      }
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(kMaxResponseBody);
+      if (req.method() == http::verb::head) parser.skip(true);
+      error_code ec =
+          tls ? Exchange(*tls, req, parser, c.timeout) : Exchange(*plain, req, parser, c.timeout);
+      if (ec) {
+        Close();
+        if (reused && attempt == 0 && !parser.is_header_done() && IsStaleConnectionError(ec)) {
+          continue;  // the server closed the idle keep-alive connection: reconnect once
+        }
+        if (ec == beast::error::timeout) {
+          return transport_error(
+              "context deadline exceeded (Client.Timeout exceeded while awaiting headers)");
+        }
+        return transport_error(LowerFirst(ec.message()));
+      }
+      auto res = parser.release();
+      if (!res.keep_alive()) Close();
+      ApiResponse out;
+      out.status = static_cast<int>(res.result_int());
+      out.method = method;
+      out.url = url;
+      for (const auto& field : res) {
+        std::string name(field.name_string());
+        for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        out.headers[name] = std::string(field.value());
+      }
+      out.body = std::move(res.body());
+      size_t first = out.body.find_first_not_of(" \t\r\n");
+      if (first != std::string::npos && (out.body[first] == '{' || out.body[first] == '[')) {
+        if (auto v = ParseJson(out.body)) out.json = std::move(*v);
+      }
+      return out;
+    }
+    return transport_error("connection closed by the server");
+  }
 };
 
 Client::Client(ClientConfig config) : config_(std::move(config)), impl_(std::make_unique<Impl>()) {
@@ -370,55 +426,45 @@ Result<ApiResponse> Client::Request(std::string_view method_in, std::string_view
   req.keep_alive(true);
   req.prepare_payload();
 
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    bool reused = impl_->connected();
-    if (!reused) {
-      if (auto err = impl_->Connect(config_)) {
-        impl_->Close();
-        return transport_error(*err);
-      }
-    }
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(kMaxResponseBody);
-    if (verb == http::verb::head) parser.skip(true);
-    error_code ec = impl_->tls ? impl_->Exchange(*impl_->tls, req, parser, config_.timeout)
-                               : impl_->Exchange(*impl_->plain, req, parser, config_.timeout);
-    if (ec) {
-      impl_->Close();
-      if (reused && attempt == 0 && !parser.is_header_done() && IsStaleConnectionError(ec)) {
-        continue;  // the server closed the idle keep-alive connection: reconnect once
-      }
-      if (ec == beast::error::timeout) {
-        return transport_error(
-            "context deadline exceeded (Client.Timeout exceeded while awaiting headers)");
-      }
-      return transport_error(LowerFirst(ec.message()));
-    }
-    auto res = parser.release();
-    if (!res.keep_alive()) impl_->Close();
-    ApiResponse out;
-    out.status = static_cast<int>(res.result_int());
-    out.method = method;
-    out.url = url;
-    for (const auto& field : res) {
-      std::string name(field.name_string());
-      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      out.headers[name] = std::string(field.value());
-    }
-    out.body = std::move(res.body());
-    size_t first = out.body.find_first_not_of(" \t\r\n");
-    if (first != std::string::npos && (out.body[first] == '{' || out.body[first] == '[')) {
-      if (auto v = ParseJson(out.body)) out.json = std::move(*v);
-    }
-    return out;
+  ARCA_ASSIGN_OR_RETURN(ApiResponse out, impl_->RoundTrip(config_, req, method, url));
+  if (!IsRedirect(out.status) || config_.disable_redirects) return out;
+
+  // Vault's client follows one redirect (a standby's 307 to the active node's api_addr): the
+  // same method, body and headers (token included) to the Location, on a connection of its
+  // own; a redirect from there is returned as it is.
+  auto location = out.headers.find("location");
+  if (location == out.headers.end() || location->second.empty()) return out;
+  std::string next_url = location->second;
+  if (next_url.starts_with('/')) next_url = t.base + next_url;  // relative: same origin
+  auto redirect_error = [&](const std::string& detail) {
+    return Unavailable(GoMethod(method) + " \"" + url + "\": " + detail);
+  };
+  auto next = ParseAddress(next_url);
+  if (!next) return redirect_error("invalid redirect location: " + next.error().message());
+  if (t.scheme == "https" && next->scheme != "https") {
+    return redirect_error("redirect would cause protocol downgrade");
   }
-  return transport_error("connection closed by the server");
+  Impl other;
+  other.target = *next;
+  if (next->scheme == "https") {
+    if (auto st = other.MakeSslContext(config_); !st) return std::unexpected(st.error());
+  }
+  auto parsed = boost::urls::parse_uri(next_url);
+  std::string next_target(parsed->encoded_target());
+  if (next_target.empty()) next_target = "/";
+  req.target(next_target);
+  req.set(http::field::host, next->host_port);
+  req.keep_alive(false);
+  auto followed = other.RoundTrip(config_, req, method, next_url);
+  other.Close();
+  return followed;
 }
 
 Result<json::object> Client::Call(std::string_view method, std::string_view path,
                                   const json::object* body, const QueryParams& query) {
   ARCA_ASSIGN_OR_RETURN(ApiResponse r, Request(method, path, body, query));
-  if (r.status >= 400) return std::unexpected(ResponseError(r));
+  // A redirect still there after the one followed is an error, not an empty answer.
+  if (r.status >= 400 || IsRedirect(r.status)) return std::unexpected(ResponseError(r));
   if (r.json.is_object()) return r.json.as_object();
   if (r.body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
   return Internal("unexpected response body from " + r.method + " " + r.url + ": " + r.body);
@@ -441,7 +487,9 @@ Result<std::optional<json::object>> Client::ToSecret(Result<ApiResponse> r, bool
     if (non_empty("data") || non_empty("warnings")) return std::optional<json::object>(o);
     if (lenient_404) return std::optional<json::object>();
   }
-  if (resp.status >= 400) return std::unexpected(ResponseError(resp));
+  if (resp.status >= 400 || IsRedirect(resp.status)) {
+    return std::unexpected(ResponseError(resp));
+  }
   if (empty) return std::optional<json::object>();
   if (!resp.json.is_object()) {
     return Internal("unexpected response body from " + resp.method + " " + resp.url + ": " +

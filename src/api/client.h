@@ -5,6 +5,12 @@
 // closed it. Requests go to "<address>/v1/<path>" with X-Vault-Request: true, X-Vault-Token (when a
 // token is set), X-Vault-Wrap-TTL (when wrap_ttl is set) and the configured extra headers.
 // No retries beyond re-opening a stale keep-alive connection once.
+// Redirects: like Vault's client, one 301/302/307 with a Location is followed: the same
+// method, body and headers (token included) are sent once to that URL (absolute, usually
+// another node: a standby redirecting to the active node's api_addr) on a connection opened
+// for it; an https -> http redirect is refused ("redirect would cause protocol downgrade").
+// A second redirect (or any, with ClientConfig::disable_redirects) is returned as it is by
+// Request() and is an error for Call() and the api.Logical methods.
 //
 // Thread-safety: a Client is NOT thread-safe; use one per thread. Not copyable.
 // Failure behaviour: transport failures (bad address, DNS, connection refused, TLS, timeout)
@@ -52,7 +58,8 @@ class Client {
                                       const QueryParams& query = {});
 
   // Sends a request and returns the body as a JSON object ({} for an empty body);
-  // status >= 400 becomes ResponseError(response); a non-object body is kInternal.
+  // status >= 400 (or a redirect not followed) becomes ResponseError(response); a non-object
+  // body is kInternal.
   Result<json::object> Call(std::string_view method, std::string_view path,
                             const json::object* body = nullptr, const QueryParams& query = {});
 

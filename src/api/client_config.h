@@ -37,8 +37,8 @@ struct ClientConfig {
   std::chrono::seconds timeout{60};  // ARCA_CLIENT_TIMEOUT / VAULT_CLIENT_TIMEOUT
   std::string wrap_ttl;  // sent as X-Vault-Wrap-TTL when not empty (ARCA_WRAP_TTL / VAULT_WRAP_TTL)
   std::map<std::string, std::string> headers;  // extra request headers
-  // ARCA_DISABLE_REDIRECTS / VAULT_DISABLE_REDIRECTS. The client never follows redirects yet,
-  // so this only records the wish.
+  // ARCA_DISABLE_REDIRECTS / VAULT_DISABLE_REDIRECTS: do not follow the one redirect the client
+  // otherwise follows (Client::Request returns the 3xx as it is).
   bool disable_redirects = false;
   // ARCA_NAMESPACE / VAULT_NAMESPACE. Arca has only the root namespace: the CLI refuses any
   // other instead of silently talking to the root one.

@@ -259,6 +259,134 @@ TEST(ClientTest, AddressPathPrefixIsKept) {
   EXPECT_EQ(server.requests()[0].target, "/prefix/v1/sys/health");
 }
 
+// ---- Redirects: a standby answers 307 to the active node's api_addr (Vault's client follows one).
+
+CannedResponse RedirectTo(const std::string& location) {
+  CannedResponse r{307, ""};
+  r.headers.emplace_back("Location", location);
+  return r;
+}
+
+TEST(ClientTest, FollowsOne307WithMethodBodyAndHeaders) {
+  TestServer active([](const SeenRequest&) {
+    return CannedResponse{200, R"({"data":{"version":1}})"};
+  });
+  TestServer standby([&](const SeenRequest& req) {
+    return RedirectTo(active.address() + req.target);
+  });
+  ClientConfig c = ConfigFor(standby);
+  c.token = "s.root";
+  c.headers["X-Vault-Namespace"] = "team/";
+  Client client(c);
+  json::object body{{"data", json::object{{"password", "p1"}}}};
+  auto r = client.Request("PUT", "secret/data/app", &body, {{"z", "1"}});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->json.at("data").at("version").as_int64(), 1);
+  EXPECT_EQ(r->url, active.address() + "/v1/secret/data/app?z=1");  // where it was answered
+
+  auto first = standby.requests();
+  ASSERT_EQ(first.size(), 1u);
+  auto seen = active.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "PUT");
+  EXPECT_EQ(seen[0].target, "/v1/secret/data/app?z=1");
+  EXPECT_EQ(seen[0].body, first[0].body);
+  EXPECT_EQ(ParseJson(seen[0].body)->at("data").at("password").as_string(), "p1");
+  EXPECT_EQ(seen[0].headers["x-vault-token"], "s.root");
+  EXPECT_EQ(seen[0].headers["x-vault-request"], "true");
+  EXPECT_EQ(seen[0].headers["x-vault-namespace"], "team/");
+  EXPECT_EQ(seen[0].headers["content-type"], "application/json");
+  EXPECT_EQ(seen[0].headers["host"], "127.0.0.1:" + std::to_string(active.port()));
+
+  // The kept-alive connection to the first server is still the one used next time.
+  ASSERT_TRUE(client.Request("GET", "sys/health"));
+  EXPECT_EQ(standby.connections(), 1);
+  EXPECT_EQ(standby.requests().size(), 2u);
+}
+
+TEST(ClientTest, CallAndWriteFollowTheRedirect) {
+  TestServer active([](const SeenRequest&) {
+    return CannedResponse{200, R"({"data":{"ok":true}})"};
+  });
+  TestServer standby([&](const SeenRequest& req) {
+    return RedirectTo(active.address() + req.target);
+  });
+  Client client(ConfigFor(standby));
+  auto called = client.Call("GET", "sys/mounts");
+  ASSERT_TRUE(called) << called.error().ToString();
+  EXPECT_TRUE(called->at("data").at("ok").as_bool());
+  auto written = client.Write("kv/x", json::object{{"a", "b"}});
+  ASSERT_TRUE(written) << written.error().ToString();
+  ASSERT_TRUE(written->has_value());
+  EXPECT_EQ(active.requests().size(), 2u);
+  EXPECT_EQ(active.requests()[1].method, "PUT");
+}
+
+TEST(ClientTest, ASecondRedirectIsReturnedAsItIsAndIsAnErrorForCall) {
+  TestServer third([](const SeenRequest&) { return CannedResponse{200, R"({"never":1})"}; });
+  TestServer second([&](const SeenRequest& req) {
+    return RedirectTo(third.address() + req.target);
+  });
+  TestServer first([&](const SeenRequest& req) {
+    return RedirectTo(second.address() + req.target);
+  });
+  Client client(ConfigFor(first));
+  auto r = client.Request("GET", "secret/foo");
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->status, 307);
+  EXPECT_EQ(r->headers["location"], third.address() + "/v1/secret/foo");
+  EXPECT_EQ(r->url, second.address() + "/v1/secret/foo");
+  EXPECT_EQ(third.requests().size(), 0u);
+  EXPECT_EQ(second.requests().size(), 1u);
+
+  auto called = client.Call("GET", "secret/foo");
+  ASSERT_FALSE(called);
+  EXPECT_THAT(called.error().message(),
+              HasSubstr("URL: GET " + second.address() + "/v1/secret/foo\nCode: 307."));
+  auto read = client.Read("secret/foo");
+  ASSERT_FALSE(read);
+  EXPECT_THAT(read.error().message(), HasSubstr("Code: 307."));
+  EXPECT_EQ(third.requests().size(), 0u);
+}
+
+TEST(ClientTest, RedirectTargetDownIsATransportErrorNamingIt) {
+  int port = testing::UnusedPort();
+  std::string gone = "http://127.0.0.1:" + std::to_string(port);
+  TestServer standby([&](const SeenRequest& req) { return RedirectTo(gone + req.target); });
+  Client client(ConfigFor(standby));
+  auto r = client.Request("GET", "secret/foo");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kUnavailable);
+  EXPECT_EQ(r.error().message(), "Get \"" + gone + "/v1/secret/foo\": dial tcp 127.0.0.1:" +
+                                     std::to_string(port) + ": connect: connection refused");
+}
+
+TEST(ClientTest, DisableRedirectsReturnsTheFirstRedirect) {
+  TestServer active([](const SeenRequest&) { return CannedResponse{200, R"({"ok":true})"}; });
+  TestServer standby([&](const SeenRequest& req) {
+    return RedirectTo(active.address() + req.target);
+  });
+  ClientConfig c = ConfigFor(standby);
+  c.disable_redirects = true;
+  Client client(c);
+  auto r = client.Request("GET", "secret/foo");
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->status, 307);
+  EXPECT_EQ(active.requests().size(), 0u);
+  EXPECT_FALSE(client.Call("GET", "secret/foo"));
+  EXPECT_EQ(active.requests().size(), 0u);
+}
+
+TEST(ClientTest, RedirectWithoutLocationIsReturnedAsItIs) {
+  TestServer server([](const SeenRequest&) { return CannedResponse{307, ""}; });
+  Client client(ConfigFor(server));
+  auto r = client.Request("GET", "secret/foo");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 307);
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
 // ---- TLS: a throw-away self-signed certificate for 127.0.0.1.
 
 using testing::MakeSelfSigned;
@@ -358,6 +486,39 @@ TEST_F(TlsClientTest, MissingCaFileIsAnError) {
   auto r = client.Request("GET", "sys/health");
   ASSERT_FALSE(r);
   EXPECT_THAT(r.error().message(), HasSubstr("/nonexistent/ca.pem"));
+}
+
+TEST_F(TlsClientTest, RedirectToPlainHttpIsRefused) {
+  TestServer plain([](const SeenRequest&) { return CannedResponse{200, R"({"plain":1})"}; });
+  boost::asio::ssl::context ctx{boost::asio::ssl::context::tls_server};
+  auto ss = MakeSelfSigned();
+  ctx.use_certificate_chain(boost::asio::buffer(ss.cert_pem));
+  ctx.use_private_key(boost::asio::buffer(ss.key_pem), boost::asio::ssl::context::pem);
+  TestServer redirecting(
+      [&](const SeenRequest& req) { return RedirectTo(plain.address() + req.target); }, &ctx);
+  ClientConfig c = ConfigFor(redirecting);
+  c.tls_skip_verify = true;
+  Client client(c);
+  auto r = client.Request("GET", "secret/foo");
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message(), HasSubstr("redirect would cause protocol downgrade"));
+  EXPECT_EQ(plain.requests().size(), 0u);
+}
+
+TEST_F(TlsClientTest, FollowsRedirectToAnotherHttpsNode) {
+  // Both nodes present certificates from the same CA file (here: the same self-signed one).
+  TestServer redirecting(
+      [&](const SeenRequest& req) { return RedirectTo(server_->address() + req.target); },
+      &server_ctx_);
+  ClientConfig c = ConfigFor(redirecting);
+  c.ca_cert = ca_path_;
+  c.token = "s.t";
+  Client client(c);
+  auto r = client.Request("GET", "sys/health");
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_TRUE(r->json.at("tls").as_bool());
+  ASSERT_EQ(server_->requests().size(), 1u);
+  EXPECT_EQ(server_->requests()[0].headers["x-vault-token"], "s.t");
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace arca::api::testing {
@@ -36,6 +37,7 @@ struct CannedResponse {
   std::string content_type = "application/json";
   bool close_silently = false;  // answer, then drop the connection without Connection: close
   int delay_ms = 0;             // wait before answering
+  std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
 };
 
 class TestServer {
@@ -101,6 +103,7 @@ class TestServer {
       }
       http::response<http::string_body> res{static_cast<http::status>(canned.status), 11};
       if (!canned.body.empty()) res.set(http::field::content_type, canned.content_type);
+      for (const auto& [name, value] : canned.headers) res.set(name, value);
       res.body() = canned.body;
       res.keep_alive(req.keep_alive());
       res.prepare_payload();

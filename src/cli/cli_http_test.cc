@@ -66,5 +66,63 @@ TEST(CliHttpTest, StatusConnectionRefusedExits1) {
   EXPECT_THAT(read.err, ::testing::StartsWith("Error reading secret/foo: Get \""));
 }
 
+// A standby answering 307 to the active node (X-Vault-No-Request-Forwarding, or forwarding
+// impossible): the CLI re-sends the write there once, with its body and token.
+TEST(CliHttpTest, WriteFollowsAStandbysRedirectToTheActiveNode) {
+  TestServer active([](const SeenRequest& req) {
+    if (req.method == "PUT") return CannedResponse{204, ""};
+    return CannedResponse{404, R"({"errors":[]})"};
+  });
+  TestServer standby([&](const SeenRequest& req) {
+    CannedResponse r{307, ""};
+    r.headers.emplace_back("Location", active.address() + req.target);
+    return r;
+  });
+  auto put = RunAgainst(standby.address(), {"write", "kv/app", "password=p1"});
+  EXPECT_EQ(put.code, 0) << put.err;
+  EXPECT_EQ(put.out, "Success! Data written to: kv/app\n");
+  auto seen = active.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "PUT");
+  EXPECT_EQ(seen[0].target, "/v1/kv/app");
+  EXPECT_EQ(seen[0].body, R"({"password":"p1"})");
+  EXPECT_EQ(seen[0].headers["x-vault-token"], "s.test");
+  EXPECT_EQ(standby.requests().size(), 1u);
+}
+
+TEST(CliHttpTest, DisableRedirectsFlagStopsAtTheStandby) {
+  TestServer active([](const SeenRequest&) { return CannedResponse{204, ""}; });
+  TestServer standby([&](const SeenRequest& req) {
+    CannedResponse r{307, ""};
+    r.headers.emplace_back("Location", active.address() + req.target);
+    return r;
+  });
+  auto put =
+      RunAgainst(standby.address(), {"write", "-disable-redirects", "kv/app", "password=p1"});
+  EXPECT_EQ(put.code, 2);
+  EXPECT_THAT(put.err, ::testing::HasSubstr("Code: 307."));
+  EXPECT_EQ(active.requests().size(), 0u);
+}
+
+// Redirected twice: the CLI stops after one and reports the second as an error.
+TEST(CliHttpTest, ASecondRedirectIsAnError) {
+  TestServer looping([](const SeenRequest& req) {
+    CannedResponse r{307, ""};
+    r.headers.emplace_back("Location", "http://127.0.0.1:1" + req.target);
+    return r;
+  });
+  TestServer standby([&](const SeenRequest& req) {
+    CannedResponse r{307, ""};
+    r.headers.emplace_back("Location", looping.address() + req.target);
+    return r;
+  });
+  auto put = RunAgainst(standby.address(), {"write", "kv/app", "password=p1"});
+  EXPECT_EQ(put.code, 2);
+  EXPECT_THAT(put.err, ::testing::StartsWith("Error writing data to kv/app: Error making API "
+                                             "request.\n\nURL: PUT " +
+                                             looping.address() + "/v1/kv/app\nCode: 307."));
+  EXPECT_EQ(looping.requests().size(), 1u);
+}
+
 }  // namespace
 }  // namespace arca::cli

@@ -165,6 +165,20 @@ constexpr CommandSpec kCommands[] = {
      "\n"
      "\n      $ arca operator key-status",
      RunOperatorKeyStatus},
+    {"operator members", "Returns the list of nodes in the cluster",
+     "Usage: arca operator members [options]\n\n"
+     "  Lists the nodes of an HA cluster (sys/ha-status): the active node and the\n"
+     "  standbys it heard from lately, with their addresses, version and last echo.\n\n"
+     "      $ arca operator members\n"
+     "      $ arca operator members -format=json",
+     RunOperatorMembers},
+    {"operator step-down", "Forces the server to resign active duty",
+     "Usage: arca operator step-down [options]\n\n"
+     "  Forces the active node at the given address to step down (sys/step-down). It\n"
+     "  waits before campaigning again; another node normally takes over at once, but\n"
+     "  if none does, the same node may become active again.\n\n"
+     "      $ arca operator step-down",
+     RunOperatorStepDown},
     {"operator rotate", "Rotates the underlying encryption key",
      "Usage: arca operator rotate [options]\n\n  Adds a new encryption key to the keyring."
      "\n"

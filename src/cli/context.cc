@@ -63,8 +63,9 @@ Ctx::Ctx(CliEnv& env, std::string command_name, std::string usage)
   flags.String("client-key", &global.client_key,
                "The PEM private key of -client-cert. Environment: VAULT_CLIENT_KEY.");
   flags.Bool("disable-redirects", &global.disable_redirects,
-             "Do not follow a redirect from the server. Default: false. Environment: "
-             "VAULT_DISABLE_REDIRECTS. (Arca's client never follows redirects yet.)");
+             "Do not follow a redirect from the server (by default one is followed: a "
+             "standby's 307 to the active node). Default: false. Environment: "
+             "VAULT_DISABLE_REDIRECTS.");
   flags.StringList("header", &global.headers,
                    "An HTTP header sent with every request, as key=value; repeatable. Names "
                    "starting with X-Vault- are refused.");

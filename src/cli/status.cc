@@ -15,7 +15,6 @@ const json::value& Field(const json::object& o, std::string_view k) {
   const json::value* v = o.if_contains(k);
   return v ? *v : kNull;
 }
-std::string Str(const json::object& o, std::string_view k) { return GoValue(Field(o, k)); }
 bool Flag(const json::object& o, std::string_view k) {
   const json::value& v = Field(o, k);
   return v.is_bool() && v.as_bool();
@@ -45,14 +44,26 @@ int OutputSealStatus(Ctx& ctx, api::Client& client, const json::object& st) {
   }
 
   if (ctx.format() != "table") {
+    // Vault's SealStatusOutput: the seal status, then the sys/leader fields at the top level
+    // (is_self, the addresses and the counters only when set; active_time always, a zero time
+    // when unknown, as Go marshals a time.Time).
     json::object out = st;
     out["ha_enabled"] = ha_enabled;
-    if (ha_enabled) {
-      for (const auto& kv : leader) {
-        if (kv.key() != "ha_enabled") out[kv.key()] = kv.value();
-      }
+    if (Flag(leader, "is_self")) out["is_self"] = true;
+    const json::value& active_time = Field(leader, "active_time");
+    out["active_time"] = active_time.is_string() && !active_time.as_string().empty()
+                             ? active_time
+                             : json::value("0001-01-01T00:00:00Z");
+    for (std::string_view k : {"leader_address", "leader_cluster_address"}) {
+      if (!CellText(leader, k).empty()) out[k] = CellText(leader, k);
     }
-    return OutputData(ctx, out);
+    if (Flag(leader, "performance_standby")) out["performance_standby"] = true;
+    for (std::string_view k : {"performance_standby_last_remote_wal", "last_wal",
+                               "raft_committed_index", "raft_applied_index"}) {
+      if (Int(leader, k) != "0") out[k] = Field(leader, k);
+    }
+    ctx.out() << (ctx.format() == "yaml" ? ToYaml(out) : GoJsonIndent(out));
+    return 0;
   }
 
   bool recovery = Flag(st, "recovery_seal");
@@ -90,12 +101,15 @@ int OutputSealStatus(Ctx& ctx, api::Client& client, const json::object& st) {
       std::string addr = CellText(leader, "leader_address");
       rows.push_back({"Active Node Address", addr.empty() ? "<none>" : addr});
     }
-    if (Field(leader, "raft_committed_index").is_number() &&
-        Str(leader, "raft_committed_index") != "0") {
-      rows.push_back({"Raft Committed Index", Str(leader, "raft_committed_index")});
-      rows.push_back({"Raft Applied Index", Int(leader, "raft_applied_index")});
-    }
   }
+  // Vault prints these whenever they are set, HA or not.
+  if (Int(leader, "raft_committed_index") != "0") {
+    rows.push_back({"Raft Committed Index", Int(leader, "raft_committed_index")});
+  }
+  if (Int(leader, "raft_applied_index") != "0") {
+    rows.push_back({"Raft Applied Index", Int(leader, "raft_applied_index")});
+  }
+  if (Int(leader, "last_wal") != "0") rows.push_back({"Last WAL", Int(leader, "last_wal")});
   ctx.out() << TableOutput(std::move(rows));
   return 0;
 }
