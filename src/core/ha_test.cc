@@ -191,6 +191,9 @@ TEST_F(CoreHaTest, StepDownHandsOverAndTheNewActiveNodeLoadsEverythingFromStorag
   // After its step-down wait a campaigns again and takes over when b seals.
   ASSERT_TRUE(b_->Seal());
   EXPECT_TRUE(b_->Sealed());
+  auto sealed_leader = Do(*b_, Operation::kRead, "sys/leader");  // an HA node must be unsealed
+  ASSERT_FALSE(sealed_leader);
+  EXPECT_EQ(sealed_leader.error().http_status(), 503);
   ASSERT_TRUE(Within15s([&] { return a_->GetHaStatus().active; }));
   auto y = Do(*a_, Operation::kRead, "kv/y", {}, root_);
   ASSERT_TRUE(y) << y.error().ToString();
@@ -211,6 +214,22 @@ TEST_F(CoreHaTest, ADeposedActiveNodeStepsDownAndTheStandbyTakesOver) {
   auto r = Do(*b_, Operation::kRead, "kv/after", {}, root_);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->data.at("v").as_string(), "b");
+}
+
+TEST(CoreNoHa, LeaderAnswersHaDisabledSealedOrNot) {
+  TestCore t;  // inmem storage: no HA
+  EXPECT_FALSE(t.core->HaEnabled());
+  for (bool unseal : {false, true}) {
+    if (unseal) ASSERT_FALSE(t.InitAndUnseal().empty());
+    auto r = t.Do(Operation::kRead, "sys/leader");
+    ASSERT_TRUE(r) << r.error().ToString();
+    json::object o = ParseRaw(*r);
+    EXPECT_FALSE(o.at("ha_enabled").as_bool());
+    EXPECT_FALSE(o.at("is_self").as_bool());
+    EXPECT_EQ(o.at("leader_address").as_string(), "");
+  }
+  EXPECT_FALSE(t.core->IsStandby());
+  EXPECT_FALSE(t.core->StepDown());
 }
 
 }  // namespace

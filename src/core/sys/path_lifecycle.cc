@@ -208,7 +208,9 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
   leader.pattern = "leader";
   leader.help_synopsis = "Returns the high availability status and current leader of Arca.";
   leader.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
-    if (core.Sealed()) return ::arca::Sealed();
+    // As Vault: without HA the answer needs no unsealed core; an HA node must be unsealed to
+    // know its leader.
+    if (core.HaEnabled() && core.Sealed()) return ::arca::Sealed();
     const Core::HaStatus ha = core.GetHaStatus();
     json::object d;
     d["ha_enabled"] = ha.enabled;
