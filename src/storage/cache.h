@@ -4,7 +4,8 @@
 //
 // What is cached: the result of Get, present values and absences alike (a negative entry), per
 // key, least recently used first out, bounded by `max_entries` and by `max_bytes` (keys plus
-// values). List is never cached (it always reaches the inner backend).
+// values; the budget is split over 64 shards, so an entry over max_bytes/64 is not kept). List is
+// never cached (it always reaches the inner backend).
 //
 // Writes go to the inner backend first; a successful Put, Delete or Commit then updates the
 // entries of the keys it wrote (the new value, or a negative entry), so a read after a write is a
