@@ -74,7 +74,7 @@ measure() {  # label, then a command run N times with $i set
            l, r/n, p/n, t/n, d/n, f/n }'
 }
 W='curl -sf -X POST -H "X-Vault-Token: $TOKEN" -d "{\"data\":{\"v\":\"$i\"}}"'
-eval "$W \"\$ADDR/v1/secret/data/same\"" >/dev/null
+i=0; eval "$W \"\$ADDR/v1/secret/data/same\"" >/dev/null
 measure "kv2 write, existing key" "$W \"\$ADDR/v1/secret/data/same\""
 measure "kv2 write, new key" "$W \"\$ADDR/v1/secret/data/new\$i\""
 measure "kv2 read, latest version" 'curl -sf -H "X-Vault-Token: $TOKEN" "$ADDR/v1/secret/data/same"'

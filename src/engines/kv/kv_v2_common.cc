@@ -138,6 +138,15 @@ Result<std::shared_ptr<const CachedKey>> State::ReadKey(logical::Storage& s,
   return out;
 }
 
+Result<bool> State::KeyExists(logical::Storage& s, std::string_view path) const {
+  if (!Cacheable(s)) {
+    ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(s, path));
+    return meta.has_value();
+  }
+  ARCA_ASSIGN_OR_RETURN(auto key, ReadKey(s, path));
+  return key != nullptr;
+}
+
 std::string MetaKey(std::string_view path) { return "metadata/" + std::string(path); }
 
 std::string VersionKey(std::string_view path, int64_t version) {

@@ -178,9 +178,8 @@ Result<Response> HandleDelete(const State& st, Request& req, FieldData& d) {
 
 Result<bool> Exists(const State& st, Request& req, FieldData& d) {
   ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
-  // Through the cache: the write that follows finds the key there.
-  ARCA_ASSIGN_OR_RETURN(auto key, st.ReadKey(*s, d.GetString("path")));
-  return key != nullptr;
+  ARCA_ASSIGN_OR_RETURN(bool exists, st.KeyExists(*s, d.GetString("path")));
+  return exists;
 }
 
 }  // namespace

@@ -140,6 +140,9 @@ class State {
   // `s` is the mount's storage and the cache is on); nullptr when the key has no metadata.
   Result<std::shared_ptr<const CachedKey>> ReadKey(logical::Storage& s,
                                                    std::string_view path) const;
+  // Whether the key has metadata: through ReadKey when cached (so the write that follows an
+  // existence check finds the key in the cache), else one metadata read.
+  Result<bool> KeyExists(logical::Storage& s, std::string_view path) const;
 
  private:
   struct TransparentHash {
