@@ -136,10 +136,12 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   audit_ = std::make_unique<audit::Broker>(*audit_view_, std::move(audit_options));
   system_backend_ = NewSystemBackend(*this);
   RegisterMetrics();
+  InitHa();
 }
 
 Core::~Core() {
   StopAutoUnseal();
+  StopHa();
   metrics::Registry::Global().RemoveGaugesOf(this);
   {
     std::unique_lock lock(state_mu_);
@@ -358,6 +360,15 @@ Status Core::UnsealWithRootKey(const SecureBytes& root_key) {
   std::unique_lock state(state_mu_);
   if (!sealed_) return OkStatus();
   ARCA_RETURN_IF_ERROR(barrier_->Unseal(root_key));
+  if (ha_) {
+    // HA: a standby until the HA thread wins the lock and sets up the rest (ha.cc).
+    sealed_ = false;
+    unsealed_gauge_ = true;
+    LoadClusterInfo();  // read only: the active node writes it
+    StartHaLocked();
+    spdlog::info("core: vault is unsealed (HA standby; campaigning for the active role)");
+    return OkStatus();
+  }
   Status s = PostUnseal();
   if (!s) {
     PreSeal();
@@ -378,6 +389,7 @@ Status Core::UnsealWithKeys(const std::vector<std::string>& keys) {
 }
 
 Status Core::Seal() {
+  StopHa();  // an active node steps down first (the lock is released for the next node)
   std::unique_lock state(state_mu_);
   if (sealed_) return OkStatus();
   PreSeal();
@@ -387,6 +399,12 @@ Status Core::Seal() {
 
 void Core::PreSeal() {
   unsealed_gauge_ = false;
+  StopActiveLocked();
+  barrier_->Seal();
+  sealed_ = true;
+}
+
+void Core::StopActiveLocked() {
   DiscardRotations();  // sealing ends a rekey (as Vault documents) and a root generation
   StopPeriodic();
   expiration_->Stop();  // before the router empties: workers may be revoking through it
@@ -400,8 +418,6 @@ void Core::PreSeal() {
   }
   tokens_->Reset();
   policies_->Reset();
-  barrier_->Seal();
-  sealed_ = true;
 }
 
 Status Core::PostUnseal() {
@@ -417,6 +433,17 @@ Status Core::PostUnseal() {
   ARCA_RETURN_IF_ERROR(expiration_->Restore());
   StartPeriodic();
   return OkStatus();
+}
+
+void Core::LoadClusterInfo() {
+  auto info = logical::GetJson(*barrier_, kClusterInfoPath);
+  if (!info || !*info || !(*info)->is_object()) return;
+  auto name = GetStringField((*info)->as_object(), "name");
+  auto id = GetStringField((*info)->as_object(), "id");
+  if (name && *name && id && *id) {
+    cluster_name_ = **name;
+    cluster_id_ = **id;
+  }
 }
 
 Status Core::SetupClusterInfo() {

@@ -520,9 +520,19 @@ class Core {
   struct HaState;
   std::unique_ptr<HaState> ha_;
   std::atomic<bool> standby_{false};
+  void LoadClusterInfo();  // cluster name/id from storage if present (an HA standby)
+  void InitHa();          // constructor: HA state when the storage is HaLockable
   void StartHaLocked();   // REQUIRES: state_mu_ held exclusively, barrier unsealed
   void StopHa();          // joins the HA thread; REQUIRES: state_mu_ NOT held
   void HaLoop();
+  void HaWait(std::chrono::milliseconds d);  // until `d` passed or StopHa
+  Status BecomeActiveLocked();  // REQUIRES: state_mu_ held exclusively
+  // Stops everything an active node runs (PreSeal without sealing the barrier).
+  // REQUIRES: state_mu_ held exclusively.
+  void StopActiveLocked();
+  Result<std::string> Advertisement();
+  Result<HaLeader> ReadAdvertisement(const storage::HaHolder& holder);
+  void InvalidateLeaderCache();
 
   std::string cluster_name_;  // set at unseal
   std::string cluster_id_;

@@ -21,6 +21,9 @@ void Core::RegisterMetrics() {
   auto& reg = metrics::Registry::Global();
   reg.SetGauge("core.unsealed", "1 when the core is unsealed, 0 when sealed.",
                [this] { return One(unsealed_gauge_.load() ? 1 : 0); }, this);
+  reg.SetGauge("core.active",
+               "1 when this node serves requests: unsealed and, in an HA cluster, the active node.",
+               [this] { return One(unsealed_gauge_.load() && !standby_.load() ? 1 : 0); }, this);
   reg.SetGauge("expire.num_leases", "Leases known to the expiration manager.",
                [this]() -> std::vector<metrics::GaugeSample> {
                  if (!unsealed_gauge_.load()) return {};

@@ -102,10 +102,16 @@ Result<logical::Response> Core::HandleRequestUnmetered(logical::Request& req) {
     req.storage = sys_view_.get();
     return system_backend_->HandleRequest(req);
   }
+  if (standby_.load()) {
+    // The server forwards a standby's requests to the active node (src/server); what reaches
+    // the core here had nowhere to go.
+    return Unavailable("local node not active but active cluster node not found");
+  }
   if (req.path == "sys/seal" || req.path == "sys/step-down") return HandleSealRequest(req);
 
   std::shared_lock state(state_mu_);
   if (sealed_) return ::arca::Sealed();
+  if (standby_.load()) return Unavailable("local node not active but active cluster node not found");
 
   auto match = router_.Route(req.path);
   if (!match) {
@@ -329,7 +335,11 @@ Result<logical::Response> Core::HandleSealRequest(logical::Request& req) {
     if (token_entry && token_entry->num_uses > 0) {
       ARCA_RETURN_IF_ERROR(tokens_->UseToken(req.client_token, *token_entry));
     }
-    if (!seal) return logical::Response{};
+    if (!seal) {
+      // sys/step-down: without HA there is nothing to step down from (Vault answers 204).
+      if (ha_) ARCA_RETURN_IF_ERROR(StepDown());
+      return logical::Response{};
+    }
   }
   ARCA_RETURN_IF_ERROR(Seal());
   return logical::Response{};

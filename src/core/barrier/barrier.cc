@@ -56,11 +56,53 @@ Status Barrier::RotateRootKey(const SecureBytes& new_root_key,
   keyring_op.key = std::string(kKeyringPath);
   ARCA_ASSIGN_OR_RETURN(keyring_op.value, SealKeyring(*keyring_, new_root_key));
   seal_ops.insert(seal_ops.begin(), std::move(keyring_op));
+  storage::Operation upgrade_op;
+  upgrade_op.key = std::string(kRootKeyUpgradePath);
+  ARCA_ASSIGN_OR_RETURN(upgrade_op.value,
+                        Encrypt(*keyring_->Active(), kRootKeyUpgradePath, new_root_key.view()));
+  seal_ops.push_back(std::move(upgrade_op));
   ARCA_RETURN_IF_ERROR(tx->Commit(seal_ops));
   root_key_ = new_root_key.Clone();
   return OkStatus();
 }
 
+
+Status Barrier::Reload() {
+  SecureBytes root_key;
+  {
+    std::shared_lock lock(mu_);
+    if (!keyring_) return ::arca::Sealed();
+    root_key = root_key_.Clone();
+  }
+  Status s = Unseal(root_key);
+  if (s || s.error().kind() != ErrorKind::kInvalidRequest) return s;
+  // The root key changed (a rekey on another node): its successor is in the upgrade entry,
+  // readable with the keyring terms this node holds.
+  ARCA_ASSIGN_OR_RETURN(auto raw, physical_.Get(kRootKeyUpgradePath));
+  if (!raw) return std::unexpected(s.error());
+  std::string plain;
+  {
+    std::shared_lock lock(mu_);
+    if (!keyring_) return ::arca::Sealed();
+    ARCA_ASSIGN_OR_RETURN(plain, Decrypt(kRootKeyUpgradePath, *raw));
+  }
+  SecureBytes next = SecureBytes::FromString(plain);
+  SecureWipe(plain);
+  return Unseal(next);
+}
+
+Result<std::string> Barrier::EncryptValue(std::string_view path, std::string_view plaintext) const {
+  std::shared_lock lock(mu_);
+  if (!keyring_) return ::arca::Sealed();
+  return Encrypt(*keyring_->Active(), path, plaintext);
+}
+
+Result<std::string> Barrier::DecryptValue(std::string_view path,
+                                          std::string_view ciphertext) const {
+  std::shared_lock lock(mu_);
+  if (!keyring_) return ::arca::Sealed();
+  return Decrypt(path, ciphertext);
+}
 
 Status Barrier::Initialize(const SecureBytes& root_key) {
   if (root_key.size() != 32) return InvalidRequest("root key must be 32 bytes");

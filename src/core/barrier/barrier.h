@@ -24,6 +24,9 @@
 namespace arca::core {
 
 inline constexpr std::string_view kKeyringPath = "core/keyring";
+// The root key after a rekey, encrypted through the barrier (keyring terms survive a rekey), so
+// that an unsealed HA standby can follow the rekey (Barrier::Reload).
+inline constexpr std::string_view kRootKeyUpgradePath = "core/upgrade/root-key";
 
 struct KeyStatus {
   uint32_t term = 0;
@@ -59,6 +62,14 @@ class Barrier : public logical::Storage {
   // changes nothing (on disk or in memory).
   Status RotateRootKey(const SecureBytes& new_root_key, std::vector<storage::Operation> seal_ops);
   Result<KeyStatus> GetKeyStatus() const;
+  // Re-reads the keyring from storage (an HA node taking over, or a standby meeting a new key
+  // term): with the root key held, or -- after a rekey elsewhere -- with the new root key that
+  // the rekey left at kRootKeyUpgradePath. Errors: Sealed; the keyring's or the storage's.
+  Status Reload();
+  // Encrypts/decrypts a value bound to `path` without storing it (values kept outside the
+  // storage entries, e.g. the HA lock's advertisement). Errors: Sealed; Decrypt's.
+  Result<std::string> EncryptValue(std::string_view path, std::string_view plaintext) const;
+  Result<std::string> DecryptValue(std::string_view path, std::string_view ciphertext) const;
 
   // logical::Storage: encrypt/decrypt through the active keyring.
   Result<std::optional<std::string>> Get(std::string_view key) override;

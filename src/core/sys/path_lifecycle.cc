@@ -1,4 +1,5 @@
 // sys/init, sys/seal-status, sys/unseal, sys/health, sys/leader.
+#include "common/rfc3339.h"
 #include <chrono>
 #include <ctime>
 
@@ -172,10 +173,11 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
       }
     }
     ARCA_ASSIGN_OR_RETURN(SealStatus st, core.GetSealStatus());
+    const bool standby = !st.sealed && core.IsStandby();
     json::object b;
     b["initialized"] = st.initialized;
     b["sealed"] = st.sealed;
-    b["standby"] = false;
+    b["standby"] = standby;
     b["performance_standby"] = false;
     b["replication_performance_mode"] = "disabled";
     b["replication_dr_mode"] = "disabled";
@@ -194,6 +196,7 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
     int code;
     if (!st.initialized) code = static_cast<int>(d.GetInt("uninitcode"));
     else if (st.sealed) code = static_cast<int>(d.GetInt("sealedcode"));
+    else if (standby && !d.GetBool("standbyok")) code = static_cast<int>(d.GetInt("standbycode"));
     else code = static_cast<int>(d.GetInt("activecode"));
     Response resp;
     resp.raw = logical::RawBody{code, "application/json", json::serialize(b)};
@@ -206,12 +209,17 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
   leader.help_synopsis = "Returns the high availability status and current leader of Arca.";
   leader.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
     if (core.Sealed()) return ::arca::Sealed();
+    const Core::HaStatus ha = core.GetHaStatus();
     json::object d;
-    d["ha_enabled"] = false;
-    d["is_self"] = false;
-    d["active_time"] = "0001-01-01T00:00:00Z";
-    d["leader_address"] = "";
-    d["leader_cluster_address"] = "";
+    d["ha_enabled"] = ha.enabled;
+    d["is_self"] = ha.active;
+    d["active_time"] =
+        ha.active ? FormatRfc3339Nanos(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           ha.active_since.time_since_epoch())
+                                           .count())
+                  : std::string("0001-01-01T00:00:00Z");
+    d["leader_address"] = ha.leader ? ha.leader->api_addr : "";
+    d["leader_cluster_address"] = ha.leader ? ha.leader->cluster_addr : "";
     d["performance_standby"] = false;
     d["performance_standby_last_remote_wal"] = 0;
     d["raft_committed_index"] = 0;
@@ -221,6 +229,37 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
     return resp;
   }, "Leader status."};
   paths.push_back(std::move(leader));
+
+  // sys/ha-status: the nodes of the HA cluster as the active node knows them (itself and the
+  // standbys that echoed lately). A standby forwards it to the active node.
+  fw::Path ha_status;
+  ha_status.pattern = "ha-status";
+  ha_status.help_synopsis = "Returns the nodes of the HA cluster.";
+  ha_status.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
+    json::array nodes;
+    for (const Core::HaNode& n : core.HaNodes()) {
+      json::object o;
+      o["hostname"] = n.hostname;
+      o["api_address"] = n.api_address;
+      o["cluster_address"] = n.cluster_address;
+      o["active_node"] = n.active;
+      o["last_echo"] =
+          n.active ? json::value(nullptr)
+                   : json::value(FormatRfc3339Nanos(
+                         std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             n.last_echo.time_since_epoch())
+                             .count()));
+      o["version"] = n.version;
+      o["upgrade_version"] = n.version;
+      o["redundancy_zone"] = "";
+      o["node_id"] = n.node_id;
+      nodes.push_back(std::move(o));
+    }
+    Response resp;
+    resp.data["nodes"] = std::move(nodes);
+    return resp;
+  }, "List the HA nodes."};
+  paths.push_back(std::move(ha_status));
   return paths;
 }
 

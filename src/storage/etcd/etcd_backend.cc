@@ -7,7 +7,12 @@
 #include <set>
 #include <unordered_map>
 
+#include <cstdio>
+#include <mutex>
+#include <shared_mutex>
+
 #include "common/duration.h"
+#include "storage/etcd/etcd_election.h"
 #include "storage/keys.h"
 
 namespace arca::storage::etcd {
@@ -65,13 +70,108 @@ std::vector<std::string> SplitAddresses(std::string_view list) {
   return out;
 }
 
-class EtcdBackend final : public Backend, public Transactional {
+// The state of one hold of the HA lock, shared by the EtcdHaLock handed to the core and the
+// backend's write path (which fences every write with it).
+struct Hold {
+  std::unique_ptr<EtcdSession> session;
+  Leadership leadership;
+  std::atomic<bool> fenced_out{false};  // etcd refused a fenced write: the key is not ours
+  std::atomic<bool> released{false};
+  bool Lost() const { return released.load() || fenced_out.load() || session->lost(); }
+};
+
+class EtcdBackend;
+
+class EtcdHaLock final : public HaLock {
+ public:
+  EtcdHaLock(EtcdBackend& backend, std::shared_ptr<Hold> hold)
+      : backend_(backend), hold_(std::move(hold)) {}
+  ~EtcdHaLock() override { Release(); }
+  bool Lost() const override { return hold_->Lost(); }
+  bool WaitLost(std::chrono::milliseconds timeout) override {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (!Lost()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= until) return false;
+      hold_->session->WaitLost(std::min<std::chrono::milliseconds>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(until - now),
+          std::chrono::milliseconds(50)));
+    }
+    return true;
+  }
+  void Release() override;
+
+ private:
+  EtcdBackend& backend_;
+  std::shared_ptr<Hold> hold_;
+};
+
+class EtcdBackend final : public Backend, public Transactional, public HaLockable {
  public:
   EtcdBackend(std::unique_ptr<EtcdClient> client, EtcdBackendOptions options)
-      : client_(std::move(client)), options_(std::move(options)) {}
+      : client_(std::move(client)),
+        options_(std::move(options)),
+        election_(*client_, options_.path + "core/lock/") {}
 
   std::string_view Type() const override { return "etcd"; }
   Transactional* AsTransactional() override { return this; }
+  HaLockable* AsHaLockable() override { return options_.ha_enabled ? this : nullptr; }
+
+  // --- HaLockable ---
+  void StartHa() override {
+    std::unique_lock lock(ha_mu_);
+    ha_mode_ = true;
+  }
+
+  Result<std::unique_ptr<HaLock>> Acquire(std::string_view value,
+                                          const std::atomic<bool>& stop) override {
+    while (!stop.load()) {
+      ARCA_ASSIGN_OR_RETURN(std::unique_ptr<EtcdSession> session,
+                            EtcdSession::Start(*client_, options_.lock_timeout));
+      auto won = election_.Campaign(*session, value, stop);
+      if (!won) return std::unexpected(won.error());  // the session revokes its lease
+      if (!*won) continue;  // stopped (the loop ends) or the session was lost: a new one
+      auto hold = std::make_shared<Hold>();
+      hold->session = std::move(session);
+      hold->leadership = **won;
+      {
+        std::unique_lock lock(ha_mu_);
+        hold_ = hold;
+      }
+      return std::unique_ptr<HaLock>(new EtcdHaLock(*this, std::move(hold)));
+    }
+    return std::unique_ptr<HaLock>();
+  }
+
+  Result<std::optional<HaHolder>> Holder() override {
+    ARCA_ASSIGN_OR_RETURN(std::optional<KeyValue> kv, election_.LeaderKey());
+    if (!kv) return std::optional<HaHolder>();
+    return std::optional<HaHolder>(HaHolder{std::move(kv->value), std::to_string(kv->lease)});
+  }
+
+  Status Depose(std::string_view id) override {
+    int64_t lease = 0;
+    auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), lease);
+    if (ec != std::errc() || end != id.data() + id.size() || lease <= 0) {
+      return InvalidRequest("storage etcd: not a lock holder id: " + std::string(id));
+    }
+    Status s = client_->LeaseRevoke(lease);
+    if (!s && s.error().kind() == ErrorKind::kNotFound) return OkStatus();
+    return s;
+  }
+
+  std::chrono::seconds LockTtl() const override { return options_.lock_timeout; }
+
+  // Called by EtcdHaLock::Release.
+  void ReleaseHold(const std::shared_ptr<Hold>& hold) {
+    if (hold->released.exchange(true)) return;
+    {
+      std::unique_lock lock(ha_mu_);
+      if (hold_ == hold) hold_.reset();
+    }
+    (void)election_.Resign(hold->leadership);
+    hold->session->Revoke();  // stops the keepalives, revokes the lease
+  }
 
   Result<std::optional<std::string>> Get(std::string_view key) override {
     ARCA_RETURN_IF_ERROR(CheckKey(key));
@@ -84,6 +184,13 @@ class EtcdBackend final : public Backend, public Transactional {
 
   Status Put(std::string_view key, std::string_view value) override {
     ARCA_RETURN_IF_ERROR(CheckKey(key));
+    ARCA_ASSIGN_OR_RETURN(std::shared_ptr<Hold> hold, WriteHold());
+    if (hold) {
+      TxnRequest txn;
+      txn.success.push_back(TxnOp{.kind = TxnOp::Kind::kPut, .key = Full(key),
+                                  .value = std::string(value)});
+      return FencedTxn(*hold, std::move(txn));
+    }
     ARCA_ASSIGN_OR_RETURN(int64_t rev, client_->Put(Full(key), value));
     (void)rev;
     return OkStatus();
@@ -91,6 +198,12 @@ class EtcdBackend final : public Backend, public Transactional {
 
   Status Delete(std::string_view key) override {
     ARCA_RETURN_IF_ERROR(CheckKey(key));
+    ARCA_ASSIGN_OR_RETURN(std::shared_ptr<Hold> hold, WriteHold());
+    if (hold) {
+      TxnRequest txn;
+      txn.success.push_back(TxnOp{.kind = TxnOp::Kind::kDeleteRange, .key = Full(key)});
+      return FencedTxn(*hold, std::move(txn));
+    }
     ARCA_ASSIGN_OR_RETURN(int64_t deleted, client_->DeleteRange(Full(key)));
     (void)deleted;
     return OkStatus();
@@ -154,12 +267,43 @@ class EtcdBackend final : public Backend, public Transactional {
       }
       txn.success.push_back(std::move(op));
     }
+    ARCA_ASSIGN_OR_RETURN(std::shared_ptr<Hold> hold, WriteHold());
+    if (hold) return FencedTxn(*hold, std::move(txn));
     ARCA_ASSIGN_OR_RETURN(TxnResponse r, client_->Txn(txn));
     if (!r.succeeded) return Internal("storage etcd: a transaction without conditions failed");
     return OkStatus();
   }
 
  private:
+  // The hold that fences this write: null before HA mode (plain writes); in HA mode the current
+  // hold if it is not lost, else the write is refused.
+  Result<std::shared_ptr<Hold>> WriteHold() {
+    std::shared_lock lock(ha_mu_);
+    if (!ha_mode_) return std::shared_ptr<Hold>();
+    if (!hold_ || hold_->Lost()) {
+      return Unavailable(
+          "storage etcd: this node does not hold the HA lock (standby): write refused");
+    }
+    return hold_;
+  }
+
+  // `txn` applied only while the hold's lock key is still the one this node created.
+  Status FencedTxn(Hold& hold, TxnRequest txn) {
+    txn.compare.push_back(EtcdElection::Fence(hold.leadership));
+    // Checked again right before sending: a node resumed after a pause past its local deadline
+    // must not even try (etcd would refuse it anyway once the lease has expired).
+    if (hold.Lost()) {
+      return Unavailable("storage etcd: the HA lock was lost: write refused");
+    }
+    ARCA_ASSIGN_OR_RETURN(TxnResponse r, client_->Txn(txn));
+    if (!r.succeeded) {
+      hold.fenced_out = true;
+      return Unavailable(
+          "storage etcd: the HA lock is no longer this node's: write refused (fenced)");
+    }
+    return OkStatus();
+  }
+
   std::string Full(std::string_view key) const {
     std::string out;
     out.reserve(options_.path.size() + key.size());
@@ -170,7 +314,13 @@ class EtcdBackend final : public Backend, public Transactional {
 
   std::unique_ptr<EtcdClient> client_;
   EtcdBackendOptions options_;
+  EtcdElection election_;
+  std::shared_mutex ha_mu_;  // guards ha_mode_ and hold_
+  bool ha_mode_ = false;
+  std::shared_ptr<Hold> hold_;
 };
+
+void EtcdHaLock::Release() { backend_.ReleaseHold(hold_); }
 
 }  // namespace
 
@@ -257,11 +407,6 @@ Result<EtcdBackendOptions> ParseEtcdConfig(const BackendConfig& config, const Ge
 
   if (auto api = get("etcd_api"); api && *api != "v3") {
     return InvalidRequest("storage etcd: etcd_api \"" + *api + "\" is not supported (only v3)");
-  }
-  if (out.ha_enabled) {
-    return InvalidRequest(
-        "storage etcd: ha_enabled = true is not supported yet (HA on etcd is in progress; "
-        "run one node, or set ha_enabled = false)");
   }
   return out;
 }

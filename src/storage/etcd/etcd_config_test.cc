@@ -119,8 +119,6 @@ TEST(EtcdConfig, BadFlagsAndSizes) {
   ExpectError({{"etcd_api", "v2"}}, "etcd_api \"v2\" is not supported");
   ExpectError({{"username", "u"}}, "'username' and 'password' must be given together");
   ExpectError({{"tls_cert_file", "/c.pem"}}, "'tls_cert_file' and 'tls_key_file'");
-  // HA comes in a later step; accepting the flag silently would promise what is not there.
-  ExpectError({{"ha_enabled", "true"}}, "ha_enabled = true is not supported yet");
 }
 
 TEST(EtcdConfig, TlsFilesAreCheckedWhenTheBackendIsBuilt) {

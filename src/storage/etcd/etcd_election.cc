@@ -21,14 +21,19 @@ Result<std::unique_ptr<EtcdSession>> EtcdSession::Start(EtcdClient& client,
 EtcdSession::EtcdSession(EtcdClient& client, int64_t lease, std::chrono::seconds ttl)
     : client_(client), lease_(lease), ttl_(ttl) {}
 
-EtcdSession::~EtcdSession() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-  (void)client_.LeaseRevoke(lease_);
+EtcdSession::~EtcdSession() { Revoke(); }
+
+void EtcdSession::Revoke() {
+  std::call_once(revoked_, [this] {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    lost_ = true;
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    (void)client_.LeaseRevoke(lease_);
+  });
 }
 
 bool EtcdSession::WaitLost(std::chrono::milliseconds timeout) {
@@ -43,6 +48,7 @@ void EtcdSession::Run() {
   const auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(ttl_) - interval;
   auto last_ok = Clock::now();
   auto next = last_ok + interval;
+  deadline_ = (last_ok + grace).time_since_epoch().count();
   std::unique_lock lock(mu_);
   while (!stop_) {
     const auto deadline = last_ok + grace;
@@ -59,6 +65,7 @@ void EtcdSession::Run() {
     lock.lock();
     if (kept) {
       last_ok = sent;  // the lease was renewed at the latest when the request was sent
+      deadline_ = (last_ok + grace).time_since_epoch().count();
       next = sent + interval;
     } else if (kept.error().kind() == ErrorKind::kNotFound) {
       lost_ = true;

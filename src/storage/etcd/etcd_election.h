@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -32,6 +33,8 @@ class EtcdSession {
   static Result<std::unique_ptr<EtcdSession>> Start(EtcdClient& client, std::chrono::seconds ttl);
   // Stops the keepalives and revokes the lease (best effort: an unreachable etcd lets it expire).
   ~EtcdSession();
+  // The same, now: lost() is true afterwards. Idempotent; safe while other threads query lost().
+  void Revoke();
   EtcdSession(const EtcdSession&) = delete;
   EtcdSession& operator=(const EtcdSession&) = delete;
 
@@ -40,7 +43,10 @@ class EtcdSession {
   // True once etcd said the lease is gone, or no keepalive succeeded before the local deadline
   // last_success + ttl - ttl/3 (the node steps down before etcd can expire the lease unnoticed).
   // Never becomes false again: start a new session.
-  bool lost() const { return lost_.load(); }
+  bool lost() const {
+    return lost_.load() ||
+           std::chrono::steady_clock::now().time_since_epoch().count() >= deadline_.load();
+  }
   // Waits until lost() or `timeout`; returns lost().
   bool WaitLost(std::chrono::milliseconds timeout);
 
@@ -52,9 +58,14 @@ class EtcdSession {
   const int64_t lease_;
   const std::chrono::seconds ttl_;
   std::atomic<bool> lost_{false};
+  // The local deadline (steady_clock ticks): last successful keepalive + ttl - ttl/3. Checked by
+  // lost() itself, so a node resumed after a pause (SIGSTOP) sees it before its keepalive
+  // thread has run again.
+  std::atomic<int64_t> deadline_{INT64_MAX};
   std::mutex mu_;  // guards stop_; cv_ wakes the keepalive thread and WaitLost callers
   std::condition_variable cv_;
   bool stop_ = false;
+  std::once_flag revoked_;
   std::thread thread_;
 };
 
@@ -78,6 +89,8 @@ class EtcdElection {
       std::chrono::milliseconds poll = std::chrono::milliseconds(200));
   // The value of the current holder (the oldest key), nullopt when nobody campaigns.
   Result<std::optional<std::string>> Leader();
+  // The holder's key (value, lease, create revision), nullopt when nobody campaigns.
+  Result<std::optional<KeyValue>> LeaderKey() { return Oldest(); }
   // Deletes the holder's key if it is still this leadership's (a txn on the fencing token).
   Status Resign(const Leadership& leadership);
   // The comparison that makes a txn apply only while `leadership` is current.

@@ -1,0 +1,216 @@
+// Core HA against real etcd: two cores on one etcd path. One becomes active, the other stays an
+// unsealed standby that serves nothing but the lifecycle paths; step-down and seal hand the
+// active role over; the new active node sets itself up from storage (mounts, data, tokens);
+// sys/health, sys/leader and sys/ha-status report it.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "core/testing.h"
+#include "services/etcd.h"
+#include "storage/etcd/etcd_backend.h"
+
+namespace arca::core {
+namespace {
+
+using logical::Operation;
+using std::chrono::milliseconds;
+
+std::string NewPath() {
+  static std::atomic<int> n = 0;
+  return "/core-ha/" + std::to_string(::getpid()) + "-" + std::to_string(n++) + "/";
+}
+
+std::unique_ptr<Core> HaCore(const std::string& path, const std::string& addr) {
+  auto& etcd = arca::testing::SharedEtcd();
+  auto b = storage::etcd::NewEtcdBackend(storage::BackendConfig{{"address", etcd.ClientUrl(0)},
+                                                                {"path", path},
+                                                                {"ha_enabled", "true"},
+                                                                {"lock_timeout", "3s"},
+                                                                {"sync", "false"}});
+  EXPECT_TRUE(b) << b.error().ToString();
+  if (!b) return nullptr;
+  CoreConfig cfg;
+  cfg.physical = std::move(*b);
+  cfg.secret_engines["kv"] = engines::kv::NewKvBackend;
+  cfg.secret_engines["cubbyhole"] = engines::cubbyhole::NewCubbyholeBackend;
+  cfg.api_addr = addr;
+  cfg.cluster_addr = "https://cluster-of-" + addr.substr(7);
+  cfg.step_down_wait = milliseconds(300);
+  return std::make_unique<Core>(std::move(cfg));
+}
+
+Result<logical::Response> Do(Core& core, Operation op, std::string path, json::object data = {},
+                             std::string token = "") {
+  logical::Request req;
+  req.operation = op;
+  req.path = std::move(path);
+  req.data = std::move(data);
+  req.client_token = std::move(token);
+  return core.HandleRequest(req);
+}
+
+// Polls for up to 15 s (a lease TTL of 3 s plus a loaded machine).
+template <class Pred>
+bool Within15s(Pred done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return true;
+}
+
+int HealthCode(Core& core, json::object query = {}) {
+  auto r = Do(core, Operation::kRead, "sys/health", std::move(query));
+  if (!r || !r->raw) return 0;
+  return r->raw->status;
+}
+
+class CoreHaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(arca::testing::SharedEtcd().ok()) << arca::testing::SharedEtcd().error();
+    const std::string path = NewPath();
+    a_ = HaCore(path, "http://node-a:8200");
+    b_ = HaCore(path, "http://node-b:8200");
+    ASSERT_TRUE(a_ && b_);
+    auto init = a_->Initialize({1, 1});
+    ASSERT_TRUE(init) << init.error().ToString();
+    keys_ = init->keys_hex;
+    root_ = init->root_token;
+    ASSERT_TRUE(a_->UnsealWithKeys(keys_));
+    ASSERT_TRUE(Within15s([&] { return a_->GetHaStatus().active; }));
+    ASSERT_TRUE(b_->UnsealWithKeys(keys_));
+  }
+  void TearDown() override {
+    b_.reset();
+    a_.reset();
+  }
+
+  std::unique_ptr<Core> a_, b_;
+  std::vector<std::string> keys_;
+  std::string root_;
+};
+
+TEST_F(CoreHaTest, OneActiveNodeAndAnUnsealedStandbyThatServesOnlyLifecyclePaths) {
+  EXPECT_TRUE(a_->HaEnabled());
+  EXPECT_FALSE(a_->IsStandby());
+  EXPECT_FALSE(b_->Sealed());
+  EXPECT_TRUE(b_->IsStandby());
+  Core::HaStatus sb = b_->GetHaStatus();
+  EXPECT_TRUE(sb.enabled);
+  EXPECT_TRUE(sb.standby);
+  EXPECT_FALSE(sb.active);
+  ASSERT_TRUE(sb.leader.has_value());
+  EXPECT_EQ(sb.leader->api_addr, "http://node-a:8200");
+  EXPECT_EQ(sb.leader->cluster_addr, "https://cluster-of-node-a:8200");
+  EXPECT_FALSE(sb.leader->holder_id.empty());
+
+  // The active node serves; the standby refuses with Vault's message (503).
+  ASSERT_TRUE(Do(*a_, Operation::kUpdate, "sys/mounts/kv", {{"type", "kv"}}, root_));
+  ASSERT_TRUE(Do(*a_, Operation::kUpdate, "kv/x", {{"v", "1"}}, root_));
+  auto refused = Do(*b_, Operation::kRead, "kv/x", {}, root_);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().http_status(), 503);
+  EXPECT_EQ(refused.error().message(), "local node not active but active cluster node not found");
+
+  // sys/health: 200 active; 429 standby, or activecode with standbyok, or a chosen standbycode.
+  EXPECT_EQ(HealthCode(*a_), 200);
+  EXPECT_EQ(HealthCode(*b_), 429);
+  EXPECT_EQ(HealthCode(*b_, {{"standbyok", true}}), 200);
+  EXPECT_EQ(HealthCode(*b_, {{"standbycode", 299}}), 299);
+  auto health = Do(*b_, Operation::kRead, "sys/health");
+  ASSERT_TRUE(health);
+  json::object hb = ParseRaw(*health);
+  EXPECT_TRUE(hb.at("standby").as_bool());
+  EXPECT_FALSE(hb.at("sealed").as_bool());
+  EXPECT_FALSE(hb.at("cluster_name").as_string().empty());  // a standby knows its cluster
+
+  // sys/leader on both.
+  auto la = Do(*a_, Operation::kRead, "sys/leader");
+  auto lb = Do(*b_, Operation::kRead, "sys/leader");
+  ASSERT_TRUE(la && lb);
+  json::object ja = ParseRaw(*la), jb = ParseRaw(*lb);
+  EXPECT_TRUE(ja.at("ha_enabled").as_bool());
+  EXPECT_TRUE(ja.at("is_self").as_bool());
+  EXPECT_NE(ja.at("active_time").as_string(), "0001-01-01T00:00:00Z");
+  EXPECT_EQ(ja.at("leader_address").as_string(), "http://node-a:8200");
+  EXPECT_FALSE(jb.at("is_self").as_bool());
+  EXPECT_EQ(jb.at("active_time").as_string(), "0001-01-01T00:00:00Z");
+  EXPECT_EQ(jb.at("leader_address").as_string(), "http://node-a:8200");
+  EXPECT_EQ(jb.at("leader_cluster_address").as_string(), "https://cluster-of-node-a:8200");
+
+  // sys/ha-status on the active node: itself, and a standby once it echoed.
+  Core::HaNode echo;
+  echo.node_id = b_->GetHaStatus().node_id;
+  echo.api_address = "http://node-b:8200";
+  echo.hostname = "b";
+  a_->RecordEcho(echo);
+  auto ha = Do(*a_, Operation::kRead, "sys/ha-status", {}, root_);
+  ASSERT_TRUE(ha) << ha.error().ToString();
+  const json::array& nodes = ha->data.at("nodes").as_array();
+  ASSERT_EQ(nodes.size(), 2u);
+  EXPECT_TRUE(nodes[0].as_object().at("active_node").as_bool());
+  EXPECT_EQ(nodes[1].as_object().at("api_address").as_string(), "http://node-b:8200");
+  EXPECT_FALSE(nodes[1].as_object().at("active_node").as_bool());
+  EXPECT_TRUE(nodes[1].as_object().at("last_echo").is_string());
+  auto no_token = Do(*a_, Operation::kRead, "sys/ha-status");
+  ASSERT_FALSE(no_token);
+  EXPECT_EQ(no_token.error().http_status(), 403);
+}
+
+TEST_F(CoreHaTest, StepDownHandsOverAndTheNewActiveNodeLoadsEverythingFromStorage) {
+  ASSERT_TRUE(Do(*a_, Operation::kUpdate, "sys/mounts/kv", {{"type", "kv"}}, root_));
+  ASSERT_TRUE(Do(*a_, Operation::kUpdate, "kv/x", {{"v", "1"}}, root_));
+  auto child = Do(*a_, Operation::kUpdate, "auth/token/create", {{"policies", json::array{"default"}}},
+                  root_);
+  ASSERT_TRUE(child) << child.error().ToString();
+  const std::string child_token = std::string(child->auth->client_token);
+
+  // Step-down needs a sudo token; a standby cannot be asked (the server forwards it).
+  auto denied = Do(*a_, Operation::kUpdate, "sys/step-down", {}, child_token);
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().http_status(), 403);
+  ASSERT_TRUE(Do(*a_, Operation::kUpdate, "sys/step-down", {}, root_));
+  ASSERT_TRUE(Within15s([&] { return b_->GetHaStatus().active; }));
+  EXPECT_TRUE(Within15s([&] { return a_->IsStandby(); }));
+  EXPECT_FALSE(a_->Sealed());
+
+  // The mount, its data and the token made on a are all there on b.
+  auto read = Do(*b_, Operation::kRead, "kv/x", {}, root_);
+  ASSERT_TRUE(read) << read.error().ToString();
+  EXPECT_EQ(read->data.at("v").as_string(), "1");
+  auto lookup = Do(*b_, Operation::kRead, "auth/token/lookup-self", {}, child_token);
+  ASSERT_TRUE(lookup) << lookup.error().ToString();
+  ASSERT_TRUE(Do(*b_, Operation::kUpdate, "kv/y", {{"v", "2"}}, root_));
+  // a, now a standby, cannot write (the storage refuses it too).
+  EXPECT_FALSE(Do(*a_, Operation::kUpdate, "kv/z", {{"v", "3"}}, root_));
+  EXPECT_FALSE(a_->StepDown());  // not active
+
+  // After its step-down wait a campaigns again and takes over when b seals.
+  ASSERT_TRUE(b_->Seal());
+  EXPECT_TRUE(b_->Sealed());
+  ASSERT_TRUE(Within15s([&] { return a_->GetHaStatus().active; }));
+  auto y = Do(*a_, Operation::kRead, "kv/y", {}, root_);
+  ASSERT_TRUE(y) << y.error().ToString();
+  EXPECT_EQ(y->data.at("v").as_string(), "2");
+}
+
+TEST_F(CoreHaTest, ADeposedActiveNodeStepsDownAndTheStandbyTakesOver) {
+  ASSERT_TRUE(Do(*a_, Operation::kUpdate, "sys/mounts/kv", {{"type", "kv"}}, root_));
+  Core::HaStatus sb = b_->GetHaStatus();
+  ASSERT_TRUE(sb.leader);
+  EXPECT_TRUE(b_->DeposeLeader("not-the-holder"));  // a stale id: nothing happens
+  EXPECT_TRUE(a_->GetHaStatus().active);
+  ASSERT_TRUE(b_->DeposeLeader(sb.leader->holder_id));
+  // a's next write is refused by etcd (fenced) and a returns to standby; b takes over.
+  ASSERT_TRUE(Within15s([&] { return b_->GetHaStatus().active; }));
+  ASSERT_TRUE(Within15s([&] { return a_->IsStandby(); }));
+  ASSERT_TRUE(Do(*b_, Operation::kUpdate, "kv/after", {{"v", "b"}}, root_));
+  auto r = Do(*b_, Operation::kRead, "kv/after", {}, root_);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->data.at("v").as_string(), "b");
+}
+
+}  // namespace
+}  // namespace arca::core
