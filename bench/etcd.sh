@@ -2,7 +2,9 @@
 # KV v2 writes on storage "etcd" against etcd's own put rate through the same transport (Arca's
 # JSON-gateway client, bench/etcd_put.cc), on one etcd member on loopback with its defaults
 # (fsync of the WAL before every acknowledgement). Prints both rates and their ratio, alternating
-# ROUNDS times (median ratio, as bench/run.sh does). Not a test; never gates CI.
+# ROUNDS times (median ratio, as bench/run.sh does). Each round also measures etcd's rate for
+# txns of the shape a KV v2 write sends (two puts, one of them the ~1 KiB metadata, and a delete:
+# `etcd_put_bench ... kv2`) and prints the ratio to that too. Not a test; never gates CI.
 #
 # With the gRPC bench (bench/etcd_put_grpc.cc, built when gRPC is installed: make bench does
 # it), each round also measures the transports against each other on the same etcd: puts and
@@ -68,6 +70,7 @@ measure() {
       'BEGIN { printf "%.0f", (r > 0 ? t * 1e6 / hz / (r * d) : 0) }')" "$l"
 }
 gw_put=(); gw_txn=(); grpc_put=(); grpc_txn=(); put_ratios=(); txn_ratios=()
+shape_ratios=()
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a/b }'; }
 transport_round() {  # $1: round number; odd rounds start with the gateway, even with gRPC
   local op gw gr
@@ -134,6 +137,9 @@ for r in $(seq 1 "$ROUNDS"); do
   transport_round "$r"
   [ "$ARCA_KV" = 0 ] && continue
   put_rps=${gw_put[-1]}
+  shape=$("$PUT_BENCH" "$ETCD" "$CONNECTIONS" "$DURATION" 60 kv2)
+  shape_rps=$(echo "$shape" | awk '{print $2}')
+  echo "round $r: $shape"
   kv_load=$(load)
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "X-Vault-Token: $TOKEN" \
     -s "$WORK/write.lua" "$ADDR")
@@ -142,12 +148,16 @@ for r in $(seq 1 "$ROUNDS"); do
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $4}')
   ratio=$(awk -v a="$kv_rps" -v b="$put_rps" 'BEGIN { printf "%.4f", a/b }')
   ratios+=("$ratio")
+  shape_ratio=$(awk -v a="$kv_rps" -v b="$shape_rps" 'BEGIN { printf "%.4f", a/b }')
+  shape_ratios+=("$shape_ratio")
   printf 'arca_kv2_write_etcd %12s req/s   p99 %8s   non-2xx %s   ratio to gateway put %s   load %s\n' \
     "$kv_rps" "$kv_p99" "${non2xx:-0}" "$ratio" "$kv_load"
 done
 if [ "$ARCA_KV" != 0 ]; then
   printf 'kv2 write on etcd / etcd put (same transport): median ratio %s (rounds: %s)\n' \
     "$(printf '%s\n' "${ratios[@]}" | median)" "${ratios[*]}"
+  printf 'kv2 write on etcd / etcd txn of the same shape: median ratio %s (rounds: %s)\n' \
+    "$(printf '%s\n' "${shape_ratios[@]}" | median)" "${shape_ratios[*]}"
 fi
 
 printf 'gateway put  median %s/s (rounds: %s)\n' "$(printf '%s\n' "${gw_put[@]}" | median)" "${gw_put[*]}"

@@ -8,11 +8,16 @@
 //   put  one KV.Put per write (the backend's plain writes, no HA);
 //   txn  one KV.Txn per write with one compare and one put: the compare checks the create
 //        revision of a lock key the bench creates first, as the HA fenced writes do
-//        (EtcdElection::Fence); a txn whose compare fails counts as an error.
+//        (EtcdElection::Fence); a txn whose compare fails counts as an error;
+//   kv2  one KV.Txn per write of the shape of a KV v2 write on a key with max_versions versions
+//        (what Arca sends, bench/etcd_ops.sh): a put of the new version (`value_bytes`), a put
+//        of the metadata (`metadata_bytes`, default 1,035: the ciphertext of ten versions'
+//        metadata) and the delete of the version pruned by max_versions.
 // bench/etcd_put_grpc.cc does the same over etcd's gRPC API; the output lines have the same
 // fields.
 //
-// Usage: etcd_put_bench <endpoints> [threads=32] [seconds=10] [value_bytes=200] [op=put|txn]
+// Usage: etcd_put_bench <endpoints> [threads=32] [seconds=10] [value_bytes=200]
+//        [op=put|txn|kv2] [metadata_bytes=1035]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -55,8 +60,8 @@ int main(int argc, char** argv) {
   const int seconds = argc > 3 ? std::atoi(argv[3]) : 10;
   const size_t value_bytes = argc > 4 ? static_cast<size_t>(std::atoll(argv[4])) : 200;
   const std::string op = argc > 5 ? argv[5] : "put";
-  if (op != "put" && op != "txn") {
-    std::fprintf(stderr, "op must be put or txn, not %s\n", op.c_str());
+  if (op != "put" && op != "txn" && op != "kv2") {
+    std::fprintf(stderr, "op must be put, txn or kv2, not %s\n", op.c_str());
     return 2;
   }
   auto client = NewGatewayClient(options);
@@ -81,6 +86,7 @@ int main(int argc, char** argv) {
     fence.number = got->kvs.front().create_revision;
   }
   const std::string value(value_bytes, 'v');
+  const std::string meta(argc > 6 ? static_cast<size_t>(std::atoll(argv[6])) : 1035, 'm');
   std::atomic<bool> stop = false;
   std::atomic<long> errors = 0;
   std::vector<std::vector<double>> latencies(static_cast<size_t>(threads));
@@ -95,6 +101,19 @@ int main(int argc, char** argv) {
         if (op == "put") {
           auto r = (*client)->Put(key, value);
           if (!r) ++errors;
+        } else if (op == "kv2") {
+          const std::string name = "w" + std::to_string((n * threads + t) % 1000);
+          const long version = (n * threads + t) / 1000 + 11;
+          TxnRequest txn;
+          txn.success.push_back({.kind = TxnOp::Kind::kPut,
+                                 .key = "/bench-kv2/versions/" + name + "@" + std::to_string(version),
+                                 .value = value});
+          txn.success.push_back(
+              {.kind = TxnOp::Kind::kPut, .key = "/bench-kv2/metadata/" + name, .value = meta});
+          txn.success.push_back(
+              {.kind = TxnOp::Kind::kDeleteRange,
+               .key = "/bench-kv2/versions/" + name + "@" + std::to_string(version - 10)});
+          if (!(*client)->Txn(txn)) ++errors;
         } else {
           TxnRequest txn;
           txn.compare.push_back(fence);

@@ -14,6 +14,13 @@ Status PutJson(Storage& s, std::string_view key, const json::value& v) {
   return s.Put(key, json::serialize(v));
 }
 
+Status Storage::Commit(std::span<const WriteOp> ops) {
+  for (const WriteOp& op : ops) {
+    ARCA_RETURN_IF_ERROR(op.kind == WriteOp::Kind::kPut ? Put(op.key, op.value) : Delete(op.key));
+  }
+  return OkStatus();
+}
+
 Status DeleteTree(Storage& s, std::string_view prefix) {
   std::vector<std::string> stack{std::string(prefix)};
   while (!stack.empty()) {
@@ -42,6 +49,11 @@ Status PrefixedStorage::Delete(std::string_view key) {
 }
 Result<std::vector<std::string>> PrefixedStorage::List(std::string_view prefix) {
   return inner_.List(prefix_ + std::string(prefix));
+}
+Status PrefixedStorage::Commit(std::span<const WriteOp> ops) {
+  std::vector<WriteOp> full(ops.begin(), ops.end());
+  for (WriteOp& op : full) op.key.insert(0, prefix_);
+  return inner_.Commit(full);
 }
 
 std::vector<std::string> ListOneLevel(const std::map<std::string, std::string, std::less<>>& data,

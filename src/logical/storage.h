@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,14 @@
 #include "common/status.h"
 
 namespace arca::logical {
+
+// One write of a Storage::Commit batch.
+struct WriteOp {
+  enum class Kind { kPut, kDelete };
+  Kind kind = Kind::kPut;
+  std::string key;
+  std::string value;  // for kPut
+};
 
 class Storage {
  public:
@@ -29,6 +38,11 @@ class Storage {
   // Sorted immediate children of `prefix` (which is "" or ends in '/'); sub-folders are
   // returned once, with a trailing '/'.
   virtual Result<std::vector<std::string>> List(std::string_view prefix) = 0;
+  // Applies `ops` in order. Storage over a transactional physical backend (the barrier on LMDB or
+  // etcd) applies them as one atomic, durable batch: one physical write. The default applies them
+  // one after the other and stops at the first error (earlier ones stay applied), so callers order
+  // them to be recoverable after a crash.
+  virtual Status Commit(std::span<const WriteOp> ops);
 };
 
 // JSON convenience on top of any Storage.
@@ -48,6 +62,7 @@ class PrefixedStorage : public Storage {
   Status Put(std::string_view key, std::string_view value) override;
   Status Delete(std::string_view key) override;
   Result<std::vector<std::string>> List(std::string_view prefix) override;
+  Status Commit(std::span<const WriteOp> ops) override;
 
  private:
   Storage& inner_;

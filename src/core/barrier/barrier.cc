@@ -204,21 +204,47 @@ Status Barrier::Put(std::string_view key, std::string_view value) {
 }
 
 Status Barrier::PutBatch(const std::vector<std::pair<std::string, std::string>>& puts) {
-  std::vector<storage::Operation> ops;
+  std::vector<logical::WriteOp> ops;
   ops.reserve(puts.size());
+  for (const auto& [key, value] : puts) {
+    ops.push_back({.kind = logical::WriteOp::Kind::kPut, .key = key, .value = value});
+  }
+  return Commit(ops);
+}
+
+Status Barrier::Commit(std::span<const logical::WriteOp> ops) {
+  std::vector<storage::Operation> physical;
+  physical.reserve(ops.size());
   {
     std::shared_lock lock(mu_);
     if (!keyring_) return ::arca::Sealed();
-    for (const auto& [key, value] : puts) {
-      if (key == kKeyringPath) return InvalidRequest("cannot write the keyring through the barrier");
-      storage::Operation op;
-      op.key = key;
-      ARCA_ASSIGN_OR_RETURN(op.value, Encrypt(*keyring_->Active(), key, value));
-      ops.push_back(std::move(op));
+    for (const logical::WriteOp& op : ops) {
+      if (op.key == kKeyringPath) {
+        return InvalidRequest(op.kind == logical::WriteOp::Kind::kPut
+                                  ? "cannot write the keyring through the barrier"
+                                  : "cannot delete the keyring through the barrier");
+      }
+      storage::Operation out;
+      out.key = op.key;
+      if (op.kind == logical::WriteOp::Kind::kPut) {
+        ARCA_ASSIGN_OR_RETURN(out.value, Encrypt(*keyring_->Active(), op.key, op.value));
+      } else {
+        out.kind = storage::Operation::Kind::kDelete;
+      }
+      physical.push_back(std::move(out));
     }
   }
-  if (storage::Transactional* tx = physical_.AsTransactional()) return tx->Commit(ops);
-  for (const auto& op : ops) ARCA_RETURN_IF_ERROR(physical_.Put(op.key, op.value));
+  if (physical.size() == 1) {
+    const storage::Operation& op = physical.front();
+    return op.kind == storage::Operation::Kind::kPut ? physical_.Put(op.key, op.value)
+                                                     : physical_.Delete(op.key);
+  }
+  if (storage::Transactional* tx = physical_.AsTransactional()) return tx->Commit(physical);
+  for (const auto& op : physical) {
+    ARCA_RETURN_IF_ERROR(op.kind == storage::Operation::Kind::kPut
+                             ? physical_.Put(op.key, op.value)
+                             : physical_.Delete(op.key));
+  }
   return OkStatus();
 }
 

@@ -77,6 +77,9 @@ class Barrier : public logical::Storage {
   // Encrypts and writes several entries in one atomic, durable batch when the physical backend
   // is transactional (else one after the other, in order).
   Status PutBatch(const std::vector<std::pair<std::string, std::string>>& puts);
+  // Puts (encrypted) and deletes in one atomic, durable batch when the physical backend is
+  // transactional (one etcd txn, one LMDB transaction), else one after the other, in order.
+  Status Commit(std::span<const logical::WriteOp> ops) override;
   Status Delete(std::string_view key) override;
   Result<std::vector<std::string>> List(std::string_view prefix) override;
 

@@ -117,6 +117,70 @@ TEST(KeyringTest, KeysCarryAPreparedCipherInterchangeableWithTheKey) {
 TEST_F(BarrierTest, KeyringCannotBeOverwrittenThroughTheBarrier) {
   EXPECT_FALSE(barrier_->Put(kKeyringPath, "x"));
   EXPECT_FALSE(barrier_->Delete(kKeyringPath));
+  std::vector<logical::WriteOp> ops = {{logical::WriteOp::Kind::kPut, "x", "1"},
+                                       {logical::WriteOp::Kind::kDelete, std::string(kKeyringPath)}};
+  EXPECT_FALSE(barrier_->Commit(ops));
+  EXPECT_FALSE((*physical_->Get("x")).has_value());  // nothing of the batch was written
+}
+
+// Counts the physical writes under a barrier.
+class CountingBackend final : public storage::Backend, public storage::Transactional {
+ public:
+  explicit CountingBackend(std::unique_ptr<storage::Backend> inner, bool transactional)
+      : inner_(std::move(inner)), transactional_(transactional) {}
+  Result<std::optional<std::string>> Get(std::string_view key) override { return inner_->Get(key); }
+  Status Put(std::string_view key, std::string_view value) override {
+    ++writes;
+    return inner_->Put(key, value);
+  }
+  Status Delete(std::string_view key) override {
+    ++writes;
+    return inner_->Delete(key);
+  }
+  Result<std::vector<std::string>> List(std::string_view prefix) override {
+    return inner_->List(prefix);
+  }
+  std::string_view Type() const override { return "counting"; }
+  storage::Transactional* AsTransactional() override { return transactional_ ? this : nullptr; }
+  Status Commit(std::span<const storage::Operation> ops) override {
+    ++writes;
+    return inner_->AsTransactional()->Commit(ops);
+  }
+  int writes = 0;
+
+ private:
+  std::unique_ptr<storage::Backend> inner_;
+  bool transactional_;
+};
+
+// Commit: puts (encrypted) and deletes as one physical write on transactional storage, one after
+// the other in order otherwise; the same result either way.
+TEST(BarrierCommitTest, OnePhysicalWriteWhenTransactional) {
+  for (bool transactional : {true, false}) {
+    SCOPED_TRACE(transactional ? "transactional" : "plain");
+    CountingBackend physical(*storage::NewInmemBackend({}), transactional);
+    Barrier barrier(physical);
+    SecureBytes root = crypto::RandomKey(32);
+    ASSERT_TRUE(barrier.Initialize(root));
+    ASSERT_TRUE(barrier.Unseal(root));
+    ASSERT_TRUE(barrier.Put("old", "x"));
+    const int before = physical.writes;
+    std::vector<logical::WriteOp> ops = {{logical::WriteOp::Kind::kPut, "a", "1"},
+                                         {logical::WriteOp::Kind::kPut, "b", "2"},
+                                         {logical::WriteOp::Kind::kDelete, "old"}};
+    ASSERT_TRUE(barrier.Commit(ops));
+    EXPECT_EQ(physical.writes - before, transactional ? 1 : 3);
+    EXPECT_EQ(**barrier.Get("a"), "1");
+    EXPECT_EQ(**barrier.Get("b"), "2");
+    EXPECT_FALSE((*barrier.Get("old")).has_value());
+    EXPECT_NE(**physical.Get("a"), "1");  // encrypted at rest
+    // Through a prefixed view, keys are prefixed.
+    logical::PrefixedStorage view(barrier, "mount/");
+    ASSERT_TRUE(view.Commit(std::vector<logical::WriteOp>{{logical::WriteOp::Kind::kPut, "k", "v"}}));
+    EXPECT_EQ(**barrier.Get("mount/k"), "v");
+    barrier.Seal();
+    EXPECT_EQ(barrier.Commit(ops).error().kind(), ErrorKind::kSealed);
+  }
 }
 
 }  // namespace

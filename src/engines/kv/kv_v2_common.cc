@@ -22,7 +22,50 @@ int64_t State::NowNs() const {
 State::KeyGuard::KeyGuard(const State& st, std::string path)
     : st_(st), path_(std::move(path)), lock_(st.StripeFor(path_)) {}
 
-State::KeyGuard::~KeyGuard() { st_.Drop(path_); }
+State::KeyGuard::~KeyGuard() {
+  // Still under the key's lock (members are destroyed after this body).
+  if (published_) {
+    st_.Insert(path_, std::move(published_));
+  } else {
+    st_.Drop(path_);
+  }
+}
+
+Result<std::optional<KeyMeta>> State::KeyGuard::Meta(logical::Storage& s) const {
+  if (st_.Cacheable(s)) {
+    CacheShard& sh = st_.ShardFor(path_);
+    std::lock_guard lock(sh.mu);
+    if (auto it = sh.keys.find(path_); it != sh.keys.end()) {
+      if (it->second->absent) return std::optional<KeyMeta>();
+      return std::optional<KeyMeta>(it->second->meta);
+    }
+  }
+  return LoadMeta(s, path_);
+}
+
+void State::KeyGuard::Publish(logical::Storage& s, std::shared_ptr<const CachedKey> key) {
+  if (st_.Cacheable(s)) published_ = std::move(key);
+}
+
+Result<MountConfig> State::Config(logical::Storage& s) const {
+  if (!Cacheable(s)) return LoadConfig(s);
+  {
+    std::lock_guard lock(config_cache_mu_);
+    if (config_cache_) return *config_cache_;
+  }
+  // A miss loads under the config lock, so no config write can finish in between.
+  std::lock_guard config_lock(config_mu_);
+  ARCA_ASSIGN_OR_RETURN(MountConfig c, LoadConfig(s));
+  std::lock_guard lock(config_cache_mu_);
+  config_cache_ = c;
+  return c;
+}
+
+void State::SetConfig(logical::Storage& s, std::optional<MountConfig> c) const {
+  if (!Cacheable(s)) return;
+  std::lock_guard lock(config_cache_mu_);
+  config_cache_ = std::move(c);
+}
 
 std::mutex& State::StripeFor(std::string_view path) const {
   return stripes_[std::hash<std::string_view>{}(path) % stripes_.size()];
@@ -39,20 +82,41 @@ void State::Drop(std::string_view path) const {
   if (auto it = sh.keys.find(path); it != sh.keys.end()) sh.keys.erase(it);
 }
 
+void State::Insert(std::string_view path, std::shared_ptr<const CachedKey> key) const {
+  CacheShard& sh = ShardFor(path);
+  std::lock_guard lock(sh.mu);
+  if (auto it = sh.keys.find(path); it != sh.keys.end()) {
+    it->second = std::move(key);
+    return;
+  }
+  if (sh.keys.size() >= kReadCacheKeys / kCacheShards) sh.keys.erase(sh.keys.begin());
+  sh.keys.emplace(std::string(path), std::move(key));
+}
+
 Result<std::shared_ptr<const CachedKey>> State::ReadKey(logical::Storage& s,
                                                         std::string_view path) const {
-  const bool cacheable = read_cache_ && &s == storage_;
-  CacheShard& sh = ShardFor(path);
+  const bool cacheable = Cacheable(s);
   if (cacheable) {
+    CacheShard& sh = ShardFor(path);
     std::lock_guard lock(sh.mu);
-    if (auto it = sh.keys.find(path); it != sh.keys.end()) return it->second;
+    if (auto it = sh.keys.find(path); it != sh.keys.end()) {
+      if (it->second->absent) return std::shared_ptr<const CachedKey>();
+      return it->second;
+    }
   }
   // A miss loads under the key's lock, as Vault's reads do: the metadata and the data it names
   // are read together (a concurrent write could otherwise prune that version in between), and
   // no mutation can finish between the load and the insert below.
   std::lock_guard key_lock(StripeFor(path));
   ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(s, path));
-  if (!meta) return std::shared_ptr<const CachedKey>();
+  if (!meta) {
+    if (cacheable) {
+      auto absent = std::make_shared<CachedKey>();
+      absent->absent = true;
+      Insert(path, std::move(absent));
+    }
+    return std::shared_ptr<const CachedKey>();
+  }
   auto key = std::make_shared<CachedKey>();
   key->meta = std::move(*meta);
   const int64_t current = key->meta.current_version;
@@ -70,12 +134,17 @@ Result<std::shared_ptr<const CachedKey>> State::ReadKey(logical::Storage& s,
     }
   }
   std::shared_ptr<const CachedKey> out = std::move(key);
-  if (cacheable) {
-    std::lock_guard lock(sh.mu);
-    if (sh.keys.size() >= kReadCacheKeys / kCacheShards) sh.keys.erase(sh.keys.begin());
-    sh.keys.insert_or_assign(std::string(path), out);
-  }
+  if (cacheable) Insert(path, out);
   return out;
+}
+
+Result<bool> State::KeyExists(logical::Storage& s, std::string_view path) const {
+  if (!Cacheable(s)) {
+    ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(s, path));
+    return meta.has_value();
+  }
+  ARCA_ASSIGN_OR_RETURN(auto key, ReadKey(s, path));
+  return key != nullptr;
 }
 
 std::string MetaKey(std::string_view path) { return "metadata/" + std::string(path); }
@@ -160,7 +229,7 @@ Result<std::optional<KeyMeta>> LoadMeta(logical::Storage& s, std::string_view pa
   return std::optional<KeyMeta>(std::move(m));
 }
 
-Status SaveMeta(logical::Storage& s, std::string_view path, const KeyMeta& m) {
+std::string EncodeMeta(const KeyMeta& m) {
   json::object versions;
   for (const auto& [n, v] : m.versions) {
     versions[std::to_string(n)] = json::object{{"created_time", v.created_ns},
@@ -176,7 +245,11 @@ Status SaveMeta(logical::Storage& s, std::string_view path, const KeyMeta& m) {
                  {"delete_version_after", m.delete_version_after},
                  {"custom_metadata", m.custom_metadata},
                  {"versions", std::move(versions)}};
-  return s.Put(MetaKey(path), json::serialize(o));
+  return json::serialize(o);
+}
+
+Status SaveMeta(logical::Storage& s, std::string_view path, const KeyMeta& m) {
+  return s.Put(MetaKey(path), EncodeMeta(m));
 }
 
 Status DeleteKey(logical::Storage& s, std::string_view path, const KeyMeta& m) {

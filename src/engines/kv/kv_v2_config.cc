@@ -12,7 +12,7 @@ using logical::framework::FieldType;
 
 Result<Response> ReadConfig(const State& st, Request& req, FieldData&) {
   ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
-  ARCA_ASSIGN_OR_RETURN(MountConfig c, LoadConfig(*s));
+  ARCA_ASSIGN_OR_RETURN(MountConfig c, st.Config(*s));
   return Response::WithData(
       json::object{{"max_versions", c.max_versions},
                    {"cas_required", c.cas_required},
@@ -31,7 +31,11 @@ Result<Response> WriteConfig(const State& st, Request& req, FieldData& d) {
   if (d.Has("delete_version_after")) {
     c.delete_version_after = d.GetDuration("delete_version_after").count();
   }
-  ARCA_RETURN_IF_ERROR(SaveConfig(*s, c));
+  if (Status saved = SaveConfig(*s, c); !saved) {
+    st.SetConfig(*s, std::nullopt);  // the write's outcome is unknown: reload next time
+    return std::unexpected(saved.error());
+  }
+  st.SetConfig(*s, c);
   return Response{};
 }
 

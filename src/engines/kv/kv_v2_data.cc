@@ -25,11 +25,15 @@ Result<json::object> WriteData(const FieldData& d) {
   return d.GetMap("data");
 }
 
-// Writes `data` as the next version of `path`. The caller holds the key's lock and has loaded
-// `meta` (nullopt for a new key) and the mount config.
-Result<Response> WriteVersion(const State& st, logical::Storage& s, const std::string& path,
-                              const json::object& data, const json::object& options,
-                              std::optional<KeyMeta> meta, const MountConfig& cfg) {
+// Writes `data` as the next version of `path`. The caller holds the key's lock (`guard`) and has
+// loaded `meta` (nullopt for a new key) and the mount config. The new version's data, the
+// metadata and the deletion of pruned versions are one storage batch (one physical write on
+// transactional storage), or, past kMaxBatchOps, the data and metadata first and the pruned
+// versions after (a crash in between leaves unreferenced version data, never a dangling version).
+Result<Response> WriteVersion(const State& st, logical::Storage& s, State::KeyGuard& guard,
+                              const std::string& path, json::object data,
+                              const json::object& options, std::optional<KeyMeta> meta,
+                              const MountConfig& cfg) {
   bool cas_required = cfg.cas_required || (meta && meta->cas_required);
   const json::value* cas_raw = options.if_contains("cas");
   if (cas_raw != nullptr && cas_raw->is_null()) cas_raw = nullptr;
@@ -55,7 +59,6 @@ Result<Response> WriteVersion(const State& st, logical::Storage& s, const std::s
   int64_t version = meta->current_version + 1;
   int64_t after = EffectiveDeleteAfter(cfg, *meta);
   VersionMeta vm{.created_ns = now, .deletion_ns = after > 0 ? now + after * kNanosPerSecond : 0};
-  ARCA_RETURN_IF_ERROR(s.Put(VersionKey(path, version), json::serialize(data)));
   meta->versions[version] = vm;
   meta->current_version = version;
   meta->updated_ns = now;
@@ -68,10 +71,32 @@ Result<Response> WriteVersion(const State& st, logical::Storage& s, const std::s
     meta->versions.erase(meta->versions.begin());
   }
   if (!pruned.empty()) meta->oldest_version = meta->versions.begin()->first;
-  ARCA_RETURN_IF_ERROR(SaveMeta(s, path, *meta));
-  for (int64_t n : pruned) ARCA_RETURN_IF_ERROR(s.Delete(VersionKey(path, n)));
+
+  using logical::WriteOp;
+  std::vector<WriteOp> ops;
+  ops.reserve(2 + pruned.size());
+  ops.push_back({.kind = WriteOp::Kind::kPut,
+                 .key = VersionKey(path, version),
+                 .value = json::serialize(data)});
+  ops.push_back({.kind = WriteOp::Kind::kPut, .key = MetaKey(path), .value = EncodeMeta(*meta)});
+  for (int64_t n : pruned) {
+    ops.push_back({.kind = WriteOp::Kind::kDelete, .key = VersionKey(path, n)});
+  }
+  for (size_t begin = 0; begin < ops.size();) {
+    // The first batch always holds the data and the metadata together.
+    size_t end = std::min(ops.size(), begin + kMaxBatchOps);
+    ARCA_RETURN_IF_ERROR(
+        s.Commit(std::span<const WriteOp>(ops.data() + begin, ops.data() + end)));
+    begin = end;
+  }
 
   json::object out = VersionMetadataJson(*meta, version);
+  auto cached = std::make_shared<CachedKey>();
+  cached->data_version = version;
+  cached->data = std::make_shared<const json::object>(std::move(data));
+  cached->data_metadata = out;
+  cached->meta = std::move(*meta);
+  guard.Publish(s, std::move(cached));
   return Response::WithData(std::move(out));
 }
 
@@ -110,9 +135,9 @@ Result<Response> HandleWrite(const State& st, Request& req, FieldData& d) {
   ARCA_ASSIGN_OR_RETURN(json::object data, WriteData(d));
   ARCA_ASSIGN_OR_RETURN(json::object options, WriteOptions(d));
   auto key_guard = st.LockKey(path);
-  ARCA_ASSIGN_OR_RETURN(MountConfig cfg, LoadConfig(*s));
-  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
-  return WriteVersion(st, *s, path, data, options, std::move(meta), cfg);
+  ARCA_ASSIGN_OR_RETURN(MountConfig cfg, st.Config(*s));
+  ARCA_ASSIGN_OR_RETURN(auto meta, key_guard.Meta(*s));
+  return WriteVersion(st, *s, key_guard, path, std::move(data), options, std::move(meta), cfg);
 }
 
 Result<Response> HandlePatch(const State& st, Request& req, FieldData& d) {
@@ -121,8 +146,8 @@ Result<Response> HandlePatch(const State& st, Request& req, FieldData& d) {
   ARCA_ASSIGN_OR_RETURN(json::object patch, WriteData(d));
   ARCA_ASSIGN_OR_RETURN(json::object options, WriteOptions(d));
   auto key_guard = st.LockKey(path);
-  ARCA_ASSIGN_OR_RETURN(MountConfig cfg, LoadConfig(*s));
-  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
+  ARCA_ASSIGN_OR_RETURN(MountConfig cfg, st.Config(*s));
+  ARCA_ASSIGN_OR_RETURN(auto meta, key_guard.Meta(*s));
   if (!meta) return NotFoundEmpty();
   auto it = meta->versions.find(meta->current_version);
   if (it == meta->versions.end() || !IsLive(it->second, st.NowNs())) return NotFoundEmpty();
@@ -133,14 +158,15 @@ Result<Response> HandlePatch(const State& st, Request& req, FieldData& d) {
     return Internal("kv: stored version is not a JSON object");
   }
   json::value merged = MergePatch(*current, patch);
-  return WriteVersion(st, *s, path, merged.as_object(), options, std::move(meta), cfg);
+  return WriteVersion(st, *s, key_guard, path, std::move(merged.as_object()), options,
+                      std::move(meta), cfg);
 }
 
 Result<Response> HandleDelete(const State& st, Request& req, FieldData& d) {
   ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
   ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
   auto key_guard = st.LockKey(path);
-  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
+  ARCA_ASSIGN_OR_RETURN(auto meta, key_guard.Meta(*s));
   if (!meta) return Response{};
   auto it = meta->versions.find(meta->current_version);
   int64_t now = st.NowNs();
@@ -152,8 +178,8 @@ Result<Response> HandleDelete(const State& st, Request& req, FieldData& d) {
 
 Result<bool> Exists(const State& st, Request& req, FieldData& d) {
   ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
-  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, d.GetString("path")));
-  return meta.has_value();
+  ARCA_ASSIGN_OR_RETURN(bool exists, st.KeyExists(*s, d.GetString("path")));
+  return exists;
 }
 
 }  // namespace

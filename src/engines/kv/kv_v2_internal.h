@@ -20,12 +20,19 @@
 // versions holds State::LockKey(path) (a mutex striped by the hash of the path), so
 // check-and-set is race-free; config writes hold ConfigLock(). Reads take no key lock.
 //
-// Read cache: State keeps the decoded metadata and current version's data of recently read keys
-// (State::ReadKey), so a read of the latest version costs neither a barrier decryption nor a
-// JSON parse (off with the server's `disable_cache`). Each mutation drops the key when its KeyGuard
-// is released (still under the key lock); a miss loads and inserts under the key lock, so it never
-// inserts what a mutation has replaced. Bounded (kReadCacheKeys per mount); dropped with the
-// backend (unmount, seal). Only reads through the mount's own storage view are cached.
+// Cache: State keeps the decoded metadata and current version's data of recently used keys
+// (State::ReadKey), so a read of the latest version costs neither a storage read, nor a barrier
+// decryption, nor a JSON parse, and keys known to be absent (off with the server's
+// `disable_cache`). A mutation either publishes the key's new state (KeyGuard::Publish: a data
+// write knows the new metadata and data) or drops the key, when its KeyGuard is released (still
+// under the key lock); a miss loads and inserts under the key lock, so it never inserts what a
+// mutation has replaced. So under the key lock the cached metadata is exactly the stored one, and
+// writes read it from the cache (KeyGuard::Meta) instead of from storage. The mount config is
+// cached the same way (State::Config, replaced under ConfigLock by config writes). Bounded
+// (kReadCacheKeys per mount); dropped with the backend (unmount, seal, and in HA when a node
+// becomes active, since the core re-creates the mounts then). Only the mount's own storage view
+// is cached. This is exact because the node is the only writer of its storage: a single node, or
+// the active node of an HA cluster.
 #pragma once
 
 #include <array>
@@ -81,6 +88,7 @@ struct KeyMeta {
 
 // A key as the read cache holds it.
 struct CachedKey {
+  bool absent = false;  // the key has no metadata (a negative entry; nothing else is set)
   KeyMeta meta;
   int64_t data_version = 0;                  // the version `data` belongs to (0: none held)
   std::shared_ptr<const json::object> data;  // the current version's data, when stored
@@ -98,7 +106,8 @@ class State {
   Result<logical::Storage*> StorageFor(const logical::Request& req) const;
   int64_t NowNs() const;
 
-  // Holds the key's lock; on release, drops the key from the read cache.
+  // Holds the key's lock; on release, caches what Publish() was given, else drops the key from
+  // the cache.
   class KeyGuard {
    public:
     KeyGuard(const State& st, std::string path);
@@ -106,19 +115,34 @@ class State {
     KeyGuard(const KeyGuard&) = delete;
     KeyGuard& operator=(const KeyGuard&) = delete;
 
+    // The key's stored metadata (nullopt when absent): from the cache when `s` is the mount's
+    // storage and the key is cached, else read from `s`.
+    Result<std::optional<KeyMeta>> Meta(logical::Storage& s) const;
+    // The key's state after a successful write through `s` (ignored unless `s` is the mount's
+    // storage and the cache is on).
+    void Publish(logical::Storage& s, std::shared_ptr<const CachedKey> key);
+
    private:
     const State& st_;
     std::string path_;
     std::lock_guard<std::mutex> lock_;
+    std::shared_ptr<const CachedKey> published_;
   };
   // Every mutation of a key's metadata or versions holds this.
   KeyGuard LockKey(std::string path) const { return KeyGuard(*this, std::move(path)); }
   std::mutex& ConfigLock() const { return config_mu_; }
+  // The mount config, cached when `s` is the mount's storage (see above).
+  Result<MountConfig> Config(logical::Storage& s) const;
+  // Records `c` as stored through `s` (nullopt: unknown, reload next time). REQUIRES: ConfigLock.
+  void SetConfig(logical::Storage& s, std::optional<MountConfig> c) const;
 
   // The key's metadata and current data, from the cache or else from `s` (and then cached when
   // `s` is the mount's storage and the cache is on); nullptr when the key has no metadata.
   Result<std::shared_ptr<const CachedKey>> ReadKey(logical::Storage& s,
                                                    std::string_view path) const;
+  // Whether the key has metadata: through ReadKey when cached (so the write that follows an
+  // existence check finds the key in the cache), else one metadata read.
+  Result<bool> KeyExists(logical::Storage& s, std::string_view path) const;
 
  private:
   struct TransparentHash {
@@ -135,12 +159,16 @@ class State {
   std::mutex& StripeFor(std::string_view path) const;  // the key lock
   CacheShard& ShardFor(std::string_view path) const;
   void Drop(std::string_view path) const;
+  void Insert(std::string_view path, std::shared_ptr<const CachedKey> key) const;
+  bool Cacheable(const logical::Storage& s) const { return read_cache_ && &s == storage_; }
 
   logical::Storage* storage_;
   Clock clock_;
   const bool read_cache_;  // off with the server's disable_cache
   mutable std::array<std::mutex, 64> stripes_;
   mutable std::mutex config_mu_;
+  mutable std::mutex config_cache_mu_;                 // guards config_cache_
+  mutable std::optional<MountConfig> config_cache_;
   mutable std::array<CacheShard, kCacheShards> cache_;
 };
 
@@ -153,6 +181,9 @@ Result<MountConfig> LoadConfig(logical::Storage& s);
 Status SaveConfig(logical::Storage& s, const MountConfig& c);
 Result<std::optional<KeyMeta>> LoadMeta(logical::Storage& s, std::string_view path);
 Status SaveMeta(logical::Storage& s, std::string_view path, const KeyMeta& m);
+std::string EncodeMeta(const KeyMeta& m);  // the stored form SaveMeta writes
+// At most this many operations go into one storage batch (etcd allows 128 per txn).
+inline constexpr size_t kMaxBatchOps = 64;
 // Deletes the stored data of every version and the metadata of `path`.
 Status DeleteKey(logical::Storage& s, std::string_view path, const KeyMeta& m);
 

@@ -59,7 +59,7 @@ Result<Response> Write(const State& st, Request& req, FieldData& d, bool patch) 
   ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
   ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
   auto key_guard = st.LockKey(path);
-  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
+  ARCA_ASSIGN_OR_RETURN(auto meta, key_guard.Meta(*s));
   int64_t now = st.NowNs();
   if (!meta) {
     if (patch) return NotFoundEmpty();
@@ -83,7 +83,7 @@ Result<Response> HandleDelete(const State& st, Request& req, FieldData& d) {
   ARCA_ASSIGN_OR_RETURN(logical::Storage * s, st.StorageFor(req));
   ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
   auto key_guard = st.LockKey(path);
-  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
+  ARCA_ASSIGN_OR_RETURN(auto meta, key_guard.Meta(*s));
   if (meta) ARCA_RETURN_IF_ERROR(DeleteKey(*s, path, *meta));
   return Response{};
 }

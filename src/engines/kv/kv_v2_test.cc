@@ -522,7 +522,7 @@ TEST_F(KvV2Test, HelpListsEveryPath) {
   EXPECT_NE(json::serialize(h->data.at("help")).find("custom_metadata"), std::string::npos);
 }
 
-// Storage that counts reads, to see the read cache at work.
+// Storage that counts reads and writes, to see the caches and the write batches at work.
 class CountingStorage : public logical::Storage {
  public:
   Result<std::optional<std::string>> Get(std::string_view key) override {
@@ -530,14 +530,27 @@ class CountingStorage : public logical::Storage {
     return inner.Get(key);
   }
   Status Put(std::string_view key, std::string_view value) override {
+    ++puts;
+    if (fail_commits) return Unavailable("storage down");
     return inner.Put(key, value);
   }
-  Status Delete(std::string_view key) override { return inner.Delete(key); }
+  Status Delete(std::string_view key) override {
+    ++deletes;
+    return inner.Delete(key);
+  }
   Result<std::vector<std::string>> List(std::string_view prefix) override {
     return inner.List(prefix);
   }
+  Status Commit(std::span<const logical::WriteOp> ops) override {
+    ++commits;
+    last_commit.assign(ops.begin(), ops.end());
+    if (fail_commits) return Unavailable("storage down");
+    return inner.Commit(ops);
+  }
   logical::InmemStorage inner;
-  std::atomic<int> gets{0};
+  std::atomic<int> gets{0}, puts{0}, deletes{0}, commits{0};
+  std::vector<logical::WriteOp> last_commit;
+  bool fail_commits = false;  // Commit and Put fail
 };
 
 class KvV2CacheTest : public ::testing::Test {
@@ -688,6 +701,120 @@ TEST_F(KvV2CacheTest, BoundedNumberOfKeys) {
   int before = storage_.gets;
   for (size_t i = 0; i < n; ++i) EXPECT_EQ(Read("k" + std::to_string(i)), Obj(R"({"v":1})"));
   EXPECT_GE(static_cast<size_t>(storage_.gets - before), 2 * (n - v2::kReadCacheKeys));
+}
+
+// A write of a known key reads nothing from storage (metadata and mount config come from the
+// cache) and writes one batch: the new version and the metadata (and the pruned versions).
+TEST_F(KvV2CacheTest, WriteOfACachedKeyIsOneBatchAndNoRead) {
+  ASSERT_TRUE(Do(Operation::kUpdate, "config", R"({"max_versions":2})"));
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/w", R"({"data":{"v":1}})"));
+  const int gets = storage_.gets, puts = storage_.puts, commits = storage_.commits;
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/w", R"({"data":{"v":2}})"));
+  EXPECT_EQ(storage_.gets, gets);
+  EXPECT_EQ(storage_.puts, puts);
+  EXPECT_EQ(storage_.commits, commits + 1);
+  ASSERT_EQ(storage_.last_commit.size(), 2u);
+  EXPECT_EQ(storage_.last_commit[0].key, "versions/w@2");
+  EXPECT_EQ(storage_.last_commit[1].key, "metadata/w");
+  // The third write prunes version 1 (max_versions 2) in the same batch.
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/w", R"({"data":{"v":3}})"));
+  EXPECT_EQ(storage_.gets, gets);
+  EXPECT_EQ(storage_.commits, commits + 2);
+  ASSERT_EQ(storage_.last_commit.size(), 3u);
+  EXPECT_EQ(storage_.last_commit[2].kind, logical::WriteOp::Kind::kDelete);
+  EXPECT_EQ(storage_.last_commit[2].key, "versions/w@1");
+  EXPECT_FALSE(storage_.inner.Get("versions/w@1")->has_value());
+  // What the cache holds is what storage holds: a fresh backend on the same storage agrees.
+  auto fresh = NewKvV2Backend({.storage = &storage_, .mount_path = "secret/"}, [this] {
+    return now_;
+  });
+  ASSERT_TRUE(fresh.has_value());
+  backend_ = std::move(*fresh);
+  EXPECT_EQ(Read("w"), Obj(R"({"v":3})"));
+  auto meta = Do(Operation::kRead, "metadata/w");
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(meta->data.at("current_version"), 3);
+  EXPECT_EQ(meta->data.at("oldest_version"), 2);
+}
+
+// Pruning many versions at once (max_versions lowered) splits into batches of at most
+// kMaxBatchOps, the first holding the new version and the metadata.
+TEST_F(KvV2CacheTest, LargePruneIsSplitIntoBoundedBatches) {
+  const int n = static_cast<int>(v2::kMaxBatchOps) + 20;
+  ASSERT_TRUE(Do(Operation::kUpdate, "metadata/p",
+                 "{\"max_versions\":" + std::to_string(n + 5) + "}"));
+  for (int i = 1; i <= n; ++i) {
+    ASSERT_TRUE(Do(Operation::kUpdate, "data/p", "{\"data\":{\"v\":" + std::to_string(i) + "}}"));
+  }
+  ASSERT_TRUE(Do(Operation::kUpdate, "metadata/p", R"({"max_versions":1})"));
+  const int commits = storage_.commits;
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/p", R"({"data":{"v":0}})"));
+  EXPECT_EQ(storage_.commits, commits + 2);
+  for (int i = 1; i <= n; ++i) {
+    EXPECT_FALSE(storage_.inner.Get("versions/p@" + std::to_string(i))->has_value()) << i;
+  }
+  EXPECT_EQ(Read("p"), Obj(R"({"v":0})"));
+}
+
+// A failed write leaves nothing stale in the cache: the next read and write see storage.
+TEST_F(KvV2CacheTest, FailedWriteIsNotCached) {
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/f", R"({"data":{"v":1}})"));
+  EXPECT_EQ(Read("f"), Obj(R"({"v":1})"));
+  storage_.fail_commits = true;
+  auto failed = Do(Operation::kUpdate, "data/f", R"({"data":{"v":2}})");
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().http_status(), 503);
+  storage_.fail_commits = false;
+  const int gets = storage_.gets;
+  EXPECT_EQ(Read("f"), Obj(R"({"v":1})"));
+  EXPECT_GT(storage_.gets, gets);  // reloaded
+  auto w = Do(Operation::kUpdate, "data/f", R"({"data":{"v":3}})");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->data.at("version"), 2);
+  // A failed config write is not cached either; a successful one is.
+  storage_.fail_commits = true;
+  ASSERT_FALSE(Do(Operation::kUpdate, "config", R"({"cas_required":true})"));
+  storage_.fail_commits = false;
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/f", R"({"data":{"v":4}})"));
+  ASSERT_TRUE(Do(Operation::kUpdate, "config", R"({"cas_required":true})"));
+  auto no_cas = Do(Operation::kUpdate, "data/f", R"({"data":{"v":5}})");
+  ASSERT_FALSE(no_cas);
+  EXPECT_EQ(no_cas.error().message(), "check-and-set parameter required for this call");
+}
+
+// A new key costs one metadata read (absent, then cached as absent) for the existence check
+// and the write together.
+TEST_F(KvV2CacheTest, NewKeyIsReadOnce) {
+  const int gets = storage_.gets;
+  Request req;
+  req.operation = Operation::kCreate;
+  req.path = "data/new";
+  req.data = Obj(R"({"data":{"v":1}})");
+  req.mount_point = "secret/";
+  req.storage = &storage_;
+  auto exists = backend_->HandleExistenceCheck(req);
+  ASSERT_TRUE(exists.has_value()) << exists.error().ToString();
+  EXPECT_FALSE(exists->exists);
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/new", R"({"data":{"v":1}})"));
+  EXPECT_EQ(storage_.gets, gets + 2);  // metadata (absent) and the mount config
+  EXPECT_EQ(Read("new"), Obj(R"({"v":1})"));
+  EXPECT_EQ(storage_.gets, gets + 2);
+}
+
+// With disable_cache every write reads the metadata and the mount config from storage.
+TEST_F(KvV2CacheTest, DisableCacheReadsStorageOnEveryWrite) {
+  logical::BackendConfig config;
+  config.storage = &storage_;
+  config.mount_path = "secret/";
+  config.disable_cache = true;
+  auto b = NewKvV2Backend(config, [this] { return now_; });
+  ASSERT_TRUE(b.has_value());
+  backend_ = std::move(*b);
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/d", R"({"data":{"v":1}})"));
+  const int gets = storage_.gets, commits = storage_.commits;
+  ASSERT_TRUE(Do(Operation::kUpdate, "data/d", R"({"data":{"v":2}})"));
+  EXPECT_EQ(storage_.gets, gets + 2);
+  EXPECT_EQ(storage_.commits, commits + 1);
 }
 
 TEST(KvV2MergePatchTest, Rfc7396Examples) {

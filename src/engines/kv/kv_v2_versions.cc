@@ -28,7 +28,7 @@ Result<Response> Apply(const State& st, Action action, Request& req, FieldData& 
   ARCA_ASSIGN_OR_RETURN(std::string path, KeyPath(d.GetString("path")));
   ARCA_ASSIGN_OR_RETURN(std::vector<int64_t> versions, Versions(d));
   auto key_guard = st.LockKey(path);
-  ARCA_ASSIGN_OR_RETURN(auto meta, LoadMeta(*s, path));
+  ARCA_ASSIGN_OR_RETURN(auto meta, key_guard.Meta(*s));
   if (!meta) return Response{};
   int64_t now = st.NowNs();
   std::vector<int64_t> destroyed;
