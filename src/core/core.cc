@@ -1,5 +1,6 @@
 #include "core/core.h"
 #include "core/ha_state.h"
+#include "storage/cache.h"
 
 #include "common/metrics.h"
 #include "core/password_policy.h"
@@ -73,6 +74,14 @@ constexpr std::string_view kClusterInfoPath = "core/cluster/local/info";
 Core::Core(CoreConfig config) : config_(std::move(config)) {
   const std::string_view storage = config_.physical->Type();
   local_storage_ = storage == "inmem" || storage == "file" || storage == "lmdb";
+  if (!local_storage_ && !config_.disable_cache) {
+    // Reads of network storage from memory (storage/cache.h): exact while this node is the only
+    // writer, so with HA it is on only while the node is active (ha.cc).
+    auto cached = std::make_unique<storage::CachedBackend>(std::move(config_.physical));
+    cache_ = cached.get();
+    if (cache_->AsHaLockable() != nullptr) cache_->SetEnabled(false);
+    config_.physical = std::move(cached);
+  }
   barrier_ = std::make_unique<Barrier>(*config_.physical);
   token_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/token/");
   std::function<int64_t()> token_now = UnixNow;

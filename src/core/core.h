@@ -36,6 +36,9 @@
 namespace arca::audit {
 class Broker;
 }
+namespace arca::storage {
+class CachedBackend;
+}
 
 namespace arca::core {
 
@@ -451,6 +454,8 @@ class Core {
                                           const MountRoute& route);
 
   CoreConfig config_;
+  // The read cache in front of network storage (config_.physical wraps it), or null.
+  storage::CachedBackend* cache_ = nullptr;
   // The physical storage answers from this machine (inmem, file, lmdb): see RunsInline.
   bool local_storage_ = false;
   std::unique_ptr<Barrier> barrier_;

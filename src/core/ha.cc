@@ -10,6 +10,7 @@
 #include "common/uuid.h"
 #include "core/barrier/barrier.h"
 #include "core/ha_state.h"
+#include "storage/cache.h"
 
 namespace arca::core {
 namespace {
@@ -145,6 +146,7 @@ void Core::HaLoop() {
         standby_ = false;
       } else {
         StopActiveLocked();
+        if (cache_ != nullptr) cache_->SetEnabled(false);
       }
     }
     if (!became) {
@@ -175,6 +177,7 @@ void Core::HaLoop() {
         h.active = false;
       }
       if (!sealed_) StopActiveLocked();
+      if (cache_ != nullptr) cache_->SetEnabled(false);
     }
     lock->Release();
     lock.reset();
@@ -194,6 +197,12 @@ void Core::HaLoop() {
 }
 
 Status Core::BecomeActiveLocked() {
+  // What the former active node wrote is not in this node's read cache: start it empty, and
+  // use it while this node is the only writer.
+  if (cache_ != nullptr) {
+    cache_->Purge();
+    cache_->SetEnabled(true);
+  }
   // The keyring (and the root key, after a rekey) as the previous active node left them.
   ARCA_RETURN_IF_ERROR(barrier_->Reload());
   {
