@@ -13,8 +13,8 @@
 namespace arca::storage::etcd {
 namespace {
 
-ARCA_ETCD_TRANSPORT_SUITE(EtcdElection);
-ARCA_ETCD_TRANSPORT_SUITE(EtcdSession);
+ARCA_ETCD_TRANSPORT_SUITE(EtcdElectionTest);
+ARCA_ETCD_TRANSPORT_SUITE(EtcdSessionTest);
 
 using arca::testing::EtcdCluster;
 using std::chrono::milliseconds;
@@ -49,7 +49,7 @@ bool Ready(std::future<T>& f, milliseconds within) {
   return f.wait_for(within) == std::future_status::ready;
 }
 
-TEST_P(EtcdElection, OneHolderThenTakeoverAfterResignAndAfterLeaseLoss) {
+TEST_P(EtcdElectionTest, OneHolderThenTakeoverAfterResignAndAfterLeaseLoss) {
   EtcdCluster& etcd = arca::testing::SharedEtcd();
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   auto ca = ClientFor(etcd.ClientUrl(0));
@@ -113,7 +113,7 @@ TEST_P(EtcdElection, OneHolderThenTakeoverAfterResignAndAfterLeaseLoss) {
   EXPECT_EQ(*leader, "node-c");
 }
 
-TEST_P(EtcdElection, StopEndsACampaignAndRemovesTheKey) {
+TEST_P(EtcdElectionTest, StopEndsACampaignAndRemovesTheKey) {
   EtcdCluster& etcd = arca::testing::SharedEtcd();
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   auto ca = ClientFor(etcd.ClientUrl(0));
@@ -139,7 +139,7 @@ TEST_P(EtcdElection, StopEndsACampaignAndRemovesTheKey) {
   EXPECT_FALSE(EtcdSession::Start(*ca, seconds(1)));  // too short a TTL
 }
 
-TEST_P(EtcdSession, LocalDeadlineStepsDownBeforeTheLeaseCanExpire) {
+TEST_P(EtcdSessionTest, LocalDeadlineStepsDownBeforeTheLeaseCanExpire) {
   EtcdCluster etcd;
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   auto c = ClientFor(etcd.ClientUrl(0));

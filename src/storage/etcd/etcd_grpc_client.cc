@@ -224,9 +224,10 @@ class GrpcClient final : public EtcdClient {
               : INT_MAX);
       args.SetMaxSendMessageSize(INT_MAX);
       // A member that restarts is reconnected to within a second (gRPC's default backoff grows
-      // to two minutes); calls meanwhile fail fast and go to the next member.
+      // to two minutes); calls meanwhile fail fast and go to the next member. (Not
+      // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: it is also the connect timeout, and a TLS handshake on
+      // a loaded machine can take longer than a short one.)
       args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-      args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
       args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
       // This client's own connection, not one shared through gRPC's global subchannel pool with
       // another client of the same member (another backend in the process, other credentials).

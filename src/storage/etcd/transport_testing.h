@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "storage/etcd/etcd_client.h"
@@ -19,6 +20,8 @@ inline EtcdTransport& TestTransport() {
 inline std::string TransportName(EtcdTransport t) {
   return t == EtcdTransport::kGrpc ? "grpc" : "gateway";
 }
+
+inline void PrintTo(EtcdTransport t, std::ostream* os) { *os << TransportName(t); }
 
 inline std::string TestTransportName() { return TransportName(TestTransport()); }
 
