@@ -5,7 +5,7 @@
 # ROUNDS times (median ratio, as bench/run.sh does). Not a test; never gates CI.
 #
 # With the gRPC bench (bench/etcd_put_grpc.cc, built by make bench),
-# it), each round also measures the transports against each other on the same etcd: puts and
+# each round also measures the transports against each other on the same etcd: puts and
 # fenced txns (one create-revision compare + one put, the HA write shape) through the JSON
 # gateway and over gRPC, in alternating order, and prints the gRPC / gateway ratios (medians).
 # Every line carries the load average (1/5/15 min) at its start: the machine is shared.
