@@ -51,11 +51,8 @@ $(RELEASE_DIR)/build.ninja:
 release: deps $(RELEASE_DIR)/build.ninja
 	cmake --build $(RELEASE_DIR) -j $(JOBS) --target arca lease_scale etcd_put_bench
 
-# The gRPC packages come with `install-deps.sh --bench`; cmake is re-run so that a release
-# directory configured before they were installed finds them (etcd_put_grpc_bench).
+# gRPC is a required dependency of storage "etcd" (installed by `deps`).
 bench: release
-	@bash scripts/install-deps.sh --bench
-	cmake $(RELEASE_DIR) >/dev/null
 	cmake --build $(RELEASE_DIR) -j $(JOBS) --target etcd_put_grpc_bench
 	bash bench/run.sh $(RELEASE_DIR)/arca
 	bash bench/etcd.sh $(RELEASE_DIR)/arca $(RELEASE_DIR)/etcd_put_bench $(RELEASE_DIR)/etcd_put_grpc_bench

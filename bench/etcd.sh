@@ -6,8 +6,8 @@
 # txns of the shape a KV v2 write sends (two puts, one of them the ~1 KiB metadata, and a delete:
 # `etcd_put_bench ... kv2`) and prints the ratio to that too. Not a test; never gates CI.
 #
-# With the gRPC bench (bench/etcd_put_grpc.cc, built when gRPC is installed: make bench does
-# it), each round also measures the transports against each other on the same etcd: puts and
+# With the gRPC bench (bench/etcd_put_grpc.cc, built by make bench),
+# each round also measures the transports against each other on the same etcd: puts and
 # fenced txns (one create-revision compare + one put, the HA write shape) through the JSON
 # gateway and over gRPC, in alternating order, and prints the gRPC / gateway ratios (medians).
 # Every line carries the load average (1/5/15 min) at its start: the machine is shared.

@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building, testing and benchmarking Arca needs.
 # Idempotent and fast when everything is present: it only calls apt-get for what is missing.
-#
-# --bench adds what only `make bench` needs: gRPC and etcd's .proto files for
-# bench/etcd_put_grpc.cc (the transport comparison of bench/etcd.sh). The normal build and the
-# tests do not need them.
+# (--bench is accepted for compatibility: everything `make bench` needs is in the normal set.)
 set -euo pipefail
 
 PACKAGES=(
@@ -27,19 +24,14 @@ PACKAGES=(
   postgresql mariadb-server prometheus lego
   # storage "etcd": etcd members the tests start (etcd 3.4), etcdctl for the tests and debugging
   etcd-server etcd-client
+  # storage "etcd" speaks gRPC: libgrpc++ and protoc's gRPC plugin; etcd's .proto files
+  # (etcdserverpb/rpc.proto, mvccpb, authpb), which pull in the gogoproto and grpc-gateway
+  # (google/api/annotations.proto) packages they import; the stubs are generated at build time
+  libgrpc++-dev protobuf-compiler-grpc golang-etcd-server-dev
+  golang-github-gogo-protobuf-dev golang-github-grpc-ecosystem-grpc-gateway-dev
   # the libFuzzer engine (fuzz/), linked into a GCC-instrumented target; objcopy from binutils
   libclang-rt-14-dev binutils
 )
-
-if [ "${1:-}" = "--bench" ]; then
-  PACKAGES+=(
-    # etcd over gRPC: libgrpc++ and protoc's gRPC plugin; etcd's .proto files
-    # (etcdserverpb/rpc.proto, mvccpb, authpb), which pull in the gogoproto and grpc-gateway
-    # (google/api/annotations.proto) packages they import
-    libgrpc++-dev protobuf-compiler-grpc golang-etcd-server-dev
-    golang-github-gogo-protobuf-dev golang-github-grpc-ecosystem-grpc-gateway-dev
-  )
-fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

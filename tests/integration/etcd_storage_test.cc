@@ -111,6 +111,8 @@ TEST(EtcdStorage, BadStanzasStopTheServerWithAClearMessage) {
       {"  address = \"" + etcd.ClientUrl(0) + "\"\n  request_timeout = \"soon\"\n",
        "value [soon] of 'request_timeout' could not be understood"},
       {"  address = \"127.0.0.1:2379\"\n", "must start with http:// or https://"},
+      {"  address = \"" + etcd.ClientUrl(0) + "\"\n  transport = \"http2\"\n",
+       "transport \"http2\" is not supported (\"grpc\" or \"gateway\")"},
       {"  address = \"http://127.0.0.1:" + std::to_string(dead) +
            "\"\n  request_timeout = \"1s\"\n",
        "syncing the member list failed"},

@@ -18,11 +18,12 @@
 namespace arca::storage::etcd {
 namespace {
 
-constexpr std::array<std::string_view, 16> kKnownKeys = {
+constexpr std::array<std::string_view, 17> kKnownKeys = {
     "address",       "path",          "ha_enabled",       "request_timeout",
     "lock_timeout",  "username",      "password",         "tls_ca_file",
     "tls_cert_file", "tls_key_file",  "max_receive_size", "sync",
-    "etcd_api",      "redirect_addr", "cluster_addr",     "disable_clustering"};
+    "etcd_api",      "redirect_addr", "cluster_addr",     "disable_clustering",
+    "transport"};
 
 std::unexpected<Error> NotUnderstood(std::string_view key, std::string_view value) {
   return InvalidRequest("storage etcd: value [" + std::string(value) + "] of '" + std::string(key) +
@@ -405,6 +406,17 @@ Result<EtcdBackendOptions> ParseEtcdConfig(const BackendConfig& config, const Ge
   if (!sync_bool) return NotUnderstood("sync", sync);
   out.sync = *sync_bool;
 
+  if (auto t = get("transport")) {
+    if (*t == "grpc") {
+      out.transport = EtcdTransport::kGrpc;
+    } else if (*t == "gateway") {
+      out.transport = EtcdTransport::kGateway;
+    } else {
+      return InvalidRequest("storage etcd: transport \"" + *t +
+                            "\" is not supported (\"grpc\" or \"gateway\")");
+    }
+  }
+
   if (auto api = get("etcd_api"); api && *api != "v3") {
     return InvalidRequest("storage etcd: etcd_api \"" + *api + "\" is not supported (only v3)");
   }
@@ -412,7 +424,7 @@ Result<EtcdBackendOptions> ParseEtcdConfig(const BackendConfig& config, const Ge
 }
 
 Result<std::unique_ptr<Backend>> NewEtcdBackend(const EtcdBackendOptions& options) {
-  ARCA_ASSIGN_OR_RETURN(std::unique_ptr<EtcdClient> client, NewGatewayClient(options.client));
+  ARCA_ASSIGN_OR_RETURN(std::unique_ptr<EtcdClient> client, NewEtcdClient(options.transport, options.client));
   if (options.sync) {
     auto members = client->MemberClientUrls();
     if (!members) {

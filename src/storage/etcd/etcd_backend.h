@@ -11,7 +11,7 @@
 // Config keys (Vault's): address, path, ha_enabled, request_timeout, lock_timeout, username,
 // password, tls_ca_file, tls_cert_file, tls_key_file, max_receive_size, sync, etcd_api ("v3"),
 // plus the storage-stanza keys Vault reads itself (redirect_addr, cluster_addr,
-// disable_clustering). Environment: ETCD_ADDR overrides `address`, ETCD_HA_ENABLED
+// disable_clustering), and Arca's own `transport` ("grpc", the default, or "gateway"). Environment: ETCD_ADDR overrides `address`, ETCD_HA_ENABLED
 // `ha_enabled`; ETCD_USERNAME / ETCD_PASSWORD apply when the config has no username/password.
 // Any other key is an error. docs/storage-etcd.md has the details.
 //
@@ -36,6 +36,7 @@ struct EtcdBackendOptions {
   bool ha_enabled = false;
   std::chrono::seconds lock_timeout{15};
   bool sync = true;  // replace `address` by the members' client URLs at start
+  EtcdTransport transport = EtcdTransport::kGrpc;
 };
 
 // Reads the config (and the ETCD_* environment through `getenv`). InvalidRequest naming the key
@@ -43,7 +44,7 @@ struct EtcdBackendOptions {
 using GetEnv = std::function<const char*(const char*)>;
 Result<EtcdBackendOptions> ParseEtcdConfig(const BackendConfig& config, const GetEnv& getenv);
 
-// The backend over the JSON-gateway client; with `sync`, asks the cluster for its members first
+// The backend over the client of `transport`; with `sync`, asks the cluster for its members first
 // (an unreachable cluster is then an error here, as in Vault).
 Result<std::unique_ptr<Backend>> NewEtcdBackend(const BackendConfig& config);
 Result<std::unique_ptr<Backend>> NewEtcdBackend(const EtcdBackendOptions& options);

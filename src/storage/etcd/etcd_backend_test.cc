@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -14,11 +15,18 @@
 #include <thread>
 
 #include "services/etcd.h"
+#include "storage/etcd/transport_testing.h"
 #include "services/services.h"
 #include "storage/etcd/etcd_client.h"
 
 namespace arca::storage::etcd {
 namespace {
+
+ARCA_ETCD_TRANSPORT_SUITE(EtcdBackend);
+ARCA_ETCD_TRANSPORT_SUITE(EtcdFailover);
+ARCA_ETCD_TRANSPORT_SUITE(EtcdAuth);
+ARCA_ETCD_TRANSPORT_SUITE(EtcdClientPrimitives);
+ARCA_ETCD_TRANSPORT_SUITE(EtcdTls);
 
 using arca::testing::EtcdCluster;
 using arca::testing::EtcdClusterOptions;
@@ -39,10 +47,11 @@ EtcdBackendOptions OptionsFor(const std::string& address, const std::string& wha
   o.client.endpoints = {address};
   o.path = UniquePath(what);
   o.sync = false;
+  o.transport = TestTransport();
   return o;
 }
 
-TEST(EtcdBackend, ListReadsPagesAndFoldsFolders) {
+TEST_P(EtcdBackend, ListReadsPagesAndFoldsFolders) {
   EtcdCluster& etcd = arca::testing::SharedEtcd();
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   auto b = MustBackend(OptionsFor(etcd.ClientUrl(0), "paging"));
@@ -78,7 +87,7 @@ TEST(EtcdBackend, ListReadsPagesAndFoldsFolders) {
   EXPECT_EQ(folder->size(), 700u - 700u / 3 - 1);  // i in [0,700) not divisible by 3
 }
 
-TEST(EtcdBackend, CommitOfMoreThan128KeysIsRefusedAndChangesNothing) {
+TEST_P(EtcdBackend, CommitOfMoreThan128KeysIsRefusedAndChangesNothing) {
   EtcdCluster& etcd = arca::testing::SharedEtcd();
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   auto b = MustBackend(OptionsFor(etcd.ClientUrl(0), "txnlimit"));
@@ -112,7 +121,7 @@ TEST(EtcdBackend, CommitOfMoreThan128KeysIsRefusedAndChangesNothing) {
   EXPECT_EQ(*got, std::nullopt);
 }
 
-TEST(EtcdBackend, ValueOverEtcdsRequestLimitIsAClearErrorAndChangesNothing) {
+TEST_P(EtcdBackend, ValueOverEtcdsRequestLimitIsAClearErrorAndChangesNothing) {
   // A cluster with etcd's default --max-request-bytes (1.5 MiB).
   EtcdCluster etcd;
   ASSERT_TRUE(etcd.ok()) << etcd.error();
@@ -133,22 +142,24 @@ TEST(EtcdBackend, ValueOverEtcdsRequestLimitIsAClearErrorAndChangesNothing) {
   ASSERT_TRUE(b->Put("big", std::string(1u << 20, 'y')));  // 1 MiB fits the default
 }
 
-TEST(EtcdBackend, UnreachableClusterFailsClearlyWithinTheRequestTimeout) {
+TEST_P(EtcdBackend, UnreachableClusterFailsClearlyWithinTheRequestTimeout) {
   const int port = arca::testing::FreeTcpPort();  // nobody listens there
   const std::string address = "http://127.0.0.1:" + std::to_string(port);
   auto started = std::chrono::steady_clock::now();
   // sync = true (the default) contacts the cluster at start, as Vault does.
-  auto r = NewEtcdBackend(BackendConfig{{"address", address}, {"request_timeout", "1s"}});
+  auto r = NewEtcdBackend(BackendConfig{{"transport", TestTransportName()}, {"address", address}, {"request_timeout", "1s"}});
   auto took = std::chrono::steady_clock::now() - started;
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind(), ErrorKind::kUnavailable);
   EXPECT_NE(r.error().message().find(address), std::string::npos) << r.error().message();
-  EXPECT_NE(r.error().message().find("connection refused"), std::string::npos)
-      << r.error().message();
+  // "connection refused" (Beast) or "Connection refused" (gRPC).
+  std::string lower = r.error().message();
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  EXPECT_NE(lower.find("connection refused"), std::string::npos) << r.error().message();
   EXPECT_LT(took, std::chrono::seconds(3));
   // With sync = false the backend is built, and calls fail with the same clear error.
   auto b = NewEtcdBackend(
-      BackendConfig{{"address", address}, {"request_timeout", "1s"}, {"sync", "false"}});
+      BackendConfig{{"transport", TestTransportName()}, {"address", address}, {"request_timeout", "1s"}, {"sync", "false"}});
   ASSERT_TRUE(b) << b.error().ToString();
   auto got = (*b)->Get("x");
   ASSERT_FALSE(got);
@@ -159,19 +170,19 @@ TEST(EtcdBackend, UnreachableClusterFailsClearlyWithinTheRequestTimeout) {
 // Three members: the client's endpoint in use is killed while writers run; every write is
 // acknowledged (the client retries on the next member), and every acknowledged write is read back
 // from the surviving members. Then the member comes back and a second member in use is killed.
-TEST(EtcdFailover, KillingTheMemberInUseKeepsCallsWorking) {
+TEST_P(EtcdFailover, KillingTheMemberInUseKeepsCallsWorking) {
   EtcdCluster etcd(EtcdClusterOptions{.members = 3});
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   EtcdClientOptions co;
   co.endpoints = {etcd.ClientUrl(0), etcd.ClientUrl(1), etcd.ClientUrl(2)};
-  auto client = NewGatewayClient(co);
+  auto client = NewEtcdClient(TestTransport(), co);
   ASSERT_TRUE(client) << client.error().ToString();
   EtcdClient& c = **client;
   ASSERT_TRUE(c.Put("/fo/probe", "1"));
   ASSERT_EQ(c.CurrentEndpoint(), etcd.ClientUrl(0));
 
   // The backend, built from the whole address list with sync (member list from the cluster).
-  auto backend = NewEtcdBackend(BackendConfig{{"address", etcd.ClientUrls()}, {"path", "/fo/"}});
+  auto backend = NewEtcdBackend(BackendConfig{{"transport", TestTransportName()}, {"address", etcd.ClientUrls()}, {"path", "/fo/"}});
   ASSERT_TRUE(backend) << backend.error().ToString();
   Backend& b = **backend;
 
@@ -223,11 +234,11 @@ TEST(EtcdFailover, KillingTheMemberInUseKeepsCallsWorking) {
   EXPECT_EQ(listed->size(), static_cast<size_t>(kWrites));
 }
 
-TEST(EtcdFailover, NoQuorumIsUnavailableThenServiceResumes) {
+TEST_P(EtcdFailover, NoQuorumIsUnavailableThenServiceResumes) {
   EtcdCluster etcd(EtcdClusterOptions{.members = 3});
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   auto backend = NewEtcdBackend(
-      BackendConfig{{"address", etcd.ClientUrls()}, {"path", "/q/"}, {"request_timeout", "1s"}});
+      BackendConfig{{"transport", TestTransportName()}, {"address", etcd.ClientUrls()}, {"path", "/q/"}, {"request_timeout", "1s"}});
   ASSERT_TRUE(backend) << backend.error().ToString();
   Backend& b = **backend;
   ASSERT_TRUE(b.Put("before", "1"));
@@ -245,7 +256,7 @@ TEST(EtcdFailover, NoQuorumIsUnavailableThenServiceResumes) {
   EXPECT_EQ(*got, "1");
 }
 
-TEST(EtcdAuth, UsernameAndPasswordAuthenticate) {
+TEST_P(EtcdAuth, UsernameAndPasswordAuthenticate) {
   EtcdCluster etcd;
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   const std::string ctl = "ETCDCTL_API=3 etcdctl --endpoints=" + etcd.ClientUrl(0) + " ";
@@ -254,7 +265,7 @@ TEST(EtcdAuth, UsernameAndPasswordAuthenticate) {
   ASSERT_EQ(std::system((ctl + "user grant-role root root >/dev/null 2>&1").c_str()), 0);
   ASSERT_EQ(std::system((ctl + "auth enable >/dev/null 2>&1").c_str()), 0);
 
-  auto base = BackendConfig{{"address", etcd.ClientUrl(0)}, {"path", "/auth/"}};
+  auto base = BackendConfig{{"transport", TestTransportName()}, {"address", etcd.ClientUrl(0)}, {"path", "/auth/"}};
   auto with = [&](BackendConfig extra) {
     BackendConfig c = base;
     for (auto& [k, v] : extra) c[k] = v;
@@ -290,12 +301,12 @@ TEST(EtcdAuth, UsernameAndPasswordAuthenticate) {
 
 // The primitives the HA steps build on: leases and conditional txns (a fencing token is the
 // election key's create revision compared inside the writing txn).
-TEST(EtcdClientPrimitives, LeasesAndConditionalTxns) {
+TEST_P(EtcdClientPrimitives, LeasesAndConditionalTxns) {
   EtcdCluster& etcd = arca::testing::SharedEtcd();
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   EtcdClientOptions co;
   co.endpoints = {etcd.ClientUrl(0)};
-  auto client = NewGatewayClient(co);
+  auto client = NewEtcdClient(TestTransport(), co);
   ASSERT_TRUE(client) << client.error().ToString();
   EtcdClient& c = **client;
   const std::string base = UniquePath("prims");
@@ -372,7 +383,7 @@ TEST(EtcdClientPrimitives, LeasesAndConditionalTxns) {
 
 // TLS: the member is verified against tls_ca_file (name = IP 127.0.0.1), and a client
 // certificate is presented for etcd's --client-cert-auth.
-TEST(EtcdTls, VerifiesTheMemberAndPresentsAClientCertificate) {
+TEST_P(EtcdTls, VerifiesTheMemberAndPresentsAClientCertificate) {
   std::string tmpl = "/tmp/arca-etcd-tls-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
   const std::string d = tmpl;
@@ -402,7 +413,7 @@ TEST(EtcdTls, VerifiesTheMemberAndPresentsAClientCertificate) {
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   ASSERT_EQ(etcd.ClientUrl(0).rfind("https://", 0), 0u);
   auto with = [&](BackendConfig extra) {
-    BackendConfig c{{"address", etcd.ClientUrl(0)}, {"path", "/tls/"}, {"request_timeout", "2s"}};
+    BackendConfig c{{"transport", TestTransportName()}, {"address", etcd.ClientUrl(0)}, {"path", "/tls/"}, {"request_timeout", "2s"}};
     for (auto& [k, v] : extra) c[k] = v;
     return NewEtcdBackend(c);
   };
@@ -420,7 +431,10 @@ TEST(EtcdTls, VerifiesTheMemberAndPresentsAClientCertificate) {
                         {"tls_key_file", d + "/arca.key"}});
   ASSERT_FALSE(wrong_ca);
   EXPECT_EQ(wrong_ca.error().kind(), ErrorKind::kUnavailable);
-  EXPECT_NE(wrong_ca.error().message().find("failed to verify certificate"), std::string::npos)
+  // Beast: "failed to verify certificate"; gRPC: OpenSSL's "certificate verify failed".
+  EXPECT_TRUE(wrong_ca.error().message().find("failed to verify certificate") !=
+                  std::string::npos ||
+              wrong_ca.error().message().find("certificate verify failed") != std::string::npos)
       << wrong_ca.error().message();
 
   auto no_client_cert = with({{"tls_ca_file", d + "/ca.pem"}});
@@ -430,7 +444,7 @@ TEST(EtcdTls, VerifiesTheMemberAndPresentsAClientCertificate) {
 
   std::string plain = etcd.ClientUrl(0);
   plain.replace(0, 5, "http");
-  auto r = NewEtcdBackend(BackendConfig{{"address", plain}, {"request_timeout", "1s"}});
+  auto r = NewEtcdBackend(BackendConfig{{"transport", TestTransportName()}, {"address", plain}, {"request_timeout", "1s"}});
   ASSERT_FALSE(r) << "plain HTTP to a TLS member succeeded";
   std::error_code ec;
   std::filesystem::remove_all(d, ec);

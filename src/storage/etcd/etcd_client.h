@@ -1,6 +1,6 @@
-// etcd v3 key-value and lease calls behind one interface (EtcdClient), so the transport can
-// change (JSON gateway now, gRPC perhaps later: docs/storage-etcd.md) without touching the
-// storage backend or, later, the HA lock.
+// etcd v3 key-value and lease calls behind one interface (EtcdClient), with two transports: etcd's
+// gRPC API (the default: measured faster, docs/storage-etcd.md) and its v3 JSON gateway (for
+// deployments that only pass HTTP/1.1). The storage backend and the HA lock do not see which.
 //
 // The client holds the list of endpoints (`address` of the storage stanza) and sends each call to
 // the endpoint in use; when that endpoint cannot be reached or answers "unavailable" (no leader,
@@ -100,7 +100,7 @@ inline constexpr size_t kEtcdMaxRequestBytes = 1536 * 1024;
 struct EtcdClientOptions {
   std::vector<std::string> endpoints;  // "http://127.0.0.1:2379", ...
   std::chrono::milliseconds request_timeout{std::chrono::seconds(5)};
-  std::string username;  // with password: auth/authenticate, token sent as Authorization
+  std::string username;  // with password: Authenticate, token sent with each call
   std::string password;
   std::string tls_ca_file;
   std::string tls_cert_file;
@@ -137,6 +137,15 @@ class EtcdClient {
 // InvalidRequest for an empty endpoint list, a malformed endpoint or unreadable TLS files.
 // Does not contact etcd (the first call does).
 Result<std::unique_ptr<EtcdClient>> NewGatewayClient(EtcdClientOptions options);
+
+// The client over etcd's gRPC API (one channel per endpoint, shared by all threads).
+// InvalidRequest for an empty endpoint list, a malformed endpoint or unreadable TLS files.
+// Does not contact etcd (the first call does).
+Result<std::unique_ptr<EtcdClient>> NewGrpcClient(EtcdClientOptions options);
+
+enum class EtcdTransport { kGrpc, kGateway };
+Result<std::unique_ptr<EtcdClient>> NewEtcdClient(EtcdTransport transport,
+                                                  EtcdClientOptions options);
 
 // The smallest key greater than every key starting with `prefix` (etcd's WithPrefix range end);
 // "\0" (the whole key space) for an empty prefix or a prefix of only 0xff bytes.

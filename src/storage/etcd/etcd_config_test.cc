@@ -35,6 +35,19 @@ TEST(EtcdConfig, DefaultsAreVaults) {
   EXPECT_TRUE(r->sync);
   EXPECT_EQ(r->client.max_receive_size, 0u);
   EXPECT_TRUE(r->client.username.empty());
+  EXPECT_EQ(r->transport, EtcdTransport::kGrpc);
+}
+
+TEST(EtcdConfig, TransportIsGrpcOrGateway) {
+  auto g = Parse({{"transport", "gateway"}});
+  ASSERT_TRUE(g) << g.error().ToString();
+  EXPECT_EQ(g->transport, EtcdTransport::kGateway);
+  auto r = Parse({{"transport", "grpc"}});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->transport, EtcdTransport::kGrpc);
+  ExpectError({{"transport", "http2"}}, "transport \"http2\" is not supported");
+  ExpectError({{"transport", ""}}, "transport \"\" is not supported");
+  ExpectError({{"transport", "GRPC"}}, "transport \"GRPC\" is not supported");
 }
 
 TEST(EtcdConfig, ReadsEveryKey) {

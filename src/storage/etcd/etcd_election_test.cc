@@ -8,9 +8,13 @@
 #include <future>
 
 #include "services/etcd.h"
+#include "storage/etcd/transport_testing.h"
 
 namespace arca::storage::etcd {
 namespace {
+
+ARCA_ETCD_TRANSPORT_SUITE(EtcdElectionTest);
+ARCA_ETCD_TRANSPORT_SUITE(EtcdSessionTest);
 
 using arca::testing::EtcdCluster;
 using std::chrono::milliseconds;
@@ -20,7 +24,7 @@ std::unique_ptr<EtcdClient> ClientFor(const std::string& url) {
   EtcdClientOptions o;
   o.endpoints = {url};
   o.request_timeout = seconds(2);
-  auto c = NewGatewayClient(o);
+  auto c = NewEtcdClient(TestTransport(), o);
   EXPECT_TRUE(c) << c.error().ToString();
   return c ? std::move(*c) : nullptr;
 }
@@ -45,7 +49,7 @@ bool Ready(std::future<T>& f, milliseconds within) {
   return f.wait_for(within) == std::future_status::ready;
 }
 
-TEST(EtcdElection, OneHolderThenTakeoverAfterResignAndAfterLeaseLoss) {
+TEST_P(EtcdElectionTest, OneHolderThenTakeoverAfterResignAndAfterLeaseLoss) {
   EtcdCluster& etcd = arca::testing::SharedEtcd();
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   auto ca = ClientFor(etcd.ClientUrl(0));
@@ -109,7 +113,7 @@ TEST(EtcdElection, OneHolderThenTakeoverAfterResignAndAfterLeaseLoss) {
   EXPECT_EQ(*leader, "node-c");
 }
 
-TEST(EtcdElection, StopEndsACampaignAndRemovesTheKey) {
+TEST_P(EtcdElectionTest, StopEndsACampaignAndRemovesTheKey) {
   EtcdCluster& etcd = arca::testing::SharedEtcd();
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   auto ca = ClientFor(etcd.ClientUrl(0));
@@ -135,7 +139,7 @@ TEST(EtcdElection, StopEndsACampaignAndRemovesTheKey) {
   EXPECT_FALSE(EtcdSession::Start(*ca, seconds(1)));  // too short a TTL
 }
 
-TEST(EtcdSession, LocalDeadlineStepsDownBeforeTheLeaseCanExpire) {
+TEST_P(EtcdSessionTest, LocalDeadlineStepsDownBeforeTheLeaseCanExpire) {
   EtcdCluster etcd;
   ASSERT_TRUE(etcd.ok()) << etcd.error();
   auto c = ClientFor(etcd.ClientUrl(0));

@@ -7,10 +7,13 @@
 #include <future>
 
 #include "services/etcd.h"
+#include "storage/etcd/transport_testing.h"
 #include "storage/etcd/etcd_backend.h"
 
 namespace arca::storage::etcd {
 namespace {
+
+ARCA_ETCD_TRANSPORT_SUITE(EtcdHa);
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -22,7 +25,7 @@ std::string NewPath() {
 
 std::unique_ptr<Backend> Node(const std::string& path, const std::string& lock_timeout = "3s") {
   auto& etcd = arca::testing::SharedEtcd();
-  auto b = NewEtcdBackend(BackendConfig{{"address", etcd.ClientUrl(0)},
+  auto b = NewEtcdBackend(BackendConfig{{"transport", TestTransportName()}, {"address", etcd.ClientUrl(0)},
                                         {"path", path},
                                         {"ha_enabled", "true"},
                                         {"lock_timeout", lock_timeout},
@@ -38,9 +41,9 @@ std::optional<std::string> Read(Backend& b, std::string_view key) {
   return v ? *v : std::nullopt;
 }
 
-TEST(EtcdHa, HaEnabledOnlyWhenConfigured) {
+TEST_P(EtcdHa, HaEnabledOnlyWhenConfigured) {
   ASSERT_TRUE(arca::testing::SharedEtcd().ok()) << arca::testing::SharedEtcd().error();
-  auto plain = NewEtcdBackend(BackendConfig{{"address", arca::testing::SharedEtcd().ClientUrl(0)},
+  auto plain = NewEtcdBackend(BackendConfig{{"transport", TestTransportName()}, {"address", arca::testing::SharedEtcd().ClientUrl(0)},
                                             {"path", NewPath()},
                                             {"sync", "false"}});
   ASSERT_TRUE(plain);
@@ -51,7 +54,7 @@ TEST(EtcdHa, HaEnabledOnlyWhenConfigured) {
   EXPECT_EQ(ha->AsHaLockable()->LockTtl(), seconds(3));
 }
 
-TEST(EtcdHa, StandbyWritesAreRefusedAndTheHolderWritesFenced) {
+TEST_P(EtcdHa, StandbyWritesAreRefusedAndTheHolderWritesFenced) {
   ASSERT_TRUE(arca::testing::SharedEtcd().ok()) << arca::testing::SharedEtcd().error();
   const std::string path = NewPath();
   auto a = Node(path), b = Node(path);
@@ -108,7 +111,7 @@ TEST(EtcdHa, StandbyWritesAreRefusedAndTheHolderWritesFenced) {
   (*lock_b)->Release();
 }
 
-TEST(EtcdHa, ADeposedHolderCannotWriteAndNoticesTheLoss) {
+TEST_P(EtcdHa, ADeposedHolderCannotWriteAndNoticesTheLoss) {
   ASSERT_TRUE(arca::testing::SharedEtcd().ok()) << arca::testing::SharedEtcd().error();
   const std::string path = NewPath();
   auto a = Node(path, "10s"), b = Node(path);
@@ -140,7 +143,7 @@ TEST(EtcdHa, ADeposedHolderCannotWriteAndNoticesTheLoss) {
   ASSERT_TRUE(b->Put("k", "b"));
 }
 
-TEST(EtcdHa, AcquireReturnsNullWhenStopped) {
+TEST_P(EtcdHa, AcquireReturnsNullWhenStopped) {
   ASSERT_TRUE(arca::testing::SharedEtcd().ok()) << arca::testing::SharedEtcd().error();
   const std::string path = NewPath();
   auto a = Node(path), b = Node(path);
