@@ -7,7 +7,9 @@
 #include <set>
 #include <unordered_map>
 
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <shared_mutex>
 
@@ -185,29 +187,16 @@ class EtcdBackend final : public Backend, public Transactional, public HaLockabl
 
   Status Put(std::string_view key, std::string_view value) override {
     ARCA_RETURN_IF_ERROR(CheckKey(key));
-    ARCA_ASSIGN_OR_RETURN(std::shared_ptr<Hold> hold, WriteHold());
-    if (hold) {
-      TxnRequest txn;
-      txn.success.push_back(TxnOp{.kind = TxnOp::Kind::kPut, .key = Full(key),
-                                  .value = std::string(value)});
-      return FencedTxn(*hold, std::move(txn));
-    }
-    ARCA_ASSIGN_OR_RETURN(int64_t rev, client_->Put(Full(key), value));
-    (void)rev;
-    return OkStatus();
+    std::vector<TxnOp> ops;
+    ops.push_back(TxnOp{.kind = TxnOp::Kind::kPut, .key = Full(key), .value = std::string(value)});
+    return Write(std::move(ops));
   }
 
   Status Delete(std::string_view key) override {
     ARCA_RETURN_IF_ERROR(CheckKey(key));
-    ARCA_ASSIGN_OR_RETURN(std::shared_ptr<Hold> hold, WriteHold());
-    if (hold) {
-      TxnRequest txn;
-      txn.success.push_back(TxnOp{.kind = TxnOp::Kind::kDeleteRange, .key = Full(key)});
-      return FencedTxn(*hold, std::move(txn));
-    }
-    ARCA_ASSIGN_OR_RETURN(int64_t deleted, client_->DeleteRange(Full(key)));
-    (void)deleted;
-    return OkStatus();
+    std::vector<TxnOp> ops;
+    ops.push_back(TxnOp{.kind = TxnOp::Kind::kDeleteRange, .key = Full(key)});
+    return Write(std::move(ops));
   }
 
   Result<std::vector<std::string>> List(std::string_view prefix) override {
@@ -254,8 +243,8 @@ class EtcdBackend final : public Backend, public Transactional, public HaLockabl
                             std::to_string(kEtcdMaxTxnOps) + " keys (etcd's --max-txn-ops); got " +
                             std::to_string(last.size()));
     }
-    TxnRequest txn;
-    txn.success.reserve(last.size());
+    std::vector<TxnOp> txn_ops;
+    txn_ops.reserve(last.size());
     for (size_t i = 0; i < ops.size(); ++i) {
       if (last[ops[i].key] != i) continue;
       TxnOp op;
@@ -266,13 +255,9 @@ class EtcdBackend final : public Backend, public Transactional, public HaLockabl
       } else {
         op.kind = TxnOp::Kind::kDeleteRange;
       }
-      txn.success.push_back(std::move(op));
+      txn_ops.push_back(std::move(op));
     }
-    ARCA_ASSIGN_OR_RETURN(std::shared_ptr<Hold> hold, WriteHold());
-    if (hold) return FencedTxn(*hold, std::move(txn));
-    ARCA_ASSIGN_OR_RETURN(TxnResponse r, client_->Txn(txn));
-    if (!r.succeeded) return Internal("storage etcd: a transaction without conditions failed");
-    return OkStatus();
+    return Write(std::move(txn_ops));
   }
 
  private:
@@ -288,17 +273,104 @@ class EtcdBackend final : public Backend, public Transactional, public HaLockabl
     return hold_;
   }
 
-  // `txn` applied only while the hold's lock key is still the one this node created.
-  Status FencedTxn(Hold& hold, TxnRequest txn) {
-    txn.compare.push_back(EtcdElection::Fence(hold.leadership));
-    // Checked again right before sending: a node resumed after a pause past its local deadline
-    // must not even try (etcd would refuse it anyway once the lease has expired).
-    if (hold.Lost()) {
-      return Unavailable("storage etcd: the HA lock was lost: write refused");
+  // --- group commit ---
+  // Every write (Put, Delete, Commit) is one PendingWrite. Writers queue; up to kMaxInFlight of
+  // them at a time lead: each takes the queued writes (same hold, at most kEtcdMaxTxnOps
+  // operations and kBatchBytes of values together) and sends them as ONE etcd txn, fenced by
+  // the hold when there is one. etcd then appends and fsyncs one entry instead of one per
+  // write. A lone writer's batch is its own write (no waiting). Writes batched together were
+  // concurrent (none acknowledged), so any order among them is a valid one; a key written by
+  // several collapses to the last queued (etcd refuses a key twice in one txn). All writes of a
+  // batch share its outcome, except that a batch etcd refuses as invalid (too large) is re-sent
+  // write by write, so one bad write fails alone.
+  struct PendingWrite {
+    std::vector<TxnOp> ops;
+    std::shared_ptr<Hold> hold;
+    size_t bytes = 0;
+    Status result;
+    bool done = false;
+  };
+  static constexpr int kMaxInFlight = 4;
+  static constexpr size_t kBatchBytes = 512 * 1024;  // base64 in JSON: well under 1.5 MiB
+
+  Status Write(std::vector<TxnOp> ops) {
+    ARCA_ASSIGN_OR_RETURN(std::shared_ptr<Hold> hold, WriteHold());
+    PendingWrite w;
+    w.ops = std::move(ops);
+    w.hold = std::move(hold);
+    for (const TxnOp& op : w.ops) w.bytes += op.key.size() + op.value.size();
+    std::unique_lock lock(batch_mu_);
+    queue_.push_back(&w);
+    while (!w.done) {
+      if (in_flight_ < kMaxInFlight && !queue_.empty()) {
+        std::vector<PendingWrite*> batch = TakeBatch();
+        ++in_flight_;
+        lock.unlock();
+        SendBatch(batch);
+        lock.lock();
+        --in_flight_;
+        for (PendingWrite* p : batch) p->done = true;
+        batch_cv_.notify_all();
+      } else {
+        batch_cv_.wait(lock);
+      }
+    }
+    return w.result;
+  }
+
+  // REQUIRES: batch_mu_ held, queue_ not empty.
+  std::vector<PendingWrite*> TakeBatch() {
+    std::vector<PendingWrite*> batch{queue_.front()};
+    queue_.pop_front();
+    size_t ops = batch[0]->ops.size(), bytes = batch[0]->bytes;
+    while (!queue_.empty()) {
+      PendingWrite* next = queue_.front();
+      if (next->hold != batch[0]->hold || ops + next->ops.size() > kEtcdMaxTxnOps ||
+          bytes + next->bytes > kBatchBytes) {
+        break;
+      }
+      ops += next->ops.size();
+      bytes += next->bytes;
+      batch.push_back(next);
+      queue_.pop_front();
+    }
+    return batch;
+  }
+
+  void SendBatch(const std::vector<PendingWrite*>& batch) {
+    Status s = SendTxn(batch);
+    if (!s && batch.size() > 1 && s.error().kind() == ErrorKind::kInvalidRequest) {
+      for (PendingWrite* p : batch) p->result = SendTxn({p});
+      return;
+    }
+    for (PendingWrite* p : batch) p->result = s;
+  }
+
+  // One txn of `writes` (same hold), keys collapsed to their last operation.
+  Status SendTxn(const std::vector<PendingWrite*>& writes) {
+    TxnRequest txn;
+    std::unordered_map<std::string_view, size_t> index;  // key -> position in txn.success
+    for (PendingWrite* w : writes) {
+      for (const TxnOp& op : w->ops) {
+        auto [it, inserted] = index.emplace(op.key, txn.success.size());
+        if (inserted) {
+          txn.success.push_back(op);
+        } else {
+          txn.success[it->second] = op;
+        }
+      }
+    }
+    Hold* hold = writes[0]->hold.get();
+    if (hold != nullptr) {
+      txn.compare.push_back(EtcdElection::Fence(hold->leadership));
+      // Checked again right before sending: a node resumed after a pause past its local
+      // deadline must not even try (etcd would refuse it anyway once the lease has expired).
+      if (hold->Lost()) return Unavailable("storage etcd: the HA lock was lost: write refused");
     }
     ARCA_ASSIGN_OR_RETURN(TxnResponse r, client_->Txn(txn));
     if (!r.succeeded) {
-      hold.fenced_out = true;
+      if (hold == nullptr) return Internal("storage etcd: a transaction without conditions failed");
+      hold->fenced_out = true;
       return Unavailable(
           "storage etcd: the HA lock is no longer this node's: write refused (fenced)");
     }
@@ -319,6 +391,10 @@ class EtcdBackend final : public Backend, public Transactional, public HaLockabl
   std::shared_mutex ha_mu_;  // guards ha_mode_ and hold_
   bool ha_mode_ = false;
   std::shared_ptr<Hold> hold_;
+  std::mutex batch_mu_;  // guards queue_ and in_flight_; batch_cv_ wakes waiting writers
+  std::condition_variable batch_cv_;
+  std::deque<PendingWrite*> queue_;
+  int in_flight_ = 0;
 };
 
 void EtcdHaLock::Release() { backend_.ReleaseHold(hold_); }
