@@ -170,15 +170,9 @@ TEST_P(EtcdHa, AcquireReturnsNullWhenStopped) {
   EXPECT_FALSE(holder->has_value());
 }
 
-}  // namespace
-}  // namespace arca::storage::etcd
-
-namespace arca::storage::etcd {
-namespace {
-
 // Group commit: concurrent writers share etcd txns (fewer etcd revisions than writes), every
 // acknowledged write is there, and a fenced batch fails as a whole once the lock is gone.
-TEST(EtcdGroupCommit, ConcurrentWritesShareTxnsAndAllLand) {
+TEST_P(EtcdHa, GroupCommitConcurrentWritesShareTxnsAndAllLand) {
   ASSERT_TRUE(arca::testing::SharedEtcd().ok()) << arca::testing::SharedEtcd().error();
   const std::string path = NewPath();
   auto a = Node(path);
