@@ -95,12 +95,18 @@ transport_round() {  # $1: round number; odd rounds start with the gateway, even
 }
 
 # --- Arca on storage "etcd" (unless ARCA_KV=0) ---
+# Arca's transport (storage key `transport`) is the one its writes are compared with: gRPC (the
+# default) when the gRPC bench is given, else the gateway; TRANSPORT=gateway|grpc overrides.
+if [ -z "${TRANSPORT:-}" ]; then
+  if [ -n "$GRPC_BENCH" ]; then TRANSPORT=grpc; else TRANSPORT=gateway; fi
+fi
 if [ "$ARCA_KV" != 0 ]; then
 APORT=$(free_port)
 cat > "$WORK/arca.hcl" <<CONF
 storage "etcd" {
-  address = "$ETCD"
-  path    = "/arca-bench/"
+  address   = "$ETCD"
+  path      = "/arca-bench/"
+  transport = "$TRANSPORT"
 }
 listener "tcp" {
   address = "127.0.0.1:$APORT"
@@ -136,7 +142,7 @@ for r in $(seq 1 "$ROUNDS"); do
   echo "round $r:"
   transport_round "$r"
   [ "$ARCA_KV" = 0 ] && continue
-  put_rps=${gw_put[-1]}
+  if [ "$TRANSPORT" = grpc ]; then put_rps=${grpc_put[-1]}; else put_rps=${gw_put[-1]}; fi
   shape=$("$PUT_BENCH" "$ETCD" "$CONNECTIONS" "$DURATION" 60 kv2)
   shape_rps=$(echo "$shape" | awk '{print $2}')
   echo "round $r: $shape"
@@ -150,8 +156,8 @@ for r in $(seq 1 "$ROUNDS"); do
   ratios+=("$ratio")
   shape_ratio=$(awk -v a="$kv_rps" -v b="$shape_rps" 'BEGIN { printf "%.4f", a/b }')
   shape_ratios+=("$shape_ratio")
-  printf 'arca_kv2_write_etcd %12s req/s   p99 %8s   non-2xx %s   ratio to gateway put %s   load %s\n' \
-    "$kv_rps" "$kv_p99" "${non2xx:-0}" "$ratio" "$kv_load"
+  printf 'arca_kv2_write_etcd %12s req/s   p99 %8s   non-2xx %s   ratio to %s put %s   load %s\n' \
+    "$kv_rps" "$kv_p99" "${non2xx:-0}" "$TRANSPORT" "$ratio" "$kv_load"
 done
 if [ "$ARCA_KV" != 0 ]; then
   printf 'kv2 write on etcd / etcd put (same transport): median ratio %s (rounds: %s)\n' \
