@@ -11,6 +11,7 @@
 #include "common/encoding.h"
 #include "common/json.h"
 #include "storage/etcd/etcd_client.h"
+#include "storage/etcd/failover.h"
 
 namespace arca::storage::etcd {
 namespace {
@@ -147,11 +148,7 @@ json::array OpsJson(const std::vector<TxnOp>& ops) {
 }
 
 // The kind of failure of one attempt: try the next endpoint, or give the error to the caller.
-struct Attempt {
-  bool retry_elsewhere = false;
-  Error error;
-  bool unauthenticated = false;  // the token was refused: authenticate again
-};
+using internal::Attempt;
 
 struct Endpoint {
   std::unique_ptr<api::HttpPool> pool;
@@ -316,44 +313,16 @@ class GatewayClient final : public EtcdClient {
   }
 
  private:
-  // Sends `body` to `path`, failing over across the endpoints: the endpoint in use first, then
-  // the others in order; when a whole round failed (a leader election in progress answers
-  // "unavailable" everywhere), rounds are repeated after a short pause until request_timeout has
-  // passed since the call began.
+  // Sends `body` to `path` with the endpoint failover of failover.h; a failed endpoint's idle
+  // connections are closed (a recovered member is dialled afresh).
   Result<json::object> Call(std::string_view path, json::object body) {
-    std::shared_ptr<std::vector<std::shared_ptr<Endpoint>>> list;
-    size_t start;
-    {
-      std::lock_guard lock(mu_);
-      list = endpoints_;
-      start = current_;
-    }
     const std::string text = json::serialize(body);
-    const auto deadline = std::chrono::steady_clock::now() + options_.request_timeout;
-    std::optional<Error> last;
-    const size_t n = list->size();
-    auto pause = std::chrono::milliseconds(25);
-    for (size_t attempt = 0;; ++attempt) {
-      const size_t idx = (start + attempt) % n;
-      Endpoint& ep = *(*list)[idx];
-      auto r = CallOne(ep, path, text);
-      if (r) {
-        if (idx != start) {
-          std::lock_guard lock(mu_);
-          if (endpoints_ == list) current_ = idx;
-        }
-        return std::move(*r);
-      }
-      if (!r.error().retry_elsewhere) return std::unexpected(std::move(r.error().error));
-      ep.pool->CloseIdle();
-      last = std::move(r.error().error);
-      if ((attempt + 1) % n == 0) {  // a whole round failed
-        if (std::chrono::steady_clock::now() + pause >= deadline) break;
-        std::this_thread::sleep_for(pause);
-        pause = std::min(pause * 2, std::chrono::milliseconds(400));
-      }
-    }
-    return std::unexpected(std::move(*last));
+    return internal::CallWithFailover<json::object>(
+        mu_, endpoints_, current_, options_.request_timeout, [&](Endpoint& ep) {
+          auto r = CallOne(ep, path, text);
+          if (!r && r.error().retry_elsewhere) ep.pool->CloseIdle();
+          return r;
+        });
   }
 
   // One endpoint: authenticates first when a username is configured, and once more when the
@@ -363,17 +332,9 @@ class GatewayClient final : public EtcdClient {
     for (int auth_round = 0; auth_round < 2; ++auth_round) {
       std::vector<std::pair<std::string, std::string>> headers;
       if (!options_.username.empty()) {
-        std::string token;
-        {
-          std::lock_guard lock(ep.token_mu);
-          token = ep.token;
-        }
-        if (token.empty()) {
-          auto got = Authenticate(ep);
-          if (!got) return std::unexpected(std::move(got.error()));
-          token = std::move(*got);
-        }
-        headers.emplace_back("Authorization", token);
+        auto token = internal::TokenFor(ep, [this](Endpoint& e) { return Authenticate(e); });
+        if (!token) return std::unexpected(std::move(token.error()));
+        headers.emplace_back("Authorization", std::move(*token));
       }
       auto r = Post(ep, path, text, headers);
       if (!r && r.error().unauthenticated && auth_round == 0 && !options_.username.empty()) {

@@ -14,6 +14,7 @@
 
 #include "etcd/etcdserver/etcdserverpb/rpc.grpc.pb.h"
 #include "storage/etcd/etcd_client.h"
+#include "storage/etcd/failover.h"
 
 namespace arca::storage::etcd {
 namespace {
@@ -21,11 +22,7 @@ namespace {
 namespace pb = etcdserverpb;
 
 // The kind of failure of one attempt: try the next endpoint, or give the error to the caller.
-struct Attempt {
-  bool retry_elsewhere = false;
-  Error error;
-  bool unauthenticated = false;  // the token was refused: authenticate again
-};
+using internal::Attempt;
 
 struct Endpoint {
   std::string url;  // as configured ("http://127.0.0.1:2379")
@@ -397,42 +394,10 @@ class GrpcClient final : public EtcdClient {
  private:
   using Rpc = std::function<grpc::Status(Endpoint&, grpc::ClientContext&)>;
 
-  // Runs `rpc`, failing over across the endpoints: the endpoint in use first, then the others in
-  // order; when a whole round failed (a leader election in progress answers "unavailable"
-  // everywhere), rounds are repeated after a short pause until request_timeout has passed since
-  // the call began. Each attempt is bounded by request_timeout.
+  // Runs `rpc` with the endpoint failover of failover.h.
   Status Call(const Rpc& rpc) {
-    std::shared_ptr<std::vector<std::shared_ptr<Endpoint>>> list;
-    size_t start;
-    {
-      std::lock_guard lock(mu_);
-      list = endpoints_;
-      start = current_;
-    }
-    const auto deadline = std::chrono::steady_clock::now() + options_.request_timeout;
-    std::optional<Error> last;
-    const size_t n = list->size();
-    auto pause = std::chrono::milliseconds(25);
-    for (size_t attempt = 0;; ++attempt) {
-      const size_t idx = (start + attempt) % n;
-      Endpoint& ep = *(*list)[idx];
-      auto r = CallOne(ep, rpc);
-      if (r) {
-        if (idx != start) {
-          std::lock_guard lock(mu_);
-          if (endpoints_ == list) current_ = idx;
-        }
-        return OkStatus();
-      }
-      if (!r.error().retry_elsewhere) return std::unexpected(std::move(r.error().error));
-      last = std::move(r.error().error);
-      if ((attempt + 1) % n == 0) {  // a whole round failed
-        if (std::chrono::steady_clock::now() + pause >= deadline) break;
-        std::this_thread::sleep_for(pause);
-        pause = std::min(pause * 2, std::chrono::milliseconds(400));
-      }
-    }
-    return std::unexpected(std::move(*last));
+    return internal::CallWithFailover<void>(mu_, endpoints_, current_, options_.request_timeout,
+                                            [&](Endpoint& ep) { return CallOne(ep, rpc); });
   }
 
   // One endpoint: authenticates first when a username is configured, and once more when the
@@ -442,17 +407,9 @@ class GrpcClient final : public EtcdClient {
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + options_.request_timeout);
       if (!options_.username.empty()) {
-        std::string token;
-        {
-          std::lock_guard lock(ep.token_mu);
-          token = ep.token;
-        }
-        if (token.empty()) {
-          auto got = Authenticate(ep);
-          if (!got) return std::unexpected(std::move(got.error()));
-          token = std::move(*got);
-        }
-        ctx.AddMetadata("token", token);
+        auto token = internal::TokenFor(ep, [this](Endpoint& e) { return Authenticate(e); });
+        if (!token) return std::unexpected(std::move(token.error()));
+        ctx.AddMetadata("token", *token);
       }
       grpc::Status s = rpc(ep, ctx);
       if (s.ok()) return {};
