@@ -18,6 +18,8 @@
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
 
+#include "put_bench_report.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -33,13 +35,6 @@
 using Clock = std::chrono::steady_clock;
 
 // CPU time (user + system) of this process so far, in microseconds.
-static double CpuMicros() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
 namespace {
 
 constexpr auto kCallTimeout = std::chrono::seconds(5);
@@ -162,16 +157,5 @@ int main(int argc, char** argv) {
   stop = true;
   for (auto& w : workers) w.join();
   const double cpu = CpuMicros() - cpu_begin;
-  std::vector<double> all;
-  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
-  auto pct = [&](double p) {
-    return all.empty() ? 0.0 : all[static_cast<size_t>(p * (all.size() - 1))];
-  };
-  std::printf(
-      "etcd_grpc_%s_%zuB %12.2f %ss/s   p50 %.2fms p99 %.2fms errors %ld"
-      "   cpu %.0fus/op\n",
-      op.c_str(), value_bytes, static_cast<double>(all.size()) / seconds, op.c_str(), pct(0.5),
-      pct(0.99), errors.load(), all.empty() ? 0.0 : cpu / all.size());
-  return errors.load() == 0 ? 0 : 1;
+  return ReportPutBench("etcd_grpc", op, value_bytes, seconds, latencies, errors.load(), cpu);
 }
