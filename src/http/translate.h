@@ -70,6 +70,9 @@ Status BuildRequest(const HttpRequestView& in, const CidrSet& trusted_proxies,
 // that are not translated here (Handler::TakesRaw).
 std::string ClientAddress(const HttpRequestView& in, const CidrSet& trusted_proxies);
 
+// ASCII case-insensitive equality (header names, media types).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 // Encodes a handler result. `req` is the request after Handle (for id and mount_type);
 // `head_request` drops the body.
 HttpResponseOut BuildResponse(const logical::Request& req, const Result<logical::Response>& result,

@@ -9,11 +9,10 @@
 #include "core/barrier/barrier.h"
 #include "core/core.h"
 #include "http/server.h"
+#include "http/translate.h"
 
 namespace arca::server {
 namespace {
-
-constexpr auto kTick = std::chrono::seconds(1);
 
 std::string Hostname() {
   char buf[256] = {};
@@ -21,16 +20,7 @@ std::string Hostname() {
   return buf;
 }
 
-bool IEq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+constexpr auto kTick = std::chrono::seconds(1);
 
 http::RawResponse JsonError(int status, std::string_view message) {
   http::RawResponse r;
@@ -230,11 +220,11 @@ http::RawResponse ClusterNode::Echo(const http::RawRequest& req) {
 http::RawResponse ClusterNode::StandbySeal(const http::RawRequest& req) {
   std::string token;
   for (const auto& [k, v] : req.headers) {
-    if (IEq(k, "X-Vault-Token")) {
+    if (http::EqualsIgnoreCase(k, "X-Vault-Token")) {
       token = std::string(v);
       break;
     }
-    if (IEq(k, "Authorization") && v.size() > 7 && IEq(v.substr(0, 7), "Bearer ")) {
+    if (http::EqualsIgnoreCase(k, "Authorization") && v.size() > 7 && http::EqualsIgnoreCase(v.substr(0, 7), "Bearer ")) {
       token = std::string(v.substr(7));
     }
   }
