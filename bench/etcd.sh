@@ -34,26 +34,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-load() { cut -d' ' -f1-3 /proc/loadavg; }
+source "$(dirname "$0")/lib.sh"
 if [ -n "$GRPC_BENCH" ] && [ ! -x "$GRPC_BENCH" ]; then
   echo "etcd.sh: $GRPC_BENCH not built (gRPC missing?): measuring the gateway only" >&2
   GRPC_BENCH=""
 fi
 
 # --- one etcd member ---
-CPORT=$(free_port); PPORT=$(free_port)
-etcd --name b0 --data-dir "$WORK/etcd" \
-  --listen-client-urls "http://127.0.0.1:$CPORT" --advertise-client-urls "http://127.0.0.1:$CPORT" \
-  --listen-peer-urls "http://127.0.0.1:$PPORT" --initial-advertise-peer-urls "http://127.0.0.1:$PPORT" \
-  --initial-cluster "b0=http://127.0.0.1:$PPORT" > "$WORK/etcd.log" 2>&1 &
-PIDS+=($!)
-ETCD_PID=$!
-wait_port "$CPORT" || { cat "$WORK/etcd.log"; exit 1; }
-ETCD="http://127.0.0.1:$CPORT"
-for _ in $(seq 1 100); do curl -sf "$ETCD/health" | grep -q '"health":"true"' && break; sleep 0.1; done
+start_etcd b0
 
 # --- the transports: JSON gateway vs gRPC, puts and fenced txns ---
 # etcd's CPU time so far (user + system), in clock ticks.
@@ -101,40 +89,12 @@ if [ -z "${TRANSPORT:-}" ]; then
   if [ -n "$GRPC_BENCH" ]; then TRANSPORT=grpc; else TRANSPORT=gateway; fi
 fi
 if [ "$ARCA_KV" != 0 ]; then
-APORT=$(free_port)
-cat > "$WORK/arca.hcl" <<CONF
-storage "etcd" {
-  address   = "$ETCD"
-  path      = "/arca-bench/"
-  transport = "$TRANSPORT"
-}
-listener "tcp" {
-  address = "127.0.0.1:$APORT"
-  tls_disable = true
-}
-disable_mlock = true
-log_level = "error"
-CONF
-"$ARCA" server -config="$WORK/arca.hcl" > "$WORK/arca.log" 2>&1 &
-PIDS+=($!)
-wait_port "$APORT" || { cat "$WORK/arca.log"; exit 1; }
-ADDR="http://127.0.0.1:$APORT"
-ROOT=$(curl -sf -X PUT -d '{"secret_shares":1,"secret_threshold":1}' "$ADDR/v1/sys/init" |
-  python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["keys"][0], d["root_token"])')
-curl -sf -X PUT -d "{\"key\":\"${ROOT%% *}\"}" "$ADDR/v1/sys/unseal" >/dev/null
-TOKEN=${ROOT##* }
-curl -sf -X POST -H "X-Vault-Token: $TOKEN" -d '{"type":"kv","options":{"version":"2"}}' \
-  "$ADDR/v1/sys/mounts/secret" >/dev/null
-cat > "$WORK/write.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format(nil, "/v1/secret/data/w" .. (counter % 1000), nil,
-                    '{"data":{"value":"0123456789abcdef"}}')
-end
-LUA
+start_arca arca "storage \"etcd\" {
+  address   = \"$ETCD\"
+  path      = \"/arca-bench/\"
+  transport = \"$TRANSPORT\"
+}"
+write_kv_lua "$WORK/write.lua"
 fi
 
 ratios=()

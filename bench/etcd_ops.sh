@@ -19,43 +19,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+source "$(dirname "$0")/lib.sh"
 
-CPORT=$(free_port); PPORT=$(free_port)
-etcd --name o0 --data-dir "$WORK/etcd" \
-  --listen-client-urls "http://127.0.0.1:$CPORT" --advertise-client-urls "http://127.0.0.1:$CPORT" \
-  --listen-peer-urls "http://127.0.0.1:$PPORT" --initial-advertise-peer-urls "http://127.0.0.1:$PPORT" \
-  --initial-cluster "o0=http://127.0.0.1:$PPORT" > "$WORK/etcd.log" 2>&1 &
-PIDS+=($!)
-wait_port "$CPORT" || { cat "$WORK/etcd.log"; exit 1; }
-ETCD="http://127.0.0.1:$CPORT"
-for _ in $(seq 1 100); do curl -sf "$ETCD/health" | grep -q '"health":"true"' && break; sleep 0.1; done
-
-APORT=$(free_port)
-cat > "$WORK/arca.hcl" <<CONF
-storage "etcd" {
-  address = "$ETCD"
-  path    = "/arca-ops/"
-}
-listener "tcp" {
-  address = "127.0.0.1:$APORT"
-  tls_disable = true
-}
-disable_mlock = true
-log_level = "error"
-${ARCA_EXTRA_CONFIG:-}
-CONF
-"$ARCA" server -config="$WORK/arca.hcl" > "$WORK/arca.log" 2>&1 &
-PIDS+=($!)
-wait_port "$APORT" || { cat "$WORK/arca.log"; exit 1; }
-ADDR="http://127.0.0.1:$APORT"
-ROOT=$(curl -sf -X PUT -d '{"secret_shares":1,"secret_threshold":1}' "$ADDR/v1/sys/init" |
-  python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["keys"][0], d["root_token"])')
-curl -sf -X PUT -d "{\"key\":\"${ROOT%% *}\"}" "$ADDR/v1/sys/unseal" >/dev/null
-TOKEN=${ROOT##* }
-curl -sf -X POST -H "X-Vault-Token: $TOKEN" -d '{"type":"kv","options":{"version":"2"}}' \
-  "$ADDR/v1/sys/mounts/secret" >/dev/null
+start_etcd o0
+start_arca arca "storage \"etcd\" {
+  address = \"$ETCD\"
+  path    = \"/arca-ops/\"
+}" "${ARCA_EXTRA_CONFIG:-}"
 
 counters() {
   curl -sf "$ETCD/metrics" | awk '

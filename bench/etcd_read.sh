@@ -6,29 +6,19 @@ set -euo pipefail
 ARCA=$1; WORK=$(mktemp -d /tmp/kvread-XXXXXX); PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-CPORT=$(free_port); PPORT=$(free_port)
-etcd --name r0 --data-dir "$WORK/etcd" --listen-client-urls "http://127.0.0.1:$CPORT" --advertise-client-urls "http://127.0.0.1:$CPORT" \
-  --listen-peer-urls "http://127.0.0.1:$PPORT" --initial-advertise-peer-urls "http://127.0.0.1:$PPORT" --initial-cluster "r0=http://127.0.0.1:$PPORT" > "$WORK/etcd.log" 2>&1 &
-PIDS+=($!); wait_port "$CPORT"; sleep 1
-start() {  # name storage-stanza -> sets ADDR_<name> TOKEN_<name>
-  local port; port=$(free_port)
-  printf '%s\nlistener "tcp" {\n address = "127.0.0.1:%s"\n tls_disable = true\n}\ndisable_mlock = true\nlog_level = "error"\n' "$2" "$port" > "$WORK/$1.hcl"
-  "$ARCA" server -config="$WORK/$1.hcl" > "$WORK/$1.log" 2>&1 & PIDS+=($!)
-  wait_port "$port"; local addr="http://127.0.0.1:$port"
-  local root; root=$(curl -sf -X PUT -d '{"secret_shares":1,"secret_threshold":1}' "$addr/v1/sys/init" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["keys"][0], d["root_token"])')
-  curl -sf -X PUT -d "{\"key\":\"${root%% *}\"}" "$addr/v1/sys/unseal" >/dev/null
-  local tok=${root##* }
-  curl -sf -X POST -H "X-Vault-Token: $tok" -d '{"type":"kv","options":{"version":"2"}}' "$addr/v1/sys/mounts/secret" >/dev/null
-  curl -sf -X POST -H "X-Vault-Token: $tok" -d '{"data":{"value":"0123456789abcdef"}}' "$addr/v1/secret/data/r" >/dev/null
-  eval "ADDR_$1=$addr; TOKEN_$1=$tok"
+source "$(dirname "$0")/lib.sh"
+start_etcd r0
+start_kv() {  # name storage-stanza -> ADDR_<name> TOKEN_<name>, one secret at secret/data/r
+  start_arca "$1" "$2"
+  curl -sf -X POST -H "X-Vault-Token: $TOKEN" -d '{"data":{"value":"0123456789abcdef"}}' \
+    "$ADDR/v1/secret/data/r" >/dev/null
+  eval "ADDR_$1=$ADDR; TOKEN_$1=$TOKEN"
 }
-start etcd "storage \"etcd\" {
- address = \"http://127.0.0.1:$CPORT\"
+start_kv etcd "storage \"etcd\" {
+ address = \"$ETCD\"
  path = \"/arca-read/\"
 }"
-start file "storage \"file\" {
+start_kv file "storage \"file\" {
  path = \"$WORK/file\"
 }"
 for r in 1 2 3; do

@@ -26,8 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+source "$(dirname "$0")/lib.sh"
 
 # wrk prints "Requests/sec: N" and, with --latency, a "99%" line.
 run_wrk() {
@@ -48,7 +47,6 @@ ROUNDS=${ROUNDS:-3}
 SECTIONS=${SECTIONS:-core engines}
 has_section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 NGINX_URL=""
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 run_vs_nginx() {
   local name=$1; shift
   local ratios=()
@@ -116,36 +114,12 @@ curl -sf -X POST -H "X-Vault-Token: $USER_TOKEN" -d '{"data":{"value":"012345678
   "$ADDR/v1/secret/data/bench" >/dev/null
 
 # --- Arca with file (LMDB) storage, for durable writes ---
-FILE_PORT=$(free_port)
-cat > "$WORK/file.hcl" <<CONF
-storage "file" { path = "$WORK/data" }
-listener "tcp" {
-  address = "127.0.0.1:$FILE_PORT"
-  tls_disable = true
-}
-disable_mlock = true
-log_level = "error"
-CONF
-"$ARCA" server -config="$WORK/file.hcl" > "$WORK/arca-file.log" 2>&1 &
-PIDS+=($!)
-wait_port "$FILE_PORT" || { cat "$WORK/arca-file.log"; exit 1; }
-FADDR="http://127.0.0.1:$FILE_PORT"
-FILE_ROOT=$(curl -sf -X PUT -d '{"secret_shares":1,"secret_threshold":1}' "$FADDR/v1/sys/init" |
-  python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["keys"][0], d["root_token"])')
-curl -sf -X PUT -d "{\"key\":\"${FILE_ROOT%% *}\"}" "$FADDR/v1/sys/unseal" >/dev/null
-FILE_TOKEN=${FILE_ROOT##* }
-curl -sf -X POST -H "X-Vault-Token: $FILE_TOKEN" -d '{"type":"kv","options":{"version":"2"}}' \
-  "$FADDR/v1/sys/mounts/secret" >/dev/null
-cat > "$WORK/write.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format(nil, "/v1/secret/data/w" .. (counter % 1000), nil,
-                    '{"data":{"value":"0123456789abcdef"}}')
-end
-LUA
+DEV_ADDR=$ADDR
+start_arca arca-file "storage \"file\" { path = \"$WORK/data\" }"
+FADDR=$ADDR
+FILE_TOKEN=$TOKEN
+ADDR=$DEV_ADDR
+write_kv_lua "$WORK/write.lua"
 
 # --- transit: a non-root token, 64-byte plaintexts ---
 curl -sf -X POST -H "X-Vault-Token: bench-root" -d '{"type":"transit"}' "$ADDR/v1/sys/mounts/transit" >/dev/null
