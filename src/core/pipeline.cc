@@ -20,6 +20,9 @@
 namespace arca::core {
 namespace {
 
+// Vault's answer when a request reaches a node that is not active and knows no active node.
+constexpr std::string_view kNoActiveNode = "local node not active but active cluster node not found";
+
 // sys/ paths answered whether sealed or not, without a token.
 bool IsLifecyclePath(std::string_view path) {
   return path == "sys/init" || path == "sys/seal-status" || path == "sys/unseal" ||
@@ -95,33 +98,25 @@ logical::Response Core::RateLimited(logical::Request& req, Router::Match& match,
 Result<logical::Response> Core::HandleRequestUnmetered(logical::Request& req) {
   if (req.original_path.empty()) req.original_path = req.path;
 
-  if (IsLifecyclePath(req.path)) {
+  // Lifecycle paths, and on an HA standby its own metrics where the listener serves them without
+  // a token (a standby has no token store to check one), go straight to the system backend.
+  const bool standby_metrics = standby_.load() && req.path == "sys/metrics" &&
+                               req.unauthenticated_metrics_access &&
+                               req.operation == logical::Operation::kRead;
+  if (IsLifecyclePath(req.path) || standby_metrics) {
     req.mount_point = "sys/";
     req.mount_type = "system";
     req.path = req.path.substr(4);
     req.storage = sys_view_.get();
     return system_backend_->HandleRequest(req);
   }
-  if (standby_.load()) {
-    // A standby's own metrics, where the listener serves them without a token (the standby
-    // has no token store to check one).
-    if (req.path == "sys/metrics" && req.unauthenticated_metrics_access &&
-        req.operation == logical::Operation::kRead) {
-      req.mount_point = "sys/";
-      req.mount_type = "system";
-      req.path = req.path.substr(4);
-      req.storage = sys_view_.get();
-      return system_backend_->HandleRequest(req);
-    }
-    // The server forwards a standby's other requests to the active node (src/server); what
-    // reaches the core here had nowhere to go.
-    return Unavailable("local node not active but active cluster node not found");
-  }
   if (req.path == "sys/seal" || req.path == "sys/step-down") return HandleSealRequest(req);
 
   std::shared_lock state(state_mu_);
   if (sealed_) return ::arca::Sealed();
-  if (standby_.load()) return Unavailable("local node not active but active cluster node not found");
+  // The server forwards a standby's requests to the active node (src/server); what reaches the
+  // core here had nowhere to go.
+  if (standby_.load()) return Unavailable(std::string(kNoActiveNode));
 
   auto match = router_.Route(req.path);
   if (!match) {
@@ -310,6 +305,7 @@ Result<logical::Response> Core::HandleSealRequest(logical::Request& req) {
   {
     std::shared_lock state(state_mu_);
     if (sealed_) return ::arca::Sealed();
+    if (standby_.load()) return Unavailable(std::string(kNoActiveNode));
     auto match = router_.Route(req.path);
     if (!match || match->route->backend() == nullptr) return Internal("no system mount");
     MountRoute& route = *match->route;
