@@ -26,6 +26,7 @@ namespace arca::storage {
 
 class Transactional;
 class HaLockable;
+class Snapshottable;
 
 class Backend {
  public:
@@ -46,6 +47,7 @@ class Backend {
 
   virtual Transactional* AsTransactional() { return nullptr; }
   virtual HaLockable* AsHaLockable() { return nullptr; }
+  virtual Snapshottable* AsSnapshottable() { return nullptr; }
 
   // A memory hint: backends that map their files (LMDB) drop this process's mappings of clean
   // pages, which stay in the kernel's page cache and fault back in when next used. Scans (the
@@ -83,6 +85,30 @@ class HaLock {
   // Gives the lock up (writes are refused from now on) and lets the next candidate take it at
   // once. Idempotent; also done by the destructor.
   virtual void Release() = 0;
+};
+
+// Whole-backend access for snapshots (sys/storage/raft/snapshot) and their restore.
+//
+// One entry of a backend: its storage key and its stored (encrypted) value.
+using EntryVisitor = std::function<Status(std::string_view key, std::string_view value)>;
+// Yields entries one by one: fills *key and *value and returns true, returns false at the end,
+// or an error (which aborts the caller).
+using EntrySource = std::function<Result<bool>(std::string* key, std::string* value)>;
+
+class Snapshottable {
+ public:
+  virtual ~Snapshottable() = default;
+  // Calls `visit` once for every entry, in ascending byte order of the keys, all read from one
+  // consistent point in time (LMDB: one read transaction; PostgreSQL: one REPEATABLE READ
+  // transaction; etcd: one revision; inmem: a copy under the lock) without holding writers back
+  // for the length of the scan. Returns the first error of `visit` (stopping there) or of the
+  // storage.
+  virtual Status VisitAll(const EntryVisitor& visit) = 0;
+  // Replaces the whole content by what `source` yields: afterwards exactly those entries exist.
+  // Atomic where the backend can (LMDB, inmem, PostgreSQL: one transaction); etcd applies it in
+  // fenced batches after deleting the prefix, and says so in docs/storage-etcd.md. While this
+  // node holds the HA lock, the writes are fenced like every other write.
+  virtual Status ReplaceAll(const EntrySource& source) = 0;
 };
 
 // The current holder of the HA lock.
