@@ -53,6 +53,16 @@ TEST_F(CliTest, StatusSealedExits2WithProgress) {
   EXPECT_THAT(out(), HasSubstr("Unseal Progress    1/3\n"));
   EXPECT_THAT(out(), HasSubstr("Unseal Nonce       n-1\n"));
   EXPECT_THAT(out(), ::testing::Not(HasSubstr("Cluster Name")));
+  // Vault's rule: sys/leader refusing with "Vault is sealed" means HA storage.
+  EXPECT_THAT(out(), HasSubstr("HA Enabled         true\n"));
+  EXPECT_THAT(out(), ::testing::Not(HasSubstr("HA Mode")));
+}
+
+TEST_F(CliTest, StatusSealedWithoutHaSaysHaDisabled) {
+  AddRoute("GET sys/seal-status", 200, kSealed);
+  AddRoute("GET sys/leader", 200, R"({"ha_enabled":false})");
+  EXPECT_EQ(Run({"status"}), 2);
+  EXPECT_THAT(out(), HasSubstr("HA Enabled         false\n"));
 }
 
 TEST_F(CliTest, StatusConnectionErrorExits1) {

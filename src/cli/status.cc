@@ -38,6 +38,10 @@ int OutputSealStatus(Ctx& ctx, api::Client& client, const json::object& st) {
   if (resp->status < 400 && resp->json.is_object()) {
     leader = resp->json.as_object();
     ha_enabled = Flag(leader, "ha_enabled");
+  } else if (resp->status == 503 && resp->body.find("Vault is sealed") != std::string::npos) {
+    // As Vault's status command: sys/leader refuses only on a sealed HA node (without HA it
+    // answers sealed or not), so this answer means HA is enabled.
+    ha_enabled = true;
   } else if (resp->status != 404 && resp->status != 503 && resp->status != 400) {
     ctx.err() << "Error checking leader status: " << api::FormatResponseError(*resp) << "\n";
     return 1;
