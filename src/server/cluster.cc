@@ -198,17 +198,29 @@ http::RawResponse ClusterNode::HandleRaw(const http::RawRequest& req) {
   return out;
 }
 
+Result<EchoBody> ParseEcho(std::string_view body) {
+  auto parsed = ParseJsonObject(body);
+  if (!parsed) return std::unexpected(parsed.error());
+  EchoBody echo;
+  echo.node_id = StringOr(*parsed, "node_id");
+  echo.hostname = StringOr(*parsed, "hostname");
+  echo.api_address = StringOr(*parsed, "api_address");
+  echo.cluster_address = StringOr(*parsed, "cluster_address");
+  echo.version = StringOr(*parsed, "version");
+  if (echo.node_id.empty()) return InvalidRequest("echo without node_id");
+  return echo;
+}
+
 http::RawResponse ClusterNode::Echo(const http::RawRequest& req) {
   if (req.method != "POST") return JsonError(405, "echo needs POST");
-  auto parsed = ParseJsonObject(req.body);
-  if (!parsed) return JsonError(400, parsed.error().message());
+  auto echo = ParseEcho(req.body);
+  if (!echo) return JsonError(400, echo.error().message());
   core::Core::HaNode node;
-  node.node_id = StringOr(*parsed, "node_id");
-  node.hostname = StringOr(*parsed, "hostname");
-  node.api_address = StringOr(*parsed, "api_address");
-  node.cluster_address = StringOr(*parsed, "cluster_address");
-  node.version = StringOr(*parsed, "version");
-  if (node.node_id.empty()) return JsonError(400, "echo without node_id");
+  node.node_id = std::move(echo->node_id);
+  node.hostname = std::move(echo->hostname);
+  node.api_address = std::move(echo->api_address);
+  node.cluster_address = std::move(echo->cluster_address);
+  node.version = std::move(echo->version);
   node.active = false;
   node.last_echo = std::chrono::system_clock::now();
   core_.RecordEcho(std::move(node));

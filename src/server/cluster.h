@@ -27,6 +27,13 @@ class Server;
 
 namespace arca::server {
 
+// What a standby's echo says (POST /cluster/echo on the active node's cluster listener, JSON).
+struct EchoBody {
+  std::string node_id, hostname, api_address, cluster_address, version;
+};
+// InvalidRequest for a body that is not a JSON object or has no node_id.
+Result<EchoBody> ParseEcho(std::string_view body);
+
 class ClusterNode {
  public:
   ClusterNode(core::Core& core, http::Server& server);

@@ -23,6 +23,7 @@
 
 #include "common/metrics.h"
 #include "http/server.h"
+#include "server/cluster.h"
 #include "server/cluster_tls.h"
 
 namespace arca::server {
@@ -466,6 +467,25 @@ TEST(Forwarding, SealNeedsSudoAndUpdateOrRoot) {
 }
 
 // ---- echoes and fast failover ----
+
+TEST(Echo, BodyIsAJsonObjectWithANodeId) {
+  auto ok = ParseEcho(
+      R"({"node_id":"n2","hostname":"h","api_address":"http://b:8200",)"
+      R"("cluster_address":"https://b:8201","version":"0.1.0"})");
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->node_id, "n2");
+  EXPECT_EQ(ok->hostname, "h");
+  EXPECT_EQ(ok->api_address, "http://b:8200");
+  EXPECT_EQ(ok->cluster_address, "https://b:8201");
+  EXPECT_EQ(ok->version, "0.1.0");
+  for (const char* bad : {"", "{", "not json", "[1,2]", "\"n2\"", "{}", R"({"node_id":""})",
+                          R"({"hostname":"h"})"}) {
+    auto r = ParseEcho(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().http_status(), 400) << bad;
+  }
+  EXPECT_NE(ParseEcho("{}").error().message().find("node_id"), std::string::npos);
+}
 
 TEST(Echoer, EchoReachesTheActiveNode) {
   auto tls = MakeTls();
