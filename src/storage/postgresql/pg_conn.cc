@@ -65,6 +65,9 @@ Result<std::unique_ptr<PgConn>> PgConn::Open(const std::string& conninfo,
     }
     return Unavailable("storage postgresql: cannot connect: " + RedactConnInfo(message, redact));
   }
+  // The server's notices ("relation ... already exists, skipping", shutdown warnings) are not
+  // for the operator: errors come back as results.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<PgConn>(new PgConn(conn, redact));
 }
 
