@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "storage/postgresql/pg_backend.h"
+#include "storage/postgresql/pg_conn.h"
 #include "storage/postgresql/pg_test_util.h"
 
 namespace arca::storage::postgresql {
@@ -270,6 +271,54 @@ TEST(PgHa, TruncateOfTheLockTableIsNoticedAndWritesRefused) {
   EXPECT_TRUE(lock_a->WaitLost(seconds(3)));
   ExpectRefused(a->Put("k", "a2"), "standby");
   EXPECT_EQ(Read(*a, "k"), "a");
+}
+
+// Why the fence holds against a race: a write whose fence has passed keeps the lock row
+// KEY SHARE-locked until it commits, so a takeover (which deletes the expired row) waits for
+// it; the holder's renewal (an UPDATE of a non-key column) does not. Here a connection plays the
+// in-flight write by running the same fence statement inside an open transaction.
+TEST(PgHa, ATakeoverWaitsForAnInFlightFencedWriteButRenewalDoesNot) {
+  REQUIRE_PG();
+  Tables t;
+  auto a = Node(t, "3s", "300ms"), b = Node(t);
+  ASSERT_TRUE(a && b);
+  auto lock_a = MustAcquire(*a, "node-a");
+  ASSERT_TRUE(lock_a);
+  const std::string identity = Sql("SELECT ha_identity FROM " + t.ha);
+  auto conn = PgConn::Open(PgUrl(), "");
+  ASSERT_TRUE(conn) << conn.error().ToString();
+  auto run = [&](const std::string& sql) {
+    auto [rows, error] = (*conn)->Run(PgStatement{.sql = sql});
+    EXPECT_FALSE(error) << (error ? error->message : "");
+    return rows;
+  };
+  run("BEGIN");
+  auto fenced = run("SELECT 1 / count(*) FROM (SELECT 1 FROM " + t.ha +
+                    " WHERE ha_key = 'core/lock' AND ha_identity = '" + identity +
+                    "' AND valid_until > NOW() FOR KEY SHARE) AS held");
+  ASSERT_EQ(fenced.rows.size(), 1u);
+  // Renewals go on while the "write" is open: the row's TTL keeps moving.
+  const std::string before = Sql("SELECT valid_until FROM " + t.ha);
+  const auto until = std::chrono::steady_clock::now() + seconds(3);
+  while (Sql("SELECT valid_until FROM " + t.ha) == before &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_NE(Sql("SELECT valid_until FROM " + t.ha), before) << "renewal blocked by the fence";
+  EXPECT_FALSE(lock_a->Lost());
+  // a stops renewing (released locally without deleting the row is not possible: expire it as a
+  // pause would) and b tries to take over: it must wait for the open "write".
+  Sql("UPDATE " + t.ha + " SET valid_until = NOW() - INTERVAL '1 second' WHERE ha_identity = '" +
+      identity + "'");
+  std::atomic<bool> stop_b{false};
+  auto fut = std::async(std::launch::async,
+                        [&] { return b->AsHaLockable()->Acquire("node-b", stop_b); });
+  EXPECT_EQ(fut.wait_for(milliseconds(700)), std::future_status::timeout)
+      << "the takeover did not wait for the in-flight fenced write";
+  run("COMMIT");
+  ASSERT_EQ(fut.wait_for(seconds(3)), std::future_status::ready);
+  auto lock_b = fut.get();
+  ASSERT_TRUE(lock_b && *lock_b);
 }
 
 TEST(PgHa, LocalDeadlineEndsTheHoldWhenTheDatabaseIsUnreachable) {
