@@ -505,18 +505,39 @@ class PgBackend final : public Backend,
   // The renewal thread of `hold`: every lock_renew_interval, extends the row if it is still this
   // hold's and not expired. A refusal ends the hold; errors are retried until the local deadline
   // (Hold::Lost) passes.
+  // It has a connection of its own: a pool exhausted by readers or writers must not delay the
+  // renewals (and step the node down).
   void Renew(Hold& hold) {
     const std::string ttl = std::to_string(options_.lock_timeout.count());
+    std::unique_ptr<PgConn> conn;
+    auto renew = [&]() -> Result<PgRows> {
+      if (conn == nullptr || conn->Broken()) {
+        conn.reset();
+        ARCA_ASSIGN_OR_RETURN(std::unique_ptr<PgConn> fresh,
+                              PgConn::Open(options_.connection_url,
+                                           PasswordOf(options_.connection_url)));
+        ARCA_RETURN_IF_ERROR(fresh->Prepare(Statements()));
+        conn = std::move(fresh);
+      }
+      auto [rows, error] =
+          conn->Run(PgStatement{.name = "ha_renew", .params = {kLockKey, hold.identity, ttl}});
+      if (error) return SqlFailure("renewing the HA lock failed", *error);
+      return std::move(rows);
+    };
+    bool failed = false;
     while (true) {
       {
+        // After a failure, retry sooner: the local deadline is running.
         std::unique_lock lock(hold.mu);
-        hold.cv.wait_for(lock, options_.lock_renew_interval,
+        hold.cv.wait_for(lock,
+                         failed ? options_.lock_renew_interval / 4 : options_.lock_renew_interval,
                          [&] { return hold.released.load(); });
       }
       if (hold.released.load() || hold.Lost()) return;
       const auto sent_at = Clock::now();
-      auto r = RunOne("renewing the HA lock failed",
-                      PgStatement{.name = "ha_renew", .params = {kLockKey, hold.identity, ttl}});
+      auto r = renew();
+      if (!r && conn != nullptr && conn->Broken()) r = renew();  // the server restarted
+      failed = !r;
       if (!r) {
         spdlog::warn("storage postgresql: renewing the HA lock failed (retrying): {}",
                      r.error().message());

@@ -338,6 +338,32 @@ TEST(PgHa, LocalDeadlineEndsTheHoldWhenTheDatabaseIsUnreachable) {
   ExpectRefused(a->Put("k", "v"), "standby");
 }
 
+// A restart of the database shorter than the local deadline: the renewal reconnects and the
+// hold goes on; so do the holder's writes.
+TEST(PgHa, TheHoldSurvivesAQuickServerRestart) {
+  REQUIRE_PG();
+  Tables t;
+  auto a = Node(t, "10s", "1s");
+  ASSERT_TRUE(a);
+  a->AsHaLockable()->StartHa();
+  auto lock_a = MustAcquire(*a, "node-a");
+  ASSERT_TRUE(lock_a);
+  ASSERT_TRUE(a->Put("k", "1"));
+  Pg().Stop();
+  ASSERT_TRUE(Pg().Start());
+  const std::string before = Sql("SELECT valid_until FROM " + t.ha);
+  const auto until = std::chrono::steady_clock::now() + seconds(5);
+  while (Sql("SELECT valid_until FROM " + t.ha) == before &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_NE(Sql("SELECT valid_until FROM " + t.ha), before) << "no renewal after the restart";
+  EXPECT_FALSE(lock_a->Lost());
+  auto s = a->Put("k", "2");
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_EQ(Read(*a, "k"), "2");
+}
+
 TEST(PgHa, AcquireReturnsNullWhenStopped) {
   REQUIRE_PG();
   Tables t;
