@@ -137,7 +137,7 @@ class PgBackend final : public Backend,
         pool_(options_.connection_url, PasswordOf(options_.connection_url), options_.max_parallel,
               options_.max_idle_connections > 0 ? options_.max_idle_connections
                                                 : options_.max_parallel,
-              [this](PgConn& conn) { return conn.Prepare(Statements()); }) {}
+              [this](PgConn& conn) { return SetUpConnection(conn); }) {}
 
   ~PgBackend() override {
     std::shared_ptr<Hold> hold;
@@ -407,6 +407,17 @@ class PgBackend final : public Backend,
   }
 
  private:
+  // A transaction of this node left open by a client that stopped half way (a process paused
+  // between the fence and the Sync of a large pipeline) would keep its KEY SHARE lock on the
+  // lock row and hold a takeover back: the server ends such a session after the lock's TTL.
+  Status SetUpConnection(PgConn& conn) {
+    auto [rows, error] = conn.Run(PgStatement{
+        .sql = "SET idle_in_transaction_session_timeout = " +
+               std::to_string(std::max<int64_t>(options_.lock_timeout.count(), 1000))});
+    if (error) return SqlFailure("setting up a connection failed", *error);
+    return conn.Prepare(Statements());
+  }
+
   std::vector<std::pair<std::string, std::string>> Statements() const {
     const std::string& t = table_;
     const std::string& h = ha_table_;
