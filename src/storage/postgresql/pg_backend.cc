@@ -482,9 +482,21 @@ class PgBackend final : public Backend,
     return (renewed_at + ttl - ttl / 3).time_since_epoch().count();
   }
 
-  // A connection; one found broken (the server restarted) is dropped with the idle ones, and a
-  // new one is made.
-  Result<PgLease> GetLive() { return pool_.Get(); }
+  // A connection known to work, for the multi-statement transactions (snapshots) that cannot
+  // simply be re-run: one found broken (the server restarted) is dropped with the idle ones, and
+  // a new one is made. Costs a round trip; used only by VisitAll and ReplaceAll.
+  Result<PgLease> GetLive() {
+    for (int attempt = 0;; ++attempt) {
+      ARCA_ASSIGN_OR_RETURN(PgLease conn, pool_.Get());
+      auto [rows, error] = conn->Run(PgStatement{.sql = "SELECT 1"});
+      if (!error) return conn;
+      if (error->connection_lost && attempt == 0) {
+        pool_.DropIdle();
+        continue;
+      }
+      return SqlFailure("connecting failed", *error);
+    }
+  }
 
   // Runs one statement; retried once on a new connection when the connection was lost (a
   // server restart breaks every pooled connection; all statements here are idempotent).

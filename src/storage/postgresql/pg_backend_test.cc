@@ -305,6 +305,16 @@ TEST(PgBackend, ServerRestartErrorsWhileDownAndWorksAfter) {
   auto listed = b->List("");
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->size(), 9u);  // before, k0..k3, after0..after3; never "during"
+  // Snapshots too, on the first call after another restart.
+  Pg().Stop();
+  ASSERT_TRUE(Pg().Start());
+  size_t visited = 0;
+  Status v = b->AsSnapshottable()->VisitAll([&](std::string_view, std::string_view) -> Status {
+    ++visited;
+    return OkStatus();
+  });
+  ASSERT_TRUE(v) << v.error().ToString();
+  EXPECT_EQ(visited, 9u);
 }
 
 TEST(PgBackend, VisitAllIsOrderedAndConsistent) {
