@@ -604,6 +604,7 @@ class PgBackend final : public Backend,
     size_t bytes = 0;
     Status result;
     bool done = false;
+    std::condition_variable cv;  // this writer's wake-up: done, or a free slot to lead
   };
   static constexpr int kMaxInFlight = 8;
   static constexpr size_t kBatchOps = 512;
@@ -621,14 +622,21 @@ class PgBackend final : public Backend,
       if (in_flight_ < kMaxInFlight && !queue_.empty()) {
         std::vector<PendingWrite*> batch = TakeBatch();
         ++in_flight_;
+        // What the batch's limits left in the queue goes in another free slot at once.
+        if (!queue_.empty() && in_flight_ < kMaxInFlight) queue_.front()->cv.notify_one();
         lock.unlock();
         RunBatch(batch);
         lock.lock();
         --in_flight_;
-        for (PendingWrite* p : batch) p->done = true;
-        batch_cv_.notify_all();
+        // Wakes only whom it concerns (no herd of writers on every commit): the writers of
+        // this batch, and the oldest queued one, which leads the next batch in the freed slot.
+        for (PendingWrite* p : batch) {
+          p->done = true;
+          if (p != &w) p->cv.notify_one();
+        }
+        if (!queue_.empty()) queue_.front()->cv.notify_one();
       } else {
-        batch_cv_.wait(lock);
+        w.cv.wait(lock);
       }
     }
     return w.result;
@@ -709,8 +717,7 @@ class PgBackend final : public Backend,
   std::shared_mutex ha_mu_;  // guards ha_mode_ and hold_
   bool ha_mode_ = false;
   std::shared_ptr<Hold> hold_;
-  std::mutex batch_mu_;  // guards queue_ and in_flight_; batch_cv_ wakes waiting writers
-  std::condition_variable batch_cv_;
+  std::mutex batch_mu_;  // guards queue_, in_flight_ and every queued PendingWrite
   std::deque<PendingWrite*> queue_;
   int in_flight_ = 0;
 };
