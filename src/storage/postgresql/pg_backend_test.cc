@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <thread>
 
 #include "storage/postgresql/pg_conn.h"
@@ -215,6 +217,36 @@ TEST(PgBackend, ATableWithOtherColumnsIsAnErrorAtStart) {
   ASSERT_FALSE(b);
   EXPECT_NE(b.error().message().find("preparing"), std::string::npos) << b.error().message();
   EXPECT_NE(b.error().message().find("does not exist"), std::string::npos) << b.error().message();
+}
+
+TEST(PgBackend, AKeyTooLongForTheIndexIsRefusedAndOthersStillLand) {
+  REQUIRE_PG();
+  auto b = MustOpen(PgConfig(FreshTable("longkey")));
+  ASSERT_TRUE(b);
+  std::mt19937 rng(3);
+  std::string name(10000, 'x');
+  for (char& c : name) c = static_cast<char>('!' + rng() % 94);
+  std::replace(name.begin(), name.end(), '/', '_');
+  const std::string key = "long/" + name;
+  // Concurrent with good writes: a batch holding the bad write is re-run write by write.
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        if (!b->Put("ok/" + std::to_string(t) + "/" + std::to_string(i), "v")) ++failed;
+      }
+    });
+  }
+  auto s = b->Put(key, "v");
+  for (auto& th : threads) th.join();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind(), ErrorKind::kInternal);
+  EXPECT_NE(s.error().message().find("index row"), std::string::npos) << s.error().message();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_FALSE(b->Get(key).value().has_value());
+  EXPECT_EQ(*b->List(""), std::vector<std::string>{"ok/"});
+  EXPECT_EQ(b->List("ok/")->size(), 8u);
 }
 
 TEST(PgBackend, ASmallPoolServesManyThreads) {
