@@ -261,12 +261,20 @@ class PgBackend final : public Backend,
       ARCA_RETURN_IF_ERROR(run("SET LOCAL work_mem = '64MB'"));
       ARCA_RETURN_IF_ERROR(run("DECLARE arca_visit NO SCROLL CURSOR FOR SELECT path, key, value "
                                "FROM " + table_ + " ORDER BY (path || key) COLLATE \"C\""));
+      // Pages of up to 1000 rows and about kVisitPageBytes: the next page's row count follows
+      // the size of the rows seen, so large entries do not fill memory.
+      size_t count = 1;
       while (true) {
-        ARCA_ASSIGN_OR_RETURN(PgRows page, run("FETCH 1000 FROM arca_visit", true));
+        ARCA_ASSIGN_OR_RETURN(PgRows page,
+                              run("FETCH " + std::to_string(count) + " FROM arca_visit", true));
+        size_t bytes = 0;
         for (auto& row : page.rows) {
+          bytes += row[0].size() + row[1].size() + row[2].size();
           ARCA_RETURN_IF_ERROR(visit(DecodeKey(Join(row[0], row[1])), row[2]));
         }
-        if (page.rows.size() < 1000) return OkStatus();
+        if (page.rows.size() < count) return OkStatus();
+        const size_t per_row = std::max<size_t>(1, bytes / page.rows.size());
+        count = std::clamp<size_t>(kVisitPageBytes / per_row, 1, 1000);
       }
     }();
     (void)run(s ? "COMMIT" : "ROLLBACK");
@@ -607,6 +615,7 @@ class PgBackend final : public Backend,
     std::condition_variable cv;  // this writer's wake-up: done, or a free slot to lead
   };
   static constexpr int kMaxInFlight = 8;
+  static constexpr size_t kVisitPageBytes = 4u << 20;
   static constexpr size_t kBatchOps = 512;
   static constexpr size_t kBatchBytes = 4u << 20;
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -386,6 +387,31 @@ TEST(PgBackend, VisitAllIsOrderedAndConsistent) {
   EXPECT_EQ(calls, 3);
   // The connection went back clean: normal work continues.
   EXPECT_TRUE(b->Put("after", "1"));
+}
+
+TEST(PgBackend, VisitAllMixesLargeAndSmallEntries) {
+  REQUIRE_PG();
+  auto b = MustOpen(PgConfig(FreshTable("visitbig")));
+  ASSERT_TRUE(b);
+  // Pages follow the entries' size: small ones, then 1 MiB ones, then small ones again.
+  std::map<std::string, std::string> want;
+  for (int i = 0; i < 1500; ++i) want["a/" + std::to_string(10000 + i)] = "small" + std::to_string(i);
+  for (int i = 0; i < 12; ++i) want["m/" + std::to_string(i)] = std::string(1 << 20, static_cast<char>('a' + i));
+  for (int i = 0; i < 1500; ++i) want["z/" + std::to_string(10000 + i)] = "tail" + std::to_string(i);
+  for (const auto& [k, v] : want) ASSERT_TRUE(b->Put(k, v));
+  auto it = want.begin();
+  size_t seen = 0;
+  Status s = b->AsSnapshottable()->VisitAll([&](std::string_view key, std::string_view value) -> Status {
+    EXPECT_NE(it, want.end());
+    if (it == want.end()) return InvalidRequest("too many");
+    EXPECT_EQ(key, it->first);
+    EXPECT_TRUE(value == it->second) << key;
+    ++it;
+    ++seen;
+    return OkStatus();
+  });
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_EQ(seen, want.size());
 }
 
 TEST(PgBackend, ReplaceAllIsOneTransaction) {
