@@ -614,7 +614,7 @@ class PgBackend final : public Backend,
     bool done = false;
     std::condition_variable cv;  // this writer's wake-up: done, or a free slot to lead
   };
-  static constexpr int kMaxInFlight = 8;
+  static constexpr int kMaxInFlight = 4;
   static constexpr size_t kVisitPageBytes = 4u << 20;
   static constexpr size_t kBatchOps = 512;
   static constexpr size_t kBatchBytes = 4u << 20;
