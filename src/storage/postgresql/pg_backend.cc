@@ -292,29 +292,35 @@ class PgBackend final : public Backend,
     ARCA_RETURN_IF_ERROR(run(PgStatement{.sql = "BEGIN"}));
     Status s = [&]() -> Status {
       ARCA_RETURN_IF_ERROR(run(PgStatement{.sql = "DELETE FROM " + table_}));
-      std::vector<SplitKey> keys;
-      std::vector<std::string> values;
-      bool more = true;
-      while (more) {
-        keys.clear();
-        values.clear();
-        size_t bytes = 0;
-        while (keys.size() < 1000 && bytes < (8u << 20)) {
-          std::string key, value;
-          ARCA_ASSIGN_OR_RETURN(more, source(&key, &value));
-          if (!more) break;
-          ARCA_RETURN_IF_ERROR(CheckKey(key));
-          bytes += key.size() + value.size();
-          keys.push_back(Split(EncodeKey(key)));
-          values.push_back(std::move(value));
-        }
-        if (keys.empty()) break;
-        std::vector<PgStatement> batch;
-        batch.reserve(keys.size());
-        for (size_t i = 0; i < keys.size(); ++i) batch.push_back(PutStatement(keys[i], values[i]));
-        auto r = conn->Pipeline(batch);
-        if (!r) return SqlFailure("replacing the content failed", r.error().error);
-      }
+      // The new rows through COPY in PostgreSQL's binary format, in chunks of about 1 MiB.
+      bool header = true;
+      std::string key, value;
+      ARCA_RETURN_IF_ERROR(conn->CopyIn(
+          "COPY " + table_ + " (parent_path, path, key, value) FROM STDIN (FORMAT binary)",
+          [&](std::string* chunk) -> Result<bool> {
+            if (header) {
+              header = false;
+              chunk->append("PGCOPY\n\xff\r\n\0", 11);
+              chunk->append(8, '\0');  // flags, header extension length
+            }
+            while (chunk->size() < (1u << 20)) {
+              ARCA_ASSIGN_OR_RETURN(bool more, source(&key, &value));
+              if (!more) {
+                chunk->append("\xff\xff", 2);  // the trailer
+                return false;
+              }
+              ARCA_RETURN_IF_ERROR(CheckKey(key));
+              const SplitKey k = Split(EncodeKey(key));
+              AppendBigEndian(chunk, 4, 2);  // fields
+              for (std::string_view field : {std::string_view(k.parent_path),
+                                             std::string_view(k.path), std::string_view(k.key),
+                                             std::string_view(value)}) {
+                AppendBigEndian(chunk, static_cast<uint32_t>(field.size()), 4);
+                chunk->append(field);
+              }
+            }
+            return true;
+          }));
       // The fence last: its row lock is then held only for the commit, and the renewal (which
       // does not conflict with it anyway) is never behind a long load.
       if (hold) {
@@ -465,6 +471,10 @@ class PgBackend final : public Backend,
       });
     }
     return out;
+  }
+
+  static void AppendBigEndian(std::string* out, uint32_t v, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
   }
 
   static PgStatement PutStatement(const SplitKey& k, std::string_view value) {

@@ -449,6 +449,35 @@ TEST(PgBackend, ReplaceAllIsOneTransaction) {
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->size(), 2500u);
   EXPECT_EQ(*b->List(""), std::vector<std::string>{"new/"});
+  // Binary keys and values, an empty value, a root-level key, a 1 MiB value.
+  const std::vector<std::pair<std::string, std::string>> odd = {
+      {std::string("bin/\0a\xff", 7), std::string("\0\x01\xff", 3)},
+      {"empty", ""},
+      {"root", "r"},
+      {"big/one", std::string(1 << 20, 'b')}};
+  size_t next = 0;
+  s = snap->ReplaceAll([&](std::string* key, std::string* value) -> Result<bool> {
+    if (next == odd.size()) return false;
+    *key = odd[next].first;
+    *value = odd[next++].second;
+    return true;
+  });
+  ASSERT_TRUE(s) << s.error().ToString();
+  for (const auto& [k, v] : odd) EXPECT_EQ(b->Get(k).value(), v);
+  EXPECT_EQ(*b->List(""), (std::vector<std::string>{"big/", "bin/", "empty", "root"}));
+  EXPECT_FALSE(b->Get("new/0").value().has_value());
+  // A key twice: refused, nothing changed.
+  n = 0;
+  s = snap->ReplaceAll([&](std::string* key, std::string* value) -> Result<bool> {
+    if (n == 3) return false;
+    *key = n == 2 ? "dup/0" : "dup/" + std::to_string(n);
+    *value = "d";
+    ++n;
+    return true;
+  });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind(), ErrorKind::kInternal);
+  EXPECT_EQ(*b->List(""), (std::vector<std::string>{"big/", "bin/", "empty", "root"}));
 }
 
 TEST(PgBackend, ConcurrentWritesShareTransactionsAndAllLand) {

@@ -244,6 +244,48 @@ std::expected<std::vector<PgRows>, PgConn::PipelineError> PgConn::Pipeline(
   return out;
 }
 
+Status PgConn::CopyIn(const std::string& sql,
+                      const std::function<Result<bool>(std::string*)>& next) {
+  auto failure = [&](pg_result* res) {
+    PgError e = ErrorOf(res);
+    if (e.connection_lost || e.sqlstate.empty()) {
+      return Unavailable("storage postgresql: copying rows failed: " + e.message);
+    }
+    return Internal("storage postgresql: copying rows failed: " + e.message + " (SQLSTATE " +
+                    e.sqlstate + ")");
+  };
+  pg_result* res = PQexec(conn_, sql.c_str());
+  if (PQresultStatus(res) != PGRES_COPY_IN) {
+    Status s = failure(res);
+    PQclear(res);
+    return s;
+  }
+  PQclear(res);
+  Status source_status;
+  std::string chunk;
+  while (true) {
+    chunk.clear();
+    auto more = next(&chunk);
+    if (!more) {
+      source_status = std::unexpected(more.error());
+      break;
+    }
+    if (!chunk.empty() &&
+        PQputCopyData(conn_, chunk.data(), static_cast<int>(chunk.size())) != 1) {
+      break;  // the connection failed: reported by the result below
+    }
+    if (!*more) break;
+  }
+  PQputCopyEnd(conn_, source_status ? nullptr : "aborted: the source failed");
+  Status s;
+  while ((res = PQgetResult(conn_)) != nullptr) {
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && s) s = failure(res);
+    PQclear(res);
+  }
+  if (!source_status) return source_status;
+  return s;
+}
+
 PgLease::~PgLease() {
   if (pool_ != nullptr && conn_ != nullptr) pool_->Put(std::move(conn_));
 }

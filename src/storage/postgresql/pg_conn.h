@@ -79,6 +79,10 @@ class PgConn {
   std::expected<std::vector<PgRows>, PipelineError> Pipeline(const std::vector<PgStatement>& statements,
                                                       bool binary_results = false);
 
+  // Runs `sql` (a COPY ... FROM STDIN) and sends the chunks `next` yields (true with *chunk
+  // filled, false at the end). An error of `next` aborts the COPY and is returned as is.
+  Status CopyIn(const std::string& sql, const std::function<Result<bool>(std::string*)>& next);
+
   bool Broken() const;
   // Outside any transaction and pipeline: fit to be reused.
   bool Idle() const;
