@@ -348,6 +348,31 @@ TEST(PgBackend, ServerRestartErrorsWhileDownAndWorksAfter) {
   });
   ASSERT_TRUE(v) << v.error().ToString();
   EXPECT_EQ(visited, 9u);
+  // And writes: a restart with no call in between leaves every pooled connection broken; the
+  // first concurrent writes after it each meet one and succeed on a new one.
+  threads.clear();
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) EXPECT_TRUE(b->Put("k" + std::to_string(t), "w"));
+    });
+  }
+  for (auto& th : threads) th.join();
+  Pg().Stop();
+  ASSERT_TRUE(Pg().Start());
+  std::atomic<int> failed{0};
+  threads.clear();
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      auto s = b->Put("late" + std::to_string(t), "x");
+      if (!s) {
+        ++failed;
+        ADD_FAILURE() << s.error().ToString();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(b->List("")->size(), 13u);
 }
 
 TEST(PgBackend, VisitAllIsOrderedAndConsistent) {
