@@ -222,8 +222,7 @@ class PgBackend final : public Backend,
 
   Result<std::vector<std::string>> List(std::string_view prefix) override {
     const std::string path = "/" + EncodeKey(prefix);
-    // A prefix that does not end in '/' has no children in the listing rule but its keys'
-    // paths; treat it as Vault does (only '/'-terminated prefixes are meaningful).
+    // Prefixes are "" or end in '/' (Backend::List); the rows hold no other kind of path.
     if (!path.ends_with('/')) return std::vector<std::string>();
     const std::string end = PrefixEnd(path);
     ARCA_ASSIGN_OR_RETURN(
@@ -259,6 +258,9 @@ class PgBackend final : public Backend,
     Status s = [&]() -> Status {
       // The sort by full key: more of it in memory than the default 4 MB (this transaction only).
       ARCA_RETURN_IF_ERROR(run("SET LOCAL work_mem = '64MB'"));
+      // The visitor may wait (a snapshot streamed to a slow client): this read-only transaction
+      // holds no fence, so the connection's idle limit (SetUpConnection) does not apply to it.
+      ARCA_RETURN_IF_ERROR(run("SET LOCAL idle_in_transaction_session_timeout = 0"));
       ARCA_RETURN_IF_ERROR(run("DECLARE arca_visit NO SCROLL CURSOR FOR SELECT path, key, value "
                                "FROM " + table_ + " ORDER BY (path || key) COLLATE \"C\""));
       // Pages of up to 1000 rows and about kVisitPageBytes: the next page's row count follows
@@ -291,6 +293,9 @@ class PgBackend final : public Backend,
     };
     ARCA_RETURN_IF_ERROR(run(PgStatement{.sql = "BEGIN"}));
     Status s = [&]() -> Status {
+      // The source may be slow; the fence comes last, so nothing here holds the lock row.
+      ARCA_RETURN_IF_ERROR(
+          run(PgStatement{.sql = "SET LOCAL idle_in_transaction_session_timeout = 0"}));
       ARCA_RETURN_IF_ERROR(run(PgStatement{.sql = "DELETE FROM " + table_}));
       // The new rows through COPY in PostgreSQL's binary format, in chunks of about 1 MiB.
       bool header = true;

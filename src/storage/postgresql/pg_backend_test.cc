@@ -439,6 +439,25 @@ TEST(PgBackend, VisitAllMixesLargeAndSmallEntries) {
   EXPECT_EQ(seen, want.size());
 }
 
+// Connections end transactions left idle longer than lock_timeout, but not a snapshot's: its
+// consumer may be slow (a download), and it holds no fence.
+TEST(PgBackend, ASlowSnapshotConsumerIsNotCutOff) {
+  REQUIRE_PG();
+  BackendConfig config = PgConfig(FreshTable("slowvisit"));
+  config["lock_timeout"] = "1s";
+  auto b = MustOpen(config);
+  ASSERT_TRUE(b);
+  for (const char* k : {"a", "b", "c"}) ASSERT_TRUE(b->Put(k, k));
+  std::vector<std::string> seen;
+  Status s = b->AsSnapshottable()->VisitAll([&](std::string_view key, std::string_view) -> Status {
+    if (seen.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // the consumer stalls
+    seen.emplace_back(key);
+    return OkStatus();
+  });
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "c"}));
+}
+
 TEST(PgBackend, ReplaceAllIsOneTransaction) {
   REQUIRE_PG();
   auto b = MustOpen(PgConfig(FreshTable("replace")));
