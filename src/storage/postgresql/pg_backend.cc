@@ -405,8 +405,8 @@ class PgBackend final : public Backend,
   }
 
   std::chrono::seconds LockTtl() const override {
-    return std::max(std::chrono::seconds(1),
-                    std::chrono::duration_cast<std::chrono::seconds>(options_.lock_timeout));
+    // Whole seconds, rounded up: a crashed holder keeps the lock at most this long.
+    return std::chrono::ceil<std::chrono::seconds>(options_.lock_timeout);
   }
 
   void ReleaseHold(const std::shared_ptr<Hold>& hold) {

@@ -73,6 +73,9 @@ TEST(PgHa, HaEnabledOnlyWhenConfigured) {
   ASSERT_TRUE(ha);
   ASSERT_NE(ha->AsHaLockable(), nullptr);
   EXPECT_EQ(ha->AsHaLockable()->LockTtl(), seconds(3));
+  auto odd = Node(Tables{}, "1500ms");  // whole seconds, rounded up
+  ASSERT_TRUE(odd);
+  EXPECT_EQ(odd->AsHaLockable()->LockTtl(), seconds(2));
   // The lock table was created, with Vault's columns.
   EXPECT_EQ(Sql("SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) "
                 "FROM information_schema.columns WHERE table_name = '" + t.ha + "'"),
