@@ -1,0 +1,561 @@
+// storage "postgresql" against a real PostgreSQL 15: config parsing and its errors (no password
+// in any message), Vault's table layout (tables created by Vault's documented SQL, rows as Vault
+// writes them), skip_create_table, a server restart, snapshots (VisitAll, ReplaceAll), and
+// group commit.
+#include "storage/postgresql/pg_backend.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "storage/postgresql/pg_conn.h"
+#include "storage/postgresql/pg_test_util.h"
+
+namespace arca::storage::postgresql {
+namespace {
+
+using namespace testing;  // NOLINT
+using std::chrono::milliseconds;
+
+#define REQUIRE_PG() ASSERT_TRUE(Pg().ok()) << Pg().error()
+
+std::unique_ptr<Backend> MustOpen(const BackendConfig& config) {
+  auto b = NewPostgresqlBackend(config);
+  EXPECT_TRUE(b) << b.error().ToString();
+  return b ? std::move(*b) : nullptr;
+}
+
+std::string Sql(const std::string& sql) {
+  std::string out;
+  EXPECT_EQ(Pg().Sql(sql, &out), 0) << out;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+TEST(PgConfig, DefaultsAndKeys) {
+  auto o = ParsePgConfig({{"connection_url", "postgres://u@h/db"}}, nullptr);
+  ASSERT_TRUE(o) << o.error().ToString();
+  EXPECT_EQ(o->table, "vault_kv_store");
+  EXPECT_EQ(o->ha_table, "vault_ha_locks");
+  EXPECT_EQ(o->max_parallel, 128);
+  EXPECT_FALSE(o->ha_enabled);
+  EXPECT_FALSE(o->skip_create_table);
+  EXPECT_EQ(o->lock_timeout, milliseconds(15000));
+  EXPECT_EQ(o->lock_renew_interval, milliseconds(5000));
+  EXPECT_EQ(o->lock_retry_interval, milliseconds(1000));
+
+  o = ParsePgConfig({{"connection_url", "x"},
+                     {"table", "t"},
+                     {"ha_table", "h"},
+                     {"max_parallel", "4"},
+                     {"max_idle_connections", "2"},
+                     {"ha_enabled", "true"},
+                     {"skip_create_table", "true"},
+                     {"lock_timeout", "3s"},
+                     {"lock_retry_interval", "100ms"},
+                     {"redirect_addr", "https://a:8200"}},
+                    nullptr);
+  ASSERT_TRUE(o) << o.error().ToString();
+  EXPECT_EQ(o->table, "t");
+  EXPECT_EQ(o->ha_table, "h");
+  EXPECT_EQ(o->max_parallel, 4);
+  EXPECT_EQ(o->max_idle_connections, 2);
+  EXPECT_TRUE(o->ha_enabled);
+  EXPECT_TRUE(o->skip_create_table);
+  EXPECT_EQ(o->lock_timeout, milliseconds(3000));
+  EXPECT_EQ(o->lock_renew_interval, milliseconds(1000));
+  EXPECT_EQ(o->lock_retry_interval, milliseconds(100));
+}
+
+TEST(PgConfig, EnvironmentOverridesTheUrl) {
+  auto env = [](const char* name) -> const char* {
+    if (std::string_view(name) == "VAULT_PG_CONNECTION_URL") return "from-vault-env";
+    return nullptr;
+  };
+  auto o = ParsePgConfig({{"connection_url", "from-config"}}, env);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->connection_url, "from-vault-env");
+  auto both = [](const char* name) -> const char* {
+    if (std::string_view(name) == "VAULT_PG_CONNECTION_URL") return "from-vault-env";
+    if (std::string_view(name) == "ARCA_PG_CONNECTION_URL") return "from-arca-env";
+    return nullptr;
+  };
+  o = ParsePgConfig({}, both);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->connection_url, "from-arca-env");
+}
+
+TEST(PgConfig, BadConfigIsAClearError) {
+  struct Case {
+    BackendConfig config;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {{}, "missing connection_url"},
+      {{{"connection_url", "x"}, {"tabel", "t"}}, "unknown key 'tabel'"},
+      {{{"connection_url", "x"}, {"max_parallel", "0"}}, "'max_parallel'"},
+      {{{"connection_url", "x"}, {"max_parallel", "many"}}, "'max_parallel'"},
+      {{{"connection_url", "x"}, {"max_idle_connections", "-1"}}, "'max_idle_connections'"},
+      {{{"connection_url", "x"}, {"ha_enabled", "yes"}}, "'ha_enabled'"},
+      {{{"connection_url", "x"}, {"skip_create_table", "maybe"}}, "'skip_create_table'"},
+      {{{"connection_url", "x"}, {"lock_timeout", "100ms"}}, "'lock_timeout' must be at least"},
+      {{{"connection_url", "x"}, {"lock_timeout", "3s"}, {"lock_renew_interval", "2s"}},
+       "'lock_renew_interval'"},
+      {{{"connection_url", "x"}, {"table", "same"}, {"ha_table", "same"}}, "must differ"},
+  };
+  for (const Case& c : cases) {
+    auto o = ParsePgConfig(c.config, nullptr);
+    ASSERT_FALSE(o) << c.want;
+    EXPECT_EQ(o.error().kind(), ErrorKind::kInvalidRequest);
+    EXPECT_NE(o.error().message().find(c.want), std::string::npos) << o.error().message();
+  }
+}
+
+TEST(PgConfig, RedactsPasswords) {
+  EXPECT_EQ(RedactConnInfo("postgres://user:s3cr3t@db:5432/x"), "postgres://user:<redacted>@db:5432/x");
+  EXPECT_EQ(RedactConnInfo("host=db password=s3cr3t user=u"), "host=db password=<redacted> user=u");
+  EXPECT_EQ(RedactConnInfo("host=db password='s 3' user=u"), "host=db password=<redacted> user=u");
+  EXPECT_EQ(RedactConnInfo("failed for s3cr3t", "s3cr3t"), "failed for <redacted>");
+  EXPECT_EQ(PasswordOf("postgresql://u:p%40ss@h/db"), "p@ss");
+  EXPECT_EQ(PasswordOf("host=h password=kw"), "kw");
+}
+
+TEST(PgBackend, UnreachableOrRefusedIsAnErrorAtStartWithoutThePassword) {
+  REQUIRE_PG();
+  const int port = arca::testing::FreeTcpPort();
+  auto b = NewPostgresqlBackend(BackendConfig{
+      {"connection_url", "postgresql://u:SuperSecret1@127.0.0.1:" + std::to_string(port) + "/x"}});
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().kind(), ErrorKind::kUnavailable);
+  EXPECT_NE(b.error().message().find("cannot connect"), std::string::npos) << b.error().message();
+  EXPECT_EQ(b.error().message().find("SuperSecret1"), std::string::npos) << b.error().message();
+
+  b = NewPostgresqlBackend(BackendConfig{
+      {"connection_url", "postgresql://" + Pg().admin_user() + ":WrongPassword9@127.0.0.1:" +
+                             std::to_string(Pg().port()) + "/postgres"}});
+  ASSERT_FALSE(b);
+  EXPECT_NE(b.error().message().find("password authentication failed"), std::string::npos)
+      << b.error().message();
+  EXPECT_EQ(b.error().message().find("WrongPassword9"), std::string::npos) << b.error().message();
+}
+
+TEST(PgBackend, CreatesVaultsTablesAndWritesRowsAsVaultDoes) {
+  REQUIRE_PG();
+  const std::string table = FreshTable("layout");
+  auto b = MustOpen(PgConfig(table));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->Type(), "postgresql");
+  // Columns, types and collations of the created table.
+  EXPECT_EQ(Sql("SELECT string_agg(column_name || ':' || data_type || ':' || "
+                "coalesce(collation_name, '-'), ',' ORDER BY ordinal_position) FROM "
+                "information_schema.columns WHERE table_name = '" + table + "'"),
+            "parent_path:text:C,path:text:C,key:text:C,value:bytea:-");
+  ASSERT_TRUE(b->Put("foo", "1"));
+  ASSERT_TRUE(b->Put("a/c", "2"));
+  ASSERT_TRUE(b->Put("a/b/c", "3"));
+  EXPECT_EQ(Sql("SELECT string_agg(parent_path || '|' || path || '|' || key || '|' || "
+                "encode(value, 'escape'), ',' ORDER BY path, key) FROM " + table),
+            "|/|foo|1,/|/a/|c|2,/a/|/a/b/|c|3");
+}
+
+TEST(PgBackend, WorksOnTablesMadeByVaultsDocumentedSql) {
+  REQUIRE_PG();
+  const std::string table = FreshTable("vaultdoc");
+  // Vault's documented CREATE TABLE (constraint and index names made unique per test).
+  Sql("CREATE TABLE " + table +
+      " (parent_path TEXT COLLATE \"C\" NOT NULL, path TEXT COLLATE \"C\", key TEXT COLLATE \"C\", "
+      "value BYTEA, CONSTRAINT " + table + "_pkey PRIMARY KEY (path, key)); CREATE INDEX " + table +
+      "_idx ON " + table + " (parent_path);");
+  // A row as Vault writes it.
+  Sql("INSERT INTO " + table + " VALUES ('/sys/', '/sys/token/', 'id', '\\x6869')");
+  BackendConfig config = PgConfig(table);
+  config["skip_create_table"] = "true";
+  auto b = MustOpen(config);
+  ASSERT_TRUE(b);
+  auto got = b->Get("sys/token/id");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, "hi");
+  auto listed = b->List("sys/");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(*listed, std::vector<std::string>{"token/"});
+}
+
+TEST(PgBackend, HaWorksOnTheLockTableMadeByVaultsDocumentedSql) {
+  REQUIRE_PG();
+  const std::string table = FreshTable("vaultdoc_kv"), ha = FreshTable("vaultdoc_ha");
+  Sql("CREATE TABLE " + table +
+      " (parent_path TEXT COLLATE \"C\" NOT NULL, path TEXT COLLATE \"C\", key TEXT COLLATE \"C\", "
+      "value BYTEA, CONSTRAINT " + table + "_pkey PRIMARY KEY (path, key)); CREATE TABLE " + ha +
+      " (ha_key TEXT COLLATE \"C\" NOT NULL, ha_identity TEXT COLLATE \"C\" NOT NULL, ha_value TEXT "
+      "COLLATE \"C\", valid_until TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT " + ha +
+      "_key PRIMARY KEY (ha_key));");
+  BackendConfig config = PgConfig(table, ha);
+  config["skip_create_table"] = "true";
+  auto b = MustOpen(config);
+  ASSERT_TRUE(b);
+  HaLockable* lockable = b->AsHaLockable();
+  ASSERT_NE(lockable, nullptr);
+  lockable->StartHa();
+  std::atomic<bool> stop{false};
+  auto lock = lockable->Acquire("me", stop);
+  ASSERT_TRUE(lock && *lock) << (lock ? "stopped" : lock.error().ToString());
+  ASSERT_TRUE(b->Put("k", "v"));
+  EXPECT_EQ(Sql("SELECT count(*) FROM " + ha), "1");
+  (*lock)->Release();
+  EXPECT_EQ(Sql("SELECT count(*) FROM " + ha), "0");
+}
+
+TEST(PgBackend, ATableWithOtherColumnsIsAnErrorAtStart) {
+  REQUIRE_PG();
+  const std::string table = FreshTable("wrongcols");
+  Sql("CREATE TABLE " + table + " (k TEXT PRIMARY KEY, v BYTEA)");
+  BackendConfig config = PgConfig(table);
+  config["skip_create_table"] = "true";
+  auto b = NewPostgresqlBackend(config);
+  ASSERT_FALSE(b);
+  EXPECT_NE(b.error().message().find("preparing"), std::string::npos) << b.error().message();
+  EXPECT_NE(b.error().message().find("does not exist"), std::string::npos) << b.error().message();
+}
+
+TEST(PgBackend, AKeyTooLongForTheIndexIsRefusedAndOthersStillLand) {
+  REQUIRE_PG();
+  auto b = MustOpen(PgConfig(FreshTable("longkey")));
+  ASSERT_TRUE(b);
+  std::mt19937 rng(3);
+  std::string name(10000, 'x');
+  for (char& c : name) c = static_cast<char>('!' + rng() % 94);
+  std::replace(name.begin(), name.end(), '/', '_');
+  const std::string key = "long/" + name;
+  // Concurrent with good writes: a batch holding the bad write is re-run write by write.
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        if (!b->Put("ok/" + std::to_string(t) + "/" + std::to_string(i), "v")) ++failed;
+      }
+    });
+  }
+  auto s = b->Put(key, "v");
+  for (auto& th : threads) th.join();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind(), ErrorKind::kInternal);
+  EXPECT_NE(s.error().message().find("index row"), std::string::npos) << s.error().message();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_FALSE(b->Get(key).value().has_value());
+  EXPECT_EQ(*b->List(""), std::vector<std::string>{"ok/"});
+  EXPECT_EQ(b->List("ok/")->size(), 8u);
+}
+
+TEST(PgBackend, ASmallPoolServesManyThreads) {
+  REQUIRE_PG();
+  const std::string table = FreshTable("smallpool");
+  BackendConfig config = PgConfig(table);
+  config["connection_url"] += "?application_name=" + table;
+  config["max_parallel"] = "2";
+  config["max_idle_connections"] = "1";
+  auto b = MustOpen(config);
+  ASSERT_TRUE(b);
+  std::atomic<int> failed{0};
+  std::atomic<bool> done{false};
+  int most = 0;
+  std::thread sampler([&] {  // the backend's connections, as PostgreSQL sees them
+    while (!done.load()) {
+      most = std::max(most, std::stoi(Sql("SELECT count(*) FROM pg_stat_activity WHERE "
+                                           "application_name = '" + table + "'")));
+    }
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        const std::string k = "p/" + std::to_string(t) + "/" + std::to_string(i);
+        if (!b->Put(k, k)) ++failed;
+        auto got = b->Get(k);
+        if (!got || *got != k) ++failed;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  done = true;
+  sampler.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_GE(most, 1);
+  EXPECT_LE(most, 2);
+  auto listed = b->List("p/");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->size(), 8u);
+}
+
+TEST(PgBackend, SkipCreateTableRequiresTheTables) {
+  REQUIRE_PG();
+  const std::string table = FreshTable("missing");
+  BackendConfig config = PgConfig(table);
+  config["skip_create_table"] = "true";
+  auto b = NewPostgresqlBackend(config);
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().kind(), ErrorKind::kInvalidRequest);
+  EXPECT_NE(b.error().message().find("table \"" + table + "\" does not exist"), std::string::npos)
+      << b.error().message();
+  // Nothing was created.
+  EXPECT_EQ(Sql("SELECT count(*) FROM information_schema.tables WHERE table_name = '" + table + "'"),
+            "0");
+}
+
+TEST(PgBackend, ServerRestartErrorsWhileDownAndWorksAfter) {
+  REQUIRE_PG();
+  auto b = MustOpen(PgConfig(FreshTable("restart")));
+  ASSERT_TRUE(b);
+  // Several pooled connections, all broken by the restart.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) EXPECT_TRUE(b->Put("k" + std::to_string(t), "v"));
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_TRUE(b->Put("before", "1"));
+  Pg().Stop();
+  auto down = b->Get("before");
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().kind(), ErrorKind::kUnavailable) << down.error().ToString();
+  auto put = b->Put("during", "x");
+  ASSERT_FALSE(put);
+  EXPECT_EQ(put.error().kind(), ErrorKind::kUnavailable) << put.error().ToString();
+  EXPECT_EQ(put.error().message().find(Pg().admin_password()), std::string::npos);
+  ASSERT_TRUE(Pg().Start());
+  // The first calls after the restart succeed: broken connections are replaced.
+  auto got = b->Get("before");
+  ASSERT_TRUE(got) << got.error().ToString();
+  EXPECT_EQ(*got, "1");
+  for (int t = 0; t < 4; ++t) {
+    auto s = b->Put("after" + std::to_string(t), "2");
+    EXPECT_TRUE(s) << s.error().ToString();
+  }
+  auto listed = b->List("");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->size(), 9u);  // before, k0..k3, after0..after3; never "during"
+  // Snapshots too, on the first call after another restart.
+  Pg().Stop();
+  ASSERT_TRUE(Pg().Start());
+  size_t visited = 0;
+  Status v = b->AsSnapshottable()->VisitAll([&](std::string_view, std::string_view) -> Status {
+    ++visited;
+    return OkStatus();
+  });
+  ASSERT_TRUE(v) << v.error().ToString();
+  EXPECT_EQ(visited, 9u);
+  // And writes: a restart with no call in between leaves every pooled connection broken; the
+  // first concurrent writes after it each meet one and succeed on a new one.
+  threads.clear();
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) EXPECT_TRUE(b->Put("k" + std::to_string(t), "w"));
+    });
+  }
+  for (auto& th : threads) th.join();
+  Pg().Stop();
+  ASSERT_TRUE(Pg().Start());
+  std::atomic<int> failed{0};
+  threads.clear();
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      auto s = b->Put("late" + std::to_string(t), "x");
+      if (!s) {
+        ++failed;
+        ADD_FAILURE() << s.error().ToString();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(b->List("")->size(), 13u);
+}
+
+TEST(PgBackend, VisitAllIsOrderedAndConsistent) {
+  REQUIRE_PG();
+  auto b = MustOpen(PgConfig(FreshTable("visit")));
+  ASSERT_TRUE(b);
+  Snapshottable* snap = b->AsSnapshottable();
+  ASSERT_NE(snap, nullptr);
+  // Keys whose byte order differs from (path, key) order, and binary ones; > one FETCH page.
+  std::vector<std::string> keys = {"a/b", "a0", "a", "a/", "b/c/d", std::string("x\0y", 3),
+                                   "x\xff", "x/\x01"};
+  for (int i = 0; i < 2100; ++i) keys.push_back("n/" + std::to_string(i));
+  for (const std::string& k : keys) ASSERT_TRUE(b->Put(k, "v" + k));
+  std::sort(keys.begin(), keys.end());
+  std::vector<std::string> seen;
+  bool wrote = false;
+  Status s = snap->VisitAll([&](std::string_view key, std::string_view value) -> Status {
+    EXPECT_EQ(value, "v" + std::string(key));
+    if (!wrote) {  // writes during the scan are not part of it
+      wrote = true;
+      EXPECT_TRUE(b->Put("a/b", "changed"));
+      EXPECT_TRUE(b->Put("zzz", "new"));
+      EXPECT_TRUE(b->Delete("n/2000"));
+    }
+    seen.emplace_back(key);
+    return OkStatus();
+  });
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_EQ(seen, keys);
+  // A visitor's error stops the scan and is returned.
+  int calls = 0;
+  s = snap->VisitAll([&](std::string_view, std::string_view) -> Status {
+    return ++calls == 3 ? Status(InvalidRequest("stop here")) : OkStatus();
+  });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message(), "stop here");
+  EXPECT_EQ(calls, 3);
+  // The connection went back clean: normal work continues.
+  EXPECT_TRUE(b->Put("after", "1"));
+}
+
+TEST(PgBackend, VisitAllMixesLargeAndSmallEntries) {
+  REQUIRE_PG();
+  auto b = MustOpen(PgConfig(FreshTable("visitbig")));
+  ASSERT_TRUE(b);
+  // Pages follow the entries' size: small ones, then 1 MiB ones, then small ones again.
+  std::map<std::string, std::string> want;
+  for (int i = 0; i < 1500; ++i) want["a/" + std::to_string(10000 + i)] = "small" + std::to_string(i);
+  for (int i = 0; i < 12; ++i) want["m/" + std::to_string(i)] = std::string(1 << 20, static_cast<char>('a' + i));
+  for (int i = 0; i < 1500; ++i) want["z/" + std::to_string(10000 + i)] = "tail" + std::to_string(i);
+  for (const auto& [k, v] : want) ASSERT_TRUE(b->Put(k, v));
+  auto it = want.begin();
+  size_t seen = 0;
+  Status s = b->AsSnapshottable()->VisitAll([&](std::string_view key, std::string_view value) -> Status {
+    EXPECT_NE(it, want.end());
+    if (it == want.end()) return InvalidRequest("too many");
+    EXPECT_EQ(key, it->first);
+    EXPECT_TRUE(value == it->second) << key;
+    ++it;
+    ++seen;
+    return OkStatus();
+  });
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_EQ(seen, want.size());
+}
+
+// Connections end transactions left idle longer than lock_timeout, but not a snapshot's: its
+// consumer may be slow (a download), and it holds no fence.
+TEST(PgBackend, ASlowSnapshotConsumerIsNotCutOff) {
+  REQUIRE_PG();
+  BackendConfig config = PgConfig(FreshTable("slowvisit"));
+  config["lock_timeout"] = "1s";
+  auto b = MustOpen(config);
+  ASSERT_TRUE(b);
+  for (const char* k : {"a", "b", "c"}) ASSERT_TRUE(b->Put(k, k));
+  std::vector<std::string> seen;
+  Status s = b->AsSnapshottable()->VisitAll([&](std::string_view key, std::string_view) -> Status {
+    if (seen.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // the consumer stalls
+    seen.emplace_back(key);
+    return OkStatus();
+  });
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST(PgBackend, ReplaceAllIsOneTransaction) {
+  REQUIRE_PG();
+  auto b = MustOpen(PgConfig(FreshTable("replace")));
+  ASSERT_TRUE(b);
+  Snapshottable* snap = b->AsSnapshottable();
+  ASSERT_TRUE(b->Put("old/1", "o"));
+  ASSERT_TRUE(b->Put("keep", "o"));
+  // A source that fails half way changes nothing.
+  int n = 0;
+  Status s = snap->ReplaceAll([&](std::string* key, std::string* value) -> Result<bool> {
+    if (n == 1500) return InvalidRequest("source broke");
+    *key = "new/" + std::to_string(n);
+    *value = "v" + std::to_string(n++);
+    return true;
+  });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message(), "source broke");
+  EXPECT_EQ(b->Get("old/1").value(), "o");
+  EXPECT_FALSE(b->Get("new/0").value().has_value());
+  // A complete source replaces everything.
+  n = 0;
+  s = snap->ReplaceAll([&](std::string* key, std::string* value) -> Result<bool> {
+    if (n == 2500) return false;
+    *key = "new/" + std::to_string(n);
+    *value = "v" + std::to_string(n++);
+    return true;
+  });
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_FALSE(b->Get("old/1").value().has_value());
+  EXPECT_FALSE(b->Get("keep").value().has_value());
+  EXPECT_EQ(b->Get("new/2499").value(), "v2499");
+  auto listed = b->List("new/");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->size(), 2500u);
+  EXPECT_EQ(*b->List(""), std::vector<std::string>{"new/"});
+  // Binary keys and values, an empty value, a root-level key, a 1 MiB value.
+  const std::vector<std::pair<std::string, std::string>> odd = {
+      {std::string("bin/\0a\xff", 7), std::string("\0\x01\xff", 3)},
+      {"empty", ""},
+      {"root", "r"},
+      {"big/one", std::string(1 << 20, 'b')}};
+  size_t next = 0;
+  s = snap->ReplaceAll([&](std::string* key, std::string* value) -> Result<bool> {
+    if (next == odd.size()) return false;
+    *key = odd[next].first;
+    *value = odd[next++].second;
+    return true;
+  });
+  ASSERT_TRUE(s) << s.error().ToString();
+  for (const auto& [k, v] : odd) EXPECT_EQ(b->Get(k).value(), v);
+  EXPECT_EQ(*b->List(""), (std::vector<std::string>{"big/", "bin/", "empty", "root"}));
+  EXPECT_FALSE(b->Get("new/0").value().has_value());
+  // A key twice: refused, nothing changed.
+  n = 0;
+  s = snap->ReplaceAll([&](std::string* key, std::string* value) -> Result<bool> {
+    if (n == 3) return false;
+    *key = n == 2 ? "dup/0" : "dup/" + std::to_string(n);
+    *value = "d";
+    ++n;
+    return true;
+  });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind(), ErrorKind::kInternal);
+  EXPECT_EQ(*b->List(""), (std::vector<std::string>{"big/", "bin/", "empty", "root"}));
+}
+
+TEST(PgBackend, ConcurrentWritesShareTransactionsAndAllLand) {
+  REQUIRE_PG();
+  const std::string table = FreshTable("group");
+  auto b = MustOpen(PgConfig(table));
+  ASSERT_TRUE(b);
+  auto xid = [&] { return std::stoll(Sql("SELECT txid_current()")); };
+  const int64_t before = xid();
+  constexpr int kThreads = 32, kEach = 20;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string k = "gc/" + std::to_string(t) + "/" + std::to_string(i);
+        if (!b->Put(k, "v" + k)) ++failed;
+        if (!b->Put("gc/shared", "s")) ++failed;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const int64_t after = xid();
+  EXPECT_EQ(failed.load(), 0);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kEach; ++i) {
+      const std::string k = "gc/" + std::to_string(t) + "/" + std::to_string(i);
+      EXPECT_EQ(b->Get(k).value(), "v" + k) << k;
+    }
+  }
+  EXPECT_EQ(b->Get("gc/shared").value(), "s");
+  // One transaction id per writing transaction: batching made fewer than one per write.
+  EXPECT_LT(after - before, 2 * kThreads * kEach) << "no write shared a transaction";
+}
+
+}  // namespace
+}  // namespace arca::storage::postgresql
