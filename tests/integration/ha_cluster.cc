@@ -114,7 +114,7 @@ std::string HaCluster::StorageStanza() const {
     s << "storage \"postgresql\" {\n"
       << "  connection_url = \"" << ConnectionUrl() << "\"\n"
       << "  ha_enabled     = \"true\"\n"
-      << "  lock_ttl       = \"" << options_.lock_timeout << "\"\n";
+      << "  lock_timeout   = \"" << options_.lock_timeout << "\"\n";
   }
   s << options_.extra_storage << "}\n";
   return s.str();

@@ -31,7 +31,7 @@ enum class HaStorage { kEtcd, kPostgres };
 struct HaClusterOptions {
   int nodes = 3;
   // The HA lock's TTL (a short one keeps failover tests fast): storage "etcd" lock_timeout (the
-  // lease TTL), or storage "postgresql" lock_ttl.
+  // lease TTL), or storage "postgresql" lock_timeout.
   std::string lock_timeout = "5s";
   int key_shares = 1;
   int key_threshold = 1;
