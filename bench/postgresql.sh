@@ -12,7 +12,8 @@
 #
 # Usage: bench/postgresql.sh path/to/arca path/to/pg_upsert_bench
 #        (env: DURATION=10 CONNECTIONS=32 THREADS=2 ROUNDS=3 VALUE_BYTES=1024 DURABLE=1;
-#        MAX_PARALLEL= sets the storage stanza's max_parallel; PERF=1 records `perf record -g`
+#        MAX_PARALLEL= sets the storage stanza's max_parallel; HA=1 sets ha_enabled (the node
+#        takes the lock and every write carries the fence); PERF=1 records `perf record -g`
 #        of Arca during the last round's KV writes into $PERF_OUT (default
 #        /tmp/arca-pg-bench.perf.data) and of the postgres processes into $PERF_OUT.pg)
 set -euo pipefail
@@ -26,6 +27,7 @@ ROUNDS=${ROUNDS:-3}
 VALUE_BYTES=${VALUE_BYTES:-1024}
 DURABLE=${DURABLE:-1}
 MAX_PARALLEL=${MAX_PARALLEL:-}
+HA=${HA:-0}
 PERF=${PERF:-0}
 PERF_OUT=${PERF_OUT:-/tmp/arca-pg-bench.perf.data}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -62,13 +64,13 @@ PG_STARTED=1
 psql_() { psql -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U bench "$@"; }
 psql_ -d postgres -c "CREATE DATABASE arca" -c "CREATE DATABASE upsert"
 echo "postgresql $(psql_ -d postgres -c 'SHOW server_version'): $(psql_ -d postgres -F' ' \
-  -c "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings WHERE name IN
+  -c "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name) FROM pg_settings WHERE name IN
       ('fsync','synchronous_commit','full_page_writes','wal_sync_method','shared_buffers',
        'commit_delay','wal_level')")"
 echo "machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), \
 $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); data directory on \
 $(df --output=source,fstype "$WORK" | tail -1 | tr -s ' ')"
-echo "connections $CONNECTIONS, $DURATION s per measurement, values $VALUE_BYTES B"
+echo "connections $CONNECTIONS, $DURATION s per measurement, values $VALUE_BYTES B, Arca ha_enabled $([ "$HA" = 1 ] && echo true || echo false)"
 
 UPSERT_DB="host=127.0.0.1 port=$PG_PORT user=bench dbname=upsert"
 
@@ -76,16 +78,32 @@ UPSERT_DB="host=127.0.0.1 port=$PG_PORT user=bench dbname=upsert"
 start_arca arca "storage \"postgresql\" {
   connection_url = \"postgres://bench@127.0.0.1:$PG_PORT/arca?sslmode=disable\"
   ${MAX_PARALLEL:+max_parallel = \"$MAX_PARALLEL\"}
+  $([ "$HA" = 1 ] && echo 'ha_enabled = "true"')
 }"
 ARCA_PID=${PIDS[-1]}
 write_kv_lua "$WORK/write.lua"
 
-# One pg_upsert_bench run: prints its line with the load average; sets $RATE.
+# CPU time (user + system, clock ticks) of this PostgreSQL server: the postmaster, the backends
+# it has reaped (cutime, cstime) and the live ones; and of the Arca process.
+PM_PID=$(head -1 "$WORK/pg/data/postmaster.pid")
+TICK=$(getconf CLK_TCK)
+pg_ticks() {
+  { awk '{print $14 + $15 + $16 + $17}' "/proc/$PM_PID/stat"
+    for c in $(pgrep -P "$PM_PID"); do awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || true; done
+  } | awk '{s += $1} END {print s}'
+}
+arca_ticks() { awk '{print $14 + $15}' "/proc/$ARCA_PID/stat"; }
+# Microseconds of CPU per operation: ticks, rate, duration.
+per_op() { awk -v t="$1" -v hz="$TICK" -v r="$2" -v d="$DURATION" 'BEGIN { printf "%.0f", (r > 0 ? t * 1e6 / hz / (r * d) : 0) }'; }
+
+# One pg_upsert_bench run: prints its line with the server's CPU per write and the load
+# average; sets $RATE.
 measure() {
-  local l line; l=$(load)
+  local l line p0; l=$(load); p0=$(pg_ticks)
   line=$("$UPSERT_BENCH" "$UPSERT_DB" "$CONNECTIONS" "$DURATION" "$VALUE_BYTES" "$1") || true
+  sleep 1  # the bench's backends exit after it: their CPU time counts once the postmaster reaps them
   RATE=$(echo "$line" | awk '{print $2}')
-  printf '%s   load %s\n' "$line" "$l"
+  printf '%s   postgres cpu %sus/op   load %s\n' "$line" "$(per_op $(( $(pg_ticks) - p0 )) "$RATE")" "$l"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a/b }'; }
 upserts=(); shapes=(); kvs=(); ratios=(); shape_ratios=()
@@ -97,12 +115,13 @@ for r in $(seq 1 "$ROUNDS"); do
   if [ "$PERF" = 1 ] && [ "$r" = "$ROUNDS" ]; then
     perf record -g -o "$PERF_OUT" -p "$ARCA_PID" -- sleep "$DURATION" >/dev/null 2>&1 &
     perf_pids+=($!)
-    perf record -g -o "$PERF_OUT.pg" -p "$(pgrep -d, -u postgres postgres)" -- sleep "$DURATION" >/dev/null 2>&1 &
+    perf record -g -o "$PERF_OUT.pg" -p "$(pgrep -d, -P "$PM_PID")" -- sleep "$DURATION" >/dev/null 2>&1 &
     perf_pids+=($!)
   fi
-  kv_load=$(load)
+  kv_load=$(load); p0=$(pg_ticks); a0=$(arca_ticks)
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "X-Vault-Token: $TOKEN" \
     -s "$WORK/write.lua" "$ADDR")
+  p1=$(pg_ticks); a1=$(arca_ticks)
   for p in "${perf_pids[@]:-}"; do [ -n "$p" ] && wait "$p" || true; done
   kv_rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   kv_p99=$(echo "$out" | awk '$1=="99%" {print $2}')
@@ -110,8 +129,9 @@ for r in $(seq 1 "$ROUNDS"); do
   kvs+=("$kv_rps")
   ratios+=("$(ratio "$kv_rps" "$up")")
   shape_ratios+=("$(ratio "$kv_rps" "$shape")")
-  printf 'arca_kv2_write_postgresql %12s req/s   p99 %8s   non-2xx %s   ratio to upsert %s   to kv2 shape %s   load %s\n' \
-    "$kv_rps" "$kv_p99" "${non2xx:-0}" "${ratios[-1]}" "${shape_ratios[-1]}" "$kv_load"
+  printf 'arca_kv2_write_postgresql %12s req/s   p99 %8s   non-2xx %s   arca cpu %sus/op   postgres cpu %sus/op   ratio to upsert %s   to kv2 shape %s   load %s\n' \
+    "$kv_rps" "$kv_p99" "${non2xx:-0}" "$(per_op $(( a1 - a0 )) "$kv_rps")" \
+    "$(per_op $(( p1 - p0 )) "$kv_rps")" "${ratios[-1]}" "${shape_ratios[-1]}" "$kv_load"
 done
 med() { printf '%s\n' "$@" | median; }
 printf 'pg upsert        median %s/s (rounds: %s)\n' "$(med "${upserts[@]}")" "${upserts[*]}"
