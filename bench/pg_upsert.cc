@@ -13,12 +13,14 @@
 //           (INSERT ... ON CONFLICT (path, key) DO UPDATE SET ...);
 //   kv2     one transaction per write of the shape of a KV v2 write with max_versions reached:
 //           an upsert of the new version (`value_bytes`), an upsert of the ~1 KiB metadata
-//           (`metadata_bytes`, default 1,035) and the delete of the version pruned, then COMMIT.
+//           (`metadata_bytes`, default 1,035) and the delete of the version pruned, then COMMIT;
+//   kv2x4   four such writes (of four different keys) in one transaction, each counted as a
+//           write: what a group commit that batches four concurrent writes would send.
 //
 // The table (`table`, default bench_kv_store) is created if missing and emptied first.
 //
 // Usage: pg_upsert_bench <conninfo> [threads=32] [seconds=10] [value_bytes=1024]
-//        [op=upsert|kv2] [metadata_bytes=1035] [table=bench_kv_store]
+//        [op=upsert|kv2|kv2x4] [metadata_bytes=1035] [table=bench_kv_store]
 #include <libpq-fe.h>
 
 #include <atomic>
@@ -103,8 +105,8 @@ int main(int argc, char** argv) {
   const std::string op = argc > 5 ? argv[5] : "upsert";
   const size_t meta_bytes = argc > 6 ? static_cast<size_t>(std::atoll(argv[6])) : 1035;
   const std::string table = argc > 7 ? argv[7] : "bench_kv_store";
-  if (op != "upsert" && op != "kv2") {
-    std::fprintf(stderr, "op must be upsert or kv2, not %s\n", op.c_str());
+  if (op != "upsert" && op != "kv2" && op != "kv2x4") {
+    std::fprintf(stderr, "op must be upsert, kv2 or kv2x4, not %s\n", op.c_str());
     return 2;
   }
   if (threads < 1 || seconds < 1) {
@@ -153,28 +155,33 @@ int main(int argc, char** argv) {
     workers.emplace_back([&, t] {
       PGconn* c = conns[static_cast<size_t>(t)].get();
       auto& lat = latencies[static_cast<size_t>(t)];
+      const int per_txn = op == "kv2x4" ? 4 : 1;
       for (long n = 0; !stop.load(std::memory_order_relaxed); ++n) {
-        const long seq = n * threads + t;
-        const std::string name = "w" + std::to_string(seq % 1000);
         const auto begin = Clock::now();
         bool ok;
         if (op == "upsert") {
-          ok = Run(c, "upsert", {"/", "/bench/", name, value}, true);
+          const long seq = n * threads + t;
+          ok = Run(c, "upsert", {"/", "/bench/", "w" + std::to_string(seq % 1000), value}, true);
         } else {
           // versions/<name>@<v> and metadata/<name>, as a KV v2 write's storage entries.
-          const long version = seq / 1000 + 11;
-          ok = Exec(c, "BEGIN") &&
-               Run(c, "upsert", {"/bench/", "/bench/versions/", name + "@" + std::to_string(version),
-                                 value},
-                   true) &&
-               Run(c, "upsert", {"/bench/", "/bench/metadata/", name, meta}, true) &&
-               Run(c, "del", {"/bench/versions/", name + "@" + std::to_string(version - 10)},
-                   false) &&
-               Exec(c, "COMMIT");
+          ok = Exec(c, "BEGIN");
+          for (int k = 0; ok && k < per_txn; ++k) {
+            const long seq = (n * per_txn + k) * threads + t;
+            const std::string name = "w" + std::to_string(seq % 1000);
+            const long version = seq / 1000 + 11;
+            ok = Run(c, "upsert",
+                     {"/bench/", "/bench/versions/", name + "@" + std::to_string(version), value},
+                     true) &&
+                 Run(c, "upsert", {"/bench/", "/bench/metadata/", name, meta}, true) &&
+                 Run(c, "del", {"/bench/versions/", name + "@" + std::to_string(version - 10)},
+                     false);
+          }
+          ok = ok && Exec(c, "COMMIT");
           if (!ok) Exec(c, "ROLLBACK");
         }
-        if (!ok) ++errors;
-        lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
+        if (!ok) errors += per_txn;
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - begin).count();
+        for (int k = 0; k < per_txn; ++k) lat.push_back(ms);
       }
     });
   }

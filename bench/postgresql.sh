@@ -5,8 +5,8 @@
 # one PostgreSQL 15 server on loopback started here in a scratch directory (as the `postgres`
 # user when run as root) with durable settings: fsync on, synchronous_commit on,
 # full_page_writes on (PostgreSQL's defaults; DURABLE=0 turns fsync and synchronous_commit off
-# to see what the disk costs). Alternates ROUNDS times (upsert bench, KV v2 shape bench, Arca
-# with wrk) and prints every rate, the ratio KV v2 writes / upserts per round and its median
+# to see what the disk costs). Alternates ROUNDS times (upsert bench, KV v2 shape bench, the
+# same with four KV v2 writes per transaction, Arca with wrk) and prints every rate, the ratio KV v2 writes / upserts per round and its median
 # (the goal is >= 0.70). Every line carries the load average (1/5/15 min) at its start: the
 # machine is shared. Not a test; never gates CI.
 #
@@ -15,7 +15,8 @@
 #        MAX_PARALLEL= sets the storage stanza's max_parallel; HA=1 sets ha_enabled (the node
 #        takes the lock and every write carries the fence); PERF=1 records `perf record -g`
 #        of Arca during the last round's KV writes into $PERF_OUT (default
-#        /tmp/arca-pg-bench.perf.data) and of the postgres processes into $PERF_OUT.pg)
+#        /tmp/arca-pg-bench.perf.data) and of the postgres processes into $PERF_OUT.pg;
+#        PERF_CALLGRAPH="--call-graph dwarf" for call stacks through code without frame pointers)
 set -euo pipefail
 
 ARCA=${1:-build-release/arca}
@@ -93,6 +94,10 @@ pg_ticks() {
   } | awk '{s += $1} END {print s}'
 }
 arca_ticks() { awk '{print $14 + $15}' "/proc/$ARCA_PID/stat"; }
+# Context switches of every Arca thread so far (voluntary + involuntary).
+arca_switches() { cat /proc/"$ARCA_PID"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
+# Transactions committed in Arca's database so far (group commit puts several writes in one).
+xacts() { psql_ -d postgres -c "SELECT xact_commit FROM pg_stat_database WHERE datname = 'arca'"; }
 # Microseconds of CPU per operation: ticks, rate, duration.
 per_op() { awk -v t="$1" -v hz="$TICK" -v r="$2" -v d="$DURATION" 'BEGIN { printf "%.0f", (r > 0 ? t * 1e6 / hz / (r * d) : 0) }'; }
 
@@ -106,22 +111,23 @@ measure() {
   printf '%s   postgres cpu %sus/op   load %s\n' "$line" "$(per_op $(( $(pg_ticks) - p0 )) "$RATE")" "$l"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a/b }'; }
-upserts=(); shapes=(); kvs=(); ratios=(); shape_ratios=()
+upserts=(); shapes=(); batched=(); kvs=(); ratios=(); shape_ratios=()
 for r in $(seq 1 "$ROUNDS"); do
   echo "round $r:"
   measure upsert; upserts+=("$RATE"); up=$RATE
   measure kv2; shapes+=("$RATE"); shape=$RATE
+  measure kv2x4; batched+=("$RATE")
   perf_pids=()
   if [ "$PERF" = 1 ] && [ "$r" = "$ROUNDS" ]; then
-    perf record -g -o "$PERF_OUT" -p "$ARCA_PID" -- sleep "$DURATION" >/dev/null 2>&1 &
+    perf record ${PERF_CALLGRAPH:--g} -o "$PERF_OUT" -p "$ARCA_PID" -- sleep "$DURATION" >/dev/null 2>&1 &
     perf_pids+=($!)
-    perf record -g -o "$PERF_OUT.pg" -p "$(pgrep -d, -P "$PM_PID")" -- sleep "$DURATION" >/dev/null 2>&1 &
+    perf record ${PERF_CALLGRAPH:--g} -o "$PERF_OUT.pg" -p "$(pgrep -d, -P "$PM_PID")" -- sleep "$DURATION" >/dev/null 2>&1 &
     perf_pids+=($!)
   fi
-  kv_load=$(load); p0=$(pg_ticks); a0=$(arca_ticks)
+  kv_load=$(load); p0=$(pg_ticks); a0=$(arca_ticks); x0=$(xacts); c0=$(arca_switches)
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "X-Vault-Token: $TOKEN" \
     -s "$WORK/write.lua" "$ADDR")
-  p1=$(pg_ticks); a1=$(arca_ticks)
+  p1=$(pg_ticks); a1=$(arca_ticks); x1=$(xacts); c1=$(arca_switches)
   for p in "${perf_pids[@]:-}"; do [ -n "$p" ] && wait "$p" || true; done
   kv_rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   kv_p99=$(echo "$out" | awk '$1=="99%" {print $2}')
@@ -129,13 +135,17 @@ for r in $(seq 1 "$ROUNDS"); do
   kvs+=("$kv_rps")
   ratios+=("$(ratio "$kv_rps" "$up")")
   shape_ratios+=("$(ratio "$kv_rps" "$shape")")
-  printf 'arca_kv2_write_postgresql %12s req/s   p99 %8s   non-2xx %s   arca cpu %sus/op   postgres cpu %sus/op   ratio to upsert %s   to kv2 shape %s   load %s\n' \
-    "$kv_rps" "$kv_p99" "${non2xx:-0}" "$(per_op $(( a1 - a0 )) "$kv_rps")" \
+  printf 'arca_kv2_write_postgresql %12s req/s   p99 %8s   non-2xx %s   commits/write %s   arca cpu %sus/op   arca switches/op %s   postgres cpu %sus/op   ratio to upsert %s   to kv2 shape %s   load %s\n' \
+    "$kv_rps" "$kv_p99" "${non2xx:-0}" \
+    "$(awk -v x="$(( x1 - x0 ))" -v r="$kv_rps" -v d="$DURATION" 'BEGIN { printf "%.2f", x / (r * d) }')" \
+    "$(per_op $(( a1 - a0 )) "$kv_rps")" \
+    "$(awk -v x="$(( c1 - c0 ))" -v r="$kv_rps" -v d="$DURATION" 'BEGIN { printf "%.1f", x / (r * d) }')" \
     "$(per_op $(( p1 - p0 )) "$kv_rps")" "${ratios[-1]}" "${shape_ratios[-1]}" "$kv_load"
 done
 med() { printf '%s\n' "$@" | median; }
 printf 'pg upsert        median %s/s (rounds: %s)\n' "$(med "${upserts[@]}")" "${upserts[*]}"
 printf 'pg kv2-shape txn median %s/s (rounds: %s)\n' "$(med "${shapes[@]}")" "${shapes[*]}"
+printf 'pg 4 kv2 writes per txn median %s writes/s (rounds: %s)\n' "$(med "${batched[@]}")" "${batched[*]}"
 printf 'arca kv2 write   median %s/s (rounds: %s)\n' "$(med "${kvs[@]}")" "${kvs[*]}"
 printf 'kv2 write on postgresql / pg upsert: median ratio %s (rounds: %s; goal >= 0.70)\n' \
   "$(med "${ratios[@]}")" "${ratios[*]}"
