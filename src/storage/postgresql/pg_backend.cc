@@ -137,7 +137,7 @@ class PgBackend final : public Backend,
         pool_(options_.connection_url, PasswordOf(options_.connection_url), options_.max_parallel,
               options_.max_idle_connections > 0 ? options_.max_idle_connections
                                                 : options_.max_parallel,
-              [this](PgConn& conn) { return conn.Prepare(Statements()); }) {}
+              [this](PgConn& conn) { return SetUpConnection(conn); }) {}
 
   ~PgBackend() override {
     std::shared_ptr<Hold> hold;
@@ -257,6 +257,8 @@ class PgBackend final : public Backend,
     };
     ARCA_RETURN_IF_ERROR(run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
     Status s = [&]() -> Status {
+      // The sort by full key: more of it in memory than the default 4 MB (this transaction only).
+      ARCA_RETURN_IF_ERROR(run("SET LOCAL work_mem = '64MB'"));
       ARCA_RETURN_IF_ERROR(run("DECLARE arca_visit NO SCROLL CURSOR FOR SELECT path, key, value "
                                "FROM " + table_ + " ORDER BY (path || key) COLLATE \"C\""));
       while (true) {
@@ -405,6 +407,17 @@ class PgBackend final : public Backend,
   }
 
  private:
+  // A transaction of this node left open by a client that stopped half way (a process paused
+  // between the fence and the Sync of a large pipeline) would keep its KEY SHARE lock on the
+  // lock row and hold a takeover back: the server ends such a session after the lock's TTL.
+  Status SetUpConnection(PgConn& conn) {
+    auto [rows, error] = conn.Run(PgStatement{
+        .sql = "SET idle_in_transaction_session_timeout = " +
+               std::to_string(std::max<int64_t>(options_.lock_timeout.count(), 1000))});
+    if (error) return SqlFailure("setting up a connection failed", *error);
+    return conn.Prepare(Statements());
+  }
+
   std::vector<std::pair<std::string, std::string>> Statements() const {
     const std::string& t = table_;
     const std::string& h = ha_table_;
@@ -505,18 +518,39 @@ class PgBackend final : public Backend,
   // The renewal thread of `hold`: every lock_renew_interval, extends the row if it is still this
   // hold's and not expired. A refusal ends the hold; errors are retried until the local deadline
   // (Hold::Lost) passes.
+  // It has a connection of its own: a pool exhausted by readers or writers must not delay the
+  // renewals (and step the node down).
   void Renew(Hold& hold) {
     const std::string ttl = std::to_string(options_.lock_timeout.count());
+    std::unique_ptr<PgConn> conn;
+    auto renew = [&]() -> Result<PgRows> {
+      if (conn == nullptr || conn->Broken()) {
+        conn.reset();
+        ARCA_ASSIGN_OR_RETURN(std::unique_ptr<PgConn> fresh,
+                              PgConn::Open(options_.connection_url,
+                                           PasswordOf(options_.connection_url)));
+        ARCA_RETURN_IF_ERROR(fresh->Prepare(Statements()));
+        conn = std::move(fresh);
+      }
+      auto [rows, error] =
+          conn->Run(PgStatement{.name = "ha_renew", .params = {kLockKey, hold.identity, ttl}});
+      if (error) return SqlFailure("renewing the HA lock failed", *error);
+      return std::move(rows);
+    };
+    bool failed = false;
     while (true) {
       {
+        // After a failure, retry sooner: the local deadline is running.
         std::unique_lock lock(hold.mu);
-        hold.cv.wait_for(lock, options_.lock_renew_interval,
+        hold.cv.wait_for(lock,
+                         failed ? options_.lock_renew_interval / 4 : options_.lock_renew_interval,
                          [&] { return hold.released.load(); });
       }
       if (hold.released.load() || hold.Lost()) return;
       const auto sent_at = Clock::now();
-      auto r = RunOne("renewing the HA lock failed",
-                      PgStatement{.name = "ha_renew", .params = {kLockKey, hold.identity, ttl}});
+      auto r = renew();
+      if (!r && conn != nullptr && conn->Broken()) r = renew();  // the server restarted
+      failed = !r;
       if (!r) {
         spdlog::warn("storage postgresql: renewing the HA lock failed (retrying): {}",
                      r.error().message());

@@ -180,6 +180,83 @@ TEST(PgBackend, WorksOnTablesMadeByVaultsDocumentedSql) {
   EXPECT_EQ(*listed, std::vector<std::string>{"token/"});
 }
 
+TEST(PgBackend, HaWorksOnTheLockTableMadeByVaultsDocumentedSql) {
+  REQUIRE_PG();
+  const std::string table = FreshTable("vaultdoc_kv"), ha = FreshTable("vaultdoc_ha");
+  Sql("CREATE TABLE " + table +
+      " (parent_path TEXT COLLATE \"C\" NOT NULL, path TEXT COLLATE \"C\", key TEXT COLLATE \"C\", "
+      "value BYTEA, CONSTRAINT " + table + "_pkey PRIMARY KEY (path, key)); CREATE TABLE " + ha +
+      " (ha_key TEXT COLLATE \"C\" NOT NULL, ha_identity TEXT COLLATE \"C\" NOT NULL, ha_value TEXT "
+      "COLLATE \"C\", valid_until TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT " + ha +
+      "_key PRIMARY KEY (ha_key));");
+  BackendConfig config = PgConfig(table, ha);
+  config["skip_create_table"] = "true";
+  auto b = MustOpen(config);
+  ASSERT_TRUE(b);
+  HaLockable* lockable = b->AsHaLockable();
+  ASSERT_NE(lockable, nullptr);
+  lockable->StartHa();
+  std::atomic<bool> stop{false};
+  auto lock = lockable->Acquire("me", stop);
+  ASSERT_TRUE(lock && *lock) << (lock ? "stopped" : lock.error().ToString());
+  ASSERT_TRUE(b->Put("k", "v"));
+  EXPECT_EQ(Sql("SELECT count(*) FROM " + ha), "1");
+  (*lock)->Release();
+  EXPECT_EQ(Sql("SELECT count(*) FROM " + ha), "0");
+}
+
+TEST(PgBackend, ATableWithOtherColumnsIsAnErrorAtStart) {
+  REQUIRE_PG();
+  const std::string table = FreshTable("wrongcols");
+  Sql("CREATE TABLE " + table + " (k TEXT PRIMARY KEY, v BYTEA)");
+  BackendConfig config = PgConfig(table);
+  config["skip_create_table"] = "true";
+  auto b = NewPostgresqlBackend(config);
+  ASSERT_FALSE(b);
+  EXPECT_NE(b.error().message().find("preparing"), std::string::npos) << b.error().message();
+  EXPECT_NE(b.error().message().find("does not exist"), std::string::npos) << b.error().message();
+}
+
+TEST(PgBackend, ASmallPoolServesManyThreads) {
+  REQUIRE_PG();
+  const std::string table = FreshTable("smallpool");
+  BackendConfig config = PgConfig(table);
+  config["connection_url"] += "?application_name=" + table;
+  config["max_parallel"] = "2";
+  config["max_idle_connections"] = "1";
+  auto b = MustOpen(config);
+  ASSERT_TRUE(b);
+  std::atomic<int> failed{0};
+  std::atomic<bool> done{false};
+  int most = 0;
+  std::thread sampler([&] {  // the backend's connections, as PostgreSQL sees them
+    while (!done.load()) {
+      most = std::max(most, std::stoi(Sql("SELECT count(*) FROM pg_stat_activity WHERE "
+                                           "application_name = '" + table + "'")));
+    }
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        const std::string k = "p/" + std::to_string(t) + "/" + std::to_string(i);
+        if (!b->Put(k, k)) ++failed;
+        auto got = b->Get(k);
+        if (!got || *got != k) ++failed;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  done = true;
+  sampler.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_GE(most, 1);
+  EXPECT_LE(most, 2);
+  auto listed = b->List("p/");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->size(), 8u);
+}
+
 TEST(PgBackend, SkipCreateTableRequiresTheTables) {
   REQUIRE_PG();
   const std::string table = FreshTable("missing");

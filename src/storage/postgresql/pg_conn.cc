@@ -53,8 +53,11 @@ Result<std::unique_ptr<PgConn>> PgConn::Open(const std::string& conninfo,
                                              const std::string& redact) {
   // A connect timeout unless the connection string sets one (later keywords override earlier
   // ones, and the expanded dbname comes last).
-  const char* keys[] = {"connect_timeout", "dbname", nullptr};
-  const char* values[] = {"5", conninfo.c_str(), nullptr};
+  // Also TCP keepalives and a user timeout, so a peer that vanished (not a refused connection:
+  // a partition, a dead host) is noticed in seconds instead of hours.
+  const char* keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", "tcp_user_timeout", "dbname", nullptr};
+  const char* values[] = {"5", "5", "2", "3", "15000", conninfo.c_str(), nullptr};
   pg_conn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return Unavailable("storage postgresql: out of memory connecting");
   if (PQstatus(conn) != CONNECTION_OK) {
@@ -72,6 +75,10 @@ Result<std::unique_ptr<PgConn>> PgConn::Open(const std::string& conninfo,
 }
 
 bool PgConn::Broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+
+bool PgConn::Idle() const {
+  return PQtransactionStatus(conn_) == PQTRANS_IDLE && PQpipelineStatus(conn_) == PQ_PIPELINE_OFF;
+}
 
 std::string PgConn::Clean(std::string message) const {
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
@@ -215,9 +222,13 @@ std::expected<std::vector<PgRows>, PgConn::PipelineError> PgConn::Pipeline(
     PQclear(res);
     while ((res = PQgetResult(conn_)) != nullptr) PQclear(res);
   }
-  while (!Broken()) {
+  for (int nulls = 0; !Broken() && nulls < 2;) {
     pg_result* res = PQgetResult(conn_);
-    if (res == nullptr) continue;  // between results
+    if (res == nullptr) {  // between results; twice in a row: nothing more will come
+      ++nulls;
+      continue;
+    }
+    nulls = 0;
     const ExecStatusType st = PQresultStatus(res);
     PQclear(res);
     if (st == PGRES_PIPELINE_SYNC) break;
@@ -268,7 +279,8 @@ Result<PgLease> PgPool::Get() {
 
 void PgPool::Put(std::unique_ptr<PgConn> conn) {
   std::unique_lock lock(mu_);
-  if (conn->Broken() || static_cast<int>(idle_.size()) >= max_idle_) {
+  // A connection left inside a transaction (a ROLLBACK that failed) is not reused.
+  if (conn->Broken() || !conn->Idle() || static_cast<int>(idle_.size()) >= max_idle_) {
     --open_;
     lock.unlock();
     conn.reset();

@@ -80,6 +80,8 @@ class PgConn {
                                                       bool binary_results = false);
 
   bool Broken() const;
+  // Outside any transaction and pipeline: fit to be reused.
+  bool Idle() const;
 
  private:
   PgConn(pg_conn* conn, std::string redact) : conn_(conn), redact_(std::move(redact)) {}

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "storage/postgresql/pg_backend.h"
+#include "storage/postgresql/pg_conn.h"
 #include "storage/postgresql/pg_test_util.h"
 
 namespace arca::storage::postgresql {
@@ -272,6 +273,54 @@ TEST(PgHa, TruncateOfTheLockTableIsNoticedAndWritesRefused) {
   EXPECT_EQ(Read(*a, "k"), "a");
 }
 
+// Why the fence holds against a race: a write whose fence has passed keeps the lock row
+// KEY SHARE-locked until it commits, so a takeover (which deletes the expired row) waits for
+// it; the holder's renewal (an UPDATE of a non-key column) does not. Here a connection plays the
+// in-flight write by running the same fence statement inside an open transaction.
+TEST(PgHa, ATakeoverWaitsForAnInFlightFencedWriteButRenewalDoesNot) {
+  REQUIRE_PG();
+  Tables t;
+  auto a = Node(t, "3s", "300ms"), b = Node(t);
+  ASSERT_TRUE(a && b);
+  auto lock_a = MustAcquire(*a, "node-a");
+  ASSERT_TRUE(lock_a);
+  const std::string identity = Sql("SELECT ha_identity FROM " + t.ha);
+  auto conn = PgConn::Open(PgUrl(), "");
+  ASSERT_TRUE(conn) << conn.error().ToString();
+  auto run = [&](const std::string& sql) {
+    auto [rows, error] = (*conn)->Run(PgStatement{.sql = sql});
+    EXPECT_FALSE(error) << (error ? error->message : "");
+    return rows;
+  };
+  run("BEGIN");
+  auto fenced = run("SELECT 1 / count(*) FROM (SELECT 1 FROM " + t.ha +
+                    " WHERE ha_key = 'core/lock' AND ha_identity = '" + identity +
+                    "' AND valid_until > NOW() FOR KEY SHARE) AS held");
+  ASSERT_EQ(fenced.rows.size(), 1u);
+  // Renewals go on while the "write" is open: the row's TTL keeps moving.
+  const std::string before = Sql("SELECT valid_until FROM " + t.ha);
+  const auto until = std::chrono::steady_clock::now() + seconds(3);
+  while (Sql("SELECT valid_until FROM " + t.ha) == before &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_NE(Sql("SELECT valid_until FROM " + t.ha), before) << "renewal blocked by the fence";
+  EXPECT_FALSE(lock_a->Lost());
+  // a stops renewing (released locally without deleting the row is not possible: expire it as a
+  // pause would) and b tries to take over: it must wait for the open "write".
+  Sql("UPDATE " + t.ha + " SET valid_until = NOW() - INTERVAL '1 second' WHERE ha_identity = '" +
+      identity + "'");
+  std::atomic<bool> stop_b{false};
+  auto fut = std::async(std::launch::async,
+                        [&] { return b->AsHaLockable()->Acquire("node-b", stop_b); });
+  EXPECT_EQ(fut.wait_for(milliseconds(700)), std::future_status::timeout)
+      << "the takeover did not wait for the in-flight fenced write";
+  run("COMMIT");
+  ASSERT_EQ(fut.wait_for(seconds(3)), std::future_status::ready);
+  auto lock_b = fut.get();
+  ASSERT_TRUE(lock_b && *lock_b);
+}
+
 TEST(PgHa, LocalDeadlineEndsTheHoldWhenTheDatabaseIsUnreachable) {
   REQUIRE_PG();
   Tables t;
@@ -287,6 +336,32 @@ TEST(PgHa, LocalDeadlineEndsTheHoldWhenTheDatabaseIsUnreachable) {
   EXPECT_LE(std::chrono::steady_clock::now() - stopped, milliseconds(2500));
   ASSERT_TRUE(Pg().Start());
   ExpectRefused(a->Put("k", "v"), "standby");
+}
+
+// A restart of the database shorter than the local deadline: the renewal reconnects and the
+// hold goes on; so do the holder's writes.
+TEST(PgHa, TheHoldSurvivesAQuickServerRestart) {
+  REQUIRE_PG();
+  Tables t;
+  auto a = Node(t, "10s", "1s");
+  ASSERT_TRUE(a);
+  a->AsHaLockable()->StartHa();
+  auto lock_a = MustAcquire(*a, "node-a");
+  ASSERT_TRUE(lock_a);
+  ASSERT_TRUE(a->Put("k", "1"));
+  Pg().Stop();
+  ASSERT_TRUE(Pg().Start());
+  const std::string before = Sql("SELECT valid_until FROM " + t.ha);
+  const auto until = std::chrono::steady_clock::now() + seconds(5);
+  while (Sql("SELECT valid_until FROM " + t.ha) == before &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_NE(Sql("SELECT valid_until FROM " + t.ha), before) << "no renewal after the restart";
+  EXPECT_FALSE(lock_a->Lost());
+  auto s = a->Put("k", "2");
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_EQ(Read(*a, "k"), "2");
 }
 
 TEST(PgHa, AcquireReturnsNullWhenStopped) {
