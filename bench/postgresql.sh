@@ -65,7 +65,7 @@ PG_STARTED=1
 psql_() { psql -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U bench "$@"; }
 psql_ -d postgres -c "CREATE DATABASE arca" -c "CREATE DATABASE upsert"
 echo "postgresql $(psql_ -d postgres -c 'SHOW server_version'): $(psql_ -d postgres -F' ' \
-  -c "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name) FROM pg_settings WHERE name IN
+  -c "SELECT string_agg(name || '=' || current_setting(name), ' ' ORDER BY name) FROM pg_settings WHERE name IN
       ('fsync','synchronous_commit','full_page_writes','wal_sync_method','shared_buffers',
        'commit_delay','wal_level')")"
 echo "machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), \
