@@ -261,12 +261,20 @@ class PgBackend final : public Backend,
       ARCA_RETURN_IF_ERROR(run("SET LOCAL work_mem = '64MB'"));
       ARCA_RETURN_IF_ERROR(run("DECLARE arca_visit NO SCROLL CURSOR FOR SELECT path, key, value "
                                "FROM " + table_ + " ORDER BY (path || key) COLLATE \"C\""));
+      // Pages of up to 1000 rows and about kVisitPageBytes: the next page's row count follows
+      // the size of the rows seen, so large entries do not fill memory.
+      size_t count = 1;
       while (true) {
-        ARCA_ASSIGN_OR_RETURN(PgRows page, run("FETCH 1000 FROM arca_visit", true));
+        ARCA_ASSIGN_OR_RETURN(PgRows page,
+                              run("FETCH " + std::to_string(count) + " FROM arca_visit", true));
+        size_t bytes = 0;
         for (auto& row : page.rows) {
+          bytes += row[0].size() + row[1].size() + row[2].size();
           ARCA_RETURN_IF_ERROR(visit(DecodeKey(Join(row[0], row[1])), row[2]));
         }
-        if (page.rows.size() < 1000) return OkStatus();
+        if (page.rows.size() < count) return OkStatus();
+        const size_t per_row = std::max<size_t>(1, bytes / page.rows.size());
+        count = std::clamp<size_t>(kVisitPageBytes / per_row, 1, 1000);
       }
     }();
     (void)run(s ? "COMMIT" : "ROLLBACK");
@@ -482,9 +490,21 @@ class PgBackend final : public Backend,
     return (renewed_at + ttl - ttl / 3).time_since_epoch().count();
   }
 
-  // A connection; one found broken (the server restarted) is dropped with the idle ones, and a
-  // new one is made.
-  Result<PgLease> GetLive() { return pool_.Get(); }
+  // A connection known to work, for the multi-statement transactions (snapshots) that cannot
+  // simply be re-run: one found broken (the server restarted) is dropped with the idle ones, and
+  // a new one is made. Costs a round trip; used only by VisitAll and ReplaceAll.
+  Result<PgLease> GetLive() {
+    for (int attempt = 0;; ++attempt) {
+      ARCA_ASSIGN_OR_RETURN(PgLease conn, pool_.Get());
+      auto [rows, error] = conn->Run(PgStatement{.sql = "SELECT 1"});
+      if (!error) return conn;
+      if (error->connection_lost && attempt == 0) {
+        pool_.DropIdle();
+        continue;
+      }
+      return SqlFailure("connecting failed", *error);
+    }
+  }
 
   // Runs one statement; retried once on a new connection when the connection was lost (a
   // server restart breaks every pooled connection; all statements here are idempotent).
@@ -592,8 +612,10 @@ class PgBackend final : public Backend,
     size_t bytes = 0;
     Status result;
     bool done = false;
+    std::condition_variable cv;  // this writer's wake-up: done, or a free slot to lead
   };
-  static constexpr int kMaxInFlight = 8;
+  static constexpr int kMaxInFlight = 4;
+  static constexpr size_t kVisitPageBytes = 4u << 20;
   static constexpr size_t kBatchOps = 512;
   static constexpr size_t kBatchBytes = 4u << 20;
 
@@ -609,14 +631,21 @@ class PgBackend final : public Backend,
       if (in_flight_ < kMaxInFlight && !queue_.empty()) {
         std::vector<PendingWrite*> batch = TakeBatch();
         ++in_flight_;
+        // What the batch's limits left in the queue goes in another free slot at once.
+        if (!queue_.empty() && in_flight_ < kMaxInFlight) queue_.front()->cv.notify_one();
         lock.unlock();
         RunBatch(batch);
         lock.lock();
         --in_flight_;
-        for (PendingWrite* p : batch) p->done = true;
-        batch_cv_.notify_all();
+        // Wakes only whom it concerns (no herd of writers on every commit): the writers of
+        // this batch, and the oldest queued one, which leads the next batch in the freed slot.
+        for (PendingWrite* p : batch) {
+          p->done = true;
+          if (p != &w) p->cv.notify_one();
+        }
+        if (!queue_.empty()) queue_.front()->cv.notify_one();
       } else {
-        batch_cv_.wait(lock);
+        w.cv.wait(lock);
       }
     }
     return w.result;
@@ -697,8 +726,7 @@ class PgBackend final : public Backend,
   std::shared_mutex ha_mu_;  // guards ha_mode_ and hold_
   bool ha_mode_ = false;
   std::shared_ptr<Hold> hold_;
-  std::mutex batch_mu_;  // guards queue_ and in_flight_; batch_cv_ wakes waiting writers
-  std::condition_variable batch_cv_;
+  std::mutex batch_mu_;  // guards queue_, in_flight_ and every queued PendingWrite
   std::deque<PendingWrite*> queue_;
   int in_flight_ = 0;
 };

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <random>
 #include <thread>
 
 #include "storage/postgresql/pg_conn.h"
@@ -217,6 +220,36 @@ TEST(PgBackend, ATableWithOtherColumnsIsAnErrorAtStart) {
   EXPECT_NE(b.error().message().find("does not exist"), std::string::npos) << b.error().message();
 }
 
+TEST(PgBackend, AKeyTooLongForTheIndexIsRefusedAndOthersStillLand) {
+  REQUIRE_PG();
+  auto b = MustOpen(PgConfig(FreshTable("longkey")));
+  ASSERT_TRUE(b);
+  std::mt19937 rng(3);
+  std::string name(10000, 'x');
+  for (char& c : name) c = static_cast<char>('!' + rng() % 94);
+  std::replace(name.begin(), name.end(), '/', '_');
+  const std::string key = "long/" + name;
+  // Concurrent with good writes: a batch holding the bad write is re-run write by write.
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        if (!b->Put("ok/" + std::to_string(t) + "/" + std::to_string(i), "v")) ++failed;
+      }
+    });
+  }
+  auto s = b->Put(key, "v");
+  for (auto& th : threads) th.join();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind(), ErrorKind::kInternal);
+  EXPECT_NE(s.error().message().find("index row"), std::string::npos) << s.error().message();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_FALSE(b->Get(key).value().has_value());
+  EXPECT_EQ(*b->List(""), std::vector<std::string>{"ok/"});
+  EXPECT_EQ(b->List("ok/")->size(), 8u);
+}
+
 TEST(PgBackend, ASmallPoolServesManyThreads) {
   REQUIRE_PG();
   const std::string table = FreshTable("smallpool");
@@ -305,6 +338,16 @@ TEST(PgBackend, ServerRestartErrorsWhileDownAndWorksAfter) {
   auto listed = b->List("");
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->size(), 9u);  // before, k0..k3, after0..after3; never "during"
+  // Snapshots too, on the first call after another restart.
+  Pg().Stop();
+  ASSERT_TRUE(Pg().Start());
+  size_t visited = 0;
+  Status v = b->AsSnapshottable()->VisitAll([&](std::string_view, std::string_view) -> Status {
+    ++visited;
+    return OkStatus();
+  });
+  ASSERT_TRUE(v) << v.error().ToString();
+  EXPECT_EQ(visited, 9u);
 }
 
 TEST(PgBackend, VisitAllIsOrderedAndConsistent) {
@@ -344,6 +387,31 @@ TEST(PgBackend, VisitAllIsOrderedAndConsistent) {
   EXPECT_EQ(calls, 3);
   // The connection went back clean: normal work continues.
   EXPECT_TRUE(b->Put("after", "1"));
+}
+
+TEST(PgBackend, VisitAllMixesLargeAndSmallEntries) {
+  REQUIRE_PG();
+  auto b = MustOpen(PgConfig(FreshTable("visitbig")));
+  ASSERT_TRUE(b);
+  // Pages follow the entries' size: small ones, then 1 MiB ones, then small ones again.
+  std::map<std::string, std::string> want;
+  for (int i = 0; i < 1500; ++i) want["a/" + std::to_string(10000 + i)] = "small" + std::to_string(i);
+  for (int i = 0; i < 12; ++i) want["m/" + std::to_string(i)] = std::string(1 << 20, static_cast<char>('a' + i));
+  for (int i = 0; i < 1500; ++i) want["z/" + std::to_string(10000 + i)] = "tail" + std::to_string(i);
+  for (const auto& [k, v] : want) ASSERT_TRUE(b->Put(k, v));
+  auto it = want.begin();
+  size_t seen = 0;
+  Status s = b->AsSnapshottable()->VisitAll([&](std::string_view key, std::string_view value) -> Status {
+    EXPECT_NE(it, want.end());
+    if (it == want.end()) return InvalidRequest("too many");
+    EXPECT_EQ(key, it->first);
+    EXPECT_TRUE(value == it->second) << key;
+    ++it;
+    ++seen;
+    return OkStatus();
+  });
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_EQ(seen, want.size());
 }
 
 TEST(PgBackend, ReplaceAllIsOneTransaction) {
