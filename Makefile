@@ -53,10 +53,11 @@ release: deps $(RELEASE_DIR)/build.ninja
 
 # gRPC is a required dependency of storage "etcd" (installed by `deps`).
 bench: release
-	cmake --build $(RELEASE_DIR) -j $(JOBS) --target etcd_put_grpc_bench
+	cmake --build $(RELEASE_DIR) -j $(JOBS) --target etcd_put_grpc_bench pg_upsert_bench
 	bash bench/run.sh $(RELEASE_DIR)/arca
 	bash bench/etcd.sh $(RELEASE_DIR)/arca $(RELEASE_DIR)/etcd_put_bench $(RELEASE_DIR)/etcd_put_grpc_bench
 	bash bench/failover.sh $(RELEASE_DIR)/arca
+	bash bench/postgresql.sh $(RELEASE_DIR)/arca $(RELEASE_DIR)/pg_upsert_bench
 
 format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i

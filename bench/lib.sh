@@ -45,6 +45,10 @@ CONF
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["keys"][0], d["root_token"])')
   curl -sf -X PUT -d "{\"key\":\"${root%% *}\"}" "$ADDR/v1/sys/unseal" >/dev/null
   TOKEN=${root##* }
+  # With ha_enabled the node is a standby until it has taken the lock.
+  for _ in $(seq 1 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$ADDR/v1/sys/health")" = 200 ] && break; sleep 0.1
+  done
   curl -sf -X POST -H "X-Vault-Token: $TOKEN" -d '{"type":"kv","options":{"version":"2"}}' \
     "$ADDR/v1/sys/mounts/secret" >/dev/null
 }

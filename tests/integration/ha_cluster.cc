@@ -2,7 +2,9 @@
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -21,11 +23,7 @@ std::string Tail(const std::string& s, size_t n) {
 }  // namespace
 
 HaCluster::HaCluster(HaClusterOptions options) : options_(std::move(options)) {
-  etcd_ = std::make_unique<EtcdCluster>(EtcdClusterOptions{.members = 3});
-  if (!etcd_->ok()) {
-    error_ = "etcd: " + etcd_->error();
-    return;
-  }
+  if (!StartStore()) return;
   const int n = options_.nodes;
   nodes_.resize(static_cast<size_t>(n));
   old_logs_.resize(static_cast<size_t>(n));
@@ -33,12 +31,7 @@ HaCluster::HaCluster(HaClusterOptions options) : options_(std::move(options)) {
   for (int i = 0; i < n; ++i) {
     const std::string path = dir_.File("node" + std::to_string(i) + ".hcl");
     std::ofstream f(path);
-    f << "storage \"etcd\" {\n"
-      << "  address      = \"" << etcd_->ClientUrls() << "\"\n"
-      << "  path         = \"/arca-ha/\"\n"
-      << "  ha_enabled   = \"true\"\n"
-      << "  lock_timeout = \"" << options_.lock_timeout << "\"\n"
-      << options_.extra_storage << "}\n\n"
+    f << StorageStanza() << "\n"
       << "listener \"tcp\" {\n"
       << "  address         = \"127.0.0.1:0\"\n"
       << "  cluster_address = \"127.0.0.1:0\"\n"
@@ -76,6 +69,70 @@ HaCluster::~HaCluster() {
     if (Running(i)) Signal(i, SIGCONT);
   }
   nodes_.clear();
+  // The database goes with the cluster (a test may have left the server stopped: then it is
+  // started again first, so that the next cluster in this process finds it serving).
+  if (pg_ != nullptr && !database_.empty()) {
+    if (pg_->Sql("SELECT 1") != 0) pg_->Start();
+    pg_->Sql("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
+  }
+}
+
+bool HaCluster::StartStore() {
+  if (options_.storage == HaStorage::kEtcd) {
+    etcd_ = std::make_unique<EtcdCluster>(EtcdClusterOptions{.members = 3});
+    if (!etcd_->ok()) {
+      error_ = "etcd: " + etcd_->error();
+      return false;
+    }
+    return true;
+  }
+  pg_ = &SharedPostgres();
+  if (!pg_->ok()) {
+    error_ = "postgresql: " + pg_->error();
+    return false;
+  }
+  static std::atomic<int> counter{0};
+  database_ = "arca_ha_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  std::string out;
+  if (pg_->Sql("CREATE DATABASE " + database_, &out) != 0) {
+    error_ = "postgresql: CREATE DATABASE " + database_ + ": " + out;
+    database_.clear();
+    return false;
+  }
+  return true;
+}
+
+std::string HaCluster::StorageStanza() const {
+  std::ostringstream s;
+  if (options_.storage == HaStorage::kEtcd) {
+    s << "storage \"etcd\" {\n"
+      << "  address      = \"" << etcd_->ClientUrls() << "\"\n"
+      << "  path         = \"/arca-ha/\"\n"
+      << "  ha_enabled   = \"true\"\n"
+      << "  lock_timeout = \"" << options_.lock_timeout << "\"\n";
+  } else {
+    s << "storage \"postgresql\" {\n"
+      << "  connection_url = \"" << ConnectionUrl() << "\"\n"
+      << "  ha_enabled     = \"true\"\n"
+      << "  lock_timeout   = \"" << options_.lock_timeout << "\"\n";
+  }
+  s << options_.extra_storage << "}\n";
+  return s.str();
+}
+
+std::string HaCluster::ConnectionUrl() const {
+  if (pg_ == nullptr) return "";
+  return "postgres://" + pg_->admin_user() + ":" + pg_->admin_password() + "@127.0.0.1:" +
+         std::to_string(pg_->port()) + "/" + database_ + "?sslmode=disable";
+}
+
+int HaCluster::Sql(const std::string& sql, std::string* out) const {
+  if (pg_ == nullptr) return -1;
+  return RunShell("PGPASSWORD=" + ShellQuote(pg_->admin_password()) +
+                      " PGCONNECT_TIMEOUT=5 psql -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " +
+                      std::to_string(pg_->port()) + " -U " + ShellQuote(pg_->admin_user()) +
+                      " -d " + ShellQuote(database_) + " -c " + ShellQuote(sql),
+                  out);
 }
 
 bool HaCluster::Start(int i) {
@@ -275,6 +332,12 @@ std::string HaCluster::Describe() const {
     HaNodeView v = View(i);
     out << "health " << v.health << " " << v.health_body << "\n    leader " << v.leader_status
         << " " << v.leader_body << "\n";
+  }
+  if (pg_ != nullptr) {
+    std::string rows;
+    const int rc = Sql("SELECT ha_key, ha_identity, valid_until, now() FROM vault_ha_locks", &rows);
+    out << "vault_ha_locks (psql exit " << rc << ", ha_key|ha_identity|valid_until|now):\n"
+        << rows << "\n";
   }
   for (int i = 0; i < size(); ++i) {
     const auto& n = nodes_[static_cast<size_t>(i)];

@@ -1,6 +1,9 @@
-// An HA cluster for tests: three real etcd members (tests/services/etcd.h) and N `arca server`
-// nodes (ServerProcess) on storage "etcd" with ha_enabled, initialised through node 0 and
-// unsealed on every node with the same keys.
+// An HA cluster for tests: N `arca server` nodes (ServerProcess) with ha_enabled on one shared
+// store, initialised through node 0 and unsealed on every node with the same keys. The store is
+// either three real etcd members (tests/services/etcd.h; storage "etcd", the default) or the
+// process's shared PostgreSQL server (tests/services/services.h; storage "postgresql") with a
+// database of the cluster's own, created empty for it and dropped with it, so clusters sharing
+// the server never see each other's data or lock.
 //
 // Node i's state is read the way a client reads it: GET sys/health (200 active, 429 standby)
 // and GET sys/leader (is_self, leader_address). A node counts as active when both say so.
@@ -18,19 +21,25 @@
 
 #include "integration/harness.h"
 #include "services/etcd.h"
+#include "services/services.h"
 
 namespace arca::testing {
 
+// The store the nodes share.
+enum class HaStorage { kEtcd, kPostgres };
+
 struct HaClusterOptions {
   int nodes = 3;
-  // storage "etcd" lock_timeout (the lease TTL; a short one keeps failover tests fast).
+  // The HA lock's TTL (a short one keeps failover tests fast): storage "etcd" lock_timeout (the
+  // lease TTL), or storage "postgresql" lock_timeout.
   std::string lock_timeout = "5s";
   int key_shares = 1;
   int key_threshold = 1;
-  // Extra lines inside storage "etcd" { } and at the top level of every node's configuration.
+  // Extra lines inside the storage stanza and at the top level of every node's configuration.
   std::string extra_storage;
   std::string extra_top;
   std::map<std::string, std::string> env;  // extra environment of every node
+  HaStorage storage = HaStorage::kEtcd;
 };
 
 // What one node says about itself (0 status = no answer).
@@ -59,7 +68,15 @@ class HaCluster {
   bool ok() const { return ok_; }
   const std::string& error() const { return error_; }
 
+  HaStorage storage() const { return options_.storage; }
+  // The store: the etcd members (storage kEtcd only) or the PostgreSQL server (kPostgres only).
   EtcdCluster& etcd() { return *etcd_; }
+  DatabaseServer& postgres() { return *pg_; }
+  // kPostgres: the cluster's database, the nodes' connection_url, and SQL run in that database
+  // as the server's admin (psql; its exit code, the output in *out).
+  const std::string& database() const { return database_; }
+  std::string ConnectionUrl() const;
+  int Sql(const std::string& sql, std::string* out = nullptr) const;
   int size() const { return static_cast<int>(nodes_.size()); }
   bool Running(int i) const;
   // Running and not SIGSTOPped (views and waits skip a stopped node: it would not answer).
@@ -116,9 +133,13 @@ class HaCluster {
  private:
   bool Start(int i);
   bool Init();
+  bool StartStore();
+  std::string StorageStanza() const;
 
   HaClusterOptions options_;
   std::unique_ptr<EtcdCluster> etcd_;
+  DatabaseServer* pg_ = nullptr;  // SharedPostgres(), outlives the cluster
+  std::string database_;
   TempDir dir_;
   std::vector<std::string> configs_;
   std::vector<std::unique_ptr<ServerProcess>> nodes_;
