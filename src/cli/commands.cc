@@ -427,6 +427,14 @@ constexpr CommandSpec kCommands[] = {
      "\n"
      "\n      $ arca operator diagnose -config=/etc/arca/arca.hcl",
      RunOperatorDiagnose},
+    // Run by the arca binary itself (src/server/migrate.cc: it needs the storage backends).
+    {"operator migrate", "Migrates Arca data between storage backends",
+     "Usage: arca operator migrate -config=<path> [-start=<key>] [-max-parallel=10] [-reset]\n\n"
+     "  Copies every entry of storage_source into storage_destination (an empty storage),\n"
+     "  as stored: offline, without unsealing (see docs/migrate.md)."
+     "\n"
+     "\n      $ arca operator migrate -config=migrate.hcl",
+     RunOperatorMigrate},
     {"print token", "Prints the token the CLI would use",
      "Usage: arca print token\n\n  Prints the value of the token the CLI uses: ARCA_TOKEN or "
      "VAULT_TOKEN, else the token helper (~/.arca-token, ~/.vault-token, or the token_helper "
@@ -450,6 +458,12 @@ std::span<const CommandSpec> CommandTable() { return kCommands; }
 int RunOperatorDiagnose(Ctx& ctx, const std::vector<std::string>&) {
   ctx.err() << "operator diagnose is run by the arca binary (this build of the CLI lacks the "
                "server code it needs)\n";
+  return 1;
+}
+
+int RunOperatorMigrate(Ctx& ctx, const std::vector<std::string>&) {
+  ctx.err() << "operator migrate is run by the arca binary (this build of the CLI lacks the "
+               "storage code it needs)\n";
   return 1;
 }
 

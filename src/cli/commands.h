@@ -57,6 +57,7 @@ int RunMonitor(Ctx& ctx, const std::vector<std::string>& args);
 int RunOperatorUsage(Ctx& ctx, const std::vector<std::string>& args);
 int RunDebug(Ctx& ctx, const std::vector<std::string>& args);
 int RunOperatorDiagnose(Ctx& ctx, const std::vector<std::string>& args);
+int RunOperatorMigrate(Ctx& ctx, const std::vector<std::string>& args);
 int RunVersion(Ctx& ctx, const std::vector<std::string>& args);
 int RunRead(Ctx& ctx, const std::vector<std::string>& args);
 int RunWrite(Ctx& ctx, const std::vector<std::string>& args);
