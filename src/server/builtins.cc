@@ -9,6 +9,7 @@
 #include "engines/pki/pki_engine.h"
 #include "engines/transit/transit.h"
 #include "storage/etcd/etcd_backend.h"
+#include "storage/postgresql/pg_backend.h"
 
 namespace arca::server {
 
@@ -18,6 +19,8 @@ const std::map<std::string, storage::Factory>& StorageBackends() {
       {"file", [](const storage::BackendConfig& c) { return storage::NewLmdbBackend(c, "file"); }},
       {"lmdb", [](const storage::BackendConfig& c) { return storage::NewLmdbBackend(c, "lmdb"); }},
       {"etcd", [](const storage::BackendConfig& c) { return storage::etcd::NewEtcdBackend(c); }},
+      {"postgresql",
+       [](const storage::BackendConfig& c) { return storage::postgresql::NewPostgresqlBackend(c); }},
   };
   return kTable;
 }
