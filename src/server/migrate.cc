@@ -124,7 +124,18 @@ Result<bool> HaLockHeld(storage::Backend& backend, const config::StorageConfig& 
   if (lockable == nullptr && (sc.type == "etcd" || sc.type == "postgresql")) {
     config::StorageConfig with_ha = sc;
     with_ha.options["ha_enabled"] = "true";
-    ARCA_ASSIGN_OR_RETURN(probe, NewBackend(with_ha));
+    // PostgreSQL: look for the lock table without creating it (the source stays untouched);
+    // without the table nobody can hold the lock.
+    if (sc.type == "postgresql") with_ha.options["skip_create_table"] = "true";
+    auto made = NewBackend(with_ha);
+    if (!made) {
+      if (sc.type == "postgresql" && made.error().kind() == ErrorKind::kInvalidRequest &&
+          made.error().message().find("does not exist") != std::string::npos) {
+        return false;
+      }
+      return std::unexpected(made.error());
+    }
+    probe = std::move(*made);
     lockable = probe->AsHaLockable();
   }
   if (lockable == nullptr) return false;

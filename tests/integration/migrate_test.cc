@@ -1,7 +1,8 @@
-// `arca operator migrate` with the real binary: file -> etcd -> file keeps every entry byte for
-// byte (full dumps compared) and a server on the result unseals with the original key and
-// serves the data; refusals (non-empty destination, a server holding the source's HA lock, a
-// migration marker, bad configurations) exit non-zero and write nothing.
+// `arca operator migrate` with the real binary: file -> postgresql -> etcd -> file keeps every
+// entry byte for byte (full dumps compared) and a server on the result unseals with the
+// original key and serves the data; refusals (non-empty destination, a server holding the
+// source's HA lock on etcd or PostgreSQL, a migration marker, bad configurations) exit non-zero
+// and write nothing.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,6 +18,7 @@
 #include "services/etcd.h"
 #include "storage/backend.h"
 #include "storage/migrate.h"
+#include "storage/postgresql/pg_test_util.h"
 
 namespace arca::testing {
 namespace {
@@ -92,6 +94,17 @@ std::string FileStanza(const std::string& kind, const std::string& path) {
   return kind + " \"file\" {\n  path = \"" + path + "\"\n}\n";
 }
 
+std::string PgStanza(const std::string& kind, const std::string& table,
+                     const std::string& extra = "") {
+  return kind + " \"postgresql\" {\n  connection_url = \"" +
+         storage::postgresql::testing::PgUrl() + "\"\n  table = \"" + table + "\"\n" + extra +
+         "}\n";
+}
+
+storage::BackendConfig PgDumpConfig(const std::string& table) {
+  return {{"connection_url", storage::postgresql::testing::PgUrl()}, {"table", table}};
+}
+
 std::string EtcdStanza(const std::string& kind, const std::string& address,
                        const std::string& path, const std::string& extra = "") {
   return kind + " \"etcd\" {\n  address = \"" + address + "\"\n  path = \"" + path + "\"\n" +
@@ -137,9 +150,11 @@ std::string UniqueEtcdPath(const std::string& name) {
   return "/" + name + "-" + RandomToken().substr(5, 12) + "/";
 }
 
-TEST(OperatorMigrate, FileToEtcdToFileKeepsEveryEntryAndTheServerServesIt) {
+TEST(OperatorMigrate, FileToPostgresqlToEtcdToFileKeepsEveryEntryAndTheServerServesIt) {
   EtcdCluster& etcd = SharedEtcd();
   ASSERT_TRUE(etcd.ok()) << etcd.error();
+  ASSERT_TRUE(SharedPostgres().ok()) << SharedPostgres().error();
+  const std::string table = storage::postgresql::testing::FreshTable("migrate_chain");
   TempDir dir;
   const std::string src = dir.File("src"), dst = dir.File("dst");
   const std::string etcd_path = UniqueEtcdPath("migrate");
@@ -178,20 +193,29 @@ TEST(OperatorMigrate, FileToEtcdToFileKeepsEveryEntryAndTheServerServesIt) {
   ASSERT_GT(original.size(), 40u);
   ASSERT_TRUE(original.contains("core/keyring"));
 
-  // file -> etcd.
+  // file -> postgresql.
+  auto to_pg = Migrate(WriteFile(dir.File("m0.hcl"), FileStanza("storage_source", src) +
+                                                         PgStanza("storage_destination", table)));
+  ASSERT_EQ(to_pg.exit_code, 0) << to_pg.out << to_pg.err;
+  EXPECT_NE(to_pg.out.find("Success! All of the keys have been migrated."), std::string::npos)
+      << to_pg.out;
+  EXPECT_NE(to_pg.err.find("copied key: path=core/keyring"), std::string::npos) << to_pg.err;
+  const Dump in_pg = DumpStorage("postgresql", PgDumpConfig(table));
+  EXPECT_EQ(in_pg.size(), original.size());
+  EXPECT_TRUE(in_pg == original) << Diff(original, in_pg);
+  // The source is as it was: the marker is gone again.
+  EXPECT_TRUE(DumpStorage("file", {{"path", src}}) == original);
+
+  // postgresql -> etcd.
   auto to_etcd = Migrate(WriteFile(dir.File("m1.hcl"),
-                                   FileStanza("storage_source", src) +
+                                   PgStanza("storage_source", table) +
                                        EtcdStanza("storage_destination", etcd.ClientUrl(0),
                                                   etcd_path)));
   ASSERT_EQ(to_etcd.exit_code, 0) << to_etcd.out << to_etcd.err;
-  EXPECT_NE(to_etcd.out.find("Success! All of the keys have been migrated."), std::string::npos)
-      << to_etcd.out;
-  EXPECT_NE(to_etcd.err.find("copied key: path=core/keyring"), std::string::npos) << to_etcd.err;
   const Dump in_etcd = DumpStorage("etcd", {{"address", etcd.ClientUrl(0)}, {"path", etcd_path}});
   EXPECT_EQ(in_etcd.size(), original.size());
   EXPECT_TRUE(in_etcd == original) << Diff(original, in_etcd);
-  // The source is as it was: the marker is gone again.
-  EXPECT_TRUE(DumpStorage("file", {{"path", src}}) == original);
+  EXPECT_TRUE(DumpStorage("postgresql", PgDumpConfig(table)) == original);
 
   // etcd -> file, with one worker (Vault's order, one key at a time).
   auto to_file = Migrate(WriteFile(dir.File("m2.hcl"),
@@ -300,32 +324,29 @@ TEST(OperatorMigrate, RefusesANonEmptyDestinationAndWritesNothing) {
   EXPECT_TRUE(DumpStorage("file", {{"path", src}}) == src_before);  // no marker left behind
 }
 
-TEST(OperatorMigrate, RefusesWhileAServerHoldsTheSourceHaLock) {
-  EtcdCluster& etcd = SharedEtcd();
-  ASSERT_TRUE(etcd.ok()) << etcd.error();
-  TempDir dir;
-  const std::string etcd_path = UniqueEtcdPath("ha-held");
+// A server with HA on `server_stanza` holds the lock: a migration from `source_stanza` (the
+// same storage, ha_enabled unset) is refused and writes nothing; once the server stopped, it
+// runs and copies everything but the lock.
+void HaLockRefusal(const TempDir& dir, const std::string& server_stanza,
+                   const std::string& source_stanza, const std::string& type,
+                   const storage::BackendConfig& dump_cfg) {
   const std::string dst = dir.File("dst");
-  auto server = std::make_unique<ServerProcess>(std::vector<std::string>{
-      "-config=" + ServerConfig(dir, "ha.hcl",
-                                EtcdStanza("storage", etcd.ClientUrl(0), etcd_path,
-                                           "  ha_enabled = \"true\"\n"))});
+  auto server = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"-config=" + ServerConfig(dir, "ha.hcl", server_stanza)});
   ASSERT_TRUE(server->running()) << server->Log();
   InitAndUnseal(*server);
   ASSERT_TRUE(WaitHealth(*server, 200)) << server->LogTail();
 
   // The migrator's stanza leaves ha_enabled unset: the lock is found all the same.
   const std::string cfg =
-      WriteFile(dir.File("m.hcl"), EtcdStanza("storage_source", etcd.ClientUrl(0), etcd_path) +
-                                       FileStanza("storage_destination", dst));
+      WriteFile(dir.File("m.hcl"), source_stanza + FileStanza("storage_destination", dst));
   auto r = Migrate(cfg);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("Error migrating: a server holds the HA lock of the source storage"),
             std::string::npos)
       << r.err;
   EXPECT_TRUE(DumpStorage("file", {{"path", dst}}).empty());
-  auto marker = Open("etcd", {{"address", etcd.ClientUrl(0)}, {"path", etcd_path}})
-                    ->Get(storage::kMigrationKey);
+  auto marker = Open(type, dump_cfg)->Get(storage::kMigrationKey);
   ASSERT_TRUE(marker.has_value());
   EXPECT_FALSE(marker->has_value());
   // The server is unaffected.
@@ -337,10 +358,34 @@ TEST(OperatorMigrate, RefusesWhileAServerHoldsTheSourceHaLock) {
   server.reset();
   auto ok = Migrate(cfg);
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
-  const Dump source = DumpStorage("etcd", {{"address", etcd.ClientUrl(0)}, {"path", etcd_path}});
+  const Dump source = DumpStorage(type, dump_cfg);
   const Dump copied = DumpStorage("file", {{"path", dst}});
+  EXPECT_GT(copied.size(), 5u);
   EXPECT_TRUE(copied == source) << Diff(source, copied);
   for (const auto& [k, v] : copied) EXPECT_FALSE(k.starts_with("core/lock")) << k;
+}
+
+TEST(OperatorMigrate, RefusesWhileAServerHoldsTheSourceHaLockOnEtcd) {
+  EtcdCluster& etcd = SharedEtcd();
+  ASSERT_TRUE(etcd.ok()) << etcd.error();
+  TempDir dir;
+  const std::string etcd_path = UniqueEtcdPath("ha-held");
+  HaLockRefusal(dir,
+                EtcdStanza("storage", etcd.ClientUrl(0), etcd_path, "  ha_enabled = \"true\"\n"),
+                EtcdStanza("storage_source", etcd.ClientUrl(0), etcd_path), "etcd",
+                {{"address", etcd.ClientUrl(0)}, {"path", etcd_path}});
+}
+
+TEST(OperatorMigrate, RefusesWhileAServerHoldsTheSourceHaLockOnPostgresql) {
+  ASSERT_TRUE(SharedPostgres().ok()) << SharedPostgres().error();
+  TempDir dir;
+  const std::string table = storage::postgresql::testing::FreshTable("migrate_ha");
+  const std::string ha_table = table + "_locks";
+  HaLockRefusal(dir,
+                PgStanza("storage", table,
+                         "  ha_enabled = \"true\"\n  ha_table = \"" + ha_table + "\"\n"),
+                PgStanza("storage_source", table, "  ha_table = \"" + ha_table + "\"\n"),
+                "postgresql", PgDumpConfig(table));
 }
 
 TEST(OperatorMigrate, MarkerStopsServerAndMigrationUntilReset) {
