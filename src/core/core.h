@@ -46,6 +46,7 @@ class Barrier;
 class CorsStore;
 class InFlightRequests;
 class ActivityLog;
+class AutoSnapshots;
 class PolicyStore;
 class PasswordPolicyStore;
 class QuotaManager;
@@ -316,6 +317,8 @@ class Core {
   CorsStore& cors() { return *cors_; }
   InFlightRequests& in_flight() { return *in_flight_; }
   ActivityLog& activity() { return *activity_; }
+  // Scheduled snapshots (sys/storage/raft/snapshot-auto); run while this node is active.
+  AutoSnapshots& auto_snapshots() { return *auto_snapshots_; }
   const CorsStore& cors() const { return *cors_; }
   const CoreConfig& config() const { return config_; }
   std::string storage_type() const;
@@ -541,6 +544,9 @@ class Core {
 
   std::string cluster_name_;  // set at unseal
   std::string cluster_id_;
+
+  // Last: it uses config_.physical and barrier_ until it is destroyed.
+  std::unique_ptr<AutoSnapshots> auto_snapshots_;
 };
 
 }  // namespace arca::core
