@@ -1,7 +1,8 @@
 // Scheduled snapshots (sys/storage/raft/snapshot-auto) on a real server: configuration CRUD and
 // bad input, a 1 s interval producing verified snapshot files, retention of the configuration's
 // own files only, status fields, the last-success metric, a failing path_prefix counted in
-// consecutive_errors, and nothing written while the node is sealed.
+// consecutive_errors, nothing written while the node is sealed, and in an HA cluster (on
+// PostgreSQL) only the active node takes snapshots, the new one after a step-down.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 
 #include "common/json.h"
 #include "integration/harness.h"
+#include "storage/postgresql/pg_test_util.h"
 #include "storage/snapshot.h"
 
 namespace arca::testing {
@@ -363,6 +365,73 @@ TEST(SnapshotAutoSealed, NothingRunsWhileSealed) {
   ASSERT_EQ(RunCli({"operator", "unseal", key}, env).exit_code, 0);
   EXPECT_TRUE(Eventually(
       [&] { return SnapFiles(snaps, "vault-snapshot").size() > sealed_count; }));
+}
+
+
+// Two nodes with HA on PostgreSQL: only the active node runs the schedule; after a step-down
+// the new active node does.
+TEST(SnapshotAutoHa, OnlyTheActiveNodeRunsTheSchedule) {
+  ASSERT_TRUE(SharedPostgres().ok()) << SharedPostgres().error();
+  namespace pgt = storage::postgresql::testing;
+  const std::string table = pgt::FreshTable("snapauto_ha");
+  TempDir dir;
+  std::vector<std::unique_ptr<ServerProcess>> nodes;
+  for (int i = 0; i < 2; ++i) {
+    const std::string cfg = dir.File("node" + std::to_string(i) + ".hcl");
+    std::ofstream(cfg) << "storage \"postgresql\" {\n  connection_url = \"" << pgt::PgUrl()
+                       << "\"\n  table = \"" << table << "\"\n  ha_enabled = \"true\"\n"
+                       << "  ha_table = \"" << table << "_locks\"\n}\n"
+                       << "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n"
+                          "  cluster_address = \"127.0.0.1:0\"\n  tls_disable = true\n"
+                          "  telemetry { unauthenticated_metrics_access = true }\n}\n"
+                          "disable_mlock = true\nlog_level = \"warn\"\n";
+    nodes.push_back(std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" + cfg}));
+    ASSERT_TRUE(nodes.back()->running()) << nodes.back()->Log();
+  }
+  auto init = RunCli({"operator", "init", "-key-shares=1", "-key-threshold=1"},
+                     {{"ARCA_ADDR", nodes[0]->url()}});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(init.out, m, std::regex("Unseal Key 1: (\\S+)")));
+  const std::string key = m[1];
+  ASSERT_TRUE(std::regex_search(init.out, m, std::regex("Initial Root Token: (\\S+)")));
+  const std::string root = m[1];
+  auto health = [&](int i) { return RawHttp(nodes[i]->port(), "GET", "/v1/sys/health").status; };
+  ASSERT_EQ(RunCli({"operator", "unseal", key}, {{"ARCA_ADDR", nodes[0]->url()}}).exit_code, 0);
+  ASSERT_TRUE(Eventually([&] { return health(0) == 200; })) << nodes[0]->LogTail();
+  ASSERT_EQ(RunCli({"operator", "unseal", key}, {{"ARCA_ADDR", nodes[1]->url()}}).exit_code, 0);
+  ASSERT_TRUE(Eventually([&] { return health(1) == 429; })) << nodes[1]->LogTail();
+
+  const std::string snaps = dir.File("snaps");
+  ASSERT_EQ(RawHttp(nodes[0]->port(), "POST", "/v1/sys/storage/raft/snapshot-auto/config/ha",
+                    R"({"interval":"1s","storage_type":"local","retain":50,"path_prefix":")" +
+                        snaps + "\"}",
+                    {{"X-Vault-Token", root}})
+                .status,
+            204);
+  // Each node's own metrics (no token: the listener serves them unauthenticated).
+  const std::string sample = "\nvault_autosnapshots_last_success_time{snapshot_config_name=\"ha\"} ";
+  auto has_sample = [&](int i) {
+    auto r = RawHttp(nodes[i]->port(), "GET", "/v1/sys/metrics?format=prometheus");
+    return r.status == 200 && r.body.find(sample) != std::string::npos;
+  };
+  ASSERT_TRUE(Eventually([&] {
+    return has_sample(0) && SnapFiles(snaps, "vault-snapshot").size() >= 2;
+  })) << nodes[0]->LogTail();
+  auto standby_metrics = RawHttp(nodes[1]->port(), "GET", "/v1/sys/metrics?format=prometheus");
+  ASSERT_EQ(standby_metrics.status, 200) << standby_metrics.body;
+  EXPECT_EQ(standby_metrics.body.find(sample), std::string::npos);  // the standby took none
+  auto snap = storage::snapshot::Reader::Open(snaps + "/" +
+                                              SnapFiles(snaps, "vault-snapshot").back());
+  ASSERT_TRUE(snap.has_value()) << snap.error().message();
+  EXPECT_EQ((*snap)->meta().backend, "postgresql");
+
+  // Step-down: node 1 takes over and runs the schedule from then on.
+  ASSERT_EQ(RawHttp(nodes[0]->port(), "PUT", "/v1/sys/step-down", "", {{"X-Vault-Token", root}})
+                .status,
+            204);
+  ASSERT_TRUE(Eventually([&] { return health(1) == 200; })) << nodes[1]->LogTail();
+  EXPECT_TRUE(Eventually([&] { return has_sample(1); })) << nodes[1]->LogTail();
 }
 
 }  // namespace
