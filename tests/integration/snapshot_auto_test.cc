@@ -316,6 +316,33 @@ TEST_F(SnapshotAutoTest, FailingPathPrefixCountsConsecutiveErrors) {
   EXPECT_FALSE(SnapFiles(good, "vault-snapshot").empty());
 }
 
+TEST_F(SnapshotAutoTest, LocalMaxSpaceRefusesASnapshotThatDoesNotFit) {
+  const std::string snaps = dir_.File("snaps");
+  ASSERT_EQ(Req("POST", "config/tiny",
+                R"({"interval":"1s","storage_type":"local","local_max_space":64,"path_prefix":")" +
+                    snaps + "\"}")
+                .status,
+            204);
+  json::object st;
+  ASSERT_TRUE(Eventually([&] {
+    st = Status("tiny");
+    return IntOr(st, "consecutive_errors") >= 1;
+  })) << ToJson(st);
+  EXPECT_NE(StringOr(st, "last_snapshot_error").find("does not fit in local_max_space (64 bytes"),
+            std::string::npos)
+      << ToJson(st);
+  // Nothing was left in the directory: neither a snapshot nor its temporary file.
+  std::error_code ec;
+  EXPECT_TRUE(!fs::exists(snaps) || fs::is_empty(snaps, ec)) << snaps;
+  // Enough room: it succeeds.
+  ASSERT_EQ(Req("POST", "config/tiny", R"({"local_max_space":100000000})").status, 204);
+  ASSERT_TRUE(Eventually([&] {
+    st = Status("tiny");
+    return IntOr(st, "consecutive_errors", -1) == 0 && !StringOr(st, "last_snapshot_url").empty();
+  })) << ToJson(st);
+  EXPECT_EQ(SnapFiles(snaps, "vault-snapshot").size(), 1u);
+}
+
 // A server on file storage: sealing stops the schedule, unsealing resumes it.
 TEST(SnapshotAutoSealed, NothingRunsWhileSealed) {
   TempDir dir;
