@@ -179,6 +179,26 @@ constexpr CommandSpec kCommands[] = {
      "  if none does, the same node may become active again.\n\n"
      "      $ arca operator step-down",
      RunOperatorStepDown},
+    {"operator raft snapshot save", "Saves a snapshot of the storage",
+     "Usage: arca operator raft snapshot save <snapshot_file>\n\n"
+     "  Saves a snapshot of the server's storage (sys/storage/raft/snapshot) to a file:\n"
+     "  every entry, encrypted as stored, at one point in time. Works on every storage\n"
+     "  backend that supports snapshots (file, inmem, etcd, postgresql), not only Raft.\n\n"
+     "      $ arca operator raft snapshot save raft.snap",
+     RunOperatorRaftSnapshotSave},
+    {"operator raft snapshot restore", "Installs the provided snapshot, returning the cluster "
+     "to the state defined in it",
+     "Usage: arca operator raft snapshot restore [options] <snapshot_file>\n\n"
+     "  Installs the snapshot; everything in the storage is replaced by it. The snapshot\n"
+     "  must have been taken with this cluster's keys unless -force is given; after a\n"
+     "  forced restore from another cluster the server is sealed and opens with the\n"
+     "  snapshot's unseal keys.\n\n"
+     "      $ arca operator raft snapshot restore raft.snap\n\n"
+     "Command Options:\n\n"
+     "  -force\n"
+     "      Installs the provided snapshot regardless of whether it was taken with this\n"
+     "      cluster's keys. The default is false.",
+     RunOperatorRaftSnapshotRestore},
     {"operator rotate", "Rotates the underlying encryption key",
      "Usage: arca operator rotate [options]\n\n  Adds a new encryption key to the keyring."
      "\n"

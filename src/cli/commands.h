@@ -71,6 +71,8 @@ int RunOperatorKeyStatus(Ctx& ctx, const std::vector<std::string>& args);
 int RunOperatorRotate(Ctx& ctx, const std::vector<std::string>& args);
 int RunOperatorMembers(Ctx& ctx, const std::vector<std::string>& args);
 int RunOperatorStepDown(Ctx& ctx, const std::vector<std::string>& args);
+int RunOperatorRaftSnapshotSave(Ctx& ctx, const std::vector<std::string>& args);
+int RunOperatorRaftSnapshotRestore(Ctx& ctx, const std::vector<std::string>& args);
 int RunOperatorRekey(Ctx& ctx, const std::vector<std::string>& args);
 int RunOperatorGenerateRoot(Ctx& ctx, const std::vector<std::string>& args);
 int RunSecretsEnable(Ctx& ctx, const std::vector<std::string>& args);

@@ -24,6 +24,7 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
                        &sys::SealBackendStatusPaths, &sys::RekeyPaths, &sys::MonitorPaths}) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
+  for (auto& p : sys::SnapshotPaths(core)) opts.paths.push_back(std::move(p));
   for (auto& p : sys::SnapshotAutoPaths(core)) opts.paths.push_back(std::move(p));
   for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));
   for (auto& p : sys::AuditPaths(core.audit())) opts.paths.push_back(std::move(p));
