@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "common/json.h"
+#include "integration/ha_cluster.h"
 #include "integration/harness.h"
 
 namespace arca::testing {
@@ -430,6 +431,45 @@ TEST_F(SnapshotEndpoints, MethodsAclAndAlias) {
   EXPECT_EQ(args.exit_code, 1);
   EXPECT_NE(args.err.find("Incorrect arguments (expected 1, got 0)"), std::string::npos) << args.err;
   ExpectUnchanged();
+}
+
+// HA on etcd: a standby redirects the snapshot paths to the active node (as Vault); on the
+// active node a restore in fenced batches keeps the HA lock (the election's keys are not part of
+// a snapshot) and the node stays active, its standby following it.
+TEST(SnapshotHa, StandbyRedirectsAndTheActiveNodeRestoresUnderItsLock) {
+  HaCluster c(HaClusterOptions{.nodes = 2});
+  ASSERT_TRUE(c.ok()) << c.error();
+  const int a = c.WaitSettled(std::chrono::seconds(15));
+  ASSERT_GE(a, 0) << c.Describe();
+  const int s = 1 - a;
+  ASSERT_EQ(c.Req(a, "POST", "/v1/sys/mounts/kv", "{\"type\":\"kv\"}").status, 204);
+  ASSERT_EQ(c.Req(a, "PUT", "/v1/kv/before", "{\"v\":\"1\"}").status, 204);
+
+  for (const char* method : {"GET", "POST"}) {
+    for (const char* path : {"/v1/sys/storage/raft/snapshot", "/v1/sys/storage/snapshot"}) {
+      HttpResult r = c.Req(s, method, path, method == std::string("POST") ? "x" : "");
+      EXPECT_EQ(r.status, 307) << method << " " << path << ": " << r.body;
+      EXPECT_EQ(r.headers["location"], c.Url(a) + path);
+    }
+  }
+
+  TempDir dir;
+  const std::string snap = dir.File("ha.snap");
+  auto save = c.Cli(a, {"operator", "raft", "snapshot", "save", snap});
+  ASSERT_EQ(save.exit_code, 0) << save.err;
+  ASSERT_EQ(c.Req(a, "PUT", "/v1/kv/after", "{\"v\":\"2\"}").status, 204);
+  auto restore = c.Cli(a, {"operator", "raft", "snapshot", "restore", snap});
+  ASSERT_EQ(restore.exit_code, 0) << restore.err << c.node(a).LogTail();
+  // Still the active node (its lock survived), serving the snapshot's data; the standby too.
+  EXPECT_EQ(c.WaitSettled(std::chrono::seconds(15)), a) << c.Describe();
+  EXPECT_EQ(c.Req(a, "GET", "/v1/kv/after").status, 404);
+  HttpResult before = c.Req(a, "GET", "/v1/kv/before");
+  EXPECT_EQ(before.status, 200) << before.body;
+  ASSERT_TRUE(c.WaitForwarding(s, std::chrono::seconds(15)));
+  EXPECT_EQ(c.Req(s, "GET", "/v1/kv/before").status, 200);
+  EXPECT_EQ(c.Req(s, "GET", "/v1/kv/after").status, 404);
+  // Writes go on (fenced by the same lock).
+  EXPECT_EQ(c.Req(a, "PUT", "/v1/kv/later", "{\"v\":\"3\"}").status, 204);
 }
 
 }  // namespace
