@@ -44,7 +44,8 @@ class DataDir {
   std::string path_;
 };
 
-std::string WriteConfig(const TempDir& dir, const std::string& name) {
+std::string WriteConfig(const TempDir& dir, const std::string& name,
+                        const std::string& listener_extra = "") {
   static DataDir* data = new DataDir();  // one per test process, removed at exit below
   static const bool registered = [] {
     std::atexit([] { delete data; });
@@ -56,7 +57,8 @@ std::string WriteConfig(const TempDir& dir, const std::string& name) {
   std::string storage = data->File(name + "-" + std::to_string(counter++));
   std::ofstream f(path);
   f << "storage \"file\" {\n  path = \"" << storage << "\"\n}\n"
-       "listener \"tcp\" {\n  address     = \"127.0.0.1:0\"\n  tls_disable = true\n}\n"
+       "listener \"tcp\" {\n  address     = \"127.0.0.1:0\"\n  tls_disable = true\n"
+    << listener_extra << "}\n"
        "disable_mlock = true\nlog_level = \"warn\"\n";
   return path;
 }
@@ -96,9 +98,10 @@ struct Node {
   std::map<std::string, std::string> env;
 };
 
-void StartNode(const TempDir& dir, const std::string& name, Node& n) {
-  n.server = std::make_unique<ServerProcess>(std::vector<std::string>{"-config=" +
-                                                                       WriteConfig(dir, name)});
+void StartNode(const TempDir& dir, const std::string& name, Node& n,
+               const std::string& listener_extra = "") {
+  n.server = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"-config=" + WriteConfig(dir, name, listener_extra)});
   ASSERT_TRUE(n.server->running()) << n.server->Log();
   n.env = {{"ARCA_ADDR", n.server->url()}};
   auto init = RunCli({"operator", "init", "-key-shares=3", "-key-threshold=2"}, n.env);
@@ -431,6 +434,36 @@ TEST_F(SnapshotEndpoints, MethodsAclAndAlias) {
   EXPECT_EQ(args.exit_code, 1);
   EXPECT_NE(args.err.find("Incorrect arguments (expected 1, got 0)"), std::string::npos) << args.err;
   ExpectUnchanged();
+}
+
+// As in Vault, max_request_size does not bound a restore's body (it is spooled to a file).
+TEST(SnapshotLimits, RestoreIsNotBoundByMaxRequestSize) {
+  TempDir dir;
+  Node n;
+  ASSERT_NO_FATAL_FAILURE(StartNode(dir, "small", n, "  max_request_size = 4096\n"));
+  ASSERT_EQ(RunCli({"secrets", "enable", "-path=kv", "-version=1", "kv"}, n.env).exit_code, 0);
+  const std::string big(3000, 'b');
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(RawHttp(n.server->port(), "PUT", "/v1/kv/k" + std::to_string(i),
+                      "{\"v\":\"" + big + std::to_string(i) + "\"}", {{"X-Vault-Token", n.root}})
+                  .status,
+              204);
+  }
+  // An ordinary request over the limit: 413.
+  auto over = RawHttp(n.server->port(), "PUT", "/v1/kv/too-big",
+                      "{\"v\":\"" + std::string(5000, 'x') + "\"}", {{"X-Vault-Token", n.root}});
+  EXPECT_EQ(over.status, 413);
+  const std::string snap = dir.File("big.snap");
+  ASSERT_EQ(RunCli({"operator", "raft", "snapshot", "save", snap}, n.env).exit_code, 0);
+  ASSERT_GT(ReadFile(snap).size(), 4096u * 4);
+  ASSERT_EQ(RunCli({"kv", "put", "kv/after", "v=1"}, n.env).exit_code, 0);
+  auto restore = RunCli({"operator", "raft", "snapshot", "restore", snap}, n.env);
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  EXPECT_EQ(RawHttp(n.server->port(), "GET", "/v1/kv/after", "", {{"X-Vault-Token", n.root}}).status,
+            404);
+  auto k49 = RawHttp(n.server->port(), "GET", "/v1/kv/k49", "", {{"X-Vault-Token", n.root}});
+  EXPECT_EQ(k49.status, 200);
+  EXPECT_NE(k49.body.find(big + "49"), std::string::npos);
 }
 
 // HA on etcd: a standby redirects the snapshot paths to the active node (as Vault); on the
