@@ -196,7 +196,7 @@ constexpr CommandSpec kCommands[] = {
      "      $ arca operator raft snapshot restore raft.snap\n\n"
      "Command Options:\n\n"
      "  -force\n"
-     "      Installs the provided snapshot regardless of whether it was taken with this\n"
+     "      Installs the provided snapshot even when it was not taken with this\n"
      "      cluster's keys. The default is false.",
      RunOperatorRaftSnapshotRestore},
     {"operator rotate", "Rotates the underlying encryption key",

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "storage/cache.h"
 #include "storage/lmdb/lmdb_backend.h"
 #include "storage/test_util.h"
 
@@ -467,6 +468,26 @@ TEST(LmdbSnapshotTest, ConsistentWhileWritersRun) {
 TEST(InmemSnapshotTest, ConsistentWhileWritersRun) {
   auto b = Inmem({});
   ConsistentWhileWriting(*b);
+}
+
+TEST(CachedSnapshotTest, ForwardsAndPurgesOnReplace) {
+  CachedBackend cached(Inmem({{"a", "1"}, {"gone", "x"}}));
+  ASSERT_NE(cached.AsSnapshottable(), nullptr);
+  ASSERT_EQ(cached.Get("a")->value_or(""), "1");  // now cached
+  ASSERT_EQ(cached.Get("gone")->value_or(""), "x");
+  EXPECT_EQ(All(cached), (Entries{{"a", "1"}, {"gone", "x"}}));
+  std::vector<std::pair<std::string, std::string>> next = {{"a", "2"}, {"b", "3"}};
+  size_t i = 0;
+  ASSERT_TRUE(cached.ReplaceAll([&](std::string* k, std::string* v) -> Result<bool> {
+    if (i == next.size()) return false;
+    *k = next[i].first;
+    *v = next[i].second;
+    ++i;
+    return true;
+  }));
+  EXPECT_EQ(cached.Get("a")->value_or(""), "2");
+  EXPECT_FALSE(cached.Get("gone")->has_value());
+  EXPECT_EQ(All(cached), (Entries{{"a", "2"}, {"b", "3"}}));
 }
 
 }  // namespace
