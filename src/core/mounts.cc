@@ -67,7 +67,7 @@ Result<std::shared_ptr<MountRoute>> Core::BuildRoute(
     // period, id, revoke-orphan), as in Vault.
     backend = NewTokenBackend(*tokens_, route.get(), [this](const logical::Request& req) {
       if (req.is_root_token) return true;
-      auto acl = policies_->AclFor(req.policies);
+      auto acl = policies_->AclFor(req.policies, req.entity_id);
       return acl && (*acl)->Allowed(req.original_path, req.operation, req.data).root_privs;
     });
   } else {

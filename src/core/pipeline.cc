@@ -275,7 +275,7 @@ Status Core::Authenticate(logical::Request& req, const logical::Backend& backend
 Status Core::Authorize(const logical::Request& req, bool root_protected,
                        WrapBounds* wrap_bounds) {
   if (req.is_root_token) return OkStatus();
-  ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(req.policies));
+  ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(req.policies, req.entity_id));
   policy::AclResult result = acl->Allowed(req.original_path, req.operation, req.data);
   if (!result.allowed) return PermissionDenied();
   if (wrap_bounds) *wrap_bounds = {result.min_wrapping_ttl, result.max_wrapping_ttl};
@@ -288,7 +288,7 @@ Status Core::AuthorizeUnrouted(const logical::Request& req) {
   ARCA_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
   if (!entry || !entry->AllowsAddress(req.remote_addr)) return PermissionDenied();
   if (entry->IsRoot()) return OkStatus();
-  ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(entry->policies));
+  ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(entry->policies, entry->entity_id));
   if (!acl->Allowed(req.original_path, req.operation, req.data).allowed) {
     return PermissionDenied();
   }

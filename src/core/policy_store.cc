@@ -30,6 +30,7 @@ uint64_t HashNames(const std::vector<std::string>& names) {
 
 void PolicyStore::ClearAclCaches() {
   acl_cache_.clear();
+  templated_cache_.clear();
   exact_cache_.clear();
   exact_count_ = 0;
   ++generation_;
@@ -117,7 +118,14 @@ Result<std::vector<std::string>> PolicyStore::List() {
   return keys;
 }
 
-Result<std::shared_ptr<const policy::Acl>> PolicyStore::AclFor(const std::vector<std::string>& names) {
+void PolicyStore::SetIdentityResolver(policy::IdentityResolver resolver) {
+  std::unique_lock lock(mu_);
+  resolver_ = std::move(resolver);
+  ClearAclCaches();
+}
+
+Result<std::shared_ptr<const policy::Acl>> PolicyStore::AclFor(const std::vector<std::string>& names,
+                                                               std::string_view entity_id) {
   const uint64_t exact_hash = HashNames(names);
   uint64_t generation = 0;
   {
@@ -125,7 +133,8 @@ Result<std::shared_ptr<const policy::Acl>> PolicyStore::AclFor(const std::vector
     generation = generation_;
     if (auto it = exact_cache_.find(exact_hash); it != exact_cache_.end()) {
       for (const ExactEntry& e : it->second) {
-        if (e.names == names) return e.acl;
+        // A templated set depends on the entity: cached here only as resolved without one.
+        if (e.names == names && (!e.templated || entity_id.empty())) return e.acl;
       }
     }
   }
@@ -135,33 +144,71 @@ Result<std::shared_ptr<const policy::Acl>> PolicyStore::AclFor(const std::vector
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   std::string key;
   for (const auto& n : sorted) key += n + "\n";
-  auto remember = [&](const std::shared_ptr<const policy::Acl>& acl) {
+  auto remember = [&](const std::shared_ptr<const policy::Acl>& acl, bool templated) {
     // REQUIRES: mu_ held exclusively.
     if (generation != generation_) return;
+    if (templated && !entity_id.empty()) return;
     if (exact_count_ >= kMaxExactEntries) {
       exact_cache_.clear();
       exact_count_ = 0;
     }
-    exact_cache_[exact_hash].push_back({names, acl});
+    exact_cache_[exact_hash].push_back({names, acl, templated});
     ++exact_count_;
   };
-  {
+  if (entity_id.empty()) {
     std::unique_lock lock(mu_);
     auto it = acl_cache_.find(key);
     if (it != acl_cache_.end()) {
-      remember(it->second);
-      return it->second;
+      remember(it->second.acl, it->second.templated);
+      return it->second.acl;
     }
   }
   std::vector<policy::Policy> policies;
+  bool templated = false;
   for (const auto& n : sorted) {
     ARCA_ASSIGN_OR_RETURN(auto p, Get(n));
-    if (p) policies.push_back(std::move(*p));
+    if (!p) continue;
+    templated = templated || p->templated;
+    policies.push_back(std::move(*p));
+  }
+  // Identity templates: substituted from the entity's identity data (none: those paths are
+  // left out). The substituted patterns join the cache key, so a changed entity or group
+  // changes the key instead of serving a stale ACL.
+  std::string resolved_key;
+  if (templated) {
+    std::shared_ptr<const policy::IdentityData> identity;
+    if (!entity_id.empty()) {
+      policy::IdentityResolver resolver;
+      {
+        std::shared_lock lock(mu_);
+        resolver = resolver_;
+      }
+      if (resolver) identity = resolver(entity_id);
+    }
+    for (auto& p : policies) {
+      if (!p.templated) continue;
+      resolved_key += p.name;
+      resolved_key.push_back('\x03');
+      p = policy::ResolveTemplates(p, identity.get(), &resolved_key);
+    }
+  }
+  if (templated && !entity_id.empty()) {
+    key += '\x04';
+    key += resolved_key;
+    std::unique_lock lock(mu_);
+    if (auto it = templated_cache_.find(key); it != templated_cache_.end()) return it->second;
   }
   ARCA_ASSIGN_OR_RETURN(auto acl, policy::Acl::Compile(policies));
   std::unique_lock lock(mu_);
-  if (generation == generation_) acl_cache_[key] = acl;
-  remember(acl);
+  if (generation == generation_) {
+    if (templated && !entity_id.empty()) {
+      if (templated_cache_.size() >= kMaxExactEntries) templated_cache_.clear();
+      templated_cache_[key] = acl;
+    } else {
+      acl_cache_[key] = {acl, templated};
+    }
+  }
+  remember(acl, templated);
   return acl;
 }
 
