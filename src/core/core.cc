@@ -18,6 +18,8 @@
 #include "core/barrier/barrier.h"
 #include "core/cors_store.h"
 #include "core/activity.h"
+#include "core/identity/identity_backend.h"
+#include "core/identity/identity_store.h"
 #include "core/in_flight.h"
 #include "core/policy_store.h"
 #include "core/seal/auto_seal.h"
@@ -107,6 +109,20 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   });
   policy_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/policy/");
   policies_ = std::make_unique<PolicyStore>(*policy_view_);
+  identity_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "core/identity/");
+  // Aliases name auth mounts by accessor. Lock order: the identity store's lock, then mounts_mu_.
+  identity_ = std::make_unique<identity::IdentityStore>(
+      *identity_view_, [this](std::string_view accessor) -> std::optional<identity::MountInfo> {
+        std::lock_guard lock(mounts_mu_);
+        for (const auto* table : {&auth_mounts_, &mounts_}) {
+          for (const auto& m : *table) {
+            if (m.accessor == accessor) {
+              return identity::MountInfo{m.accessor, m.type, m.RouterPath(), m.local};
+            }
+          }
+        }
+        return std::nullopt;
+      });
   sys_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/");
   password_policy_view_ =
       std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/password_policy/");
@@ -144,6 +160,7 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   audit_options.file_policy.forbidden_dirs = config_.audit_forbidden_dirs;
   audit_ = std::make_unique<audit::Broker>(*audit_view_, std::move(audit_options));
   system_backend_ = NewSystemBackend(*this);
+  identity_backend_ = NewIdentityBackend(*this);
   RegisterMetrics();
   InitHa();
 }
@@ -427,6 +444,7 @@ void Core::StopActiveLocked() {
   }
   tokens_->Reset();
   policies_->Reset();
+  identity_->Reset();
 }
 
 Status Core::PostUnseal() {
@@ -437,6 +455,7 @@ Status Core::PostUnseal() {
   ARCA_RETURN_IF_ERROR(cors_->Load(*barrier_));
   ARCA_RETURN_IF_ERROR(LoadMounts(false));
   ARCA_RETURN_IF_ERROR(LoadMounts(true));
+  ARCA_RETURN_IF_ERROR(identity_->Setup());
   ARCA_RETURN_IF_ERROR(audit_->Load());
   ARCA_RETURN_IF_ERROR(quotas_->Load());
   ARCA_RETURN_IF_ERROR(expiration_->Restore());

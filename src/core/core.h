@@ -42,6 +42,10 @@ class CachedBackend;
 
 namespace arca::core {
 
+namespace identity {
+class IdentityStore;
+}
+
 class Barrier;
 class CorsStore;
 class InFlightRequests;
@@ -311,6 +315,8 @@ class Core {
   // Moves the wrapped response to a new token with the same TTL; the old one is revoked.
   Result<logical::WrapInfo> Rewrap(std::string_view wrapping_token);
   PolicyStore& policies() { return *policies_; }
+  // Entities, aliases and groups (the identity/ mount; logins map to entities).
+  identity::IdentityStore& identity() { return *identity_; }
   PasswordPolicyStore& password_policies() { return *password_policies_; }
   QuotaManager& quotas() { return *quotas_; }
   CorsStore& cors() { return *cors_; }
@@ -463,6 +469,9 @@ class Core {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<logical::PrefixedStorage> policy_view_;
   std::unique_ptr<PolicyStore> policies_;
+  std::unique_ptr<logical::PrefixedStorage> identity_view_;  // "core/identity/"
+  std::unique_ptr<identity::IdentityStore> identity_;
+  std::shared_ptr<logical::Backend> identity_backend_;  // the identity/ mount
   std::unique_ptr<logical::PrefixedStorage> sys_view_;
   std::unique_ptr<logical::PrefixedStorage> password_policy_view_;
   std::unique_ptr<PasswordPolicyStore> password_policies_;

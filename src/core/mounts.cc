@@ -1,6 +1,7 @@
 // Mount table management: default mounts, loading at unseal, enable/disable/tune.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -62,6 +63,8 @@ Result<std::shared_ptr<MountRoute>> Core::BuildRoute(
   std::shared_ptr<logical::Backend> backend;
   if (entry.type == "system") {
     backend = system_backend_;
+  } else if (entry.type == "identity") {
+    backend = identity_backend_;
   } else if (entry.type == "token") {
     // sudo on the request path lets a non-root token use the sudo-only options (no_parent,
     // period, id, revoke-orphan), as in Vault.
@@ -111,6 +114,13 @@ Status Core::LoadMounts(bool is_auth) {
       entries.push_back(DefaultEntry(false, "sys/", "system", "system endpoints used for control, policy and debugging"));
     }
   }
+  // The identity store's mount is always there (tables written before it existed gain it).
+  bool add_identity = !is_auth && std::none_of(entries.begin(), entries.end(), [](const MountEntry& e) {
+    return e.type == "identity";
+  });
+  if (add_identity) {
+    entries.push_back(DefaultEntry(false, "identity/", "identity", "identity store"));
+  }
   std::vector<MountEntry>& table = is_auth ? auth_mounts_ : mounts_;
   table.clear();
   for (auto& e : entries) {
@@ -124,7 +134,7 @@ Status Core::LoadMounts(bool is_auth) {
     ARCA_RETURN_IF_ERROR(router_.Mount(*route));
     table.push_back(e);
   }
-  if (!raw) ARCA_RETURN_IF_ERROR(PersistMounts(is_auth));
+  if (!raw || add_identity) ARCA_RETURN_IF_ERROR(PersistMounts(is_auth));
   return OkStatus();
 }
 
@@ -143,7 +153,8 @@ Status Core::EnableMount(MountEntry entry) {
     return InvalidRequest("cannot mount under auth/: use sys/auth to enable an auth method");
   }
   if (IsProtectedPath(router_path) || entry.type == "system" || entry.type == "token" ||
-      entry.type == "cubbyhole" || router_path == "cubbyhole/") {
+      entry.type == "cubbyhole" || router_path == "cubbyhole/" || entry.type == "identity" ||
+      router_path == "identity/") {
     return InvalidRequest("cannot mount \"" + router_path + "\" of type \"" + entry.type +
                           "\": the path or type is reserved");
   }

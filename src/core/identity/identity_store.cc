@@ -309,6 +309,8 @@ IdentityStore::IdentityStore(logical::Storage& view, MountLookup mounts, Clock c
     : view_(view), mounts_(std::move(mounts)), clock_(std::move(clock)),
       state_(std::make_unique<State>()) {}
 
+IdentityStore::~IdentityStore() = default;
+
 int64_t IdentityStore::Now() const {
   if (clock_) return clock_();
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -1143,8 +1145,19 @@ Result<GroupAlias> IdentityStore::WriteGroupAlias(const GroupAliasWrite& w) {
     return InvalidRequest("invalid mount accessor \"" + a.mount_accessor + "\"");
   }
   std::string target = w.canonical_id.empty() ? old_group : w.canonical_id;
-  if (target.empty()) return InvalidRequest("missing canonical_id");
-  const Group* g = s.FindGroup(target);
+  // No group given for a new alias: Vault creates an external group for it.
+  Group created_group;
+  const Group* g = nullptr;
+  if (target.empty()) {
+    created_group.id = GenerateUuid();
+    created_group.name = "group-" + GenerateUuid();
+    created_group.type = "external";
+    created_group.creation_ns = now;
+    target = created_group.id;
+    g = &created_group;
+  } else {
+    g = s.FindGroup(target);
+  }
   if (!g) return InvalidRequest("invalid group ID given in 'canonical_id'");
   if (g->type != "external") return InvalidRequest("alias can't be set on an internal group");
   if (g->alias && g->alias->id != a.id) {

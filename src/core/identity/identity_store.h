@@ -136,6 +136,9 @@ class IdentityStore {
 
   // `view` (the barrier view "core/identity/") must outlive the store.
   IdentityStore(logical::Storage& view, MountLookup mounts, Clock clock = {});
+  ~IdentityStore();
+  IdentityStore(const IdentityStore&) = delete;
+  IdentityStore& operator=(const IdentityStore&) = delete;
 
   // Loads every entity and group (unseal, HA takeover); Reset drops them (seal, step-down).
   Status Setup();
