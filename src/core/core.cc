@@ -19,6 +19,9 @@
 #include "core/cors_store.h"
 #include "core/activity.h"
 #include "core/identity/identity_backend.h"
+#include "core/identity/oidc.h"
+#include "core/identity/oidc_backend.h"
+#include "core/identity/oidc_identity.h"
 #include "core/identity/identity_store.h"
 #include "core/in_flight.h"
 #include "core/policy_store.h"
@@ -160,7 +163,18 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   audit_options.file_policy.forbidden_dirs = config_.audit_forbidden_dirs;
   audit_ = std::make_unique<audit::Broker>(*audit_view_, std::move(audit_options));
   system_backend_ = NewSystemBackend(*this);
-  identity_backend_ = NewIdentityBackend(*this);
+  // Identity tokens (identity/oidc/*) join the identity mount; templated policies and token
+  // claims read the identity data of an entity from the store.
+  auto identity_data = [this](std::string_view entity_id) {
+    return identity::IdentityDataFor(*identity_, entity_id);
+  };
+  auto oidc = std::make_shared<identity::OidcContext>();
+  oidc->api_addr = [this] { return ApiAddr(); };
+  oidc->identity = identity_data;
+  oidc->clock = config_.clock;
+  identity_backend_ =
+      identity::WithIdentityTokens(NewIdentityBackend(*this, identity::OidcPaths(oidc)), oidc);
+  policies_->SetIdentityResolver(identity_data);
   RegisterMetrics();
   InitHa();
 }
