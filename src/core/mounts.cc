@@ -9,6 +9,7 @@
 #include "common/uuid.h"
 #include "core/barrier/barrier.h"
 #include "core/core.h"
+#include "core/identity/identity_store.h"
 #include "core/quotas/quota_manager.h"
 #include "logical/lockout.h"
 #include "core/policy_store.h"
@@ -68,11 +69,24 @@ Result<std::shared_ptr<MountRoute>> Core::BuildRoute(
   } else if (entry.type == "token") {
     // sudo on the request path lets a non-root token use the sudo-only options (no_parent,
     // period, id, revoke-orphan), as in Vault.
-    backend = NewTokenBackend(*tokens_, route.get(), [this](const logical::Request& req) {
-      if (req.is_root_token) return true;
-      auto acl = policies_->AclFor(req.policies, req.entity_id);
-      return acl && (*acl)->Allowed(req.original_path, req.operation, req.data).root_privs;
-    });
+    TokenIdentityHooks identity;
+    identity.policies = [this](std::string_view entity_id) {
+      return identity_->IdentityPolicies(entity_id);
+    };
+    identity.entity_for_alias = [this, accessor = entry.accessor](
+                                    std::string_view name) -> Result<std::string> {
+      ARCA_ASSIGN_OR_RETURN(identity::Entity e,
+                            identity_->EntityForLogin(accessor, "token", name, {}));
+      return e.id;
+    };
+    backend = NewTokenBackend(
+        *tokens_, route.get(),
+        [this](const logical::Request& req) {
+          if (req.is_root_token) return true;
+          auto acl = policies_->AclFor(req.policies, req.entity_id);
+          return acl && (*acl)->Allowed(req.original_path, req.operation, req.data).root_privs;
+        },
+        std::move(identity));
   } else {
     const auto& table = entry.is_auth ? config_.auth_methods : config_.secret_engines;
     auto it = table.find(entry.type);

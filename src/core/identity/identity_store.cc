@@ -573,6 +573,12 @@ std::vector<std::string> IdentityStore::IdentityPolicies(std::string_view entity
   return out;
 }
 
+bool IdentityStore::EntityDisabled(std::string_view entity_id) const {
+  std::shared_lock lock(mu_);
+  const Entity* e = state_->FindEntity(entity_id);
+  return e != nullptr && e->disabled;
+}
+
 // --- logins ---
 
 Result<Entity> IdentityStore::EntityForLogin(std::string_view mount_accessor,

@@ -168,6 +168,8 @@ class IdentityStore {
   // Policies from the entity and every group it is in (sorted, unique); empty for an unknown
   // or disabled-less entity.
   std::vector<std::string> IdentityPolicies(std::string_view entity_id) const;
+  // Whether the entity exists and is disabled (its tokens are refused).
+  bool EntityDisabled(std::string_view entity_id) const;
 
   // --- logins ---
   // The entity of a login on the mount `mount_accessor` as `alias_name`: the existing alias's
