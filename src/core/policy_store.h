@@ -55,9 +55,13 @@ class PolicyStore {
  private:
   logical::Storage& view_;
   std::shared_mutex mu_;
+  // The parsed policies of a name set whose paths hold identity templates (resolved per entity).
+  struct TemplatedSet {
+    std::vector<policy::Policy> policies;
+  };
   struct CachedAcl {
-    std::shared_ptr<const policy::Acl> acl;
-    bool templated = false;  // resolved without an entity
+    std::shared_ptr<const policy::Acl> acl;      // templates resolved without an entity
+    std::shared_ptr<const TemplatedSet> templated;  // null: the set has no template
   };
   std::map<std::string, CachedAcl> acl_cache_;  // guarded by mu_
   // ACLs of templated sets resolved for an entity, keyed by names + substituted patterns
@@ -69,7 +73,7 @@ class PolicyStore {
   struct ExactEntry {
     std::vector<std::string> names;
     std::shared_ptr<const policy::Acl> acl;
-    bool templated = false;
+    std::shared_ptr<const TemplatedSet> templated;
   };
   static constexpr size_t kMaxExactEntries = 65536;
   std::unordered_map<uint64_t, std::vector<ExactEntry>> exact_cache_;  // guarded by mu_
@@ -78,6 +82,11 @@ class PolicyStore {
   // meanwhile is not cached.
   uint64_t generation_ = 0;  // guarded by mu_
   void ClearAclCaches();  // REQUIRES: mu_ held exclusively
+  // The ACL of a templated set for an entity (templated_cache_ or compiled).
+  Result<std::shared_ptr<const policy::Acl>> TemplatedAcl(const std::vector<std::string>& names,
+                                                          const TemplatedSet& set,
+                                                          std::string_view entity_id,
+                                                          uint64_t generation);
   std::map<std::string, policy::Policy> policy_cache_;                    // guarded by mu_
 };
 
