@@ -1,6 +1,10 @@
 // The identity/ mount through the core's pipeline, and logins mapped to entities.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "core/testing.h"
 #include "logical/framework/framework_backend.h"
 
@@ -393,6 +397,48 @@ TEST_F(Identity, TokenCreateWithEntityAliasThroughARole) {
   auto ent = Do(Operation::kRead, "identity/entity/id/" + c1->auth->entity_id);
   ASSERT_TRUE(ent);
   EXPECT_EQ(Str(ent->data.at("aliases").as_array()[0].as_object(), "mount_type"), "token");
+}
+
+TEST_F(Identity, AuditAuthBlockHasIdentityPolicies) {
+  auto dir = std::filesystem::path(::testing::TempDir()) /
+             ("identity-audit-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string log = (dir / "audit.log").string();
+  ASSERT_TRUE(Do(Operation::kUpdate, "sys/audit/file",
+                 {{"type", "file"}, {"options", json::object{{"file_path", log}}}}));
+  std::string tok = Login("frank");
+  std::string eid = Str(t_.Do(Operation::kRead, "auth/token/lookup-self", {}, tok)->data, "entity_id");
+  ASSERT_TRUE(Do(Operation::kUpdate, "identity/entity/id/" + eid, {{"policies", "ent-pol"}}));
+  ASSERT_TRUE(t_.Do(Operation::kRead, "auth/token/lookup-self", {}, tok));
+  std::ifstream in(log);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  bool found_request = false, found_login = false;
+  std::istringstream lines(ss.str());
+  for (std::string line; std::getline(lines, line);) {
+    auto o = ParseJsonObject(line);
+    ASSERT_TRUE(o) << line;
+    if (!o->contains("auth") || !o->at("auth").is_object()) continue;
+    const auto& auth = o->at("auth").as_object();
+    const auto& req = o->at("request").as_object();
+    if (std::string(o->at("type").as_string()) == "request" &&
+        std::string(req.at("path").as_string()) == "auth/token/lookup-self" &&
+        auth.contains("identity_policies")) {
+      EXPECT_EQ(std::string(auth.at("identity_policies").as_array()[0].as_string()), "ent-pol");
+      EXPECT_EQ(Str(auth, "entity_id"), eid);
+      found_request = true;
+    }
+    if (std::string(o->at("type").as_string()) == "response" &&
+        std::string(req.at("path").as_string()) == "auth/up/login/frank") {
+      // The login's own auth block is the response's (the top-level one is the caller's).
+      const auto& rauth = o->at("response").as_object().at("auth").as_object();
+      EXPECT_EQ(Str(rauth, "entity_id"), eid);
+      found_login = true;
+    }
+  }
+  EXPECT_TRUE(found_request) << ss.str();
+  EXPECT_TRUE(found_login);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
