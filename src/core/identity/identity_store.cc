@@ -556,18 +556,36 @@ EntityGroups IdentityStore::GroupsOfEntity(std::string_view entity_id) const {
 }
 
 std::vector<std::string> IdentityStore::IdentityPolicies(std::string_view entity_id) const {
+  // The request path: one shared lock, no copies of groups, no mount lookups.
   std::vector<std::string> out;
   if (entity_id.empty()) return out;
-  {
-    std::shared_lock lock(mu_);
-    const Entity* e = state_->FindEntity(entity_id);
-    if (!e) return out;
-    out = e->policies;
+  std::shared_lock lock(mu_);
+  const State& s = *state_;
+  const Entity* e = s.FindEntity(entity_id);
+  if (!e) return out;
+  out = e->policies;
+  if (!s.groups.empty()) {
+    std::set<std::string> seen;
+    std::vector<std::string> todo;
+    for (const auto& [id, g] : s.groups) {
+      if (std::find(g.member_entity_ids.begin(), g.member_entity_ids.end(), entity_id) !=
+              g.member_entity_ids.end() &&
+          seen.insert(id).second) {
+        todo.push_back(id);
+      }
+    }
+    while (!todo.empty()) {
+      std::string cur = std::move(todo.back());
+      todo.pop_back();
+      if (const Group* g = s.FindGroup(cur)) {
+        out.insert(out.end(), g->policies.begin(), g->policies.end());
+      }
+      for (auto& p : s.ParentsOf(cur)) {
+        if (seen.insert(p).second) todo.push_back(std::move(p));
+      }
+    }
   }
-  EntityGroups groups = GroupsOfEntity(entity_id);
-  for (const auto* list : {&groups.direct, &groups.inherited}) {
-    for (const auto& g : *list) out.insert(out.end(), g.policies.begin(), g.policies.end());
-  }
+  lock.unlock();
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
