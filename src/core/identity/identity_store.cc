@@ -22,6 +22,13 @@ std::string FactorsKey(std::string_view accessor, std::string_view name) {
   return k;
 }
 
+// Entity and group names are matched without regard to case (Vault's default).
+std::string NameKey(std::string_view name) {
+  std::string k(name);
+  for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return k;
+}
+
 std::vector<std::string> NormalizePolicies(const std::vector<std::string>& in) {
   std::vector<std::string> out;
   for (const auto& p : in) {
@@ -196,14 +203,14 @@ struct IdentityStore::State {
   std::map<std::string, std::string> galias_by_factors;  // FactorsKey -> group alias id
 
   void IndexEntity(const Entity& e) {
-    entity_by_name[e.name] = e.id;
+    entity_by_name[NameKey(e.name)] = e.id;
     for (const auto& a : e.aliases) {
       alias_entity[a.id] = e.id;
       alias_by_factors[FactorsKey(a.mount_accessor, a.name)] = a.id;
     }
   }
   void UnindexEntity(const Entity& e) {
-    if (auto it = entity_by_name.find(e.name); it != entity_by_name.end() && it->second == e.id) {
+    if (auto it = entity_by_name.find(NameKey(e.name)); it != entity_by_name.end() && it->second == e.id) {
       entity_by_name.erase(it);
     }
     for (const auto& a : e.aliases) {
@@ -226,14 +233,14 @@ struct IdentityStore::State {
     entities.erase(it);
   }
   void IndexGroup(const Group& g) {
-    group_by_name[g.name] = g.id;
+    group_by_name[NameKey(g.name)] = g.id;
     if (g.alias) {
       galias_group[g.alias->id] = g.id;
       galias_by_factors[FactorsKey(g.alias->mount_accessor, g.alias->name)] = g.alias->id;
     }
   }
   void UnindexGroup(const Group& g) {
-    if (auto it = group_by_name.find(g.name); it != group_by_name.end() && it->second == g.id) {
+    if (auto it = group_by_name.find(NameKey(g.name)); it != group_by_name.end() && it->second == g.id) {
       group_by_name.erase(it);
     }
     if (g.alias) {
@@ -387,7 +394,7 @@ std::optional<Entity> IdentityStore::EntityById(std::string_view id) const {
 std::optional<Entity> IdentityStore::EntityByName(std::string_view name) const {
   std::shared_lock lock(mu_);
   const Entity* e = nullptr;
-  if (auto it = state_->entity_by_name.find(std::string(name)); it != state_->entity_by_name.end()) {
+  if (auto it = state_->entity_by_name.find(NameKey(name)); it != state_->entity_by_name.end()) {
     e = state_->FindEntity(it->second);
   }
   ARCA_ID_COPY_ENTITY(e);
@@ -472,7 +479,7 @@ std::optional<Group> IdentityStore::GroupByName(std::string_view name) const {
   std::string id;
   {
     std::shared_lock lock(mu_);
-    auto it = state_->group_by_name.find(std::string(name));
+    auto it = state_->group_by_name.find(NameKey(name));
     if (it == state_->group_by_name.end()) return std::nullopt;
     id = it->second;
   }
@@ -667,7 +674,7 @@ Result<std::pair<Entity, bool>> IdentityStore::UpsertEntity(const EntityUpdate& 
     found = true;
   }
   if (!u.name.empty()) {
-    auto it = s.entity_by_name.find(u.name);
+    auto it = s.entity_by_name.find(NameKey(u.name));
     if (it != s.entity_by_name.end()) {
       if (!found) {
         e = *s.FindEntity(it->second);
@@ -1057,7 +1064,7 @@ Result<std::pair<Group, bool>> IdentityStore::UpsertGroup(std::optional<std::str
     return InvalidRequest("invalid group type \"" + g.type + "\"");
   }
   if (!u.name.empty()) {
-    auto it = s.group_by_name.find(u.name);
+    auto it = s.group_by_name.find(NameKey(u.name));
     if (it != s.group_by_name.end() && it->second != g.id) {
       return InvalidRequest("group name is already in use");
     }
@@ -1116,7 +1123,7 @@ Result<std::pair<Group, bool>> IdentityStore::UpsertGroupByName(std::string_view
   std::optional<std::string> id;
   {
     std::shared_lock lock(mu_);
-    auto it = state_->group_by_name.find(std::string(name));
+    auto it = state_->group_by_name.find(NameKey(name));
     if (it != state_->group_by_name.end()) id = it->second;
   }
   u.name = std::string(name);
