@@ -217,6 +217,11 @@ TEST_F(Identity, MergeMovesAliasesAndRefusesItself) {
   ASSERT_EQ(merged->data.at("aliases").as_array().size(), 1u);
   EXPECT_EQ(Str(merged->data.at("aliases").as_array()[0].as_object(), "name"), "bob");
   EXPECT_EQ(std::string(merged->data.at("merged_entity_ids").as_array()[0].as_string()), from);
+  // bob's existing token (still carrying the merged id) gets the target's policies.
+  ASSERT_TRUE(Do(Operation::kUpdate, "identity/entity/id/" + to, {{"policies", "after-merge"}}));
+  auto old_tok = t_.Do(Operation::kRead, "auth/token/lookup-self", {}, tok);
+  ASSERT_TRUE(old_tok);
+  EXPECT_EQ(std::string(old_tok->data.at("identity_policies").as_array()[0].as_string()), "after-merge");
   // The next login as bob lands on the merged entity.
   std::string tok2 = Login("bob");
   EXPECT_EQ(Str(t_.Do(Operation::kRead, "auth/token/lookup-self", {}, tok2)->data, "entity_id"), to);
@@ -245,6 +250,11 @@ TEST_F(Identity, GroupsAndTheirRules) {
   ASSERT_FALSE(ext);
   EXPECT_EQ(ext.error().message(), "member entities can't be set manually for external groups");
   EXPECT_FALSE(Do(Operation::kRead, "identity/group/name/ext"));
+  auto unknown_member = Do(Operation::kUpdate, "identity/group",
+                           {{"name", "u"}, {"member_entity_ids", json::array{"no-such-entity"}}});
+  ASSERT_FALSE(unknown_member);
+  EXPECT_EQ(unknown_member.error().message(), "invalid entity ID \"no-such-entity\"");
+  EXPECT_FALSE(Do(Operation::kRead, "identity/group/name/u"));
   auto bad_type = Do(Operation::kUpdate, "identity/group", {{"name", "t"}, {"type", "weird"}});
   ASSERT_FALSE(bad_type);
   EXPECT_EQ(bad_type.error().message(), "invalid group type \"weird\"");

@@ -195,6 +195,7 @@ void AddUnique(std::vector<std::string>& v, const std::string& s) {
 struct IdentityStore::State {
   std::map<std::string, Entity> entities;
   std::map<std::string, std::string> entity_by_name;
+  std::map<std::string, std::string> merged_into;  // merged entity id -> entity id
   std::map<std::string, std::string> alias_entity;      // alias id -> entity id
   std::map<std::string, std::string> alias_by_factors;  // FactorsKey -> alias id
   std::map<std::string, Group> groups;
@@ -204,6 +205,7 @@ struct IdentityStore::State {
 
   void IndexEntity(const Entity& e) {
     entity_by_name[NameKey(e.name)] = e.id;
+    for (const auto& m : e.merged_entity_ids) merged_into[m] = e.id;
     for (const auto& a : e.aliases) {
       alias_entity[a.id] = e.id;
       alias_by_factors[FactorsKey(a.mount_accessor, a.name)] = a.id;
@@ -212,6 +214,11 @@ struct IdentityStore::State {
   void UnindexEntity(const Entity& e) {
     if (auto it = entity_by_name.find(NameKey(e.name)); it != entity_by_name.end() && it->second == e.id) {
       entity_by_name.erase(it);
+    }
+    for (const auto& m : e.merged_entity_ids) {
+      if (auto it = merged_into.find(m); it != merged_into.end() && it->second == e.id) {
+        merged_into.erase(it);
+      }
     }
     for (const auto& a : e.aliases) {
       alias_entity.erase(a.id);
@@ -264,6 +271,12 @@ struct IdentityStore::State {
   const Entity* FindEntity(std::string_view id) const {
     auto it = entities.find(std::string(id));
     return it == entities.end() ? nullptr : &it->second;
+  }
+  // The entity with this id, or the one it was merged into (tokens keep the old id).
+  const Entity* FindEntityOrMerged(std::string_view id) const {
+    if (const Entity* e = FindEntity(id)) return e;
+    auto it = merged_into.find(std::string(id));
+    return it == merged_into.end() ? nullptr : FindEntity(it->second);
   }
   const Group* FindGroup(std::string_view id) const {
     auto it = groups.find(std::string(id));
@@ -568,14 +581,15 @@ std::vector<std::string> IdentityStore::IdentityPolicies(std::string_view entity
   if (entity_id.empty()) return out;
   std::shared_lock lock(mu_);
   const State& s = *state_;
-  const Entity* e = s.FindEntity(entity_id);
+  const Entity* e = s.FindEntityOrMerged(entity_id);
   if (!e) return out;
   out = e->policies;
+  const std::string member_id = e->id;
   if (!s.groups.empty()) {
     std::set<std::string> seen;
     std::vector<std::string> todo;
     for (const auto& [id, g] : s.groups) {
-      if (std::find(g.member_entity_ids.begin(), g.member_entity_ids.end(), entity_id) !=
+      if (std::find(g.member_entity_ids.begin(), g.member_entity_ids.end(), member_id) !=
               g.member_entity_ids.end() &&
           seen.insert(id).second) {
         todo.push_back(id);
@@ -600,7 +614,7 @@ std::vector<std::string> IdentityStore::IdentityPolicies(std::string_view entity
 
 bool IdentityStore::EntityDisabled(std::string_view entity_id) const {
   std::shared_lock lock(mu_);
-  const Entity* e = state_->FindEntity(entity_id);
+  const Entity* e = state_->FindEntityOrMerged(entity_id);
   return e != nullptr && e->disabled;
 }
 
