@@ -92,6 +92,11 @@ TEST_F(Identity, MountIsAlwaysThereAndCannotBeRemovedOrMoved) {
   auto move = Do(Operation::kUpdate, "sys/remount", {{"from", "identity"}, {"to", "ident2"}});
   ASSERT_FALSE(move);
   EXPECT_TRUE(Do(Operation::kRead, "sys/mounts")->data.contains("identity/"));
+  // Tunable like any mount.
+  ASSERT_TRUE(Do(Operation::kUpdate, "sys/mounts/identity/tune", {{"default_lease_ttl", "1h"}}));
+  auto tune = Do(Operation::kRead, "sys/mounts/identity/tune");
+  ASSERT_TRUE(tune);
+  EXPECT_EQ(tune->data.at("default_lease_ttl").as_int64(), 3600);
 }
 
 TEST_F(Identity, EntityCreateUpdateReadListDelete) {
