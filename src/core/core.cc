@@ -1,4 +1,6 @@
 #include "core/core.h"
+
+#include "core/auto_snapshots.h"
 #include "core/ha_state.h"
 #include "storage/cache.h"
 
@@ -161,6 +163,7 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   audit_ = std::make_unique<audit::Broker>(*audit_view_, std::move(audit_options));
   system_backend_ = NewSystemBackend(*this);
   identity_backend_ = NewIdentityBackend(*this);
+  auto_snapshots_ = std::make_unique<AutoSnapshots>(*config_.physical, *barrier_);
   RegisterMetrics();
   InitHa();
 }
@@ -432,6 +435,7 @@ void Core::PreSeal() {
 
 void Core::StopActiveLocked() {
   DiscardRotations();  // sealing ends a rekey (as Vault documents) and a root generation
+  auto_snapshots_->Stop();
   StopPeriodic();
   expiration_->Stop();  // before the router empties: workers may be revoking through it
   audit_->Reset();
@@ -460,6 +464,7 @@ Status Core::PostUnseal() {
   ARCA_RETURN_IF_ERROR(quotas_->Load());
   ARCA_RETURN_IF_ERROR(expiration_->Restore());
   StartPeriodic();
+  ARCA_RETURN_IF_ERROR(auto_snapshots_->Start());
   return OkStatus();
 }
 
