@@ -58,6 +58,7 @@ bench: release
 	bash bench/etcd.sh $(RELEASE_DIR)/arca $(RELEASE_DIR)/etcd_put_bench $(RELEASE_DIR)/etcd_put_grpc_bench
 	bash bench/failover.sh $(RELEASE_DIR)/arca
 	bash bench/postgresql.sh $(RELEASE_DIR)/arca $(RELEASE_DIR)/pg_upsert_bench
+	bash bench/snapshot.sh $(RELEASE_DIR)/arca
 
 format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i

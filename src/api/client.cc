@@ -387,6 +387,17 @@ std::string Client::UrlFor(std::string_view path) const {
 
 Result<ApiResponse> Client::Request(std::string_view method_in, std::string_view path,
                                     const json::object* body, const QueryParams& query_in) {
+  return Send(method_in, path, body, nullptr, {}, query_in);
+}
+
+Result<ApiResponse> Client::RequestRaw(std::string_view method, std::string_view path,
+                                       std::string body, std::string_view content_type) {
+  return Send(method, path, nullptr, &body, content_type, {});
+}
+
+Result<ApiResponse> Client::Send(std::string_view method_in, std::string_view path,
+                                 const json::object* body, std::string* raw_body,
+                                 std::string_view raw_content_type, const QueryParams& query_in) {
   std::string method(method_in);
   for (auto& ch : method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   QueryParams query = query_in;
@@ -422,6 +433,9 @@ Result<ApiResponse> Client::Request(std::string_view method_in, std::string_view
     req.set(http::field::content_type,
             verb == http::verb::patch ? "application/merge-patch+json" : "application/json");
     req.body() = json::serialize(*body);
+  } else if (raw_body != nullptr) {
+    if (!raw_content_type.empty()) req.set(http::field::content_type, raw_content_type);
+    req.body() = std::move(*raw_body);
   }
   req.keep_alive(true);
   req.prepare_payload();

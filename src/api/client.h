@@ -57,6 +57,11 @@ class Client {
                                       const json::object* body = nullptr,
                                       const QueryParams& query = {});
 
+  // A request with `body` sent as it is (e.g. a snapshot restore), with `content_type` unless
+  // empty; otherwise as Request (one redirect followed, with the body).
+  Result<ApiResponse> RequestRaw(std::string_view method, std::string_view path, std::string body,
+                                 std::string_view content_type = {});
+
   // Sends a request and returns the body as a JSON object ({} for an empty body);
   // status >= 400 (or a redirect not followed) becomes ResponseError(response); a non-object
   // body is kInternal.
@@ -85,6 +90,9 @@ class Client {
 
  private:
   struct Impl;
+  Result<ApiResponse> Send(std::string_view method, std::string_view path,
+                           const json::object* body, std::string* raw_body,
+                           std::string_view raw_content_type, const QueryParams& query);
   Result<std::optional<json::object>> ToSecret(Result<ApiResponse> r, bool lenient_404);
 
   ClientConfig config_;

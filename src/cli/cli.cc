@@ -204,7 +204,17 @@ int Dispatch(const std::vector<std::string>& args, CliEnv& env, const ExtraComma
       return it->second(std::vector<std::string>(args.begin() + 2, args.end()));
     }
   }
-  // Longest match: "kv metadata get" before "kv metadata", "operator init" before "operator".
+  // Longest match: "kv metadata get" before "kv metadata", "operator init" before "operator";
+  // four words for "operator raft snapshot save".
+  if (args.size() >= 4) {
+    std::string four = first + " " + args[1] + " " + args[2] + " " + args[3];
+    for (const auto& c : CommandTable()) {
+      if (c.name == four) {
+        Ctx ctx(env, std::string(c.name), std::string(c.usage));
+        return c.run(ctx, std::vector<std::string>(args.begin() + 4, args.end()));
+      }
+    }
+  }
   if (args.size() >= 3) {
     std::string three = first + " " + args[1] + " " + args[2];
     for (const auto& c : CommandTable()) {

@@ -179,6 +179,26 @@ constexpr CommandSpec kCommands[] = {
      "  if none does, the same node may become active again.\n\n"
      "      $ arca operator step-down",
      RunOperatorStepDown},
+    {"operator raft snapshot save", "Saves a snapshot of the storage",
+     "Usage: arca operator raft snapshot save <snapshot_file>\n\n"
+     "  Saves a snapshot of the server's storage (sys/storage/raft/snapshot) to a file:\n"
+     "  every entry, encrypted as stored, at one point in time. Works on every storage\n"
+     "  backend that supports snapshots (file, inmem, etcd, postgresql), not only Raft.\n\n"
+     "      $ arca operator raft snapshot save raft.snap",
+     RunOperatorRaftSnapshotSave},
+    {"operator raft snapshot restore", "Installs the provided snapshot, returning the cluster "
+     "to the state defined in it",
+     "Usage: arca operator raft snapshot restore [options] <snapshot_file>\n\n"
+     "  Installs the snapshot; everything in the storage is replaced by it. The snapshot\n"
+     "  must have been taken with this cluster's keys unless -force is given; after a\n"
+     "  forced restore from another cluster the server is sealed and opens with the\n"
+     "  snapshot's unseal keys.\n\n"
+     "      $ arca operator raft snapshot restore raft.snap\n\n"
+     "Command Options:\n\n"
+     "  -force\n"
+     "      Installs the provided snapshot even when it was not taken with this\n"
+     "      cluster's keys. The default is false.",
+     RunOperatorRaftSnapshotRestore},
     {"operator rotate", "Rotates the underlying encryption key",
      "Usage: arca operator rotate [options]\n\n  Adds a new encryption key to the keyring."
      "\n"
@@ -427,6 +447,14 @@ constexpr CommandSpec kCommands[] = {
      "\n"
      "\n      $ arca operator diagnose -config=/etc/arca/arca.hcl",
      RunOperatorDiagnose},
+    // Run by the arca binary itself (src/server/migrate.cc: it needs the storage backends).
+    {"operator migrate", "Migrates Arca data between storage backends",
+     "Usage: arca operator migrate -config=<path> [-start=<key>] [-max-parallel=10] [-reset]\n\n"
+     "  Copies every entry of storage_source into storage_destination (an empty storage),\n"
+     "  as stored: offline, without unsealing (see docs/migrate.md)."
+     "\n"
+     "\n      $ arca operator migrate -config=migrate.hcl",
+     RunOperatorMigrate},
     {"print token", "Prints the token the CLI would use",
      "Usage: arca print token\n\n  Prints the value of the token the CLI uses: ARCA_TOKEN or "
      "VAULT_TOKEN, else the token helper (~/.arca-token, ~/.vault-token, or the token_helper "
@@ -450,6 +478,12 @@ std::span<const CommandSpec> CommandTable() { return kCommands; }
 int RunOperatorDiagnose(Ctx& ctx, const std::vector<std::string>&) {
   ctx.err() << "operator diagnose is run by the arca binary (this build of the CLI lacks the "
                "server code it needs)\n";
+  return 1;
+}
+
+int RunOperatorMigrate(Ctx& ctx, const std::vector<std::string>&) {
+  ctx.err() << "operator migrate is run by the arca binary (this build of the CLI lacks the "
+               "storage code it needs)\n";
   return 1;
 }
 

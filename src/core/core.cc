@@ -1,4 +1,6 @@
 #include "core/core.h"
+
+#include "core/auto_snapshots.h"
 #include "core/ha_state.h"
 #include "storage/cache.h"
 
@@ -175,6 +177,7 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   identity_backend_ =
       identity::WithIdentityTokens(NewIdentityBackend(*this, identity::OidcPaths(oidc)), oidc);
   policies_->SetIdentityResolver(identity_data);
+  auto_snapshots_ = std::make_unique<AutoSnapshots>(*config_.physical, *barrier_);
   RegisterMetrics();
   InitHa();
 }
@@ -446,6 +449,7 @@ void Core::PreSeal() {
 
 void Core::StopActiveLocked() {
   DiscardRotations();  // sealing ends a rekey (as Vault documents) and a root generation
+  auto_snapshots_->Stop();
   StopPeriodic();
   expiration_->Stop();  // before the router empties: workers may be revoking through it
   audit_->Reset();
@@ -474,6 +478,7 @@ Status Core::PostUnseal() {
   ARCA_RETURN_IF_ERROR(quotas_->Load());
   ARCA_RETURN_IF_ERROR(expiration_->Restore());
   StartPeriodic();
+  ARCA_RETURN_IF_ERROR(auto_snapshots_->Start());
   return OkStatus();
 }
 

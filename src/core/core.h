@@ -33,6 +33,7 @@
 #include "core/seal/shamir_seal.h"
 #include "logical/backend.h"
 #include "storage/backend.h"
+#include "storage/snapshot.h"
 
 namespace arca::audit {
 class Broker;
@@ -51,6 +52,7 @@ class Barrier;
 class CorsStore;
 class InFlightRequests;
 class ActivityLog;
+class AutoSnapshots;
 class PolicyStore;
 class PasswordPolicyStore;
 class QuotaManager;
@@ -303,6 +305,22 @@ class Core {
   // being active (false). Set once, before unsealing.
   void SetActiveChangeHook(std::function<void(bool active)> hook);
 
+  // --- snapshots of the physical storage (snapshot.cc; docs/snapshots.md) ---
+  // Writes a snapshot (encrypted entries, one consistent point in time) to `out_fd`. Called
+  // while serving a request (the state lock is held shared by the pipeline). Errors:
+  // InvalidRequest when the storage cannot take snapshots; the storage's.
+  Result<storage::snapshot::Meta> WriteSnapshot(int out_fd);
+  // Restores the snapshot file at `path` on the active node: verified completely first
+  // (InvalidRequest for a corrupted/truncated file, nothing changed); its keyring must open with
+  // this node's root key unless `force` (InvalidRequest otherwise). Then, under the state lock,
+  // the active duties stop, the storage is replaced, and the node reloads as an HA takeover
+  // does. When the restored keyring does not open with the root key (forced), the node ends up
+  // sealed: the snapshot's unseal keys open it.
+  Status RestoreSnapshot(const std::string& path, bool force);
+  // The POST of sys/storage/raft/snapshot[-force] once authorized: the body (req.body_fd, else
+  // req.raw_body) restored as above; an empty response (204).
+  Result<logical::Response> RestoreSnapshotRequest(const logical::Request& req, bool force);
+
   // --- used by the system backend ---
   Router& router() { return router_; }
   Barrier& barrier() { return *barrier_; }
@@ -326,6 +344,8 @@ class Core {
   CorsStore& cors() { return *cors_; }
   InFlightRequests& in_flight() { return *in_flight_; }
   ActivityLog& activity() { return *activity_; }
+  // Scheduled snapshots (sys/storage/raft/snapshot-auto); run while this node is active.
+  AutoSnapshots& auto_snapshots() { return *auto_snapshots_; }
   const CorsStore& cors() const { return *cors_; }
   const CoreConfig& config() const { return config_; }
   std::string storage_type() const;
@@ -553,9 +573,13 @@ class Core {
   Result<std::string> Advertisement();
   Result<HaLeader> ReadAdvertisement(const storage::HaHolder& holder);
   void InvalidateLeaderCache();
+  storage::Snapshottable* SnapshotStorage() const;  // null: the storage cannot take snapshots
 
   std::string cluster_name_;  // set at unseal
   std::string cluster_id_;
+
+  // Last: it uses config_.physical and barrier_ until it is destroyed.
+  std::unique_ptr<AutoSnapshots> auto_snapshots_;
 };
 
 }  // namespace arca::core

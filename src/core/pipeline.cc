@@ -25,6 +25,12 @@ namespace {
 // Vault's answer when a request reaches a node that is not active and knows no active node.
 constexpr std::string_view kNoActiveNode = "local node not active but active cluster node not found";
 
+// The paths whose POST restores a snapshot (Arca's own name for it too).
+bool IsSnapshotRestorePath(std::string_view path) {
+  return path == "sys/storage/raft/snapshot" || path == "sys/storage/raft/snapshot-force" ||
+         path == "sys/storage/snapshot" || path == "sys/storage/snapshot-force";
+}
+
 // sys/ paths answered whether sealed or not, without a token.
 bool IsLifecyclePath(std::string_view path) {
   return path == "sys/init" || path == "sys/seal-status" || path == "sys/unseal" ||
@@ -112,7 +118,10 @@ Result<logical::Response> Core::HandleRequestUnmetered(logical::Request& req) {
     req.storage = sys_view_.get();
     return system_backend_->HandleRequest(req);
   }
-  if (req.path == "sys/seal" || req.path == "sys/step-down") return HandleSealRequest(req);
+  if (req.path == "sys/seal" || req.path == "sys/step-down" ||
+      (req.operation == logical::Operation::kUpdate && IsSnapshotRestorePath(req.path))) {
+    return HandleSealRequest(req);
+  }
 
   std::shared_lock state(state_mu_);
   if (sealed_) return ::arca::Sealed();
@@ -321,9 +330,13 @@ Status Core::AuthorizeUnrouted(const logical::Request& req) {
 // Vault) and audited like any routed request, but answered here: sealing tears down the router
 // and the audit devices, so the request entry is written before and no response entry after.
 // Step-down is a no-op (one node, always active) that is still checked and audited.
+// A snapshot restore (POST sys/storage/raft/snapshot[-force]) goes the same way (update on the
+// path, no sudo, as in Vault), because it replaces everything under the state lock (snapshot.cc).
 Result<logical::Response> Core::HandleSealRequest(logical::Request& req) {
   if (req.operation != logical::Operation::kUpdate) return Unsupported();
   const bool seal = req.path == "sys/seal";
+  const bool restore = IsSnapshotRestorePath(req.path);
+  const bool force = restore && req.path.ends_with("-force");
   {
     std::shared_lock state(state_mu_);
     if (sealed_) return ::arca::Sealed();
@@ -342,7 +355,7 @@ Result<logical::Response> Core::HandleSealRequest(logical::Request& req) {
     req.mount_type = route.type();
     req.mount_accessor = route.accessor();
     req.path = std::move(match->relative_path);
-    if (allowed) allowed = Authorize(req, /*root_protected=*/true, nullptr);
+    if (allowed) allowed = Authorize(req, /*root_protected=*/!restore, nullptr);
     if (audit_->HasDevices()) {
       // No log, no answer: an allowed request goes no further unless it was recorded.
       Status logged =
@@ -363,12 +376,13 @@ Result<logical::Response> Core::HandleSealRequest(logical::Request& req) {
     if (token_entry && token_entry->num_uses > 0) {
       ARCA_RETURN_IF_ERROR(tokens_->UseToken(req.client_token, *token_entry));
     }
-    if (!seal) {
+    if (!seal && !restore) {
       // sys/step-down: without HA there is nothing to step down from (Vault answers 204).
       if (ha_) ARCA_RETURN_IF_ERROR(StepDown());
       return logical::Response{};
     }
   }
+  if (restore) return RestoreSnapshotRequest(req, force);
   ARCA_RETURN_IF_ERROR(Seal());
   return logical::Response{};
 }

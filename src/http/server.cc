@@ -35,10 +35,15 @@
 
 #include "http/cors.h"
 
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <cstdio>
 #include <condition_variable>
 #include <csignal>
@@ -108,6 +113,29 @@ int64_t DeadlineAfter(std::chrono::milliseconds timeout) {
   return timeout.count() > 0 ? CoarseNowMs() + timeout.count() : kNoDeadline;
 }
 
+// Snapshot restores (POST sys/storage/raft/snapshot[-force], sys/storage/snapshot[-force]) carry
+// a whole storage: as in Vault, max_request_size does not apply to them, and their body goes to
+// an unlinked temporary file (ParsedRequest::body_fd, handed to the handler as
+// logical::Request::body_fd) instead of memory.
+bool SpoolsBody(std::string_view method, std::string_view target) {
+  if (method != "POST" && method != "PUT") return false;
+  target = target.substr(0, target.find('?'));
+  return target == "/v1/sys/storage/raft/snapshot" ||
+         target == "/v1/sys/storage/raft/snapshot-force" || target == "/v1/sys/storage/snapshot" ||
+         target == "/v1/sys/storage/snapshot-force";
+}
+
+int OpenBodySpool() {
+  const char* base = std::getenv("TMPDIR");
+  std::string dir = base != nullptr && *base != '\0' ? base : "/tmp";
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+  std::string tmpl = dir + "/arca-body-XXXXXX";
+  fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd >= 0) ::unlink(tmpl.c_str());
+  return fd;
+}
+
 // What RequestParser keeps of one request: the request line, the header fields (names and
 // values back to back in `text`) and the body. A connection reuses one for all its requests.
 struct ParsedRequest {
@@ -119,6 +147,8 @@ struct ParsedRequest {
   std::string text;
   std::vector<Field> fields;
   std::string body;
+  int body_fd = -1;           // the body spooled to a temporary file (SpoolsBody), or -1
+  bool spool_failed = false;  // writing body_fd failed (disk full)
 
   std::string_view Name(const Field& f) const { return {text.data() + f.name_at, f.name_size}; }
   std::string_view Value(const Field& f) const { return {text.data() + f.value_at, f.value_size}; }
@@ -136,7 +166,27 @@ struct ParsedRequest {
     fields.clear();
     SecureWipe(body);
     if (body.capacity() > kMaxKeptBody) std::string().swap(body);
+    if (body_fd >= 0) ::close(body_fd);
+    body_fd = -1;
+    spool_failed = false;
     method.clear();
+  }
+  // Appends body bytes to memory, or to the spool file.
+  void AppendBody(const char* p, size_t n) {
+    if (body_fd < 0) {
+      body.append(p, n);
+      return;
+    }
+    while (n > 0 && !spool_failed) {
+      ssize_t w = ::write(body_fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        spool_failed = true;
+        break;
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
   }
 };
 
@@ -151,6 +201,11 @@ class RequestParser final : public bhttp::basic_parser<true> {
                        error_code&) override {
     out_.method.assign(method.data(), method.size());
     out_.target.assign(target.data(), target.size());
+    if (SpoolsBody(out_.method, out_.target)) {
+      body_limit(boost::none);
+      out_.body_fd = OpenBodySpool();
+      if (out_.body_fd < 0) out_.spool_failed = true;
+    }
   }
   void on_response_impl(int, beast::string_view, int, error_code& ec) override {
     ec = bhttp::error::bad_method;  // a request parser never sees a status line
@@ -171,17 +226,17 @@ class RequestParser final : public bhttp::basic_parser<true> {
   void on_body_init_impl(const boost::optional<uint64_t>& content_length, error_code&) override {
     // The parser has checked Content-Length against body_limit already; a large declared body
     // still grows as it arrives, so that a header alone cannot reserve memory.
-    if (content_length) {
+    if (content_length && out_.body_fd < 0 && !out_.spool_failed) {
       out_.body.reserve(static_cast<size_t>(std::min<uint64_t>(*content_length, kMaxReserved)));
     }
   }
   size_t on_body_impl(beast::string_view body, error_code&) override {
-    out_.body.append(body.data(), body.size());
+    if (!out_.spool_failed) out_.AppendBody(body.data(), body.size());
     return body.size();
   }
   void on_chunk_header_impl(uint64_t, beast::string_view, error_code&) override {}
   size_t on_chunk_body_impl(uint64_t, beast::string_view body, error_code&) override {
-    out_.body.append(body.data(), body.size());
+    if (!out_.spool_failed) out_.AppendBody(body.data(), body.size());
     return body.size();
   }
   void on_finish_impl(error_code&) override {}
@@ -668,11 +723,21 @@ Task<HttpResponseOut> Connection<Stream>::Process(bool head) {
     logical::Request& req;
     ~Drop() { req = logical::Request(); }
   } drop{req_};
+  if (parsed_.spool_failed) {
+    spdlog::error("http: cannot store a request body in a temporary file (TMPDIR): {}",
+                  std::strerror(errno));
+    HttpResponseOut err = ErrorResponse(
+        Error(ErrorKind::kInternal, "http: cannot store the request body in a temporary file"),
+        head);
+    for (auto& h : cors_headers) err.headers.push_back(std::move(h));
+    co_return err;
+  }
   if (Status built = BuildRequest(view, listener_->trusted_proxies, req_); !built) {
     HttpResponseOut err = ErrorResponse(built.error(), head);
     for (auto& h : cors_headers) err.headers.push_back(std::move(h));
     co_return err;
   }
+  req_.body_fd = parsed_.body_fd;
   req_.unauthenticated_metrics_access = listener_->opts.unauthenticated_metrics_access;
   result_.reset();
   if (server_.RunsInline(req_)) {

@@ -47,6 +47,10 @@ struct Request {
   // The body as received when its media type is binary (application/ocsp-request,
   // application/pkcs10, application/pkix-cert, application/octet-stream); `data` is then empty.
   std::string raw_body;
+  // A body the HTTP layer stored in an (unlinked) temporary file instead of memory: snapshot
+  // restores, whose size max_request_size does not bound. Owned by the HTTP layer, open for the
+  // request's duration; -1: none (the body is in `data` / `raw_body`).
+  int body_fd = -1;
   std::chrono::seconds wrap_ttl{0};   // X-Vault-Wrap-TTL, 0 = not wrapped
   bool unauthenticated_ok = false;    // not used by HTTP; set by core for special paths
   // The listener allows sys/metrics without a token (its telemetry stanza says so).

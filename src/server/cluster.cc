@@ -190,6 +190,14 @@ http::RawResponse ClusterNode::HandleRaw(const http::RawRequest& req) {
   // This node may have become active since TakesRaw: then it serves the request itself, also
   // after a forwarding failure (the old active node is gone and this one took over).
   if (!core_.IsStandby()) return http::RawResponse{0, {}, {}};
+  if (path && (path->starts_with("sys/storage/raft/snapshot") ||
+               path->starts_with("sys/storage/snapshot"))) {
+    // As Vault: a standby redirects the snapshot endpoints, whose bodies are a whole storage
+    // (and a restore's body is not in memory to forward).
+    core::Core::HaStatus st = core_.GetHaStatus();
+    if (!st.leader || st.leader->api_addr.empty()) return Forwarder::NoActiveNode();
+    return Forwarder::Redirect(st.leader->api_addr, req.target);
+  }
   http::RawResponse out = forwarder_.Forward(req);
   if (out.status == 307) {
     if (!core_.IsStandby() && !core_.Sealed()) return http::RawResponse{0, {}, {}};

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "server/diagnose.h"
+#include "server/migrate.h"
 #include "server/server.h"
 
 int main(int argc, char** argv) {
@@ -15,6 +16,9 @@ int main(int argc, char** argv) {
        }},
       {"operator diagnose", [](std::vector<std::string> args) {
          return arca::server::RunDiagnoseCommand(args);
+       }},
+      {"operator migrate", [](std::vector<std::string> args) {
+         return arca::server::RunMigrateCommand(args);
        }},
   };
   return arca::cli::Run(argc, argv, extra);

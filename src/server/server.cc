@@ -27,6 +27,7 @@
 #include "server/cluster.h"
 #include "server/hardening.h"
 #include "seal/factory.h"
+#include "storage/migrate.h"
 
 namespace arca::server {
 namespace {
@@ -257,6 +258,15 @@ int RunServerCommand(const std::vector<std::string>& args) {
   }
   auto physical = factory->second(cfg.storage->options);
   if (!physical) return Fail("storage: " + physical.error().message());
+  // `operator migrate` marks the storage it copies from (storage/migrate.h).
+  if (auto migration = storage::MigrationInProgress(**physical); !migration) {
+    return Fail("storage: unable to read the storage migration status: " +
+                migration.error().message());
+  } else if (*migration) {
+    return Fail("Storage migration in progress (started: " + **migration +
+                "). Server startup is prevented until the migration completes. Use 'arca "
+                "operator migrate -reset' to force clear the migration lock.");
+  }
 
   if (!cfg.disable_mlock) {
     if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {

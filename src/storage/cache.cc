@@ -196,6 +196,25 @@ Transactional* CachedBackend::AsTransactional() {
 
 HaLockable* CachedBackend::AsHaLockable() { return inner_->AsHaLockable(); }
 
+Snapshottable* CachedBackend::AsSnapshottable() {
+  return inner_->AsSnapshottable() != nullptr ? this : nullptr;
+}
+
+Status CachedBackend::VisitAll(const EntryVisitor& visit) {
+  Snapshottable* inner = inner_->AsSnapshottable();
+  if (inner == nullptr) return Internal("storage: the backend does not support snapshots");
+  return inner->VisitAll(visit);
+}
+
+Status CachedBackend::ReplaceAll(const EntrySource& source) {
+  Snapshottable* inner = inner_->AsSnapshottable();
+  if (inner == nullptr) return Internal("storage: the backend does not support snapshots");
+  Purge();
+  Status s = inner->ReplaceAll(source);
+  Purge();  // reads that overlapped the replacement keep nothing
+  return s;
+}
+
 void CachedBackend::ReleaseMappedMemory() { inner_->ReleaseMappedMemory(); }
 
 void CachedBackend::Purge() {

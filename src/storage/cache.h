@@ -23,6 +23,8 @@
 // Capabilities: AsTransactional() is this wrapper when the inner backend is transactional (its
 // Commit updates the cache as above), else nullptr; AsHaLockable() is the inner backend's (the
 // lock and fencing are the inner backend's; a refused fenced write is a failed write above).
+// AsSnapshottable() is this wrapper when the inner backend is snapshottable: VisitAll is the
+// inner one's (the cache is not involved); ReplaceAll purges the cache before and after.
 //
 // Thread-safety: all methods are safe for concurrent use (the cache is sharded by key hash, one
 // mutex per shard).
@@ -55,7 +57,7 @@ struct CacheStats {
   uint64_t bytes = 0;
 };
 
-class CachedBackend final : public Backend, public Transactional {
+class CachedBackend final : public Backend, public Transactional, public Snapshottable {
  public:
   explicit CachedBackend(std::unique_ptr<Backend> inner, CacheOptions options = {});
   ~CachedBackend() override;
@@ -69,10 +71,14 @@ class CachedBackend final : public Backend, public Transactional {
   std::string_view Type() const override;
   Transactional* AsTransactional() override;
   HaLockable* AsHaLockable() override;
+  Snapshottable* AsSnapshottable() override;
   void ReleaseMappedMemory() override;
 
   // Transactional (only reachable through AsTransactional(), i.e. when the inner one exists).
   Status Commit(std::span<const Operation> ops) override;
+  // Snapshottable (only reachable through AsSnapshottable()).
+  Status VisitAll(const EntryVisitor& visit) override;
+  Status ReplaceAll(const EntrySource& source) override;
 
   // Drops every entry (in-flight reads started before the call insert nothing).
   void Purge();

@@ -91,6 +91,17 @@ Status Barrier::Reload() {
   return Unseal(next);
 }
 
+Result<bool> Barrier::KeyringOpens(std::string_view stored_keyring) const {
+  std::shared_lock lock(mu_);
+  if (!keyring_) return ::arca::Sealed();
+  if (stored_keyring.size() < kHeaderSize || stored_keyring[4] != kVersionAadPath) return false;
+  auto plain = crypto::AesGcmOpen(root_key_.span(), stored_keyring.substr(kHeaderSize), kKeyringPath);
+  if (!plain) return false;
+  const bool ok = Keyring::Deserialize(*plain).has_value();
+  SecureWipe(*plain);
+  return ok;
+}
+
 Result<std::string> Barrier::EncryptValue(std::string_view path, std::string_view plaintext) const {
   std::shared_lock lock(mu_);
   if (!keyring_) return ::arca::Sealed();

@@ -66,6 +66,10 @@ class Barrier : public logical::Storage {
   // term): with the root key held, or -- after a rekey elsewhere -- with the new root key that
   // the rekey left at kRootKeyUpgradePath. Errors: Sealed; the keyring's or the storage's.
   Status Reload();
+  // Whether `stored_keyring` (a keyring entry as stored at kKeyringPath, e.g. from a snapshot)
+  // decrypts with the root key this barrier holds (a snapshot restore's keyring check).
+  // Errors: Sealed.
+  Result<bool> KeyringOpens(std::string_view stored_keyring) const;
   // Encrypts/decrypts a value bound to `path` without storing it (values kept outside the
   // storage entries, e.g. the HA lock's advertisement). Errors: Sealed; Decrypt's.
   Result<std::string> EncryptValue(std::string_view path, std::string_view plaintext) const;

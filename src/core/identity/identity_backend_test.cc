@@ -1,6 +1,10 @@
 // The identity/ mount through the core's pipeline, and logins mapped to entities.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "core/testing.h"
 #include "logical/framework/framework_backend.h"
 
@@ -88,6 +92,11 @@ TEST_F(Identity, MountIsAlwaysThereAndCannotBeRemovedOrMoved) {
   auto move = Do(Operation::kUpdate, "sys/remount", {{"from", "identity"}, {"to", "ident2"}});
   ASSERT_FALSE(move);
   EXPECT_TRUE(Do(Operation::kRead, "sys/mounts")->data.contains("identity/"));
+  // Tunable like any mount.
+  ASSERT_TRUE(Do(Operation::kUpdate, "sys/mounts/identity/tune", {{"default_lease_ttl", "1h"}}));
+  auto tune = Do(Operation::kRead, "sys/mounts/identity/tune");
+  ASSERT_TRUE(tune);
+  EXPECT_EQ(tune->data.at("default_lease_ttl").as_int64(), 3600);
 }
 
 TEST_F(Identity, EntityCreateUpdateReadListDelete) {
@@ -213,6 +222,11 @@ TEST_F(Identity, MergeMovesAliasesAndRefusesItself) {
   ASSERT_EQ(merged->data.at("aliases").as_array().size(), 1u);
   EXPECT_EQ(Str(merged->data.at("aliases").as_array()[0].as_object(), "name"), "bob");
   EXPECT_EQ(std::string(merged->data.at("merged_entity_ids").as_array()[0].as_string()), from);
+  // bob's existing token (still carrying the merged id) gets the target's policies.
+  ASSERT_TRUE(Do(Operation::kUpdate, "identity/entity/id/" + to, {{"policies", "after-merge"}}));
+  auto old_tok = t_.Do(Operation::kRead, "auth/token/lookup-self", {}, tok);
+  ASSERT_TRUE(old_tok);
+  EXPECT_EQ(std::string(old_tok->data.at("identity_policies").as_array()[0].as_string()), "after-merge");
   // The next login as bob lands on the merged entity.
   std::string tok2 = Login("bob");
   EXPECT_EQ(Str(t_.Do(Operation::kRead, "auth/token/lookup-self", {}, tok2)->data, "entity_id"), to);
@@ -241,6 +255,11 @@ TEST_F(Identity, GroupsAndTheirRules) {
   ASSERT_FALSE(ext);
   EXPECT_EQ(ext.error().message(), "member entities can't be set manually for external groups");
   EXPECT_FALSE(Do(Operation::kRead, "identity/group/name/ext"));
+  auto unknown_member = Do(Operation::kUpdate, "identity/group",
+                           {{"name", "u"}, {"member_entity_ids", json::array{"no-such-entity"}}});
+  ASSERT_FALSE(unknown_member);
+  EXPECT_EQ(unknown_member.error().message(), "invalid entity ID \"no-such-entity\"");
+  EXPECT_FALSE(Do(Operation::kRead, "identity/group/name/u"));
   auto bad_type = Do(Operation::kUpdate, "identity/group", {{"name", "t"}, {"type", "weird"}});
   ASSERT_FALSE(bad_type);
   EXPECT_EQ(bad_type.error().message(), "invalid group type \"weird\"");
@@ -393,6 +412,48 @@ TEST_F(Identity, TokenCreateWithEntityAliasThroughARole) {
   auto ent = Do(Operation::kRead, "identity/entity/id/" + c1->auth->entity_id);
   ASSERT_TRUE(ent);
   EXPECT_EQ(Str(ent->data.at("aliases").as_array()[0].as_object(), "mount_type"), "token");
+}
+
+TEST_F(Identity, AuditAuthBlockHasIdentityPolicies) {
+  auto dir = std::filesystem::path(::testing::TempDir()) /
+             ("identity-audit-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string log = (dir / "audit.log").string();
+  ASSERT_TRUE(Do(Operation::kUpdate, "sys/audit/file",
+                 {{"type", "file"}, {"options", json::object{{"file_path", log}}}}));
+  std::string tok = Login("frank");
+  std::string eid = Str(t_.Do(Operation::kRead, "auth/token/lookup-self", {}, tok)->data, "entity_id");
+  ASSERT_TRUE(Do(Operation::kUpdate, "identity/entity/id/" + eid, {{"policies", "ent-pol"}}));
+  ASSERT_TRUE(t_.Do(Operation::kRead, "auth/token/lookup-self", {}, tok));
+  std::ifstream in(log);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  bool found_request = false, found_login = false;
+  std::istringstream lines(ss.str());
+  for (std::string line; std::getline(lines, line);) {
+    auto o = ParseJsonObject(line);
+    ASSERT_TRUE(o) << line;
+    if (!o->contains("auth") || !o->at("auth").is_object()) continue;
+    const auto& auth = o->at("auth").as_object();
+    const auto& req = o->at("request").as_object();
+    if (std::string(o->at("type").as_string()) == "request" &&
+        std::string(req.at("path").as_string()) == "auth/token/lookup-self" &&
+        auth.contains("identity_policies")) {
+      EXPECT_EQ(std::string(auth.at("identity_policies").as_array()[0].as_string()), "ent-pol");
+      EXPECT_EQ(Str(auth, "entity_id"), eid);
+      found_request = true;
+    }
+    if (std::string(o->at("type").as_string()) == "response" &&
+        std::string(req.at("path").as_string()) == "auth/up/login/frank") {
+      // The login's own auth block is the response's (the top-level one is the caller's).
+      const auto& rauth = o->at("response").as_object().at("auth").as_object();
+      EXPECT_EQ(Str(rauth, "entity_id"), eid);
+      found_login = true;
+    }
+  }
+  EXPECT_TRUE(found_request) << ss.str();
+  EXPECT_TRUE(found_login);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

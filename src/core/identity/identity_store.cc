@@ -22,6 +22,13 @@ std::string FactorsKey(std::string_view accessor, std::string_view name) {
   return k;
 }
 
+// Entity and group names are matched without regard to case (Vault's default).
+std::string NameKey(std::string_view name) {
+  std::string k(name);
+  for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return k;
+}
+
 std::vector<std::string> NormalizePolicies(const std::vector<std::string>& in) {
   std::vector<std::string> out;
   for (const auto& p : in) {
@@ -188,6 +195,7 @@ void AddUnique(std::vector<std::string>& v, const std::string& s) {
 struct IdentityStore::State {
   std::map<std::string, Entity> entities;
   std::map<std::string, std::string> entity_by_name;
+  std::map<std::string, std::string> merged_into;  // merged entity id -> entity id
   std::map<std::string, std::string> alias_entity;      // alias id -> entity id
   std::map<std::string, std::string> alias_by_factors;  // FactorsKey -> alias id
   std::map<std::string, Group> groups;
@@ -196,15 +204,21 @@ struct IdentityStore::State {
   std::map<std::string, std::string> galias_by_factors;  // FactorsKey -> group alias id
 
   void IndexEntity(const Entity& e) {
-    entity_by_name[e.name] = e.id;
+    entity_by_name[NameKey(e.name)] = e.id;
+    for (const auto& m : e.merged_entity_ids) merged_into[m] = e.id;
     for (const auto& a : e.aliases) {
       alias_entity[a.id] = e.id;
       alias_by_factors[FactorsKey(a.mount_accessor, a.name)] = a.id;
     }
   }
   void UnindexEntity(const Entity& e) {
-    if (auto it = entity_by_name.find(e.name); it != entity_by_name.end() && it->second == e.id) {
+    if (auto it = entity_by_name.find(NameKey(e.name)); it != entity_by_name.end() && it->second == e.id) {
       entity_by_name.erase(it);
+    }
+    for (const auto& m : e.merged_entity_ids) {
+      if (auto it = merged_into.find(m); it != merged_into.end() && it->second == e.id) {
+        merged_into.erase(it);
+      }
     }
     for (const auto& a : e.aliases) {
       alias_entity.erase(a.id);
@@ -226,14 +240,14 @@ struct IdentityStore::State {
     entities.erase(it);
   }
   void IndexGroup(const Group& g) {
-    group_by_name[g.name] = g.id;
+    group_by_name[NameKey(g.name)] = g.id;
     if (g.alias) {
       galias_group[g.alias->id] = g.id;
       galias_by_factors[FactorsKey(g.alias->mount_accessor, g.alias->name)] = g.alias->id;
     }
   }
   void UnindexGroup(const Group& g) {
-    if (auto it = group_by_name.find(g.name); it != group_by_name.end() && it->second == g.id) {
+    if (auto it = group_by_name.find(NameKey(g.name)); it != group_by_name.end() && it->second == g.id) {
       group_by_name.erase(it);
     }
     if (g.alias) {
@@ -257,6 +271,12 @@ struct IdentityStore::State {
   const Entity* FindEntity(std::string_view id) const {
     auto it = entities.find(std::string(id));
     return it == entities.end() ? nullptr : &it->second;
+  }
+  // The entity with this id, or the one it was merged into (tokens keep the old id).
+  const Entity* FindEntityOrMerged(std::string_view id) const {
+    if (const Entity* e = FindEntity(id)) return e;
+    auto it = merged_into.find(std::string(id));
+    return it == merged_into.end() ? nullptr : FindEntity(it->second);
   }
   const Group* FindGroup(std::string_view id) const {
     auto it = groups.find(std::string(id));
@@ -387,7 +407,7 @@ std::optional<Entity> IdentityStore::EntityById(std::string_view id) const {
 std::optional<Entity> IdentityStore::EntityByName(std::string_view name) const {
   std::shared_lock lock(mu_);
   const Entity* e = nullptr;
-  if (auto it = state_->entity_by_name.find(std::string(name)); it != state_->entity_by_name.end()) {
+  if (auto it = state_->entity_by_name.find(NameKey(name)); it != state_->entity_by_name.end()) {
     e = state_->FindEntity(it->second);
   }
   ARCA_ID_COPY_ENTITY(e);
@@ -472,7 +492,7 @@ std::optional<Group> IdentityStore::GroupByName(std::string_view name) const {
   std::string id;
   {
     std::shared_lock lock(mu_);
-    auto it = state_->group_by_name.find(std::string(name));
+    auto it = state_->group_by_name.find(NameKey(name));
     if (it == state_->group_by_name.end()) return std::nullopt;
     id = it->second;
   }
@@ -556,18 +576,37 @@ EntityGroups IdentityStore::GroupsOfEntity(std::string_view entity_id) const {
 }
 
 std::vector<std::string> IdentityStore::IdentityPolicies(std::string_view entity_id) const {
+  // The request path: one shared lock, no copies of groups, no mount lookups.
   std::vector<std::string> out;
   if (entity_id.empty()) return out;
-  {
-    std::shared_lock lock(mu_);
-    const Entity* e = state_->FindEntity(entity_id);
-    if (!e) return out;
-    out = e->policies;
+  std::shared_lock lock(mu_);
+  const State& s = *state_;
+  const Entity* e = s.FindEntityOrMerged(entity_id);
+  if (!e) return out;
+  out = e->policies;
+  const std::string member_id = e->id;
+  if (!s.groups.empty()) {
+    std::set<std::string> seen;
+    std::vector<std::string> todo;
+    for (const auto& [id, g] : s.groups) {
+      if (std::find(g.member_entity_ids.begin(), g.member_entity_ids.end(), member_id) !=
+              g.member_entity_ids.end() &&
+          seen.insert(id).second) {
+        todo.push_back(id);
+      }
+    }
+    while (!todo.empty()) {
+      std::string cur = std::move(todo.back());
+      todo.pop_back();
+      if (const Group* g = s.FindGroup(cur)) {
+        out.insert(out.end(), g->policies.begin(), g->policies.end());
+      }
+      for (auto& p : s.ParentsOf(cur)) {
+        if (seen.insert(p).second) todo.push_back(std::move(p));
+      }
+    }
   }
-  EntityGroups groups = GroupsOfEntity(entity_id);
-  for (const auto* list : {&groups.direct, &groups.inherited}) {
-    for (const auto& g : *list) out.insert(out.end(), g.policies.begin(), g.policies.end());
-  }
+  lock.unlock();
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -575,7 +614,7 @@ std::vector<std::string> IdentityStore::IdentityPolicies(std::string_view entity
 
 bool IdentityStore::EntityDisabled(std::string_view entity_id) const {
   std::shared_lock lock(mu_);
-  const Entity* e = state_->FindEntity(entity_id);
+  const Entity* e = state_->FindEntityOrMerged(entity_id);
   return e != nullptr && e->disabled;
 }
 
@@ -649,7 +688,7 @@ Result<std::pair<Entity, bool>> IdentityStore::UpsertEntity(const EntityUpdate& 
     found = true;
   }
   if (!u.name.empty()) {
-    auto it = s.entity_by_name.find(u.name);
+    auto it = s.entity_by_name.find(NameKey(u.name));
     if (it != s.entity_by_name.end()) {
       if (!found) {
         e = *s.FindEntity(it->second);
@@ -1039,7 +1078,7 @@ Result<std::pair<Group, bool>> IdentityStore::UpsertGroup(std::optional<std::str
     return InvalidRequest("invalid group type \"" + g.type + "\"");
   }
   if (!u.name.empty()) {
-    auto it = s.group_by_name.find(u.name);
+    auto it = s.group_by_name.find(NameKey(u.name));
     if (it != s.group_by_name.end() && it->second != g.id) {
       return InvalidRequest("group name is already in use");
     }
@@ -1098,7 +1137,7 @@ Result<std::pair<Group, bool>> IdentityStore::UpsertGroupByName(std::string_view
   std::optional<std::string> id;
   {
     std::shared_lock lock(mu_);
-    auto it = state_->group_by_name.find(std::string(name));
+    auto it = state_->group_by_name.find(NameKey(name));
     if (it != state_->group_by_name.end()) id = it->second;
   }
   u.name = std::string(name);

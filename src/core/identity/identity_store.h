@@ -166,9 +166,9 @@ class IdentityStore {
   // The groups of an entity, direct and transitive (each once, sorted by id).
   EntityGroups GroupsOfEntity(std::string_view entity_id) const;
   // Policies from the entity and every group it is in (sorted, unique); empty for an unknown
-  // or disabled-less entity.
+  // entity. An id merged into another entity stands for that entity (its tokens keep the id).
   std::vector<std::string> IdentityPolicies(std::string_view entity_id) const;
-  // Whether the entity exists and is disabled (its tokens are refused).
+  // Whether the entity (or the one it was merged into) exists and is disabled.
   bool EntityDisabled(std::string_view entity_id) const;
 
   // --- logins ---

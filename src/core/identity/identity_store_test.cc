@@ -50,7 +50,8 @@ TEST_F(IdentityStoreTest, EntityNamesAreUniqueAndRootIsRefused) {
   EXPECT_TRUE(e1->second);
   auto e2 = store_.UpsertEntity({.name = "two"});
   ASSERT_TRUE(e2);
-  auto clash = store_.UpsertEntity({.id = e2->first.id, .name = "one"});
+  EXPECT_EQ(store_.EntityByName("ONE")->id, e1->first.id);  // names ignore case, as Vault's
+  auto clash = store_.UpsertEntity({.id = e2->first.id, .name = "One"});
   ASSERT_FALSE(clash);
   EXPECT_EQ(clash.error().message(), "entity name is already in use");
   EXPECT_EQ(store_.EntityById(e2->first.id)->name, "two");

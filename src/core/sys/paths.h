@@ -31,6 +31,10 @@ std::vector<logical::framework::Path> InFlightPaths(Core& core);
 std::vector<logical::framework::Path> CounterPaths(Core& core);
 std::vector<logical::framework::Path> MonitorPaths(Core& core);
 std::vector<logical::framework::Path> SealBackendStatusPaths(Core& core);
+// sys/storage/raft/snapshot[-force] and sys/storage/snapshot[-force] (path_snapshot.cc).
+std::vector<logical::framework::Path> SnapshotPaths(Core& core);
+// sys/storage/raft/snapshot-auto/* (path_snapshot_auto.cc).
+std::vector<logical::framework::Path> SnapshotAutoPaths(Core& core);
 // sys/rekey/*, sys/generate-root/*, sys/decode-token (path_rekey.cc), and those of them that
 // need no token (as in Vault).
 std::vector<logical::framework::Path> RekeyPaths(Core& core);

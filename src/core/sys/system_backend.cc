@@ -24,6 +24,8 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
                        &sys::SealBackendStatusPaths, &sys::RekeyPaths, &sys::MonitorPaths}) {
     for (auto& p : (*family)(core)) opts.paths.push_back(std::move(p));
   }
+  for (auto& p : sys::SnapshotPaths(core)) opts.paths.push_back(std::move(p));
+  for (auto& p : sys::SnapshotAutoPaths(core)) opts.paths.push_back(std::move(p));
   for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));
   for (auto& p : sys::AuditPaths(core.audit())) opts.paths.push_back(std::move(p));
   opts.special_paths.unauthenticated = {"init", "seal-status", "unseal", "health", "leader",
@@ -39,6 +41,10 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
   // sudo: as in Vault (plugins/catalog/*, config/cors), and host details (Arca's choice).
   for (const char* p : {"plugins/catalog/*", "config/cors", "host-info"}) opts.special_paths.root.push_back(p);
   for (auto& p : sys::AuditRootPaths()) opts.special_paths.root.push_back(std::move(p));
+  // sudo on the scheduled snapshot configurations, as in Vault (not on their status).
+  for (const char* p : {"storage/raft/snapshot-auto/config", "storage/raft/snapshot-auto/config/*"}) {
+    opts.special_paths.root.push_back(p);
+  }
   return std::make_shared<logical::framework::FrameworkBackend>(std::move(opts));
 }
 

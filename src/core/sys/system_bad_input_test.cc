@@ -69,6 +69,15 @@ TEST(SystemBadInput, EveryEndpoint) {
       {Operation::kUpdate, "auth/token/lookup-self", {}, 405},
       {Operation::kRead, "auth/token/nothing", {}, 404},
       {Operation::kRead, "sys/nothing", {}, 404},
+      // scheduled snapshots
+      {Operation::kUpdate, "sys/storage/raft/snapshot-auto/config/s",
+       {{"interval", "1h"}, {"storage_type", "aws-s3"}, {"path_prefix", "/tmp/s"}}, 400},
+      {Operation::kUpdate, "sys/storage/raft/snapshot-auto/config/s",
+       {{"interval", "soon"}, {"storage_type", "local"}, {"path_prefix", "/tmp/s"}}, 400},
+      {Operation::kUpdate, "sys/storage/raft/snapshot-auto/config/s", {{"interval", "1h"}}, 400},
+      {Operation::kRead, "sys/storage/raft/snapshot-auto/config/s", {}, 404},
+      {Operation::kRead, "sys/storage/raft/snapshot-auto/status/s", {}, 404},
+      {Operation::kUpdate, "sys/storage/raft/snapshot-auto/status/s", {}, 405},
   };
   for (const auto& c : cases) {
     auto r = t.Do(c.op, c.path, c.body, root);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <condition_variable>
 #include <cstdio>
@@ -19,6 +20,11 @@
 
 namespace arca::storage::etcd {
 namespace {
+
+// Where the HA election keeps its keys, under the storage path.
+constexpr std::string_view kLockPrefix = "core/lock/";
+// Keys and values per page of a snapshot scan (values included, so smaller than kListPage).
+constexpr int64_t kSnapshotPage = 500;
 
 constexpr std::array<std::string_view, 17> kKnownKeys = {
     "address",       "path",          "ha_enabled",       "request_timeout",
@@ -109,16 +115,83 @@ class EtcdHaLock final : public HaLock {
   std::shared_ptr<Hold> hold_;
 };
 
-class EtcdBackend final : public Backend, public Transactional, public HaLockable {
+class EtcdBackend final : public Backend, public Transactional, public HaLockable,
+                          public Snapshottable {
  public:
   EtcdBackend(std::unique_ptr<EtcdClient> client, EtcdBackendOptions options)
       : client_(std::move(client)),
         options_(std::move(options)),
-        election_(*client_, options_.path + "core/lock/") {}
+        election_(*client_, options_.path + std::string(kLockPrefix)) {}
 
   std::string_view Type() const override { return "etcd"; }
   Transactional* AsTransactional() override { return this; }
   HaLockable* AsHaLockable() override { return options_.ha_enabled ? this : nullptr; }
+  Snapshottable* AsSnapshottable() override { return this; }
+
+  // --- Snapshottable ---
+  // Every key under the path except the HA election's (core/lock/: leases of live processes,
+  // never part of a snapshot), read in pages all pinned to the revision of the first page: one
+  // point in time, without holding writers back. A compaction past that revision during the
+  // scan fails it (etcd's "required revision has been compacted").
+  Status VisitAll(const EntryVisitor& visit) override {
+    const std::string end = PrefixEnd(options_.path);
+    const std::string lock_prefix = options_.path + std::string(kLockPrefix);
+    RangeRequest req;
+    req.key = options_.path;
+    req.range_end = end;
+    req.limit = kSnapshotPage;
+    while (true) {
+      ARCA_ASSIGN_OR_RETURN(RangeResponse r, client_->Range(req));
+      if (req.revision == 0) req.revision = r.revision;
+      for (const KeyValue& kv : r.kvs) {
+        if (std::string_view(kv.key).starts_with(lock_prefix)) continue;
+        ARCA_RETURN_IF_ERROR(visit(std::string_view(kv.key).substr(options_.path.size()), kv.value));
+      }
+      if (!r.more || r.kvs.empty()) return OkStatus();
+      std::string next = r.kvs.back().key;
+      next.push_back('\0');
+      req.key = std::move(next);
+    }
+  }
+
+  // Not atomic (etcd's txns are bounded by --max-txn-ops and --max-request-bytes): one txn
+  // deletes everything under the path except the election's keys, then the source is written in
+  // txns of at most kEtcdMaxTxnOps keys / kBatchBytes. Every txn is fenced like any write of
+  // the active node. A failure part-way leaves the storage partly restored: the core then seals
+  // (docs/snapshots.md, docs/storage-etcd.md).
+  Status ReplaceAll(const EntrySource& source) override {
+    const std::string lock_prefix = options_.path + std::string(kLockPrefix);
+    std::vector<TxnOp> wipe;
+    wipe.push_back(TxnOp{.kind = TxnOp::Kind::kDeleteRange, .key = options_.path,
+                         .range_end = lock_prefix});
+    wipe.push_back(TxnOp{.kind = TxnOp::Kind::kDeleteRange, .key = PrefixEnd(lock_prefix),
+                         .range_end = PrefixEnd(options_.path)});
+    ARCA_RETURN_IF_ERROR(Write(std::move(wipe)));
+    std::vector<TxnOp> batch;
+    std::unordered_set<std::string> in_batch;  // etcd refuses a key twice in one txn
+    size_t bytes = 0;
+    std::string key, value;
+    while (true) {
+      ARCA_ASSIGN_OR_RETURN(bool more, source(&key, &value));
+      if (!more) break;
+      ARCA_RETURN_IF_ERROR(CheckKey(key));
+      std::string full = Full(key);
+      if (full.starts_with(lock_prefix)) continue;
+      if (!batch.empty() && (batch.size() >= kEtcdMaxTxnOps || bytes + full.size() + value.size() >
+                                                                    kBatchBytes ||
+                             in_batch.count(full))) {
+        ARCA_RETURN_IF_ERROR(Write(std::move(batch)));
+        batch.clear();
+        in_batch.clear();
+        bytes = 0;
+      }
+      bytes += full.size() + value.size();
+      in_batch.insert(full);
+      batch.push_back(TxnOp{.kind = TxnOp::Kind::kPut, .key = std::move(full), .value = value});
+    }
+    if (!batch.empty()) ARCA_RETURN_IF_ERROR(Write(std::move(batch)));
+    return OkStatus();
+  }
 
   // --- HaLockable ---
   void StartHa() override {

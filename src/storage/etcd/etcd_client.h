@@ -46,6 +46,7 @@ struct RangeRequest {
   std::string range_end;  // empty: only `key`; PrefixEnd(p) with key = p: every key under p
   bool keys_only = false;
   int64_t limit = 0;  // 0: no limit
+  int64_t revision = 0;  // read the store as of this revision (0: the latest)
 };
 
 struct RangeResponse {

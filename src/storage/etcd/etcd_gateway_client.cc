@@ -87,6 +87,7 @@ json::object RangeJson(const RangeRequest& r) {
   if (!r.range_end.empty()) o["range_end"] = B64(r.range_end);
   if (r.keys_only) o["keys_only"] = true;
   if (r.limit > 0) o["limit"] = Num(r.limit);
+  if (r.revision > 0) o["revision"] = Num(r.revision);
   return o;
 }
 

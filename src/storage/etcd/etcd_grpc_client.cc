@@ -70,6 +70,7 @@ void ToPb(const RangeRequest& r, pb::RangeRequest& out) {
   if (!r.range_end.empty()) out.set_range_end(r.range_end);
   out.set_keys_only(r.keys_only);
   if (r.limit > 0) out.set_limit(r.limit);
+  if (r.revision > 0) out.set_revision(r.revision);
 }
 
 pb::Compare::CompareTarget TargetOf(Compare::Target t) {

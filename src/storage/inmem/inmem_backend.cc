@@ -1,6 +1,7 @@
 // The in-memory backend: a sorted map under a reader/writer lock. Nothing is persisted; "durable"
 // means visible to every later call. Implements Transactional (a batch is applied under the write
-// lock, so readers never see half of it).
+// lock, so readers never see half of it) and Snapshottable (VisitAll visits a copy taken under the
+// read lock; ReplaceAll builds the new map outside the lock and swaps it in under the write lock).
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -11,7 +12,7 @@
 namespace arca::storage {
 namespace {
 
-class InmemBackend final : public Backend, public Transactional {
+class InmemBackend final : public Backend, public Transactional, public Snapshottable {
  public:
   Result<std::optional<std::string>> Get(std::string_view key) override {
     ARCA_RETURN_IF_ERROR(CheckKey(key));
@@ -58,6 +59,33 @@ class InmemBackend final : public Backend, public Transactional {
 
   std::string_view Type() const override { return "inmem"; }
   Transactional* AsTransactional() override { return this; }
+  Snapshottable* AsSnapshottable() override { return this; }
+
+  Status VisitAll(const EntryVisitor& visit) override {
+    std::map<std::string, std::string, std::less<>> copy;
+    {
+      std::shared_lock lock(mu_);
+      copy = data_;
+    }
+    for (const auto& [key, value] : copy) ARCA_RETURN_IF_ERROR(visit(key, value));
+    return OkStatus();
+  }
+
+  Status ReplaceAll(const EntrySource& source) override {
+    std::map<std::string, std::string, std::less<>> next;
+    std::string key, value;
+    for (;;) {
+      ARCA_ASSIGN_OR_RETURN(bool more, source(&key, &value));
+      if (!more) break;
+      ARCA_RETURN_IF_ERROR(CheckKey(key));
+      next.insert_or_assign(std::move(key), std::move(value));
+      key.clear();
+      value.clear();
+    }
+    std::unique_lock lock(mu_);
+    data_.swap(next);
+    return OkStatus();
+  }
 
   Status Commit(std::span<const Operation> ops) override {
     for (const Operation& op : ops) ARCA_RETURN_IF_ERROR(CheckKey(op.key));

@@ -1,5 +1,6 @@
 #include "storage/lmdb/lmdb_backend.h"
 
+#include <cerrno>
 #include <charconv>
 
 #include "storage/keys.h"
@@ -119,6 +120,7 @@ void LmdbBackend::ApplyGroup(std::span<const std::span<const Operation>> writers
       return 0;
     };
   };
+  std::lock_guard write_lock(write_mu_);
   Status all = env_->Write(apply(writers));
   if (all || writers.size() == 1) {
     for (Status& r : results) r = all;
@@ -162,6 +164,64 @@ Result<std::vector<std::string>> LmdbBackend::List(std::string_view prefix) {
     return OkStatus();
   }));
   return out;
+}
+
+Status LmdbBackend::VisitAll(const EntryVisitor& visit) {
+  return env_->Read([&](MDB_txn* txn) -> Status {
+    MDB_cursor* cursor = nullptr;
+    if (int rc = mdb_cursor_open(txn, env_->dbi(), &cursor); rc != 0) {
+      return LmdbError("open cursor", rc);
+    }
+    CursorCloser closer{cursor};
+    MDB_val k{}, v{};
+    for (MDB_cursor_op op = MDB_FIRST;; op = MDB_NEXT) {
+      int rc = mdb_cursor_get(cursor, &k, &v, op);
+      if (rc == MDB_NOTFOUND) return OkStatus();
+      if (rc != 0) return LmdbError("scan", rc);
+      ARCA_RETURN_IF_ERROR(visit(View(k), View(v)));
+    }
+  });
+}
+
+Status LmdbBackend::ReplaceAll(const EntrySource& source) {
+  std::lock_guard write_lock(write_mu_);
+  // The source cannot be rewound: when the map must grow mid-way (LmdbEnv::Write runs fn again),
+  // the restore fails instead (the map starts at max_size unless configured otherwise).
+  bool ran = false;
+  Status failure;
+  Status written = env_->Write([&](MDB_txn* txn) -> int {
+    if (ran) {
+      failure = InvalidRequest("storage " + type_name_ +
+                               ": the restored data does not fit; raise storage max_size");
+      return EINVAL;
+    }
+    ran = true;
+    if (int rc = mdb_drop(txn, env_->dbi(), 0); rc != 0) return rc;
+    std::string key, value, last;
+    for (;;) {
+      auto more = source(&key, &value);
+      if (!more) {
+        failure = std::unexpected(more.error());
+        return EINVAL;
+      }
+      if (!*more) return 0;
+      if (Status s = CheckLmdbKey(key); !s) {
+        failure = s;
+        return EINVAL;
+      }
+      MDB_val k = Val(key), v = Val(value);
+      // Sources are sorted (snapshots are): appending is much faster than a B-tree insert.
+      const unsigned flags = last.empty() || key > last ? MDB_APPEND : 0;
+      if (int rc = mdb_put(txn, env_->dbi(), &k, &v, flags); rc == MDB_KEYEXIST && flags) {
+        if ((rc = mdb_put(txn, env_->dbi(), &k, &v, 0)) != 0) return rc;
+      } else if (rc != 0) {
+        return rc;
+      }
+      last = key;
+    }
+  });
+  if (!failure) return failure;
+  return written;
 }
 
 Result<std::unique_ptr<Backend>> NewLmdbBackend(const BackendConfig& config,

@@ -12,12 +12,16 @@
 // Writes from concurrent threads are group-committed: one durable (fsync'd) LMDB transaction per
 // group; a write returns success only after its group committed. Reads use read-only snapshots
 // and never wait for writers. Transactional::Commit applies a batch in one LMDB transaction.
+// Snapshottable: VisitAll scans one read transaction (writers go on meanwhile; only a growth of
+// the map waits for the scan's end); ReplaceAll empties the database and loads the source in one
+// durable write transaction, serialised with the group committer's writes.
 //
 // Thread-safety: all methods may be called concurrently. One backend per directory per process.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -40,7 +44,7 @@ inline constexpr size_t kLmdbMinMaxSize = size_t{1} << 20;
 // Reads `path` and `max_size` from a storage stanza. Errors: InvalidRequest naming the field.
 Result<LmdbOptions> ParseLmdbConfig(const BackendConfig& config, std::string_view type_name);
 
-class LmdbBackend final : public Backend, public Transactional {
+class LmdbBackend final : public Backend, public Transactional, public Snapshottable {
  public:
   static Result<std::unique_ptr<LmdbBackend>> Open(const LmdbOptions& options);
 
@@ -51,6 +55,9 @@ class LmdbBackend final : public Backend, public Transactional {
   std::string_view Type() const override { return type_name_; }
   Transactional* AsTransactional() override { return this; }
   Status Commit(std::span<const Operation> ops) override;
+  Snapshottable* AsSnapshottable() override { return this; }
+  Status VisitAll(const EntryVisitor& visit) override;
+  Status ReplaceAll(const EntrySource& source) override;
   void ReleaseMappedMemory() override { env_->ReleaseMappedPages(); }
 
   size_t max_key_size() const { return env_->max_key_size(); }
@@ -67,6 +74,8 @@ class LmdbBackend final : public Backend, public Transactional {
 
   std::unique_ptr<LmdbEnv> env_;
   const std::string type_name_;
+  // Held by the group-commit leader while it writes and by ReplaceAll: one LMDB writer at a time.
+  std::mutex write_mu_;
   GroupCommitter committer_;
 };
 
