@@ -20,6 +20,8 @@ PACKAGES=(
   wrk nginx-light curl python3 procps lmdb-utils openssl
   # the hvac suites (tests/hvac): Python hvac 0.11 and cryptography, for /usr/bin/python3
   python3-hvac python3-cryptography
+  # identity tokens (tests/hvac/test_identity_tokens.py): PyJWT verifies them against the JWKS
+  python3-jwt
   # real services the tests start on loopback (database engine), promtool (metrics), an ACME client
   postgresql mariadb-server prometheus lego
   # storage "etcd": etcd members the tests start (etcd 3.4), etcdctl for the tests and debugging

@@ -37,7 +37,8 @@ AuthInfo AuthInfoFromRequest(const logical::Request& req) {
   a.accessor = req.client_token_accessor;
   a.display_name = req.display_name;
   a.policies = req.policies;
-  a.token_policies = req.policies;
+  a.token_policies = req.token_policies.empty() ? req.policies : req.token_policies;
+  a.identity_policies = req.identity_policies;
   a.entity_id = req.entity_id;
   return a;
 }

@@ -279,6 +279,7 @@ fw::Path LoginPath(std::shared_ptr<State> st) {
         }
         a.bound_cidrs = token_cidrs;
         a.metadata["role_name"] = role->name;
+        a.alias = logical::Auth::Alias{role->role_id, a.metadata};  // Vault: alias = role_id
         Response r;
         r.auth = std::move(a);
         return r;

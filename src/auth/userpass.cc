@@ -234,6 +234,7 @@ fw::Path Login(std::shared_ptr<State> st) {
         u->token.FillAuth(a);
         a.metadata = {{"username", name}};
         a.display_name = name;
+        a.alias = logical::Auth::Alias{name, {}};
         Response r;
         r.auth = std::move(a);
         return r;

@@ -20,6 +20,11 @@
 #include "core/barrier/barrier.h"
 #include "core/cors_store.h"
 #include "core/activity.h"
+#include "core/identity/identity_backend.h"
+#include "core/identity/oidc.h"
+#include "core/identity/oidc_backend.h"
+#include "core/identity/oidc_identity.h"
+#include "core/identity/identity_store.h"
 #include "core/in_flight.h"
 #include "core/policy_store.h"
 #include "core/seal/auto_seal.h"
@@ -109,6 +114,20 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   });
   policy_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/policy/");
   policies_ = std::make_unique<PolicyStore>(*policy_view_);
+  identity_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "core/identity/");
+  // Aliases name auth mounts by accessor. Lock order: the identity store's lock, then mounts_mu_.
+  identity_ = std::make_unique<identity::IdentityStore>(
+      *identity_view_, [this](std::string_view accessor) -> std::optional<identity::MountInfo> {
+        std::lock_guard lock(mounts_mu_);
+        for (const auto* table : {&auth_mounts_, &mounts_}) {
+          for (const auto& m : *table) {
+            if (m.accessor == accessor) {
+              return identity::MountInfo{m.accessor, m.type, m.RouterPath(), m.local};
+            }
+          }
+        }
+        return std::nullopt;
+      });
   sys_view_ = std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/");
   password_policy_view_ =
       std::make_unique<logical::PrefixedStorage>(*barrier_, "sys/password_policy/");
@@ -146,6 +165,18 @@ Core::Core(CoreConfig config) : config_(std::move(config)) {
   audit_options.file_policy.forbidden_dirs = config_.audit_forbidden_dirs;
   audit_ = std::make_unique<audit::Broker>(*audit_view_, std::move(audit_options));
   system_backend_ = NewSystemBackend(*this);
+  // Identity tokens (identity/oidc/*) join the identity mount; templated policies and token
+  // claims read the identity data of an entity from the store.
+  auto identity_data = [this](std::string_view entity_id) {
+    return identity::IdentityDataFor(*identity_, entity_id);
+  };
+  auto oidc = std::make_shared<identity::OidcContext>();
+  oidc->api_addr = [this] { return ApiAddr(); };
+  oidc->identity = identity_data;
+  oidc->clock = config_.clock;
+  identity_backend_ =
+      identity::WithIdentityTokens(NewIdentityBackend(*this, identity::OidcPaths(oidc)), oidc);
+  policies_->SetIdentityResolver(identity_data);
   auto_snapshots_ = std::make_unique<AutoSnapshots>(*config_.physical, *barrier_);
   RegisterMetrics();
   InitHa();
@@ -431,6 +462,7 @@ void Core::StopActiveLocked() {
   }
   tokens_->Reset();
   policies_->Reset();
+  identity_->Reset();
 }
 
 Status Core::PostUnseal() {
@@ -441,6 +473,7 @@ Status Core::PostUnseal() {
   ARCA_RETURN_IF_ERROR(cors_->Load(*barrier_));
   ARCA_RETURN_IF_ERROR(LoadMounts(false));
   ARCA_RETURN_IF_ERROR(LoadMounts(true));
+  ARCA_RETURN_IF_ERROR(identity_->Setup());
   ARCA_RETURN_IF_ERROR(audit_->Load());
   ARCA_RETURN_IF_ERROR(quotas_->Load());
   ARCA_RETURN_IF_ERROR(expiration_->Restore());

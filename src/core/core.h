@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -42,6 +43,10 @@ class CachedBackend;
 }
 
 namespace arca::core {
+
+namespace identity {
+class IdentityStore;
+}
 
 class Barrier;
 class CorsStore;
@@ -293,6 +298,9 @@ class Core {
   // bound, before anything can unseal): api_addr "http(s)://host:port" (the configured api_addr,
   // else the first listener's URL) and cluster_addr "https://host:port" (its cluster listener).
   void SetAdvertisedAddresses(std::string api_addr, std::string cluster_addr);
+  // This cluster's API address: the configured api_addr, else the advertised one (the first
+  // listener's URL); "" before the server advertised one. The default issuer of identity tokens.
+  std::string ApiAddr() const;
   // Called (from the HA thread) after this node became active (true) and after it stopped
   // being active (false). Set once, before unsealing.
   void SetActiveChangeHook(std::function<void(bool active)> hook);
@@ -329,6 +337,8 @@ class Core {
   // Moves the wrapped response to a new token with the same TTL; the old one is revoked.
   Result<logical::WrapInfo> Rewrap(std::string_view wrapping_token);
   PolicyStore& policies() { return *policies_; }
+  // Entities, aliases and groups (the identity/ mount; logins map to entities).
+  identity::IdentityStore& identity() { return *identity_; }
   PasswordPolicyStore& password_policies() { return *password_policies_; }
   QuotaManager& quotas() { return *quotas_; }
   CorsStore& cors() { return *cors_; }
@@ -483,6 +493,11 @@ class Core {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<logical::PrefixedStorage> policy_view_;
   std::unique_ptr<PolicyStore> policies_;
+  std::unique_ptr<logical::PrefixedStorage> identity_view_;  // "core/identity/"
+  std::unique_ptr<identity::IdentityStore> identity_;
+  mutable std::mutex advertised_mu_;
+  std::string advertised_api_addr_;  // guarded by advertised_mu_
+  std::shared_ptr<logical::Backend> identity_backend_;  // the identity/ mount
   std::unique_ptr<logical::PrefixedStorage> sys_view_;
   std::unique_ptr<logical::PrefixedStorage> password_policy_view_;
   std::unique_ptr<PasswordPolicyStore> password_policies_;

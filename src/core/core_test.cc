@@ -239,7 +239,7 @@ TEST(CoreMounts, BadInputChangesNothing) {
     EXPECT_EQ(r.error().http_status(), c.status) << c.path << " " << r.error().ToString();
   }
   auto list = t.Do(Operation::kRead, "sys/mounts", {}, root);
-  EXPECT_EQ(list->data.size(), 3u);  // sys/, cubbyhole/ and kv/
+  EXPECT_EQ(list->data.size(), 4u);  // sys/, cubbyhole/, identity/ and kv/
   // Cannot remove the system mounts.
   EXPECT_FALSE(t.Do(Operation::kDelete, "sys/mounts/sys", {}, root));
   EXPECT_FALSE(t.Do(Operation::kDelete, "sys/auth/token", {}, root));

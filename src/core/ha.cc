@@ -39,10 +39,20 @@ void Core::InitHa() {
 }
 
 void Core::SetAdvertisedAddresses(std::string api_addr, std::string cluster_addr) {
+  {
+    std::lock_guard lock(advertised_mu_);
+    advertised_api_addr_ = api_addr;
+  }
   if (!ha_) return;
   std::lock_guard lock(ha_->mu);
   ha_->api_addr = std::move(api_addr);
   ha_->cluster_addr = std::move(cluster_addr);
+}
+
+std::string Core::ApiAddr() const {
+  if (!config_.api_addr.empty()) return config_.api_addr;
+  std::lock_guard lock(advertised_mu_);
+  return advertised_api_addr_;
 }
 
 void Core::SetActiveChangeHook(std::function<void(bool)> hook) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "core/identity/identity_store.h"
 #include "core/testing.h"
 #include "services/etcd.h"
 #include "storage/etcd/etcd_backend.h"
@@ -198,6 +199,25 @@ TEST_F(CoreHaTest, StepDownHandsOverAndTheNewActiveNodeLoadsEverythingFromStorag
   auto y = Do(*a_, Operation::kRead, "kv/y", {}, root_);
   ASSERT_TRUE(y) << y.error().ToString();
   EXPECT_EQ(y->data.at("v").as_string(), "2");
+}
+
+// The identity store follows the active node: loaded at takeover, dropped at step-down.
+TEST_F(CoreHaTest, IdentityStoreIsLoadedAtTakeoverAndDroppedAtStepDown) {
+  auto ent = Do(*a_, Operation::kUpdate, "identity/entity", {{"name", "ha-ent"}}, root_);
+  ASSERT_TRUE(ent) << ent.error().ToString();
+  const std::string id = std::string(ent->data.at("id").as_string());
+  ASSERT_TRUE(Do(*a_, Operation::kUpdate, "identity/group",
+                 {{"name", "ha-group"}, {"member_entity_ids", json::array{json::value(id)}}}, root_));
+  EXPECT_EQ(a_->identity().EntityCount(), 1u);
+  EXPECT_EQ(b_->identity().EntityCount(), 0u);  // a standby holds nothing
+  ASSERT_TRUE(Do(*a_, Operation::kUpdate, "sys/step-down", {}, root_));
+  ASSERT_TRUE(Within15s([&] { return b_->GetHaStatus().active; }));
+  EXPECT_TRUE(Within15s([&] { return a_->IsStandby(); }));
+  EXPECT_EQ(a_->identity().EntityCount(), 0u);
+  auto read = Do(*b_, Operation::kRead, "identity/entity/name/ha-ent", {}, root_);
+  ASSERT_TRUE(read) << read.error().ToString();
+  EXPECT_EQ(std::string(read->data.at("id").as_string()), id);
+  EXPECT_EQ(read->data.at("direct_group_ids").as_array().size(), 1u);
 }
 
 TEST_F(CoreHaTest, ADeposedActiveNodeStepsDownAndTheStandbyTakesOver) {

@@ -78,7 +78,7 @@ Result<logical::Response> Core::HandleListing(logical::Request& req, logical::Ba
     // deny on "secret/metadata/hr/*" would not hide the names under hr/.
     std::shared_ptr<const policy::Acl> acl;
     if (!req.is_root_token) {
-      ARCA_ASSIGN_OR_RETURN(acl, policies_->AclFor(req.policies));
+      ARCA_ASSIGN_OR_RETURN(acl, policies_->AclFor(req.policies, req.entity_id));
     }
     std::string full_base = req.original_path;
     if (!full_base.empty() && full_base.back() != '/') full_base.push_back('/');
@@ -117,7 +117,7 @@ Result<logical::Response> Core::HandleListing(logical::Request& req, logical::Ba
   }
 
   if (filter) {
-    ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(req.policies));
+    ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(req.policies, req.entity_id));
     std::string base = req.original_path;
     if (!base.empty() && base.back() != '/') base.push_back('/');
     // On a KV v2 mount, access to data/<key> counts for metadata/<key> as well.

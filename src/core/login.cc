@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/core.h"
+#include "core/identity/identity_store.h"
 #include "core/token/token_store.h"
 
 namespace arca::core {
@@ -28,6 +29,16 @@ Status Core::CreateLoginToken(const logical::Request& req, const MountRoute& rou
   e.explicit_max_ttl = auth.explicit_max_ttl;
   e.period = auth.period;
   e.bound_cidrs = auth.bound_cidrs;
+  // The login's alias maps it to an entity (made at the first login on this mount under this
+  // name); a disabled entity cannot log in (Vault: permission denied).
+  if (auth.alias && !auth.alias->name.empty() && auth.entity_id.empty()) {
+    ARCA_ASSIGN_OR_RETURN(identity::Entity entity,
+                          identity_->EntityForLogin(route.accessor(), route.type(),
+                                                    auth.alias->name, auth.alias->metadata));
+    if (entity.disabled) return PermissionDenied();
+    auth.entity_id = entity.id;
+  }
+  if (!auth.entity_id.empty()) auth.identity_policies = identity_->IdentityPolicies(auth.entity_id);
   e.entity_id = auth.entity_id;
   e.renewable = auth.renewable || auth.period.count() > 0;
 
@@ -68,8 +79,13 @@ Status Core::CreateLoginToken(const logical::Request& req, const MountRoute& rou
   ARCA_ASSIGN_OR_RETURN(auto created, tokens_->Lookup(token));
   auth.client_token = std::move(token);
   auth.accessor = created ? created->accessor : "";
-  auth.policies = policies;
+  // Vault: `policies` = token policies and identity policies together.
   auth.token_policies = policies;
+  for (const auto& p : auth.identity_policies) {
+    if (std::find(policies.begin(), policies.end(), p) == policies.end()) policies.push_back(p);
+  }
+  std::sort(policies.begin(), policies.end());
+  auth.policies = policies;
   auth.lease_duration = ttl;
   auth.renewable = e.renewable;
   auth.orphan = true;

@@ -1,6 +1,7 @@
 // Mount table management: default mounts, loading at unseal, enable/disable/tune.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -8,6 +9,7 @@
 #include "common/uuid.h"
 #include "core/barrier/barrier.h"
 #include "core/core.h"
+#include "core/identity/identity_store.h"
 #include "core/quotas/quota_manager.h"
 #include "logical/lockout.h"
 #include "core/policy_store.h"
@@ -62,14 +64,29 @@ Result<std::shared_ptr<MountRoute>> Core::BuildRoute(
   std::shared_ptr<logical::Backend> backend;
   if (entry.type == "system") {
     backend = system_backend_;
+  } else if (entry.type == "identity") {
+    backend = identity_backend_;
   } else if (entry.type == "token") {
     // sudo on the request path lets a non-root token use the sudo-only options (no_parent,
     // period, id, revoke-orphan), as in Vault.
-    backend = NewTokenBackend(*tokens_, route.get(), [this](const logical::Request& req) {
-      if (req.is_root_token) return true;
-      auto acl = policies_->AclFor(req.policies);
-      return acl && (*acl)->Allowed(req.original_path, req.operation, req.data).root_privs;
-    });
+    TokenIdentityHooks identity;
+    identity.policies = [this](std::string_view entity_id) {
+      return identity_->IdentityPolicies(entity_id);
+    };
+    identity.entity_for_alias = [this, accessor = entry.accessor](
+                                    std::string_view name) -> Result<std::string> {
+      ARCA_ASSIGN_OR_RETURN(identity::Entity e,
+                            identity_->EntityForLogin(accessor, "token", name, {}));
+      return e.id;
+    };
+    backend = NewTokenBackend(
+        *tokens_, route.get(),
+        [this](const logical::Request& req) {
+          if (req.is_root_token) return true;
+          auto acl = policies_->AclFor(req.policies, req.entity_id);
+          return acl && (*acl)->Allowed(req.original_path, req.operation, req.data).root_privs;
+        },
+        std::move(identity));
   } else {
     const auto& table = entry.is_auth ? config_.auth_methods : config_.secret_engines;
     auto it = table.find(entry.type);
@@ -111,6 +128,13 @@ Status Core::LoadMounts(bool is_auth) {
       entries.push_back(DefaultEntry(false, "sys/", "system", "system endpoints used for control, policy and debugging"));
     }
   }
+  // The identity store's mount is always there (tables written before it existed gain it).
+  bool add_identity = !is_auth && std::none_of(entries.begin(), entries.end(), [](const MountEntry& e) {
+    return e.type == "identity";
+  });
+  if (add_identity) {
+    entries.push_back(DefaultEntry(false, "identity/", "identity", "identity store"));
+  }
   std::vector<MountEntry>& table = is_auth ? auth_mounts_ : mounts_;
   table.clear();
   for (auto& e : entries) {
@@ -124,7 +148,7 @@ Status Core::LoadMounts(bool is_auth) {
     ARCA_RETURN_IF_ERROR(router_.Mount(*route));
     table.push_back(e);
   }
-  if (!raw) ARCA_RETURN_IF_ERROR(PersistMounts(is_auth));
+  if (!raw || add_identity) ARCA_RETURN_IF_ERROR(PersistMounts(is_auth));
   return OkStatus();
 }
 
@@ -143,7 +167,8 @@ Status Core::EnableMount(MountEntry entry) {
     return InvalidRequest("cannot mount under auth/: use sys/auth to enable an auth method");
   }
   if (IsProtectedPath(router_path) || entry.type == "system" || entry.type == "token" ||
-      entry.type == "cubbyhole" || router_path == "cubbyhole/") {
+      entry.type == "cubbyhole" || router_path == "cubbyhole/" || entry.type == "identity" ||
+      router_path == "identity/") {
     return InvalidRequest("cannot mount \"" + router_path + "\" of type \"" + entry.type +
                           "\": the path or type is reserved");
   }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "audit/broker.h"
@@ -10,6 +11,7 @@
 #include "core/barrier/barrier.h"
 #include "core/core.h"
 #include "core/activity.h"
+#include "core/identity/identity_store.h"
 #include "core/in_flight.h"
 
 #include "common/metrics.h"
@@ -272,8 +274,23 @@ Status Core::Authenticate(logical::Request& req, const logical::Backend& backend
     if (req.unauthenticated_ok) return OkStatus();
     return PermissionDenied();
   }
+  // A disabled entity's tokens are refused (Vault: permission denied); its identity policies
+  // (entity and groups) are resolved now, so that a change reaches existing tokens at once.
+  if (!entry->entity_id.empty()) {
+    if (identity_->EntityDisabled(entry->entity_id)) {
+      if (req.unauthenticated_ok) return OkStatus();
+      return PermissionDenied();
+    }
+    req.identity_policies = identity_->IdentityPolicies(entry->entity_id);
+  }
   req.client_token_accessor = entry->accessor;
+  req.token_policies = entry->policies;
   req.policies = entry->policies;
+  for (const auto& p : req.identity_policies) {
+    if (std::find(req.policies.begin(), req.policies.end(), p) == req.policies.end()) {
+      req.policies.push_back(p);
+    }
+  }
   req.display_name = entry->display_name;
   req.entity_id = entry->entity_id;
   req.is_root_token = entry->IsRoot();
@@ -284,7 +301,7 @@ Status Core::Authenticate(logical::Request& req, const logical::Backend& backend
 Status Core::Authorize(const logical::Request& req, bool root_protected,
                        WrapBounds* wrap_bounds) {
   if (req.is_root_token) return OkStatus();
-  ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(req.policies));
+  ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(req.policies, req.entity_id));
   policy::AclResult result = acl->Allowed(req.original_path, req.operation, req.data);
   if (!result.allowed) return PermissionDenied();
   if (wrap_bounds) *wrap_bounds = {result.min_wrapping_ttl, result.max_wrapping_ttl};
@@ -297,7 +314,12 @@ Status Core::AuthorizeUnrouted(const logical::Request& req) {
   ARCA_ASSIGN_OR_RETURN(auto entry, tokens_->Lookup(req.client_token));
   if (!entry || !entry->AllowsAddress(req.remote_addr)) return PermissionDenied();
   if (entry->IsRoot()) return OkStatus();
-  ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(entry->policies));
+  std::vector<std::string> policies = entry->policies;
+  if (!entry->entity_id.empty()) {
+    if (identity_->EntityDisabled(entry->entity_id)) return PermissionDenied();
+    for (auto& p : identity_->IdentityPolicies(entry->entity_id)) policies.push_back(std::move(p));
+  }
+  ARCA_ASSIGN_OR_RETURN(auto acl, policies_->AclFor(policies, entry->entity_id));
   if (!acl->Allowed(req.original_path, req.operation, req.data).allowed) {
     return PermissionDenied();
   }

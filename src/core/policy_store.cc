@@ -30,6 +30,7 @@ uint64_t HashNames(const std::vector<std::string>& names) {
 
 void PolicyStore::ClearAclCaches() {
   acl_cache_.clear();
+  templated_cache_.clear();
   exact_cache_.clear();
   exact_count_ = 0;
   ++generation_;
@@ -117,7 +118,14 @@ Result<std::vector<std::string>> PolicyStore::List() {
   return keys;
 }
 
-Result<std::shared_ptr<const policy::Acl>> PolicyStore::AclFor(const std::vector<std::string>& names) {
+void PolicyStore::SetIdentityResolver(policy::IdentityResolver resolver) {
+  std::unique_lock lock(mu_);
+  resolver_ = std::move(resolver);
+  ClearAclCaches();
+}
+
+Result<std::shared_ptr<const policy::Acl>> PolicyStore::AclFor(const std::vector<std::string>& names,
+                                                               std::string_view entity_id) {
   const uint64_t exact_hash = HashNames(names);
   uint64_t generation = 0;
   {
@@ -125,7 +133,11 @@ Result<std::shared_ptr<const policy::Acl>> PolicyStore::AclFor(const std::vector
     generation = generation_;
     if (auto it = exact_cache_.find(exact_hash); it != exact_cache_.end()) {
       for (const ExactEntry& e : it->second) {
-        if (e.names == names) return e.acl;
+        if (e.names != names) continue;
+        if (!e.templated || entity_id.empty()) return e.acl;
+        auto set = e.templated;
+        lock.unlock();
+        return TemplatedAcl(names, *set, entity_id, generation);
       }
     }
   }
@@ -135,33 +147,101 @@ Result<std::shared_ptr<const policy::Acl>> PolicyStore::AclFor(const std::vector
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   std::string key;
   for (const auto& n : sorted) key += n + "\n";
-  auto remember = [&](const std::shared_ptr<const policy::Acl>& acl) {
+  auto remember = [&](const CachedAcl& c) {
     // REQUIRES: mu_ held exclusively.
     if (generation != generation_) return;
     if (exact_count_ >= kMaxExactEntries) {
       exact_cache_.clear();
       exact_count_ = 0;
     }
-    exact_cache_[exact_hash].push_back({names, acl});
+    exact_cache_[exact_hash].push_back({names, c.acl, c.templated});
     ++exact_count_;
   };
+  CachedAcl cached;
   {
     std::unique_lock lock(mu_);
     auto it = acl_cache_.find(key);
     if (it != acl_cache_.end()) {
-      remember(it->second);
-      return it->second;
+      cached = it->second;
+      remember(cached);
     }
   }
+  if (!cached.acl) {
+    std::vector<policy::Policy> policies;
+    bool templated = false;
+    for (const auto& n : sorted) {
+      ARCA_ASSIGN_OR_RETURN(auto p, Get(n));
+      if (!p) continue;
+      templated = templated || p->templated;
+      policies.push_back(std::move(*p));
+    }
+    if (templated) {
+      // Without an entity every template is unresolvable: those paths are left out.
+      auto set = std::make_shared<TemplatedSet>();
+      set->policies = policies;
+      cached.templated = std::move(set);
+      for (auto& p : policies) {
+        if (p.templated) p = policy::ResolveTemplates(p, nullptr);
+      }
+    }
+    ARCA_ASSIGN_OR_RETURN(cached.acl, policy::Acl::Compile(policies));
+    std::unique_lock lock(mu_);
+    if (generation == generation_) acl_cache_[key] = cached;
+    remember(cached);
+  }
+  if (!cached.templated || entity_id.empty()) return cached.acl;
+  return TemplatedAcl(names, *cached.templated, entity_id, generation);
+}
+
+// Identity templates: substituted from the entity's identity data. The substituted patterns
+// join the cache key, so a changed entity or group changes the key instead of serving a stale
+// ACL; only a new combination is compiled.
+Result<std::shared_ptr<const policy::Acl>> PolicyStore::TemplatedAcl(
+    const std::vector<std::string>& names, const TemplatedSet& set, std::string_view entity_id,
+    uint64_t generation) {
+  policy::IdentityResolver resolver;
+  {
+    std::shared_lock lock(mu_);
+    resolver = resolver_;
+  }
+  std::shared_ptr<const policy::IdentityData> identity;
+  if (resolver) identity = resolver(entity_id);
+  std::string key;
+  for (const auto& n : names) {
+    key += Normalize(n);
+    key.push_back('\n');
+  }
+  key.push_back('\x04');
+  for (const auto& p : set.policies) {
+    if (!p.templated) continue;
+    key += p.name;
+    key.push_back('\x03');
+    for (const auto& rules : p.paths) {
+      if (!rules.templated) continue;
+      auto r = policy::PopulateTemplate(rules.pattern, policy::TemplateMode::kAcl, identity.get());
+      if (r) {
+        key += r->text;
+        key.push_back('\x01');
+      } else {
+        key.push_back('\x02');
+      }
+    }
+  }
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = templated_cache_.find(key); it != templated_cache_.end()) return it->second;
+  }
   std::vector<policy::Policy> policies;
-  for (const auto& n : sorted) {
-    ARCA_ASSIGN_OR_RETURN(auto p, Get(n));
-    if (p) policies.push_back(std::move(*p));
+  policies.reserve(set.policies.size());
+  for (const auto& p : set.policies) {
+    policies.push_back(p.templated ? policy::ResolveTemplates(p, identity.get()) : p);
   }
   ARCA_ASSIGN_OR_RETURN(auto acl, policy::Acl::Compile(policies));
   std::unique_lock lock(mu_);
-  if (generation == generation_) acl_cache_[key] = acl;
-  remember(acl);
+  if (generation == generation_) {
+    if (templated_cache_.size() >= kMaxExactEntries) templated_cache_.clear();
+    templated_cache_[key] = acl;
+  }
   return acl;
 }
 

@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "core/policy/acl.h"
 #include "core/policy/policy.h"
+#include "core/policy/template.h"
 #include "logical/storage.h"
 
 namespace arca::core {
@@ -39,19 +40,40 @@ class PolicyStore {
   Result<std::vector<std::string>> List();
 
   // The compiled ACL of a set of policy names (unknown names are skipped, as in Vault).
-  Result<std::shared_ptr<const policy::Acl>> AclFor(const std::vector<std::string>& names);
+  // Identity templates in policy paths ("{{identity.entity.id}}") are substituted from the
+  // identity data of `entity_id` (the token's entity) through the resolver; a path whose
+  // template cannot be resolved (no entity, no such alias or metadata key, ...) is left out.
+  Result<std::shared_ptr<const policy::Acl>> AclFor(const std::vector<std::string>& names,
+                                                    std::string_view entity_id = {});
+
+  // Where AclFor finds an entity's identity data (the identity store); unset = no entity
+  // resolves. Drops the cached ACLs.
+  void SetIdentityResolver(policy::IdentityResolver resolver);
 
   static std::string Normalize(std::string_view name);
 
  private:
   logical::Storage& view_;
   std::shared_mutex mu_;
-  std::map<std::string, std::shared_ptr<const policy::Acl>> acl_cache_;  // guarded by mu_
+  // The parsed policies of a name set whose paths hold identity templates (resolved per entity).
+  struct TemplatedSet {
+    std::vector<policy::Policy> policies;
+  };
+  struct CachedAcl {
+    std::shared_ptr<const policy::Acl> acl;      // templates resolved without an entity
+    std::shared_ptr<const TemplatedSet> templated;  // null: the set has no template
+  };
+  std::map<std::string, CachedAcl> acl_cache_;  // guarded by mu_
+  // ACLs of templated sets resolved for an entity, keyed by names + substituted patterns
+  // (bounded: cleared when full).
+  std::unordered_map<std::string, std::shared_ptr<const policy::Acl>> templated_cache_;  // mu_
+  policy::IdentityResolver resolver_;  // guarded by mu_
   // The hot path: the ACL of a name list exactly as a token presents it (same order), found by
   // a hash of the names and confirmed by comparing them, without building the canonical key.
   struct ExactEntry {
     std::vector<std::string> names;
     std::shared_ptr<const policy::Acl> acl;
+    std::shared_ptr<const TemplatedSet> templated;
   };
   static constexpr size_t kMaxExactEntries = 65536;
   std::unordered_map<uint64_t, std::vector<ExactEntry>> exact_cache_;  // guarded by mu_
@@ -60,6 +82,11 @@ class PolicyStore {
   // meanwhile is not cached.
   uint64_t generation_ = 0;  // guarded by mu_
   void ClearAclCaches();  // REQUIRES: mu_ held exclusively
+  // The ACL of a templated set for an entity (templated_cache_ or compiled).
+  Result<std::shared_ptr<const policy::Acl>> TemplatedAcl(const std::vector<std::string>& names,
+                                                          const TemplatedSet& set,
+                                                          std::string_view entity_id,
+                                                          uint64_t generation);
   std::map<std::string, policy::Policy> policy_cache_;                    // guarded by mu_
 };
 

@@ -66,6 +66,10 @@ struct Request {
   std::vector<std::string> policies;
   std::string display_name;
   std::string entity_id;
+  // The identity policies of the token's entity (entity and groups, transitively), resolved at
+  // each request; `policies` = the token's policies followed by these.
+  std::vector<std::string> identity_policies;
+  std::vector<std::string> token_policies;  // the token's own policies
   bool is_root_token = false;
 
   // --- kRenew / kRevoke of a lease (set by the expiration manager's callbacks) ---

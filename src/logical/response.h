@@ -52,6 +52,14 @@ struct Auth {
   std::chrono::seconds period{0};            // periodic token when > 0
   std::vector<std::string> bound_cidrs;      // token_bound_cidrs
   bool no_default_policy = false;
+  // Set by auth methods on login: the login's name on this mount (Vault's logical.Alias). The
+  // core maps it to an identity entity (created at the first login) and sets entity_id and
+  // identity_policies.
+  struct Alias {
+    std::string name;
+    std::map<std::string, std::string> metadata;
+  };
+  std::optional<Alias> alias;
 };
 
 struct WrapInfo {

@@ -6,6 +6,7 @@
 
 #include "common/duration.h"
 #include "core/policy/policy.h"
+#include "core/policy/template.h"
 #include "hcl/blocks.h"
 #include "hcl/parser.h"
 #include "hcl/to_json.h"
@@ -83,6 +84,14 @@ Result<PathRules> ParsePath(const hcl::Block& block) {
   while (pattern.starts_with('/')) pattern.remove_prefix(1);
   rules.pattern = std::string(pattern);
   ARCA_RETURN_IF_ERROR(ValidatePattern(block, rules.pattern));
+  // Identity templates: only the syntax here; the values are substituted per request.
+  if (auto templated = HasTemplate(rules.pattern); !templated) {
+    return ErrorAt(*block.body, block.pos, rules.pattern,
+                   fmt::format("failed to validate policy templating: {}",
+                               templated.error().message()));
+  } else {
+    rules.templated = *templated;
+  }
   const std::string& p = rules.pattern;
   bool have_min = false, have_max = false;
   for (const hcl::Entry& e : block.body->entries) {
@@ -165,6 +174,7 @@ Result<Policy> ParsePolicy(std::string_view name, std::string_view text) {
         return std::unexpected(
             rules.error().WithContext(fmt::format("failed to parse policy \"{}\"", name)));
       }
+      policy.templated = policy.templated || rules->templated;
       policy.paths.push_back(std::move(*rules));
     }
   }

@@ -26,8 +26,10 @@ namespace arca::core::policy {
 struct PathRules {
   // The path pattern without a leading '/': "secret/foo" (exact), "secret/*" (prefix),
   // "secret/+/config" ('+' = one whole segment). Identity templates ("{{identity.entity.id}}")
-  // are kept verbatim; the caller substitutes them before Acl::Compile if it supports them.
+  // are kept verbatim (their syntax checked); ResolveTemplates (below) substitutes them per
+  // token before Acl::Compile.
   std::string pattern;
+  bool templated = false;  // the pattern holds identity template directives
   uint32_t capabilities = 0;  // Capability bits; kDeny alone when the block denies
   // Keys are lowercased. An empty value list means "any value".
   std::map<std::string, std::vector<json::value>> allowed_parameters, denied_parameters;
@@ -39,6 +41,7 @@ struct Policy {
   std::string name;
   std::vector<PathRules> paths;  // in source order; a pattern may repeat
   std::string raw;               // the text it was parsed from
+  bool templated = false;        // some path pattern holds identity template directives
 };
 
 inline constexpr std::string_view kRootPolicyName = "root";
@@ -54,6 +57,13 @@ inline constexpr std::string_view kResponseWrappingPolicyName = "response-wrappi
 // `subscribe_event_types` are accepted and ignored.
 // Legacy `policy = "deny|read|list|write|sudo"` is accepted and mapped to capabilities.
 Result<Policy> ParsePolicy(std::string_view name, std::string_view text);
+
+struct IdentityData;
+// A copy of `policy` with every templated path pattern substituted from `identity` (null: a
+// token without an entity); paths whose template cannot be resolved are left out, so they grant
+// nothing (Vault). `resolved` (optional) gets the substituted patterns, in order, for cache keys.
+Policy ResolveTemplates(const Policy& policy, const IdentityData* identity,
+                        std::string* resolved = nullptr);
 
 // Vault's built-in "default" policy as HCL (token self-service, cubbyhole, wrapping, tools/hash).
 const std::string& DefaultPolicyText();

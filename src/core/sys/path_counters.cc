@@ -4,6 +4,7 @@
 
 #include "core/activity.h"
 #include "core/expiration/lease_entry.h"
+#include "core/identity/identity_store.h"
 #include "core/barrier/barrier.h"
 #include "core/sys/paths.h"
 #include "core/token/token_store.h"
@@ -190,9 +191,9 @@ std::vector<fw::Path> CounterPaths(Core& core) {
 
   fw::Path entities;
   entities.pattern = "internal/counters/entities";
-  entities.help_synopsis = "The number of identity entities (Arca has no identity store yet: 0).";
-  entities.operations[Operation::kRead] = {[](Request&, fw::FieldData&) -> Result<Response> {
-    return CounterResponse("entities", 0);
+  entities.help_synopsis = "The number of identity entities.";
+  entities.operations[Operation::kRead] = {[&core](Request&, fw::FieldData&) -> Result<Response> {
+    return CounterResponse("entities", static_cast<int64_t>(core.identity().EntityCount()));
   }, "Count entities."};
   paths.push_back(std::move(entities));
   return paths;

@@ -379,7 +379,7 @@ std::vector<fw::Path> MountPaths(Core& core) {
     const bool authed = !req.client_token_accessor.empty();
     std::shared_ptr<const policy::Acl> acl;
     if (authed && !req.is_root_token) {
-      ARCA_ASSIGN_OR_RETURN(acl, core.policies().AclFor(req.policies));
+      ARCA_ASSIGN_OR_RETURN(acl, core.policies().AclFor(req.policies, req.entity_id));
     }
     json::object secret, auth;
     for (const auto& r : core.router().All()) {
@@ -426,7 +426,7 @@ std::vector<fw::Path> MountPaths(Core& core) {
     if (!match) return denied();
     MountEntry e = match->route->entry();
     if (!req.is_root_token) {
-      ARCA_ASSIGN_OR_RETURN(auto acl, core.policies().AclFor(req.policies));
+      ARCA_ASSIGN_OR_RETURN(auto acl, core.policies().AclFor(req.policies, req.entity_id));
       if (!HasMountAccess(*acl, e.RouterPath())) return denied();
     }
     json::object m = mount_info(e);

@@ -30,14 +30,14 @@ std::string MaybeBase64(const std::string& text) {
 
 // {capabilities: [...], "<path>": [...]} for a token's policies.
 Result<Response> CapabilitiesFor(Core& core, const std::vector<std::string>& policies, bool root,
-                                 fw::FieldData& d) {
+                                 std::string_view entity_id, fw::FieldData& d) {
   std::vector<std::string> paths = d.GetStringSlice("paths");
   if (std::string p = d.GetString("path"); !p.empty()) paths.push_back(p);
   if (paths.empty()) return InvalidRequest("missing paths");
   json::object out;
   std::shared_ptr<const policy::Acl> acl;
   if (!root) {
-    ARCA_ASSIGN_OR_RETURN(acl, core.policies().AclFor(policies));
+    ARCA_ASSIGN_OR_RETURN(acl, core.policies().AclFor(policies, entity_id));
   }
   json::array last;
   for (auto p : paths) {
@@ -137,7 +137,7 @@ std::vector<fw::Path> PolicyPaths(Core& core) {
   self.help_synopsis = "Capabilities of the calling token on paths.";
   cap_fields(self);
   self.operations[Operation::kUpdate] = {[&core](Request& req, fw::FieldData& d) {
-    return CapabilitiesFor(core, req.policies, req.is_root_token, d);
+    return CapabilitiesFor(core, req.policies, req.is_root_token, req.entity_id, d);
   }, "Capabilities of the caller."};
   paths.push_back(std::move(self));
 
@@ -149,7 +149,7 @@ std::vector<fw::Path> PolicyPaths(Core& core) {
   by_token.operations[Operation::kUpdate] = {[&core](Request&, fw::FieldData& d) -> Result<Response> {
     ARCA_ASSIGN_OR_RETURN(auto entry, core.tokens().Lookup(d.GetString("token")));
     if (!entry) return InvalidRequest("invalid token");
-    return CapabilitiesFor(core, entry->policies, entry->IsRoot(), d);
+    return CapabilitiesFor(core, entry->policies, entry->IsRoot(), entry->entity_id, d);
   }, "Capabilities of a token."};
   paths.push_back(std::move(by_token));
 
@@ -161,7 +161,7 @@ std::vector<fw::Path> PolicyPaths(Core& core) {
   by_accessor.operations[Operation::kUpdate] = {[&core](Request&, fw::FieldData& d) -> Result<Response> {
     ARCA_ASSIGN_OR_RETURN(auto entry, core.tokens().LookupByAccessor(d.GetString("accessor")));
     if (!entry) return InvalidRequest("invalid accessor");
-    return CapabilitiesFor(core, entry->policies, entry->IsRoot(), d);
+    return CapabilitiesFor(core, entry->policies, entry->IsRoot(), entry->entity_id, d);
   }, "Capabilities of a token by accessor."};
   paths.push_back(std::move(by_accessor));
   return paths;

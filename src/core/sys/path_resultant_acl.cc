@@ -51,7 +51,7 @@ std::vector<fw::Path> ResultantAclPaths(Core& core) {
     json::object exact, glob;
     bool root = req.is_root_token;
     if (!root) {
-      ARCA_ASSIGN_OR_RETURN(auto acl, core.policies().AclFor(req.policies));
+      ARCA_ASSIGN_OR_RETURN(auto acl, core.policies().AclFor(req.policies, req.entity_id));
       root = acl->is_root();
       if (!root) {
         acl->ForEachRule([&](const policy::Acl::Rule& rule) {

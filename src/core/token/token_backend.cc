@@ -109,11 +109,18 @@ fw::FieldSchema Dur(const char* description) { return {fw::FieldType::kDuration,
 // Lookup paths: lookup-self, lookup, lookup-accessor.
 void AddLookupPaths(const Context& ctx, std::vector<fw::Path>& out) {
   TokenStore* store = ctx.store;
-  auto lookup_token = [store](std::string_view token) -> Result<Response> {
+  // Vault adds identity_policies when the token's entity (and its groups) carry any.
+  auto with_identity = [policies = ctx.identity.policies](json::object d, const TokenEntry& e) {
+    if (policies && !e.entity_id.empty()) {
+      if (auto p = policies(e.entity_id); !p.empty()) d["identity_policies"] = ToArray(p);
+    }
+    return Response::WithData(std::move(d));
+  };
+  auto lookup_token = [store, with_identity](std::string_view token) -> Result<Response> {
     if (token.empty()) return InvalidRequest("missing token");
     ARCA_ASSIGN_OR_RETURN(auto entry, store->Lookup(token));
     if (!entry) return PermissionDenied("bad token");  // Vault: 403
-    return Response::WithData(LookupData(*entry, token, store->Now()));
+    return with_identity(LookupData(*entry, token, store->Now()), *entry);
   };
 
   fw::Path self = MakePath("lookup-self", "Display information about the calling token.");
@@ -135,12 +142,12 @@ void AddLookupPaths(const Context& ctx, std::vector<fw::Path>& out) {
       MakePath("lookup-accessor", "Display information about a token by its accessor.",
                {{"accessor", Str("Accessor of the token.")}});
   accessor.operations[Operation::kUpdate] = {
-      [store](Request&, fw::FieldData& d) -> Result<Response> {
+      [store, with_identity](Request&, fw::FieldData& d) -> Result<Response> {
         std::string acc = d.GetString("accessor");
         if (acc.empty()) return InvalidRequest("missing accessor");
         ARCA_ASSIGN_OR_RETURN(auto entry, store->LookupByAccessor(acc));
         if (!entry) return InvalidRequest("invalid accessor");
-        return Response::WithData(LookupData(*entry, "", store->Now()));
+        return with_identity(LookupData(*entry, "", store->Now()), *entry);
       },
       "Look up a token by accessor."};
   out.push_back(std::move(accessor));
@@ -255,8 +262,10 @@ void AddRevokePaths(const Context& ctx, std::vector<fw::Path>& out) {
 
 std::shared_ptr<logical::Backend> NewTokenBackend(TokenStore& store,
                                                   const logical::SystemView* system,
-                                                  SudoCheck has_sudo) {
+                                                  SudoCheck has_sudo,
+                                                  TokenIdentityHooks identity) {
   Context ctx;
+  ctx.identity = std::move(identity);
   ctx.store = &store;
   ctx.system = system;
   ctx.has_sudo = has_sudo ? std::move(has_sudo)

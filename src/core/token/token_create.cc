@@ -98,14 +98,19 @@ Result<Response> HandleCreate(const Context& ctx, Request& req, fw::FieldData& d
     ARCA_ASSIGN_OR_RETURN(role, store.roles().Get(name));
     if (!role) return InvalidRequest("unknown role " + name);
   }
-  if (std::string alias = d.GetString("entity_alias"); !alias.empty()) {
-    // Vault's checks, in its order; the entity itself needs the identity store (not built yet).
+  std::string alias_entity_id;
+  std::string alias = d.GetString("entity_alias");
+  if (!alias.empty()) {
+    // Vault's checks, in its order; then the alias on this (token) mount gives the entity,
+    // created with the alias when missing.
     if (!role) return InvalidRequest("'entity_alias' is only allowed in combination with token role");
     if (std::find(role->allowed_entity_aliases.begin(), role->allowed_entity_aliases.end(),
                   alias) == role->allowed_entity_aliases.end()) {
       return InvalidRequest("invalid 'entity_alias' value");
     }
-    return InvalidRequest("'entity_alias' is not supported yet: Arca has no identity store");
+    if (!ctx.identity.entity_for_alias) {
+      return InvalidRequest("'entity_alias' needs the identity store");
+    }
   }
 
   std::string type;
@@ -179,6 +184,11 @@ Result<Response> HandleCreate(const Context& ctx, Request& req, fw::FieldData& d
   e.num_uses = num_uses;
   e.parent = orphan ? "" : parent->id_hash;
   e.entity_id = parent->entity_id;
+  if (!alias.empty()) {
+    // Last: nothing is created for a request refused by the checks above.
+    ARCA_ASSIGN_OR_RETURN(alias_entity_id, ctx.identity.entity_for_alias(alias));
+    e.entity_id = alias_entity_id;
+  }
   e.renewable =
       !batch && (!d.Has("renewable") || d.GetBool("renewable")) && (!role || role->renewable);
   e.period = period;

@@ -18,6 +18,7 @@ struct Context {
   TokenStore* store = nullptr;
   const logical::SystemView* system = nullptr;
   SudoCheck has_sudo;  // never null here
+  TokenIdentityHooks identity;
 };
 
 // create, create-orphan, create/:role_name.
