@@ -1,6 +1,8 @@
 #include "server/builtins.h"
 
+#include "api/http_request.h"
 #include "auth/approle.h"
+#include "auth/kubernetes/kubernetes.h"
 #include "auth/userpass.h"
 #include "engines/cubbyhole/cubbyhole.h"
 #include "engines/database/database.h"
@@ -40,6 +42,10 @@ const std::map<std::string, logical::Factory>& AuthMethods() {
   static const std::map<std::string, logical::Factory> kTable = {
       {"userpass", [](const logical::BackendConfig& c) { return auth::NewUserpassBackend(c); }},
       {"approle", [](const logical::BackendConfig& c) { return auth::NewApproleBackend(c); }},
+      {"kubernetes",
+       [](const logical::BackendConfig& c) {
+         return auth::NewKubernetesBackend(c, auth::KubernetesOptions{.fetch = api::HttpFetch});
+       }},
   };
   return kTable;
 }
