@@ -90,6 +90,11 @@ int RunAuthHelp(Ctx& ctx, const std::vector<std::string>& raw_args) {
                "authenticates with the client certificate given by -client-cert and "
                "-client-key.\n\nConfiguration:\n\n  name=<string>\n      The certificate role to "
                "authenticate against (optional)."},
+      {"kubernetes", "Usage: arca login -method=kubernetes [CONFIG K=V...]\n\n  The Kubernetes "
+                     "auth method authenticates with a Kubernetes service account token, which "
+                     "the server checks with the Kubernetes TokenReview API.\n\nConfiguration:"
+                     "\n\n  jwt=<string>\n      The service account JWT (required).\n\n  "
+                     "role=<string>\n      The role to authenticate against (required)."},
   };
   for (const auto& h : kHelp) {
     if (h.method == method) {
