@@ -15,10 +15,10 @@ class KubernetesAuth : public DevServerTest {
  protected:
   void SetUp() override {
     DevServerTest::SetUp();
-    standin_ = std::make_unique<TokenReviewStandin>(TokenReviewStandinOptions{
-        .admin_token = RandomToken(),
-        .service_accounts = {"prod:app", "dev:app", "prod:other"},
-        .reviewers = {"kube-system:vault-reviewer"}});
+    standin_ = std::make_unique<TokenReviewStandin>(
+        TokenReviewStandinOptions{.admin_token = RandomToken(),
+                                  .service_accounts = {"prod:app", "dev:app", "prod:other"},
+                                  .reviewers = {"kube-system:vault-reviewer"}});
     ASSERT_TRUE(standin_->ok()) << standin_->error();
     std::string err;
     reviewer_ = standin_->MintToken("kube-system", "vault-reviewer", {}, &err);
@@ -138,8 +138,8 @@ TEST_F(KubernetesAuth, BadInputOnEveryEndpoint) {
   auto unknown = LoginCli(Mint("prod", "app"), "nope");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("invalid role name"), std::string::npos) << unknown.err;
-  auto wrong_verb = RawHttp(port_, "DELETE", "/v1/auth/kubernetes/config", "",
-                            {{"X-Vault-Token", root_}});
+  auto wrong_verb =
+      RawHttp(port_, "DELETE", "/v1/auth/kubernetes/config", "", {{"X-Vault-Token", root_}});
   EXPECT_EQ(wrong_verb.status, 405) << wrong_verb.body;
 }
 

@@ -92,8 +92,7 @@ Result<std::string> ApiBaseUrl(const std::string& host) {
   }
   const std::string rest = url.substr(scheme_end + 3);
   const std::string authority = rest.substr(0, rest.find('/'));
-  if (authority.empty() || authority.find('@') != std::string::npos ||
-      authority.front() == ':') {
+  if (authority.empty() || authority.find('@') != std::string::npos || authority.front() == ':') {
     return invalid();
   }
   while (url.ends_with('/')) url.pop_back();
@@ -104,8 +103,8 @@ Result<std::string> ApiBaseUrl(const std::string& host) {
 
 namespace arca::auth {
 
-Result<std::unique_ptr<logical::Backend>> NewKubernetesBackend(
-    const logical::BackendConfig& config, KubernetesOptions options) {
+Result<std::unique_ptr<logical::Backend>> NewKubernetesBackend(const logical::BackendConfig& config,
+                                                               KubernetesOptions options) {
   namespace k = kubernetes;
   auto st = std::make_shared<k::State>();
   st->opts = std::move(options);

@@ -57,7 +57,7 @@ struct KubernetesOptions {
   std::function<std::chrono::system_clock::time_point()> clock;  // default: system clock
 };
 
-Result<std::unique_ptr<logical::Backend>> NewKubernetesBackend(
-    const logical::BackendConfig& config, KubernetesOptions options);
+Result<std::unique_ptr<logical::Backend>> NewKubernetesBackend(const logical::BackendConfig& config,
+                                                               KubernetesOptions options);
 
 }  // namespace arca::auth

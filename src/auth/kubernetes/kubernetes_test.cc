@@ -4,7 +4,6 @@
 #include "auth/kubernetes/kubernetes.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -226,11 +225,11 @@ TEST_F(Kubernetes, ConfigBadInputIsRefusedAndChangesNothing) {
   ExpectError(Root(Operation::kUpdate, "auth/kubernetes/config",
                    {{"kubernetes_host", kHost}, {"kubernetes_ca_cert", "not a certificate"}}),
               400, "The provided CA PEM data contains no valid certificates");
-  ExpectError(
-      Root(Operation::kUpdate, "auth/kubernetes/config",
-           {{"kubernetes_host", kHost},
-            {"kubernetes_ca_cert", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}}),
-      400, "The provided CA PEM data contains no valid certificates");
+  ExpectError(Root(Operation::kUpdate, "auth/kubernetes/config",
+                   {{"kubernetes_host", kHost},
+                    {"kubernetes_ca_cert",
+                     "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}}),
+              400, "The provided CA PEM data contains no valid certificates");
   ExpectError(Root(Operation::kUpdate, "auth/kubernetes/config",
                    {{"kubernetes_host", kHost}, {"pem_keys", "garbage"}}),
               400, "data does not contain any valid RSA or ECDSA public keys");
@@ -347,12 +346,11 @@ TEST_F(Kubernetes, LoginReviewsTheTokenAndReturnsVaultsAuthBlock) {
   EXPECT_FALSE(a.client_token.empty());
   EXPECT_EQ(a.policies, (std::vector<std::string>{"app-read", "default"}));
   EXPECT_EQ(a.lease_duration.count(), 3600);
-  EXPECT_EQ(a.metadata, (std::map<std::string, std::string>{
-                            {"role", "app"},
-                            {"service_account_name", "app"},
-                            {"service_account_namespace", "prod"},
-                            {"service_account_uid", "uid-1"},
-                            {"service_account_secret_name", ""}}));
+  EXPECT_EQ(a.metadata, (std::map<std::string, std::string>{{"role", "app"},
+                                                            {"service_account_name", "app"},
+                                                            {"service_account_namespace", "prod"},
+                                                            {"service_account_uid", "uid-1"},
+                                                            {"service_account_secret_name", ""}}));
   EXPECT_FALSE(a.entity_id.empty());
 
   // The TokenReview the API server got: the reviewer JWT as bearer, the client's JWT as the
@@ -401,7 +399,8 @@ TEST_F(Kubernetes, NamesAndNamespacesAreBoundWithGlobs) {
   const size_t reviews = Requests().size();
   EXPECT_EQ(reviews, 2u);  // refused ones are refused before any review
 
-  MakeRole("any", {{"bound_service_account_names", "*"}, {"bound_service_account_namespaces", "*"}});
+  MakeRole("any",
+           {{"bound_service_account_names", "*"}, {"bound_service_account_namespaces", "*"}});
   EXPECT_TRUE(Login("any", Token("x", "y", "u5")));
 }
 
@@ -455,8 +454,7 @@ TEST_F(Kubernetes, AudienceOfTheRoleIsCheckedAndAskedFor) {
 TEST_F(Kubernetes, LoginBadInput) {
   Configure();
   MakeRole("app", {{"token_bound_cidrs", "10.0.0.0/8"}});
-  ExpectError(Do(Operation::kUpdate, "auth/kubernetes/login", {{"jwt", "x"}}), 400,
-              "missing role");
+  ExpectError(Do(Operation::kUpdate, "auth/kubernetes/login", {{"jwt", "x"}}), 400, "missing role");
   ExpectError(Do(Operation::kUpdate, "auth/kubernetes/login", {{"role", "app"}}), 400,
               "missing jwt");
   ExpectError(Login("nope", "x"), 400, "invalid role name \"nope\"");

@@ -26,8 +26,8 @@ bool HasCertificates(const std::string& pem) {
   }
   // The loop ends at the end of the data (PEM_R_NO_START_LINE) or at a block that is broken.
   unsigned long err = ERR_peek_last_error();
-  bool clean_end = err == 0 || (ERR_GET_LIB(err) == ERR_LIB_PEM &&
-                                ERR_GET_REASON(err) == PEM_R_NO_START_LINE);
+  bool clean_end =
+      err == 0 || (ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE);
   ERR_clear_error();
   return count > 0 && clean_end;
 }
@@ -49,19 +49,19 @@ fw::Path ConfigPath(std::shared_ptr<State> st) {
       "server.");
   p.fields["kubernetes_ca_cert"] = Field(
       FieldType::kString, "PEM encoded CA certificate(s) to verify the Kubernetes API server.");
-  p.fields["token_reviewer_jwt"] = Field(
-      FieldType::kString,
-      "A service account JWT used as bearer token for the TokenReview API. If not set, the "
-      "pod's own token or else the JWT given at login is used.");
-  p.fields["pem_keys"] = Field(
-      FieldType::kCommaStringSlice,
-      "PEM public keys or certificates that verify the signatures of service account JWTs.");
+  p.fields["token_reviewer_jwt"] =
+      Field(FieldType::kString,
+            "A service account JWT used as bearer token for the TokenReview API. If not set, the "
+            "pod's own token or else the JWT given at login is used.");
+  p.fields["pem_keys"] =
+      Field(FieldType::kCommaStringSlice,
+            "PEM public keys or certificates that verify the signatures of service account JWTs.");
   p.fields["issuer"] = Field(FieldType::kString, "JWT issuer to check (deprecated).");
   p.fields["disable_iss_validation"] =
       Field(FieldType::kBool, "Disable JWT issuer validation (deprecated).", true);
-  p.fields["disable_local_ca_jwt"] = Field(
-      FieldType::kBool, "Do not use the pod's local CA certificate and service account JWT.",
-      false);
+  p.fields["disable_local_ca_jwt"] =
+      Field(FieldType::kBool, "Do not use the pod's local CA certificate and service account JWT.",
+            false);
   p.fields["use_annotations_as_alias_metadata"] = Field(
       FieldType::kBool, "Service account annotations as alias metadata (not supported).", false);
   p.operations[Operation::kRead] = {

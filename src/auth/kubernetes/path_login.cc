@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <map>
 #include <fstream>
 #include <iterator>
+#include <map>
 
 #include "auth/cidr.h"
 #include "auth/kubernetes/internal.h"
@@ -39,8 +39,8 @@ Result<ServiceAccount> AccountFromClaims(const json::object& claims) {
   auto str = [](const json::object& o, std::string_view key, std::string& out) -> Status {
     const json::value* v = o.if_contains(key);
     if (v == nullptr || v->is_null()) return OkStatus();
-    if (!v->is_string()) return PermissionDenied("invalid service account claim \"" +
-                                                 std::string(key) + "\"");
+    if (!v->is_string())
+      return PermissionDenied("invalid service account claim \"" + std::string(key) + "\"");
     out = std::string(v->as_string());
     return OkStatus();
   };
@@ -111,8 +111,7 @@ Result<json::object> CheckJwt(const State& st, const Config& c, const Role& role
       ARCA_ASSIGN_OR_RETURN(auto ks, crypto::ParsePemKeys(pem));
       keys.insert(keys.end(), ks.begin(), ks.end());
     }
-    const std::vector<std::string> algs(kKubernetesAlgorithms.begin(),
-                                        kKubernetesAlgorithms.end());
+    const std::vector<std::string> algs(kKubernetesAlgorithms.begin(), kKubernetesAlgorithms.end());
     if (!crypto::VerifyJwtSignature(*parsed, keys, algs)) return PermissionDenied();
   }
   crypto::JwtExpectations e;
@@ -209,17 +208,17 @@ fw::Path LoginPath(std::shared_ptr<State> st) {
         std::string mismatch;
         if (reviewed->name != sa.name) mismatch = "JWT names did not match";
         if (reviewed->uid != sa.uid) mismatch = "JWT UIDs did not match";
-        if (reviewed->namespace_name != sa.namespace_name) mismatch = "JWT namespaces did not match";
+        if (reviewed->namespace_name != sa.namespace_name)
+          mismatch = "JWT namespaces did not match";
         if (!mismatch.empty()) {
           LogRefusal(*st, role_name, mismatch);
           return PermissionDenied();
         }
 
-        std::map<std::string, std::string> meta = {
-            {"service_account_uid", sa.uid},
-            {"service_account_name", sa.name},
-            {"service_account_namespace", sa.namespace_name},
-            {"service_account_secret_name", sa.secret_name}};
+        std::map<std::string, std::string> meta = {{"service_account_uid", sa.uid},
+                                                   {"service_account_name", sa.name},
+                                                   {"service_account_namespace", sa.namespace_name},
+                                                   {"service_account_secret_name", sa.secret_name}};
         logical::Auth a;
         role->token.FillAuth(a);
         a.alias = logical::Auth::Alias{alias_name, meta};

@@ -110,12 +110,12 @@ fw::Path RolePath(std::shared_ptr<State> st) {
   p.pattern = "role/" + fw::GenericNameRegex("name");
   p.help_synopsis = "Register a role: service accounts bound to token policies and settings.";
   p.fields["name"] = Field(FieldType::kString, "Name of the role.");
-  p.fields["bound_service_account_names"] = Field(
-      FieldType::kCommaStringSlice,
-      "Service account names able to log in with this role (globs); \"*\" for all.");
-  p.fields["bound_service_account_namespaces"] = Field(
-      FieldType::kCommaStringSlice,
-      "Namespaces allowed to log in with this role (globs); \"*\" for all.");
+  p.fields["bound_service_account_names"] =
+      Field(FieldType::kCommaStringSlice,
+            "Service account names able to log in with this role (globs); \"*\" for all.");
+  p.fields["bound_service_account_namespaces"] =
+      Field(FieldType::kCommaStringSlice,
+            "Namespaces allowed to log in with this role (globs); \"*\" for all.");
   p.fields["bound_service_account_namespace_selector"] =
       Field(FieldType::kString, "A label selector for namespaces (not supported).");
   p.fields["audience"] = Field(FieldType::kString, "Audience the JWT must be issued for.");
@@ -149,8 +149,7 @@ fw::Path RolePath(std::shared_ptr<State> st) {
         json::object data;
         r->token.AddToResponse(data, /*legacy=*/true);
         data["bound_service_account_names"] = ToJsonArray(r->bound_service_account_names);
-        data["bound_service_account_namespaces"] =
-            ToJsonArray(r->bound_service_account_namespaces);
+        data["bound_service_account_namespaces"] = ToJsonArray(r->bound_service_account_namespaces);
         data["bound_service_account_namespace_selector"] = "";
         if (!r->audience.empty()) data["audience"] = r->audience;
         data["alias_name_source"] = r->alias_name_source;
