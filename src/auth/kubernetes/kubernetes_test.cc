@@ -551,11 +551,30 @@ TEST_F(Kubernetes, WithoutReviewerJwtThePodsOwnOrTheClientsTokenReviews) {
   }
   ASSERT_TRUE(Login("app", Token("prod", "app", "u1")));
   EXPECT_EQ(bearer_of_last(), kReviewer);
+  EXPECT_EQ(Requests().back().ca_pem, "");  // no local CA file: the system roots
+  // The pod's CA file verifies the API server when the config names no CA.
+  const std::string ca_text = "-----BEGIN CERTIFICATE-----\nlocal\n-----END CERTIFICATE-----\n";
+  {
+    std::ofstream f(local_dir_ + "/ca.crt");
+    f << ca_text;
+  }
+  ASSERT_TRUE(Login("app", Token("prod", "app", "u1")));
+  EXPECT_EQ(Requests().back().ca_pem, ca_text);
   // ... unless disable_local_ca_jwt.
   Configure({{"token_reviewer_jwt", ""}, {"disable_local_ca_jwt", true}});
   jwt = Token("prod", "app", "u1");
   ASSERT_TRUE(Login("app", jwt));
   EXPECT_EQ(bearer_of_last(), jwt);
+  EXPECT_EQ(Requests().back().ca_pem, "");
+}
+
+TEST_F(Kubernetes, BareHostMeansHttps) {
+  ASSERT_TRUE(Root(Operation::kUpdate, "auth/kubernetes/config",
+                   {{"kubernetes_host", "10.0.0.1:6443/"}, {"token_reviewer_jwt", kReviewer}}));
+  MakeRole("app");
+  ASSERT_TRUE(Login("app", Token("prod", "app", "u1")));
+  EXPECT_EQ(Requests().back().url,
+            "https://10.0.0.1:6443/apis/authentication.k8s.io/v1/tokenreviews");
 }
 
 TEST_F(Kubernetes, IssuerIsCheckedWhenAskedFor) {
