@@ -172,11 +172,11 @@ access to * by * read
         while time.monotonic() < deadline:
             if not self.port:
                 self.port, self.ldaps_port = _free_port(), _free_port()
-            self.proc = subprocess.Popen(
-                ["slapd", "-f", f"{self.dir}/slapd.conf", "-h", f"{self.url}/ {self.ldaps_url}/",
-                 "-d", "0"],
-                stdout=subprocess.DEVNULL, stderr=open(f"{self.dir}/slapd.log", "a"),
-                preexec_fn=_die_with_parent)
+            with open(f"{self.dir}/slapd.log", "a") as log:
+                self.proc = subprocess.Popen(
+                    ["slapd", "-f", f"{self.dir}/slapd.conf", "-h",
+                     f"{self.url}/ {self.ldaps_url}/", "-d", "0"],
+                    stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_die_with_parent)
             while time.monotonic() < deadline and self.proc.poll() is None:
                 p = subprocess.run(["ldapsearch", "-x", "-H", self.url, "-b", BASE, "-s", "base",
                                     "-o", "nettimeout=2", "dn"],
