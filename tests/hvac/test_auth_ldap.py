@@ -164,6 +164,15 @@ class LdapTest(ServerTestCase):
                 stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=60)
             self.assertNotEqual(bad.returncode, 0)
             self.assertIn(BIND_FAILED, (bad.stdout + bad.stderr).decode())
+            # Vault's defaults: the username from $LOGNAME/$USER, the password from
+            # $VAULT_LDAP_PASSWORD.
+            env_login = subprocess.run(
+                [harness.arca_binary(), "login", "-method=ldap", "-format=json"],
+                stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                env=dict(env, LOGNAME="bob", USER="nobody", VAULT_LDAP_PASSWORD="bobpw"))
+            self.assertEqual(env_login.returncode, 0, env_login.stderr.decode())
+            self.assertEqual(json.loads(env_login.stdout)["auth"]["metadata"],
+                             {"username": "bob"})
         finally:
             shutil.rmtree(home, ignore_errors=True)
 

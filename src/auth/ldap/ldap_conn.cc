@@ -157,7 +157,9 @@ Connection::~Connection() {
 
 Status Connection::Bind(const std::string& dn, const std::string& password,
                         bool allow_unauthenticated) {
-  if (password.empty() && !allow_unauthenticated) {
+  // An empty password (or an empty DN) makes an anonymous or unauthenticated bind, which
+  // proves nothing about a user.
+  if ((password.empty() || dn.empty()) && !allow_unauthenticated) {
     return InvalidRequest("refusing an unauthenticated bind");
   }
   berval cred{};

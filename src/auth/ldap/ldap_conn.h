@@ -45,9 +45,9 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // A simple bind. An empty password is an unauthenticated bind: only allowed when
-  // `allow_unauthenticated` (a service search with binddn and no bindpass, as Vault does) —
-  // a user's login never passes it.
+  // A simple bind. An empty password or DN is an anonymous/unauthenticated bind: only allowed
+  // when `allow_unauthenticated` (a service search with binddn and no bindpass, or discoverdn,
+  // as Vault does) — a user's login never passes it.
   Status Bind(const std::string& dn, const std::string& password,
               bool allow_unauthenticated = false);
   // A subtree search. size_limit 0 = none. When the server stops at the size limit, the

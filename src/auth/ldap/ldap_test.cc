@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "auth/ldap/ldap_conn.h"
 #include "auth/ldap/ldap_util.h"
 #include "core/testing.h"
 #include "services/slapd.h"
@@ -60,6 +61,40 @@ TEST(LdapUtil, GroupCnTakesTheCnOfADn) {
   EXPECT_EQ(ldap::GroupCn("devs"), "devs");
   EXPECT_EQ(ldap::GroupCn("cn=a\\,b,dc=x"), "a,b");
   EXPECT_EQ(ldap::GroupCn("ou=nocn,dc=x"), "ou=nocn,dc=x");
+}
+
+// --- the connection, against slapd ---
+
+TEST(LdapConn, UserBindsAreNeverUnauthenticated) {
+  ASSERT_TRUE(SharedSlapd().ok()) << SharedSlapd().error();
+  ldap::DialOptions o;
+  o.urls = {"ldap://127.0.0.1:1", SharedSlapd().url()};
+  auto c = ldap::Connection::Dial(o);
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ((*c)->url(), SharedSlapd().url());  // failed over past the refused port
+  const std::string alice = "uid=alice,ou=people,dc=example,dc=org";
+  // This server accepts an unauthenticated bind (a DN, no password)...
+  EXPECT_TRUE((*c)->Bind(alice, "", /*allow_unauthenticated=*/true));
+  // ...which a user bind never sends.
+  auto empty = (*c)->Bind(alice, "");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().message(), "refusing an unauthenticated bind");
+  EXPECT_FALSE((*c)->Bind("", "alicepw"));
+  EXPECT_FALSE((*c)->Bind(alice, "wrong"));
+  EXPECT_TRUE((*c)->Bind(alice, "alicepw"));
+  auto found = (*c)->Search("ou=people,dc=example,dc=org", "(uid=alice)", {"uid"}, 2);
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].dn, alice);
+  // Every URL failing: one error naming each.
+  o.urls = {"ldap://127.0.0.1:1", "ftp://x"};
+  auto none = ldap::Connection::Dial(o);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message().find("error connecting to host \"ldap://127.0.0.1:1\""),
+            std::string::npos);
+  EXPECT_NE(none.error().message().find("error connecting to host \"ftp://x\": invalid LDAP "
+                                        "scheme"),
+            std::string::npos);
 }
 
 // --- through a Core, against slapd ---
