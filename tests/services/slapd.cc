@@ -33,8 +33,8 @@ Slapd::Slapd() {
     error_ = "pipe failed";
     return;
   }
-  std::vector<std::string> args = {"python3", std::string(ARCA_TEST_SERVICES_DIR) +
-                                                  "/slapd_service.py",
+  std::vector<std::string> args = {"python3",
+                                   std::string(ARCA_TEST_SERVICES_DIR) + "/slapd_service.py",
                                    "--dir", dir_ + "/slapd"};
   pid_t parent = ::getpid();
   pid_t pid = ::fork();

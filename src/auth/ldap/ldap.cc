@@ -52,8 +52,8 @@ std::vector<std::string> SplitUrls(const std::string& s) {
   size_t pos = 0;
   while (pos <= s.size()) {
     size_t comma = s.find(',', pos);
-    std::string part = TrimSpace(s.substr(pos, comma == std::string::npos ? std::string::npos
-                                                                          : comma - pos));
+    std::string part =
+        TrimSpace(s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
     if (!part.empty()) out.push_back(std::move(part));
     if (comma == std::string::npos) break;
     pos = comma + 1;
@@ -291,8 +291,9 @@ Status ApplyConfig(const fw::FieldData& d, Config& c) {
     return InvalidRequest("invalid groupfilter: " + st.error().message());
   }
   if (!c.certificate.empty() && !ValidCertificate(c.certificate)) {
-    return InvalidRequest("failed to parse server tls cert: failed to decode PEM block in the "
-                          "certificate");
+    return InvalidRequest(
+        "failed to parse server tls cert: failed to decode PEM block in the "
+        "certificate");
   }
   if (TlsRank(c.tls_min_version) == 0) return InvalidRequest("invalid 'tls_min_version'");
   if (TlsRank(c.tls_max_version) == 0) return InvalidRequest("invalid 'tls_max_version'");
@@ -329,11 +330,14 @@ fw::Path ConfigPath() {
   p.fields["binddn"] = Str("DN to bind as to search for the user's DN (optional).");
   p.fields["bindpass"] = Str("Password of binddn (never returned).");
   p.fields["groupdn"] = Str("Base DN under which to search for groups.");
-  p.fields["groupfilter"] = Str("Template of the group search filter ({{.UserDN}}, {{.Username}}).");
+  p.fields["groupfilter"] =
+      Str("Template of the group search filter ({{.UserDN}}, {{.Username}}).");
   p.fields["groupattr"] = Str("Attribute of group entries naming the group (default cn).");
-  p.fields["userfilter"] = Str("Template of the user search filter ({{.UserAttr}}, {{.Username}}).");
+  p.fields["userfilter"] =
+      Str("Template of the user search filter ({{.UserAttr}}, {{.Username}}).");
   p.fields["upndomain"] = Str("Bind as username@upndomain (Active Directory).");
-  p.fields["userattr"] = Str("Attribute of user entries matched against the username (default cn).");
+  p.fields["userattr"] =
+      Str("Attribute of user entries matched against the username (default cn).");
   p.fields["certificate"] = Str("PEM CA certificate to verify the server with.");
   p.fields["insecure_tls"] = Bool("Skip verification of the server's certificate (insecure).");
   p.fields["starttls"] = Bool("Issue StartTLS on ldap:// connections.");
@@ -350,21 +354,21 @@ fw::Path ConfigPath() {
                                  .description = "Timeout of each LDAP operation (default 90s)."};
   p.fields["connection_timeout"] = {.type = fw::FieldType::kDuration,
                                     .description = "Timeout of connecting (default 30s)."};
-  p.fields["max_page_size"] = {.type = fw::FieldType::kInt,
-                               .description = "Accepted for compatibility; searches are not paged."};
+  p.fields["max_page_size"] = {
+      .type = fw::FieldType::kInt,
+      .description = "Accepted for compatibility; searches are not paged."};
   AddTokenFieldSchemas(p.fields);
-  p.operations[Operation::kRead] = {
-      [](Request& req, fw::FieldData&) -> Result<Response> {
-        ARCA_ASSIGN_OR_RETURN(logical::Storage * s, StorageOf(req));
-        ARCA_ASSIGN_OR_RETURN(Config c, ConfigOrDefault(*s));
-        json::object data = c.ToJson(/*with_secret=*/false);
-        c.token.AddToResponse(data);
-        data["use_pre111_group_cn_behavior"] = false;
-        Response r = Response::WithData(std::move(data));
-        r.warnings = ConfigWarnings(c);
-        return r;
-      },
-      "Read the configuration."};
+  p.operations[Operation::kRead] = {[](Request& req, fw::FieldData&) -> Result<Response> {
+                                      ARCA_ASSIGN_OR_RETURN(logical::Storage * s, StorageOf(req));
+                                      ARCA_ASSIGN_OR_RETURN(Config c, ConfigOrDefault(*s));
+                                      json::object data = c.ToJson(/*with_secret=*/false);
+                                      c.token.AddToResponse(data);
+                                      data["use_pre111_group_cn_behavior"] = false;
+                                      Response r = Response::WithData(std::move(data));
+                                      r.warnings = ConfigWarnings(c);
+                                      return r;
+                                    },
+                                    "Read the configuration."};
   auto write = [](Request& req, fw::FieldData& d) -> Result<Response> {
     ARCA_ASSIGN_OR_RETURN(logical::Storage * s, StorageOf(req));
     ARCA_ASSIGN_OR_RETURN(Config c, ConfigOrDefault(*s));
@@ -528,10 +532,10 @@ Result<std::vector<std::string>> LdapGroups(const Config& c, ldap::Connection& c
                                             const std::string& username) {
   std::vector<std::string> out;
   if (c.groupfilter.empty() || c.groupdn.empty()) return out;
-  ARCA_ASSIGN_OR_RETURN(std::string filter,
-                        ldap::RenderTemplate(c.groupfilter,
-                                             {{"UserDN", ldap::EscapeFilterValue(user_dn)},
-                                              {"Username", ldap::EscapeFilterValue(username)}}));
+  ARCA_ASSIGN_OR_RETURN(
+      std::string filter,
+      ldap::RenderTemplate(c.groupfilter, {{"UserDN", ldap::EscapeFilterValue(user_dn)},
+                                           {"Username", ldap::EscapeFilterValue(username)}}));
   auto entries = conn.Search(c.groupdn, filter, {c.groupattr}, 0);
   if (!entries) return InvalidRequest("LDAP search failed: " + entries.error().message());
   std::set<std::string> seen;
@@ -586,8 +590,8 @@ Result<LoginResult> DoLogin(const Config& c, logical::Storage& s, const std::str
   }
   std::string user_dn = bind_dn;
   if (!c.upndomain.empty()) {
-    std::string filter = "(userPrincipalName=" + ldap::EscapeFilterValue(username) + "@" +
-                         c.upndomain + ")";
+    std::string filter =
+        "(userPrincipalName=" + ldap::EscapeFilterValue(username) + "@" + c.upndomain + ")";
     auto entries = cn.Search(c.userdn, filter, {"1.1"}, 0);
     if (!entries) {
       return InvalidRequest("LDAP search failed for detecting user: " + entries.error().message());
@@ -641,8 +645,9 @@ Result<LoginResult> DoLogin(const Config& c, logical::Storage& s, const std::str
   } else if (c.SearchesUser()) {
     // The alias is the user's userattr value, read back from the directory.
     auto e = FindUser(c, cn, username);
-    if (!e) return InvalidRequest("LDAP search for entity alias attribute failed: " +
-                                  e.error().message());
+    if (!e)
+      return InvalidRequest("LDAP search for entity alias attribute failed: " +
+                            e.error().message());
     const auto* v = e->Values(c.userattr);
     if (v == nullptr) return InvalidRequest("LDAP attribute missing for entity alias mapping");
     if (v->size() != 1) {
@@ -677,8 +682,7 @@ fw::Path LoginPath() {
         std::string username = TrimSpace(d.GetString("username"));
         if (!c.case_sensitive_names) username = Lower(username);
         if (username.empty()) return InvalidRequest("missing username");
-        ARCA_ASSIGN_OR_RETURN(LoginResult lr,
-                              DoLogin(c, *s, username, d.GetString("password")));
+        ARCA_ASSIGN_OR_RETURN(LoginResult lr, DoLogin(c, *s, username, d.GetString("password")));
         logical::Auth a;
         c.token.FillAuth(a);
         a.policies.insert(a.policies.end(), lr.policies.begin(), lr.policies.end());
@@ -706,12 +710,9 @@ Result<std::unique_ptr<logical::Backend>> NewLdapBackend(const logical::BackendC
   o.help =
       "The \"ldap\" auth method authenticates users against an LDAP server with a username and "
       "a password, and maps their LDAP groups to policies.";
-  o.paths = {ConfigPath(),
-             ListPath("groups/?", "group/", "List the groups."),
-             GroupsPath(),
-             ListPath("users/?", "user/", "List the users."),
-             UsersPath(),
-             LoginPath()};
+  o.paths = {ConfigPath(), ListPath("groups/?", "group/", "List the groups."),
+             GroupsPath(), ListPath("users/?", "user/", "List the users."),
+             UsersPath(),  LoginPath()};
   ARCA_ASSIGN_OR_RETURN(auto b, fw::FrameworkBackend::Create(std::move(o)));
   return std::unique_ptr<logical::Backend>(std::move(b));
 }

@@ -165,8 +165,7 @@ Status Connection::Bind(const std::string& dn, const std::string& password,
   berval cred{};
   cred.bv_val = const_cast<char*>(password.data());
   cred.bv_len = password.size();
-  int rc = ldap_sasl_bind_s(L(ld_), dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr,
-                            nullptr);
+  int rc = ldap_sasl_bind_s(L(ld_), dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
   if (rc != LDAP_SUCCESS) return InvalidRequest(Describe(L(ld_), rc));
   return OkStatus();
 }
@@ -180,8 +179,8 @@ Result<std::vector<Entry>> Connection::Search(const std::string& base, const std
   timeval tv = Tv(options_.request_timeout);
   LDAPMessage* res = nullptr;
   int rc = ldap_search_ext_s(L(ld_), base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
-                             attributes.empty() ? nullptr : attrs.data(), 0, nullptr, nullptr,
-                             &tv, size_limit, &res);
+                             attributes.empty() ? nullptr : attrs.data(), 0, nullptr, nullptr, &tv,
+                             size_limit, &res);
   if (truncated != nullptr) *truncated = rc == LDAP_SIZELIMIT_EXCEEDED;
   if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
     if (res != nullptr) ldap_msgfree(res);

@@ -19,7 +19,7 @@ struct DialOptions {
   std::vector<std::string> urls;  // tried in order ("ldap://h:389", "ldaps://h:636")
   bool starttls = false;
   bool insecure_tls = false;
-  std::string ca_pem;                 // trusted CA certificate(s); empty: the system's
+  std::string ca_pem;                     // trusted CA certificate(s); empty: the system's
   std::string tls_min_version = "tls12";  // tls10 | tls11 | tls12 | tls13
   std::string tls_max_version = "tls12";
   std::chrono::seconds connection_timeout{30};

@@ -18,9 +18,9 @@
 namespace arca::auth {
 namespace {
 
-using logical::Operation;
-using arca::testing::Slapd;
 using arca::testing::SharedSlapd;
+using arca::testing::Slapd;
+using logical::Operation;
 
 constexpr char kBindFailed[] = "ldap operation failed: failed to bind as user";
 
@@ -48,8 +48,8 @@ TEST(LdapUtil, TemplatesAllowOnlyTheirFields) {
   EXPECT_EQ(bad.error().message(), "unknown template field \"UserDN\"");
   EXPECT_FALSE(ldap::CheckTemplate("({{.Username)", {"Username"}));
   EXPECT_FALSE(ldap::CheckTemplate("({{printf \"x\"}})", {"Username"}));
-  auto r = ldap::RenderTemplate("(&(uid={{.Username}})(x={{ .Username }}))",
-                                {{"Username", "a\\2a"}});
+  auto r =
+      ldap::RenderTemplate("(&(uid={{.Username}})(x={{ .Username }}))", {{"Username", "a\\2a"}});
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, "(&(uid=a\\2a)(x=a\\2a))");
 }
@@ -230,8 +230,7 @@ TEST_F(Ldap, ConfigBadInputIsRefusedAndChangesNothing) {
 }
 
 TEST_F(Ldap, LoginBeforeConfigIsRefused) {
-  ExpectError(Login("alice", "alicepw"), ErrorKind::kInvalidRequest,
-              "auth method not configured");
+  ExpectError(Login("alice", "alicepw"), ErrorKind::kInvalidRequest, "auth method not configured");
 }
 
 TEST_F(Ldap, SearchBindLoginGroupsAndPolicies) {
@@ -266,8 +265,7 @@ TEST_F(Ldap, WrongPasswordUnknownUserEmptyPasswordAndInjectionRefused) {
   // password itself, even with deny_null_bind false.
   ExpectError(Login("alice", ""), ErrorKind::kInvalidRequest,
               "password cannot be of zero length when passwordless binds are being denied");
-  ExpectError(Do(Operation::kUpdate, "auth/ldap/login/alice", {}, ""),
-              ErrorKind::kInvalidRequest);
+  ExpectError(Do(Operation::kUpdate, "auth/ldap/login/alice", {}, ""), ErrorKind::kInvalidRequest);
   // Filter metacharacters are escaped: these match no single user.
   ExpectError(Login("*", "alicepw"), ErrorKind::kInvalidRequest, kBindFailed);
   ExpectError(Login("alice)(uid=*", "alicepw"), ErrorKind::kInvalidRequest, kBindFailed);
@@ -280,7 +278,9 @@ TEST_F(Ldap, WrongPasswordUnknownUserEmptyPasswordAndInjectionRefused) {
 
 TEST_F(Ldap, BuiltDnLoginEscapesTheUsername) {
   auto r = Root(Operation::kUpdate, "auth/ldap/config",
-                {{"url", S().url()}, {"userdn", Slapd::kPeople}, {"userattr", "uid"},
+                {{"url", S().url()},
+                 {"userdn", Slapd::kPeople},
+                 {"userattr", "uid"},
                  {"groupdn", Slapd::kGroups}});
   ASSERT_TRUE(r) << r.error().ToString();
   auto xy = Login("x,y", "xypw");
@@ -303,8 +303,11 @@ TEST_F(Ldap, BuiltDnLoginEscapesTheUsername) {
 
 TEST_F(Ldap, DiscoverDnWithAnonymousSearch) {
   auto r = Root(Operation::kUpdate, "auth/ldap/config",
-                {{"url", S().url()}, {"userdn", Slapd::kPeople}, {"userattr", "uid"},
-                 {"discoverdn", true}, {"groupdn", Slapd::kGroups}});
+                {{"url", S().url()},
+                 {"userdn", Slapd::kPeople},
+                 {"userattr", "uid"},
+                 {"discoverdn", true},
+                 {"groupdn", Slapd::kGroups}});
   ASSERT_TRUE(r) << r.error().ToString();
   ASSERT_TRUE(Root(Operation::kUpdate, "auth/ldap/groups/admins", {{"policies", "admin"}}));
   auto bob = Login("bob", "bobpw");
@@ -432,8 +435,7 @@ TEST_F(Ldap, AliasesAndExternalGroups) {
   auto group = Root(Operation::kRead, "identity/group/id/" + gid);
   ASSERT_TRUE(group);
   ASSERT_EQ(group->data.at("member_entity_ids").as_array().size(), 1u);
-  EXPECT_EQ(group->data.at("member_entity_ids").as_array()[0].as_string(),
-            alice->auth->entity_id);
+  EXPECT_EQ(group->data.at("member_entity_ids").as_array()[0].as_string(), alice->auth->entity_id);
   // bob is not in devs: no external group, no ext policy.
   auto bob = Login("bob", "bobpw");
   ASSERT_TRUE(bob);
@@ -454,7 +456,6 @@ TEST_F(Ldap, AliasesAndExternalGroups) {
   EXPECT_TRUE(carol2->auth->identity_policies.empty());
   group = Root(Operation::kRead, "identity/group/id/" + gid);
   EXPECT_EQ(group->data.at("member_entity_ids").as_array().size(), 1u);
-
 }
 
 TEST_F(Ldap, TokenBoundCidrsOnConfig) {
