@@ -14,6 +14,7 @@
 #include "auth/ldap/ldap_conn.h"
 #include "auth/ldap/ldap_util.h"
 #include "auth/token_fields.h"
+#include "common/secure_bytes.h"
 #include "logical/framework/framework_backend.h"
 #include "logical/storage.h"
 
@@ -63,7 +64,8 @@ std::vector<std::string> SplitUrls(const std::string& s) {
 
 struct Config {
   std::string url = "ldap://127.0.0.1";
-  std::string userdn, binddn, bindpass, groupdn, upndomain, certificate;
+  std::string userdn, binddn, groupdn, upndomain, certificate;
+  SecureBytes bindpass;  // never returned by a read
   std::string userattr = "cn";
   std::string userfilter = kDefaultUserFilter;
   std::string groupfilter = kDefaultGroupFilter;
@@ -83,7 +85,7 @@ struct Config {
     o["url"] = url;
     o["userdn"] = userdn;
     o["binddn"] = binddn;
-    if (with_secret) o["bindpass"] = bindpass;
+    if (with_secret) o["bindpass"] = bindpass.view();
     o["groupdn"] = groupdn;
     o["upndomain"] = upndomain;
     o["certificate"] = certificate;
@@ -124,7 +126,9 @@ struct Config {
     str("url", c.url);
     str("userdn", c.userdn);
     str("binddn", c.binddn);
-    str("bindpass", c.bindpass);
+    if (const auto* x = o.if_contains("bindpass"); x && x->is_string()) {
+      c.bindpass = SecureBytes::FromString(x->as_string());
+    }
     str("groupdn", c.groupdn);
     str("upndomain", c.upndomain);
     str("certificate", c.certificate);
@@ -251,7 +255,11 @@ Status ApplyConfig(const fw::FieldData& d, Config& c) {
   if (d.Has("url")) c.url = Lower(d.GetString("url"));
   str("userdn", c.userdn);
   str("binddn", c.binddn);
-  str("bindpass", c.bindpass);
+  if (d.Has("bindpass")) {
+    std::string pw = d.GetString("bindpass");
+    c.bindpass = SecureBytes::FromString(pw);
+    SecureWipe(pw);
+  }
   str("groupdn", c.groupdn);
   str("upndomain", c.upndomain);
   str("certificate", c.certificate);
@@ -517,7 +525,7 @@ Result<std::string> UserFilter(const Config& c, const std::string& username) {
 // The user's entry found by the configured search (bound as binddn, or anonymously for
 // discoverdn). Exactly one match or an error.
 Result<ldap::Entry> FindUser(const Config& c, ldap::Connection& conn, const std::string& username) {
-  ARCA_RETURN_IF_ERROR(conn.Bind(c.binddn, c.bindpass, /*allow_unauthenticated=*/true));
+  ARCA_RETURN_IF_ERROR(conn.Bind(c.binddn, c.bindpass.view(), /*allow_unauthenticated=*/true));
   ARCA_ASSIGN_OR_RETURN(std::string filter, UserFilter(c, username));
   bool truncated = false;
   ARCA_ASSIGN_OR_RETURN(auto entries, conn.Search(c.userdn, filter, {c.userattr}, 2, &truncated));
@@ -558,7 +566,7 @@ Result<std::vector<std::string>> LdapGroups(const Config& c, ldap::Connection& c
 // Vault's ldap Login: bind as the user, then collect groups and policies. Errors are 400s
 // with Vault's wording; a failed user bind or an unknown user is kUserBindFailed.
 Result<LoginResult> DoLogin(const Config& c, logical::Storage& s, const std::string& username,
-                            const std::string& password) {
+                            std::string_view password) {
   // An empty password would be an unauthenticated bind, which many servers accept for any DN:
   // refused before anything is sent, whatever deny_null_bind says.
   if (password.empty()) {
@@ -584,7 +592,7 @@ Result<LoginResult> DoLogin(const Config& c, logical::Storage& s, const std::str
   // The authentication itself: a simple bind with the (non-empty) password.
   if (!cn.Bind(bind_dn, password)) return InvalidRequest(kUserBindFailed);
   if (!c.binddn.empty() && !c.bindpass.empty()) {
-    if (!cn.Bind(c.binddn, c.bindpass)) {
+    if (!cn.Bind(c.binddn, c.bindpass.view())) {
       return InvalidRequest("ldap operation failed: failed to re-bind with the BindDN user");
     }
   }
@@ -682,7 +690,11 @@ fw::Path LoginPath() {
         std::string username = TrimSpace(d.GetString("username"));
         if (!c.case_sensitive_names) username = Lower(username);
         if (username.empty()) return InvalidRequest("missing username");
-        ARCA_ASSIGN_OR_RETURN(LoginResult lr, DoLogin(c, *s, username, d.GetString("password")));
+        std::string password = d.GetString("password");
+        auto login = DoLogin(c, *s, username, password);
+        SecureWipe(password);
+        if (!login) return std::unexpected(login.error());
+        LoginResult& lr = *login;
         logical::Auth a;
         c.token.FillAuth(a);
         a.policies.insert(a.policies.end(), lr.policies.begin(), lr.policies.end());

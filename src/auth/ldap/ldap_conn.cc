@@ -155,7 +155,7 @@ Connection::~Connection() {
   if (ld_ != nullptr) ldap_unbind_ext_s(L(ld_), nullptr, nullptr);
 }
 
-Status Connection::Bind(const std::string& dn, const std::string& password,
+Status Connection::Bind(const std::string& dn, std::string_view password,
                         bool allow_unauthenticated) {
   // An empty password (or an empty DN) makes an anonymous or unauthenticated bind, which
   // proves nothing about a user.

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -48,8 +49,7 @@ class Connection {
   // A simple bind. An empty password or DN is an anonymous/unauthenticated bind: only allowed
   // when `allow_unauthenticated` (a service search with binddn and no bindpass, or discoverdn,
   // as Vault does) — a user's login never passes it.
-  Status Bind(const std::string& dn, const std::string& password,
-              bool allow_unauthenticated = false);
+  Status Bind(const std::string& dn, std::string_view password, bool allow_unauthenticated = false);
   // A subtree search. size_limit 0 = none. When the server stops at the size limit, the
   // entries it sent are returned and *truncated is set.
   Result<std::vector<Entry>> Search(const std::string& base, const std::string& filter,
