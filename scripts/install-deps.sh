@@ -31,6 +31,9 @@ PACKAGES=(
   # (google/api/annotations.proto) packages they import; the stubs are generated at build time
   libgrpc++-dev protobuf-compiler-grpc golang-etcd-server-dev
   golang-github-gogo-protobuf-dev golang-github-grpc-ecosystem-grpc-gateway-dev
+  # the ldap auth method on OpenLDAP's libldap; slapd (installed noninteractively: its debconf
+  # defaults, the system instance is never used) and ldap-utils (ldapadd) for its tests
+  libldap-dev slapd ldap-utils
   # the libFuzzer engine (fuzz/), linked into a GCC-instrumented target; objcopy from binutils
   libclang-rt-14-dev binutils
 )

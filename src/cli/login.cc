@@ -12,6 +12,9 @@
 #include "cli/output.h"
 
 namespace arca::cli {
+
+void ApplyLdapLoginDefaults(Ctx& ctx, json::object& body);  // login_ldap.cc
+
 namespace {
 
 const json::value kNull;
@@ -115,6 +118,7 @@ int LoginWithMethod(Ctx& ctx, const std::string& method, std::string path,
   if (path.empty()) path = method;
   path = SanitizePath(path);
   std::string login_path = "auth/" + path + "/login";
+  if (method == "ldap") ApplyLdapLoginDefaults(ctx, body);
   const bool by_username = method == "userpass" || method == "ldap" || method == "radius" ||
                            method == "okta";
   if (by_username) {

@@ -80,8 +80,9 @@ int RunAuthHelp(Ctx& ctx, const std::vector<std::string>& raw_args) {
                    "user's password.\n\n  username=<string>\n      The username (required)."},
       {"ldap", "Usage: arca login -method=ldap [CONFIG K=V...]\n\n  The LDAP auth method "
                "authenticates with an LDAP username and password.\n\nConfiguration:\n\n  "
-               "password=<string>\n      The user's password.\n\n  username=<string>\n      The "
-               "LDAP username (required)."},
+               "password=<string>\n      The user's password (default: $VAULT_LDAP_PASSWORD, "
+               "else prompted for on a terminal).\n\n  username=<string>\n      The LDAP "
+               "username (default: $LOGNAME, else $USER)."},
       {"approle", "Usage: arca login -method=approle [CONFIG K=V...]\n\n  The AppRole auth method "
                   "authenticates with a role ID and a secret ID.\n\nConfiguration:\n\n  "
                   "role_id=<string>\n      The role ID (required).\n\n  secret_id=<string>\n      "

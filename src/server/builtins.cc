@@ -3,6 +3,7 @@
 #include "api/http_request.h"
 #include "auth/approle.h"
 #include "auth/kubernetes/kubernetes.h"
+#include "auth/ldap/ldap.h"
 #include "auth/userpass.h"
 #include "engines/cubbyhole/cubbyhole.h"
 #include "engines/database/database.h"
@@ -46,6 +47,7 @@ const std::map<std::string, logical::Factory>& AuthMethods() {
        [](const logical::BackendConfig& c) {
          return auth::NewKubernetesBackend(c, auth::KubernetesOptions{.fetch = api::HttpFetch});
        }},
+      {"ldap", [](const logical::BackendConfig& c) { return auth::NewLdapBackend(c); }},
   };
   return kTable;
 }
