@@ -47,7 +47,11 @@ Result<std::unique_ptr<ssl::context>> MakeSslContext(const HttpRequestOptions& o
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    if (o.ca_cert.empty()) {
+    if (!o.ca_pem.empty()) {
+      error_code ec;
+      ctx->add_certificate_authority(boost::asio::buffer(o.ca_pem.data(), o.ca_pem.size()), ec);
+      if (ec) return InvalidRequest("error loading CA PEM: " + ec.message());
+    } else if (o.ca_cert.empty()) {
       ctx->set_default_verify_paths();
     } else if (std::filesystem::is_directory(o.ca_cert)) {
       size_t loaded = 0;
@@ -215,6 +219,16 @@ Result<HttpResponse> HttpRequest(std::string_view method_in, std::string_view ur
   }
   out.body = std::move(res.body());
   return out;
+}
+
+Result<HttpFetchResponse> HttpFetch(const HttpFetchRequest& request) {
+  HttpRequestOptions o;
+  o.timeout = request.timeout;
+  o.ca_pem = request.ca_pem;
+  o.max_body = request.max_body;
+  ARCA_ASSIGN_OR_RETURN(HttpResponse r,
+                        HttpRequest(request.method, request.url, request.headers, request.body, o));
+  return HttpFetchResponse{r.status, std::move(r.headers), std::move(r.body)};
 }
 
 }  // namespace arca::api

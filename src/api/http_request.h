@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/http_fetch.h"
 #include "common/status.h"
 
 namespace arca::api {
@@ -32,6 +33,7 @@ struct HttpResponse {
 struct HttpRequestOptions {
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // connect, and each read/write
   std::string ca_cert;           // PEM file or directory of PEM files; empty = system roots
+  std::string ca_pem;            // PEM certificates (text) to trust instead; wins over ca_cert
   bool tls_skip_verify = false;  // tests only
   size_t max_body = 16u << 20;
 };
@@ -52,5 +54,8 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url);
 Result<HttpResponse> HttpRequest(std::string_view method, std::string_view url,
                                  const std::vector<std::pair<std::string, std::string>>& headers,
                                  std::string_view body, const HttpRequestOptions& options = {});
+
+// HttpRequest behind common/http_fetch.h's interface (what auth methods are given).
+Result<HttpFetchResponse> HttpFetch(const HttpFetchRequest& request);
 
 }  // namespace arca::api

@@ -60,6 +60,10 @@ struct Auth {
     std::map<std::string, std::string> metadata;
   };
   std::optional<Alias> alias;
+  // Set by auth methods on login: the names of the login's external groups on this mount (LDAP
+  // groups, a JWT's groups claim; Vault's GroupAliases). The core maps each to the external
+  // group with a group alias of that name on the mount's accessor.
+  std::vector<std::string> group_aliases;
 };
 
 struct WrapInfo {
