@@ -1,6 +1,8 @@
 #include "server/builtins.h"
 
+#include "api/http_request.h"
 #include "auth/approle.h"
+#include "auth/jwt.h"
 #include "auth/userpass.h"
 #include "engines/cubbyhole/cubbyhole.h"
 #include "engines/database/database.h"
@@ -40,6 +42,12 @@ const std::map<std::string, logical::Factory>& AuthMethods() {
   static const std::map<std::string, logical::Factory> kTable = {
       {"userpass", [](const logical::BackendConfig& c) { return auth::NewUserpassBackend(c); }},
       {"approle", [](const logical::BackendConfig& c) { return auth::NewApproleBackend(c); }},
+      {"jwt", [](const logical::BackendConfig& c) {
+         return auth::NewJwtBackend(c, auth::JwtOptions{.type = "jwt", .http = api::HttpFetch});
+       }},
+      {"oidc", [](const logical::BackendConfig& c) {
+         return auth::NewJwtBackend(c, auth::JwtOptions{.type = "oidc", .http = api::HttpFetch});
+       }},
   };
   return kTable;
 }
