@@ -37,6 +37,9 @@ Status Core::CreateLoginToken(const logical::Request& req, const MountRoute& rou
                                                     auth.alias->name, auth.alias->metadata));
     if (entity.disabled) return PermissionDenied();
     auth.entity_id = entity.id;
+    // The login's groups in the method decide its external group memberships on this mount.
+    ARCA_RETURN_IF_ERROR(
+        identity_->RefreshExternalGroups(entity.id, route.accessor(), auth.group_aliases));
   }
   if (!auth.entity_id.empty()) auth.identity_policies = identity_->IdentityPolicies(auth.entity_id);
   e.entity_id = auth.entity_id;

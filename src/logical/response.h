@@ -60,9 +60,9 @@ struct Auth {
     std::map<std::string, std::string> metadata;
   };
   std::optional<Alias> alias;
-  // Set by auth methods on login: the names of the login's external groups on this mount (LDAP
-  // groups, a JWT's groups claim; Vault's GroupAliases). The core maps each to the external
-  // group with a group alias of that name on the mount's accessor.
+  // Set by auth methods on login: the names of the login's groups in the method (LDAP groups,
+  // a JWT groups claim). The core makes the login's entity a member of exactly the external
+  // groups whose group alias on this mount has one of these names (Vault's GroupAliases).
   std::vector<std::string> group_aliases;
 };
 

@@ -674,6 +674,46 @@ Result<Entity> IdentityStore::EntityForLogin(std::string_view mount_accessor,
   return e;
 }
 
+Status IdentityStore::RefreshExternalGroups(std::string_view entity_id,
+                                            std::string_view mount_accessor,
+                                            const std::vector<std::string>& group_alias_names) {
+  if (entity_id.empty() || mount_accessor.empty()) return OkStatus();
+  std::unique_lock lock(mu_);
+  State& s = *state_;
+  if (!s.FindEntity(entity_id)) return InvalidRequest("identity: unknown entity for a login");
+  std::set<std::string> wanted;  // group ids
+  for (const auto& name : group_alias_names) {
+    auto f = s.galias_by_factors.find(FactorsKey(mount_accessor, name));
+    if (f == s.galias_by_factors.end()) continue;
+    if (auto g = s.galias_group.find(f->second); g != s.galias_group.end()) wanted.insert(g->second);
+  }
+  const std::string eid(entity_id);
+  const int64_t now = Now();
+  Batch b;
+  std::vector<Group> changed;
+  for (const auto& [id, g] : s.groups) {
+    if (g.type != "external" || !g.alias || g.alias->mount_accessor != mount_accessor) continue;
+    const bool member = std::find(g.member_entity_ids.begin(), g.member_entity_ids.end(), eid) !=
+                        g.member_entity_ids.end();
+    const bool want = wanted.count(id) > 0;
+    if (member == want) continue;
+    Group ng = g;
+    if (want) {
+      ng.member_entity_ids.push_back(eid);
+    } else {
+      Erase(ng.member_entity_ids, eid);
+    }
+    ng.last_update_ns = now;
+    ++ng.modify_index;
+    b.PutGroup(ng);
+    changed.push_back(std::move(ng));
+  }
+  if (changed.empty()) return OkStatus();
+  ARCA_RETURN_IF_ERROR(view_.Commit(b.ops));
+  for (auto& g : changed) s.PutGroup(std::move(g));
+  return OkStatus();
+}
+
 // --- entities ---
 
 Result<std::pair<Entity, bool>> IdentityStore::UpsertEntity(const EntityUpdate& u) {

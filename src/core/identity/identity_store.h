@@ -177,6 +177,12 @@ class IdentityStore {
   // this alias.
   Result<Entity> EntityForLogin(std::string_view mount_accessor, std::string_view mount_type,
                                 std::string_view alias_name, const StringMap& alias_metadata);
+  // A login's external groups (Vault's refreshExternalGroupMembershipsByEntityID): the entity
+  // becomes a member of each external group whose alias on `mount_accessor` is named in
+  // `group_alias_names` (names without a group alias are ignored) and stops being a member of
+  // the other external groups aliased on that mount. Changed groups are written in one batch.
+  Status RefreshExternalGroups(std::string_view entity_id, std::string_view mount_accessor,
+                               const std::vector<std::string>& group_alias_names);
 
   // --- entities ---
   // Creates (returns it, second = true) or updates (second = false) an entity. Errors:

@@ -156,5 +156,37 @@ TEST_F(IdentityStoreTest, GroupAliasOnlyOnExternalGroups) {
   EXPECT_EQ(a->mount_type, "userpass");
 }
 
+TEST_F(IdentityStoreTest, LoginGroupAliasesSetExternalMembershipOnThatMountOnly) {
+  auto devs = store_.UpsertGroup(std::nullopt, {.type = "external", .name = "devs", .policies = std::vector<std::string>{"dev"}});
+  auto ops = store_.UpsertGroup(std::nullopt, {.type = "external", .name = "ops", .policies = std::vector<std::string>{"ops"}});
+  auto other = store_.UpsertGroup(std::nullopt, {.type = "external", .name = "other", .policies = std::vector<std::string>{"other"}});
+  ASSERT_TRUE(devs && ops && other);
+  ASSERT_TRUE(store_.WriteGroupAlias({.name = "devs", .mount_accessor = "auth_userpass_1", .canonical_id = devs->first.id}));
+  ASSERT_TRUE(store_.WriteGroupAlias({.name = "ops", .mount_accessor = "auth_userpass_1", .canonical_id = ops->first.id}));
+  // Same alias name on another mount: a login on auth_userpass_1 must not touch it.
+  ASSERT_TRUE(store_.WriteGroupAlias({.name = "devs", .mount_accessor = "auth_approle_2", .canonical_id = other->first.id}));
+  auto e = store_.EntityForLogin("auth_userpass_1", "userpass", "alice", {});
+  ASSERT_TRUE(e);
+  ASSERT_TRUE(store_.RefreshExternalGroups(e->id, "auth_userpass_1", {"devs", "ops", "unknown"}));
+  EXPECT_EQ(store_.IdentityPolicies(e->id), (std::vector<std::string>{"dev", "ops"}));
+  // Case matters in alias names (the method normalises them).
+  ASSERT_TRUE(store_.RefreshExternalGroups(e->id, "auth_userpass_1", {"DEVS"}));
+  EXPECT_TRUE(store_.IdentityPolicies(e->id).empty());
+  ASSERT_TRUE(store_.RefreshExternalGroups(e->id, "auth_userpass_1", {"devs"}));
+  EXPECT_EQ(store_.IdentityPolicies(e->id), (std::vector<std::string>{"dev"}));
+  // A login on the other mount sets its own groups and leaves these alone.
+  ASSERT_TRUE(store_.RefreshExternalGroups(e->id, "auth_approle_2", {"devs"}));
+  EXPECT_EQ(store_.IdentityPolicies(e->id), (std::vector<std::string>{"dev", "other"}));
+  // Persisted: a reloaded store sees the memberships.
+  IdentityStore reloaded(storage_, Mounts());
+  ASSERT_TRUE(reloaded.Setup());
+  EXPECT_EQ(reloaded.IdentityPolicies(e->id), (std::vector<std::string>{"dev", "other"}));
+  EXPECT_EQ(reloaded.GroupById(devs->first.id)->member_entity_ids, std::vector<std::string>{e->id});
+  // An empty list drops the memberships on that mount.
+  ASSERT_TRUE(store_.RefreshExternalGroups(e->id, "auth_userpass_1", {}));
+  EXPECT_EQ(store_.IdentityPolicies(e->id), (std::vector<std::string>{"other"}));
+  EXPECT_FALSE(store_.RefreshExternalGroups("no-such-entity", "auth_userpass_1", {"devs"}));
+}
+
 }  // namespace
 }  // namespace arca::core::identity
