@@ -225,6 +225,36 @@ TEST_F(Jwt, GroupsClaimBecomesGroupAliases) {
   ExpectError(Login(key_.Sign(c)), 400, "value 5 in groups claim could not be parsed as string");
 }
 
+TEST_F(Jwt, GroupsClaimFeedsExternalGroupPolicies) {
+  ConfigurePubkey();
+  auto mounts = Root(Operation::kRead, "sys/auth");
+  ASSERT_TRUE(mounts);
+  auto d = core::ParseRaw(*mounts);
+  const json::value* m = d.if_contains("jwt/");
+  if (m == nullptr) m = mounts->data.if_contains("jwt/");
+  ASSERT_NE(m, nullptr);
+  std::string accessor(m->as_object().at("accessor").as_string());
+  auto g = Root(Operation::kUpdate, "identity/group",
+                {{"name", "eng-team"}, {"type", "external"}, {"policies", "eng-policy"}});
+  ASSERT_TRUE(g) << g.error().ToString();
+  std::string group_id(g->data.at("id").as_string());
+  auto ga = Root(Operation::kUpdate, "identity/group-alias",
+                 {{"name", "eng"}, {"mount_accessor", accessor}, {"canonical_id", group_id}});
+  ASSERT_TRUE(ga) << ga.error().ToString();
+  auto r = Login(key_.Sign(Claims()));  // groups: eng, admins
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->auth->identity_policies, (std::vector<std::string>{"eng-policy"}));
+  auto lookup = Do(Operation::kRead, "auth/token/lookup-self", {}, r->auth->client_token);
+  ASSERT_TRUE(lookup);
+  EXPECT_EQ(json::serialize(lookup->data.at("identity_policies")), R"(["eng-policy"])");
+  // Out of the group in the next token: membership follows the claim.
+  json::object c = Claims();
+  c["groups"] = json::array{"admins"};
+  r = Login(key_.Sign(c));
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_TRUE(r->auth->identity_policies.empty());
+}
+
 TEST_F(Jwt, RefusedTokens) {
   ConfigurePubkey();
   // alg=none.

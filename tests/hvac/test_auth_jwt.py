@@ -157,6 +157,27 @@ class JwtLoginTest(ServerTestCase):
         self.assertRefused(self.sign(self.claims(repo="evil/app")),
                            'claim "repo" does not match any associated bound claim values')
 
+    def test_groups_claim_to_external_group_policies(self):
+        c = self.client
+        c.auth.jwt.create_role("grp", user_claim="sub", allowed_redirect_uris=[], role_type="jwt",
+                               bound_audiences=["arca"], groups_claim="groups", path="jwt-pem")
+        methods = c.sys.list_auth_methods()
+        accessor = methods.get("data", methods)["jwt-pem/"]["accessor"]
+        group = c.secrets.identity.create_or_update_group(
+            "jwt-eng", group_type="external", policies=["eng-policy"])["data"]
+        c.secrets.identity.create_or_update_group_alias(
+            "eng", mount_accessor=accessor, canonical_id=group["id"])
+        r = self.login(self.sign(self.claims(groups=["eng", "other"])), role="grp")
+        self.assertEqual(r["auth"]["identity_policies"], ["eng-policy"])
+        me = self.server.client(r["auth"]["client_token"]).auth.token.lookup_self()["data"]
+        self.assertEqual(me["identity_policies"], ["eng-policy"])
+        members = c.secrets.identity.read_group(group["id"])["data"]["member_entity_ids"]
+        self.assertEqual(members, [r["auth"]["entity_id"]])
+        # Not in the group any more: the next login leaves it.
+        r = self.login(self.sign(self.claims(groups=["other"])), role="grp")
+        self.assertFalse(r["auth"].get("identity_policies"))
+        self.assertFalse(c.secrets.identity.read_group(group["id"])["data"]["member_entity_ids"])
+
     def test_cli_login_method_jwt(self):
         env = dict(harness._child_env(), HOME=tempfile.mkdtemp(), VAULT_ADDR=self.server.addr)
         p = subprocess.run(
