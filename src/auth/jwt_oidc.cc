@@ -268,6 +268,16 @@ fw::Path CallbackPath(std::shared_ptr<State> st) {
           return InvalidRequest(failed + "invalid ID token nonce.");
         }
         claims->erase("nonce");
+        if (role->max_age > 0) {
+          // OIDC Core 3.1.2.1: with max_age, auth_time is required and must be recent enough.
+          const json::value* at = claims->if_contains("auth_time");
+          const double now = std::chrono::duration<double>(st->Now().time_since_epoch()).count();
+          const double skew = static_cast<double>(std::max<int64_t>(role->clock_skew_leeway, 0));
+          if (at == nullptr || !at->is_number() ||
+              now - at->to_number<double>() > static_cast<double>(role->max_age) + skew) {
+            return InvalidRequest(failed + "auth_time claim is missing or older than max_age.");
+          }
+        }
         if (!role->bound_subject.empty()) {
           const json::value* sub = claims->if_contains("sub");
           if (sub == nullptr || !sub->is_string() || sub->as_string() != role->bound_subject) {

@@ -517,6 +517,22 @@ TEST_F(Oidc, AuthorizationCodeFlowWithPkce) {
   EXPECT_EQ(self->data.at("display_name").as_string(), "oidc-alice@example.com");
   // The state is spent.
   ExpectError(Callback(redirect), 400, "Vault login failed. Expired or missing OAuth state.");
+  // The token renews like any login token.
+  auto renew = Do(Operation::kUpdate, "auth/token/renew-self", {}, r->auth->client_token);
+  EXPECT_TRUE(renew) << renew.error().ToString();
+}
+
+TEST_F(Oidc, MaxAgeNeedsARecentAuthTime) {
+  ASSERT_TRUE(Root(Operation::kUpdate, "auth/oidc/role/web", {{"max_age", "5m"}}));
+  std::string url = AuthUrl();
+  EXPECT_EQ(Query(url)["max_age"], "300");
+  ExpectError(Callback(idp_.Authorize(url)), 400,
+              "Vault login failed. auth_time claim is missing or older than max_age.");
+  idp_.user_claims["auth_time"] = 1'700'000'000 - 1000;
+  ExpectError(Callback(idp_.Authorize(AuthUrl())), 400,
+              "Vault login failed. auth_time claim is missing or older than max_age.");
+  idp_.user_claims["auth_time"] = 1'700'000'000 - 100;
+  EXPECT_TRUE(Callback(idp_.Authorize(AuthUrl())));
 }
 
 TEST_F(Oidc, CallbackRefusals) {
