@@ -8,10 +8,14 @@ a code) and a token endpoint that checks the client secret and the PKCE verifier
 """
 
 import base64
+import datetime
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
+import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -23,8 +27,10 @@ import urllib.request
 
 import hvac
 import jwt as pyjwt
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 import harness
 from harness import ServerTestCase
@@ -46,15 +52,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def setUpModule():
     global _standin, _standin_url
     harness.start_dev_server()
-    _standin = subprocess.Popen(
-        [sys.executable, STANDIN, "--port", "0", "--client-id", CLIENT_ID,
-         "--client-secret", CLIENT_SECRET],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    line = _standin.stdout.readline().decode().strip()  # blocks until it listens or exits
-    if not line.startswith("PORT "):
-        raise RuntimeError("the OIDC stand-in did not start: %r %s"
-                           % (line, _standin.stderr.read().decode()))
-    _standin_url = "http://127.0.0.1:%s" % line.split()[1]
+    _standin, _standin_url = start_standin()
 
 
 def tearDownModule():
@@ -62,6 +60,45 @@ def tearDownModule():
     if _standin is not None:
         _standin.kill()
         _standin.wait()
+
+
+def start_standin(*extra):
+    """Starts a stand-in; returns (process, base URL)."""
+    proc = subprocess.Popen(
+        [sys.executable, STANDIN, "--port", "0", "--client-id", CLIENT_ID,
+         "--client-secret", CLIENT_SECRET] + list(extra),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    line = proc.stdout.readline().decode().strip()  # blocks until it listens or exits
+    if not line.startswith("PORT "):
+        proc.kill()
+        raise RuntimeError("the OIDC stand-in did not start: %r %s"
+                           % (line, proc.stderr.read().decode()))
+    scheme = "https" if extra else "http"
+    return proc, "%s://127.0.0.1:%s" % (scheme, line.split()[1])
+
+
+def self_signed(directory):
+    """A self-signed certificate for 127.0.0.1 (made here); returns (cert PEM, cert, key paths)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "oidc stand-in")])
+    now = datetime.datetime.utcnow()
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    cert_path, key_path = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    with open(cert_path, "w") as f:
+        f.write(pem)
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return pem, cert_path, key_path
 
 
 def b64url(data):
@@ -321,6 +358,7 @@ class OidcTest(ServerTestCase):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            shutil.rmtree(home, ignore_errors=True)
 
     def test_cli_refused_redirect(self):
         # A role whose allowed redirect does not include the CLI's: the CLI says so and fails.
@@ -334,6 +372,74 @@ class OidcTest(ServerTestCase):
             stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=60)
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn(b'Unable to authorize role "strict"', p.stderr)
+
+
+class TlsProviderTest(ServerTestCase):
+    """The stand-in on HTTPS with a self-signed certificate: trusted only through the
+    configured oidc_discovery_ca_pem / jwks_ca_pem, never through the system roots."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="arca-oidc-tls-")
+        cls.ca_pem, cert, key = self_signed(cls.dir)
+        cls.proc, cls.url = start_standin("--tls-cert", cert, "--tls-key", key)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.kill()
+        cls.proc.wait()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_discovery_and_flow_over_tls(self):
+        c = self.client
+        c.sys.enable_auth_method("oidc", path="oidc-tls")
+        s = self.server
+        status, _, body, _ = s.raw("POST", "/v1/auth/oidc-tls/config",
+                                   {"oidc_discovery_url": self.url, "oidc_client_id": CLIENT_ID,
+                                    "oidc_client_secret": CLIENT_SECRET}, s.root_token)
+        self.assertEqual(status, 400)
+        self.assertIn("error checking oidc discovery URL", body["errors"][0])
+        self.assertIn("certificate", body["errors"][0])
+        c.auth.oidc.configure(oidc_discovery_url=self.url, oidc_discovery_ca_pem=self.ca_pem,
+                              oidc_client_id=CLIENT_ID, oidc_client_secret=CLIENT_SECRET,
+                              path="oidc-tls")
+        c.auth.oidc.create_role("web", user_claim="sub", role_type="oidc",
+                                allowed_redirect_uris=["http://localhost:8250/oidc/callback"],
+                                path="oidc-tls")
+        anon = self.server.client("")
+        url = anon.auth.oidc.oidc_authorization_url_request(
+            "web", "http://localhost:8250/oidc/callback", path="oidc-tls")["data"]["auth_url"]
+        self.assertTrue(url.startswith(self.url + "/authorize?"), url)
+        ctx = ssl.create_default_context(cadata=self.ca_pem)
+        opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=ctx))
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            opener.open(url, timeout=10)
+        self.assertEqual(cm.exception.code, 302)
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(
+            cm.exception.headers["Location"]).query))
+        r = anon.auth.oidc.oidc_callback(state=q["state"], nonce="", code=q["code"],
+                                         path="oidc-tls")
+        self.assertEqual(r["auth"]["metadata"], {"role": "web"})
+
+    def test_jwks_over_tls(self):
+        c = self.client
+        c.sys.enable_auth_method("jwt", path="jwt-tls")
+        s = self.server
+        status, _, body, _ = s.raw("POST", "/v1/auth/jwt-tls/config",
+                                   {"jwks_url": self.url + "/jwks"}, s.root_token)
+        self.assertEqual(status, 400)
+        self.assertIn("error checking jwks URL", body["errors"][0])
+        c.auth.jwt.configure(jwks_url=self.url + "/jwks", jwks_ca_pem=self.ca_pem, path="jwt-tls")
+        c.auth.jwt.create_role("svc", user_claim="sub", allowed_redirect_uris=[],
+                               role_type="jwt", bound_subject="svc-1", path="jwt-tls")
+        now = int(time.time())
+        ctx = ssl.create_default_context(cadata=self.ca_pem)
+        req = urllib.request.Request(self.url + "/_standin/sign", method="POST", data=json.dumps(
+            {"sub": "svc-1", "iat": now, "exp": now + 60}).encode())
+        with urllib.request.urlopen(req, timeout=10, context=ctx) as resp:
+            token = json.loads(resp.read())["jwt"]
+        r = self.server.client("").auth.jwt.jwt_login("svc", token, path="jwt-tls")
+        self.assertEqual(r["auth"]["metadata"], {"role": "svc"})
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ this small server on 127.0.0.1. It serves:
   GET  /_standin/stats                     test control: counts of requests per endpoint
 
 Keys are made at start (python3-cryptography). Usage:
-  oidc_standin.py [--port 0] --client-id ID --client-secret SECRET
-Prints "PORT <n>" on stdout once it listens.
+  oidc_standin.py [--port 0] --client-id ID --client-secret SECRET [--tls-cert PEM --tls-key PEM]
+Prints "PORT <n>" on stdout once it listens. With --tls-cert/--tls-key it serves HTTPS and its
+issuer is https://127.0.0.1:<port> (for the oidc_discovery_ca_pem / jwks_ca_pem tests).
 """
 
 import argparse
@@ -30,6 +31,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import ssl
 import sys
 import threading
 import time
@@ -198,11 +200,19 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--client-id", required=True)
     ap.add_argument("--client-secret", required=True)
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     Handler.provider = Provider(args.client_id, args.client_secret)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    scheme = "http"
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     port = server.server_address[1]
-    Handler.provider.issuer = "http://127.0.0.1:%d" % port
+    Handler.provider.issuer = "%s://127.0.0.1:%d" % (scheme, port)
     print("PORT %d" % port, flush=True)
     server.serve_forever()
 
