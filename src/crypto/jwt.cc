@@ -21,6 +21,7 @@ namespace arca::crypto {
 namespace {
 
 constexpr int kMinRsaBits = 2048;
+constexpr int kMaxRsaBits = 16384;
 constexpr size_t kMaxJwksSize = 1024 * 1024;
 
 struct AlgInfo {
@@ -108,9 +109,17 @@ int EcBytes(EVP_PKEY* key) {
 // Classifies an OpenSSL key and checks it is one the verifier accepts.
 Status Adopt(EVP_PKEY* raw, std::string* kty, int* ec_bytes) {
   if (EVP_PKEY_is_a(raw, "RSA")) {
-    if (EVP_PKEY_get_bits(raw) < kMinRsaBits) {
-      return InvalidRequest("RSA keys must have at least 2048 bits");
+    const int bits = EVP_PKEY_get_bits(raw);
+    if (bits < kMinRsaBits) return InvalidRequest("RSA keys must have at least 2048 bits");
+    if (bits > kMaxRsaBits) return InvalidRequest("RSA keys must have at most 16384 bits");
+    // A public exponent of 1 (or an even one) makes signatures forgeable or meaningless.
+    BIGNUM* e = nullptr;
+    if (EVP_PKEY_get_bn_param(raw, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
+      ERR_clear_error();
+      return InvalidRequest("unreadable RSA public exponent");
     }
+    std::unique_ptr<BIGNUM, BnFree> owned(e);
+    if (!BN_is_odd(e) || BN_is_one(e)) return InvalidRequest("invalid RSA public exponent");
     *kty = "RSA";
   } else if (EVP_PKEY_is_a(raw, "EC")) {
     *ec_bytes = EcBytes(raw);

@@ -222,6 +222,13 @@ TEST(JwtTest, KeyParsing) {
   JwtTestSigner small("RS256", 1024);
   EXPECT_FALSE(JwtPublicKey::FromPem(small.PublicPem()));
   EXPECT_FALSE(JwtPublicKey::FromJwk(small.PublicJwk()));
+  // RSA public exponents 1 and even are refused.
+  JwtTestSigner rsa("RS256");
+  for (const char* e : {"AQ", "Ag", "AAE"}) {  // 1, 2, 1 with a leading zero
+    json::object j = rsa.PublicJwk();
+    j["e"] = e;
+    EXPECT_FALSE(JwtPublicKey::FromJwk(j)) << e;
+  }
   // Symmetric and unknown JWKs, bad members.
   EXPECT_FALSE(JwtPublicKey::FromJwk(json::object{{"kty", "oct"}, {"k", "c2VjcmV0"}}));
   EXPECT_FALSE(JwtPublicKey::FromJwk(json::object{{"kty", "XYZ"}}));
