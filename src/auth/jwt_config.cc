@@ -310,6 +310,7 @@ Result<std::unique_ptr<logical::Backend>> NewJwtBackend(const logical::BackendCo
   auto st = std::make_shared<jwt::State>();
   st->opts = std::move(options);
   st->system = config.system;
+  st->logger = config.logger;
   fw::FrameworkBackend::Options o;
   o.type = st->opts.type;
   o.kind = logical::BackendKind::kCredential;

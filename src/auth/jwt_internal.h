@@ -70,6 +70,7 @@ struct OidcRequest {
 
 struct State {
   const logical::SystemView* system = nullptr;
+  std::shared_ptr<spdlog::logger> logger;  // may be null (tests)
   JwtOptions opts;
 
   std::chrono::system_clock::time_point Now() const {

@@ -3,6 +3,8 @@
 #include <cctype>
 
 #include "auth/cidr.h"
+#include <spdlog/spdlog.h>
+
 #include "auth/jwt_internal.h"
 #include "common/encoding.h"
 #include "crypto/compare.h"
@@ -261,6 +263,10 @@ fw::Path CallbackPath(std::shared_ptr<State> st) {
         auto claims = VerifyWithConfig(*st, *config, id_token, e);
         if (!claims) {
           return InvalidRequest(failed + "Error exchanging oidc code: \"" + claims.error().message() + "\".");
+        }
+        if (role->verbose_oidc_logging && st->logger) {
+          // The claims only, never the token or its signature (Vault logs the same at debug).
+          st->logger->debug("OIDC provider response: id_token claims: {}", json::serialize(*claims));
         }
         const json::value* nonce = claims->if_contains("nonce");
         if (nonce == nullptr || !nonce->is_string() ||
