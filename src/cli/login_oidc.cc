@@ -8,6 +8,7 @@
 // The listener is plain POSIX sockets (one request at a time, small bounded reads): it serves
 // only GET /oidc/callback and answers everything else 404.
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -16,6 +17,9 @@
 
 #include <boost/url/parse.hpp>
 #include <chrono>
+#include <cstring>
+#include <memory>
+#include <vector>
 #include <ostream>
 
 #include "cli/commands.h"
@@ -42,7 +46,9 @@ class Fd {
   int fd_;
 };
 
-Result<int> Listen(const std::string& host, const std::string& port) {
+// Listens on every address `host` resolves to ("localhost": 127.0.0.1 and ::1), so that a
+// browser reaching either finds the listener. Error when none can be bound.
+Result<std::vector<int>> Listen(const std::string& host, const std::string& port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -51,21 +57,24 @@ Result<int> Listen(const std::string& host, const std::string& port) {
   if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
     return InvalidRequest("listen tcp " + host + ":" + port + ": " + ::gai_strerror(rc));
   }
+  std::vector<int> fds;
   std::string last = "no address";
   for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
     int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) continue;
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (a->ai_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, 8) == 0) {
-      ::freeaddrinfo(res);
-      return fd;
+      fds.push_back(fd);
+      continue;
     }
     last = std::strerror(errno);
     ::close(fd);
   }
   ::freeaddrinfo(res);
-  return InvalidRequest("listen tcp " + host + ":" + port + ": " + last);
+  if (fds.empty()) return InvalidRequest("listen tcp " + host + ":" + port + ": " + last);
+  return fds;
 }
 
 void Send(int fd, int status, const std::string& reason, const std::string& html) {
@@ -157,7 +166,8 @@ int LoginWithOidc(Ctx& ctx, const std::string& path, const json::object& args, s
               << "\n";
     return 2;
   }
-  Fd listener(*lfd);
+  std::vector<std::unique_ptr<Fd>> listeners;
+  for (int fd : *lfd) listeners.push_back(std::make_unique<Fd>(fd));
 
   api::Client* client = ctx.client();
   if (client == nullptr) return 1;
@@ -198,9 +208,15 @@ int LoginWithOidc(Ctx& ctx, const std::string& path, const json::object& args, s
       ctx.err() << "Error authenticating: Timed out waiting for response from provider\n";
       return 2;
     }
-    pollfd p{listener.get(), POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-    Fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    std::vector<pollfd> polls;
+    for (const auto& l : listeners) polls.push_back(pollfd{l->get(), POLLIN, 0});
+    if (::poll(polls.data(), polls.size(), static_cast<int>(left.count())) <= 0) continue;
+    int ready = -1;
+    for (const auto& p : polls) {
+      if (p.revents & POLLIN) ready = p.fd;
+    }
+    if (ready < 0) continue;
+    Fd conn(::accept4(ready, nullptr, nullptr, SOCK_CLOEXEC));
     if (conn.get() < 0) continue;
     auto target = ReadTarget(conn.get());
     if (!target) {

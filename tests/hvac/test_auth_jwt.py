@@ -339,6 +339,10 @@ class OidcTest(ServerTestCase):
                 if line.strip().startswith(_standin_url + "/authorize?"):
                     auth_url = line.strip()
             self.assertIsNotNone(auth_url, "no auth URL printed: %s" % "".join(lines))
+            # The listener answers only its callback path.
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                urllib.request.urlopen("http://127.0.0.1:%d/other" % port, timeout=10)
+            self.assertEqual(cm.exception.code, 404)
             # The browser: follow the provider's redirect to the CLI's listener.
             location = follow_authorize(auth_url)
             self.assertTrue(location.startswith("http://localhost:%d/oidc/callback?" % port),
