@@ -80,8 +80,7 @@ Result<std::optional<Config>> LoadConfig(logical::Storage& s) {
   return std::optional<Config>(Config::FromJson(v->as_object()));
 }
 
-Result<std::string> State::Fetch(const std::string& url, const std::string& ca_pem,
-                                 bool refresh) {
+Result<std::string> State::Fetch(const std::string& url, const std::string& ca_pem, bool refresh) {
   auto now = Now();
   {
     std::lock_guard lock(mu);
@@ -115,9 +114,8 @@ void State::DropCache() {
 Result<Discovery> Discover(State& st, const Config& c, bool refresh) {
   std::string base = c.oidc_discovery_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  ARCA_ASSIGN_OR_RETURN(std::string body,
-                        st.Fetch(base + "/.well-known/openid-configuration",
-                                 c.oidc_discovery_ca_pem, refresh));
+  ARCA_ASSIGN_OR_RETURN(std::string body, st.Fetch(base + "/.well-known/openid-configuration",
+                                                   c.oidc_discovery_ca_pem, refresh));
   auto doc = ParseJsonObject(body);
   if (!doc) return InvalidRequest("the OIDC discovery document is not a JSON object");
   Discovery d;
@@ -178,19 +176,27 @@ fw::Path ConfigPath(std::shared_ptr<State> st) {
   fw::Path p;
   p.pattern = "config";
   p.help_synopsis = "Configure the JWT authentication backend.";
-  p.fields["oidc_discovery_url"] = F(fw::FieldType::kString, "OIDC discovery URL, without the .well-known component.");
-  p.fields["oidc_discovery_ca_pem"] = F(fw::FieldType::kString, "PEM CA certificates for the discovery URL.");
+  p.fields["oidc_discovery_url"] =
+      F(fw::FieldType::kString, "OIDC discovery URL, without the .well-known component.");
+  p.fields["oidc_discovery_ca_pem"] =
+      F(fw::FieldType::kString, "PEM CA certificates for the discovery URL.");
   p.fields["oidc_client_id"] = F(fw::FieldType::kString, "The OAuth client ID.");
-  p.fields["oidc_client_secret"] = F(fw::FieldType::kString, "The OAuth client secret (never returned).");
-  p.fields["oidc_response_mode"] = F(fw::FieldType::kString, "\"query\" (default) or \"form_post\".");
+  p.fields["oidc_client_secret"] =
+      F(fw::FieldType::kString, "The OAuth client secret (never returned).");
+  p.fields["oidc_response_mode"] =
+      F(fw::FieldType::kString, "\"query\" (default) or \"form_post\".");
   p.fields["oidc_response_types"] = F(fw::FieldType::kCommaStringSlice, "\"code\" (default).");
   p.fields["jwks_url"] = F(fw::FieldType::kString, "JWKS URL to fetch keys from.");
   p.fields["jwks_ca_pem"] = F(fw::FieldType::kString, "PEM CA certificates for the JWKS URL.");
-  p.fields["jwt_validation_pubkeys"] = F(fw::FieldType::kCommaStringSlice, "PEM public keys that verify JWTs.");
-  p.fields["jwt_supported_algs"] = F(fw::FieldType::kCommaStringSlice, "Accepted signing algorithms.");
+  p.fields["jwt_validation_pubkeys"] =
+      F(fw::FieldType::kCommaStringSlice, "PEM public keys that verify JWTs.");
+  p.fields["jwt_supported_algs"] =
+      F(fw::FieldType::kCommaStringSlice, "Accepted signing algorithms.");
   p.fields["bound_issuer"] = F(fw::FieldType::kString, "The value the iss claim must have.");
-  p.fields["default_role"] = F(fw::FieldType::kLowerCaseString, "The role used when none is given.");
-  p.fields["provider_config"] = F(fw::FieldType::kMap, "Provider-specific configuration (not supported).");
+  p.fields["default_role"] =
+      F(fw::FieldType::kLowerCaseString, "The role used when none is given.");
+  p.fields["provider_config"] =
+      F(fw::FieldType::kMap, "Provider-specific configuration (not supported).");
   p.fields["namespace_in_state"] = F(fw::FieldType::kBool, "Pass the namespace in the OIDC state.");
   p.operations[Operation::kRead] = {
       [st](Request& req, fw::FieldData&) -> Result<Response> {
@@ -234,16 +240,19 @@ fw::Path ConfigPath(std::shared_ptr<State> st) {
           c.namespace_in_state = existing->namespace_in_state;
         }
         if (d.Has("provider_config") && !d.GetMap("provider_config").empty()) {
-          return InvalidRequest("invalid provider_config: provider-specific configuration is not supported");
+          return InvalidRequest(
+              "invalid provider_config: provider-specific configuration is not supported");
         }
         int methods = (!c.oidc_discovery_url.empty()) + (!c.jwt_validation_pubkeys.empty()) +
                       (!c.jwks_url.empty());
         if (methods != 1) {
           return InvalidRequest(
-              "exactly one of 'jwt_validation_pubkeys', 'jwks_url' or 'oidc_discovery_url' must be set");
+              "exactly one of 'jwt_validation_pubkeys', 'jwks_url' or 'oidc_discovery_url' must be "
+              "set");
         }
         if (c.oidc_client_id.empty() != c.oidc_client_secret.empty()) {
-          return InvalidRequest("both 'oidc_client_id' and 'oidc_client_secret' must be set for OIDC");
+          return InvalidRequest(
+              "both 'oidc_client_id' and 'oidc_client_secret' must be set for OIDC");
         }
         if (!c.oidc_client_id.empty() && c.oidc_discovery_url.empty()) {
           return InvalidRequest("'oidc_discovery_url' must be set for OIDC");
@@ -256,15 +265,19 @@ fw::Path ConfigPath(std::shared_ptr<State> st) {
         }
         for (const auto& t : c.oidc_response_types) {
           if (t == "id_token") {
-            return InvalidRequest("invalid response_types: the id_token (implicit) flow is not supported, use 'code'");
+            return InvalidRequest(
+                "invalid response_types: the id_token (implicit) flow is not supported, use "
+                "'code'");
           }
           if (t != "code") {
-            return InvalidRequest("invalid response_types [" + t + "]. 'code' and 'id_token' are allowed");
+            return InvalidRequest("invalid response_types [" + t +
+                                  "]. 'code' and 'id_token' are allowed");
           }
         }
         if (!c.oidc_response_mode.empty() && c.oidc_response_mode != "query") {
           if (c.oidc_response_mode == "form_post") {
-            return InvalidRequest("invalid response_mode: \"form_post\" is not supported, use \"query\"");
+            return InvalidRequest(
+                "invalid response_mode: \"form_post\" is not supported, use \"query\"");
           }
           return InvalidRequest("invalid response_mode: \"" + c.oidc_response_mode + "\"");
         }

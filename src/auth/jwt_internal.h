@@ -83,7 +83,7 @@ struct State {
     std::chrono::system_clock::time_point fetched;
   };
   std::mutex mu;
-  std::map<std::string, Cached> fetched;           // guarded by mu
+  std::map<std::string, Cached> fetched;             // guarded by mu
   std::map<std::string, OidcRequest> oidc_requests;  // guarded by mu
 
   // GET `url` (200 required) with `ca_pem`; served from the cache unless `refresh` and the entry

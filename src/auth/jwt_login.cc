@@ -95,7 +95,8 @@ const json::value* GetClaim(const json::object& claims, std::string_view name) {
   size_t pos = 1;
   while (true) {
     size_t slash = name.find('/', pos);
-    std::string token = Unescape(name.substr(pos, slash == std::string_view::npos ? name.npos : slash - pos));
+    std::string token =
+        Unescape(name.substr(pos, slash == std::string_view::npos ? name.npos : slash - pos));
     if (obj != nullptr) {
       cur = obj->if_contains(token);
     } else if (arr != nullptr) {
@@ -118,8 +119,8 @@ const json::value* GetClaim(const json::object& claims, std::string_view name) {
 Result<logical::Auth> AuthFromClaims(const json::object& claims, const std::string& role_name,
                                      const Role& role, std::string_view prefix) {
   auto fail = [&](std::string m) { return InvalidRequest(std::string(prefix) + m); };
-  const json::value* user =
-      role.user_claim_json_pointer ? GetClaim(claims, role.user_claim) : claims.if_contains(role.user_claim);
+  const json::value* user = role.user_claim_json_pointer ? GetClaim(claims, role.user_claim)
+                                                         : claims.if_contains(role.user_claim);
   if (user == nullptr || user->is_null()) {
     return fail("claim \"" + role.user_claim + "\" not found in token");
   }
@@ -142,10 +143,12 @@ Result<logical::Auth> AuthFromClaims(const json::object& claims, const std::stri
       return fail("failed to fetch groups: \"" + role.groups_claim + "\" claim not found in token");
     }
     auto list = AsList(*g);
-    if (!list) return fail("\"" + role.groups_claim + "\" claim could not be converted to string list");
+    if (!list)
+      return fail("\"" + role.groups_claim + "\" claim could not be converted to string list");
     for (const auto& item : *list) {
       if (!item.is_string()) {
-        return fail("value " + json::serialize(item) + " in groups claim could not be parsed as string");
+        return fail("value " + json::serialize(item) +
+                    " in groups claim could not be parsed as string");
       }
       if (!item.as_string().empty()) groups.emplace_back(item.as_string());
     }

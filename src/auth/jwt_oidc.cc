@@ -1,10 +1,10 @@
 // jwt/oidc auth: the OIDC authorization code flow with PKCE (oidc/auth_url, oidc/callback).
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 
 #include "auth/cidr.h"
-#include <spdlog/spdlog.h>
-
 #include "auth/jwt_internal.h"
 #include "common/encoding.h"
 #include "crypto/compare.h"
@@ -61,7 +61,8 @@ std::optional<UriParts> SplitUri(std::string_view uri) {
   if (scheme == std::string_view::npos) return std::nullopt;
   size_t start = scheme + 3;
   size_t end = uri.find_first_of("/?#", start);
-  std::string_view authority = uri.substr(start, end == std::string_view::npos ? uri.npos : end - start);
+  std::string_view authority =
+      uri.substr(start, end == std::string_view::npos ? uri.npos : end - start);
   std::string_view host = authority;
   if (host.starts_with('[')) {
     size_t close = host.find(']');
@@ -73,8 +74,9 @@ std::optional<UriParts> SplitUri(std::string_view uri) {
   UriParts p;
   p.host = std::string(host);
   std::string h = authority.starts_with('[') ? "[" + p.host + "]" : p.host;
-  p.without_port = std::string(uri.substr(0, start)) + h +
-                   std::string(end == std::string_view::npos ? std::string_view() : uri.substr(end));
+  p.without_port =
+      std::string(uri.substr(0, start)) + h +
+      std::string(end == std::string_view::npos ? std::string_view() : uri.substr(end));
   return p;
 }
 
@@ -100,15 +102,19 @@ fw::Path AuthUrlPath(std::shared_ptr<State> st) {
   fw::Path p;
   p.pattern = "oidc/auth_url";
   p.help_synopsis = "Request an authorization URL to start an OIDC login flow.";
-  p.fields["role"] = F(fw::FieldType::kLowerCaseString, "The role to issue an OIDC authorization URL against.");
-  p.fields["redirect_uri"] = F(fw::FieldType::kString, "The OAuth redirect_uri to use in the authorization URL.");
-  p.fields["client_nonce"] = F(fw::FieldType::kString, "Client-provided nonce that must match during callback, if present.");
+  p.fields["role"] =
+      F(fw::FieldType::kLowerCaseString, "The role to issue an OIDC authorization URL against.");
+  p.fields["redirect_uri"] =
+      F(fw::FieldType::kString, "The OAuth redirect_uri to use in the authorization URL.");
+  p.fields["client_nonce"] = F(
+      fw::FieldType::kString, "Client-provided nonce that must match during callback, if present.");
   p.operations[Operation::kUpdate] = {
       [st](Request& req, fw::FieldData& d) -> Result<Response> {
         ARCA_ASSIGN_OR_RETURN(logical::Storage * s, StorageOf(req));
         ARCA_ASSIGN_OR_RETURN(auto config, LoadConfig(*s));
         if (!config) return InvalidRequest("could not load configuration");
-        if (!config->IsOidcFlow()) return InvalidRequest("OIDC login is not configured for this mount");
+        if (!config->IsOidcFlow())
+          return InvalidRequest("OIDC login is not configured for this mount");
         std::string role_name = d.GetString("role");
         if (role_name.empty()) role_name = config->default_role;
         if (role_name.empty()) return InvalidRequest("missing role");
@@ -121,7 +127,9 @@ fw::Path AuthUrlPath(std::shared_ptr<State> st) {
         Response resp = Response::WithData(json::object{{"auth_url", ""}});
         if (!ValidRedirect(redirect_uri, role->allowed_redirect_uris)) return resp;
         auto disc = Discover(*st, *config, false);
-        if (!disc) return MakeError(ErrorKind::kUpstream, "error getting provider for login operation: " + disc.error().message());
+        if (!disc)
+          return MakeError(ErrorKind::kUpstream,
+                           "error getting provider for login operation: " + disc.error().message());
         if (disc->authorization_endpoint.empty()) {
           return MakeError(ErrorKind::kUpstream, "the OIDC provider has no authorization_endpoint");
         }
@@ -138,15 +146,14 @@ fw::Path AuthUrlPath(std::shared_ptr<State> st) {
         for (const auto& sc : role->oidc_scopes) {
           if (sc != "openid") scopes += " " + sc;
         }
-        std::vector<std::pair<std::string, std::string>> q = {
-            {"client_id", config->oidc_client_id},
-            {"code_challenge", challenge},
-            {"code_challenge_method", "S256"},
-            {"nonce", o.nonce},
-            {"redirect_uri", redirect_uri},
-            {"response_type", "code"},
-            {"scope", scopes},
-            {"state", state}};
+        std::vector<std::pair<std::string, std::string>> q = {{"client_id", config->oidc_client_id},
+                                                              {"code_challenge", challenge},
+                                                              {"code_challenge_method", "S256"},
+                                                              {"nonce", o.nonce},
+                                                              {"redirect_uri", redirect_uri},
+                                                              {"response_type", "code"},
+                                                              {"scope", scopes},
+                                                              {"state", state}};
         if (role->max_age > 0) q.emplace_back("max_age", std::to_string(role->max_age));
         const std::string& ep = disc->authorization_endpoint;
         std::string url = ep + (ep.find('?') == std::string::npos ? "?" : "&") + Form(q);
@@ -201,13 +208,15 @@ fw::Path CallbackPath(std::shared_ptr<State> st) {
         std::string oidc_error = Lower(d.GetString("error"));
         if (!oidc_error.empty()) {
           static const std::vector<std::string> kKnown = {
-              "invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type",
-              "invalid_scope", "server_error", "temporarily_unavailable"};
+              "invalid_request",           "unauthorized_client", "access_denied",
+              "unsupported_response_type", "invalid_scope",       "server_error",
+              "temporarily_unavailable"};
           if (std::find(kKnown.begin(), kKnown.end(), oidc_error) != kKnown.end()) {
             return InvalidRequest(failed + oidc_error);
           }
           return InvalidRequest(failed +
-                                "An unknown error occurred during OIDC authentication. Check server logs for details");
+                                "An unknown error occurred during OIDC authentication. Check "
+                                "server logs for details");
         }
         if (!o->client_nonce.empty() &&
             !crypto::ConstantTimeEquals(o->client_nonce, d.GetString("client_nonce"))) {
@@ -220,17 +229,19 @@ fw::Path CallbackPath(std::shared_ptr<State> st) {
         std::string code = d.GetString("code");
         if (code.empty()) return InvalidRequest(failed + "No code or id_token received.");
         auto disc = Discover(*st, *config, false);
-        if (!disc) return MakeError(ErrorKind::kUpstream, "error getting provider for login operation: " + disc.error().message());
+        if (!disc)
+          return MakeError(ErrorKind::kUpstream,
+                           "error getting provider for login operation: " + disc.error().message());
         if (!st->opts.http) return Internal("jwt: no HTTP client configured");
         HttpFetchRequest tr;
         tr.method = "POST";
         tr.url = disc->token_endpoint;
         tr.ca_pem = config->oidc_discovery_ca_pem;
-        tr.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                      {"Accept", "application/json"},
-                      {"Authorization",
-                       "Basic " + Base64Encode(Escape(config->oidc_client_id) + ":" +
-                                               Escape(config->oidc_client_secret))}};
+        tr.headers = {
+            {"Content-Type", "application/x-www-form-urlencoded"},
+            {"Accept", "application/json"},
+            {"Authorization", "Basic " + Base64Encode(Escape(config->oidc_client_id) + ":" +
+                                                      Escape(config->oidc_client_secret))}};
         tr.body = Form({{"grant_type", "authorization_code"},
                         {"code", code},
                         {"redirect_uri", o->redirect_uri},
@@ -238,35 +249,42 @@ fw::Path CallbackPath(std::shared_ptr<State> st) {
         tr.timeout = std::chrono::seconds(10);
         auto tresp = st->opts.http(tr);
         if (!tresp) {
-          return InvalidRequest(failed + "Error exchanging oidc code: \"" + tresp.error().message() + "\".");
+          return InvalidRequest(failed + "Error exchanging oidc code: \"" +
+                                tresp.error().message() + "\".");
         }
         if (tresp->status != 200) {
-          return InvalidRequest(failed + "Error exchanging oidc code: \"token endpoint answered HTTP " +
+          return InvalidRequest(failed +
+                                "Error exchanging oidc code: \"token endpoint answered HTTP " +
                                 std::to_string(tresp->status) + "\".");
         }
         auto body = ParseJsonObject(tresp->body);
         if (!body) {
-          return InvalidRequest(failed + "Error exchanging oidc code: \"the token response is not JSON\".");
+          return InvalidRequest(failed +
+                                "Error exchanging oidc code: \"the token response is not JSON\".");
         }
         std::string id_token = StringOr(*body, "id_token");
-        if (id_token.empty()) return InvalidRequest("Token verification failed. No id_token found in response.");
+        if (id_token.empty())
+          return InvalidRequest("Token verification failed. No id_token found in response.");
         crypto::JwtExpectations e;
         e.algorithms = config->jwt_supported_algs;
         if (e.algorithms.empty()) e.algorithms = {"RS256"};  // OIDC's default, as Vault
         e.issuer = disc->issuer;
-        e.audiences = role->bound_audiences.empty() ? std::vector<std::string>{config->oidc_client_id}
-                                                    : role->bound_audiences;
+        e.audiences = role->bound_audiences.empty()
+                          ? std::vector<std::string>{config->oidc_client_id}
+                          : role->bound_audiences;
         e.require_exp = true;
         e.clock_skew_leeway = std::chrono::seconds(role->clock_skew_leeway);
         e.expiration_leeway = std::chrono::seconds(0);
         e.not_before_leeway = std::chrono::seconds(0);
         auto claims = VerifyWithConfig(*st, *config, id_token, e);
         if (!claims) {
-          return InvalidRequest(failed + "Error exchanging oidc code: \"" + claims.error().message() + "\".");
+          return InvalidRequest(failed + "Error exchanging oidc code: \"" +
+                                claims.error().message() + "\".");
         }
         if (role->verbose_oidc_logging && st->logger) {
           // The claims only, never the token or its signature (Vault logs the same at debug).
-          st->logger->debug("OIDC provider response: id_token claims: {}", json::serialize(*claims));
+          st->logger->debug("OIDC provider response: id_token claims: {}",
+                            json::serialize(*claims));
         }
         const json::value* nonce = claims->if_contains("nonce");
         if (nonce == nullptr || !nonce->is_string() ||

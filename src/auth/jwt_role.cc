@@ -122,21 +122,29 @@ fw::Path RolePath(std::shared_ptr<State> st) {
   p.help_synopsis = "Register a role with the backend.";
   p.fields["name"] = F(fw::FieldType::kLowerCaseString, "Name of the role.");
   p.fields["role_type"] = F(fw::FieldType::kString, "\"oidc\" (default) or \"jwt\".");
-  p.fields["bound_audiences"] = F(fw::FieldType::kCommaStringSlice, "Audiences (aud) a token must have one of.");
-  p.fields["user_claim"] = F(fw::FieldType::kString, "The claim that names the user (entity alias).");
+  p.fields["bound_audiences"] =
+      F(fw::FieldType::kCommaStringSlice, "Audiences (aud) a token must have one of.");
+  p.fields["user_claim"] =
+      F(fw::FieldType::kString, "The claim that names the user (entity alias).");
   p.fields["user_claim_json_pointer"] = F(fw::FieldType::kBool, "user_claim is a JSON pointer.");
   p.fields["bound_subject"] = F(fw::FieldType::kString, "The value the sub claim must have.");
-  p.fields["bound_claims"] = F(fw::FieldType::kMap, "Claims a token must have, with their accepted values.");
+  p.fields["bound_claims"] =
+      F(fw::FieldType::kMap, "Claims a token must have, with their accepted values.");
   p.fields["bound_claims_type"] = F(fw::FieldType::kString, "\"string\" (default) or \"glob\".");
-  p.fields["claim_mappings"] = F(fw::FieldType::kKVPairs, "Claims copied into alias metadata (claim: key).");
+  p.fields["claim_mappings"] =
+      F(fw::FieldType::kKVPairs, "Claims copied into alias metadata (claim: key).");
   p.fields["groups_claim"] = F(fw::FieldType::kString, "The claim that lists the user's groups.");
-  p.fields["allowed_redirect_uris"] = F(fw::FieldType::kCommaStringSlice, "Redirect URIs allowed in the OIDC flow.");
+  p.fields["allowed_redirect_uris"] =
+      F(fw::FieldType::kCommaStringSlice, "Redirect URIs allowed in the OIDC flow.");
   p.fields["oidc_scopes"] = F(fw::FieldType::kCommaStringSlice, "Scopes asked for besides openid.");
-  p.fields["verbose_oidc_logging"] = F(fw::FieldType::kBool, "Log OIDC responses (claims, not signatures).");
-  p.fields["clock_skew_leeway"] = F(fw::FieldType::kString, "Leeway for clock skew (seconds; -1: none).");
+  p.fields["verbose_oidc_logging"] =
+      F(fw::FieldType::kBool, "Log OIDC responses (claims, not signatures).");
+  p.fields["clock_skew_leeway"] =
+      F(fw::FieldType::kString, "Leeway for clock skew (seconds; -1: none).");
   p.fields["expiration_leeway"] = F(fw::FieldType::kString, "Leeway for exp (seconds; -1: none).");
   p.fields["not_before_leeway"] = F(fw::FieldType::kString, "Leeway for nbf (seconds; -1: none).");
-  p.fields["max_age"] = F(fw::FieldType::kDuration, "OIDC max_age: seconds since the user authenticated.");
+  p.fields["max_age"] =
+      F(fw::FieldType::kDuration, "OIDC max_age: seconds since the user authenticated.");
   AddTokenFieldSchemas(p.fields);
   p.existence_check = [](Request& req, fw::FieldData& d) -> Result<bool> {
     ARCA_ASSIGN_OR_RETURN(logical::Storage * s, StorageOf(req));
@@ -172,8 +180,10 @@ fw::Path RolePath(std::shared_ptr<State> st) {
     if (d.Has("bound_subject")) r.bound_subject = d.GetString("bound_subject");
     if (d.Has("verbose_oidc_logging")) r.verbose_oidc_logging = d.GetBool("verbose_oidc_logging");
     if (d.Has("max_age")) r.max_age = d.GetDuration("max_age").count();
-    std::string bct = d.Has("bound_claims_type") ? d.GetString("bound_claims_type") : r.bound_claims_type;
-    if (bct != "string" && bct != "glob") return InvalidRequest("invalid 'bound_claims_type': " + bct);
+    std::string bct =
+        d.Has("bound_claims_type") ? d.GetString("bound_claims_type") : r.bound_claims_type;
+    if (bct != "string" && bct != "glob")
+      return InvalidRequest("invalid 'bound_claims_type': " + bct);
     r.bound_claims_type = bct;
     if (d.Has("bound_claims")) r.bound_claims = d.GetMap("bound_claims");
     for (const auto& [k, v] : r.bound_claims) {
@@ -185,8 +195,8 @@ fw::Path RolePath(std::shared_ptr<State> st) {
       if (!ok) return InvalidRequest("claim is not a string or list: " + json::serialize(v));
       if (bct == "glob") {
         auto check = [](const json::value& x) { return x.is_string(); };
-        bool all_strings = v.is_array() ? std::all_of(v.as_array().begin(), v.as_array().end(), check)
-                                        : check(v);
+        bool all_strings =
+            v.is_array() ? std::all_of(v.as_array().begin(), v.as_array().end(), check) : check(v);
         if (!all_strings) return InvalidRequest("claim is not a string: " + json::serialize(v));
       }
     }
@@ -195,7 +205,8 @@ fw::Path RolePath(std::shared_ptr<State> st) {
       std::set<std::string> targets;
       for (const auto& [claim, key] : m) {
         if (key == "role") {
-          return InvalidRequest("metadata key \"role\" is reserved and may not be a mapping destination");
+          return InvalidRequest(
+              "metadata key \"role\" is reserved and may not be a mapping destination");
         }
         if (!targets.insert(key).second) {
           return InvalidRequest("multiple keys are mapped to metadata key \"" + key + "\"");
@@ -205,16 +216,20 @@ fw::Path RolePath(std::shared_ptr<State> st) {
     }
     if (d.Has("user_claim")) r.user_claim = d.GetString("user_claim");
     if (r.user_claim.empty()) return InvalidRequest("a user claim must be defined on the role");
-    if (d.Has("user_claim_json_pointer")) r.user_claim_json_pointer = d.GetBool("user_claim_json_pointer");
+    if (d.Has("user_claim_json_pointer"))
+      r.user_claim_json_pointer = d.GetBool("user_claim_json_pointer");
     if (d.Has("groups_claim")) r.groups_claim = d.GetString("groups_claim");
     if (d.Has("oidc_scopes")) r.oidc_scopes = d.GetStringSlice("oidc_scopes");
-    if (d.Has("allowed_redirect_uris")) r.allowed_redirect_uris = d.GetStringSlice("allowed_redirect_uris");
+    if (d.Has("allowed_redirect_uris"))
+      r.allowed_redirect_uris = d.GetStringSlice("allowed_redirect_uris");
     if (r.role_type == "oidc" && r.allowed_redirect_uris.empty()) {
-      return InvalidRequest("'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified.");
+      return InvalidRequest(
+          "'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified.");
     }
     if (r.role_type != "oidc" && r.bound_audiences.empty() && r.token.bound_cidrs.empty() &&
         r.bound_subject.empty() && r.bound_claims.empty()) {
-      return InvalidRequest("must have at least one bound constraint when creating/updating a role");
+      return InvalidRequest(
+          "must have at least one bound constraint when creating/updating a role");
     }
     if (r.token.max_ttl.count() > 0 && r.token.ttl > r.token.max_ttl) {
       return InvalidRequest("ttl should not be greater than max ttl");

@@ -54,8 +54,8 @@ std::map<std::string, std::string> Query(std::string_view url_or_body) {
 struct FakeIdp {
   std::string issuer = "https://idp.test";
   std::unique_ptr<JwtTestSigner> signer = std::make_unique<JwtTestSigner>("RS256");
-  json::object user_claims{{"sub", "user-1"}, {"email", "alice@example.com"},
-                           {"groups", json::array{"eng", "ops"}}};
+  json::object user_claims{
+      {"sub", "user-1"}, {"email", "alice@example.com"}, {"groups", json::array{"eng", "ops"}}};
   struct Grant {
     std::string nonce, challenge, redirect_uri;
   };
@@ -95,8 +95,10 @@ struct FakeIdp {
       c["exp"] = 1'700'000'000 + 300;
       c["nonce"] = nonce_override.empty() ? it->second.nonce : nonce_override;
       codes.erase(it);
-      return HttpFetchResponse{200, {}, json::serialize(json::object{
-                                            {"access_token", "at"}, {"id_token", signer->Sign(c, "k1")}})};
+      return HttpFetchResponse{200,
+                               {},
+                               json::serialize(json::object{{"access_token", "at"},
+                                                            {"id_token", signer->Sign(c, "k1")}})};
     }
     return std::unexpected(Error(ErrorKind::kUnavailable, "no route to " + r.url));
   }
@@ -117,9 +119,10 @@ class Jwt : public ::testing::Test {
     cfg.physical = *storage::NewInmemBackend({});
     for (const char* type : {"jwt", "oidc"}) {
       cfg.auth_methods[type] = [this, type](const logical::BackendConfig& c) {
-        return NewJwtBackend(c, JwtOptions{.type = type,
-                                           .http = [this](const HttpFetchRequest& r) { return idp_.Handle(r); },
-                                           .clock = [this] { return clock_.Now(); }});
+        return NewJwtBackend(
+            c, JwtOptions{.type = type,
+                          .http = [this](const HttpFetchRequest& r) { return idp_.Handle(r); },
+                          .clock = [this] { return clock_.Now(); }});
       };
     }
     t_.core = std::make_unique<core::Core>(std::move(cfg));
@@ -202,7 +205,8 @@ TEST_F(Jwt, LoginWithPemKey) {
   const auto& aliases = ent->data.at("aliases").as_array();
   ASSERT_EQ(aliases.size(), 1u);
   EXPECT_EQ(aliases[0].as_object().at("name").as_string(), "svc-1");
-  EXPECT_EQ(aliases[0].as_object().at("metadata").as_object().at("team_name").as_string(), "payments");
+  EXPECT_EQ(aliases[0].as_object().at("metadata").as_object().at("team_name").as_string(),
+            "payments");
   // A second login maps to the same entity.
   auto again = Login(key_.Sign(Claims()));
   ASSERT_TRUE(again);
@@ -258,13 +262,14 @@ TEST_F(Jwt, GroupsClaimFeedsExternalGroupPolicies) {
 TEST_F(Jwt, RefusedTokens) {
   ConfigurePubkey();
   // alg=none.
-  std::string none = Base64UrlEncode(R"({"alg":"none"})") + "." +
-                     Base64UrlEncode(json::serialize(Claims())) + ".";
-  ExpectError(Login(none), 400, "error validating token: token signed with unsupported algorithm \"none\"");
+  std::string none =
+      Base64UrlEncode(R"({"alg":"none"})") + "." + Base64UrlEncode(json::serialize(Claims())) + ".";
+  ExpectError(Login(none), 400,
+              "error validating token: token signed with unsupported algorithm \"none\"");
   // HS256 keyed with the public key's PEM (key confusion).
   std::string pem = key_.PublicPem();
-  std::string input = Base64UrlEncode(R"({"alg":"HS256"})") + "." +
-                      Base64UrlEncode(json::serialize(Claims()));
+  std::string input =
+      Base64UrlEncode(R"({"alg":"HS256"})") + "." + Base64UrlEncode(json::serialize(Claims()));
   auto mac = crypto::Hmac(crypto::HashAlgorithm::kSha256,
                           {reinterpret_cast<const uint8_t*>(pem.data()), pem.size()}, input);
   ASSERT_TRUE(mac);
@@ -272,14 +277,17 @@ TEST_F(Jwt, RefusedTokens) {
               "error validating token: token signed with unsupported algorithm \"HS256\"");
   // Signed by another key.
   JwtTestSigner other("ES256");
-  ExpectError(Login(other.Sign(Claims())), 400, "error validating token: failed to verify signature");
+  ExpectError(Login(other.Sign(Claims())), 400,
+              "error validating token: failed to verify signature");
   // Expired beyond the leeway (150 + 60 s).
-  ExpectError(Login(key_.Sign(Claims(-300))), 400, "error validating token: token is expired (exp)");
+  ExpectError(Login(key_.Sign(Claims(-300))), 400,
+              "error validating token: token is expired (exp)");
   // Within the leeway it passes; with no leeway it does not.
   EXPECT_TRUE(Login(key_.Sign(Claims(-100))));
   ASSERT_TRUE(Root(Operation::kUpdate, "auth/jwt/role/ci",
                    {{"expiration_leeway", -1}, {"clock_skew_leeway", -1}}));
-  ExpectError(Login(key_.Sign(Claims(-100))), 400, "error validating token: token is expired (exp)");
+  ExpectError(Login(key_.Sign(Claims(-100))), 400,
+              "error validating token: token is expired (exp)");
   // Wrong issuer.
   json::object c = Claims();
   c["iss"] = "https://evil.example";
@@ -294,7 +302,8 @@ TEST_F(Jwt, RefusedTokens) {
   ExpectError(Login(key_.Sign(Claims())), 400,
               "audience claim found in JWT but no audiences bound to the role");
   // Garbage.
-  ExpectError(Login("not.a.jwt"), 400, "error validating token: malformed token: invalid base64url");
+  ExpectError(Login("not.a.jwt"), 400,
+              "error validating token: malformed token: invalid base64url");
 }
 
 TEST_F(Jwt, BoundClaimsAndSubject) {
@@ -302,13 +311,15 @@ TEST_F(Jwt, BoundClaimsAndSubject) {
   json::object c = Claims();
   c["project"] = "gamma";
   ExpectError(Login(key_.Sign(c)), 400,
-              "error validating claims: claim \"project\" does not match any associated bound claim values");
+              "error validating claims: claim \"project\" does not match any associated bound "
+              "claim values");
   c.erase("project");
   ExpectError(Login(key_.Sign(c)), 400, "error validating claims: claim \"project\" is missing");
   // Globs, and a nested claim by JSON pointer.
-  ASSERT_TRUE(Root(Operation::kUpdate, "auth/jwt/role/ci",
-                   {{"bound_claims_type", "glob"},
-                    {"bound_claims", json::object{{"env", "prod-*"}, {"/ci/ref", "refs/heads/*"}}}}));
+  ASSERT_TRUE(
+      Root(Operation::kUpdate, "auth/jwt/role/ci",
+           {{"bound_claims_type", "glob"},
+            {"bound_claims", json::object{{"env", "prod-*"}, {"/ci/ref", "refs/heads/*"}}}}));
   c = Claims();
   c["ci"] = json::object{{"ref", "refs/heads/main"}};
   EXPECT_TRUE(Login(key_.Sign(c)));
@@ -322,7 +333,8 @@ TEST_F(Jwt, BoundClaimsAndSubject) {
   // bound_subject.
   ASSERT_TRUE(Root(Operation::kUpdate, "auth/jwt/role/ci",
                    {{"bound_claims", json::object{}}, {"bound_subject", "svc-2"}}));
-  ExpectError(Login(key_.Sign(Claims())), 400, "error validating token: invalid subject (sub) claim");
+  ExpectError(Login(key_.Sign(Claims())), 400,
+              "error validating token: invalid subject (sub) claim");
   // user_claim missing / not a string.
   ASSERT_TRUE(Root(Operation::kUpdate, "auth/jwt/role/ci",
                    {{"bound_subject", ""}, {"user_claim", "email"}}));
@@ -336,8 +348,9 @@ TEST_F(Jwt, LoginBadInput) {
   ExpectError(Do(Operation::kUpdate, "auth/jwt/login", {{"jwt", "x"}}), 400, "missing role");
   ExpectError(Login("x", "nope"), 400, "role \"nope\" could not be found");
   ExpectError(Login(""), 400, "missing token");
-  ASSERT_TRUE(Root(Operation::kUpdate, "auth/jwt/role/web",
-                   {{"user_claim", "sub"}, {"allowed_redirect_uris", "http://localhost:8250/oidc/callback"}}));
+  ASSERT_TRUE(Root(
+      Operation::kUpdate, "auth/jwt/role/web",
+      {{"user_claim", "sub"}, {"allowed_redirect_uris", "http://localhost:8250/oidc/callback"}}));
   ExpectError(Login(key_.Sign(Claims()), "web"), 400, "role with oidc role_type is not allowed");
   ASSERT_TRUE(Root(Operation::kUpdate, "auth/jwt/role/ci", {{"token_bound_cidrs", "10.0.0.0/8"}}));
   auto r = Login(key_.Sign(Claims()), "ci", "192.168.1.1");
@@ -345,9 +358,11 @@ TEST_F(Jwt, LoginBadInput) {
   EXPECT_EQ(r.error().http_status(), 403);
   EXPECT_TRUE(Login(key_.Sign(Claims()), "ci", "10.1.2.3"));
   // default_role.
-  ASSERT_TRUE(Root(Operation::kUpdate, "auth/jwt/config",
-                   {{"jwt_validation_pubkeys", json::array{key_.PublicPem()}}, {"default_role", "ci"}}));
-  EXPECT_TRUE(Do(Operation::kUpdate, "auth/jwt/login", {{"jwt", key_.Sign(Claims())}}, "", "10.0.0.1"));
+  ASSERT_TRUE(
+      Root(Operation::kUpdate, "auth/jwt/config",
+           {{"jwt_validation_pubkeys", json::array{key_.PublicPem()}}, {"default_role", "ci"}}));
+  EXPECT_TRUE(
+      Do(Operation::kUpdate, "auth/jwt/login", {{"jwt", key_.Sign(Claims())}}, "", "10.0.0.1"));
   // No config at all on the other mount.
   ExpectError(Do(Operation::kUpdate, "auth/oidc/login", {{"role", "x"}, {"jwt", "y"}}), 400,
               "could not load configuration");
@@ -358,28 +373,38 @@ TEST_F(Jwt, LoginBadInput) {
 }
 
 TEST_F(Jwt, ConfigValidationAndRead) {
-  ExpectError(Root(Operation::kUpdate, "auth/jwt/config", {{"bound_issuer", "x"}}), 400,
-              "exactly one of 'jwt_validation_pubkeys', 'jwks_url' or 'oidc_discovery_url' must be set");
-  ExpectError(Root(Operation::kUpdate, "auth/jwt/config",
-                   {{"jwks_url", idp_.issuer + "/jwks"}, {"jwt_validation_pubkeys", key_.PublicPem()}}),
-              400, "exactly one of 'jwt_validation_pubkeys', 'jwks_url' or 'oidc_discovery_url' must be set");
+  ExpectError(
+      Root(Operation::kUpdate, "auth/jwt/config", {{"bound_issuer", "x"}}), 400,
+      "exactly one of 'jwt_validation_pubkeys', 'jwks_url' or 'oidc_discovery_url' must be set");
+  ExpectError(
+      Root(Operation::kUpdate, "auth/jwt/config",
+           {{"jwks_url", idp_.issuer + "/jwks"}, {"jwt_validation_pubkeys", key_.PublicPem()}}),
+      400,
+      "exactly one of 'jwt_validation_pubkeys', 'jwks_url' or 'oidc_discovery_url' must be set");
   ExpectError(Root(Operation::kUpdate, "auth/jwt/config",
                    {{"oidc_discovery_url", idp_.issuer}, {"oidc_client_id", "c"}}),
               400, "both 'oidc_client_id' and 'oidc_client_secret' must be set for OIDC");
   ExpectError(Root(Operation::kUpdate, "auth/jwt/config",
-                   {{"jwks_url", idp_.issuer + "/jwks"}, {"oidc_client_id", "c"}, {"oidc_client_secret", "s"}}),
+                   {{"jwks_url", idp_.issuer + "/jwks"},
+                    {"oidc_client_id", "c"},
+                    {"oidc_client_secret", "s"}}),
               400, "'oidc_discovery_url' must be set for OIDC");
   ExpectError(Root(Operation::kUpdate, "auth/jwt/config",
                    {{"jwt_validation_pubkeys", key_.PublicPem()}, {"jwt_supported_algs", "HS256"}}),
               400, "invalid jwt_supported_algs: unsupported signing algorithm \"HS256\"");
-  ExpectError(Root(Operation::kUpdate, "auth/jwt/config",
-                   {{"jwt_validation_pubkeys", json::array{"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"}}}),
-              400, "error parsing public key: error parsing public key: not a PEM public key or certificate");
+  ExpectError(
+      Root(Operation::kUpdate, "auth/jwt/config",
+           {{"jwt_validation_pubkeys",
+             json::array{"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"}}}),
+      400,
+      "error parsing public key: error parsing public key: not a PEM public key or certificate");
   ExpectError(Root(Operation::kUpdate, "auth/jwt/config",
                    {{"oidc_discovery_url", idp_.issuer + "/.well-known/openid-configuration"}}),
               400, "'oidc_discovery_url' contains '.well-known' component");
-  ExpectError(Root(Operation::kUpdate, "auth/jwt/config", {{"jwks_url", "https://nowhere.test/jwks"}}),
-              400, "error checking jwks URL: fetching \"https://nowhere.test/jwks\": no route to https://nowhere.test/jwks");
+  ExpectError(
+      Root(Operation::kUpdate, "auth/jwt/config", {{"jwks_url", "https://nowhere.test/jwks"}}), 400,
+      "error checking jwks URL: fetching \"https://nowhere.test/jwks\": no route to "
+      "https://nowhere.test/jwks");
   // Nothing was stored by the failures.
   auto none = Root(Operation::kRead, "auth/jwt/config");
   ASSERT_FALSE(none);
@@ -400,37 +425,57 @@ TEST_F(Jwt, ConfigValidationAndRead) {
 }
 
 TEST_F(Jwt, RoleValidationReadListDelete) {
-  auto role = [&](json::object d) { return Root(Operation::kUpdate, "auth/jwt/role/r1", std::move(d)); };
+  auto role = [&](json::object d) {
+    return Root(Operation::kUpdate, "auth/jwt/role/r1", std::move(d));
+  };
   ExpectError(role({{"role_type", "jwt"}, {"bound_subject", "x"}}), 400,
               "a user claim must be defined on the role");
   ExpectError(role({{"user_claim", "sub"}}), 400,
               "'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified.");
   ExpectError(role({{"role_type", "jwt"}, {"user_claim", "sub"}}), 400,
               "must have at least one bound constraint when creating/updating a role");
-  ExpectError(role({{"role_type", "saml"}, {"user_claim", "sub"}}), 400, "invalid 'role_type': saml");
-  ExpectError(role({{"role_type", "jwt"}, {"user_claim", "sub"}, {"bound_subject", "x"},
+  ExpectError(role({{"role_type", "saml"}, {"user_claim", "sub"}}), 400,
+              "invalid 'role_type': saml");
+  ExpectError(role({{"role_type", "jwt"},
+                    {"user_claim", "sub"},
+                    {"bound_subject", "x"},
                     {"bound_claims_type", "regex"}}),
               400, "invalid 'bound_claims_type': regex");
-  ExpectError(role({{"role_type", "jwt"}, {"user_claim", "sub"}, {"bound_claims_type", "glob"},
+  ExpectError(role({{"role_type", "jwt"},
+                    {"user_claim", "sub"},
+                    {"bound_claims_type", "glob"},
                     {"bound_claims", json::object{{"n", 5}}}}),
               400, "claim is not a string: 5");
-  ExpectError(role({{"role_type", "jwt"}, {"user_claim", "sub"}, {"bound_subject", "x"},
+  ExpectError(role({{"role_type", "jwt"},
+                    {"user_claim", "sub"},
+                    {"bound_subject", "x"},
                     {"claim_mappings", json::object{{"a", "role"}}}}),
               400, "metadata key \"role\" is reserved and may not be a mapping destination");
-  ExpectError(role({{"role_type", "jwt"}, {"user_claim", "sub"}, {"bound_subject", "x"},
+  ExpectError(role({{"role_type", "jwt"},
+                    {"user_claim", "sub"},
+                    {"bound_subject", "x"},
                     {"claim_mappings", json::object{{"a", "k"}, {"b", "k"}}}}),
               400, "multiple keys are mapped to metadata key \"k\"");
-  ExpectError(role({{"role_type", "jwt"}, {"user_claim", "sub"}, {"bound_subject", "x"},
-                    {"token_ttl", "2h"}, {"token_max_ttl", "1h"}}),
+  ExpectError(role({{"role_type", "jwt"},
+                    {"user_claim", "sub"},
+                    {"bound_subject", "x"},
+                    {"token_ttl", "2h"},
+                    {"token_max_ttl", "1h"}}),
               400, "\"token_ttl\" value must be less than \"token_max_ttl\" value");
   auto listed = Root(Operation::kList, "auth/jwt/role");
   ASSERT_TRUE(listed);
   EXPECT_TRUE(listed->empty_list);  // nothing was stored (404 over HTTP)
-  ExpectError(role({{"role_type", "jwt"}, {"user_claim", "sub"}, {"bound_subject", "x"},
+  ExpectError(role({{"role_type", "jwt"},
+                    {"user_claim", "sub"},
+                    {"bound_subject", "x"},
                     {"expiration_leeway", "soon"}}),
               400, "invalid 'expiration_leeway': " + ParseDuration("soon").error().message());
-  ASSERT_TRUE(role({{"role_type", "jwt"}, {"user_claim", "sub"}, {"bound_audiences", "a,b"},
-                    {"groups_claim", "groups"}, {"token_policies", "p1,p2"}, {"oidc_scopes", "email"}}));
+  ASSERT_TRUE(role({{"role_type", "jwt"},
+                    {"user_claim", "sub"},
+                    {"bound_audiences", "a,b"},
+                    {"groups_claim", "groups"},
+                    {"token_policies", "p1,p2"},
+                    {"oidc_scopes", "email"}}));
   auto r = Root(Operation::kRead, "auth/jwt/role/R1");
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ(r->data.at("role_type").as_string(), "jwt");
@@ -543,14 +588,17 @@ TEST_F(Oidc, CallbackRefusals) {
   ExpectError(Callback({{"state", q["state"]}, {"error", "access_denied"}}), 400,
               "Vault login failed. access_denied");
   q = Query(AuthUrl());
-  ExpectError(Callback({{"state", q["state"]}}), 400, "Vault login failed. No code or id_token received.");
+  ExpectError(Callback({{"state", q["state"]}}), 400,
+              "Vault login failed. No code or id_token received.");
   // A code the provider did not issue (or a wrong PKCE verifier): the exchange fails.
   q = Query(AuthUrl());
-  ExpectError(Callback({{"state", q["state"]}, {"code", "forged"}}), 400,
-              "Vault login failed. Error exchanging oidc code: \"token endpoint answered HTTP 400\".");
+  ExpectError(
+      Callback({{"state", q["state"]}, {"code", "forged"}}), 400,
+      "Vault login failed. Error exchanging oidc code: \"token endpoint answered HTTP 400\".");
   // An id_token with another nonce.
   idp_.nonce_override = "replayed";
-  ExpectError(Callback(idp_.Authorize(AuthUrl())), 400, "Vault login failed. invalid ID token nonce.");
+  ExpectError(Callback(idp_.Authorize(AuthUrl())), 400,
+              "Vault login failed. invalid ID token nonce.");
   idp_.nonce_override.clear();
   // client_nonce must match when given to auth_url.
   auto redirect = idp_.Authorize(AuthUrl({{"client_nonce", "cn-1"}}));

@@ -8,8 +8,8 @@
 // The listener is plain POSIX sockets (one request at a time, small bounded reads): it serves
 // only GET /oidc/callback and answers everything else 404.
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -19,8 +19,8 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
-#include <vector>
 #include <ostream>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/login_methods.h"
@@ -119,11 +119,20 @@ std::string HtmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -149,7 +158,7 @@ int LoginWithOidc(Ctx& ctx, const std::string& path, const json::object& args, s
   auto arg = [&](const char* k, const char* def) {
     const json::value* v = args.if_contains(k);
     return v != nullptr && v->is_string() && !v->as_string().empty() ? std::string(v->as_string())
-                                                                      : std::string(def);
+                                                                     : std::string(def);
   };
   std::string listen_address = arg("listenaddress", "localhost");
   std::string port = arg("port", "8250");
@@ -238,8 +247,7 @@ int LoginWithOidc(Ctx& ctx, const std::string& path, const json::object& args, s
     q.emplace_back("client_nonce", client_nonce);
     auto done = client->Call("GET", "auth/" + path + "/oidc/callback", nullptr, q);
     if (!done) {
-      Send(conn.get(), 200, "OK",
-           Page("Arca login failed", HtmlEscape(done.error().message())));
+      Send(conn.get(), 200, "OK", Page("Arca login failed", HtmlEscape(done.error().message())));
       return ServerError(ctx, "Error authenticating", done.error());
     }
     const json::value* auth = done->if_contains("auth");
