@@ -141,6 +141,7 @@ class HttpRequestTlsTest : public ::testing::Test {
                 ("arca-httpreq-ca-" + std::to_string(::getpid()) + ".pem"))
                    .string();
     std::ofstream(ca_path_) << ss.cert_pem;
+    ca_pem_ = ss.cert_pem;
     server_ = std::make_unique<TestServer>(
         [](const SeenRequest&) {
           return CannedResponse{200, R"({"tls":true})"};
@@ -154,8 +155,31 @@ class HttpRequestTlsTest : public ::testing::Test {
 
   boost::asio::ssl::context server_ctx_{boost::asio::ssl::context::tls_server};
   std::string ca_path_;
+  std::string ca_pem_;
   std::unique_ptr<TestServer> server_;
 };
+
+TEST_F(HttpRequestTlsTest, HttpFetchTrustsTheGivenCaPem) {
+  HttpFetchRequest req;
+  req.url = server_->address() + "/jwks";
+  req.ca_pem = ca_pem_;
+  req.timeout = std::chrono::seconds(5);
+  auto r = HttpFetch(req);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, R"({"tls":true})");
+  // Another CA: the server is not trusted (and the system roots are not used instead).
+  req.ca_pem = testing::MakeSelfSigned().cert_pem;
+  auto other = HttpFetch(req);
+  ASSERT_FALSE(other);
+  EXPECT_THAT(other.error().message(), HasSubstr("failed to verify certificate"));
+  // Not PEM at all.
+  req.ca_pem = "not a certificate";
+  auto bad = HttpFetch(req);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind(), ErrorKind::kInvalidRequest);
+  EXPECT_EQ(server_->requests().size(), 1u);
+}
 
 TEST_F(HttpRequestTlsTest, VerifiesAgainstTheGivenCa) {
   HttpRequestOptions o = Quick();

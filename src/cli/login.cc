@@ -9,6 +9,7 @@
 #include "api/client_config.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/login_methods.h"
 #include "cli/output.h"
 
 namespace arca::cli {
@@ -117,6 +118,7 @@ int LoginWithMethod(Ctx& ctx, const std::string& method, std::string path,
   }
   if (path.empty()) path = method;
   path = SanitizePath(path);
+  if (method == "oidc") return LoginWithOidc(ctx, path, body, token, secret);
   std::string login_path = "auth/" + path + "/login";
   if (method == "ldap") ApplyLdapLoginDefaults(ctx, body);
   const bool by_username = method == "userpass" || method == "ldap" || method == "radius" ||

@@ -87,6 +87,22 @@ int RunAuthHelp(Ctx& ctx, const std::vector<std::string>& raw_args) {
                   "authenticates with a role ID and a secret ID.\n\nConfiguration:\n\n  "
                   "role_id=<string>\n      The role ID (required).\n\n  secret_id=<string>\n      "
                   "The secret ID, when the role binds one."},
+      {"jwt", "Usage: arca login -method=jwt [CONFIG K=V...]\n\n  The JWT auth method "
+              "authenticates with a signed JSON Web Token.\n\nConfiguration:\n\n  "
+              "jwt=<string>\n      The signed JWT (required).\n\n  role=<string>\n      The "
+              "role to log in against (default: the mount's default_role)."},
+      {"oidc", "Usage: arca login -method=oidc [CONFIG K=V...]\n\n  The OIDC auth method "
+               "authenticates through an OpenID Connect provider in the browser: a listener on "
+               "localhost receives the provider's redirect, then the login completes.\n\n"
+               "Configuration:\n\n  role=<string>\n      The role to log in against (default: "
+               "the mount's default_role).\n\n  listenaddress=<string>\n      The address the "
+               "callback listener binds (default: localhost).\n\n  port=<string>\n      Its "
+               "port (default: 8250).\n\n  callbackmethod=<string>\n      The scheme of the "
+               "redirect_uri (default: http).\n\n  callbackhost=<string>\n      The host of the "
+               "redirect_uri (default: localhost).\n\n  callbackport=<string>\n      The port "
+               "of the redirect_uri (default: the listener's port).\n\n  "
+               "skip_browser=<bool>\n      Print the URL instead of opening a browser (default: "
+               "false)."},
       {"cert", "Usage: arca login -method=cert [CONFIG K=V...]\n\n  The TLS certificate auth method "
                "authenticates with the client certificate given by -client-cert and "
                "-client-key.\n\nConfiguration:\n\n  name=<string>\n      The certificate role to "

@@ -21,6 +21,7 @@ namespace arca::crypto {
 namespace {
 
 constexpr int kMinRsaBits = 2048;
+constexpr int kMaxRsaBits = 16384;
 constexpr size_t kMaxJwksSize = 1024 * 1024;
 
 struct AlgInfo {
@@ -48,10 +49,14 @@ const AlgInfo* FindAlg(std::string_view name) {
 
 const EVP_MD* Digest(int bits) {
   switch (bits) {
-    case 256: return EVP_sha256();
-    case 384: return EVP_sha384();
-    case 512: return EVP_sha512();
-    default: return nullptr;
+    case 256:
+      return EVP_sha256();
+    case 384:
+      return EVP_sha384();
+    case 512:
+      return EVP_sha512();
+    default:
+      return nullptr;
   }
 }
 
@@ -93,8 +98,8 @@ const unsigned char* U(std::string_view s) {
 int EcBytes(EVP_PKEY* key) {
   char group[64] = {0};
   size_t len = 0;
-  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-                                     &len) != 1) {
+  if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &len) !=
+      1) {
     ERR_clear_error();
     return 0;
   }
@@ -108,13 +113,22 @@ int EcBytes(EVP_PKEY* key) {
 // Classifies an OpenSSL key and checks it is one the verifier accepts.
 Status Adopt(EVP_PKEY* raw, std::string* kty, int* ec_bytes) {
   if (EVP_PKEY_is_a(raw, "RSA")) {
-    if (EVP_PKEY_get_bits(raw) < kMinRsaBits) {
-      return InvalidRequest("RSA keys must have at least 2048 bits");
+    const int bits = EVP_PKEY_get_bits(raw);
+    if (bits < kMinRsaBits) return InvalidRequest("RSA keys must have at least 2048 bits");
+    if (bits > kMaxRsaBits) return InvalidRequest("RSA keys must have at most 16384 bits");
+    // A public exponent of 1 (or an even one) makes signatures forgeable or meaningless.
+    BIGNUM* e = nullptr;
+    if (EVP_PKEY_get_bn_param(raw, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
+      ERR_clear_error();
+      return InvalidRequest("unreadable RSA public exponent");
     }
+    std::unique_ptr<BIGNUM, BnFree> owned(e);
+    if (!BN_is_odd(e) || BN_is_one(e)) return InvalidRequest("invalid RSA public exponent");
     *kty = "RSA";
   } else if (EVP_PKEY_is_a(raw, "EC")) {
     *ec_bytes = EcBytes(raw);
-    if (*ec_bytes == 0) return InvalidRequest("unsupported elliptic curve (want P-256, P-384, P-521)");
+    if (*ec_bytes == 0)
+      return InvalidRequest("unsupported elliptic curve (want P-256, P-384, P-521)");
     *kty = "EC";
   } else if (EVP_PKEY_is_a(raw, "ED25519")) {
     *kty = "OKP";
@@ -148,15 +162,18 @@ Result<std::string> B64Member(const json::object& o, std::string_view name, bool
     if (required) return InvalidRequest("JWK is missing \"" + std::string(name) + "\"");
     return std::string();
   }
-  if (!v->is_string()) return InvalidRequest("JWK member \"" + std::string(name) + "\" is not a string");
+  if (!v->is_string())
+    return InvalidRequest("JWK member \"" + std::string(name) + "\" is not a string");
   auto d = Base64UrlDecode(std::string_view(v->as_string()));
-  if (!d || d->empty()) return InvalidRequest("JWK member \"" + std::string(name) + "\" is not base64url");
+  if (!d || d->empty())
+    return InvalidRequest("JWK member \"" + std::string(name) + "\" is not base64url");
   return std::move(*d);
 }
 
 Result<EVP_PKEY*> FromParams(const char* type, OSSL_PARAM_BLD* bld) {
   std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld));
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* key = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
@@ -207,8 +224,8 @@ Result<JwtPublicKey> JwtPublicKey::FromPem(std::string_view pem) {
     if (cert) raw = X509_get_pubkey(cert.get());
   } else {
     // "PUBLIC KEY" (SPKI) or "RSA PUBLIC KEY" (PKCS#1): OpenSSL's decoder reads both.
-    OSSL_DECODER_CTX* dctx = OSSL_DECODER_CTX_new_for_pkey(
-        &raw, "PEM", nullptr, nullptr, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr);
+    OSSL_DECODER_CTX* dctx = OSSL_DECODER_CTX_new_for_pkey(&raw, "PEM", nullptr, nullptr,
+                                                           EVP_PKEY_PUBLIC_KEY, nullptr, nullptr);
     std::unique_ptr<OSSL_DECODER_CTX, DecoderFree> owned(dctx);
     if (dctx == nullptr || OSSL_DECODER_from_bio(dctx, bio.get()) != 1) {
       EVP_PKEY_free(raw);
@@ -216,7 +233,8 @@ Result<JwtPublicKey> JwtPublicKey::FromPem(std::string_view pem) {
     }
   }
   ERR_clear_error();
-  if (raw == nullptr) return InvalidRequest("error parsing public key: not a PEM public key or certificate");
+  if (raw == nullptr)
+    return InvalidRequest("error parsing public key: not a PEM public key or certificate");
   ARCA_ASSIGN_OR_RETURN(KeyParts parts, Classify(raw));
   JwtPublicKey k;
   k.key_ = std::move(parts.key);
@@ -243,12 +261,16 @@ Result<JwtPublicKey> JwtPublicKey::FromJwk(const json::object& jwk) {
     ARCA_ASSIGN_OR_RETURN(raw, FromParams("RSA", bld.get()));
   } else if (kty == "EC") {
     std::string crv = StringMember(jwk, "crv");
-    const char* group = crv == "P-256" ? "P-256" : crv == "P-384" ? "P-384" : crv == "P-521" ? "P-521" : nullptr;
+    const char* group = crv == "P-256"   ? "P-256"
+                        : crv == "P-384" ? "P-384"
+                        : crv == "P-521" ? "P-521"
+                                         : nullptr;
     if (group == nullptr) return InvalidRequest("JWK has an unsupported curve \"" + crv + "\"");
     const size_t bytes = crv == "P-256" ? 32 : crv == "P-384" ? 48 : 66;
     ARCA_ASSIGN_OR_RETURN(std::string x, B64Member(jwk, "x", true));
     ARCA_ASSIGN_OR_RETURN(std::string y, B64Member(jwk, "y", true));
-    if (x.size() != bytes || y.size() != bytes) return InvalidRequest("JWK EC coordinates have the wrong size");
+    if (x.size() != bytes || y.size() != bytes)
+      return InvalidRequest("JWK EC coordinates have the wrong size");
     std::string point = "\x04" + x + y;
     std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
     if (!bld ||
@@ -328,8 +350,8 @@ bool JwtPublicKey::Verify(std::string_view alg, std::string_view input,
   }
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, Digest(a->digest_bits), nullptr,
-                                   key_.get()) != 1) {
+  if (!ctx ||
+      EVP_DigestVerifyInit(ctx.get(), &pctx, Digest(a->digest_bits), nullptr, key_.get()) != 1) {
     ERR_clear_error();
     return false;
   }
@@ -409,7 +431,8 @@ Result<ParsedJwt> ParseJwt(std::string_view compact) {
   out.header = std::move(*header);
   out.claims = std::move(*claims);
   const json::value* alg = out.header.if_contains("alg");
-  if (alg == nullptr || !alg->is_string()) return InvalidRequest("malformed token: no \"alg\" header");
+  if (alg == nullptr || !alg->is_string())
+    return InvalidRequest("malformed token: no \"alg\" header");
   out.alg = std::string(alg->as_string());
   if (out.header.contains("crit")) return InvalidRequest("unsupported critical header in token");
   if (const json::value* kid = out.header.if_contains("kid")) {
@@ -454,11 +477,14 @@ Result<std::optional<double>> TimeClaim(const json::object& c, std::string_view 
   } else {
     return InvalidRequest("malformed token: \"" + std::string(name) + "\" is not a number");
   }
-  if (!std::isfinite(d)) return InvalidRequest("malformed token: \"" + std::string(name) + "\" is not a number");
+  if (!std::isfinite(d))
+    return InvalidRequest("malformed token: \"" + std::string(name) + "\" is not a number");
   return std::optional<double>(d);
 }
 
-double NonNegative(std::chrono::seconds s) { return s.count() < 0 ? 0.0 : static_cast<double>(s.count()); }
+double NonNegative(std::chrono::seconds s) {
+  return s.count() < 0 ? 0.0 : static_cast<double>(s.count());
+}
 
 }  // namespace
 
@@ -479,14 +505,15 @@ Result<std::vector<std::string>> JwtAudiences(const json::object& claims) {
 }
 
 Status ValidateJwtClaims(const json::object& c, const JwtExpectations& e) {
-  auto now_tp = e.now == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now() : e.now;
-  const double now =
-      std::chrono::duration<double>(now_tp.time_since_epoch()).count();
+  auto now_tp =
+      e.now == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now() : e.now;
+  const double now = std::chrono::duration<double>(now_tp.time_since_epoch()).count();
   ARCA_ASSIGN_OR_RETURN(auto exp, TimeClaim(c, "exp"));
   ARCA_ASSIGN_OR_RETURN(auto nbf, TimeClaim(c, "nbf"));
   ARCA_ASSIGN_OR_RETURN(auto iat, TimeClaim(c, "iat"));
   if (e.require_time_claim && !exp && !nbf && !iat) {
-    return InvalidRequest("no issued at (iat), not before (nbf), or expiration time (exp) claims in token");
+    return InvalidRequest(
+        "no issued at (iat), not before (nbf), or expiration time (exp) claims in token");
   }
   if (e.require_exp && !exp) return InvalidRequest("no expiration time (exp) claim in token");
   const double skew = NonNegative(e.clock_skew_leeway);
@@ -515,7 +542,9 @@ Status ValidateJwtClaims(const json::object& c, const JwtExpectations& e) {
     for (const auto& a : aud) {
       if (std::find(e.audiences.begin(), e.audiences.end(), a) != e.audiences.end()) match = true;
     }
-    if (!match) return InvalidRequest("invalid audience (aud) claim: audience claim does not match any expected audience");
+    if (!match)
+      return InvalidRequest(
+          "invalid audience (aud) claim: audience claim does not match any expected audience");
   }
   return OkStatus();
 }

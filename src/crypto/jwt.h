@@ -3,8 +3,8 @@
 //
 //   - Keys: PEM (SubjectPublicKeyInfo "PUBLIC KEY", PKCS#1 "RSA PUBLIC KEY", or the public key
 //     of a "CERTIFICATE"), DER SubjectPublicKeyInfo, JWK (RFC 7517: kty RSA, EC P-256/P-384/
-//     P-521, OKP Ed25519) and JWK sets. RSA keys must have at least 2048 bits; EC points are
-//     checked to lie on their curve.
+//     P-521, OKP Ed25519) and JWK sets. RSA keys must have 2048 to 16384 bits and an odd public
+//     exponent above 1; EC points are checked to lie on their curve.
 //   - Algorithms: RS256/384/512 (PKCS#1 v1.5), PS256/384/512 (PSS, salt = digest length),
 //     ES256/384/512 (raw r||s), EdDSA (Ed25519). "none" and every HMAC algorithm (HS*) are
 //     refused whatever the configuration says, so a public key can never be used as an HMAC

@@ -10,9 +10,9 @@
 namespace arca::crypto {
 namespace {
 
-using testing::JwtTestSigner;
 using std::chrono::seconds;
 using std::chrono::system_clock;
+using testing::JwtTestSigner;
 
 const system_clock::time_point kNow = system_clock::time_point(seconds(1'700'000'000));
 
@@ -67,8 +67,8 @@ INSTANTIATE_TEST_SUITE_P(All, JwtAlgTest,
 TEST(JwtTest, AlgNoneIsRefusedEvenWhenListed) {
   JwtTestSigner signer("RS256");
   std::vector<JwtPublicKey> keys{*JwtPublicKey::FromPem(signer.PublicPem())};
-  std::string token = Base64UrlEncode(R"({"alg":"none"})") + "." +
-                      Base64UrlEncode(json::serialize(Claims())) + ".";
+  std::string token =
+      Base64UrlEncode(R"({"alg":"none"})") + "." + Base64UrlEncode(json::serialize(Claims())) + ".";
   JwtExpectations e = Expect();
   e.algorithms = {"none", "RS256"};
   auto r = VerifyJwt(token, keys, e);
@@ -81,8 +81,8 @@ TEST(JwtTest, HmacWithThePublicKeyAsSecretIsRefused) {
   JwtTestSigner signer("RS256");
   std::string pem = signer.PublicPem();
   std::vector<JwtPublicKey> keys{*JwtPublicKey::FromPem(pem)};
-  std::string input = Base64UrlEncode(R"({"alg":"HS256"})") + "." +
-                      Base64UrlEncode(json::serialize(Claims()));
+  std::string input =
+      Base64UrlEncode(R"({"alg":"HS256"})") + "." + Base64UrlEncode(json::serialize(Claims()));
   auto mac = Hmac(HashAlgorithm::kSha256, testing::AsBytes(pem), input);
   ASSERT_TRUE(mac);
   std::string token = input + "." + Base64UrlEncode(*mac);
@@ -112,8 +112,8 @@ TEST(JwtTest, KeyOfAnotherTypeOrCurveDoesNotVerify) {
   EXPECT_FALSE(jwk->SupportsAlgorithm("PS256"));
   // An RS256 token with the header relabelled PS256 does not verify.
   std::string rs_token = rs.Sign(Claims());
-  std::string relabelled = Base64UrlEncode(R"({"alg":"PS256"})") +
-                           rs_token.substr(rs_token.find('.'));
+  std::string relabelled =
+      Base64UrlEncode(R"({"alg":"PS256"})") + rs_token.substr(rs_token.find('.'));
   std::vector<JwtPublicKey> keys{*JwtPublicKey::FromPem(rs.PublicPem())};
   EXPECT_FALSE(VerifyJwt(relabelled, keys, Expect()));
 }
@@ -200,9 +200,8 @@ TEST(JwtTest, IssuerSubjectAudience) {
 TEST(JwtTest, MalformedTokens) {
   JwtTestSigner signer("RS256");
   std::vector<JwtPublicKey> keys{*JwtPublicKey::FromPem(signer.PublicPem())};
-  for (std::string_view bad :
-       {"", "abc", "a.b", "a.b.c.d", "!!.e30.", "e30.e30.", "W10.e30.", "e30.W10.",
-        "eyJhbGciOjF9.e30."}) {
+  for (std::string_view bad : {"", "abc", "a.b", "a.b.c.d", "!!.e30.", "e30.e30.", "W10.e30.",
+                               "e30.W10.", "eyJhbGciOjF9.e30."}) {
     auto r = VerifyJwt(bad, keys, Expect());
     EXPECT_FALSE(r) << bad;
     if (!r) {
@@ -210,8 +209,8 @@ TEST(JwtTest, MalformedTokens) {
     }
   }
   // crit headers are refused.
-  std::string crit = signer.SignParts(R"({"alg":"RS256","crit":["exp"]})",
-                                      json::serialize(Claims()));
+  std::string crit =
+      signer.SignParts(R"({"alg":"RS256","crit":["exp"]})", json::serialize(Claims()));
   EXPECT_EQ(VerifyJwt(crit, keys, Expect()).error().message(),
             "unsupported critical header in token");
   EXPECT_FALSE(VerifyJwt(std::string(kMaxJwtSize + 1, 'a'), keys, Expect()));
@@ -222,6 +221,13 @@ TEST(JwtTest, KeyParsing) {
   JwtTestSigner small("RS256", 1024);
   EXPECT_FALSE(JwtPublicKey::FromPem(small.PublicPem()));
   EXPECT_FALSE(JwtPublicKey::FromJwk(small.PublicJwk()));
+  // RSA public exponents 1 and even are refused.
+  JwtTestSigner rsa("RS256");
+  for (const char* e : {"AQ", "Ag", "AAE"}) {  // 1, 2, 1 with a leading zero
+    json::object j = rsa.PublicJwk();
+    j["e"] = e;
+    EXPECT_FALSE(JwtPublicKey::FromJwk(j)) << e;
+  }
   // Symmetric and unknown JWKs, bad members.
   EXPECT_FALSE(JwtPublicKey::FromJwk(json::object{{"kty", "oct"}, {"k", "c2VjcmV0"}}));
   EXPECT_FALSE(JwtPublicKey::FromJwk(json::object{{"kty", "XYZ"}}));

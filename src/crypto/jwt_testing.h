@@ -64,8 +64,8 @@ class JwtTestSigner {
     if (alg_.ends_with("512")) md = EVP_sha512();
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     EVP_PKEY_CTX* pctx = nullptr;
-    if (EVP_DigestSignInit(ctx.get(), &pctx, alg_ == "EdDSA" ? nullptr : md, nullptr,
-                           key_.get()) != 1) {
+    if (EVP_DigestSignInit(ctx.get(), &pctx, alg_ == "EdDSA" ? nullptr : md, nullptr, key_.get()) !=
+        1) {
       std::abort();
     }
     if (alg_[0] == 'P') {
@@ -133,7 +133,8 @@ class JwtTestSigner {
   // PEM of the private key (PKCS#8), for services started by tests.
   std::string PrivatePem() const {
     std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
-    if (PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    if (PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
+        1) {
       std::abort();
     }
     char* data = nullptr;

@@ -4,6 +4,7 @@
 #include "auth/approle.h"
 #include "auth/kubernetes/kubernetes.h"
 #include "auth/ldap/ldap.h"
+#include "auth/jwt.h"
 #include "auth/userpass.h"
 #include "engines/cubbyhole/cubbyhole.h"
 #include "engines/database/database.h"
@@ -48,6 +49,12 @@ const std::map<std::string, logical::Factory>& AuthMethods() {
          return auth::NewKubernetesBackend(c, auth::KubernetesOptions{.fetch = api::HttpFetch});
        }},
       {"ldap", [](const logical::BackendConfig& c) { return auth::NewLdapBackend(c); }},
+      {"jwt", [](const logical::BackendConfig& c) {
+         return auth::NewJwtBackend(c, auth::JwtOptions{.type = "jwt", .http = api::HttpFetch});
+       }},
+      {"oidc", [](const logical::BackendConfig& c) {
+         return auth::NewJwtBackend(c, auth::JwtOptions{.type = "oidc", .http = api::HttpFetch});
+       }},
   };
   return kTable;
 }
