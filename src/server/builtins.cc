@@ -1,6 +1,7 @@
 #include "server/builtins.h"
 
 #include "auth/approle.h"
+#include "auth/cert/cert.h"
 #include "auth/userpass.h"
 #include "engines/cubbyhole/cubbyhole.h"
 #include "engines/database/database.h"
@@ -40,6 +41,7 @@ const std::map<std::string, logical::Factory>& AuthMethods() {
   static const std::map<std::string, logical::Factory> kTable = {
       {"userpass", [](const logical::BackendConfig& c) { return auth::NewUserpassBackend(c); }},
       {"approle", [](const logical::BackendConfig& c) { return auth::NewApproleBackend(c); }},
+      {"cert", [](const logical::BackendConfig& c) { return auth::NewCertBackend(c); }},
   };
   return kTable;
 }
