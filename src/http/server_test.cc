@@ -932,6 +932,11 @@ TEST_F(TlsServerTest, RequiredClientCertificates) {
   auto good = ClientContext(pki_->client_cert, pki_->client_key);
   EXPECT_EQ(TlsGet(*none), -1);
   EXPECT_EQ(TlsGet(*good), 200);
+  auto chain = handler_.last().peer_certificates;
+  ASSERT_NE(chain, nullptr);
+  EXPECT_EQ(chain->at(0), testing::PemFileToDer(pki_->client_cert));
+  auto rogue = ClientContext(pki_->rogue_cert, pki_->rogue_key);
+  EXPECT_EQ(TlsGet(*rogue), -1);
 }
 
 }  // namespace
