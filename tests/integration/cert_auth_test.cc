@@ -23,17 +23,15 @@ std::string Capture(const std::string& text, const std::string& pattern) {
   return std::regex_search(text, m, std::regex(pattern)) ? m[1].str() : "";
 }
 
-void Write(const std::string& path, const std::string& data) {
-  std::ofstream(path) << data;
-}
+void Write(const std::string& path, const std::string& data) { std::ofstream(path) << data; }
 
 class CertAuthE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     d_ = new TempDir();
     TestCert ca = Issue({.cn = "E2E Root CA", .ca = true, .serial = 1});
-    TestCert server = Issue({.cn = "localhost", .serial = 2, .san = "IP:127.0.0.1,DNS:localhost"},
-                            &ca);
+    TestCert server =
+        Issue({.cn = "localhost", .serial = 2, .san = "IP:127.0.0.1,DNS:localhost"}, &ca);
     TestCert rogue_ca = Issue({.cn = "Rogue CA", .ca = true, .serial = 3});
     auto pair = [](const std::string& name, const TestCert& c) {
       Write(d_->File(name + ".pem"), c.Pem());
@@ -58,9 +56,10 @@ class CertAuthE2E : public ::testing::Test {
     const std::string tls = "  tls_cert_file = \"" + d_->File("server.pem") +
                             "\"\n  tls_key_file = \"" + d_->File("server.key") + "\"\n";
     f << "storage \"inmem\" {}\n"
-      << "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n" << tls << "}\n"
-      << "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n" << tls
-      << "  tls_disable_client_certs = true\n}\n"
+      << "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n"
+      << tls << "}\n"
+      << "listener \"tcp\" {\n  address = \"127.0.0.1:0\"\n"
+      << tls << "  tls_disable_client_certs = true\n}\n"
       << "disable_mlock = true\n";
     f.close();
     server_ = new ServerProcess({"-config=" + cfg});
@@ -92,8 +91,8 @@ class CertAuthE2E : public ::testing::Test {
   }
   // curl over mTLS with the client certificate `name` (none if empty); "<status>\n<body>".
   static ShellResult Curl(const std::string& name, const std::string& method,
-                          const std::string& path, const std::string& body = "",
-                          int listener = 0, const std::string& token = "") {
+                          const std::string& path, const std::string& body = "", int listener = 0,
+                          const std::string& token = "") {
     std::string cmd = "curl -sS --noproxy '*' --cacert " + d_->File("ca.pem") +
                       " -w '\\n%{http_code}' -X " + method;
     if (!name.empty()) {
@@ -120,8 +119,7 @@ std::string* CertAuthE2E::root_ = nullptr;
 TEST_F(CertAuthE2E, CurlAndCliLoginsOverMutualTls) {
   ASSERT_EQ(Cli({"auth", "enable", "cert"}).exit_code, 0);
   auto w = Cli({"write", "auth/cert/certs/web", "certificate=@" + d_->File("ca.pem"),
-                "token_policies=web", "allowed_common_names=*.example.com",
-                "display_name=webapp"});
+                "token_policies=web", "allowed_common_names=*.example.com", "display_name=webapp"});
   ASSERT_EQ(w.exit_code, 0) << w.out << w.err;
   w = Cli({"write", "auth/cert/crls/main", "crl=@" + d_->File("crl.pem")});
   ASSERT_EQ(w.exit_code, 0) << w.out << w.err;
@@ -171,10 +169,10 @@ TEST_F(CertAuthE2E, CurlAndCliLoginsOverMutualTls) {
   auto lookup = Cli({"token", "lookup", "-format=json"}, {{"ARCA_TOKEN", cli_token}});
   ASSERT_EQ(lookup.exit_code, 0) << lookup.out << lookup.err;
   EXPECT_NE(lookup.out.find("\"cert_name\": \"web\""), std::string::npos) << lookup.out;
-  auto env_login = Cli({"login", "-method=cert", "-token-only"},
-                       {{"ARCA_TOKEN", ""},
-                        {"VAULT_CLIENT_CERT", d_->File("client.pem")},
-                        {"VAULT_CLIENT_KEY", d_->File("client.key")}});
+  auto env_login =
+      Cli({"login", "-method=cert", "-token-only"}, {{"ARCA_TOKEN", ""},
+                                                     {"VAULT_CLIENT_CERT", d_->File("client.pem")},
+                                                     {"VAULT_CLIENT_KEY", d_->File("client.key")}});
   EXPECT_EQ(env_login.exit_code, 0) << env_login.out << env_login.err;
   auto bad = Cli({"login", "-method=cert", "-client-cert=" + d_->File("rogue.pem"),
                   "-client-key=" + d_->File("rogue.key")},
@@ -212,8 +210,7 @@ TEST_F(CertAuthE2E, BadInputOverHttp) {
   // No trusted certificates yet: nothing verifies.
   r = Curl("client", "POST", "auth/cert-bad/login");
   EXPECT_EQ(Status(r), 400) << r.out;
-  EXPECT_NE(r.out.find("invalid certificate or no client certificate supplied"),
-            std::string::npos)
+  EXPECT_NE(r.out.find("invalid certificate or no client certificate supplied"), std::string::npos)
       << r.out;
 }
 

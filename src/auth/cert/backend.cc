@@ -87,8 +87,9 @@ fw::Path PathConfig() {
   p.help_synopsis = "Configure the cert auth method.";
   p.fields["disable_binding"] = {
       .type = fw::FieldType::kBool,
-      .description = "If set, a renewal does not check that the client presents the login's "
-                     "certificate again."};
+      .description =
+          "If set, a renewal does not check that the client presents the login's "
+          "certificate again."};
   p.fields["enable_identity_alias_metadata"] = {
       .type = fw::FieldType::kBool,
       .description = "If set, the login's metadata is stored on the identity alias."};
@@ -99,10 +100,10 @@ fw::Path PathConfig() {
       [](Request& req, fw::FieldData&) -> Result<Response> {
         ARCA_ASSIGN_OR_RETURN(logical::Storage * s, StorageOf(req));
         ARCA_ASSIGN_OR_RETURN(Config c, LoadConfig(*s));
-        return Response::WithData({{"disable_binding", c.disable_binding},
-                                   {"enable_identity_alias_metadata",
-                                    c.enable_identity_alias_metadata},
-                                   {"ocsp_cache_size", c.ocsp_cache_size}});
+        return Response::WithData(
+            {{"disable_binding", c.disable_binding},
+             {"enable_identity_alias_metadata", c.enable_identity_alias_metadata},
+             {"ocsp_cache_size", c.ocsp_cache_size}});
       },
       "Read the configuration."};
   p.operations[Operation::kUpdate] = {
@@ -146,8 +147,8 @@ Result<std::unique_ptr<logical::Backend>> NewCertBackend(const logical::BackendC
   o.help =
       "The cert auth method authenticates clients by the TLS client certificate of their "
       "connection, checked against trusted CA or client certificates registered under certs/.";
-  o.paths = {PathConfig(),   PathLogin(st), PathCertsList(), PathCerts(st),
-             PathCrlsList(), PathCrls(st)};
+  o.paths = {PathConfig(),  PathLogin(st),  PathCertsList(),
+             PathCerts(st), PathCrlsList(), PathCrls(st)};
   std::weak_ptr<State> weak = st;
   o.invalidate = [weak](std::string_view key) {
     if (key.starts_with("crls/")) {

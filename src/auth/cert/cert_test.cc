@@ -30,9 +30,8 @@ class CertAuth : public ::testing::Test {
     cfg.secret_engines["cubbyhole"] = engines::cubbyhole::NewCubbyholeBackend;
     cfg.auth_methods["cert"] = [this](const logical::BackendConfig& c) {
       return NewCertBackend(c, CertOptions{.clock = [this] {
-                                             return std::chrono::system_clock::now() +
-                                                    seconds(skew_.load());
-                                           }});
+                              return std::chrono::system_clock::now() + seconds(skew_.load());
+                            }});
     };
     t_.core = std::make_unique<core::Core>(std::move(cfg));
     root_ = t_.InitAndUnseal();
@@ -52,8 +51,8 @@ class CertAuth : public ::testing::Test {
     rogue_ = Issue({.cn = "web.example.com", .serial = 102, .eku = "clientAuth"}, &rogue_ca_);
   }
 
-  Result<logical::Response> Do(Operation op, std::string path, json::object data,
-                               std::string token, std::vector<std::string> chain = {},
+  Result<logical::Response> Do(Operation op, std::string path, json::object data, std::string token,
+                               std::vector<std::string> chain = {},
                                std::string addr = "127.0.0.1") {
     logical::Request req;
     req.operation = op;
@@ -118,10 +117,10 @@ TEST_F(CertAuth, CertsCrudReadShapeAndList) {
   EXPECT_EQ(json::serialize(r->data.at("token_policies")), R"(["reader","web"])");
   EXPECT_EQ(r->data.at("token_ttl").as_int64(), 3600);
   EXPECT_FALSE(r->data.at("ocsp_enabled").as_bool());
-  for (const char* k : {"allowed_names", "allowed_email_sans", "allowed_uri_sans",
-                        "allowed_organizational_units", "allowed_metadata_extensions",
-                        "ocsp_servers_override", "ocsp_ca_certificates", "ocsp_fail_open",
-                        "token_max_ttl", "token_bound_cidrs", "token_type"}) {
+  for (const char* k :
+       {"allowed_names", "allowed_email_sans", "allowed_uri_sans", "allowed_organizational_units",
+        "allowed_metadata_extensions", "ocsp_servers_override", "ocsp_ca_certificates",
+        "ocsp_fail_open", "token_max_ttl", "token_bound_cidrs", "token_type"}) {
     EXPECT_TRUE(r->data.contains(k)) << k;
   }
 
@@ -260,9 +259,9 @@ TEST_F(CertAuth, RefusedCertificates) {
       {.cn = "new", .serial = 6, .not_before_s = 3600, .not_after_s = 7200, .eku = "clientAuth"},
       &ca_);
   TestCert server_only = Issue({.cn = "srv", .serial = 8, .eku = "serverAuth"}, &ca_);
-  TestCert expired_inter = Issue(
-      {.cn = "old inter", .ca = true, .serial = 9, .not_before_s = -7200, .not_after_s = -10},
-      &ca_);
+  TestCert expired_inter =
+      Issue({.cn = "old inter", .ca = true, .serial = 9, .not_before_s = -7200, .not_after_s = -10},
+            &ca_);
   TestCert leaf_of_expired = Issue({.cn = "w2", .serial = 10, .eku = "clientAuth"}, &expired_inter);
   struct Case {
     const char* name;
@@ -339,7 +338,11 @@ TEST_F(CertAuth, CrlBadInputChangesNothing) {
     std::string message;
   };
   std::vector<Case> cases = {
-      {"no crl", Operation::kUpdate, "auth/cert/crls/x", {}, "one of 'crl' or 'url' must be provided"},
+      {"no crl",
+       Operation::kUpdate,
+       "auth/cert/crls/x",
+       {},
+       "one of 'crl' or 'url' must be provided"},
       {"garbage", Operation::kUpdate, "auth/cert/crls/x", {{"crl", "junk"}}, "failed to parse CRL"},
       {"a certificate",
        Operation::kUpdate,
@@ -429,8 +432,8 @@ TEST_F(CertAuth, NamedEntryPinnedCertificatesAndCidrs) {
   EXPECT_EQ(Message(Login({other_self_signed.Der()})), kNotTrusted);
 
   // token_bound_cidrs: 403 from elsewhere.
-  ASSERT_TRUE(Root(Operation::kUpdate, "auth/cert/certs/b-web",
-                   {{"token_bound_cidrs", "10.0.0.0/8"}}));
+  ASSERT_TRUE(
+      Root(Operation::kUpdate, "auth/cert/certs/b-web", {{"token_bound_cidrs", "10.0.0.0/8"}}));
   auto far = Login({client_.Der()}, {{"name", "b-web"}}, "192.168.1.1");
   ASSERT_FALSE(far);
   EXPECT_EQ(far.error().kind(), ErrorKind::kPermissionDenied);

@@ -176,9 +176,9 @@ fw::Path PathCerts(std::shared_ptr<State> st) {
   p.fields["name"] = Str("The name of the certificate.");
   p.fields["certificate"] = Str("The PEM certificate (a CA, or a client certificate) to trust.");
   p.fields["display_name"] = Str("The display name of tokens issued with this certificate.");
-  p.fields["allowed_names"] =
-      List("Deprecated: names (globs), one of which the common name, a DNS or an email SAN "
-           "must match.");
+  p.fields["allowed_names"] = List(
+      "Deprecated: names (globs), one of which the common name, a DNS or an email SAN "
+      "must match.");
   p.fields["allowed_common_names"] = List("Globs, one of which the common name must match.");
   p.fields["allowed_dns_sans"] = List("Globs, one of which a DNS SAN must match.");
   p.fields["allowed_email_sans"] = List("Globs, one of which an email SAN must match.");
@@ -193,9 +193,8 @@ fw::Path PathCerts(std::shared_ptr<State> st) {
   p.fields["ocsp_servers_override"] = List("OCSP server addresses.");
   p.fields["ocsp_fail_open"] = Bool("Proceed when no OCSP answer can be had.");
   p.fields["ocsp_query_all_servers"] = Bool("Query every OCSP server.");
-  p.fields["lease"] = {.type = fw::FieldType::kInt,
-                       .description = "Deprecated: use token_ttl.",
-                       .deprecated = true};
+  p.fields["lease"] = {
+      .type = fw::FieldType::kInt, .description = "Deprecated: use token_ttl.", .deprecated = true};
   AddTokenFieldSchemas(p.fields, /*legacy=*/true);
 
   p.operations[Operation::kRead] = {

@@ -18,28 +18,30 @@ fw::Path PathCrls(std::shared_ptr<State> st) {
   p.help_synopsis = "Manage the CRLs checked during authentication.";
   p.fields["name"] = {.type = fw::FieldType::kString, .description = "The name of the CRL."};
   p.fields["crl"] = {.type = fw::FieldType::kString,
-                     .description = "The CRL, PEM or DER encoded. Its expiry is ignored: delete "
-                                    "a CRL that is no longer valid."};
+                     .description =
+                         "The CRL, PEM or DER encoded. Its expiry is ignored: delete "
+                         "a CRL that is no longer valid."};
   p.fields["url"] = {.type = fw::FieldType::kString,
                      .description = "A CRL distribution point (not supported: upload the CRL)."};
 
-  p.operations[Operation::kRead] = {
-      [st](Request& req, fw::FieldData& d) -> Result<Response> {
-        ARCA_ASSIGN_OR_RETURN(logical::Storage * s, StorageOf(req));
-        const std::string name = Lower(d.GetString("name"));
-        ARCA_ASSIGN_OR_RETURN(auto crls, LoadCrls(*st, *s));
-        auto it = crls.find(name);
-        if (it == crls.end()) return InvalidRequest("no such CRL " + name);
-        Response r;
-        if (!it->second.empty()) {
-          json::object serials;
-          for (const auto& serial : it->second) serials[serial] = json::object();
-          r.data["serials"] = std::move(serials);
-        }
-        r.data_even_if_empty = true;
-        return r;
-      },
-      "Read the serial numbers a CRL revokes."};
+  p.operations[Operation::kRead] = {[st](Request& req, fw::FieldData& d) -> Result<Response> {
+                                      ARCA_ASSIGN_OR_RETURN(logical::Storage * s, StorageOf(req));
+                                      const std::string name = Lower(d.GetString("name"));
+                                      ARCA_ASSIGN_OR_RETURN(auto crls, LoadCrls(*st, *s));
+                                      auto it = crls.find(name);
+                                      if (it == crls.end())
+                                        return InvalidRequest("no such CRL " + name);
+                                      Response r;
+                                      if (!it->second.empty()) {
+                                        json::object serials;
+                                        for (const auto& serial : it->second)
+                                          serials[serial] = json::object();
+                                        r.data["serials"] = std::move(serials);
+                                      }
+                                      r.data_even_if_empty = true;
+                                      return r;
+                                    },
+                                    "Read the serial numbers a CRL revokes."};
 
   p.operations[Operation::kUpdate] = {
       [st](Request& req, fw::FieldData& d) -> Result<Response> {
@@ -65,18 +67,18 @@ fw::Path PathCrls(std::shared_ptr<State> st) {
       },
       "Store a CRL."};
 
-  p.operations[Operation::kDelete] = {
-      [st](Request& req, fw::FieldData& d) -> Result<Response> {
-        ARCA_ASSIGN_OR_RETURN(logical::Storage * s, StorageOf(req));
-        const std::string name = Lower(d.GetString("name"));
-        ARCA_ASSIGN_OR_RETURN(auto crls, LoadCrls(*st, *s));
-        if (crls.find(name) == crls.end()) return InvalidRequest("no such CRL " + name);
-        Status del = s->Delete("crls/" + name);
-        st->DropCrls();
-        ARCA_RETURN_IF_ERROR(del);
-        return Response{};
-      },
-      "Delete a CRL."};
+  p.operations[Operation::kDelete] = {[st](Request& req, fw::FieldData& d) -> Result<Response> {
+                                        ARCA_ASSIGN_OR_RETURN(logical::Storage * s, StorageOf(req));
+                                        const std::string name = Lower(d.GetString("name"));
+                                        ARCA_ASSIGN_OR_RETURN(auto crls, LoadCrls(*st, *s));
+                                        if (crls.find(name) == crls.end())
+                                          return InvalidRequest("no such CRL " + name);
+                                        Status del = s->Delete("crls/" + name);
+                                        st->DropCrls();
+                                        ARCA_RETURN_IF_ERROR(del);
+                                        return Response{};
+                                      },
+                                      "Delete a CRL."};
   return p;
 }
 

@@ -68,8 +68,8 @@ bool Matches(x509_st* leaf, const std::vector<X509Ptr>& chain, const CertEntry& 
   if (Revoked(chain, crls)) return false;
   const std::vector<std::string> cn = {CommonName(leaf)};
   const std::vector<std::string> dns = DnsSans(leaf), emails = EmailSans(leaf);
-  if (!e.allowed_names.empty() && !AnyGlob(e.allowed_names, cn) &&
-      !AnyGlob(e.allowed_names, dns) && !AnyGlob(e.allowed_names, emails)) {
+  if (!e.allowed_names.empty() && !AnyGlob(e.allowed_names, cn) && !AnyGlob(e.allowed_names, dns) &&
+      !AnyGlob(e.allowed_names, emails)) {
     return false;
   }
   return Allowed(e.allowed_common_names, cn) && Allowed(e.allowed_dns_sans, dns) &&

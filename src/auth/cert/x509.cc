@@ -46,8 +46,8 @@ std::string HexColon(const unsigned char* data, size_t len) {
 // The general names of type `type` in the subjectAltName extension, as strings.
 std::vector<std::string> Sans(X509* cert, int type) {
   std::vector<std::string> out;
-  auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names == nullptr) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
@@ -94,8 +94,8 @@ std::vector<X509Ptr> ParsePemCertificates(std::string_view pem) {
     unsigned char* data = nullptr;
     long len = 0;
     if (PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) break;
-    const bool is_cert = std::strcmp(name, "CERTIFICATE") == 0 ||
-                         std::strcmp(name, "TRUSTED CERTIFICATE") == 0;
+    const bool is_cert =
+        std::strcmp(name, "CERTIFICATE") == 0 || std::strcmp(name, "TRUSTED CERTIFICATE") == 0;
     if (is_cert && header[0] == '\0') {
       const unsigned char* p = data;
       // A TRUSTED CERTIFICATE carries trust settings after the certificate: read only it.

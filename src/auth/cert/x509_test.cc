@@ -18,9 +18,8 @@ using testing::TestCert;
 TEST(CertX509, ParsePemSkipsOtherBlocksAndHeaders) {
   TestCert a = Issue({.cn = "a", .ca = true, .serial = 1});
   TestCert b = Issue({.cn = "b", .serial = 2, .eku = "clientAuth"}, &a);
-  const std::string with_headers =
-      "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\n" +
-      a.Pem().substr(a.Pem().find('\n') + 1);
+  const std::string with_headers = "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\n" +
+                                   a.Pem().substr(a.Pem().find('\n') + 1);
   const std::string pem = "leading text\n" + a.KeyPem() + a.Pem() + with_headers + b.Pem();
   auto certs = ParsePemCertificates(pem);
   ASSERT_EQ(certs.size(), 2u);
