@@ -144,8 +144,10 @@ class CertAuthTest(unittest.TestCase):
 
     def test_roles_config_crls_and_logins(self):
         ca_pem = pem(server.pki["ca"][0])
+        # hvac opens `certificate` as a file first (PEM text can make open() fail with
+        # ENAMETOOLONG instead of FileNotFoundError): pass the file.
         self.cert.create_ca_certificate_role(
-            "web", ca_pem, allowed_common_names="*.example.com", token_policies=["web"],
+            "web", server.path("ca.pem"), allowed_common_names="*.example.com", token_policies=["web"],
             token_ttl="1h", display_name="webapp")
         role = self.cert.read_ca_certificate_role("web")["data"]
         self.assertEqual(role["certificate"], ca_pem)
@@ -185,8 +187,10 @@ class CertAuthTest(unittest.TestCase):
         self.root.delete("auth/cert/crls/main")
         self.assertIn("client_token", self.login("revoked")[1]["auth"])
 
+        with open(server.path("broken.pem"), "w") as f:
+            f.write("not a certificate")
         with self.assertRaises(hvac.exceptions.InvalidRequest):
-            self.cert.create_ca_certificate_role("broken", "not a certificate")
+            self.cert.create_ca_certificate_role("broken", server.path("broken.pem"))
         with self.assertRaises(hvac.exceptions.InvalidPath):
             self.cert.read_ca_certificate_role("broken")
         self.cert.delete_certificate_role("web")
