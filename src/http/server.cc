@@ -633,6 +633,8 @@ class Connection final : public ConnectionBase, public WorkItem {
   Stream stream_;
   const Exec exec_;  // the connection's io_context (one thread)
   std::string peer_ip_;
+  // The TLS client's certificate chain (PeerCertificateChain), set after the handshake.
+  std::shared_ptr<const std::vector<std::string>> peer_certs_;
   // State of the connection's thread.
   bool idle_ = true;
   bool stopping_ = false;
@@ -738,6 +740,7 @@ Task<HttpResponseOut> Connection<Stream>::Process(bool head) {
     co_return err;
   }
   req_.body_fd = parsed_.body_fd;
+  req_.peer_certificates = peer_certs_;
   req_.unauthenticated_metrics_access = listener_->opts.unauthenticated_metrics_access;
   result_.reset();
   if (server_.RunsInline(req_)) {
@@ -956,6 +959,9 @@ Task<void> Connection<Stream>::Loop() {
       spdlog::debug("http: TLS handshake with {} failed: {}", peer_ip_, ec.message());
       co_return;
     }
+    // The client's certificate chain, for the cert auth method (not on the cluster listener,
+    // whose peer is another node).
+    if (!opts.cluster) peer_certs_ = PeerCertificateChain(stream_.native_handle());
   }
 
   beast::flat_buffer buffer;

@@ -886,16 +886,40 @@ TEST_F(TlsServerTest, ServesOverTls) {
   EXPECT_TRUE(plain.Send(MakeRequest("GET", "/v1/sys/health"), res));
 }
 
-TEST_F(TlsServerTest, OptionalClientCertificatesMustVerifyWhenPresented) {
+// Vault's default: client certificates are requested, not verified (the cert auth method
+// verifies them), and the chain reaches the request; tls_client_ca_file alone changes nothing.
+TEST_F(TlsServerTest, ClientCertificatesRequestedNotVerified) {
+  for (bool with_ca_file : {false, true}) {
+    ListenerOptions o = TlsListener();
+    if (with_ca_file) o.tls_client_ca_file = pki_->ca_cert;
+    StartServer({}, o);
+    auto none = ClientContext();
+    auto good = ClientContext(pki_->client_cert, pki_->client_key);
+    auto rogue = ClientContext(pki_->rogue_cert, pki_->rogue_key);
+    EXPECT_EQ(TlsGet(*none), 200);
+    EXPECT_EQ(handler_.last().peer_certificates, nullptr);
+    EXPECT_EQ(TlsGet(*good), 200);
+    auto chain = handler_.last().peer_certificates;
+    ASSERT_NE(chain, nullptr);
+    // The client's own certificate first (OpenSSL clients also send the chain they can build).
+    ASSERT_GE(chain->size(), 1u);
+    EXPECT_EQ((*chain)[0], testing::PemFileToDer(pki_->client_cert));
+    EXPECT_EQ(TlsGet(*rogue), 200);
+    chain = handler_.last().peer_certificates;
+    ASSERT_NE(chain, nullptr);
+    EXPECT_EQ((*chain)[0], testing::PemFileToDer(pki_->rogue_cert));
+    server_->Stop(seconds(1));
+    server_.reset();
+  }
+}
+
+TEST_F(TlsServerTest, DisabledClientCertificatesAreNotRequested) {
   ListenerOptions o = TlsListener();
-  o.tls_client_ca_file = pki_->ca_cert;
+  o.tls_disable_client_certs = true;
   StartServer({}, o);
-  auto none = ClientContext();
   auto good = ClientContext(pki_->client_cert, pki_->client_key);
-  auto rogue = ClientContext(pki_->rogue_cert, pki_->rogue_key);
-  EXPECT_EQ(TlsGet(*none), 200);
   EXPECT_EQ(TlsGet(*good), 200);
-  EXPECT_EQ(TlsGet(*rogue), -1);
+  EXPECT_EQ(handler_.last().peer_certificates, nullptr);
 }
 
 TEST_F(TlsServerTest, RequiredClientCertificates) {
@@ -908,6 +932,11 @@ TEST_F(TlsServerTest, RequiredClientCertificates) {
   auto good = ClientContext(pki_->client_cert, pki_->client_key);
   EXPECT_EQ(TlsGet(*none), -1);
   EXPECT_EQ(TlsGet(*good), 200);
+  auto chain = handler_.last().peer_certificates;
+  ASSERT_NE(chain, nullptr);
+  EXPECT_EQ(chain->at(0), testing::PemFileToDer(pki_->client_cert));
+  auto rogue = ClientContext(pki_->rogue_cert, pki_->rogue_key);
+  EXPECT_EQ(TlsGet(*rogue), -1);
 }
 
 }  // namespace

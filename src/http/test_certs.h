@@ -117,6 +117,22 @@ inline TestPki MakeTestPki() {
   return pki;
 }
 
+// The DER encoding of the first certificate in a PEM file ("" if none).
+inline std::string PemFileToDer(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (!f) return "";
+  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  if (!cert) return "";
+  unsigned char* der = nullptr;
+  int len = i2d_X509(cert, &der);
+  X509_free(cert);
+  if (len <= 0) return "";
+  std::string out(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
 inline void RemoveTestPki(const TestPki& pki) {
   std::error_code ec;
   std::filesystem::remove_all(pki.dir, ec);

@@ -27,9 +27,36 @@ std::unexpected<Error> TlsError(std::string what) {
   return InvalidRequest(std::move(what) + ": " + OpenSslErrors());
 }
 
+// The verify callback of a listener that requests client certificates without verifying them.
+int AcceptAnyClientCertificate(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) { return 1; }
+
 }  // namespace
 
 void SslCtxDeleter::operator()(ssl_ctx_st* ctx) const { SSL_CTX_free(ctx); }
+
+std::shared_ptr<const std::vector<std::string>> PeerCertificateChain(ssl_st* ssl) {
+  X509* leaf = ssl != nullptr ? SSL_get0_peer_certificate(ssl) : nullptr;
+  if (leaf == nullptr) return nullptr;
+  auto chain = std::make_shared<std::vector<std::string>>();
+  auto add = [&](X509* cert) {
+    unsigned char* der = nullptr;
+    int len = i2d_X509(cert, &der);
+    if (len <= 0) return;
+    chain->emplace_back(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
+    OPENSSL_free(der);
+  };
+  add(leaf);
+  // On the server side the peer chain holds the certificates the client sent after its own.
+  if (STACK_OF(X509)* rest = SSL_get_peer_cert_chain(ssl)) {
+    for (int i = 0; i < sk_X509_num(rest); ++i) {
+      X509* cert = sk_X509_value(rest, i);
+      if (X509_cmp(cert, leaf) != 0) add(cert);
+    }
+  }
+  ERR_clear_error();
+  if (chain->empty()) return nullptr;
+  return chain;
+}
 
 Result<int> ParseTlsMinVersion(std::string_view name) {
   if (name == "tls10") return TLS1_VERSION;
@@ -71,7 +98,9 @@ Result<SslCtxPtr> MakeServerTlsContext(const ListenerOptions& opts) {
   static constexpr unsigned char kSessionContext[] = "arca";
   SSL_CTX_set_session_id_context(c, kSessionContext, sizeof(kSessionContext) - 1);
 
-  if (!opts.tls_disable_client_certs && !opts.tls_client_ca_file.empty()) {
+  if (opts.tls_disable_client_certs) {
+    SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr);
+  } else if (opts.tls_require_and_verify_client_cert) {
     const char* ca = opts.tls_client_ca_file.c_str();
     if (SSL_CTX_load_verify_locations(c, ca, nullptr) != 1) {
       return TlsError("cannot load tls_client_ca_file \"" + opts.tls_client_ca_file + "\"");
@@ -81,11 +110,20 @@ Result<SslCtxPtr> MakeServerTlsContext(const ListenerOptions& opts) {
       return TlsError("no certificates in tls_client_ca_file \"" + opts.tls_client_ca_file + "\"");
     }
     SSL_CTX_set_client_CA_list(c, names);  // takes ownership
-    int mode = SSL_VERIFY_PEER;
-    if (opts.tls_require_and_verify_client_cert) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-    SSL_CTX_set_verify(c, mode, nullptr);
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   } else {
-    SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr);
+    // Vault's default (Go's tls.RequestClientCert): ask for a certificate, verify none and
+    // advertise no CA list, so that any client certificate reaches the cert auth method, which
+    // verifies it against its own trusted certificates. tls_client_ca_file only matters with
+    // tls_require_and_verify_client_cert; given alone it must still be a readable CA file.
+    if (!opts.tls_client_ca_file.empty()) {
+      STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(opts.tls_client_ca_file.c_str());
+      if (!names) {
+        return TlsError("cannot load tls_client_ca_file \"" + opts.tls_client_ca_file + "\"");
+      }
+      sk_X509_NAME_pop_free(names, X509_NAME_free);
+    }
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER, AcceptAnyClientCertificate);
   }
   ERR_clear_error();
   return ctx;

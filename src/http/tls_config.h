@@ -5,20 +5,24 @@
 // - tls_disable_client_certs: never requested.
 // - tls_require_and_verify_client_cert: required and verified against tls_client_ca_file (which
 //   must then be set).
-// - tls_client_ca_file alone: requested but optional; a presented certificate that does not
-//   verify against the CA fails the handshake.
-// - none of these: not requested.
+// - otherwise: requested but neither required nor verified, and no CA list is advertised (Go's
+//   tls.RequestClientCert, as Vault): the cert auth method verifies what was presented against
+//   its own trusted certificates. tls_client_ca_file given alone is checked to be a readable CA
+//   file and otherwise unused, as in Vault.
 //
 // Thread-safety: free functions; the returned context is used read-only by the server.
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "http/handler.h"
 
 struct ssl_ctx_st;  // OpenSSL's SSL_CTX
+struct ssl_st;      // OpenSSL's SSL
 
 namespace arca::http {
 
@@ -41,5 +45,9 @@ Result<SslCtxPtr> MakeServerTlsContext(const ListenerOptions& opts);
 // `cert_pem` alone (the cluster certificate is self-signed and its own CA, so only holders of
 // the cluster key get in). InvalidRequest for malformed PEM or a key that does not match.
 Result<SslCtxPtr> MakeClusterTlsContext(std::string_view cert_pem, std::string_view key_pem);
+
+// The certificate chain the peer of an established TLS connection presented, DER-encoded, its
+// own certificate first (logical::Request::peer_certificates); null when it presented none.
+std::shared_ptr<const std::vector<std::string>> PeerCertificateChain(ssl_st* ssl);
 
 }  // namespace arca::http

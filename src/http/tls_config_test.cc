@@ -41,12 +41,19 @@ TEST_F(TlsConfigTest, BuildsContextWithVersionAndVerifyMode) {
   auto ctx = MakeServerTlsContext(o);
   ASSERT_TRUE(ctx.has_value()) << ctx.error().ToString();
   EXPECT_EQ(SSL_CTX_get_min_proto_version(ctx->get()), TLS1_3_VERSION);
-  EXPECT_EQ(SSL_CTX_get_verify_mode(ctx->get()), SSL_VERIFY_NONE);
 
+  // Not disabled: client certificates are requested (verified by the cert auth method, not
+  // by the handshake), with or without tls_client_ca_file, and no CA list is advertised.
+  auto defaults = MakeServerTlsContext(Opts());
+  ASSERT_TRUE(defaults.has_value()) << defaults.error().ToString();
+  EXPECT_EQ(SSL_CTX_get_verify_mode(defaults->get()), SSL_VERIFY_PEER);
+  EXPECT_NE(SSL_CTX_get_verify_callback(defaults->get()), nullptr);
   o.tls_client_ca_file = pki_->ca_cert;
   auto optional_certs = MakeServerTlsContext(o);
   ASSERT_TRUE(optional_certs.has_value()) << optional_certs.error().ToString();
   EXPECT_EQ(SSL_CTX_get_verify_mode(optional_certs->get()), SSL_VERIFY_PEER);
+  STACK_OF(X509_NAME)* advertised = SSL_CTX_get_client_CA_list(optional_certs->get());
+  EXPECT_TRUE(advertised == nullptr || sk_X509_NAME_num(advertised) == 0);
 
   o.tls_require_and_verify_client_cert = true;
   auto required = MakeServerTlsContext(o);

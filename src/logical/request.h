@@ -52,6 +52,11 @@ struct Request {
   // request's duration; -1: none (the body is in `data` / `raw_body`).
   int body_fd = -1;
   std::chrono::seconds wrap_ttl{0};   // X-Vault-Wrap-TTL, 0 = not wrapped
+  // The certificate chain the TLS client presented (DER, the client's own certificate first),
+  // shared by the requests of one connection. Null on plain HTTP, on the cluster listener and
+  // when the client presented none. The listener verifies it only when
+  // tls_require_and_verify_client_cert is set: auth methods (cert) do their own verification.
+  std::shared_ptr<const std::vector<std::string>> peer_certificates;
   bool unauthenticated_ok = false;    // not used by HTTP; set by core for special paths
   // The listener allows sys/metrics without a token (its telemetry stanza says so).
   bool unauthenticated_metrics_access = false;

@@ -2,9 +2,10 @@
 
 #include "api/http_request.h"
 #include "auth/approle.h"
+#include "auth/cert/cert.h"
+#include "auth/jwt.h"
 #include "auth/kubernetes/kubernetes.h"
 #include "auth/ldap/ldap.h"
-#include "auth/jwt.h"
 #include "auth/userpass.h"
 #include "engines/cubbyhole/cubbyhole.h"
 #include "engines/database/database.h"
@@ -55,6 +56,7 @@ const std::map<std::string, logical::Factory>& AuthMethods() {
       {"oidc", [](const logical::BackendConfig& c) {
          return auth::NewJwtBackend(c, auth::JwtOptions{.type = "oidc", .http = api::HttpFetch});
        }},
+      {"cert", [](const logical::BackendConfig& c) { return auth::NewCertBackend(c); }},
   };
   return kTable;
 }
