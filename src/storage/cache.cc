@@ -138,7 +138,10 @@ void CachedBackend::EndWrite(std::span<const std::string_view> keys,
               std::max<size_t>(1, options_.max_entries / kShards),
               std::max<size_t>(1, options_.max_bytes / kShards));
   }
+  if (observer_) observer_(keys, false);
 }
+
+void CachedBackend::SetWriteObserver(WriteObserver observer) { observer_ = std::move(observer); }
 
 Status CachedBackend::Put(std::string_view key, std::string_view value) {
   const std::string_view keys[] = {key};
@@ -212,6 +215,7 @@ Status CachedBackend::ReplaceAll(const EntrySource& source) {
   Purge();
   Status s = inner->ReplaceAll(source);
   Purge();  // reads that overlapped the replacement keep nothing
+  if (observer_) observer_({}, true);
   return s;
 }
 
