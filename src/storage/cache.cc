@@ -138,10 +138,7 @@ void CachedBackend::EndWrite(std::span<const std::string_view> keys,
               std::max<size_t>(1, options_.max_entries / kShards),
               std::max<size_t>(1, options_.max_bytes / kShards));
   }
-  if (observer_) observer_(keys, false);
 }
-
-void CachedBackend::SetWriteObserver(WriteObserver observer) { observer_ = std::move(observer); }
 
 Status CachedBackend::Put(std::string_view key, std::string_view value) {
   const std::string_view keys[] = {key};
@@ -215,7 +212,6 @@ Status CachedBackend::ReplaceAll(const EntrySource& source) {
   Purge();
   Status s = inner->ReplaceAll(source);
   Purge();  // reads that overlapped the replacement keep nothing
-  if (observer_) observer_({}, true);
   return s;
 }
 

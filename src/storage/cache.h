@@ -33,7 +33,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -91,13 +90,6 @@ class CachedBackend final : public Backend, public Transactional, public Snapsho
   CacheStats Stats() const;
   Backend& inner() { return *inner_; }
 
-  // HA standby reads (server/replication.h): called after every write attempt has finished
-  // (put, delete, committed batch; also a failed one, whose outcome may be unknown) with the
-  // keys it touched; `everything` (keys empty) after a ReplaceAll. Set once before the node
-  // serves; called on the writing thread, so it must be cheap and must not write.
-  using WriteObserver = std::function<void(std::span<const std::string_view> keys, bool everything)>;
-  void SetWriteObserver(WriteObserver observer);
-
  private:
   struct Shard;
   Shard& ShardFor(std::string_view key) const;
@@ -110,7 +102,6 @@ class CachedBackend final : public Backend, public Transactional, public Snapsho
   std::unique_ptr<Backend> inner_;
   CacheOptions options_;
   std::atomic<bool> enabled_{true};
-  WriteObserver observer_;
   std::unique_ptr<Shard[]> shards_;
   mutable std::atomic<uint64_t> hits_{0};
   mutable std::atomic<uint64_t> misses_{0};
