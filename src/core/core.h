@@ -311,6 +311,19 @@ class Core {
   // Called (from the HA thread) after this node became active (true) and after it stopped
   // being active (false). Set once, before unsealing.
   void SetActiveChangeHook(std::function<void(bool active)> hook);
+  // Standby reads (server/cluster.h): whether this standby serves reads itself now (ready,
+  // enabled, fresh) and the replication index it applied; for sys/health (473) and sys/leader.
+  // The probe is set once, before the node serves.
+  struct PerfStandbyStatus {
+    bool serving = false;
+    uint64_t applied_index = 0;
+  };
+  void SetPerfStandbyProbe(std::function<PerfStandbyStatus()> probe) {
+    perf_standby_probe_ = std::move(probe);
+  }
+  PerfStandbyStatus PerfStandby() const {
+    return perf_standby_probe_ ? perf_standby_probe_() : PerfStandbyStatus{};
+  }
 
   // --- standby reads (standby_reads.cc; docs/ha.md "Standby reads") ---
   // An unsealed HA standby with standby reads enabled loads a read-only copy of what an active
@@ -529,6 +542,7 @@ class Core {
   storage::WriteGate* gate_ = nullptr;
   // The read cache in front of network storage (config_.physical wraps it), or null.
   storage::CachedBackend* cache_ = nullptr;
+  std::function<PerfStandbyStatus()> perf_standby_probe_;  // SetPerfStandbyProbe
   // The physical storage answers from this machine (inmem, file, lmdb): see RunsInline.
   bool local_storage_ = false;
   std::unique_ptr<Barrier> barrier_;

@@ -260,6 +260,9 @@ Status StandbyFollower::Poll() {
 void StandbyFollower::Loop() {
   for (;;) {
     bool more = false;
+    const bool ready = !opts_.ready || opts_.ready();
+    if (ready && !was_ready_) Reset();  // invalidations applied before were no-ops
+    was_ready_ = ready;
     if (!opts_.enabled || opts_.enabled()) {
       const uint64_t before = GetState().applied.index;
       Status s = Poll();

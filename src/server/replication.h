@@ -91,6 +91,9 @@ struct FollowerOptions {
   std::function<bool()> enabled;
   std::function<void(const std::vector<std::string>& keys)> apply;
   std::function<void()> purge;
+  // Whether what `apply` and `purge` act on is loaded (Core::StandbyReadsReady). When it
+  // becomes so, the follower starts over from a reset: what came before may have been missed.
+  std::function<bool()> ready;
   std::chrono::milliseconds interval{50};
   std::chrono::milliseconds timeout{1000};
 };
@@ -135,6 +138,7 @@ class StandbyFollower {
   std::condition_variable applied_cv_;  // WaitFor waits here
   State state_;
   bool stop_ = false, wake_ = false;
+  bool was_ready_ = false;  // the thread's own
   std::thread thread_;
   std::atomic<int64_t> last_warned_ms_{0};
 };
