@@ -24,6 +24,7 @@ struct Core::HaState {
   std::string cluster_addr;
 
   std::thread thread;
+  std::thread standby_thread;  // standby reads: sets the read-only state up (standby_reads.cc)
   std::atomic<bool> stop{false};  // ends the HA thread (seal, shutdown)
   std::atomic<bool> step_down{false};  // sys/step-down asked
   std::mutex mu;  // guards the fields below; cv wakes the HA thread

@@ -54,6 +54,18 @@ void TokenStore::Reset() {
   CacheClearLocked();
 }
 
+void TokenStore::Invalidate(std::string_view key) {
+  if (key.starts_with("id/")) {
+    CacheErase(key.substr(3));
+    return;
+  }
+  // Parent and accessor indexes, roles, salts: nothing of them is cached per token, but an
+  // accessor entry's removal goes with its token's (which arrives too); cheap enough to be sure.
+  if (key.starts_with("parent/")) return;
+  std::unique_lock lock(mu_);
+  CacheClearLocked();
+}
+
 void TokenStore::CacheClearLocked() {
   for (auto& [h, c] : by_token_) SecureWipe(c.token);
   by_token_.clear();

@@ -686,6 +686,18 @@ class PkiBackend : public logical::Backend {
     o.secrets = engine_.Secrets();
     o.periodic = [this](logical::Storage& s) { engine_.Periodic(s); };
     o.invalidate = [this](std::string_view) { engine_.InvalidateIssuers(); };
+    // A read-serving HA standby answers CA, chain, CRL, certificate and issuer reads (core.h,
+    // StandbyMayServe); a CRL that needs a rebuild is forwarded (the rebuild writes).
+    o.standby_safe = [](logical::Operation op, std::string_view path) {
+      using logical::Operation;
+      if (op == Operation::kList) return path == "issuers" || path == "certs";
+      if (op != Operation::kRead) return false;
+      for (std::string_view p : {"ca", "ca/pem", "ca_chain", "cert/ca_chain", "crl", "crl/pem",
+                                 "crl/delta", "crl/delta/pem", "json/ca", "json/ca_chain"}) {
+        if (path == p) return true;
+      }
+      return path.starts_with("cert/") || path.starts_with("issuer/");
+    };
     o.help = "The PKI secrets engine issues X.509 certificates from private CAs and serves ACME.";
     ARCA_ASSIGN_OR_RETURN(framework_, logical::framework::FrameworkBackend::Create(std::move(o)));
     return {};
@@ -697,6 +709,9 @@ class PkiBackend : public logical::Backend {
   }
   const logical::SpecialPaths& GetSpecialPaths() const override { return framework_->GetSpecialPaths(); }
   void InvalidateKey(std::string_view key) override { framework_->InvalidateKey(key); }
+  bool StandbySafe(logical::Operation op, std::string_view path) const override {
+    return framework_->StandbySafe(op, path);
+  }
   void Cleanup() override { framework_->Cleanup(); }
   void Periodic(logical::Storage& s) override { framework_->Periodic(s); }
   std::string_view Type() const override { return "pki"; }
