@@ -117,12 +117,17 @@ void Core::MaybeSetupStandbyReads() {
   }
   Status s = SetupStandbyReadsLocked();
   if (s) {
+    ha_->standby_setup_failures = 0;
     spdlog::info("core: HA: this standby serves reads");
     return;
   }
   StopStandbyReadsLocked();
-  // Expected for a moment after a cluster starts (the active node writes what is missing).
-  spdlog::info("core: HA: standby reads not set up yet (retrying): {}", s.error().message());
+  // Expected for a moment after a cluster starts (the active node writes what is missing):
+  // said once, then every minute.
+  if (ha_->standby_setup_failures++ % 60 == 0) {
+    spdlog::info("core: HA: standby reads not set up yet (retrying every second): {}",
+                 s.error().message());
+  }
 }
 
 void Core::StandbyReadsLoop() {

@@ -59,9 +59,11 @@ void TokenStore::Invalidate(std::string_view key) {
     CacheErase(key.substr(3));
     return;
   }
-  // Parent and accessor indexes, roles, salts: nothing of them is cached per token, but an
-  // accessor entry's removal goes with its token's (which arrives too); cheap enough to be sure.
-  if (key.starts_with("parent/")) return;
+  // The parent and accessor indexes and the roles are read from storage each time (a revoked
+  // token's own id/ entry arrives with its index entries).
+  if (key.starts_with("parent/") || key.starts_with("accessor/") || key.starts_with("roles/")) {
+    return;
+  }
   std::unique_lock lock(mu_);
   CacheClearLocked();
 }
