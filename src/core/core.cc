@@ -449,6 +449,7 @@ Status Core::Seal() {
 
 void Core::PreSeal() {
   unsealed_gauge_ = false;
+  standby_reads_ready_.store(false, std::memory_order_release);
   StopActiveLocked();
   barrier_->Seal();
   sealed_ = true;

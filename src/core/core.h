@@ -621,6 +621,11 @@ class Core {
   void InitHa();          // constructor: HA state when the storage is HaLockable
   void StartHaLocked();   // REQUIRES: state_mu_ held exclusively, barrier unsealed
   void StopHa();          // joins the HA thread; REQUIRES: state_mu_ NOT held
+  // Storage gate and cache for a standby (read-only and cached with standby reads, uncached
+  // without), and back for a takeover (the read-only state dropped, writes let through).
+  // REQUIRES: state_mu_ held exclusively.
+  void EnterStandbyLocked();
+  void LeaveStandbyLocked();
   void HaLoop();
   void HaWait(std::chrono::milliseconds d);  // until `d` passed or StopHa
   Status BecomeActiveLocked();  // REQUIRES: state_mu_ held exclusively
@@ -639,8 +644,12 @@ class Core {
   Status SetupStandbyReadsLocked();
   // Drops it. REQUIRES: state_mu_ held exclusively.
   void StopStandbyReadsLocked();
-  // Called by the HA thread while a standby: sets up the state when due (retried every second).
+  // Called by the standby-reads thread while a standby: sets up the state when due.
   void MaybeSetupStandbyReads();
+  void StandbyReadsLoop();  // every second until StopHa
+  // A read-serving standby re-reads a mount table written by the active node: new mounts get
+  // backends, removed ones go, changed ones are updated. REQUIRES: state_mu_ held exclusively.
+  Status ReloadMountsLocked(bool is_auth);
   // Request checks of a read-serving standby (pipeline.cc).
   bool StandbyMayServeOp(logical::Operation op, std::string_view path) const;
 
