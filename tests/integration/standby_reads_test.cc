@@ -60,16 +60,17 @@ bool WaitPerfStandby(const HaCluster& c, int i, milliseconds deadline) {
   return false;
 }
 
-// A counter of node i's own metrics (unauthenticated metrics listener, Prometheus text): the
-// sum of the samples whose name ends in `suffix`_total; -1 when there is none.
+// A counter of node i's own metrics (unauthenticated metrics listener, Prometheus text; a
+// counter, or a gauge used as one): the sum of the samples named ...`suffix`[_total]; -1 when
+// there is none.
 long long Metric(const HaCluster& c, int i, const std::string& suffix) {
   HttpResult r = RawHttp(c.Port(i), "GET", "/v1/sys/metrics?format=prometheus");
   if (r.status != 200) return -1;
-  std::regex re("(^|\\n)[a-z_]*" + suffix + "_total(\\{[^}]*\\})? ([0-9.e+]+)");
+  std::regex re("(^|\\n)[a-z_]*" + suffix + "(_total)?(\\{[^}]*\\})? ([0-9.e+]+)");
   long long sum = -1;
   for (auto it = std::sregex_iterator(r.body.begin(), r.body.end(), re);
        it != std::sregex_iterator(); ++it) {
-    sum = std::max(sum, 0LL) + static_cast<long long>(std::stod((*it)[3]));
+    sum = std::max(sum, 0LL) + static_cast<long long>(std::stod((*it)[4]));
   }
   return sum;
 }
