@@ -148,7 +148,7 @@ void ClusterNode::OnActiveChange(bool active) {
 
 bool ClusterNode::StandbyReadsUsable() const {
   if (core_.config().disable_standby_reads || !core_.IsStandby() || core_.Sealed()) return false;
-  return core_.StandbyReadsReady() && follower_->Fresh(max_staleness_);
+  return core_.StandbyReadsReady() && follower_->CaughtUp() && follower_->Fresh(max_staleness_);
 }
 
 std::optional<std::string> ClusterNode::IndexHeader() const {

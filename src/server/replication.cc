@@ -163,6 +163,7 @@ bool StandbyFollower::WaitFor(const ReplicationPosition& want, std::chrono::mill
 }
 
 void StandbyFollower::Reset() {
+  caught_up_.store(false, std::memory_order_release);
   std::lock_guard lock(mu_);
   state_ = State{};
 }
@@ -260,9 +261,13 @@ Status StandbyFollower::Poll() {
 void StandbyFollower::Loop() {
   for (;;) {
     bool more = false;
-    const bool ready = !opts_.ready || opts_.ready();
-    if (ready && !was_ready_) Reset();  // invalidations applied before were no-ops
-    was_ready_ = ready;
+    if (opts_.ready && !opts_.ready()) {
+      caught_up_.store(false, std::memory_order_release);
+    } else if (!caught_up_.load(std::memory_order_acquire)) {
+      // Invalidations applied before the state was loaded were no-ops: start it from storage.
+      if (opts_.purge) opts_.purge();
+      caught_up_.store(true, std::memory_order_release);
+    }
     if (!opts_.enabled || opts_.enabled()) {
       const uint64_t before = GetState().applied.index;
       Status s = Poll();

@@ -92,7 +92,8 @@ struct FollowerOptions {
   std::function<void(const std::vector<std::string>& keys)> apply;
   std::function<void()> purge;
   // Whether what `apply` and `purge` act on is loaded (Core::StandbyReadsReady). When it
-  // becomes so, the follower starts over from a reset: what came before may have been missed.
+  // becomes so, the follower purges once (invalidations applied before were no-ops) before it
+  // reports CaughtUp().
   std::function<bool()> ready;
   std::chrono::milliseconds interval{50};
   std::chrono::milliseconds timeout{1000};
@@ -120,6 +121,8 @@ class StandbyFollower {
   bool Fresh(std::chrono::milliseconds bound) const;
   // Whether `want` is applied; waits (waking the thread) up to `wait` for it.
   bool WaitFor(const ReplicationPosition& want, std::chrono::milliseconds wait);
+  // The state `ready` names is loaded and was purged after it became so (see FollowerOptions).
+  bool CaughtUp() const { return caught_up_.load(std::memory_order_acquire); }
   // Forget the followed position (sealed, or became active).
   void Reset();
 
@@ -138,7 +141,7 @@ class StandbyFollower {
   std::condition_variable applied_cv_;  // WaitFor waits here
   State state_;
   bool stop_ = false, wake_ = false;
-  bool was_ready_ = false;  // the thread's own
+  std::atomic<bool> caught_up_{false};
   std::thread thread_;
   std::atomic<int64_t> last_warned_ms_{0};
 };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "common/encoding.h"
@@ -225,6 +226,37 @@ TEST(StandbyFollower, WaitForIsWokenByAnApplication) {
   });
   EXPECT_TRUE(f.WaitFor(log.Position(), std::chrono::seconds(5)));
   t.join();
+}
+
+TEST(StandbyFollower, PurgesOnceWhenTheStateBecomesReadyBeforeItIsCaughtUp) {
+  std::atomic<int> purges{0};
+  std::atomic<bool> ready{false};
+  FollowerOptions o;
+  o.leader = [] { return std::optional<LeaderInfo>(); };
+  o.purge = [&] { ++purges; };
+  o.ready = [&] { return ready.load(); };
+  o.interval = std::chrono::milliseconds(5);
+  StandbyFollower f(std::move(o));
+  f.Start();
+  auto eventually = [](auto pred) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < until) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return pred();
+  };
+  f.Wake();
+  EXPECT_FALSE(f.CaughtUp());
+  ready = true;
+  ASSERT_TRUE(eventually([&] { return f.CaughtUp(); }));
+  EXPECT_EQ(purges.load(), 1);
+  ready = false;
+  ASSERT_TRUE(eventually([&] { return !f.CaughtUp(); }));
+  ready = true;
+  ASSERT_TRUE(eventually([&] { return f.CaughtUp(); }));
+  EXPECT_EQ(purges.load(), 2);
+  f.Stop();
 }
 
 TEST(StandbyFollower, PollWithoutALeaderFails) {

@@ -421,7 +421,8 @@ TEST(StandbyReadsPostgres, VisibleWithinTheBoundAndIndexReadYourWrites) {
       std::map<std::string, std::string> h = no_fwd;
       h["X-Vault-Index"] = IndexOf(w2);
       HttpResult r = KvRead(c, s, "pgryw", h);
-      ASSERT_EQ(r.status, 200) << r.body;
+      ASSERT_EQ(r.status, 200) << r.body << "\nnode " << s << " round " << round << "\n"
+                               << c.Describe();
       EXPECT_EQ(ValueOf(r), want);
     }
   }
