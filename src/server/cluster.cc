@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <charconv>
 #include <chrono>
 
 #include "common/json.h"
@@ -45,21 +44,6 @@ std::string_view EffectiveMethod(const http::RawRequest& req) {
   return req.method;
 }
 
-std::optional<std::string_view> QueryParam(std::string_view target, std::string_view name) {
-  size_t q = target.find('?');
-  if (q == std::string_view::npos) return std::nullopt;
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view kv = query.substr(0, amp);
-    if (kv.size() > name.size() && kv.starts_with(name) && kv[name.size()] == '=') {
-      return kv.substr(name.size() + 1);
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
 
 http::RawResponse JsonError(int status, std::string_view message) {
   http::RawResponse r;
@@ -377,21 +361,13 @@ http::RawResponse ClusterNode::Echo(const http::RawRequest& req) {
 // GET /cluster/invalidations?epoch=E&from=N on the active node (replication.h).
 http::RawResponse ClusterNode::Invalidations(const http::RawRequest& req) {
   if (req.method != "GET") return JsonError(405, "invalidations need GET");
-  std::optional<std::string_view> epoch = QueryParam(req.target, "epoch");
-  std::optional<std::string_view> from = QueryParam(req.target, "from");
-  uint64_t from_index = 0;
-  if (!epoch || !from) return JsonError(400, "invalidations need epoch and from");
-  {
-    auto [p, ec] = std::from_chars(from->data(), from->data() + from->size(), from_index);
-    if (ec != std::errc() || p != from->data() + from->size()) {
-      return JsonError(400, "invalidations: from is not a number");
-    }
-  }
+  Result<ReplicationPosition> want = ParseInvalidationsTarget(req.target);
+  if (!want) return JsonError(400, want.error().message());
   http::RawResponse r;
   r.status = 200;
   r.headers.emplace_back("Content-Type", "application/x-ndjson");
   r.headers.emplace_back("Cache-Control", "no-store");
-  r.body = log_.LinesAfter(*epoch, from_index);
+  r.body = log_.LinesAfter(want->epoch, want->index);
   return r;
 }
 

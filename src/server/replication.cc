@@ -49,6 +49,24 @@ std::optional<ReplicationPosition> DecodeIndexHeader(std::string_view value) {
   return ReplicationPosition{std::string(s.substr(0, colon)), *index};
 }
 
+Result<ReplicationPosition> ParseInvalidationsTarget(std::string_view target) {
+  size_t q = target.find('?');
+  std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  std::optional<std::string_view> epoch, from;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view kv = query.substr(0, amp);
+    if (kv.starts_with("epoch=")) epoch = kv.substr(6);
+    if (kv.starts_with("from=")) from = kv.substr(5);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  if (!epoch || epoch->empty() || !from) return InvalidRequest("invalidations need epoch and from");
+  std::optional<uint64_t> index = ParseU64(*from);
+  if (!index) return InvalidRequest("invalidations: from is not a number");
+  return ReplicationPosition{std::string(*epoch), *index};
+}
+
 // ---- InvalidationLog ----
 
 InvalidationLog::InvalidationLog(size_t max_batches, size_t max_keys)

@@ -56,6 +56,10 @@ struct ReplicationPosition {
 std::string EncodeIndexHeader(const ReplicationPosition& pos);
 std::optional<ReplicationPosition> DecodeIndexHeader(std::string_view value);
 
+// The epoch and `from` of a `/cluster/invalidations?epoch=E&from=N` target; InvalidRequest when
+// either is missing, empty or `from` is not a decimal number.
+Result<ReplicationPosition> ParseInvalidationsTarget(std::string_view target);
+
 class InvalidationLog {
  public:
   // The ring keeps at most `max_batches` batches and `max_keys` keys (the oldest go first).

@@ -50,6 +50,25 @@ TEST(IndexHeader, RefusesOtherValues) {
   EXPECT_FALSE(DecodeIndexHeader(""));
 }
 
+TEST(InvalidationsTarget, ParsesEpochAndFromAndRefusesBadInput) {
+  auto ok = ParseInvalidationsTarget("/cluster/invalidations?epoch=abc-1&from=42");
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->epoch, "abc-1");
+  EXPECT_EQ(ok->index, 42u);
+  ok = ParseInvalidationsTarget("/cluster/invalidations?from=0&epoch=-");
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->epoch, "-");
+  for (std::string_view bad :
+       {"/cluster/invalidations", "/cluster/invalidations?epoch=e", "/cluster/invalidations?from=1",
+        "/cluster/invalidations?epoch=&from=1", "/cluster/invalidations?epoch=e&from=",
+        "/cluster/invalidations?epoch=e&from=-1", "/cluster/invalidations?epoch=e&from=1x",
+        "/cluster/invalidations?epoch=e&from=99999999999999999999999"}) {
+    auto r = ParseInvalidationsTarget(bad);
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().http_status(), 400) << bad;
+  }
+}
+
 TEST(InvalidationLog, UnknownEpochGetsAReset) {
   InvalidationLog log;
   Record(log, {"a"});
