@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
 #include "core/identity/identity_store.h"
 #include "core/testing.h"
 #include "engines/transit/transit.h"
@@ -514,6 +518,44 @@ TEST_F(CoreStandbyReadsTest, TakeoverDropsTheStandbyStateAndTheOldActiveNodeServ
   ASSERT_TRUE(a_->Seal());
   EXPECT_FALSE(a_->StandbyReadsReady());
   EXPECT_FALSE(a_->StandbyMayServe("GET", "kv/x"));
+}
+
+TEST_F(CoreStandbyReadsTest, CapabilitiesLookupsListsAndAuditDevicesOnTheStandby) {
+  const std::string log = "/tmp/arca-standby-audit-" + std::to_string(::getpid()) + ".log";
+  std::remove(log.c_str());
+  ASSERT_TRUE(Do(*a_, Operation::kUpdate, "sys/audit/file",
+                 {{"type", "file"}, {"options", json::object{{"file_path", log}}}}, root_));
+  ASSERT_TRUE(Do(*a_, Operation::kUpdate, "sys/mounts/kv", {{"type", "kv"}}, root_));
+  ASSERT_TRUE(Do(*a_, Operation::kUpdate, "kv/dir/x", {{"v", "1"}}, root_));
+  auto tok = Do(*a_, Operation::kUpdate, "auth/token/create",
+                {{"policies", json::array{"default"}}}, root_);
+  ASSERT_TRUE(tok) << tok.error().ToString();
+  const std::string accessor = std::string(tok->auth->accessor);
+  Sync();
+
+  auto list = Do(*b_, Operation::kList, "kv/dir/", {}, root_);
+  ASSERT_TRUE(list) << list.error().ToString();
+  EXPECT_EQ(list->data.at("keys").as_array().size(), 1u);
+  auto caps = Do(*b_, Operation::kUpdate, "sys/capabilities-self", {{"paths", json::array{"kv/x"}}},
+                 std::string(tok->auth->client_token));
+  ASSERT_TRUE(caps) << caps.error().ToString();
+  EXPECT_EQ(caps->data.at("kv/x").as_array().at(0).as_string(), "deny");
+  auto by_accessor =
+      Do(*b_, Operation::kUpdate, "auth/token/lookup-accessor", {{"accessor", accessor}}, root_);
+  ASSERT_TRUE(by_accessor) << by_accessor.error().ToString();
+  EXPECT_EQ(by_accessor->data.at("accessor").as_string(), accessor);
+  auto policies = Do(*b_, Operation::kList, "sys/policies/acl", {}, root_);
+  ASSERT_TRUE(policies) << policies.error().ToString();
+
+  // The standby's own audit device (loaded from the table the active node wrote) recorded
+  // what it served, in its own file.
+  std::ifstream in(log);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(content.find("auth/token/lookup-accessor"), std::string::npos);
+  EXPECT_EQ(b_->StorageWrites(), b_writes_);
+  b_.reset();
+  a_.reset();
+  std::remove(log.c_str());
 }
 
 TEST_F(CoreHaTest, WithStandbyReadsDisabledTheStandbyLoadsNothing) {
