@@ -172,7 +172,8 @@ bool StandbyFollower::WaitFor(const ReplicationPosition& want, std::chrono::mill
   const auto deadline = std::chrono::steady_clock::now() + wait;
   std::unique_lock lock(mu_);
   auto reached = [&] {
-    return state_.synced && state_.applied.epoch == want.epoch && state_.applied.index >= want.index;
+    return state_.synced && state_.applied.epoch == want.epoch &&
+           state_.applied.index >= want.index;
   };
   if (reached()) return true;
   wake_ = true;
@@ -208,8 +209,9 @@ Status StandbyFollower::ApplyAnswer(std::string_view body,
       break;
     }
     if (BoolOr(*o, "reset")) {
-      spdlog::info("standby reads: following the active node from a fresh state (epoch {}, index {})",
-                   epoch, index);
+      spdlog::info(
+          "standby reads: following the active node from a fresh state (epoch {}, index {})", epoch,
+          index);
       if (opts_.purge) opts_.purge();
       st.applied = ReplicationPosition{std::move(epoch), static_cast<uint64_t>(index)};
       st.synced = true;
@@ -264,8 +266,8 @@ Status StandbyFollower::Poll() {
   std::optional<LeaderInfo> leader = opts_.leader ? opts_.leader() : std::nullopt;
   if (!leader || leader->cluster_addr.empty()) return Unavailable(std::string(kNoActiveNodeError));
   State st = GetState();
-  std::string target = std::string(kInvalidationsTarget) + "?epoch=" +
-                       (st.synced ? st.applied.epoch : std::string("-")) +
+  std::string target = std::string(kInvalidationsTarget) +
+                       "?epoch=" + (st.synced ? st.applied.epoch : std::string("-")) +
                        "&from=" + std::to_string(st.synced ? st.applied.index : 0);
   const auto sent = std::chrono::steady_clock::now();
   auto res = client_.Send(leader->cluster_addr, "GET", target, "", {});

@@ -140,8 +140,8 @@ class StandbyFollower {
 
   FollowerOptions opts_;
   ClusterClient client_;
-  mutable std::mutex mu_;  // guards state_, stop_, wake_
-  std::condition_variable cv_;     // the thread waits here
+  mutable std::mutex mu_;               // guards state_, stop_, wake_
+  std::condition_variable cv_;          // the thread waits here
   std::condition_variable applied_cv_;  // WaitFor waits here
   State state_;
   bool stop_ = false, wake_ = false;

@@ -26,9 +26,7 @@ std::vector<json::object> Lines(const std::string& body) {
   return out;
 }
 
-void Record(InvalidationLog& log, std::vector<std::string_view> keys) {
-  log.Record(keys, false);
-}
+void Record(InvalidationLog& log, std::vector<std::string_view> keys) { log.Record(keys, false); }
 
 TEST(IndexHeader, RoundTrip) {
   std::string h = EncodeIndexHeader({"e1-abc", 42});
@@ -214,8 +212,12 @@ TEST(StandbyFollower, AGapOrABadLineStartsOver) {
   ASSERT_TRUE(f.ApplyAnswer(log.LinesAfter("-", 0), now).has_value());
   const std::string epoch = log.Position().epoch;
   // Batch 2 without batch 1.
-  std::string gap = R"({"epoch":")" + epoch + R"(","index":2,"keys":["k"]})" "\n" +
-                    R"({"epoch":")" + epoch + R"(","index":2})" "\n";
+  std::string gap = R"({"epoch":")" + epoch +
+                    R"(","index":2,"keys":["k"]})"
+                    "\n" +
+                    R"({"epoch":")" + epoch +
+                    R"(","index":2})"
+                    "\n";
   EXPECT_FALSE(f.ApplyAnswer(gap, now).has_value());
   EXPECT_TRUE(rec.applied.empty());
   EXPECT_FALSE(f.Fresh(std::chrono::seconds(1)));
@@ -227,7 +229,9 @@ TEST(StandbyFollower, AGapOrABadLineStartsOver) {
   EXPECT_FALSE(f.Fresh(std::chrono::seconds(1)));
   // An answer without a heartbeat is not proof of freshness.
   ASSERT_TRUE(f.ApplyAnswer(log.LinesAfter("-", 0), now).has_value());
-  std::string no_hb = R"({"epoch":")" + epoch + R"(","index":1,"keys":["k"]})" "\n";
+  std::string no_hb = R"({"epoch":")" + epoch +
+                      R"(","index":1,"keys":["k"]})"
+                      "\n";
   EXPECT_FALSE(f.ApplyAnswer(no_hb, now).has_value());
   EXPECT_FALSE(f.Fresh(std::chrono::seconds(1)));
 }

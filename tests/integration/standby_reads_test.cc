@@ -31,7 +31,8 @@ constexpr auto kBound = milliseconds(1000);
 // Timing slack for the test's own polling and process scheduling on a loaded machine.
 constexpr auto kSlack = milliseconds(500);
 
-constexpr char kMetricsListener[] = "  telemetry {\n    unauthenticated_metrics_access = true\n  }\n";
+constexpr char kMetricsListener[] =
+    "  telemetry {\n    unauthenticated_metrics_access = true\n  }\n";
 
 json::object Obj(const HttpResult& r) {
   auto o = ParseJsonObject(r.body);
@@ -133,10 +134,12 @@ TEST(StandbyReads, VisibleWithinTheBoundIndexReadYourWritesHealthPoliciesTokensA
   HttpResult ah = RawHttp(c.Port(a), "GET", "/v1/sys/health");
   EXPECT_EQ(ah.status, 200);
   EXPECT_FALSE(BoolOr(Obj(ah), "performance_standby", true)) << ah.body;
-  EXPECT_FALSE(BoolOr(Obj(RawHttp(c.Port(a), "GET", "/v1/sys/leader")), "performance_standby", true));
+  EXPECT_FALSE(
+      BoolOr(Obj(RawHttp(c.Port(a), "GET", "/v1/sys/leader")), "performance_standby", true));
   // `arca status` on a standby shows Vault's performance standby row.
   CliResult st = c.Cli(standbys[0], {"status"});
-  EXPECT_TRUE(std::regex_search(st.out, std::regex("\nPerformance Standby Node +true\n"))) << st.out;
+  EXPECT_TRUE(std::regex_search(st.out, std::regex("\nPerformance Standby Node +true\n")))
+      << st.out;
 
   // A write on the active node: visible on each standby within the bound. Each standby has
   // read the key first (its cache holds the old value), so a missed invalidation would show.
@@ -181,27 +184,31 @@ TEST(StandbyReads, VisibleWithinTheBoundIndexReadYourWritesHealthPoliciesTokensA
     ASSERT_TRUE(raw.has_value());
     const size_t colon = raw->rfind(':');
     ASSERT_NE(colon, std::string::npos) << *raw;
-    const std::string future =
-        Base64Encode(raw->substr(0, colon + 1) + std::to_string(std::stoull(raw->substr(colon + 1)) + 1000000));
+    const std::string future = Base64Encode(
+        raw->substr(0, colon + 1) + std::to_string(std::stoull(raw->substr(colon + 1)) + 1000000));
     const int s = standbys[0];
-    HttpResult f = KvRead(c, s, "idx", {{"X-Vault-Index", future}, {"X-Vault-Inconsistent", "fail"}});
+    HttpResult f =
+        KvRead(c, s, "idx", {{"X-Vault-Index", future}, {"X-Vault-Inconsistent", "fail"}});
     EXPECT_EQ(f.status, 412) << f.body;
     EXPECT_NE(f.body.find("required index state not present"), std::string::npos) << f.body;
-    HttpResult fwd = KvRead(c, s, "idx",
-                            {{"X-Vault-Index", future}, {"X-Vault-Inconsistent", "forward-active-node"}});
+    HttpResult fwd = KvRead(
+        c, s, "idx", {{"X-Vault-Index", future}, {"X-Vault-Inconsistent", "forward-active-node"}});
     EXPECT_EQ(fwd.status, 200) << fwd.body;
     EXPECT_EQ(ValueOf(fwd), "x");
     EXPECT_EQ(KvRead(c, s, "idx", {{"X-Vault-Index", future}}).status, 200);
     // Bad input: an unknown X-Vault-Inconsistent value is a 400; an index that is not ours is
     // never present (412 with fail).
-    EXPECT_EQ(KvRead(c, s, "idx", {{"X-Vault-Index", future}, {"X-Vault-Inconsistent", "maybe"}}).status,
-              400);
-    EXPECT_EQ(KvRead(c, s, "idx", {{"X-Vault-Index", "bm90LW91cnM="}, {"X-Vault-Inconsistent", "fail"}})
-                  .status,
-              412);
+    EXPECT_EQ(
+        KvRead(c, s, "idx", {{"X-Vault-Index", future}, {"X-Vault-Inconsistent", "maybe"}}).status,
+        400);
+    EXPECT_EQ(
+        KvRead(c, s, "idx", {{"X-Vault-Index", "bm90LW91cnM="}, {"X-Vault-Inconsistent", "fail"}})
+            .status,
+        412);
     // A current index with fail: served.
-    EXPECT_EQ(KvRead(c, s, "idx", {{"X-Vault-Index", index}, {"X-Vault-Inconsistent", "fail"}}).status,
-              200);
+    EXPECT_EQ(
+        KvRead(c, s, "idx", {{"X-Vault-Index", index}, {"X-Vault-Inconsistent", "fail"}}).status,
+        200);
   }
 
   // A write sent to a standby is forwarded, lands, and the next read through that standby
@@ -261,28 +268,30 @@ TEST(StandbyReads, VisibleWithinTheBoundIndexReadYourWritesHealthPoliciesTokensA
     ASSERT_EQ(got, 200) << "the new token reads on node " << s;
   }
   // Within the bound (no index).
-  HttpResult narrowed = c.Req(a, "PUT", "/v1/sys/policies/acl/reader",
-                              R"({"policy":"path \"secret/data/other\" { capabilities = [\"read\"] }"})");
+  HttpResult narrowed =
+      c.Req(a, "PUT", "/v1/sys/policies/acl/reader",
+            R"({"policy":"path \"secret/data/other\" { capabilities = [\"read\"] }"})");
   ASSERT_EQ(narrowed.status, 204);
   const auto narrowed_at = Clock::now();
   for (int s : standbys) {
     int got = 0;
-    while (Clock::now() < narrowed_at + kBound + kSlack && (got = read_as(s, token).status) != 403) {
+    while (Clock::now() < narrowed_at + kBound + kSlack &&
+           (got = read_as(s, token).status) != 403) {
       std::this_thread::sleep_for(milliseconds(10));
     }
     EXPECT_EQ(got, 403) << "the narrowed policy applies on node " << s << " within the bound";
   }
   // At once with the index of the change's answer.
-  HttpResult widened = c.Req(a, "PUT", "/v1/sys/policies/acl/reader",
-                             R"({"policy":"path \"secret/data/pol\" { capabilities = [\"read\"] }"})");
+  HttpResult widened =
+      c.Req(a, "PUT", "/v1/sys/policies/acl/reader",
+            R"({"policy":"path \"secret/data/pol\" { capabilities = [\"read\"] }"})");
   ASSERT_EQ(widened.status, 204);
   ASSERT_FALSE(IndexOf(widened).empty());
   for (int s : standbys) {
     EXPECT_EQ(read_as(s, token, {{"X-Vault-Index", IndexOf(widened)}}).status, 200) << "node " << s;
   }
   // A token revocation: at once with the index, and within the bound without.
-  HttpResult revoked = c.Req(a, "POST", "/v1/auth/token/revoke",
-                             "{\"token\":\"" + token + "\"}");
+  HttpResult revoked = c.Req(a, "POST", "/v1/auth/token/revoke", "{\"token\":\"" + token + "\"}");
   ASSERT_EQ(revoked.status, 204) << revoked.body;
   ASSERT_FALSE(IndexOf(revoked).empty());
   EXPECT_EQ(read_as(standbys[0], token, {{"X-Vault-Index", IndexOf(revoked)}}).status, 403);
@@ -384,7 +393,8 @@ TEST(StandbyReads, DisabledStandbyReadsMakePlainStandbys) {
     EXPECT_FALSE(BoolOr(Obj(h), "performance_standby", true)) << h.body;
     std::this_thread::sleep_for(milliseconds(100));
   }
-  EXPECT_FALSE(BoolOr(Obj(RawHttp(c.Port(s), "GET", "/v1/sys/leader")), "performance_standby", true));
+  EXPECT_FALSE(
+      BoolOr(Obj(RawHttp(c.Port(s), "GET", "/v1/sys/leader")), "performance_standby", true));
   EXPECT_EQ(ValueOf(KvRead(c, s, "d")), "disabled");
   HttpResult r = KvRead(c, s, "d", {{"X-Vault-No-Request-Forwarding", "true"}});
   EXPECT_EQ(r.status, 307) << r.body;
