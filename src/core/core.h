@@ -358,6 +358,10 @@ class Core {
   // Called after every successful physical write of this node with the keys it wrote (in the
   // writing thread, before the request that wrote returns). Set once, before unsealing.
   void SetStorageWriteObserver(std::function<void(std::span<const std::string_view> keys)> fn);
+  // Called after a snapshot restore replaced the whole storage (sys/storage/raft/snapshot):
+  // individual keys are not reported then; read-serving standbys must reload everything
+  // (PurgeStandbyState). Set once, before unsealing.
+  void SetStorageResetObserver(std::function<void()> fn);
 
   // --- snapshots of the physical storage (snapshot.cc; docs/snapshots.md) ---
   // Writes a snapshot (encrypted entries, one consistent point in time) to `out_fd`. Called

@@ -57,6 +57,10 @@ void Core::SetStorageWriteObserver(
   gate_->SetObserver(std::move(fn));
 }
 
+void Core::SetStorageResetObserver(std::function<void()> fn) {
+  gate_->SetResetObserver(std::move(fn));
+}
+
 bool Core::StandbyMayServe(std::string_view method, std::string_view api_path) const {
   if (!StandbyReadsReady()) return false;
   auto op = OperationOf(method);

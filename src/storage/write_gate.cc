@@ -88,7 +88,41 @@ Transactional* WriteGate::AsTransactional() {
 
 HaLockable* WriteGate::AsHaLockable() { return inner_->AsHaLockable(); }
 
-Snapshottable* WriteGate::AsSnapshottable() { return inner_->AsSnapshottable(); }
+Snapshottable* WriteGate::AsSnapshottable() {
+  return inner_->AsSnapshottable() != nullptr ? this : nullptr;
+}
+
+void WriteGate::SetResetObserver(std::function<void()> observer) {
+  std::lock_guard lock(observer_mu_);
+  reset_observer_ = std::move(observer);
+}
+
+Status WriteGate::VisitAll(const EntryVisitor& visit) {
+  Snapshottable* inner = inner_->AsSnapshottable();
+  if (inner == nullptr) return Internal("storage: the backend does not support snapshots");
+  return inner->VisitAll(visit);
+}
+
+Status WriteGate::ReplaceAll(const EntrySource& source) {
+  Snapshottable* inner = inner_->AsSnapshottable();
+  if (inner == nullptr) return Internal("storage: the backend does not support snapshots");
+  if (ReadOnly()) return Refused();
+  uint64_t entries = 0;
+  Status s = inner->ReplaceAll([&](std::string* key, std::string* value) -> Result<bool> {
+    ARCA_ASSIGN_OR_RETURN(bool more, source(key, value));
+    if (more) ++entries;
+    return more;
+  });
+  // Entries written before a failure are counted too (the restore is not atomic everywhere).
+  writes_.fetch_add(entries, std::memory_order_relaxed);
+  std::function<void()> fn;
+  {
+    std::lock_guard lock(observer_mu_);
+    fn = reset_observer_;
+  }
+  if (fn) fn();
+  return s;
+}
 
 void WriteGate::ReleaseMappedMemory() { inner_->ReleaseMappedMemory(); }
 

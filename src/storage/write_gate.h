@@ -8,9 +8,10 @@
 //     without reaching the backend, so a request that would write is forwarded to the active
 //     node instead of failing (docs/ha.md).
 //
-// Capabilities: AsTransactional() is this wrapper when the inner backend is transactional;
-// AsHaLockable() and AsSnapshottable() are the inner backend's (a snapshot restore, which
-// replaces everything, is neither counted nor observed: the core reloads after it).
+// Capabilities: AsTransactional() and AsSnapshottable() are this wrapper when the inner backend
+// has them; AsHaLockable() is the inner backend's. A snapshot restore (ReplaceAll) counts every
+// entry it writes, is refused while read-only, and is reported to the reset observer instead of
+// the write observer (everything may have changed), whether it succeeded or not.
 //
 // Thread-safety: all methods are safe for concurrent use. SetObserver is meant to be called
 // before the storage is written (server start); it is guarded all the same.
@@ -28,7 +29,7 @@
 
 namespace arca::storage {
 
-class WriteGate final : public Backend, public Transactional {
+class WriteGate final : public Backend, public Transactional, public Snapshottable {
  public:
   // Called after each successful write with the keys it wrote (a batch: each distinct key once,
   // in operation order). Must not call back into the storage.
@@ -49,10 +50,14 @@ class WriteGate final : public Backend, public Transactional {
   Snapshottable* AsSnapshottable() override;
   void ReleaseMappedMemory() override;
   Status Commit(std::span<const Operation> ops) override;
+  Status VisitAll(const EntryVisitor& visit) override;
+  Status ReplaceAll(const EntrySource& source) override;
 
   // Physical writes made so far (see above).
   uint64_t Writes() const { return writes_.load(std::memory_order_relaxed); }
   void SetObserver(Observer observer);
+  // Called after a ReplaceAll (the whole content replaced), in the calling thread.
+  void SetResetObserver(std::function<void()> observer);
   // While read-only, every write is refused (kForwardToActive) before the backend sees it.
   void SetReadOnly(bool read_only) { read_only_.store(read_only, std::memory_order_release); }
   bool ReadOnly() const { return read_only_.load(std::memory_order_acquire); }
@@ -69,6 +74,7 @@ class WriteGate final : public Backend, public Transactional {
   std::atomic<bool> has_observer_{false};
   std::mutex observer_mu_;
   Observer observer_;  // guarded by observer_mu_ (a copy is called outside it)
+  std::function<void()> reset_observer_;  // guarded by observer_mu_
 };
 
 }  // namespace arca::storage

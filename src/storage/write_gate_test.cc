@@ -77,6 +77,38 @@ TEST(WriteGate, ReadOnlyRefusesWithForwardToActiveAndWritesNothing) {
   EXPECT_EQ(observed, 1);
 }
 
+TEST(WriteGate, ReplaceAllCountsEntriesAndTellsTheResetObserver) {
+  auto gate = Gate();
+  ASSERT_TRUE(gate->Put("old", "1"));
+  int resets = 0, observed = 0;
+  gate->SetResetObserver([&] { ++resets; });
+  gate->SetObserver([&](std::span<const std::string_view>) { ++observed; });
+  ASSERT_NE(gate->AsSnapshottable(), nullptr);
+  std::vector<std::pair<std::string, std::string>> entries = {{"a", "1"}, {"b", "2"}};
+  size_t i = 0;
+  auto source = [&](std::string* k, std::string* v) -> Result<bool> {
+    if (i == entries.size()) return false;
+    *k = entries[i].first;
+    *v = entries[i].second;
+    ++i;
+    return true;
+  };
+  ASSERT_TRUE(gate->AsSnapshottable()->ReplaceAll(source));
+  EXPECT_EQ(gate->Writes(), 3u);  // the put, then two restored entries
+  EXPECT_EQ(resets, 1);
+  EXPECT_EQ(observed, 0);
+  EXPECT_FALSE(*gate->Get("old"));
+  EXPECT_EQ(**gate->Get("b"), "2");
+
+  gate->SetReadOnly(true);
+  i = 0;
+  auto refused = gate->AsSnapshottable()->ReplaceAll(source);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind(), ErrorKind::kForwardToActive);
+  EXPECT_EQ(resets, 1);
+  EXPECT_EQ(**gate->Get("a"), "1");
+}
+
 TEST(CachedBackendInvalidate, DropsOnlyTheGivenKeys) {
   auto inner = NewInmemBackend({});
   ASSERT_TRUE(inner);
