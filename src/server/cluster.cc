@@ -89,6 +89,8 @@ ClusterNode::ClusterNode(core::Core& core, http::Server& server)
   max_staleness_ = core_.config().standby_read_max_staleness;
   core_.SetStorageWriteObserver(
       [this](std::span<const std::string_view> keys) { log_.Record(keys, false); });
+  // A snapshot restore replaced everything: followers behind it get a reset (a full reload).
+  core_.SetStorageResetObserver([this] { log_.Record({}, true); });
   FollowerOptions fo;
   fo.leader = [this] { return Leader(); };
   fo.tls = [this] { return Tls(); };
