@@ -57,6 +57,7 @@ bench: release
 	bash bench/run.sh $(RELEASE_DIR)/arca
 	bash bench/etcd.sh $(RELEASE_DIR)/arca $(RELEASE_DIR)/etcd_put_bench $(RELEASE_DIR)/etcd_put_grpc_bench
 	bash bench/failover.sh $(RELEASE_DIR)/arca
+	bash bench/standby_reads.sh $(RELEASE_DIR)/arca
 	bash bench/postgresql.sh $(RELEASE_DIR)/arca $(RELEASE_DIR)/pg_upsert_bench
 	bash bench/snapshot.sh $(RELEASE_DIR)/arca
 

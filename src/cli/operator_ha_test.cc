@@ -72,6 +72,36 @@ TEST_F(CliTest, StatusOnAStandby) {
             "Active Node Address    http://127.0.0.1:8200\n");
 }
 
+TEST_F(CliTest, StatusOnAPerformanceStandby) {
+  AddRoute("GET sys/seal-status", 200, kUnsealedEtcd);
+  AddRoute("GET sys/leader", 200,
+           R"({"ha_enabled":true,"is_self":false,"active_time":"0001-01-01T00:00:00Z",)"
+           R"("leader_address":"http://127.0.0.1:8200",)"
+           R"("leader_cluster_address":"https://127.0.0.1:8201","performance_standby":true,)"
+           R"("performance_standby_last_remote_wal":17,"raft_committed_index":0,)"
+           R"("raft_applied_index":0})");
+  EXPECT_EQ(Run({"status"}), 0);
+  EXPECT_EQ(out(),
+            "Key                                    Value\n"
+            "---                                    -----\n"
+            "Seal Type                              shamir\n"
+            "Initialized                            true\n"
+            "Sealed                                 false\n"
+            "Total Shares                           1\n"
+            "Threshold                              1\n"
+            "Version                                0.1.0\n"
+            "Build Date                             2024-01-01T00:00:00Z\n"
+            "Storage Type                           etcd\n"
+            "Cluster Name                           arca-cluster-1\n"
+            "Cluster ID                             c-123\n"
+            "HA Enabled                             true\n"
+            "HA Cluster                             https://127.0.0.1:8201\n"
+            "HA Mode                                standby\n"
+            "Active Node Address                    http://127.0.0.1:8200\n"
+            "Performance Standby Node               true\n"
+            "Performance Standby Last Remote WAL    17\n");
+}
+
 TEST_F(CliTest, StatusOnAStandbyWithoutLeader) {
   AddRoute("GET sys/seal-status", 200, kUnsealedEtcd);
   AddRoute("GET sys/leader", 200,

@@ -105,6 +105,12 @@ int OutputSealStatus(Ctx& ctx, api::Client& client, const json::object& st) {
       std::string addr = CellText(leader, "leader_address");
       rows.push_back({"Active Node Address", addr.empty() ? "<none>" : addr});
     }
+    // A standby serving reads itself (docs/ha.md "Standby reads"), in Vault's rows.
+    if (Flag(leader, "performance_standby")) {
+      rows.push_back({"Performance Standby Node", "true"});
+      rows.push_back({"Performance Standby Last Remote WAL",
+                      Int(leader, "performance_standby_last_remote_wal")});
+    }
   }
   // Vault prints these whenever they are set, HA or not.
   if (Int(leader, "raft_committed_index") != "0") {

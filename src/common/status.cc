@@ -16,6 +16,7 @@ int HttpStatusFor(ErrorKind kind) {
     case ErrorKind::kUpstream: return 502;
     case ErrorKind::kSealed: return 503;
     case ErrorKind::kUnavailable: return 503;
+    case ErrorKind::kForwardToActive: return 503;
   }
   return 500;
 }
@@ -34,6 +35,7 @@ std::string_view ErrorKindName(ErrorKind kind) {
     case ErrorKind::kUpstream: return "upstream error";
     case ErrorKind::kSealed: return "sealed";
     case ErrorKind::kUnavailable: return "unavailable";
+    case ErrorKind::kForwardToActive: return "forward to the active node";
   }
   return "unknown";
 }

@@ -28,6 +28,10 @@ enum class ErrorKind {
   kUpstream,              // 502: a third-party system failed
   kSealed,                // 503: the barrier is sealed
   kUnavailable,           // 503: not initialized / no active node / shutting down
+  // 503 if it ever reaches a client: a read-serving HA standby cannot complete the request
+  // itself (it would write: a token use, a wrapping token, a lease, any storage write); the
+  // server forwards the original request to the active node instead (docs/ha.md).
+  kForwardToActive,
 };
 
 // The HTTP status code for an error kind. The single place this mapping lives.
@@ -87,6 +91,9 @@ inline std::unexpected<Error> Sealed(std::string m = "Vault is sealed") {
 }
 inline std::unexpected<Error> Unavailable(std::string m) {
   return MakeError(ErrorKind::kUnavailable, std::move(m));
+}
+inline std::unexpected<Error> ForwardToActive(std::string m) {
+  return MakeError(ErrorKind::kForwardToActive, std::move(m));
 }
 
 }  // namespace arca

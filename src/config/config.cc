@@ -27,6 +27,52 @@ Status OnlyOnce(const hcl::Entry& e, const hcl::Entry** first, std::string_view 
   return OkStatus();
 }
 
+// A positive duration with millisecond precision: "250ms", "1s", "1.5s", "2m", or a number of
+// seconds.
+Result<std::chrono::milliseconds> PositiveMillis(const hcl::Node& v, std::string_view key) {
+  auto bad = [&] {
+    return InvalidRequest(hcl::Where(v) + ": " + std::string(key) +
+                          ": expected a positive duration such as \"500ms\" or \"2s\"");
+  };
+  double n = 0;
+  std::string unit;
+  if (auto i = hcl::AsInt(v, key); i) {
+    n = static_cast<double>(*i);
+    unit = "s";
+  } else {
+    ARCA_ASSIGN_OR_RETURN(std::string text, hcl::AsString(v, key));
+    size_t pos = 0;
+    while (pos < text.size() && (std::isdigit(static_cast<unsigned char>(text[pos])) ||
+                                 text[pos] == '.')) {
+      ++pos;
+    }
+    if (pos == 0) return bad();
+    try {
+      size_t used = 0;
+      n = std::stod(text.substr(0, pos), &used);
+      if (used != pos) return bad();
+    } catch (...) {
+      return bad();
+    }
+    unit = text.substr(pos);
+    if (unit.empty()) unit = "s";
+  }
+  double ms;
+  if (unit == "ms") {
+    ms = n;
+  } else if (unit == "s") {
+    ms = n * 1000;
+  } else if (unit == "m") {
+    ms = n * 60'000;
+  } else if (unit == "h") {
+    ms = n * 3'600'000;
+  } else {
+    return bad();
+  }
+  if (!(ms >= 1) || ms > 1e12) return bad();
+  return std::chrono::milliseconds(static_cast<int64_t>(ms));
+}
+
 }  // namespace
 
 Status ApplyDocument(const hcl::Node& root, Config* c) {
@@ -120,6 +166,12 @@ Status ApplyDocument(const hcl::Node& root, Config* c) {
       .On("ui", boolean(&c->ui))
       .On("raw_storage_endpoint", boolean(&c->raw_storage_endpoint))
       .On("disable_cache", boolean(&c->disable_cache))
+      .On("disable_standby_reads", boolean(&c->disable_standby_reads))
+      .On("standby_read_max_staleness",
+          [&](const hcl::Entry& e) -> Status {
+            ARCA_ASSIGN_OR_RETURN(c->standby_read_max_staleness, PositiveMillis(*e.value, e.key));
+            return OkStatus();
+          })
       .On("cache_size",
           [&](const hcl::Entry& e) -> Status {
             ARCA_ASSIGN_OR_RETURN(int64_t n, hcl::AsInt(*e.value, e.key));
@@ -167,7 +219,7 @@ Status ApplyDocument(const hcl::Node& root, Config* c) {
                "reporting", "disable_sentinel_trace",
                // OpenBao-only keys whose absence keeps Vault's (stricter or equal) behaviour.
                "initialize", "plugin", "unsafe_allow_api_audit_creation",
-               "allow_audit_log_prefixing", "disable_standby_reads",
+               "allow_audit_log_prefixing",
                "allow_unauthenticated_workflows"})
       .Refuse({"audit"}, "the declared audit devices would not record requests");
   return table.Run(root);

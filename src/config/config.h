@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -84,6 +85,11 @@ struct Config {
   bool ui = false;
   bool raw_storage_endpoint = false;
   bool disable_cache = false;
+  // HA: standbys serve requests that only read storage (OpenBao's `disable_standby_reads`
+  // turns it off), while they heard from the active node within `standby_read_max_staleness`
+  // (Arca's key; "250ms", "1s", "2m"; default 1s). docs/ha.md.
+  bool disable_standby_reads = false;
+  std::chrono::milliseconds standby_read_max_staleness{1000};
   int64_t cache_size = 131072;
   std::string log_level = "info";       // trace|debug|info|warn|error
   std::string log_format = "standard";  // standard|json

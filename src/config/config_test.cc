@@ -44,6 +44,35 @@ TEST(Config, CoreDumpProtectionKeyAndPluginDirectory) {
   EXPECT_NE(bad.error().message().find("disable_core_dump_protection"), std::string::npos);
 }
 
+TEST(Config, StandbyReadKeys) {
+  Config d = MustParse("");
+  EXPECT_FALSE(d.disable_standby_reads);
+  EXPECT_EQ(d.standby_read_max_staleness, std::chrono::milliseconds(1000));
+  Config c = MustParse("disable_standby_reads = true\nstandby_read_max_staleness = \"250ms\"\n");
+  EXPECT_TRUE(c.disable_standby_reads);
+  EXPECT_TRUE(c.warnings.empty());  // no longer an ignored key
+  EXPECT_EQ(c.standby_read_max_staleness, std::chrono::milliseconds(250));
+  EXPECT_EQ(MustParse("standby_read_max_staleness = \"1.5s\"\n").standby_read_max_staleness,
+            std::chrono::milliseconds(1500));
+  EXPECT_EQ(MustParse("standby_read_max_staleness = \"2m\"\n").standby_read_max_staleness,
+            std::chrono::milliseconds(120000));
+  EXPECT_EQ(MustParse("standby_read_max_staleness = 3\n").standby_read_max_staleness,
+            std::chrono::milliseconds(3000));
+  EXPECT_EQ(MustParse("{\"disable_standby_reads\": \"true\"}").disable_standby_reads, true);
+  for (const char* bad : {"\"0s\"", "\"-1s\"", "\"1x\"", "\"ms\"", "\"\"", "[1]", "0"}) {
+    auto r = Parse(std::string("standby_read_max_staleness = ") + bad + "\n", "c.hcl");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("standby_read_max_staleness"), std::string::npos)
+        << r.error().message();
+  }
+  auto b = Parse("disable_standby_reads = [1]\n", "c.hcl");
+  ASSERT_FALSE(b);
+  EXPECT_NE(b.error().message().find("disable_standby_reads"), std::string::npos);
+  json::object o = SanitizedJson(c);
+  EXPECT_TRUE(o.at("disable_standby_reads").as_bool());
+  EXPECT_EQ(o.at("standby_read_max_staleness").as_string(), "250ms");
+}
+
 TEST(Config, FullHclConfig) {
   Config c = MustParse(R"(
 ui            = true

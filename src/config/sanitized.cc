@@ -13,6 +13,9 @@ json::object SanitizedJson(const Config& c) {
   o["max_lease_ttl"] = static_cast<int64_t>(c.max_lease_ttl.count());
   o["disable_cache"] = c.disable_cache;
   o["disable_mlock"] = c.disable_mlock;
+  o["disable_standby_reads"] = c.disable_standby_reads;
+  o["standby_read_max_staleness"] =
+      std::to_string(c.standby_read_max_staleness.count()) + "ms";
   o["enable_ui"] = c.ui;
   o["raw_storage_endpoint"] = c.raw_storage_endpoint;
   o["log_level"] = c.log_level;

@@ -3,6 +3,7 @@
 #include "core/auto_snapshots.h"
 #include "core/ha_state.h"
 #include "storage/cache.h"
+#include "storage/write_gate.h"
 
 #include "common/metrics.h"
 #include "core/password_policy.h"
@@ -81,6 +82,12 @@ constexpr std::string_view kClusterInfoPath = "core/cluster/local/info";
 Core::Core(CoreConfig config) : config_(std::move(config)) {
   const std::string_view storage = config_.physical->Type();
   local_storage_ = storage == "inmem" || storage == "file" || storage == "lmdb";
+  // Every physical write passes the gate: counted, observed, refused on a read-serving standby.
+  {
+    auto gate = std::make_unique<storage::WriteGate>(std::move(config_.physical));
+    gate_ = gate.get();
+    config_.physical = std::move(gate);
+  }
   if (!local_storage_ && !config_.disable_cache) {
     // Reads of network storage from memory (storage/cache.h): exact while this node is the only
     // writer, so with HA it is on only while the node is active (ha.cc).
@@ -442,6 +449,7 @@ Status Core::Seal() {
 
 void Core::PreSeal() {
   unsealed_gauge_ = false;
+  standby_reads_ready_.store(false, std::memory_order_release);
   StopActiveLocked();
   barrier_->Seal();
   sealed_ = true;

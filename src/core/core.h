@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +41,7 @@ class Broker;
 }
 namespace arca::storage {
 class CachedBackend;
+class WriteGate;
 }
 
 namespace arca::core {
@@ -78,6 +80,11 @@ struct CoreConfig {
   std::chrono::milliseconds step_down_wait{std::chrono::seconds(10)};
   bool dev_mode = false;
   bool disable_cache = false;  // handed to every backend (logical::BackendConfig)
+  // HA standby reads (docs/ha.md "Standby reads"): an unsealed standby loads a read-only copy of
+  // the state and serves requests that only read storage, unless disabled. The server stops
+  // serving them locally when it has not heard from the active node within the bound.
+  bool disable_standby_reads = false;
+  std::chrono::milliseconds standby_read_max_staleness{1000};
   // Directories no file audit device may write into: the storage, configuration and plugin
   // directories of the server (audit::FilePolicy).
   std::vector<std::string> audit_forbidden_dirs;
@@ -304,6 +311,57 @@ class Core {
   // Called (from the HA thread) after this node became active (true) and after it stopped
   // being active (false). Set once, before unsealing.
   void SetActiveChangeHook(std::function<void(bool active)> hook);
+  // Standby reads (server/cluster.h): whether this standby serves reads itself now (ready,
+  // enabled, fresh) and the replication index it applied; for sys/health (473) and sys/leader.
+  // The probe is set once, before the node serves.
+  struct PerfStandbyStatus {
+    bool serving = false;
+    uint64_t applied_index = 0;
+  };
+  void SetPerfStandbyProbe(std::function<PerfStandbyStatus()> probe) {
+    perf_standby_probe_ = std::move(probe);
+  }
+  PerfStandbyStatus PerfStandby() const {
+    return perf_standby_probe_ ? perf_standby_probe_() : PerfStandbyStatus{};
+  }
+
+  // --- standby reads (standby_reads.cc; docs/ha.md "Standby reads") ---
+  // An unsealed HA standby with standby reads enabled loads a read-only copy of what an active
+  // node loads at unseal (token store, policies, mounts and their backends, identity, audit
+  // devices, quotas, cors, password policies; no leases, no periodic work) and serves requests
+  // that only read storage. Its storage refuses every write with kForwardToActive; the read
+  // cache is on and the active node's writes reach it through ApplyInvalidations.
+  //
+  // HA on and `disable_standby_reads` false.
+  bool StandbyReadsEnabled() const { return ha_ != nullptr && !config_.disable_standby_reads; }
+  // Cheap (an atomic): this node is a standby whose read-only state is loaded.
+  bool StandbyReadsReady() const { return standby_reads_ready_.load(std::memory_order_acquire); }
+  // Cheap, no token: true when StandbyReadsReady() and the request `method` ("GET", "LIST",
+  // "POST", "PUT", "DELETE", "HEAD"; GET with list=true is "LIST") on `api_path` (after "/v1/",
+  // no query; a leading "/v1/" or "/" is skipped) is one this standby may serve itself: the
+  // backend mounted there declares the operation standby-safe (logical::Backend::StandbySafe).
+  // Everything else is forwarded to the active node.
+  bool StandbyMayServe(std::string_view method, std::string_view api_path) const;
+  // A read-serving standby applies the active node's writes: `keys` are PHYSICAL storage keys
+  // (the barrier's: "logical/<uuid>/...", "sys/policy/...", "core/mounts", "core/keyring").
+  // Drops them from the read cache, then updates what is held in memory from them (keyring,
+  // mount tables and backends, policies, tokens, identity, audit, quotas, cors, password
+  // policies, the backends' own caches through InvalidateKey). Safe to call at any time (a
+  // no-op unless this node is a read-serving standby); serialised internally.
+  void ApplyInvalidations(const std::vector<std::string>& keys);
+  // Drops every cache and reloads the whole read-only state from storage (the invalidation
+  // stream restarted or has a gap). A no-op unless this node is a read-serving standby.
+  void PurgeStandbyState();
+  // Physical storage writes made by this process (puts, deletes, batch entries); sys/metrics
+  // `arca.storage.writes`.
+  uint64_t StorageWrites() const;
+  // Called after every successful physical write of this node with the keys it wrote (in the
+  // writing thread, before the request that wrote returns). Set once, before unsealing.
+  void SetStorageWriteObserver(std::function<void(std::span<const std::string_view> keys)> fn);
+  // Called after a snapshot restore replaced the whole storage (sys/storage/raft/snapshot):
+  // individual keys are not reported then; read-serving standbys must reload everything
+  // (PurgeStandbyState). Set once, before unsealing.
+  void SetStorageResetObserver(std::function<void()> fn);
 
   // --- snapshots of the physical storage (snapshot.cc; docs/snapshots.md) ---
   // Writes a snapshot (encrypted entries, one consistent point in time) to `out_fd`. Called
@@ -484,8 +542,11 @@ class Core {
                                           const MountRoute& route);
 
   CoreConfig config_;
+  // The write counter/gate right around the configured backend (always present).
+  storage::WriteGate* gate_ = nullptr;
   // The read cache in front of network storage (config_.physical wraps it), or null.
   storage::CachedBackend* cache_ = nullptr;
+  std::function<PerfStandbyStatus()> perf_standby_probe_;  // SetPerfStandbyProbe
   // The physical storage answers from this machine (inmem, file, lmdb): see RunsInline.
   bool local_storage_ = false;
   std::unique_ptr<Barrier> barrier_;
@@ -564,6 +625,11 @@ class Core {
   void InitHa();          // constructor: HA state when the storage is HaLockable
   void StartHaLocked();   // REQUIRES: state_mu_ held exclusively, barrier unsealed
   void StopHa();          // joins the HA thread; REQUIRES: state_mu_ NOT held
+  // Storage gate and cache for a standby (read-only and cached with standby reads, uncached
+  // without), and back for a takeover (the read-only state dropped, writes let through).
+  // REQUIRES: state_mu_ held exclusively.
+  void EnterStandbyLocked();
+  void LeaveStandbyLocked();
   void HaLoop();
   void HaWait(std::chrono::milliseconds d);  // until `d` passed or StopHa
   Status BecomeActiveLocked();  // REQUIRES: state_mu_ held exclusively
@@ -574,6 +640,22 @@ class Core {
   Result<HaLeader> ReadAdvertisement(const storage::HaHolder& holder);
   void InvalidateLeaderCache();
   storage::Snapshottable* SnapshotStorage() const;  // null: the storage cannot take snapshots
+
+  // Standby reads (standby_reads.cc).
+  std::atomic<bool> standby_reads_ready_{false};
+  std::mutex invalidate_mu_;  // serialises ApplyInvalidations / PurgeStandbyState
+  // Sets up the read-only state. REQUIRES: state_mu_ held exclusively, a standby.
+  Status SetupStandbyReadsLocked();
+  // Drops it. REQUIRES: state_mu_ held exclusively.
+  void StopStandbyReadsLocked();
+  // Called by the standby-reads thread while a standby: sets up the state when due.
+  void MaybeSetupStandbyReads();
+  void StandbyReadsLoop();  // every second until StopHa
+  // A read-serving standby re-reads a mount table written by the active node: new mounts get
+  // backends, removed ones go, changed ones are updated. REQUIRES: state_mu_ held exclusively.
+  Status ReloadMountsLocked(bool is_auth);
+  // Request checks of a read-serving standby (pipeline.cc).
+  bool StandbyMayServeOp(logical::Operation op, std::string_view path) const;
 
   std::string cluster_name_;  // set at unseal
   std::string cluster_id_;

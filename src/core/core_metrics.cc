@@ -24,6 +24,10 @@ void Core::RegisterMetrics() {
   reg.SetGauge("core.active",
                "1 when this node serves requests: unsealed and, in an HA cluster, the active node.",
                [this] { return One(unsealed_gauge_.load() && !standby_.load() ? 1 : 0); }, this);
+  // A counter in meaning (never decreases); a gauge so that each core reports its own.
+  reg.SetGauge("arca.storage.writes",
+               "Physical storage writes made by this node: puts, deletes and batch entries.",
+               [this] { return One(static_cast<double>(StorageWrites())); }, this);
   reg.SetGauge("expire.num_leases", "Leases known to the expiration manager.",
                [this]() -> std::vector<metrics::GaugeSample> {
                  if (!unsealed_gauge_.load()) return {};

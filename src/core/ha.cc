@@ -11,6 +11,7 @@
 #include "core/barrier/barrier.h"
 #include "core/ha_state.h"
 #include "storage/cache.h"
+#include "storage/write_gate.h"
 
 namespace arca::core {
 namespace {
@@ -66,7 +67,29 @@ void Core::StartHaLocked() {
   standby_ = true;
   ha_->stop = false;
   ha_->step_down = false;
+  EnterStandbyLocked();
   ha_->thread = std::thread([this] { HaLoop(); });
+  if (StandbyReadsEnabled()) ha_->standby_thread = std::thread([this] { StandbyReadsLoop(); });
+}
+
+void Core::EnterStandbyLocked() {
+  if (!StandbyReadsEnabled()) {
+    if (cache_ != nullptr) cache_->SetEnabled(false);
+    return;
+  }
+  // A read-serving standby: writes are handed back to be forwarded; the cache is exact again
+  // once the active node's invalidations are applied (standby_reads.cc).
+  gate_->SetReadOnly(true);
+  if (cache_ != nullptr) {
+    cache_->Purge();
+    cache_->SetEnabled(true);
+  }
+}
+
+void Core::LeaveStandbyLocked() {
+  standby_reads_ready_.store(false, std::memory_order_release);
+  StopActiveLocked();  // drops the read-only state, if any
+  gate_->SetReadOnly(false);
 }
 
 void Core::StopHa() {
@@ -77,7 +100,9 @@ void Core::StopHa() {
   }
   ha_->cv.notify_all();
   if (ha_->thread.joinable()) ha_->thread.join();
+  if (ha_->standby_thread.joinable()) ha_->standby_thread.join();
   standby_ = false;
+  gate_->SetReadOnly(false);  // the storage itself still refuses writes without the lock
 }
 
 Result<std::string> Core::Advertisement() {
@@ -148,6 +173,7 @@ void Core::HaLoop() {
         lock->Release();
         break;
       }
+      LeaveStandbyLocked();
       became = BecomeActiveLocked();
       if (became) {
         std::lock_guard g(h.mu);
@@ -156,7 +182,7 @@ void Core::HaLoop() {
         standby_ = false;
       } else {
         StopActiveLocked();
-        if (cache_ != nullptr) cache_->SetEnabled(false);
+        EnterStandbyLocked();
       }
     }
     if (!became) {
@@ -187,7 +213,7 @@ void Core::HaLoop() {
         h.active = false;
       }
       if (!sealed_) StopActiveLocked();
-      if (cache_ != nullptr) cache_->SetEnabled(false);
+      EnterStandbyLocked();  // the standby-reads thread sets the read-only state up again
     }
     lock->Release();
     lock.reset();

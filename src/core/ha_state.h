@@ -24,6 +24,8 @@ struct Core::HaState {
   std::string cluster_addr;
 
   std::thread thread;
+  std::thread standby_thread;  // standby reads: sets the read-only state up (standby_reads.cc)
+  int standby_setup_failures = 0;  // in a row; only the standby thread touches it
   std::atomic<bool> stop{false};  // ends the HA thread (seal, shutdown)
   std::atomic<bool> step_down{false};  // sys/step-down asked
   std::mutex mu;  // guards the fields below; cv wakes the HA thread

@@ -126,11 +126,25 @@ Result<logical::Response> Core::HandleRequestUnmetered(logical::Request& req) {
   std::shared_lock state(state_mu_);
   if (sealed_) return ::arca::Sealed();
   // The server forwards a standby's requests to the active node (src/server); what reaches the
-  // core here had nowhere to go.
-  if (standby_.load()) return Unavailable(std::string(kNoActiveNode));
+  // core here had nowhere to go, unless this standby serves reads (standby_reads.cc): then
+  // anything it cannot complete without writing is handed back to be forwarded, before the
+  // audit request entry where it can be known then.
+  const bool standby_reads = standby_.load();
+  if (standby_reads) {
+    if (!standby_reads_ready_.load(std::memory_order_acquire)) {
+      return Unavailable(std::string(kNoActiveNode));
+    }
+    if (!StandbyMayServeOp(req.operation, req.path)) {
+      return ForwardToActive("this standby does not serve this request");
+    }
+    if (req.wrap_ttl.count() != 0) {
+      return ForwardToActive("response wrapping creates a token: only the active node does");
+    }
+  }
 
   auto match = router_.Route(req.path);
   if (!match) {
+    if (standby_reads) return ForwardToActive("no such mount on this standby");
     // As Vault: the token and its ACL are checked before the missing route is reported, so
     // that a caller without a valid token learns nothing about which mounts exist (403).
     ARCA_RETURN_IF_ERROR(AuthorizeUnrouted(req));
@@ -210,6 +224,11 @@ Result<logical::Response> Core::Dispatch(logical::Request& req, Router::Match& m
   ARCA_RETURN_IF_ERROR(
       Authenticate(req, *backend, match.relative_path, &root_protected, &token_entry));
   if (audit) audit->token = token_entry;
+  // A read-serving standby cannot count down a limited-use token (a storage write).
+  const bool standby = standby_.load();
+  if (standby && token_entry && token_entry->num_uses > 0) {
+    return ForwardToActive("the token has a use limit: only the active node counts its uses");
+  }
   activity_->Record(token_entry);  // sys/internal/counters/activity
 
   req.mount_point = route.router_path();
@@ -237,6 +256,11 @@ Result<logical::Response> Core::Dispatch(logical::Request& req, Router::Match& m
     return HandleListing(req, *backend, route);
   }
   ARCA_ASSIGN_OR_RETURN(logical::Response resp, backend->HandleRequest(req));
+  if (standby && (resp.auth || (resp.secret && resp.secret->register_lease) || resp.wrap_info)) {
+    // A token or a lease would be created: the active node answers instead (the backend only
+    // read, its answer is dropped).
+    return ForwardToActive("the response creates a lease or a token: only the active node does");
+  }
   if (resp.auth && resp.auth->client_token.empty() && route.type() != "token" &&
       backend->Kind() == logical::BackendKind::kCredential) {
     ARCA_RETURN_IF_ERROR(CreateLoginToken(req, route, *resp.auth));

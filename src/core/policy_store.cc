@@ -51,6 +51,12 @@ Status PolicyStore::Setup() {
   return OkStatus();
 }
 
+void PolicyStore::Invalidate(std::string_view key) {
+  std::unique_lock lock(mu_);
+  policy_cache_.erase(Normalize(key));
+  ClearAclCaches();
+}
+
 void PolicyStore::Reset() {
   std::unique_lock lock(mu_);
   ClearAclCaches();
@@ -63,10 +69,12 @@ Result<std::optional<policy::Policy>> PolicyStore::Get(std::string_view raw_name
   if (name == policy::kResponseWrappingPolicyName) {
     return std::optional<policy::Policy>(policy::ResponseWrappingPolicy());
   }
+  uint64_t generation = 0;
   {
     std::shared_lock lock(mu_);
     auto it = policy_cache_.find(name);
     if (it != policy_cache_.end()) return std::optional<policy::Policy>(it->second);
+    generation = generation_;
   }
   if (!ValidName(name)) return std::optional<policy::Policy>();
   ARCA_ASSIGN_OR_RETURN(auto text, view_.Get(name));
@@ -74,7 +82,8 @@ Result<std::optional<policy::Policy>> PolicyStore::Get(std::string_view raw_name
   auto parsed = policy::ParsePolicy(name, *text);
   if (!parsed) return Internal("stored policy \"" + name + "\" does not parse: " + parsed.error().message());
   std::unique_lock lock(mu_);
-  policy_cache_[name] = *parsed;
+  // Not cached when the policies changed while it was read (another node's write).
+  if (generation == generation_) policy_cache_[name] = *parsed;
   return std::optional<policy::Policy>(std::move(*parsed));
 }
 

@@ -30,6 +30,9 @@ class PolicyStore {
   // Creates the default policy if it is missing. Call after unseal.
   Status Setup();
   void Reset();
+  // The stored policy `key` (relative to the view: its name) was changed by another node (a
+  // read-serving standby): its cached copy and every cached ACL are dropped.
+  void Invalidate(std::string_view key);
 
   // Names are lower-cased. Errors: InvalidRequest for a bad name or policy text, or a change to
   // `root`; deleting `default` or `root` is refused.

@@ -32,6 +32,9 @@ struct RawRequest {
   bool cluster = false;          // arrived on the cluster listener (ListenerOptions::cluster)
   // The listener serves sys/metrics without a token (ListenerOptions).
   bool unauthenticated_metrics = false;
+  // The second raw call for this request: the normal path answered kForwardToActive (a
+  // read-serving standby met something only the active node may do); forward it as received.
+  bool forward = false;
 };
 
 // The answer to a RawRequest, sent as is (Content-Length, Connection and Transfer-Encoding are

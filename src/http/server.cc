@@ -753,6 +753,32 @@ Task<HttpResponseOut> Connection<Stream>::Process(bool head) {
       rejected.Add();
     }
   }
+  if (result_ && !*result_ && result_->error().kind() == ErrorKind::kForwardToActive &&
+      !lopts.cluster) {
+    // A read-serving standby met something only the active node may do (a write, a use-limited
+    // token, a lease...): the raw hook forwards the request as received.
+    raw.forward = true;
+    if (server_.handler().TakesRaw(raw)) {
+      raw_req_ = &raw;
+      raw_out_.reset();
+      std::optional<Result<logical::Response>> first = std::move(result_);
+      result_.reset();
+      co_await AsyncHandle(kUseTask);
+      raw_req_ = nullptr;
+      if (raw_out_ && raw_out_->status != 0) {
+        HttpResponseOut out;
+        out.status = raw_out_->status;
+        out.headers = std::move(raw_out_->headers);
+        if (!head) out.body = std::move(raw_out_->body);
+        raw_out_.reset();
+        result_.reset();
+        for (auto& h : cors_headers) out.headers.push_back(std::move(h));
+        co_return out;
+      }
+      raw_out_.reset();
+      if (!result_) result_ = std::move(first);  // declined: the first answer stands
+    }
+  }
   HttpResponseOut out = result_ ? BuildResponse(req_, *result_, head) : OverloadedResponse(head);
   result_.reset();
   for (auto& h : cors_headers) out.headers.push_back(std::move(h));

@@ -116,6 +116,10 @@ class FakeHandler : public Handler {
     }
     if (req.path == "secret/") return logical::Response::ListResponse({"a", "b/"});
     if (req.path == "denied") return PermissionDenied();
+    // A read-serving standby that finds it must forward (ForwardToActive; see TakesRaw).
+    if (req.path.ends_with("forward-me") || req.path == "forward-declined") {
+      return ForwardToActive("needs the active node");
+    }
     if (req.path == "stream") {
       logical::Response r;
       r.stream = std::make_shared<TestStreamSource>(stream_);
@@ -134,6 +138,18 @@ class FakeHandler : public Handler {
     }
     return logical::Response::WithData({{"path", req.path}});
   }
+
+  // The raw hook takes only the second call of a request that answered ForwardToActive.
+  bool TakesRaw(const RawRequest& req) const override {
+    return req.forward && (req.target.find("forward-me") != std::string_view::npos ||
+                           req.target.find("forward-declined") != std::string_view::npos);
+  }
+  RawResponse HandleRaw(const RawRequest& req) override {
+    ++raw_calls_;
+    if (req.target.find("forward-declined") != std::string_view::npos) return RawResponse{0, {}, {}};
+    return RawResponse{299, {{"X-Relayed", std::string(req.method)}}, "relayed " + std::string(req.body)};
+  }
+  int raw_calls() const { return raw_calls_.load(); }
 
   // Paths under "inline/" (and "throw" when inline_throw_ is set) run on the I/O thread.
   bool RunsInline(const logical::Request& req) const override {
@@ -175,6 +191,7 @@ class FakeHandler : public Handler {
   logical::Request last_;
   std::map<std::string, std::set<std::thread::id>> threads_;
   std::atomic<bool> inline_throw_{false};
+  std::atomic<int> raw_calls_{0};
   std::shared_ptr<StreamControl> stream_ = std::make_shared<StreamControl>();
 };
 
@@ -518,6 +535,36 @@ TEST_F(ServerTest, HandlerMistakesAreContained) {
   EXPECT_EQ(bad_header["X-Ok"], "yes");
   EXPECT_EQ(bad_header.count("X-Evil"), 0u);
   EXPECT_EQ(bad_header.count(bhttp::field::set_cookie), 0u);
+}
+
+TEST_F(ServerTest, ForwardToActiveGoesThroughTheRawHookASecondTime) {
+  StartServer();
+  PlainClient client(port_);
+  HttpResponse fwd;
+  auto req = MakeRequest("PUT", "/v1/forward-me");
+  req.body() = R"({"a":1})";
+  req.prepare_payload();
+  ASSERT_FALSE(client.Send(req, fwd));
+  EXPECT_EQ(fwd.result_int(), 299);
+  EXPECT_EQ(fwd.body(), R"(relayed {"a":1})");
+  EXPECT_EQ(fwd["X-Relayed"], "PUT");
+  EXPECT_EQ(handler_.raw_calls(), 1);
+  // From an inline request too (the second call runs on a worker).
+  HttpResponse inl;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/inline/forward-me"), inl));
+  EXPECT_EQ(inl.result_int(), 299);
+  EXPECT_EQ(handler_.raw_calls(), 2);
+  // The hook declines: the first answer stands (503 if it ever reaches a client).
+  HttpResponse declined;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/forward-declined"), declined));
+  EXPECT_EQ(declined.result_int(), 503);
+  EXPECT_NE(declined.body().find("needs the active node"), std::string::npos) << declined.body();
+  EXPECT_EQ(handler_.raw_calls(), 3);
+  // Other requests never see the raw hook.
+  HttpResponse plain;
+  ASSERT_FALSE(client.Send(MakeRequest("GET", "/v1/sys/health"), plain));
+  EXPECT_EQ(plain.result_int(), 200);
+  EXPECT_EQ(handler_.raw_calls(), 3);
 }
 
 TEST_F(ServerTest, OversizeBodyIs413AndClosesTheConnection) {

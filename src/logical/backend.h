@@ -72,8 +72,14 @@ class Backend {
     return kNone;
   }
 
-  // A key of this backend's storage changed underneath it (HA standby, replication).
+  // A key of this backend's storage changed underneath it (HA standby, replication): `key` is
+  // relative to the mount's storage view. Backends that keep storage data in memory drop it.
   virtual void InvalidateKey(std::string_view key) {}
+  // Whether a read-serving HA standby may answer `op` on `path` (relative to the mount) itself:
+  // the operation only reads storage (Core::StandbyMayServe). The request is still forwarded
+  // when it turns out to write (the standby's storage refuses any write). Default: false.
+  // Called without a token, for every request a standby receives: keep it cheap.
+  virtual bool StandbySafe(Operation op, std::string_view path) const { return false; }
   // The mount is being removed or the core sealed.
   virtual void Cleanup() {}
 

@@ -21,6 +21,29 @@ std::string Hostname() {
 }
 
 constexpr auto kTick = std::chrono::seconds(1);
+// How long a standby waits for a request's X-Vault-Index to be applied.
+constexpr auto kIndexWait = std::chrono::milliseconds(500);
+// How long a standby waits, before relaying a forwarded request's answer, for the index it names.
+constexpr auto kForwardedIndexWait = std::chrono::milliseconds(500);
+
+bool IEq(std::string_view a, std::string_view b) { return http::EqualsIgnoreCase(a, b); }
+
+// The method as the core sees it: GET with ?list=true is a LIST.
+std::string_view EffectiveMethod(const http::RawRequest& req) {
+  if (req.method != "GET") return req.method;
+  size_t q = req.target.find('?');
+  if (q == std::string_view::npos) return req.method;
+  std::string_view query = req.target.substr(q + 1);
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view kv = query.substr(0, amp);
+    if (kv == "list=true" || kv == "list=1") return "LIST";
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return req.method;
+}
+
 
 http::RawResponse JsonError(int status, std::string_view message) {
   http::RawResponse r;
@@ -61,14 +84,35 @@ ClusterNode::ClusterNode(core::Core& core, http::Server& server)
     }
   };
   echoer_ = std::make_unique<Echoer>(std::move(eo));
+
+  // Standby reads: the active node logs the keys of its writes; a standby follows that log.
+  max_staleness_ = core_.config().standby_read_max_staleness;
+  core_.SetStorageWriteObserver(
+      [this](std::span<const std::string_view> keys) { log_.Record(keys, false); });
+  // A snapshot restore replaced everything: followers behind it get a reset (a full reload).
+  core_.SetStorageResetObserver([this] { log_.Record({}, true); });
+  FollowerOptions fo;
+  fo.leader = [this] { return Leader(); };
+  fo.tls = [this] { return Tls(); };
+  fo.enabled = [this] {
+    return !core_.config().disable_standby_reads && !core_.Sealed() && core_.IsStandby() &&
+           Tls() != nullptr;
+  };
+  fo.apply = [this](const std::vector<std::string>& keys) { core_.ApplyInvalidations(keys); };
+  fo.purge = [this] { core_.PurgeStandbyState(); };
+  fo.ready = [this] { return core_.StandbyReadsReady(); };
+  follower_ = std::make_unique<StandbyFollower>(std::move(fo));
 }
 
 ClusterNode::~ClusterNode() { Stop(); }
 
 void ClusterNode::Start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable() || stop_) return;
-  thread_ = std::thread([this] { Loop(); });
+  {
+    std::lock_guard lock(mu_);
+    if (thread_.joinable() || stop_) return;
+    thread_ = std::thread([this] { Loop(); });
+  }
+  if (!core_.config().disable_standby_reads) follower_->Start();
 }
 
 void ClusterNode::Stop() {
@@ -78,6 +122,50 @@ void ClusterNode::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  follower_->Stop();
+}
+
+void ClusterNode::OnActiveChange(bool active) {
+  if (active) log_.Activate();
+  follower_->Reset();
+  Wake();
+  follower_->Wake();
+}
+
+bool ClusterNode::StandbyReadsUsable() const {
+  if (core_.config().disable_standby_reads || !core_.IsStandby() || core_.Sealed()) return false;
+  return core_.StandbyReadsReady() && follower_->CaughtUp() && follower_->Fresh(max_staleness_);
+}
+
+std::optional<std::string> ClusterNode::IndexHeader() const {
+  if (core_.Sealed()) return std::nullopt;
+  if (!core_.IsStandby()) return EncodeIndexHeader(log_.Position());
+  if (!StandbyReadsUsable()) return std::nullopt;
+  StandbyFollower::State st = follower_->GetState();
+  return EncodeIndexHeader(st.applied);
+}
+
+core::Core::PerfStandbyStatus ClusterNode::PerfStandby() const {
+  core::Core::PerfStandbyStatus st;
+  st.serving = StandbyReadsUsable();
+  if (st.serving) st.applied_index = follower_->GetState().applied.index;
+  return st;
+}
+
+bool ClusterNode::StandbyCandidate(const http::RawRequest& req, std::string_view path) const {
+  return StandbyReadsUsable() && core_.StandbyMayServe(EffectiveMethod(req), path);
+}
+
+std::optional<bool> ClusterNode::IndexesApplied(const http::RawRequest& req,
+                                                std::chrono::milliseconds wait) const {
+  bool all = true;
+  for (const auto& [k, v] : req.headers) {
+    if (!IEq(k, kIndexHeader)) continue;
+    std::optional<ReplicationPosition> want = DecodeIndexHeader(v);
+    if (!want) return std::nullopt;
+    if (!follower_->WaitFor(*want, wait)) all = false;
+  }
+  return all;
 }
 
 void ClusterNode::Wake() {
@@ -159,19 +247,31 @@ void ClusterNode::EnsureTls() {
 
 bool ClusterNode::TakesRaw(const http::RawRequest& req) const {
   if (req.cluster) {
-    // Echoes; and everything while this node cannot serve (the standby then answers 307).
-    if (req.target == kEchoTarget) return true;
+    // Echoes, the invalidation log; and everything while this node cannot serve (the standby
+    // then answers 307).
+    if (req.target == kEchoTarget || req.target.starts_with(kInvalidationsTarget)) return true;
     return core_.IsStandby() || core_.Sealed();
   }
   if (!core_.IsStandby()) return false;
+  if (req.forward) return true;
   std::optional<std::string> path = ApiPath(req.target);
   if (!path) return false;
-  return !StandbyAnswersItself(*path, req.unauthenticated_metrics);
+  if (StandbyAnswersItself(*path, req.unauthenticated_metrics)) return false;
+  if (!StandbyCandidate(req, *path)) return true;  // forwarded
+  // Served here, unless it asks for an index not applied yet (HandleRaw waits for it).
+  bool has_index = false;
+  for (const auto& [k, v] : req.headers) {
+    if (IEq(k, kIndexHeader)) has_index = true;
+  }
+  if (!has_index) return false;
+  std::optional<bool> applied = IndexesApplied(req, std::chrono::milliseconds(0));
+  return !applied || !*applied;
 }
 
 http::RawResponse ClusterNode::HandleRaw(const http::RawRequest& req) {
   if (req.cluster) {
-    if (req.target != kEchoTarget && !core_.IsStandby() && !core_.Sealed()) {
+    const bool ours = req.target == kEchoTarget || req.target.starts_with(kInvalidationsTarget);
+    if (!ours && !core_.IsStandby() && !core_.Sealed()) {
       return http::RawResponse{0, {}, {}};  // became active meanwhile: serve it
     }
     if (core_.IsStandby() || core_.Sealed()) {
@@ -180,6 +280,7 @@ http::RawResponse ClusterNode::HandleRaw(const http::RawRequest& req) {
       return r;
     }
     if (req.target == kEchoTarget) return Echo(req);
+    if (req.target.starts_with(kInvalidationsTarget)) return Invalidations(req);
     return JsonError(404, "unknown cluster path");
   }
   std::optional<std::string> path = ApiPath(req.target);
@@ -198,7 +299,31 @@ http::RawResponse ClusterNode::HandleRaw(const http::RawRequest& req) {
     if (!st.leader || st.leader->api_addr.empty()) return Forwarder::NoActiveNode();
     return Forwarder::Redirect(st.leader->api_addr, req.target);
   }
+  if (!req.forward && path && StandbyCandidate(req, *path)) {
+    // A read this standby could serve, asking for an index it has not applied yet: wait a
+    // little, then serve it, fail it (X-Vault-Inconsistent: fail) or forward it.
+    std::string_view inconsistent;
+    for (const auto& [k, v] : req.headers) {
+      if (IEq(k, kInconsistentHeader)) inconsistent = v;
+    }
+    if (!inconsistent.empty() && inconsistent != "fail" && inconsistent != "forward-active-node") {
+      return JsonError(400, "invalid X-Vault-Inconsistent header: want fail or forward-active-node");
+    }
+    std::optional<bool> applied = IndexesApplied(req, kIndexWait);
+    if (applied && *applied) return http::RawResponse{0, {}, {}};  // the normal path serves it
+    if (inconsistent == "fail") return JsonError(412, kIndexNotPresentError);
+  }
   http::RawResponse out = forwarder_.Forward(req);
+  if (out.status / 100 == 2 && StandbyReadsUsable()) {
+    // Best-effort read-your-writes through this standby: before relaying the active node's
+    // answer, apply its log up to the index the answer carries (the request's own writes).
+    for (const auto& [k, v] : out.headers) {
+      if (!IEq(k, kIndexHeader)) continue;
+      if (std::optional<ReplicationPosition> pos = DecodeIndexHeader(v)) {
+        (void)follower_->WaitFor(*pos, kForwardedIndexWait);
+      }
+    }
+  }
   if (out.status == 307) {
     if (!core_.IsStandby() && !core_.Sealed()) return http::RawResponse{0, {}, {}};
     Wake();  // forwarding may have failed: let the echo probe the active node now
@@ -233,6 +358,19 @@ http::RawResponse ClusterNode::Echo(const http::RawRequest& req) {
   node.last_echo = std::chrono::system_clock::now();
   core_.RecordEcho(std::move(node));
   return http::RawResponse{204, {}, {}};
+}
+
+// GET /cluster/invalidations?epoch=E&from=N on the active node (replication.h).
+http::RawResponse ClusterNode::Invalidations(const http::RawRequest& req) {
+  if (req.method != "GET") return JsonError(405, "invalidations need GET");
+  Result<ReplicationPosition> want = ParseInvalidationsTarget(req.target);
+  if (!want) return JsonError(400, want.error().message());
+  http::RawResponse r;
+  r.status = 200;
+  r.headers.emplace_back("Content-Type", "application/x-ndjson");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.body = log_.LinesAfter(want->epoch, want->index);
+  return r;
 }
 
 // A standby seals itself, after the active node confirmed that the caller's token may: Vault's

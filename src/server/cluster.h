@@ -14,9 +14,11 @@
 #include <string>
 #include <thread>
 
+#include "core/core.h"
 #include "http/handler.h"
 #include "server/cluster_tls.h"
 #include "server/forwarding.h"
+#include "server/replication.h"
 
 namespace arca::core {
 class Core;
@@ -47,6 +49,18 @@ class ClusterNode {
   void Stop();
   // Core's active-change hook: look again now.
   void Wake();
+  // Core's active-change hook: a new log epoch when this node became active; the follower
+  // starts over either way.
+  void OnActiveChange(bool active);
+
+  // Standby reads (replication.h): this node is an unsealed standby whose read-serving state is
+  // ready, with standby reads enabled, that heard from the active node within the bound.
+  bool StandbyReadsUsable() const;
+  // The X-Vault-Index value for a response of this node: the active node's log position, or the
+  // position a read-serving standby has applied; nullopt otherwise.
+  std::optional<std::string> IndexHeader() const;
+  // For Core::SetPerfStandbyProbe (sys/health, sys/leader).
+  core::Core::PerfStandbyStatus PerfStandby() const;
 
   // The http::Handler raw hook (see CoreHandler in server.cc).
   bool TakesRaw(const http::RawRequest& req) const;
@@ -59,6 +73,13 @@ class ClusterNode {
   std::optional<LeaderInfo> Leader();
   http::RawResponse StandbySeal(const http::RawRequest& req);
   http::RawResponse Echo(const http::RawRequest& req);
+  http::RawResponse Invalidations(const http::RawRequest& req);
+  // A request a read-serving standby may answer itself (ignoring index headers).
+  bool StandbyCandidate(const http::RawRequest& req, std::string_view path) const;
+  // The request's X-Vault-Index values are applied here (wait: how long to wait for them).
+  // nullopt: a header that is not an index.
+  std::optional<bool> IndexesApplied(const http::RawRequest& req,
+                                     std::chrono::milliseconds wait) const;
 
   core::Core& core_;
   http::Server& server_;
@@ -67,6 +88,9 @@ class ClusterNode {
   std::shared_ptr<const ClusterTls> tls_;  // guarded by tls_mu_
   Forwarder forwarder_;
   std::unique_ptr<Echoer> echoer_;
+  InvalidationLog log_;
+  std::unique_ptr<StandbyFollower> follower_;
+  std::chrono::milliseconds max_staleness_;
   std::mutex mu_;  // guards stop_, wake_
   std::condition_variable cv_;
   bool stop_ = false, wake_ = false;

@@ -32,6 +32,13 @@
 namespace arca::server {
 namespace {
 
+metrics::Counter& StandbyServedCounter() {
+  static metrics::Counter& c = metrics::Registry::Global().GetCounter(
+      "ha.standby_served_requests",
+      "Requests a read-serving standby answered itself (not forwarded).");
+  return c;
+}
+
 class CoreHandler : public http::Handler {
  public:
   explicit CoreHandler(core::Core& core) : core_(core) {}
@@ -44,7 +51,16 @@ class CoreHandler : public http::Handler {
     return cluster_->HandleRaw(req);
   }
   Result<logical::Response> Handle(logical::Request& req) override {
-    return core_.HandleRequest(req);
+    if (cluster_ == nullptr) return core_.HandleRequest(req);
+    const bool standby = core_.IsStandby() && !StandbyAnswersItself(req.path, true);
+    Result<logical::Response> out = core_.HandleRequest(req);
+    if (!out) return out;
+    // The replication index after the request's own writes (docs/ha.md "Standby reads").
+    if (std::optional<std::string> index = cluster_->IndexHeader()) {
+      out->headers[std::string(kIndexHeader)] = std::move(*index);
+    }
+    if (standby && core_.IsStandby()) StandbyServedCounter().Add();
+    return out;
   }
   bool RunsInline(const logical::Request& req) const override { return core_.RunsInline(req); }
   std::shared_ptr<const CorsConfig> Cors() const override { return core_.cors().Get(); }
@@ -293,6 +309,8 @@ int RunServerCommand(const std::vector<std::string>& args) {
   core_cfg.cluster_addr = cfg.cluster_addr;
   core_cfg.dev_mode = flags->dev;
   core_cfg.disable_cache = cfg.disable_cache;
+  core_cfg.disable_standby_reads = cfg.disable_standby_reads;
+  core_cfg.standby_read_max_staleness = cfg.standby_read_max_staleness;
   core_cfg.audit_forbidden_dirs = AuditForbiddenDirs(cfg, flags->config_paths);
   core_cfg.seal = std::move(seal_access);
   core_cfg.migration_seal = std::move(migration_seal);
@@ -367,7 +385,8 @@ int RunServerCommand(const std::vector<std::string>& args) {
     advertised_cluster = cfg.cluster_addr.empty() ? ListenerUrl(c, cport) : cfg.cluster_addr;
     cluster = std::make_shared<ClusterNode>(core, server);
     handler.SetCluster(cluster.get());
-    core.SetActiveChangeHook([cluster](bool) { cluster->Wake(); });
+    core.SetActiveChangeHook([cluster](bool active) { cluster->OnActiveChange(active); });
+    core.SetPerfStandbyProbe([cluster] { return cluster->PerfStandby(); });
   }
   // Stops the cluster node's thread before the server goes away (the core's hook may keep the
   // object itself alive a little longer; a stopped node ignores wake-ups).

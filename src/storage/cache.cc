@@ -225,6 +225,15 @@ void CachedBackend::Purge() {
   }
 }
 
+void CachedBackend::Invalidate(std::span<const std::string> keys) {
+  for (const std::string& key : keys) {
+    Shard& sh = ShardFor(key);
+    std::lock_guard lock(sh.mu);
+    ++sh.epoch;
+    sh.Erase(key);
+  }
+}
+
 void CachedBackend::SetEnabled(bool enabled) {
   enabled_.store(enabled, std::memory_order_release);
   if (!enabled) Purge();

@@ -18,7 +18,8 @@
 // unknown). It cannot see writes made by other processes: it is only correct while this node is
 // the only writer. In HA the core calls Purge() when the node becomes active (before the mounts
 // are re-created) and SetEnabled(false) while it is a standby (reads then pass through and writes
-// only invalidate).
+// only invalidate). A read-serving standby enables it and drops the keys the active node wrote
+// (Invalidate) as it hears of them.
 //
 // Capabilities: AsTransactional() is this wrapper when the inner backend is transactional (its
 // Commit updates the cache as above), else nullptr; AsHaLockable() is the inner backend's (the
@@ -82,6 +83,10 @@ class CachedBackend final : public Backend, public Transactional, public Snapsho
 
   // Drops every entry (in-flight reads started before the call insert nothing).
   void Purge();
+  // Drops the entries of `keys`, written by another node (a read-serving HA standby applying the
+  // active node's invalidations): in-flight reads of those keys (of their shards) that started
+  // before the call insert nothing, so a value read before the other node's write cannot stay.
+  void Invalidate(std::span<const std::string> keys);
   // Disabled: every entry is dropped, reads pass through, writes only invalidate. Enabled by
   // default.
   void SetEnabled(bool enabled);

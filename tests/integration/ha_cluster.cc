@@ -36,6 +36,7 @@ HaCluster::HaCluster(HaClusterOptions options) : options_(std::move(options)) {
       << "  address         = \"127.0.0.1:0\"\n"
       << "  cluster_address = \"127.0.0.1:0\"\n"
       << "  tls_disable     = true\n"
+      << options_.extra_listener
       << "}\n\n"
       << "disable_mlock = true\n"
       << "log_level     = \"info\"\n"
@@ -266,7 +267,7 @@ int HaCluster::WaitSettled(std::chrono::milliseconds deadline) const {
     for (int i = 0; settled && i < size(); ++i) {
       if (i == a || !Serving(i)) continue;
       HaNodeView v = View(i);
-      settled = v.health == 429 && !v.is_self && !v.sealed && v.leader_address == Url(a);
+      settled = (v.health == 429 || v.health == 473) && !v.is_self && !v.sealed && v.leader_address == Url(a);
     }
     if (settled) return a;
     if (std::chrono::steady_clock::now() >= until) return -1;
@@ -287,7 +288,7 @@ bool HaCluster::WaitStandby(int i, std::chrono::milliseconds deadline) const {
   const auto until = std::chrono::steady_clock::now() + deadline;
   while (true) {
     HaNodeView v = View(i);
-    if (v.health == 429 && !v.is_self && !v.sealed) return true;
+    if ((v.health == 429 || v.health == 473) && !v.is_self && !v.sealed) return true;
     if (std::chrono::steady_clock::now() >= until) return false;
     std::this_thread::sleep_for(kPoll);
   }

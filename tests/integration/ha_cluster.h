@@ -38,6 +38,8 @@ struct HaClusterOptions {
   // Extra lines inside the storage stanza and at the top level of every node's configuration.
   std::string extra_storage;
   std::string extra_top;
+  // Extra lines inside every node's listener stanza (e.g. a telemetry block).
+  std::string extra_listener;
   std::map<std::string, std::string> env;  // extra environment of every node
   HaStorage storage = HaStorage::kEtcd;
 };

@@ -38,8 +38,9 @@ int Other(const HaCluster& c, int a) {
   return -1;
 }
 
+// Plain standbys (disable_standby_reads): standby_reads_test.cc covers read-serving ones.
 TEST(HaStandby, HealthAndLeaderOnActiveAndStandby) {
-  HaCluster c(HaClusterOptions{.nodes = 2});
+  HaCluster c(HaClusterOptions{.nodes = 2, .extra_top = "disable_standby_reads = true\n"});
   ASSERT_TRUE(c.ok()) << c.error();
   const int a = c.WaitSettled(seconds(15));
   ASSERT_GE(a, 0) << c.Describe();
@@ -89,7 +90,7 @@ TEST(HaStandby, HealthAndLeaderOnActiveAndStandby) {
 }
 
 TEST(HaStandby, ForwardingRedirectCliAndHvacThroughTheStandby) {
-  HaCluster c(HaClusterOptions{.nodes = 2});
+  HaCluster c(HaClusterOptions{.nodes = 2, .extra_top = "disable_standby_reads = true\n"});
   ASSERT_TRUE(c.ok()) << c.error();
   const int a = c.WaitSettled(seconds(15));
   ASSERT_GE(a, 0) << c.Describe();

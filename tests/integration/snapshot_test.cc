@@ -491,6 +491,14 @@ TEST(SnapshotHa, StandbyRedirectsAndTheActiveNodeRestoresUnderItsLock) {
   auto save = c.Cli(a, {"operator", "raft", "snapshot", "save", snap});
   ASSERT_EQ(save.exit_code, 0) << save.err;
   ASSERT_EQ(c.Req(a, "PUT", "/v1/kv/after", "{\"v\":\"2\"}").status, 204);
+  // The standby (serving reads itself) has read "after" and holds it in its read cache.
+  {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < until && c.Req(s, "GET", "/v1/kv/after").status != 200) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_EQ(c.Req(s, "GET", "/v1/kv/after").status, 200);
+  }
   auto restore = c.Cli(a, {"operator", "raft", "snapshot", "restore", snap});
   ASSERT_EQ(restore.exit_code, 0) << restore.err << c.node(a).LogTail();
   // Still the active node (its lock survived), serving the snapshot's data; the standby too.
@@ -500,6 +508,14 @@ TEST(SnapshotHa, StandbyRedirectsAndTheActiveNodeRestoresUnderItsLock) {
   EXPECT_EQ(before.status, 200) << before.body;
   ASSERT_TRUE(c.WaitForwarding(s, std::chrono::seconds(15)));
   EXPECT_EQ(c.Req(s, "GET", "/v1/kv/before").status, 200);
+  // The restore reached the standby as a reset of the replication log (docs/ha.md): within the
+  // staleness bound its cached "after" is gone.
+  {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    while (std::chrono::steady_clock::now() < until && c.Req(s, "GET", "/v1/kv/after").status != 404) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
   EXPECT_EQ(c.Req(s, "GET", "/v1/kv/after").status, 404);
   // Writes go on (fenced by the same lock).
   EXPECT_EQ(c.Req(a, "PUT", "/v1/kv/later", "{\"v\":\"3\"}").status, 204);

@@ -195,12 +195,26 @@ Result<std::string> Barrier::Decrypt(std::string_view path, std::string_view cip
 }
 
 Result<std::optional<std::string>> Barrier::Get(std::string_view key) {
-  std::shared_lock lock(mu_);
-  if (!keyring_) return ::arca::Sealed();
-  ARCA_ASSIGN_OR_RETURN(auto raw, physical_.Get(key));
-  if (!raw) return std::optional<std::string>();
-  ARCA_ASSIGN_OR_RETURN(std::string plain, Decrypt(key, *raw));
-  return std::optional<std::string>(std::move(plain));
+  for (int attempt = 0;; ++attempt) {
+    {
+      std::shared_lock lock(mu_);
+      if (!keyring_) return ::arca::Sealed();
+      ARCA_ASSIGN_OR_RETURN(auto raw, physical_.Get(key));
+      if (!raw) return std::optional<std::string>();
+      const auto b = reinterpret_cast<const uint8_t*>(raw->data());
+      const bool unknown_term =
+          raw->size() >= kHeaderSize &&
+          keyring_->Term((uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) |
+                         (uint32_t(b[2]) << 8) | b[3]) == nullptr;
+      if (attempt > 0 || !unknown_term) {
+        ARCA_ASSIGN_OR_RETURN(std::string plain, Decrypt(key, *raw));
+        return std::optional<std::string>(std::move(plain));
+      }
+    }
+    // Written with a key term this node has not seen: another node rotated the keyring (an HA
+    // standby reading before it heard of the rotation). Read the keyring again, once.
+    ARCA_RETURN_IF_ERROR(Reload());
+  }
 }
 
 Status Barrier::Put(std::string_view key, std::string_view value) {

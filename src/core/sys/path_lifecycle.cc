@@ -174,11 +174,13 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
     }
     ARCA_ASSIGN_OR_RETURN(SealStatus st, core.GetSealStatus());
     const bool standby = !st.sealed && core.IsStandby();
+    // A standby serving reads itself is Vault's "performance standby" (docs/ha.md).
+    const bool perf_standby = standby && core.PerfStandby().serving;
     json::object b;
     b["initialized"] = st.initialized;
     b["sealed"] = st.sealed;
     b["standby"] = standby;
-    b["performance_standby"] = false;
+    b["performance_standby"] = perf_standby;
     b["replication_performance_mode"] = "disabled";
     b["replication_dr_mode"] = "disabled";
     b["server_time_utc"] = std::chrono::duration_cast<std::chrono::seconds>(
@@ -196,7 +198,9 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
     int code;
     if (!st.initialized) code = static_cast<int>(d.GetInt("uninitcode"));
     else if (st.sealed) code = static_cast<int>(d.GetInt("sealedcode"));
-    else if (standby && !d.GetBool("standbyok")) code = static_cast<int>(d.GetInt("standbycode"));
+    else if (perf_standby) {
+      code = static_cast<int>(d.GetInt(d.GetBool("perfstandbyok") ? "activecode" : "performancestandbycode"));
+    } else if (standby && !d.GetBool("standbyok")) code = static_cast<int>(d.GetInt("standbycode"));
     else code = static_cast<int>(d.GetInt("activecode"));
     Response resp;
     resp.raw = logical::RawBody{code, "application/json", json::serialize(b)};
@@ -222,8 +226,10 @@ std::vector<fw::Path> LifecyclePaths(Core& core) {
                   : std::string("0001-01-01T00:00:00Z");
     d["leader_address"] = ha.leader ? ha.leader->api_addr : "";
     d["leader_cluster_address"] = ha.leader ? ha.leader->cluster_addr : "";
-    d["performance_standby"] = false;
-    d["performance_standby_last_remote_wal"] = 0;
+    const Core::PerfStandbyStatus perf =
+        ha.standby ? core.PerfStandby() : Core::PerfStandbyStatus{};
+    d["performance_standby"] = perf.serving;
+    d["performance_standby_last_remote_wal"] = perf.serving ? perf.applied_index : 0;
     d["raft_committed_index"] = 0;
     d["raft_applied_index"] = 0;
     Response resp;

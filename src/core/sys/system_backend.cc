@@ -28,6 +28,24 @@ std::shared_ptr<logical::Backend> NewSystemBackend(Core& core) {
   for (auto& p : sys::SnapshotAutoPaths(core)) opts.paths.push_back(std::move(p));
   for (auto& p : sys::LeasePaths(core.expiration())) opts.paths.push_back(std::move(p));
   for (auto& p : sys::AuditPaths(core.audit())) opts.paths.push_back(std::move(p));
+  // A read-serving HA standby answers policy, mount and auth reads and capability checks
+  // (core.h, StandbyMayServe); everything else goes to the active node.
+  opts.standby_safe = [](logical::Operation op, std::string_view path) {
+    using logical::Operation;
+    if (op == Operation::kList) {
+      return path == "policy" || path == "policies/acl" || path == "policies/acl/";
+    }
+    if (op == Operation::kUpdate) {
+      return path == "capabilities" || path == "capabilities-self" ||
+             path == "capabilities-accessor";
+    }
+    if (op != Operation::kRead) return false;
+    for (std::string_view p : {"policy", "policy/", "policies/acl/", "mounts", "auth"}) {
+      if (p.back() == '/' ? path.starts_with(p) : path == p) return true;
+    }
+    // sys/mounts/<path>, sys/mounts/<path>/tune, sys/auth/<path>, sys/auth/<path>/tune.
+    return path.starts_with("mounts/") || path.starts_with("auth/");
+  };
   opts.special_paths.unauthenticated = {"init", "seal-status", "unseal", "health", "leader",
                                         "seal-backend-status",
                                         "internal/ui/mounts", "internal/ui/mounts/*",

@@ -275,6 +275,16 @@ std::shared_ptr<logical::Backend> NewTokenBackend(TokenStore& store,
   opts.type = "token";
   opts.kind = logical::BackendKind::kCredential;
   opts.help = "The token credential backend is always enabled and builtin to Arca.";
+  // A read-serving HA standby answers lookups of existing tokens and role reads (core.h,
+  // StandbyMayServe); creation, renewal and revocation go to the active node.
+  opts.standby_safe = [](Operation op, std::string_view path) {
+    if (op == Operation::kList) return path == "roles" || path == "roles/";
+    if (op == Operation::kRead) {
+      return path == "lookup-self" || path == "lookup" || path.starts_with("roles/");
+    }
+    if (op != Operation::kUpdate) return false;
+    return path == "lookup" || path == "lookup-self" || path == "lookup-accessor";
+  };
 
   AddLookupPaths(ctx, opts.paths);
   for (auto& p : token_paths::CreatePaths(ctx)) opts.paths.push_back(std::move(p));

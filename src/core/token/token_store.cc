@@ -54,6 +54,20 @@ void TokenStore::Reset() {
   CacheClearLocked();
 }
 
+void TokenStore::Invalidate(std::string_view key) {
+  if (key.starts_with("id/")) {
+    CacheErase(key.substr(3));
+    return;
+  }
+  // The parent and accessor indexes and the roles are read from storage each time (a revoked
+  // token's own id/ entry arrives with its index entries).
+  if (key.starts_with("parent/") || key.starts_with("accessor/") || key.starts_with("roles/")) {
+    return;
+  }
+  std::unique_lock lock(mu_);
+  CacheClearLocked();
+}
+
 void TokenStore::CacheClearLocked() {
   for (auto& [h, c] : by_token_) SecureWipe(c.token);
   by_token_.clear();

@@ -130,6 +130,10 @@ class TokenStore {
 
   // Forgets keys and cached entries (seal).
   void Reset();
+  // The stored entry `key` (relative to the token view, e.g. "id/<hash>", "accessor/<hash>")
+  // was changed by another node (a read-serving standby): the cached token it belongs to is
+  // dropped (index entries and roles: nothing; anything else: the whole cache).
+  void Invalidate(std::string_view key);
 
   // "hvs." followed by 36 base62 characters (over 192 random bits).
   static std::string GenerateToken();

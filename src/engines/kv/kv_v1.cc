@@ -134,6 +134,10 @@ Result<std::unique_ptr<logical::Backend>> NewKvV1Backend(const logical::BackendC
   logical::framework::FrameworkBackend::Options options;
   options.type = "kv";
   options.help = kHelp;
+  // A read-serving HA standby answers reads and lists (core.h, StandbyMayServe).
+  options.standby_safe = [](Operation op, std::string_view) {
+    return op == Operation::kRead || op == Operation::kList;
+  };
   options.paths.push_back(std::move(path));
   ARCA_ASSIGN_OR_RETURN(auto backend,
                         logical::framework::FrameworkBackend::Create(std::move(options)));

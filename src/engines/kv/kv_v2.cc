@@ -27,6 +27,15 @@ Result<std::unique_ptr<logical::Backend>> NewKvV2Backend(
   logical::framework::FrameworkBackend::Options options;
   options.type = "kv";
   options.help = kHelp;
+  // A read-serving HA standby answers reads of data, metadata, subkeys and config, and lists
+  // of metadata (core.h, StandbyMayServe); every write goes to the active node.
+  options.standby_safe = [](logical::Operation op, std::string_view path) {
+    if (op == logical::Operation::kList) return path.starts_with("metadata");
+    if (op != logical::Operation::kRead) return false;
+    return path.starts_with("data/") || path.starts_with("metadata") ||
+           path.starts_with("subkeys/") || path == "config";
+  };
+  options.invalidate = [st](std::string_view key) { st->Invalidate(key); };
   options.paths.push_back(v2::ConfigPath(st));
   options.paths.push_back(v2::DataPath(st));
   options.paths.push_back(v2::MetadataPath(st));

@@ -67,6 +67,28 @@ void State::SetConfig(logical::Storage& s, std::optional<MountConfig> c) const {
   config_cache_ = std::move(c);
 }
 
+void State::Invalidate(std::string_view storage_key) const {
+  if (storage_key == "config") {
+    std::lock_guard config_lock(config_mu_);
+    std::lock_guard lock(config_cache_mu_);
+    config_cache_.reset();
+    return;
+  }
+  std::string_view path;
+  if (storage_key.starts_with("metadata/")) {
+    path = storage_key.substr(9);
+  } else if (storage_key.starts_with("versions/")) {
+    path = storage_key.substr(9);
+    const size_t at = path.rfind('@');
+    if (at == std::string_view::npos) return;
+    path = path.substr(0, at);
+  } else {
+    return;
+  }
+  std::lock_guard key_lock(StripeFor(path));
+  Drop(path);
+}
+
 std::mutex& State::StripeFor(std::string_view path) const {
   return stripes_[std::hash<std::string_view>{}(path) % stripes_.size()];
 }

@@ -140,6 +140,11 @@ class State {
   // `s` is the mount's storage and the cache is on); nullptr when the key has no metadata.
   Result<std::shared_ptr<const CachedKey>> ReadKey(logical::Storage& s,
                                                    std::string_view path) const;
+  // A storage key of the mount ("config", "metadata/<path>", "versions/<path>@<n>") was written
+  // by another node (a read-serving HA standby): its cached state is dropped, under the key's
+  // lock (or the config lock), so a miss that read the old value cannot insert it afterwards.
+  void Invalidate(std::string_view storage_key) const;
+
   // Whether the key has metadata: through ReadKey when cached (so the write that follows an
   // existence check finds the key in the cache), else one metadata read.
   Result<bool> KeyExists(logical::Storage& s, std::string_view path) const;

@@ -77,6 +77,7 @@ std::chrono::seconds PkiEngine::MaxTtl() const {
 
 void PkiEngine::InvalidateIssuers() {
   std::unique_lock lock(cache_mu_);
+  ++issuers_gen_;
   issuers_.clear();
   issuer_names_.clear();
   default_known_ = false;
@@ -86,8 +87,10 @@ void PkiEngine::InvalidateIssuers() {
 
 Result<std::shared_ptr<const LoadedIssuer>> PkiEngine::Issuer(logical::Storage& s, std::string_view ref_in) {
   std::string ref(ref_in);
+  uint64_t gen = 0;
   {
     std::shared_lock lock(cache_mu_);
+    gen = issuers_gen_;
     if ((ref.empty() || ref == "default") && default_known_) ref = default_issuer_;
     if (auto it = issuers_.find(ref); it != issuers_.end()) return it->second;
     if (auto it = issuer_names_.find(ref); it != issuer_names_.end()) {
@@ -98,8 +101,10 @@ Result<std::shared_ptr<const LoadedIssuer>> PkiEngine::Issuer(logical::Storage& 
     ARCA_ASSIGN_OR_RETURN(std::string id, DefaultIssuerId(s));
     if (id.empty()) return std::unexpected(InvalidRequest("no default issuer currently configured"));
     std::unique_lock lock(cache_mu_);
-    default_issuer_ = id;
-    default_known_ = true;
+    if (gen == issuers_gen_) {
+      default_issuer_ = id;
+      default_known_ = true;
+    }
     ref = id;
   }
   ARCA_ASSIGN_OR_RETURN(auto entry, LoadIssuer(s, ref));
@@ -126,6 +131,7 @@ Result<std::shared_ptr<const LoadedIssuer>> PkiEngine::Issuer(logical::Storage& 
   }
   std::shared_ptr<const LoadedIssuer> out = loaded;
   std::unique_lock lock(cache_mu_);
+  if (gen != issuers_gen_) return out;  // invalidated while loading: not cached
   issuers_[out->entry.id] = out;
   if (!out->entry.name.empty()) issuer_names_[out->entry.name] = out->entry.id;
   return out;
@@ -685,7 +691,23 @@ class PkiBackend : public logical::Backend {
     o.special_paths.root = {"root", "root/sign-self-issued"};
     o.secrets = engine_.Secrets();
     o.periodic = [this](logical::Storage& s) { engine_.Periodic(s); };
-    o.invalidate = [this](std::string_view) { engine_.InvalidateIssuers(); };
+    // Another node's write (a read-serving standby): issued certificates are read from storage
+    // each time; anything else may change an issuer, key, the default or the CRL.
+    o.invalidate = [this](std::string_view key) {
+      if (!key.starts_with("certs/")) engine_.InvalidateIssuers();
+    };
+    // A read-serving HA standby answers CA, chain, CRL, certificate and issuer reads (core.h,
+    // StandbyMayServe); a CRL that needs a rebuild is forwarded (the rebuild writes).
+    o.standby_safe = [](logical::Operation op, std::string_view path) {
+      using logical::Operation;
+      if (op == Operation::kList) return path == "issuers" || path == "certs";
+      if (op != Operation::kRead) return false;
+      for (std::string_view p : {"ca", "ca/pem", "ca_chain", "cert/ca_chain", "crl", "crl/pem",
+                                 "crl/delta", "crl/delta/pem", "json/ca", "json/ca_chain"}) {
+        if (path == p) return true;
+      }
+      return path.starts_with("cert/") || path.starts_with("issuer/");
+    };
     o.help = "The PKI secrets engine issues X.509 certificates from private CAs and serves ACME.";
     ARCA_ASSIGN_OR_RETURN(framework_, logical::framework::FrameworkBackend::Create(std::move(o)));
     return {};
@@ -697,6 +719,9 @@ class PkiBackend : public logical::Backend {
   }
   const logical::SpecialPaths& GetSpecialPaths() const override { return framework_->GetSpecialPaths(); }
   void InvalidateKey(std::string_view key) override { framework_->InvalidateKey(key); }
+  bool StandbySafe(logical::Operation op, std::string_view path) const override {
+    return framework_->StandbySafe(op, path);
+  }
   void Cleanup() override { framework_->Cleanup(); }
   void Periodic(logical::Storage& s) override { framework_->Periodic(s); }
   std::string_view Type() const override { return "pki"; }

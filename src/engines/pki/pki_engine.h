@@ -132,6 +132,9 @@ class PkiEngine : public PkiInternal {
   std::map<std::string, std::string> issuer_names_;                     // name -> id, guarded
   std::string default_issuer_;                                          // guarded; "" = unknown
   bool default_known_ = false;
+  // Bumped by InvalidateIssuers: an issuer loaded while it ran is not cached (another node's
+  // write, applied on a read-serving standby).
+  uint64_t issuers_gen_ = 0;  // guarded by cache_mu_
 
   std::mutex pool_mu_;
   std::deque<PkeyPtr> rsa2048_pool_;  // guarded by pool_mu_

@@ -56,6 +56,24 @@ Result<std::unique_ptr<logical::Backend>> NewTransitBackendWithClock(
   Append(options.paths, UtilityPaths(st));
   Append(options.paths, ExportPaths(st));
   options.invalidate = [st](std::string_view key) { st->keys.InvalidateKey(key); };
+  // A read-serving HA standby answers the cryptographic operations with existing keys and key
+  // reads (core.h, StandbyMayServe); one that would write (an upsert creating a key) is
+  // forwarded to the active node when the standby's storage refuses the write.
+  options.standby_safe = [](logical::Operation op, std::string_view path) {
+    using logical::Operation;
+    if (op == Operation::kList) return path == "keys" || path == "keys/";
+    if (op == Operation::kRead) {
+      if (!path.starts_with("keys/")) return false;
+      std::string_view name = path.substr(5);
+      return !name.empty() && name.find('/') == std::string_view::npos;
+    }
+    if (op != Operation::kUpdate) return false;
+    for (std::string_view p : {"encrypt/", "decrypt/", "rewrap/", "sign/", "verify/", "hmac/",
+                               "datakey/", "random/", "hash/"}) {
+      if (path.starts_with(p)) return true;
+    }
+    return path == "random" || path == "hash";
+  };
   options.clean = [st] { st->keys.Clear(); };
   ARCA_ASSIGN_OR_RETURN(auto backend,
                         logical::framework::FrameworkBackend::Create(std::move(options)));

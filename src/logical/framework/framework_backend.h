@@ -55,6 +55,8 @@ class FrameworkBackend : public Backend {
     SpecialPaths special_paths;
     std::string help;  // Markdown description of the backend for root help
     std::function<void(std::string_view)> invalidate;  // optional: InvalidateKey
+    // Optional: StandbySafe (see Backend); absent = nothing is served by a standby.
+    std::function<bool(Operation, std::string_view)> standby_safe;
     std::function<void()> clean;                       // optional: Cleanup
     std::function<void(Storage&)> periodic;            // optional: Periodic (see Backend)
     // Leased secrets by type: kRenew / kRevoke requests carry the secret's internal data, whose
@@ -81,6 +83,9 @@ class FrameworkBackend : public Backend {
   Result<ExistenceCheck> HandleExistenceCheck(Request& req) override;
   const SpecialPaths& GetSpecialPaths() const override { return options_.special_paths; }
   void InvalidateKey(std::string_view key) override;
+  bool StandbySafe(Operation op, std::string_view path) const override {
+    return options_.standby_safe && options_.standby_safe(op, path);
+  }
   void Cleanup() override;
   void Periodic(Storage& storage) override {
     if (options_.periodic) options_.periodic(storage);
