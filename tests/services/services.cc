@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -289,6 +291,24 @@ DatabaseServer& SharedPostgres() {
 DatabaseServer& SharedMariaDb() {
   static std::unique_ptr<DatabaseServer> server = StartMariaDb();
   return *server;
+}
+
+int ReadAnnouncedPort(int fd, std::chrono::milliseconds timeout, std::string* line) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (line->find('\n') == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd pfd{fd, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) break;
+    char buf[256];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    line->append(buf, static_cast<size_t>(n));
+  }
+  int port = 0;
+  if (std::sscanf(line->c_str(), "PORT %d", &port) != 1 || port <= 0) return 0;
+  return port;
 }
 
 }  // namespace arca::testing

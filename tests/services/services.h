@@ -7,6 +7,7 @@
 // failure, never a skip. Not thread-safe; create once per test binary (see Shared()).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -51,5 +52,9 @@ int RunShell(const std::string& cmd, std::string* out = nullptr);
 
 // A TCP port on 127.0.0.1 nobody listens on right now.
 int FreeTcpPort();
+
+// Reads `fd` until a whole line has come or `timeout` passes, and parses it as the line a
+// stand-in prints once it listens: "PORT <n>". The port, or 0 (`*line` keeps what was read).
+int ReadAnnouncedPort(int fd, std::chrono::milliseconds timeout, std::string* line);
 
 }  // namespace arca::testing

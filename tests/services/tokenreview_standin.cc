@@ -68,21 +68,9 @@ TokenReviewStandin::TokenReviewStandin(TokenReviewStandinOptions options)
   pid_ = pid;
   // Wait (with a deadline) for "PORT <n>\n".
   std::string line;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (line.find('\n') == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd pfd{out[0], POLLIN, 0};
-    if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) break;
-    char buf[256];
-    ssize_t n = ::read(out[0], buf, sizeof buf);
-    if (n <= 0) break;
-    line.append(buf, static_cast<size_t>(n));
-  }
+  const int got = ReadAnnouncedPort(out[0], std::chrono::seconds(30), &line);
   ::close(out[0]);
-  int got = 0;
-  if (std::sscanf(line.c_str(), "PORT %d", &got) != 1 || got <= 0) {
+  if (got == 0) {
     error_ = "tokenreview_standin.py did not report its port (output: \"" + line + "\")";
     return;
   }
