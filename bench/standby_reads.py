@@ -21,12 +21,9 @@ Not a test; never gates CI. Usage: bench/standby_reads.py path/to/arca
 (env: DURATION=10 THREADS=1 CONNECTIONS=16 KEYS=100 KEEP_WORK=1 to keep logs)
 """
 
-import http.client
-import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,58 +39,12 @@ PROCS = []
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def log(msg):
-    print(msg, flush=True)
+import functools  # noqa: E402
 
+import benchlib  # noqa: E402
+from benchlib import free_port, log, wait_until  # noqa: E402
 
-def free_port(pair=False):
-    """A free loopback port; with pair=True one whose successor is free too (cluster port)."""
-    while True:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        if not pair:
-            s.close()
-            return port
-        t = socket.socket()
-        try:
-            t.bind(("127.0.0.1", port + 1))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-            s.close()
-
-
-def call(port, method, path, body=None, token=None, timeout=5.0):
-    """(status, parsed JSON or text); status 0 on a transport error."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["X-Vault-Token"] = token
-        conn.request(method, path, json.dumps(body) if body is not None else None, headers)
-        r = conn.getresponse()
-        data = r.read()
-        try:
-            return r.status, json.loads(data) if data else {}
-        except ValueError:
-            return r.status, data.decode(errors="replace")
-    except (OSError, http.client.HTTPException) as e:
-        return 0, str(e)
-    finally:
-        conn.close()
-
-
-def wait_until(what, predicate, timeout=60.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise RuntimeError("timed out waiting for " + what)
+call = functools.partial(benchlib.call, timeout=5.0)
 
 
 def cpu_seconds(pid):
